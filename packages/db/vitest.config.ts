@@ -1,0 +1,3 @@
+import { autodProject } from '../../vitest.shared.js';
+
+export default autodProject('@autod/db');

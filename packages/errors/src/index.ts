@@ -1,0 +1,18 @@
+export { ERROR_CODES, EXIT_CODES, getCodeInfo, type CodeInfo, type ErrorCategory, type ErrorCode } from './codes.js';
+export {
+  AutodError,
+  ConfigError,
+  ConflictError,
+  InputError,
+  InternalError,
+  NotFoundError,
+  RateLimitError,
+  TimeoutError,
+  UpstreamError,
+  ValidationError,
+  errorFor,
+  isAutodError,
+  toAutodError,
+  type AutodErrorJSON,
+  type AutodErrorOptions,
+} from './autod-error.js';
