@@ -16,3 +16,18 @@ export {
   type AutodErrorJSON,
   type AutodErrorOptions,
 } from './autod-error.js';
+export { sleep } from './sleep.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  computeBackoffMs,
+  defaultShouldRetry,
+  retry,
+  retryAfterMsFrom,
+  type RetryPolicy,
+} from './retry.js';
+export {
+  CompensatingTransaction,
+  type CompensatingTransactionOptions,
+  type CompensationAudit,
+  type CompensationState,
+} from './compensating-transaction.js';
