@@ -1,1 +1,54 @@
-export const PACKAGE_NAME = '@autod/core';
+export {
+  SCHEMA_VERSION,
+  SCHEMA_NAME,
+  CATEGORIES,
+  DEFAULT_CATEGORY,
+  SUBCATEGORIES,
+  PRIORITIES,
+  DEADLINE_SOURCES,
+  DOCUMENT_STATUSES,
+  PROVIDER_NAMES,
+  type Category,
+  type Subcategory,
+  type Priority,
+  type DeadlineSource,
+  type DocumentStatus,
+  type ProviderName,
+} from './enums.js';
+export { ISO_DATE_PATTERN, isIsoDate } from './dates.js';
+export {
+  CURRENCY_PATTERN,
+  LANGUAGE_PATTERN,
+  ActionItemSchema,
+  ExtractedFieldsSchema,
+  PageSummarySchema,
+  CrossDocMatchSchema,
+  NormalizationSchema,
+  DocumentMetadataSchema,
+  DOCUMENT_METADATA_FIELDS,
+  type ActionItem,
+  type ExtractedFields,
+  type PageSummary,
+  type CrossDocMatch,
+  type Normalization,
+  type DocumentMetadata,
+} from './schema.js';
+export {
+  STRICT_MODE_KEYWORDS,
+  buildResponseJsonSchema,
+  responseTextFormat,
+  strictModeViolations,
+  type SchemaConsts,
+  type ResponseTextFormat,
+} from './json-schema.js';
+export {
+  parseDocumentMetadata,
+  formatIssues,
+  createEmptyMetadata,
+  indexedFields,
+  type ParseResult,
+  type EmptyMetadataInput,
+  type IndexedFields,
+} from './metadata.js';
+export { sanitizeFileNamePart, stripExtension } from './filenames.js';
+export { ZERO_USAGE, addUsage, type TokenUsage } from './usage.js';

@@ -1,0 +1,61 @@
+/** Version of the metadata schema (seed schema v1). Stored with every document. */
+export const SCHEMA_VERSION = '1.0.0';
+/** Name sent as `text.format.name` to the Responses API (a-z, 0-9, `_`, max 64 chars). */
+export const SCHEMA_NAME = 'autod_document_metadata_v1';
+
+/** Top-level document categories (seed schema §3.4, 7 values, order kept). */
+export const CATEGORIES = [
+  'Financial & Administrative',
+  'Property & Assets',
+  'Personal & Family',
+  'Business & Professional',
+  'Legal & Government',
+  'Household & Lifestyle',
+  'Creative & Miscellaneous',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Category used when nothing better is known. */
+export const DEFAULT_CATEGORY: Category = 'Creative & Miscellaneous';
+
+/** Subcategories (seed schema §3.4, 21 values). Not coupled to a category. */
+export const SUBCATEGORIES = [
+  'Bills',
+  'Invoices',
+  'Receipts',
+  'Banking',
+  'Taxes',
+  'Investments',
+  'Loans & Mortgages',
+  'Insurance',
+  'Legal',
+  'Government',
+  'Medical',
+  'Education',
+  'Property Management',
+  'Utilities',
+  'Telecom',
+  'Subscriptions',
+  'Payroll',
+  'HR',
+  'Travel',
+  'Vehicle',
+  'Misc',
+] as const;
+export type Subcategory = (typeof SUBCATEGORIES)[number];
+
+/** Action-item priorities. */
+export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** Where a deadline came from. */
+export const DEADLINE_SOURCES = ['explicit_due_date', 'implied_in_text', 'inferred_from_context', 'none'] as const;
+export type DeadlineSource = (typeof DEADLINE_SOURCES)[number];
+
+/** Lifecycle of a document row. */
+export type DocumentStatus = 'processing' | 'completed' | 'failed';
+export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['processing', 'completed', 'failed'];
+
+/** Metadata providers (architecture §2). */
+export type ProviderName = 'openai' | 'local';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'local'];
