@@ -52,3 +52,9 @@ export {
 } from './metadata.js';
 export { sanitizeFileNamePart, stripExtension } from './filenames.js';
 export { ZERO_USAGE, addUsage, type TokenUsage } from './usage.js';
+export {
+  STATIC_PROMPT_PREFIX,
+  buildExtractionPrompt,
+  type PromptInput,
+  type ExtractionPrompt,
+} from './prompt.js';
