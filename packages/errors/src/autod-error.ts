@@ -121,6 +121,8 @@ export function toAutodError(value: unknown, fallbackCode: ErrorCode = 'INTERNAL
   if (isAutodError(value)) return value;
   if (value instanceof Error) {
     if (value.name === 'AbortError') return new TimeoutError('ABORTED', value.message || 'Aborted', { cause: value });
+    // DOMException from AbortSignal.timeout(): a timeout, not a user cancellation.
+    if (value.name === 'TimeoutError') return new TimeoutError('TIMEOUT', value.message || 'Timed out', { cause: value });
     return new (ctorFor(fallbackCode))(fallbackCode, value.message, { cause: value });
   }
   const message = typeof value === 'string' ? value : safeStringify(value);
