@@ -1,0 +1,64 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { AutodMetrics } from './metrics.js';
+
+describe('AutodMetrics', () => {
+  it('exposes autod_ metrics with labels after recording', async () => {
+    const m = new AutodMetrics({ collectDefault: false });
+    m.documentProcessed({ status: 'completed', provider: 'openai', category: 'invoice' });
+    m.documentProcessed({ status: 'completed', provider: 'openai', category: 'invoice' });
+    m.documentProcessed({ status: 'failed', provider: 'local' });
+    m.observeStage('extract', 1.5);
+    m.stageDuration('persist')();
+    m.upstreamRequest({
+      operation: 'responses.create',
+      status: 200,
+      latencyMs: 850,
+      model: 'gpt-5-mini',
+      usage: { inputTokens: 1000, cachedInputTokens: 400, outputTokens: 200, reasoningTokens: 0 },
+      costUsd: 0.0123,
+    });
+    m.upstreamRequest({ operation: 'responses.create', status: 'timeout', latencyMs: 30_000 });
+    m.setBreakerState('open');
+    m.setQueueDepth('documents', 7);
+    m.observeSearch('hybrid', 0.02);
+    m.cacheHit('embeddings');
+    m.cacheHit('embeddings');
+    m.cacheHit('embeddings');
+    m.cacheMiss('embeddings');
+    m.httpRequest({ method: 'get', route: '/documents/:id', status: 200, seconds: 0.004 });
+
+    const text = await m.metrics();
+    expect(text).toContain('autod_documents_processed_total{status="completed",provider="openai",category="invoice"} 2');
+    expect(text).toContain('autod_documents_processed_total{status="failed",provider="local",category="unknown"} 1');
+    expect(text).toContain('autod_stage_duration_seconds_bucket{le="2",stage="extract"} 1');
+    expect(text).toContain('autod_stage_duration_seconds_count{stage="persist"} 1');
+    expect(text).toContain('autod_upstream_requests_total{operation="responses.create",status="200"} 1');
+    expect(text).toContain('autod_upstream_requests_total{operation="responses.create",status="timeout"} 1');
+    expect(text).toContain('autod_upstream_request_duration_seconds_sum{operation="responses.create"} 30.85');
+    expect(text).toContain('autod_tokens_total{kind="input",model="gpt-5-mini"} 1000');
+    expect(text).toContain('autod_tokens_total{kind="cached_input",model="gpt-5-mini"} 400');
+    expect(text).toContain('autod_tokens_total{kind="output",model="gpt-5-mini"} 200');
+    expect(text).not.toContain('kind="reasoning"');
+    expect(text).toContain('autod_cost_usd_total{model="gpt-5-mini"} 0.0123');
+    expect(text).toContain('autod_circuit_breaker_state 2');
+    expect(text).toContain('autod_queue_depth{queue="documents"} 7');
+    expect(text).toContain('autod_search_duration_seconds_count{mode="hybrid"} 1');
+    expect(text).toContain('autod_cache_requests_total{cache="embeddings",result="hit"} 3');
+    expect(text).toContain('autod_cache_hit_ratio{cache="embeddings"} 0.75');
+    expect(text).toContain('autod_http_requests_total{method="GET",route="/documents/:id",status="200"} 1');
+    expect(text).not.toContain('process_cpu_user_seconds_total');
+    expect(m.contentType).toContain('text/plain');
+  });
+
+  it('collects default Node metrics and honours registry and prefix', async () => {
+    const registry = new Registry();
+    const m = new AutodMetrics({ registry, prefix: 'x_' });
+    expect(m.registry).toBe(registry);
+    m.setBreakerState('halfOpen');
+    const text = await registry.metrics();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('x_circuit_breaker_state 1');
+    expect(text).not.toContain('autod_');
+  });
+});
