@@ -58,3 +58,10 @@ export {
   type PromptInput,
   type ExtractionPrompt,
 } from './prompt.js';
+export {
+  MAX_VECTOR_STORE_ATTRIBUTES,
+  buildVectorStoreAttributes,
+  normalizeContentSignature,
+  type VectorStoreAttributes,
+  type VectorStoreAttributeInput,
+} from './attributes.js';
