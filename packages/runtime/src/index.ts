@@ -1,1 +1,5 @@
-export const PACKAGE_NAME = '@autod/runtime';
+import 'reflect-metadata';
+
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+export { createContainer, type ContainerOverrides } from './container.js';
+export { TOKENS, type TokenName } from './tokens.js';

@@ -1,0 +1,119 @@
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { redactConfig } from '@autod/config';
+import { errorFor, toAutodError } from '@autod/errors';
+import type { CommandContext } from '../context.js';
+import { formatUsd, paint, renderTable } from '../output.js';
+
+export async function costsCommand(ctx: CommandContext, o: { by?: string; from?: string; to?: string }): Promise<number> {
+  const groupBy = (o.by ?? 'day') as 'day' | 'month' | 'model' | 'provider';
+  if (!['day', 'month', 'model', 'provider'].includes(groupBy)) {
+    throw errorFor('VALIDATION_FAILED', `--by must be day, month, model or provider (got ${o.by}).`);
+  }
+  const rt = await ctx.open();
+  const rows = await rt.db.attempts.costSummary({ groupBy, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) });
+  const total = rows.reduce((s, r) => s + r.costUsd, 0);
+  if (ctx.out.json) {
+    ctx.out.data({ groupBy, totalUsd: total, rows });
+    return 0;
+  }
+  ctx.out.line(
+    renderTable(
+      [groupBy, 'documents', 'input tok', 'cached tok', 'output tok', 'cost'],
+      rows.map((r) => [r.key, r.documents, r.inputTokens, r.cachedInputTokens, r.outputTokens, formatUsd(r.costUsd)]),
+    ),
+  );
+  ctx.out.line(`total ${formatUsd(total)}`);
+  return 0;
+}
+
+export async function migrateCommand(ctx: CommandContext, action: string | undefined): Promise<number> {
+  const rt = await ctx.open({ migrate: false });
+  const act = action ?? 'up';
+  if (act === 'up' || act === 'latest') {
+    const applied = await rt.db.migrate.latest();
+    if (ctx.out.json) ctx.out.data({ applied });
+    else ctx.out.line(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
+  } else if (act === 'down' || act === 'rollback') {
+    const reverted = await rt.db.migrate.rollback();
+    if (ctx.out.json) ctx.out.data({ reverted });
+    else ctx.out.line(reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert');
+  } else if (act === 'status') {
+    const status = await rt.db.migrate.status();
+    if (ctx.out.json) ctx.out.data({ migrations: status });
+    else ctx.out.line(renderTable(['migration', 'applied'], status.map((s) => [s.name, s.applied ? 'yes' : 'no'])));
+  } else {
+    throw errorFor('VALIDATION_FAILED', `migrate takes up, down or status (got ${act}).`);
+  }
+  return 0;
+}
+
+export async function configCommand(ctx: CommandContext): Promise<number> {
+  const config = ctx.config();
+  const redacted = redactConfig(config);
+  if (ctx.out.json) ctx.out.data(redacted);
+  else ctx.out.line(JSON.stringify(redacted, null, 2));
+  return 0;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fatal: boolean;
+}
+
+/** Checks config, DB, API key, folders and OCR data; exits non-zero when something fatal is wrong. */
+export async function doctorCommand(ctx: CommandContext): Promise<number> {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string, fatal = true) => checks.push({ name, ok, detail, fatal });
+  let config;
+  try {
+    config = ctx.config();
+    add('config', true, `provider ${config.app.provider}`);
+  } catch (error) {
+    add('config', false, toAutodError(error).message);
+  }
+  if (config) {
+    for (const [name, dir] of Object.entries(config.paths)) {
+      if (typeof dir !== 'string' || name === 'fileNameTemplate') continue;
+      try {
+        await mkdir(dir, { recursive: true });
+        await access(dir, constants.R_OK | constants.W_OK);
+        add(`folder ${name}`, (await stat(dir)).isDirectory(), dir);
+      } catch (error) {
+        add(`folder ${name}`, false, `${dir}: ${(error as Error).message}`);
+      }
+    }
+    try {
+      const rt = await ctx.open();
+      await rt.db.ping();
+      const status = await rt.db.migrate.status();
+      const pending = status.filter((s) => !s.applied).length;
+      add('database', pending === 0, `${rt.db.dialect}, ${status.length} migrations, ${pending} pending`);
+      if (config.app.provider === 'openai') {
+        add('api key', Boolean(config.openai.apiKey), config.openai.apiKey ? 'set (hidden)' : 'OPENAI_API_KEY is not set');
+        try {
+          await rt.checkUpstream();
+          add('upstream', true, config.openai.baseUrl ?? 'https://api.openai.com/v1');
+        } catch (error) {
+          add('upstream', false, toAutodError(error).message, false);
+        }
+      } else {
+        add('api key', true, 'not needed (local provider)', false);
+      }
+      const ocr = await rt.checkOcr();
+      add('ocr data', ocr.ok, ocr.detail, false);
+    } catch (error) {
+      add('database', false, toAutodError(error).message);
+    }
+  }
+  const failed = checks.filter((c) => !c.ok && c.fatal);
+  if (ctx.out.json) {
+    ctx.out.data({ ok: failed.length === 0, checks });
+  } else {
+    for (const c of checks) ctx.out.line(`${c.ok ? paint('green', 'ok  ') : paint(c.fatal ? 'red' : 'yellow', c.fatal ? 'FAIL' : 'warn')} ${c.name.padEnd(18)} ${c.detail}`);
+  }
+  return failed.length === 0 ? 0 : 78;
+}
+
+export { formatUsd };

@@ -1,0 +1,36 @@
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommandContext } from '../context.js';
+import { processCommand } from './process.js';
+import { listCommand } from './documents.js';
+
+/** The bundled sample scans (apps/cli/samples/inbox). */
+export const SAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../samples/inbox');
+
+/**
+ * `autod demo`: a fresh demo data folder, the bundled sample PDFs copied into its inbox, one processing run,
+ * then the resulting document list. Works without an API key (local provider).
+ */
+export async function demoCommand(ctx: CommandContext, o: { dir?: string }): Promise<number> {
+  const dataDir = resolve(ctx.cwd, o.dir ?? ctx.options.dataDir ?? 'autod-demo');
+  await rm(dataDir, { recursive: true, force: true });
+  const inbox = join(dataDir, 'inbox');
+  await mkdir(inbox, { recursive: true });
+  const samples = (await readdir(SAMPLES_DIR)).filter((f) => f.toLowerCase().endsWith('.pdf'));
+  for (const f of samples) await cp(join(SAMPLES_DIR, f), join(inbox, f));
+  const demo = new CommandContext({ ...ctx.options, dataDir }, ctx.out, ctx.env, ctx.cwd, {
+    AUTOD_DB_URL: join(dataDir, 'autod.sqlite'),
+  });
+  try {
+    const config = demo.config({ AUTOD_DATA_DIR: dataDir });
+    ctx.out.line(`autod demo: ${samples.length} sample scans -> ${inbox} (provider: ${config.app.provider})\n`);
+    const code = await processCommand(demo, [inbox], {});
+    ctx.out.line('\nWhat is in the database now (autod list):\n');
+    await listCommand(demo, {});
+    ctx.out.line(`\nFiled under ${join(dataDir, 'processed')}. Try: ./autod show 1 --data-dir ${dataDir}`);
+    return code;
+  } finally {
+    await demo.close();
+  }
+}

@@ -1,0 +1,178 @@
+import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { DocumentRow } from '@autod/db';
+import { errorFor } from '@autod/errors';
+import type { CommandContext } from '../context.js';
+import { formatUsd, renderTable } from '../output.js';
+import { report } from './process.js';
+
+export interface ListOptions {
+  status?: string;
+  category?: string;
+  subcategory?: string;
+  docType?: string;
+  issuer?: string;
+  from?: string;
+  to?: string;
+  minAmount?: string;
+  maxAmount?: string;
+  limit?: string;
+  offset?: string;
+}
+
+function filterFrom(o: ListOptions) {
+  const num = (s: string | undefined, name: string) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n)) throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
+    return n;
+  };
+  const status = o.status as DocumentRow['status'] | undefined;
+  return {
+    ...(status ? { status } : {}),
+    ...(o.category ? { category: o.category } : {}),
+    ...(o.subcategory ? { subcategory: o.subcategory } : {}),
+    ...(o.docType ? { docType: o.docType } : {}),
+    ...(o.issuer ? { issuer: o.issuer } : {}),
+    ...(o.from ? { from: o.from } : {}),
+    ...(o.to ? { to: o.to } : {}),
+    ...(o.minAmount ? { minAmount: num(o.minAmount, 'min-amount') } : {}),
+    ...(o.maxAmount ? { maxAmount: num(o.maxAmount, 'max-amount') } : {}),
+  };
+}
+
+export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<number> {
+  const rt = await ctx.open();
+  const limit = o.limit ? Number(o.limit) : 50;
+  const offset = o.offset ? Number(o.offset) : 0;
+  const { items, total } = await rt.db.documents.list({ ...filterFrom(o), limit, offset });
+  if (ctx.out.json) {
+    ctx.out.data({ total, limit, offset, items: items.map(publicDocument) });
+    return 0;
+  }
+  ctx.out.line(
+    renderTable(
+      ['id', 'date', 'issuer', 'type', 'category', 'amount', 'status', 'title'],
+      items.map((d) => [
+        d.id,
+        d.primaryDate,
+        d.issuer,
+        d.docType,
+        d.subcategory ?? d.category,
+        d.totalAmount === null || d.totalAmount === undefined ? '' : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
+        d.status,
+        d.title,
+      ]),
+    ),
+  );
+  ctx.out.line(`${items.length} of ${total} documents`);
+  return 0;
+}
+
+export async function showCommand(ctx: CommandContext, idOrSha: string): Promise<number> {
+  const rt = await ctx.open();
+  const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
+  const doc = await rt.db.documents.get(key);
+  if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document with id or sha256 "${idOrSha}"; autod list shows them.`);
+  const attempts = await rt.db.attempts.list(doc.id);
+  const duplicates = await rt.db.duplicates.listFor(doc.id);
+  if (ctx.out.json) {
+    ctx.out.data({ ...publicDocument(doc), metadata: doc.metadata, attempts, duplicates });
+    return 0;
+  }
+  const m = doc.metadata;
+  const rows: [string, unknown][] = [
+    ['id', doc.id],
+    ['sha256', doc.sha256],
+    ['file', doc.fileName],
+    ['stored at', doc.storagePath ? relative(ctx.cwd, doc.storagePath) : ''],
+    ['status', doc.status + (doc.errorCode ? ` (${doc.errorCode}: ${doc.errorMessage ?? ''})` : '')],
+    ['title', doc.title],
+    ['category', [doc.category, doc.subcategory].filter(Boolean).join(' / ')],
+    ['type', doc.docType],
+    ['issuer', doc.issuer],
+    ['date', doc.primaryDate],
+    ['amount', doc.totalAmount === null ? '' : `${doc.totalAmount} ${doc.currency ?? ''}`],
+    ['due', m?.extracted_fields.due_date ?? ''],
+    ['pages', doc.pageCount],
+    ['provider', `${doc.provider ?? ''} ${doc.model ?? ''}`],
+    ['confidence', doc.confidence],
+    ['summary', m?.brief_description ?? m?.summary ?? ''],
+  ];
+  for (const [k, v] of rows) ctx.out.line(`${k.padEnd(11)} ${v === null || v === undefined ? '' : String(v)}`);
+  if (m && m.action_items.length > 0) {
+    ctx.out.line('actions');
+    for (const a of m.action_items) ctx.out.line(`  - ${a.description}${a.due ? ` (due ${a.due})` : ''}`);
+  }
+  ctx.out.line(`attempts    ${attempts.length}: ${attempts.map((a) => `${a.status} ${a.model} ${formatUsd(a.costUsd)}`).join('; ')}`);
+  if (duplicates.length > 0) ctx.out.line(`duplicates  ${duplicates.length}`);
+  return 0;
+}
+
+const CSV_COLUMNS = [
+  'id', 'sha256', 'fileName', 'status', 'category', 'subcategory', 'docType', 'issuer', 'primaryDate', 'totalAmount',
+  'currency', 'title', 'confidence', 'pageCount', 'provider', 'model', 'storagePath', 'createdAt',
+] as const;
+
+export async function exportCommand(ctx: CommandContext, o: ListOptions & { format?: string; output?: string }): Promise<number> {
+  const format = o.format ?? 'json';
+  if (format !== 'json' && format !== 'csv') throw errorFor('VALIDATION_FAILED', `--format must be json or csv (got ${format}).`);
+  const rt = await ctx.open();
+  const all: DocumentRow[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const { items } = await rt.db.documents.list({ ...filterFrom(o), limit: 500, offset });
+    all.push(...items);
+    if (items.length < 500) break;
+  }
+  const text =
+    format === 'json'
+      ? JSON.stringify(all.map((d) => ({ ...publicDocument(d), metadata: d.metadata })), null, 2) + '\n'
+      : [CSV_COLUMNS.join(','), ...all.map((d) => CSV_COLUMNS.map((c) => csvCell(publicDocument(d)[c])).join(','))].join('\n') + '\n';
+  if (o.output) {
+    await writeFile(o.output, text);
+    ctx.out.error(`wrote ${all.length} documents to ${o.output}`);
+  } else {
+    process.stdout.write(text);
+  }
+  return 0;
+}
+
+export async function reprocessCommand(ctx: CommandContext, idOrSha: string): Promise<number> {
+  const rt = await ctx.open();
+  const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
+  const outcome = await rt.pipeline.reprocess(key);
+  report(ctx.out, { total: 1, processed: outcome.kind === 'processed' ? 1 : 0, duplicates: 0, failed: outcome.kind === 'failed' ? 1 : 0,
+    retryLater: outcome.kind === 'retry_later' ? 1 : 0, skipped: 0, costUsd: outcome.kind === 'processed' ? outcome.costUsd : 0, outcomes: [outcome] },
+    ctx.cwd, rt.pipeline.provider);
+  return outcome.kind === 'processed' ? 0 : 3;
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A document without its (large) metadata and text, for listings. */
+export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[number], unknown> {
+  return {
+    id: d.id,
+    sha256: d.sha256,
+    fileName: d.fileName,
+    status: d.status,
+    category: d.category,
+    subcategory: d.subcategory,
+    docType: d.docType,
+    issuer: d.issuer,
+    primaryDate: d.primaryDate,
+    totalAmount: d.totalAmount,
+    currency: d.currency,
+    title: d.title,
+    confidence: d.confidence,
+    pageCount: d.pageCount,
+    provider: d.provider,
+    model: d.model,
+    storagePath: d.storagePath,
+    createdAt: d.createdAt,
+  };
+}

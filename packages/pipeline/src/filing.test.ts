@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { IndexedFields } from '@autod/core';
+import { moveFileSafely, renderFilingPath, safeJoin } from './filing.js';
+
+const fields: IndexedFields = {
+  category: 'Financial & Administrative',
+  subcategory: 'Utilities',
+  docType: 'Utility Bill',
+  issuer: 'City Water / Sewer Co.',
+  primaryDate: '2024-03-15',
+  totalAmount: 42.5,
+  currency: 'USD',
+  title: 'Water bill March 2024',
+  confidence: 0.9,
+};
+
+describe('renderFilingPath', () => {
+  it('renders the default template with sanitised parts', () => {
+    const rel = renderFilingPath('{yyyy}/{mm}/{date}_{issuer}_{doc_type}', {
+      fields,
+      sha256: 'ab'.repeat(32),
+      originalName: 'scan 001.pdf',
+      fallbackDate: '2025-01-01',
+    });
+    expect(rel.startsWith('2024/03/2024-03-15_')).toBe(true);
+    expect(rel).not.toMatch(/[\\:]/);
+    expect(rel.split('/')).toHaveLength(3);
+    expect(rel).toContain('City');
+  });
+
+  it('falls back to the processing date and placeholders when fields are missing', () => {
+    const rel = renderFilingPath('{yyyy}/{date}_{issuer}', {
+      fields: { ...fields, primaryDate: null, issuer: null },
+      sha256: 'cd'.repeat(32),
+      originalName: 'x.pdf',
+      fallbackDate: '2025-02-03',
+    });
+    expect(rel).toBe('2025/2025-02-03_unknown-issuer');
+  });
+
+  it('cannot escape the processed folder', () => {
+    const rel = renderFilingPath('../../{issuer}/..', {
+      fields: { ...fields, issuer: '../../etc/passwd' },
+      sha256: 'ef'.repeat(32),
+      originalName: 'x.pdf',
+      fallbackDate: '2025-02-03',
+    });
+    expect(() => safeJoin('/data/processed', rel)).not.toThrow();
+    expect(safeJoin('/data/processed', rel).startsWith('/data/processed/')).toBe(true);
+    expect(() => safeJoin('/data/processed', '../x')).toThrow();
+  });
+});
+
+describe('moveFileSafely', () => {
+  it('never overwrites: a taken name gets a numeric suffix', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'autod-move-'));
+    await writeFile(join(dir, 'a.pdf'), 'first');
+    await writeFile(join(dir, 'b.pdf'), 'second');
+    const d1 = await moveFileSafely(join(dir, 'a.pdf'), join(dir, 'out', 'doc.pdf'));
+    const d2 = await moveFileSafely(join(dir, 'b.pdf'), join(dir, 'out', 'doc.pdf'));
+    expect(d1).toBe(join(dir, 'out', 'doc.pdf'));
+    expect(d2).toBe(join(dir, 'out', 'doc-1.pdf'));
+    expect(await readFile(d1, 'utf8')).toBe('first');
+    expect(await readFile(d2, 'utf8')).toBe('second');
+    expect((await readdir(dir)).sort()).toEqual(['out']);
+  });
+});

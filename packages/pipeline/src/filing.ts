@@ -1,0 +1,118 @@
+import { constants } from 'node:fs';
+import { copyFile, link, mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
+import { sanitizeFileNamePart, type IndexedFields } from '@autod/core';
+
+/** Values a filing template can use: `{yyyy} {mm} {dd} {date} {issuer} {doc_type} {category} {subcategory} {title} {sha8} {name}`. */
+export interface FilingValues {
+  fields: IndexedFields;
+  sha256: string;
+  originalName: string;
+  /** Used when the document has no date of its own (YYYY-MM-DD). */
+  fallbackDate: string;
+}
+
+/**
+ * Render the relative destination (without extension) of a processed file from a template such as
+ * `{yyyy}/{mm}/{date}_{issuer}_{doc_type}`. Every substituted value is sanitised (ASCII, no separators), so a
+ * template can never escape the processed folder.
+ */
+export function renderFilingPath(template: string, v: FilingValues): string {
+  const date = v.fields.primaryDate ?? v.fallbackDate;
+  const [yyyy = '0000', mm = '00', dd = '00'] = date.split('-');
+  const values: Record<string, string> = {
+    yyyy,
+    mm,
+    dd,
+    date,
+    issuer: v.fields.issuer ?? 'unknown-issuer',
+    doc_type: v.fields.docType ?? 'document',
+    category: v.fields.category,
+    subcategory: v.fields.subcategory ?? 'misc',
+    title: v.fields.title ?? 'untitled',
+    sha8: v.sha256.slice(0, 8),
+    name: basename(v.originalName, extname(v.originalName)),
+  };
+  const rendered = template
+    .split('/')
+    .map((segment) =>
+      segment.replace(/\{([a-z0-9_]+)\}/g, (_m, key: string) => sanitizeFileNamePart(values[key] ?? key, 80)),
+    )
+    .map((segment) => sanitizeFileNamePart(segment, 150))
+    .filter((segment) => segment.length > 0 && segment !== '.' && segment !== '..');
+  return rendered.length > 0 ? rendered.join('/') : v.sha256.slice(0, 16);
+}
+
+/** Resolve `rel` under `root`, refusing anything that would escape it. */
+export function safeJoin(root: string, rel: string): string {
+  const abs = resolve(root, rel);
+  const back = relative(root, abs);
+  if (back.startsWith('..') || back.includes(`..${sep}`)) throw new Error(`path escapes ${root}: ${rel}`);
+  return abs;
+}
+
+/**
+ * Move a file to `destination`, never overwriting: when the name is taken, `-1`, `-2`, ... is appended.
+ * Works across devices (copy + fsync + unlink when rename fails with EXDEV). Returns the final path.
+ */
+export async function moveFileSafely(source: string, destination: string): Promise<string> {
+  await mkdir(dirname(destination), { recursive: true });
+  const ext = extname(destination);
+  const stem = destination.slice(0, destination.length - ext.length);
+  for (let n = 0; n < 10_000; n++) {
+    const candidate = n === 0 ? destination : `${stem}-${n}${ext}`;
+    try {
+      // link() fails with EEXIST instead of overwriting: an atomic "claim" of the destination name.
+      await link(source, candidate);
+      await unlink(source);
+      return candidate;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
+        return crossDeviceMove(source, candidate, stem, ext, n);
+      }
+      throw error;
+    }
+  }
+  throw new Error(`no free name for ${destination}`);
+}
+
+async function crossDeviceMove(source: string, first: string, stem: string, ext: string, start: number): Promise<string> {
+  for (let n = start; n < 10_000; n++) {
+    const candidate = n === start ? first : `${stem}-${n}${ext}`;
+    try {
+      await copyFile(source, candidate, constants.COPYFILE_EXCL);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    const fh = await open(candidate, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await unlink(source);
+    return candidate;
+  }
+  throw new Error(`no free name for ${first}`);
+}
+
+/** Move a file back (used by compensations); overwrites nothing. */
+export async function moveBack(current: string, original: string): Promise<void> {
+  try {
+    await rename(current, original);
+  } catch {
+    await moveFileSafely(current, original);
+  }
+}
+
+/** Write `<file>.error.json` beside a failed file. */
+export async function writeErrorReport(failedFile: string, report: Record<string, unknown>): Promise<string> {
+  const path = `${failedFile}.error.json`;
+  await writeFile(path, JSON.stringify(report, null, 2) + '\n', 'utf8');
+  return path;
+}
+
+

@@ -1,0 +1,133 @@
+import { basename } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import pLimit from 'p-limit';
+import { noopLogger, type Logger } from '@autod/ops';
+import type { ProcessOutcome } from './outcome.js';
+import type { Pipeline } from './pipeline.js';
+
+export interface InboxWatcherOptions {
+  /** Files processed at the same time. */
+  concurrency: number;
+  /** First wait before retrying a file whose outcome was retry_later; doubles up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** How long stop() waits for in-flight files before aborting them (they are released, never lost). */
+  drainTimeoutMs?: number;
+  /** Use polling (network shares, some containers). */
+  usePolling?: boolean;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+  logger?: Logger;
+}
+
+/** Names a scanner or browser writes while a file is incomplete, and our own side files. */
+export function isCandidateFile(path: string): boolean {
+  const name = basename(path).toLowerCase();
+  if (name.startsWith('.')) return false;
+  return !/\.(tmp|part|crdownload|partial|swp|error\.json)$/.test(name);
+}
+
+/**
+ * Watches an inbox folder and feeds new files to the pipeline with bounded concurrency.
+ * Bursts of hundreds of files queue up (one pending entry per path); transient failures are retried with backoff;
+ * stop() stops accepting, lets in-flight files finish (or aborts and releases them after drainTimeoutMs).
+ */
+export class InboxWatcher {
+  private watcher: FSWatcher | undefined;
+  private readonly limit;
+  private readonly known = new Set<string>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly retryDelays = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+  private readonly logger: Logger;
+  private stopping = false;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly inbox: string,
+    private readonly options: InboxWatcherOptions,
+  ) {
+    this.limit = pLimit(Math.max(1, options.concurrency));
+    this.logger = options.logger ?? noopLogger;
+  }
+
+  /** Start watching; existing files are picked up first. Resolves once the initial scan is done. */
+  async start(): Promise<void> {
+    const watcher = watch(this.inbox, {
+      ignoreInitial: false,
+      depth: 0,
+      ignored: (path, stats) => stats?.isFile() === true && !isCandidateFile(path),
+      usePolling: this.options.usePolling ?? false,
+      interval: 200,
+    });
+    this.watcher = watcher;
+    watcher.on('add', (path) => this.enqueue(path));
+    watcher.on('change', (path) => this.enqueue(path));
+    watcher.on('error', (error) => this.logger.error({ err: error }, 'inbox watcher error'));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.logger.info({ inbox: this.inbox }, 'watching inbox');
+  }
+
+  /** Files waiting or being processed right now. */
+  get pending(): number {
+    return this.known.size;
+  }
+
+  /** Queue a path (idempotent while it is pending). */
+  enqueue(path: string): void {
+    if (this.stopping || !isCandidateFile(path) || this.known.has(path)) return;
+    this.known.add(path);
+    const task = this.limit(async () => {
+      if (this.stopping) return;
+      const outcome = await this.pipeline.processFile(path, this.abort.signal);
+      this.options.onOutcome?.(outcome);
+      if (outcome.kind === 'retry_later' || (outcome.kind === 'skipped' && outcome.reason === 'held')) {
+        this.scheduleRetry(path);
+      } else {
+        this.retryDelays.delete(path);
+      }
+    });
+    const tracked = task
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, file: basename(path) }, 'unexpected error while processing');
+        this.scheduleRetry(path);
+      })
+      .finally(() => {
+        this.known.delete(path);
+        this.inFlight.delete(tracked);
+      });
+    this.inFlight.add(tracked);
+  }
+
+  /** Resolves when nothing is queued or in flight (retries may still be scheduled). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.limit.clearQueue();
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    await this.watcher?.close();
+    const drain = this.options.drainTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => this.abort.abort(), drain);
+    await Promise.allSettled([...this.inFlight]);
+    clearTimeout(timer);
+    this.logger.info({ inbox: this.inbox }, 'inbox watcher stopped');
+  }
+
+  private scheduleRetry(path: string): void {
+    if (this.stopping) return;
+    const base = this.options.retryDelayMs ?? 15_000;
+    const delay = Math.min(this.retryDelays.get(path) ?? base, this.options.maxRetryDelayMs ?? 10 * 60_000);
+    this.retryDelays.set(path, delay * 2);
+    clearTimeout(this.retryTimers.get(path));
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(path);
+      this.enqueue(path);
+    }, delay);
+    timer.unref();
+    this.retryTimers.set(path, timer);
+  }
+}

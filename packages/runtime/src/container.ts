@@ -1,0 +1,121 @@
+import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import type { Config } from '@autod/config';
+import { redactSecretsList } from './secrets.js';
+import { ApiClient } from '@autod/api-client';
+import type { Database } from '@autod/db';
+import { createTesseractOcr } from '@autod/extract';
+import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
+import { LocalExtractor, OpenAIExtractor, Pipeline } from '@autod/pipeline';
+import { TOKENS } from './tokens.js';
+
+export interface ContainerOverrides {
+  logger?: Logger;
+  metrics?: AutodMetrics;
+  apiClient?: ApiClient | null;
+  extractor?: import('@autod/pipeline').Extractor;
+  pipelineOwner?: string;
+}
+
+/**
+ * The composition root: registers every service for `config` on a fresh child container. Libraries stay
+ * DI-agnostic; this is the only place that maps the config onto each package's options.
+ * The database is opened by the caller (it is async) and passed in.
+ */
+export function createContainer(
+  config: Config,
+  db: Database,
+  overrides: ContainerOverrides = {},
+  logOptions: { destination?: NodeJS.WritableStream; quiet?: boolean } = {},
+): DependencyContainer {
+  const c = rootContainer.createChildContainer();
+  c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.Database, { useValue: db });
+  c.register(TOKENS.Logger, {
+    useValue:
+      overrides.logger ??
+      createLogger({
+        level: logOptions.quiet ? 'warn' : config.logging.level,
+        pretty: config.logging.format === 'text' ? true : config.logging.format === 'json' ? false : undefined,
+        ...(config.logging.file ? { file: config.logging.file } : {}),
+        ...(logOptions.destination ? { destination: logOptions.destination } : {}),
+        name: 'autod',
+        secrets: redactSecretsList(config),
+      }),
+  } as never);
+  c.register(TOKENS.Metrics, { useFactory: instanceCachingFactory(() => overrides.metrics ?? new AutodMetrics()) });
+  c.register(TOKENS.Health, { useFactory: instanceCachingFactory(() => new HealthRegistry()) });
+  c.register(TOKENS.ApiClient, {
+    useFactory: instanceCachingFactory((dc) => {
+      if (overrides.apiClient !== undefined) return overrides.apiClient;
+      if (config.app.provider !== 'openai') return null;
+      const metrics = dc.resolve(TOKENS.Metrics);
+      return new ApiClient({
+        apiKey: config.openai.apiKey ?? 'not-needed',
+        ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
+        model: config.openai.model,
+        embeddingModel: config.embeddings.model,
+        timeoutMs: config.openai.timeoutSeconds * 1000,
+        retry: {
+          maxAttempts: config.retry.maxAttempts,
+          baseDelayMs: config.retry.initialDelayMs,
+          maxDelayMs: config.retry.maxDelayMs,
+          ...(config.retry.deadlineMs ? { deadlineMs: config.retry.deadlineMs } : {}),
+        },
+        breaker: {
+          errorThresholdPercentage: config.breaker.errorThresholdPct,
+          volumeThreshold: config.breaker.volumeThreshold,
+          resetTimeoutMs: config.breaker.resetMs,
+          rollingCountTimeoutMs: config.breaker.windowMs,
+        },
+        rateLimit: { ...(config.rateLimit.rpm ? { rpm: config.rateLimit.rpm } : {}), ...(config.rateLimit.tpm ? { tpm: config.rateLimit.tpm } : {}) },
+        onEvent: (e) => metrics.upstreamRequest(e),
+      });
+    }),
+  });
+  c.register(TOKENS.Ocr, {
+    useFactory: instanceCachingFactory(() => (config.processing.ocr ? createTesseractOcr() : null)),
+  });
+  c.register(TOKENS.Extractor, {
+    useFactory: instanceCachingFactory((dc) => {
+      if (overrides.extractor) return overrides.extractor;
+      const client = dc.resolve(TOKENS.ApiClient);
+      return client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+    }),
+  });
+  c.register(TOKENS.Pipeline, {
+    useFactory: instanceCachingFactory((dc) => {
+      const metrics = dc.resolve(TOKENS.Metrics);
+      const extractor = dc.resolve(TOKENS.Extractor);
+      const ocr = dc.resolve(TOKENS.Ocr);
+      return new Pipeline(
+        { db, extractor, logger: dc.resolve(TOKENS.Logger) },
+        {
+          dirs: {
+            inbox: config.paths.inbox,
+            processed: config.paths.processed,
+            failed: config.paths.failed,
+            duplicates: config.paths.duplicates,
+          },
+          maxFileBytes: Math.round(config.processing.maxFileMb * 1024 * 1024),
+          leaseMs: config.processing.leaseSeconds * 1000,
+          filingTemplate: config.paths.fileNameTemplate,
+          stableFile: { intervalMs: config.watch.pollMs, stableReads: 2, maxWaitMs: Math.max(config.watch.stableMs * 5, 2000) },
+          ocr: ocr ?? false,
+          ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
+          onEvent: (e) => {
+            if (e.type === 'stage') metrics.observeStage(e.stage, e.durationMs / 1000);
+            else if (e.type === 'file.finished') {
+              const o = e.outcome;
+              if (o.kind === 'skipped') return;
+              metrics.documentProcessed({
+                status: o.kind === 'processed' ? 'completed' : o.kind,
+                provider: extractor.provider,
+              });
+            }
+          },
+        },
+      );
+    }),
+  });
+  return c;
+}

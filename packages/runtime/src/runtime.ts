@@ -1,0 +1,113 @@
+import { access, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { DependencyContainer } from 'tsyringe';
+import type { Config } from '@autod/config';
+import type { ApiClient } from '@autod/api-client';
+import { createDatabase, type Database } from '@autod/db';
+import { errorFor } from '@autod/errors';
+import type { OcrEngine } from '@autod/extract';
+import type { AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import type { Extractor, Pipeline } from '@autod/pipeline';
+import { createContainer, type ContainerOverrides } from './container.js';
+import { TOKENS } from './tokens.js';
+
+export interface RuntimeOptions {
+  /** Apply pending migrations on open (default true; `autod migrate` passes false). */
+  migrate?: boolean;
+  overrides?: ContainerOverrides;
+  logDestination?: NodeJS.WritableStream;
+  /** Only warnings and errors in the log (the CLI's default: human output owns the terminal). */
+  quietLogs?: boolean;
+}
+
+/** Everything an app needs, resolved from the container. */
+export interface Runtime {
+  readonly container: DependencyContainer;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: AutodMetrics;
+  readonly health: HealthRegistry;
+  readonly db: Database;
+  readonly pipeline: Pipeline;
+  readonly extractor: Extractor;
+  readonly apiClient: ApiClient | null;
+  /** Throws when the configured OpenAI-compatible server cannot be reached. */
+  checkUpstream(): Promise<void>;
+  checkOcr(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}
+
+/** Open the database (migrating it), create the folders and wire every service. */
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  for (const dir of [config.paths.inbox, config.paths.processed, config.paths.failed, config.paths.duplicates]) {
+    await mkdir(dir, { recursive: true });
+  }
+  if (config.db.client === 'sqlite' && config.db.filename && config.db.filename !== ':memory:') {
+    await mkdir(dirname(config.db.filename), { recursive: true });
+  }
+  const db = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
+  if (options.migrate !== false) await db.migrate.latest();
+  const container = createContainer(config, db, options.overrides, {
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+    ...(options.quietLogs ? { quiet: true } : {}),
+  });
+  const logger = container.resolve(TOKENS.Logger);
+  const health = container.resolve(TOKENS.Health);
+  const apiClient = container.resolve(TOKENS.ApiClient);
+  health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
+  if (apiClient) {
+    health.register({
+      name: 'upstream',
+      kind: 'dependency',
+      critical: false,
+      timeoutMs: 80,
+      cacheMs: 30_000,
+      check: async () => {
+        if (apiClient.breakerState === 'open') return { status: 'warn', details: { breaker: 'open' } };
+        return undefined;
+      },
+    });
+  }
+  let closed = false;
+  return {
+    container,
+    config,
+    logger,
+    health,
+    db,
+    apiClient,
+    get metrics() {
+      return container.resolve(TOKENS.Metrics);
+    },
+    get pipeline() {
+      return container.resolve(TOKENS.Pipeline);
+    },
+    get extractor() {
+      return container.resolve(TOKENS.Extractor);
+    },
+    async checkUpstream() {
+      if (!apiClient) throw errorFor('CFG_MISSING_API_KEY', 'The openai provider is not configured.');
+      await apiClient.ping();
+    },
+    async checkOcr() {
+      try {
+        const require = createRequire(import.meta.url);
+        const pkg = require.resolve('@tesseract.js-data/eng/package.json');
+        await access(pkg);
+        return { ok: config.processing.ocr, detail: config.processing.ocr ? `eng data at ${dirname(pkg)}` : 'OCR disabled (AUTOD_OCR=false)' };
+      } catch (error) {
+        return { ok: false, detail: `OCR data not found: ${(error as Error).message}` };
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
+      await ocr?.close().catch(() => undefined);
+      apiClient?.close();
+      logger.flush?.();
+      await db.close();
+    },
+  };
+}

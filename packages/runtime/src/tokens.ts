@@ -1,0 +1,22 @@
+import type { InjectionToken } from 'tsyringe';
+import type { Config } from '@autod/config';
+import type { ApiClient } from '@autod/api-client';
+import type { Database } from '@autod/db';
+import type { OcrEngine } from '@autod/extract';
+import type { AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import type { Extractor, Pipeline } from '@autod/pipeline';
+
+/** DI tokens: `Symbol.for('@autod/<pkg>:<Name>')`, one per service the runtime wires. */
+export const TOKENS = {
+  Config: Symbol.for('@autod/config:Config') as InjectionToken<Config>,
+  Logger: Symbol.for('@autod/ops:Logger') as InjectionToken<Logger>,
+  Metrics: Symbol.for('@autod/ops:AutodMetrics') as InjectionToken<AutodMetrics>,
+  Health: Symbol.for('@autod/ops:HealthRegistry') as InjectionToken<HealthRegistry>,
+  Database: Symbol.for('@autod/db:Database') as InjectionToken<Database>,
+  ApiClient: Symbol.for('@autod/api-client:ApiClient') as InjectionToken<ApiClient | null>,
+  Ocr: Symbol.for('@autod/extract:OcrEngine') as InjectionToken<OcrEngine | null>,
+  Extractor: Symbol.for('@autod/pipeline:Extractor') as InjectionToken<Extractor>,
+  Pipeline: Symbol.for('@autod/pipeline:Pipeline') as InjectionToken<Pipeline>,
+} as const;
+
+export type TokenName = keyof typeof TOKENS;
