@@ -1,1 +1,26 @@
-export const PACKAGE_NAME = '@autod/testkit';
+export { startEmulator } from './emulator/server.js';
+export type {
+  Emulator,
+  EmulatorFile,
+  EmulatorOptions,
+  EmulatorStats,
+  FaultConfig,
+  FaultKind,
+  LatencyDistribution,
+  LatencySpec,
+  RecordedRequest,
+  Responder,
+  ResponderRequest,
+} from './emulator/types.js';
+export { sampleFromSchema } from './emulator/schema-sample.js';
+export { CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, CHARS_PER_TOKEN, PDF_PAGE_TOKENS } from './emulator/tokens.js';
+export { inspectPdf, type PdfInfo } from './pdf-inspect.js';
+export { buildScannedPdf, buildTextPdf, type ScannedPdfOptions, type TextPdfOptions } from './fixtures/pdf-build.js';
+export {
+  createTempPostgres,
+  pgAvailable,
+  pgSimpleQuery,
+  requirePostgresUnlessLocal,
+  tempSqliteUrl,
+  testPostgresAdminUrl,
+} from './test-databases.js';
