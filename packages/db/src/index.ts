@@ -1,1 +1,40 @@
-export const PACKAGE_NAME = '@autod/db';
+export {
+  createDatabase,
+  isConnectionError,
+  DEFAULT_SQLITE_DRIVER,
+  SQLITE_BUSY_TIMEOUT_MS,
+  type Database,
+  type DatabaseOptions,
+  type DatabaseLogger,
+  type Migrator,
+  type MigrationStatus,
+  type SqliteDriver,
+} from './database.js';
+export type { Dialect } from './context.js';
+export { DocumentRepository, queryTokens } from './documents.js';
+export { AttemptRepository } from './attempts.js';
+export { AuditRepository } from './audit.js';
+export { DuplicateRepository } from './duplicates.js';
+export { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
+export { parseDatabaseUrl, redactDatabaseUrl, type ParsedDatabaseUrl } from './url.js';
+export type {
+  DocumentRow,
+  ClaimInput,
+  ClaimResult,
+  CompleteInput,
+  DocumentFilter,
+  DocumentOrderBy,
+  ListOptions,
+  SearchOptions,
+  SearchHit,
+  AttemptStatus,
+  RecordAttemptInput,
+  AttemptRow,
+  CostSummaryOptions,
+  CostSummaryRow,
+  CostTotals,
+  AuditInput,
+  AuditRow,
+  DuplicateInput,
+  DuplicateRow,
+} from './types.js';

@@ -1,0 +1,137 @@
+import type { ProviderName } from '@autod/core';
+import type { Knex } from 'knex';
+import { num, strOrNull, type RepoContext } from './context.js';
+import type { AttemptRow, AttemptStatus, CostSummaryOptions, CostSummaryRow, CostTotals, RecordAttemptInput } from './types.js';
+
+type Raw = Record<string, unknown>;
+
+function toAttemptRow(r: Raw): AttemptRow {
+  return {
+    id: num(r['id']),
+    documentId: num(r['document_id']),
+    attemptNo: num(r['attempt_no']),
+    provider: String(r['provider']) as ProviderName,
+    model: String(r['model']),
+    status: String(r['status']) as AttemptStatus,
+    inputTokens: num(r['input_tokens']),
+    cachedInputTokens: num(r['cached_input_tokens']),
+    outputTokens: num(r['output_tokens']),
+    reasoningTokens: num(r['reasoning_tokens']),
+    costUsd: num(r['cost_usd']),
+    latencyMs: num(r['latency_ms']),
+    errorCode: strOrNull(r['error_code']),
+    errorMessage: strOrNull(r['error_message']),
+    promptVersion: strOrNull(r['prompt_version']),
+    createdAt: new Date(num(r['created_at'])),
+  };
+}
+
+/** Extraction attempts: one row per model call sequence, kept forever (reprocess adds one). */
+export class AttemptRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  private get knex(): Knex {
+    return this.ctx.knex;
+  }
+
+  async record(input: RecordAttemptInput): Promise<AttemptRow> {
+    const u = input.usage;
+    const rows: Raw[] = await this.knex('extraction_attempts')
+      .insert({
+        document_id: input.documentId,
+        attempt_no: this.knex.raw('(SELECT coalesce(max(attempt_no), 0) + 1 FROM extraction_attempts WHERE document_id = ?)', [
+          input.documentId,
+        ]),
+        provider: input.provider,
+        model: input.model,
+        status: input.status,
+        input_tokens: u.inputTokens,
+        cached_input_tokens: u.cachedInputTokens,
+        output_tokens: u.outputTokens,
+        reasoning_tokens: u.reasoningTokens,
+        cost_usd: input.costUsd,
+        latency_ms: Math.round(input.latencyMs),
+        error_code: input.error?.code.slice(0, 64) ?? null,
+        error_message: input.error?.message ?? null,
+        prompt_version: input.promptVersion ?? null,
+        created_at: this.ctx.now(),
+      })
+      .returning('*');
+    return toAttemptRow(rows[0] ?? {});
+  }
+
+  /** A document's attempts, oldest first. */
+  async list(documentId: number): Promise<AttemptRow[]> {
+    const rows: Raw[] = await this.knex('extraction_attempts').where('document_id', documentId).orderBy('attempt_no');
+    return rows.map(toAttemptRow);
+  }
+
+  /** Spend grouped by UTC day, month, model or provider (ascending key). */
+  async costSummary(options: CostSummaryOptions): Promise<CostSummaryRow[]> {
+    const key = this.groupKey(options.groupBy);
+    const q = this.knex('extraction_attempts')
+      .select(this.knex.raw(`${key} AS key`))
+      .select(this.aggregates())
+      .groupByRaw(key)
+      .orderBy('key');
+    this.range(q, options.from, options.to);
+    const rows: Raw[] = await q;
+    return rows.map((r) => ({ key: String(r['key']), ...this.sums(r) }));
+  }
+
+  /** Totals over every attempt (or those at/after `since`). */
+  async totals(options: { since?: Date; until?: Date } = {}): Promise<CostTotals> {
+    const q = this.knex('extraction_attempts')
+      .select(this.aggregates())
+      .select(this.knex.raw(`coalesce(sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed_attempts`));
+    this.range(q, options.since, options.until);
+    const row: Raw = (await q.first()) ?? {};
+    return { ...this.sums(row), failedAttempts: num(row['failed_attempts']) };
+  }
+
+  private aggregates(): Knex.Raw[] {
+    const k = this.knex;
+    return [
+      k.raw('count(DISTINCT document_id) AS documents'),
+      k.raw('count(*) AS attempts'),
+      k.raw('coalesce(sum(input_tokens), 0) AS input_tokens'),
+      k.raw('coalesce(sum(cached_input_tokens), 0) AS cached_input_tokens'),
+      k.raw('coalesce(sum(output_tokens), 0) AS output_tokens'),
+      k.raw('coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens'),
+      k.raw('coalesce(sum(cost_usd), 0) AS cost_usd'),
+    ];
+  }
+
+  private sums(r: Raw): Omit<CostSummaryRow, 'key'> {
+    return {
+      documents: num(r['documents']),
+      attempts: num(r['attempts']),
+      inputTokens: num(r['input_tokens']),
+      cachedInputTokens: num(r['cached_input_tokens']),
+      outputTokens: num(r['output_tokens']),
+      reasoningTokens: num(r['reasoning_tokens']),
+      costUsd: num(r['cost_usd']),
+    };
+  }
+
+  private range(q: Knex.QueryBuilder, from: Date | undefined, to: Date | undefined): void {
+    if (from) q.where('created_at', '>=', from.getTime());
+    if (to) q.where('created_at', '<', to.getTime());
+  }
+
+  private groupKey(groupBy: CostSummaryOptions['groupBy']): string {
+    switch (groupBy) {
+      case 'model':
+        return 'model';
+      case 'provider':
+        return 'provider';
+      case 'day':
+      case 'month': {
+        const day = groupBy === 'day';
+        return this.ctx.dialect === 'postgres'
+          ? `to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', '${day ? 'YYYY-MM-DD' : 'YYYY-MM'}')`
+          : `strftime('${day ? '%Y-%m-%d' : '%Y-%m'}', created_at / 1000, 'unixepoch')`;
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { dateOrNull, num, numOrNull, parseJson, toJson, type RepoContext } from './context.js';
+import type { AuditInput, AuditRow } from './types.js';
+
+type Raw = Record<string, unknown>;
+
+function toAuditRow(r: Raw): AuditRow {
+  return {
+    id: num(r['id']),
+    at: dateOrNull(r['at']) ?? new Date(0),
+    actor: String(r['actor']),
+    action: String(r['action']),
+    documentId: numOrNull(r['document_id']),
+    details: parseJson<Record<string, unknown>>(r['details']),
+  };
+}
+
+/** Append-only audit log (who did what to which document). Never write secrets into `details`. */
+export class AuditRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  async write(input: AuditInput): Promise<AuditRow> {
+    const rows: Raw[] = await this.ctx
+      .knex('audit_log')
+      .insert({
+        at: this.ctx.now(),
+        actor: input.actor,
+        action: input.action,
+        document_id: input.documentId ?? null,
+        details: toJson(input.details ?? null),
+      })
+      .returning('*');
+    return toAuditRow(rows[0] ?? {});
+  }
+
+  /** Newest first. */
+  async list(options: { documentId?: number; action?: string; limit?: number } = {}): Promise<AuditRow[]> {
+    const q = this.ctx.knex('audit_log').orderBy('id', 'desc').limit(Math.min(Math.max(options.limit ?? 100, 1), 1000));
+    if (options.documentId !== undefined) q.where('document_id', options.documentId);
+    if (options.action !== undefined) q.where('action', options.action);
+    const rows: Raw[] = await q;
+    return rows.map(toAuditRow);
+  }
+}

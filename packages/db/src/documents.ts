@@ -1,0 +1,451 @@
+import type { DocumentMetadata, DocumentStatus, ProviderName } from '@autod/core';
+import { errorFor } from '@autod/errors';
+import type { Knex } from 'knex';
+import {
+  affected,
+  dateOrNull,
+  escapeLike,
+  num,
+  numOrNull,
+  parseJson,
+  strOrNull,
+  toJson,
+  type RepoContext,
+} from './context.js';
+import type {
+  ClaimInput,
+  ClaimResult,
+  CompleteInput,
+  DocumentFilter,
+  DocumentOrderBy,
+  DocumentRow,
+  ListOptions,
+  SearchHit,
+  SearchOptions,
+} from './types.js';
+
+type Raw = Record<string, unknown>;
+
+/** Every `documents` column a DocumentRow needs (not `text_content`, not `search_vector`). */
+const COLUMNS = [
+  'id',
+  'sha256',
+  'file_name',
+  'source_path',
+  'size_bytes',
+  'page_count',
+  'status',
+  'claim_owner',
+  'lease_expires_at',
+  'storage_path',
+  'filed_at',
+  'provider',
+  'model',
+  'metadata',
+  'category',
+  'subcategory',
+  'doc_type',
+  'issuer',
+  'primary_date',
+  'total_amount',
+  'currency',
+  'title',
+  'summary',
+  'confidence',
+  'error_code',
+  'error_message',
+  'attempt_count',
+  'near_duplicate_of',
+  'created_at',
+  'updated_at',
+] as const;
+
+const ORDER_COLUMNS: Record<DocumentOrderBy, string> = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  primaryDate: 'primary_date',
+  totalAmount: 'total_amount',
+  issuer: 'issuer',
+  title: 'title',
+  id: 'id',
+};
+
+/** bm25 weights, in FTS column order: title, issuer, doc_type, category, summary, text_content. */
+const BM25_WEIGHTS = '10.0, 8.0, 4.0, 3.0, 5.0, 1.0';
+const MAX_QUERY_TOKENS = 16;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+export function toDocumentRow(r: Raw): DocumentRow {
+  return {
+    id: num(r['id']),
+    sha256: String(r['sha256']),
+    fileName: String(r['file_name']),
+    sourcePath: String(r['source_path']),
+    sizeBytes: num(r['size_bytes']),
+    pageCount: numOrNull(r['page_count']),
+    status: r['status'] as DocumentStatus,
+    claimOwner: strOrNull(r['claim_owner']),
+    leaseExpiresAt: numOrNull(r['lease_expires_at']),
+    storagePath: strOrNull(r['storage_path']),
+    filedAt: dateOrNull(r['filed_at']),
+    provider: strOrNull(r['provider']) as ProviderName | null,
+    model: strOrNull(r['model']),
+    metadata: parseJson<DocumentMetadata>(r['metadata']),
+    category: strOrNull(r['category']),
+    subcategory: strOrNull(r['subcategory']),
+    docType: strOrNull(r['doc_type']),
+    issuer: strOrNull(r['issuer']),
+    primaryDate: strOrNull(r['primary_date']),
+    totalAmount: numOrNull(r['total_amount']),
+    currency: strOrNull(r['currency']),
+    title: strOrNull(r['title']),
+    summary: strOrNull(r['summary']),
+    confidence: numOrNull(r['confidence']),
+    errorCode: strOrNull(r['error_code']),
+    errorMessage: strOrNull(r['error_message']),
+    attemptCount: num(r['attempt_count']),
+    nearDuplicateOf: numOrNull(r['near_duplicate_of']),
+    createdAt: new Date(num(r['created_at'])),
+    updatedAt: new Date(num(r['updated_at'])),
+  };
+}
+
+function normaliseSha(sha256: string): string {
+  const sha = sha256.trim().toLowerCase();
+  if (!SHA256_RE.test(sha)) {
+    throw errorFor('VALIDATION_FAILED', 'sha256 must be 64 hexadecimal characters.', { details: { sha256 } });
+  }
+  return sha;
+}
+
+/** Words of a free-text query (letters and digits only: nothing reaches the FTS syntax unescaped). */
+export function queryTokens(query: string): string[] {
+  return (query.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_QUERY_TOKENS);
+}
+
+/**
+ * The `documents` table: the claim/lease protocol (exactly-once processing), completion,
+ * filtering and full-text search.
+ */
+export class DocumentRepository {
+  constructor(private readonly ctx: RepoContext) {}
+
+  private get knex(): Knex {
+    return this.ctx.knex;
+  }
+
+  /**
+   * Claim a file by its SHA-256. Exactly once: the row is inserted with a unique sha256; if it
+   * exists, a completed row is a `duplicate`, a processing row with a live lease of another
+   * owner is `held`, and a processing row whose lease expired (or was released), a failed row,
+   * or this owner's own row is taken over with a conditional UPDATE — only one concurrent
+   * taker can win, the affected row count decides.
+   */
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    const sha256 = normaliseSha(input.sha256);
+    const now = input.now ?? this.ctx.now();
+    const leaseExpiresAt = now + input.leaseMs;
+    for (let round = 0; round < 5; round++) {
+      const inserted: Raw[] = await this.knex('documents')
+        .insert({
+          sha256,
+          file_name: input.fileName,
+          source_path: input.sourcePath,
+          size_bytes: input.sizeBytes,
+          status: 'processing',
+          claim_owner: input.owner,
+          lease_expires_at: leaseExpiresAt,
+          attempt_count: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict('sha256')
+        .ignore()
+        .returning(COLUMNS as unknown as string[]);
+      const first = inserted[0];
+      if (first) return { kind: 'claimed', document: toDocumentRow(first), takeover: false };
+
+      const existing = await this.rawBySha(sha256);
+      if (!existing) continue; // deleted in between: try the insert again
+      const doc = toDocumentRow(existing);
+      if (doc.status === 'completed') return { kind: 'duplicate', document: doc };
+      if (doc.status === 'processing' && (doc.leaseExpiresAt ?? 0) >= now && doc.claimOwner !== input.owner) {
+        return { kind: 'held', document: doc };
+      }
+      const updated: Raw[] = await this.knex('documents')
+        .where('id', doc.id)
+        .andWhere((q) =>
+          q.where('status', 'failed').orWhere((p) =>
+            p
+              .where('status', 'processing')
+              .andWhere((l) => l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner)),
+          ),
+        )
+        .update({
+          status: 'processing',
+          claim_owner: input.owner,
+          lease_expires_at: leaseExpiresAt,
+          file_name: input.fileName,
+          source_path: input.sourcePath,
+          size_bytes: input.sizeBytes,
+          error_code: null,
+          error_message: null,
+          attempt_count: this.knex.raw('attempt_count + 1'),
+          updated_at: now,
+        })
+        .returning(COLUMNS as unknown as string[]);
+      const won = updated[0];
+      if (won) return { kind: 'claimed', document: toDocumentRow(won), takeover: true };
+      // someone else changed the row between our read and our update: look again
+    }
+    const doc = await this.get(sha256);
+    if (!doc) throw errorFor('CONFLICT', `Could not claim ${sha256}: the row kept changing; retry.`);
+    return doc.status === 'completed' ? { kind: 'duplicate', document: doc } : { kind: 'held', document: doc };
+  }
+
+  /**
+   * Take an existing document (completed, failed, or with an expired lease) back into
+   * processing, e.g. for `autod reprocess`. Returns `held` while another owner's lease is live.
+   */
+  async reclaim(
+    id: number,
+    input: { owner: string; leaseMs: number; now?: number },
+  ): Promise<{ kind: 'claimed'; document: DocumentRow; takeover: true } | { kind: 'held'; document: DocumentRow }> {
+    const now = input.now ?? this.ctx.now();
+    const updated: Raw[] = await this.knex('documents')
+      .where('id', id)
+      .andWhere((q) =>
+        q.whereIn('status', ['completed', 'failed']).orWhere((l) => l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner)),
+      )
+      .update({
+        status: 'processing',
+        claim_owner: input.owner,
+        lease_expires_at: now + input.leaseMs,
+        error_code: null,
+        error_message: null,
+        attempt_count: this.knex.raw('attempt_count + 1'),
+        updated_at: now,
+      })
+      .returning(COLUMNS as unknown as string[]);
+    const won = updated[0];
+    if (won) return { kind: 'claimed', document: toDocumentRow(won), takeover: true };
+    const doc = await this.get(id);
+    if (!doc) throw notFound(id);
+    return { kind: 'held', document: doc };
+  }
+
+  /** Extend the lease; false when the claim is no longer this owner's. */
+  async renewLease(id: number, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.ctx.now();
+    const n = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({ lease_expires_at: now + leaseMs, updated_at: now });
+    return affected(n) === 1;
+  }
+
+  /** Give the claim up without failing it (lease_expires_at = 0: anyone may claim it now). */
+  async release(id: number, owner: string): Promise<void> {
+    await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({ lease_expires_at: 0, updated_at: this.ctx.now() });
+  }
+
+  /**
+   * Store the extraction result and mark the document completed — only while `owner` still
+   * holds the claim (else ConflictError CLAIM_HELD). One statement: the full-text index
+   * (trigger / generated column) changes in the same transaction.
+   */
+  async complete(id: number, owner: string, input: CompleteInput): Promise<DocumentRow> {
+    const now = this.ctx.now();
+    const f = input.fields;
+    const rows: Raw[] = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({
+        status: 'completed',
+        lease_expires_at: null,
+        page_count: input.pageCount,
+        text_content: input.textContent,
+        provider: input.provider,
+        model: input.model,
+        metadata: toJson(input.metadata),
+        category: f.category,
+        subcategory: f.subcategory,
+        doc_type: f.docType,
+        issuer: f.issuer,
+        primary_date: f.primaryDate,
+        total_amount: f.totalAmount,
+        currency: f.currency,
+        title: f.title,
+        summary: input.metadata.summary ?? null,
+        confidence: f.confidence,
+        error_code: null,
+        error_message: null,
+        storage_path: input.storagePath,
+        // still filed only if it already sits at the planned destination (reprocess)
+        filed_at: this.knex.raw('CASE WHEN storage_path = ? THEN filed_at ELSE NULL END', [input.storagePath]),
+        updated_at: now,
+      })
+      .returning(COLUMNS as unknown as string[]);
+    const row = rows[0];
+    if (!row) throw await this.claimLost(id, owner);
+    return toDocumentRow(row);
+  }
+
+  /** Record that the file now sits at `storagePath`. */
+  async markFiled(id: number, storagePath: string): Promise<void> {
+    const now = this.ctx.now();
+    const n = await this.knex('documents').where({ id }).update({ storage_path: storagePath, filed_at: now, updated_at: now });
+    if (affected(n) === 0) throw notFound(id);
+  }
+
+  /** Mark the document failed (only while `owner` holds the claim, else CLAIM_HELD). */
+  async fail(id: number, owner: string, error: { code: string; message: string }): Promise<void> {
+    const n = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({
+        status: 'failed',
+        lease_expires_at: null,
+        error_code: error.code.slice(0, 64),
+        error_message: error.message,
+        updated_at: this.ctx.now(),
+      });
+    if (affected(n) === 0) throw await this.claimLost(id, owner);
+  }
+
+  /** By numeric id (or a string of digits) or by sha256. */
+  async get(idOrSha: number | string): Promise<DocumentRow | undefined> {
+    let row: Raw | undefined;
+    if (typeof idOrSha === 'number' || /^\d{1,15}$/.test(idOrSha)) {
+      row = await this.knex('documents').select(COLUMNS).where('id', Number(idOrSha)).first();
+    } else {
+      const sha = idOrSha.trim().toLowerCase();
+      if (!SHA256_RE.test(sha)) return undefined;
+      row = await this.rawBySha(sha);
+    }
+    return row ? toDocumentRow(row) : undefined;
+  }
+
+  /** The extracted text (kept out of DocumentRow because it can be large). */
+  async getText(id: number): Promise<string | null> {
+    const row: Raw | undefined = await this.knex('documents').select('text_content').where('id', id).first();
+    return row ? strOrNull(row['text_content']) : null;
+  }
+
+  async list(options: ListOptions = {}): Promise<{ items: DocumentRow[]; total: number }> {
+    const limit = clampInt(options.limit, 50, 1, 1000);
+    const offset = clampInt(options.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+    const base = this.knex('documents');
+    this.applyFilter(base, options, 'documents');
+    const countRow: Raw | undefined = await base.clone().count({ n: '*' }).first();
+    const column = ORDER_COLUMNS[options.orderBy ?? 'createdAt'];
+    const direction = options.order ?? 'desc';
+    const rows: Raw[] = await base
+      .clone()
+      .select(COLUMNS)
+      .orderBy(column, direction, 'last')
+      .orderBy('id', direction)
+      .limit(limit)
+      .offset(offset);
+    return { items: rows.map(toDocumentRow), total: num(countRow?.['n']) };
+  }
+
+  /** Full-text search (bm25 on SQLite FTS5, ts_rank on PostgreSQL); best first. */
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const tokens = queryTokens(query);
+    if (tokens.length === 0) return [];
+    const limit = clampInt(options.limit, 20, 1, 200);
+    const filter = options.filter ?? { status: 'completed' };
+    let q: Knex.QueryBuilder;
+    if (this.ctx.dialect === 'postgres') {
+      const tsquery = tokens.map((t) => `${t}:*`).join(' & ');
+      q = this.knex({ d: 'documents' })
+        .joinRaw(`CROSS JOIN to_tsquery('simple', ?) AS q`, [tsquery])
+        .whereRaw('d.search_vector @@ q')
+        .select(
+          'd.id',
+          this.knex.raw('ts_rank(d.search_vector, q) AS score'),
+          this.knex.raw(
+            `ts_headline('simple', concat_ws(' … ', d.title, d.summary, left(d.text_content, 20000)), q, 'StartSel=[, StopSel=], MaxWords=24, MinWords=8') AS snippet`,
+          ),
+        );
+    } else {
+      const match = tokens.map((t) => `"${t}"*`).join(' ');
+      q = this.knex('documents_fts')
+        .join({ d: 'documents' }, 'd.id', 'documents_fts.rowid')
+        .whereRaw('documents_fts MATCH ?', [match])
+        .select(
+          'd.id',
+          this.knex.raw(`-bm25(documents_fts, ${BM25_WEIGHTS}) AS score`),
+          this.knex.raw(`snippet(documents_fts, -1, '[', ']', '…', 16) AS snippet`),
+        );
+    }
+    this.applyFilter(q, filter, 'd');
+    const rows: Raw[] = await q.orderBy('score', 'desc').orderBy('d.id', 'asc').limit(limit);
+    return rows.map((r) => ({ id: num(r['id']), score: num(r['score']), snippet: String(r['snippet'] ?? '') }));
+  }
+
+  /** Processing documents whose lease ran out (crashed or stuck workers). */
+  async expiredLeases(now?: number): Promise<DocumentRow[]> {
+    const rows: Raw[] = await this.knex('documents')
+      .select(COLUMNS)
+      .where('status', 'processing')
+      .andWhere('lease_expires_at', '<', now ?? this.ctx.now())
+      .orderBy('id');
+    return rows.map(toDocumentRow);
+  }
+
+  /** Completed (committed) documents whose file has not been moved yet. */
+  async unfiled(): Promise<DocumentRow[]> {
+    const rows: Raw[] = await this.knex('documents').select(COLUMNS).where('status', 'completed').whereNull('filed_at').orderBy('id');
+    return rows.map(toDocumentRow);
+  }
+
+  async setNearDuplicate(id: number, ofId: number | null): Promise<void> {
+    const n = await this.knex('documents').where({ id }).update({ near_duplicate_of: ofId, updated_at: this.ctx.now() });
+    if (affected(n) === 0) throw notFound(id);
+  }
+
+  /** Delete a document (its attempts and duplicates go with it; audit entries stay). */
+  async delete(id: number): Promise<boolean> {
+    const n = await this.knex('documents').where({ id }).delete();
+    return affected(n) > 0;
+  }
+
+  private async rawBySha(sha256: string): Promise<Raw | undefined> {
+    return this.knex('documents').select(COLUMNS).where('sha256', sha256).first();
+  }
+
+  private async claimLost(id: number, owner: string): Promise<Error> {
+    const doc = await this.get(id);
+    if (!doc) return notFound(id);
+    return errorFor('CLAIM_HELD', `Document ${id} is no longer claimed by ${owner} (status ${doc.status}, owner ${doc.claimOwner ?? 'none'}).`, {
+      details: { id, status: doc.status, owner: doc.claimOwner },
+      retryable: false,
+    });
+  }
+
+  private applyFilter(q: Knex.QueryBuilder, f: DocumentFilter, table: string): void {
+    const c = (name: string): string => `${table}.${name}`;
+    if (f.status !== undefined) q.where(c('status'), f.status);
+    if (f.category !== undefined) q.where(c('category'), f.category);
+    if (f.subcategory !== undefined) q.where(c('subcategory'), f.subcategory);
+    if (f.docType !== undefined) q.where(c('doc_type'), f.docType);
+    if (f.issuer !== undefined && f.issuer !== '') {
+      const pattern = `%${escapeLike(f.issuer.toLowerCase())}%`;
+      q.whereRaw(`lower(??) LIKE ? ESCAPE '\\'`, [c('issuer'), pattern]);
+    }
+    if (f.from !== undefined) q.where(c('primary_date'), '>=', f.from);
+    if (f.to !== undefined) q.where(c('primary_date'), '<=', f.to);
+    if (f.minAmount !== undefined) q.where(c('total_amount'), '>=', f.minAmount);
+    if (f.maxAmount !== undefined) q.where(c('total_amount'), '<=', f.maxAmount);
+  }
+}
+
+function notFound(id: number | string): Error {
+  return errorFor('DOCUMENT_NOT_FOUND', `Document ${id} does not exist.`, { details: { id } });
+}
+
+function clampInt(value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.trunc(value)));
+}

@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_fulltext.js';
+
+interface NamedMigration {
+  readonly name: string;
+  readonly migration: Knex.Migration;
+}
+
+/** Every migration, in order. Listed in code so they run from `src/` (tests) and `dist/` alike. */
+export const MIGRATIONS: readonly NamedMigration[] = [
+  { name: '0001_initial', migration: m0001 },
+  { name: '0002_fulltext', migration: m0002 },
+];
+
+/** The knex `migrationSource` over {@link MIGRATIONS}. */
+export const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m.migration,
+};
+
+/** Name of knex's bookkeeping table. */
+export const MIGRATIONS_TABLE = 'autod_migrations';

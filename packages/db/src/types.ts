@@ -1,0 +1,209 @@
+import type { DocumentMetadata, DocumentStatus, IndexedFields, ProviderName, TokenUsage } from '@autod/core';
+
+/** A row of `documents`, camelCased. `textContent` is not loaded here (see `DocumentRepository.getText`). */
+export interface DocumentRow {
+  id: number;
+  sha256: string;
+  fileName: string;
+  sourcePath: string;
+  sizeBytes: number;
+  pageCount: number | null;
+  status: DocumentStatus;
+  claimOwner: string | null;
+  /** Epoch ms; `0` after `release`, `null` once completed/failed. */
+  leaseExpiresAt: number | null;
+  /** Where the file was (or is planned to be) filed. */
+  storagePath: string | null;
+  /** When the file was moved to `storagePath`; null = not moved yet. */
+  filedAt: Date | null;
+  provider: ProviderName | null;
+  model: string | null;
+  metadata: DocumentMetadata | null;
+  category: string | null;
+  subcategory: string | null;
+  docType: string | null;
+  issuer: string | null;
+  /** YYYY-MM-DD */
+  primaryDate: string | null;
+  totalAmount: number | null;
+  currency: string | null;
+  title: string | null;
+  summary: string | null;
+  confidence: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** How many times the document was claimed for processing. */
+  attemptCount: number;
+  nearDuplicateOf: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ClaimInput {
+  sha256: string;
+  fileName: string;
+  sourcePath: string;
+  sizeBytes: number;
+  /** Who claims (worker id); stored on the row. */
+  owner: string;
+  /** Lease length; an expired lease can be taken over by another worker. */
+  leaseMs: number;
+  /** Epoch ms (defaults to the database clock). */
+  now?: number;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; document: DocumentRow; /** true when an expired/failed/released claim was taken over */ takeover: boolean }
+  | { kind: 'duplicate'; document: DocumentRow }
+  | { kind: 'held'; document: DocumentRow };
+
+export interface CompleteInput {
+  metadata: DocumentMetadata;
+  fields: IndexedFields;
+  pageCount: number | null;
+  textContent: string;
+  provider: ProviderName;
+  model: string;
+  /** Planned destination of the file (filed later, see `markFiled`). */
+  storagePath: string;
+}
+
+export type DocumentOrderBy = 'createdAt' | 'updatedAt' | 'primaryDate' | 'totalAmount' | 'issuer' | 'title' | 'id';
+
+export interface DocumentFilter {
+  status?: DocumentStatus;
+  category?: string;
+  subcategory?: string;
+  docType?: string;
+  /** Case-insensitive "contains". */
+  issuer?: string;
+  /** Inclusive lower bound on `primaryDate` (YYYY-MM-DD). */
+  from?: string;
+  /** Inclusive upper bound on `primaryDate` (YYYY-MM-DD). */
+  to?: string;
+  minAmount?: number;
+  maxAmount?: number;
+}
+
+export interface ListOptions extends DocumentFilter {
+  /** Default 50, at most 1000. */
+  limit?: number;
+  offset?: number;
+  /** Default `createdAt`. */
+  orderBy?: DocumentOrderBy;
+  /** Default `desc`. */
+  order?: 'asc' | 'desc';
+}
+
+export interface SearchOptions {
+  /** Default 20, at most 200. */
+  limit?: number;
+  /** Defaults to `{ status: 'completed' }`. */
+  filter?: DocumentFilter;
+}
+
+export interface SearchHit {
+  id: number;
+  /** Higher is better (negated bm25 on SQLite, ts_rank on PostgreSQL). */
+  score: number;
+  /** Matched text with hits in [brackets]. */
+  snippet: string;
+}
+
+export type AttemptStatus = 'succeeded' | 'failed';
+
+export interface RecordAttemptInput {
+  documentId: number;
+  provider: ProviderName;
+  model: string;
+  status: AttemptStatus;
+  usage: TokenUsage;
+  costUsd: number;
+  latencyMs: number;
+  error?: { code: string; message: string };
+  promptVersion?: string;
+}
+
+export interface AttemptRow {
+  id: number;
+  documentId: number;
+  attemptNo: number;
+  provider: ProviderName;
+  model: string;
+  status: AttemptStatus;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  promptVersion: string | null;
+  createdAt: Date;
+}
+
+export interface CostSummaryOptions {
+  from?: Date;
+  /** Exclusive upper bound. */
+  to?: Date;
+  groupBy: 'day' | 'month' | 'model' | 'provider';
+}
+
+export interface CostSummaryRow {
+  /** `YYYY-MM-DD` (UTC) / `YYYY-MM` / model / provider. */
+  key: string;
+  /** Distinct documents with attempts in the group. */
+  documents: number;
+  attempts: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+}
+
+export interface CostTotals {
+  costUsd: number;
+  documents: number;
+  attempts: number;
+  failedAttempts: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+}
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  documentId?: number | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  documentId: number | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface DuplicateInput {
+  documentId: number;
+  sha256: string;
+  fileName: string;
+  sourcePath: string;
+  storedPath?: string | null;
+}
+
+export interface DuplicateRow {
+  id: number;
+  documentId: number;
+  sha256: string;
+  fileName: string;
+  sourcePath: string;
+  storedPath: string | null;
+  detectedAt: Date;
+}
