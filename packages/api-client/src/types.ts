@@ -1,0 +1,139 @@
+import type { AutodError, RetryPolicy } from '@autod/errors';
+import type { DocumentMetadata, TokenUsage } from '@autod/core';
+import type { BreakerOptions } from './breaker.js';
+import type { PricingTable } from './pricing.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/** One upstream HTTP attempt, for `ops` to turn into logs and metrics. Never carries secrets. */
+export interface ApiEvent {
+  /** `responses.create`, `files.create`, `files.delete`, `files.content`, `embeddings.create`, `vector_stores.*`, `batches.*`. */
+  operation: string;
+  model?: string;
+  /** HTTP status, `error` (no response: connection failure, timeout, abort) or `circuit_open` (not sent). */
+  status: number | 'error' | 'circuit_open';
+  /** 1-based attempt number within our retry loop. */
+  attempt: number;
+  latencyMs: number;
+  usage?: TokenUsage;
+  costUsd?: number;
+  /** OpenAI's `x-request-id`. */
+  requestId?: string;
+  /** Our error code when the attempt failed. */
+  errorCode?: string;
+}
+
+/** Options of `ApiClient`. Libraries never read env vars: the runtime maps config onto these. */
+export interface ApiClientOptions {
+  /** OpenAI API key (`OPENAI_API_KEY`). Never logged, never in errors. */
+  apiKey: string;
+  /** Any OpenAI-compatible server, e.g. `http://127.0.0.1:8080/v1` (`OPENAI_BASE_URL`; default OpenAI). */
+  baseURL?: string;
+  /** Default model for extraction (`OPENAI_MODEL`). */
+  model: string;
+  /** Default embedding model (default `text-embedding-3-small`). */
+  embeddingModel?: string;
+  /** Timeout of one HTTP attempt in ms (default 120,000). */
+  timeoutMs?: number;
+  /** Retry policy over `@autod/errors` defaults (attempts, backoff, total deadline). */
+  retry?: Partial<RetryPolicy>;
+  /** Circuit breaker settings. */
+  breaker?: BreakerOptions;
+  /** RPM/TPM budgets; ignored when `limiter` is given. */
+  rateLimit?: { rpm?: number; tpm?: number };
+  /** A limiter shared with other clients in the process (default: one per client from `rateLimit`). */
+  limiter?: RateLimiter;
+  /** Prices merged over `DEFAULT_PRICING`. */
+  pricing?: PricingTable;
+  /** Called once per HTTP attempt. Exceptions it throws are swallowed. */
+  onEvent?: (e: ApiEvent) => void;
+  /** Upload PDFs through the Files API instead of inline base64 `file_data` (default false). */
+  useFilesApi?: boolean;
+  /** Time source for retry deadlines, the rate limiter and batch polling (default `Date`). */
+  clock?: { now(): number };
+  /** Waits for retries, the rate limiter and polling (default: abortable `setTimeout`). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Custom `fetch` handed to the SDK (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** What `buildExtractionRequestBody` needs: a PDF (inline) or an uploaded file id. */
+export interface ExtractionRequestInput {
+  /** PDF bytes, sent inline as a base64 data URI unless `fileId` is given. */
+  pdf?: Uint8Array;
+  /** An uploaded file (purpose `user_data`) to reference instead of inline bytes. */
+  fileId?: string;
+  fileName: string;
+  sourceFileId: string;
+  /** ISO-8601 timestamp the model echoes as `processed_date`. */
+  processedAt: string;
+  pageCount?: number;
+  model?: string;
+  extraContext?: string;
+}
+
+/** Input of `ApiClient.extractMetadata`. */
+export interface ExtractionInput {
+  pdf: Uint8Array;
+  fileName: string;
+  sourceFileId: string;
+  processedAt: string;
+  pageCount?: number;
+  model?: string;
+  extraContext?: string;
+  signal?: AbortSignal;
+}
+
+/** Result of `ApiClient.extractMetadata`. */
+export interface ExtractionResult {
+  metadata: DocumentMetadata;
+  /** Usage of every call made (both, when a repair was needed). */
+  usage: TokenUsage;
+  costUsd: number;
+  model: string;
+  /** Id of the response whose answer was accepted. */
+  responseId: string;
+  latencyMs: number;
+  /** HTTP attempts to `/v1/responses` (retries and the repair call included). */
+  attempts: number;
+  /** True when the first answer failed validation and the repair answer was accepted. */
+  repaired: boolean;
+  /** The accepted answer as the model wrote it. */
+  rawText: string;
+  /** The Files API id used (already deleted again) when `useFilesApi` is on. */
+  uploadedFileId?: string;
+}
+
+/** One line of a Batch API submission: an extraction keyed by `customId`. */
+export interface BatchRequestItem {
+  /** Unique within the batch; results are mapped back by it. */
+  customId: string;
+  input: ExtractionRequestInput;
+}
+
+/** State of a Batch API job. */
+export interface BatchStatus {
+  id: string;
+  /** validating | in_progress | finalizing | completed | failed | expired | cancelling | cancelled */
+  status: string;
+  inputFileId: string;
+  outputFileId?: string;
+  errorFileId?: string;
+  requestCounts: { total: number; completed: number; failed: number };
+  /** True for completed, failed, expired and cancelled. */
+  done: boolean;
+}
+
+/** Outcome of one batch line. */
+export type BatchItemResult =
+  | { ok: true; metadata: DocumentMetadata; usage: TokenUsage; costUsd: number; responseId: string; rawText: string }
+  | { ok: false; error: AutodError; usage?: TokenUsage; costUsd?: number };
+
+/** A vector-store search hit. */
+export interface VectorStoreSearchHit {
+  fileId: string;
+  filename: string;
+  score: number;
+  attributes: Record<string, unknown>;
+  /** The matching chunks' text, joined by blank lines. */
+  text: string;
+}
