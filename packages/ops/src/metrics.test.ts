@@ -62,3 +62,16 @@ describe('AutodMetrics', () => {
     expect(text).not.toContain('autod_');
   });
 });
+
+describe('docs stay in sync with the metric names', () => {
+  it('every autod_ metric in docs/grafana-dashboard.json and docs/monitoring.md exists', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = ['grafana-dashboard.json', 'monitoring.md'].map((f) => readFileSync(new URL(`../../../docs/${f}`, import.meta.url), 'utf8'));
+    JSON.parse(docs[0]!);
+    const text = await new AutodMetrics({ collectDefault: false }).metrics();
+    const defined = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+    const used = new Set(docs.flatMap((d) => [...d.matchAll(/\bautod_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))));
+    expect(used.size).toBeGreaterThan(8);
+    for (const name of used) expect(defined, name).toContain(name);
+  });
+});
