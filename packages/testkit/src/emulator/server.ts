@@ -233,6 +233,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const fault = pickFault(path);
       if (fault !== 'none') record.fault = fault;
       const delay = drawLatency(latency, rng);
+      record.latencyMs = delay;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
       switch (fault) {

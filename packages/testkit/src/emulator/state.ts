@@ -809,7 +809,7 @@ export class EmulatorState {
       await new Promise((r) => setImmediate(r));
     }
     this.later(this.batchStepMs, () => {
-      if ((batch.status) === 'cancelling') {
+      if (batch.status === 'cancelling') {
         batch.status = 'cancelled';
         batch.cancelled_at = nowSeconds();
       } else {

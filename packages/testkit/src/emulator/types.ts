@@ -103,6 +103,8 @@ export interface RecordedRequest {
   body?: unknown;
   /** Lower-cased request headers; `authorization` is redacted. */
   headers: Record<string, string>;
+  /** Latency the emulator waited before answering (ms, drawn from the latency spec). */
+  latencyMs?: number;
   /** The fault applied, if any. */
   fault?: FaultKind;
 }
