@@ -1,0 +1,151 @@
+/**
+ * Money amounts. Number formats understood:
+ * - US/UK `1,234.56`, European `1.234,56`, Swiss `1'234.56`, French/SI `1 234,56` (non-breaking or
+ *   thin space only, a plain space never joins two numbers), plain `1234.5` / `1234,50`.
+ * - With both `.` and `,` present the last one is the decimal mark. With one kind only: followed
+ *   by 1-2 digits it is the decimal mark; followed by exactly 3 digits (once or repeatedly) it
+ *   groups thousands (`1,234` = 1234, `1.234` = 1234: money rarely has three decimals).
+ * - A leading `-`, a trailing `-` or parentheses make the amount negative; `CR` is ignored.
+ * Currencies: symbols `$ € £ ¥ ₹ ₩ ₽ ₺ ₪ CHF Fr.`, `US$ C$ CA$ A$ AU$ NZ$ HK$ S$ R$`, and ISO codes
+ * before or after the number. `$` alone means USD.
+ */
+
+export interface ParsedAmount {
+  amount: number;
+  currency: string | null;
+}
+
+export interface FoundAmount extends ParsedAmount {
+  raw: string;
+  index: number;
+  /** Whether the number carried an explicit decimal part (e.g. `.00`). */
+  hasDecimals: boolean;
+}
+
+const SYMBOLS: Record<string, string> = {
+  $: 'USD',
+  'US$': 'USD',
+  'U.S.$': 'USD',
+  'C$': 'CAD',
+  'CA$': 'CAD',
+  'A$': 'AUD',
+  'AU$': 'AUD',
+  'NZ$': 'NZD',
+  'HK$': 'HKD',
+  'S$': 'SGD',
+  'R$': 'BRL',
+  '€': 'EUR',
+  '£': 'GBP',
+  '¥': 'JPY',
+  '₹': 'INR',
+  '₩': 'KRW',
+  '₽': 'RUB',
+  '₺': 'TRY',
+  '₪': 'ILS',
+  'Fr.': 'CHF',
+  'SFr.': 'CHF',
+};
+
+export const CURRENCY_CODES = new Set([
+  'USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'NZD', 'JPY', 'CNY', 'HKD', 'SGD', 'INR', 'SEK', 'NOK', 'DKK',
+  'PLN', 'CZK', 'HUF', 'RON', 'BGN', 'MXN', 'BRL', 'ZAR', 'KRW', 'RUB', 'TRY', 'ILS', 'AED', 'SAR', 'THB',
+]);
+
+const CODE_ALT = [...CURRENCY_CODES].join('|');
+const SYMBOL_ALT = Object.keys(SYMBOLS)
+  .sort((a, b) => b.length - a.length)
+  .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  .join('|');
+const CUR = `(?:${SYMBOL_ALT}|(?<![A-Za-z])(?:${CODE_ALT})(?![A-Za-z]))`;
+/** A number: grouped thousands with `,` `.` `'` or nbsp/thin space, optional 1-2 decimals; or plain digits. */
+const NUM = `(?:\\d{1,3}(?:(?<gs>[,.'\\u00a0\\u202f])\\d{3})(?:\\k<gs>\\d{3})*(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)`;
+
+const AMOUNT_RE = new RegExp(
+  `(?<open>\\()?(?<pre>${CUR})?\\s?(?<sign>[-\u2212])?\\s?(?<pre2>${CUR})?\\s?(?<num>${NUM})(?![\\d])(?:\\s?(?<post>${CUR}))?(?<trail>-(?![\\d]))?(?<close>\\))?`,
+  'gu',
+);
+
+/** Normalise a number string (any of the formats above) to a JS number; null when it is not one. */
+export function parseNumber(raw: string): number | null {
+  let s = raw.replace(/[\s\u00a0\u202f']/g, '');
+  if (!/^\d[\d.,]*$/.test(s)) return null;
+  const lastDot = s.lastIndexOf('.');
+  const lastComma = s.lastIndexOf(',');
+  if (lastDot >= 0 && lastComma >= 0) {
+    const dec = lastDot > lastComma ? '.' : ',';
+    const group = dec === '.' ? ',' : '.';
+    s = s.split(group).join('');
+    if (s.split(dec).length > 2) return null;
+    s = s.replace(dec, '.');
+  } else if (lastDot >= 0 || lastComma >= 0) {
+    const sep = lastDot >= 0 ? '.' : ',';
+    const parts = s.split(sep);
+    const tail = parts.at(-1) ?? '';
+    if (parts.length > 2 || (tail.length === 3 && (parts[0] ?? '').length <= 3 && (parts[0] ?? '') !== '0')) {
+      if (!parts.slice(1).every((p) => p.length === 3)) return null;
+      s = parts.join('');
+    } else {
+      s = parts.join('.');
+    }
+  }
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+function currencyOf(token: string | undefined): string | null {
+  if (!token) return null;
+  const t = token.trim();
+  return SYMBOLS[t] ?? (CURRENCY_CODES.has(t) ? t : null);
+}
+
+/**
+ * Every money-like number in `text`, with its currency when one is attached. Numbers that are part
+ * of dates, times, ids or percentages are skipped.
+ */
+export function findAmounts(text: string): FoundAmount[] {
+  const out: FoundAmount[] = [];
+  AMOUNT_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = AMOUNT_RE.exec(text)) !== null) {
+    if (m[0].length === 0) {
+      AMOUNT_RE.lastIndex++;
+      continue;
+    }
+    const g = m.groups ?? {};
+    const num = g.num ?? '';
+    const numStart = m.index + m[0].lastIndexOf(num);
+    const start = m.index + Math.max(0, m[0].search(/\S/));
+    const lead = text.slice(Math.max(0, start - 2), start);
+    const after = text.slice(numStart + num.length, numStart + num.length + 2);
+    const startsWithSymbol = /^[(]?[^\p{L}\d\s(-]/u.test(m[0].trim());
+    // Glued to letters/ids/dates/times: not an amount.
+    if (!startsWithSymbol && (/[\p{L}\d#/.\-_]$/u.test(lead) || /\d:$/.test(lead))) continue;
+    if (/^[/:%-]\d|^%|^\s%|^[/:]/.test(after) || /^[.,]\d/.test(after)) continue;
+    const value = parseNumber(num);
+    if (value === null) continue;
+    const currency = currencyOf(g.pre) ?? currencyOf(g.pre2) ?? currencyOf(g.post);
+    const negative = Boolean(g.sign) || Boolean(g.trail) || (Boolean(g.open) && Boolean(g.close));
+    out.push({
+      amount: negative ? -value : value,
+      currency,
+      raw: m[0].trim(),
+      index: start,
+      hasDecimals: /[.,]\d{1,2}$/.test(num) && !/^\d{1,3}([.,])\d{3}$/.test(num),
+    });
+  }
+  return out;
+}
+
+/**
+ * Parse a string holding one amount, e.g. "$1,234.56", "1.234,56 €", "EUR 99", "-£5.00", "(12.50)".
+ * Returns null when there is no amount or more than one.
+ */
+export function parseAmount(s: string): ParsedAmount | null {
+  const found = findAmounts(s);
+  if (found.length !== 1) return null;
+  const only = found[0];
+  if (!only) return null;
+  const rest = s.replace(only.raw, '').replace(/[\s:=*]+/g, '').replace(/^(?:CR|DR)$/i, '');
+  if (rest.length > 0) return null;
+  return { amount: Math.round(only.amount * 100) / 100, currency: only.currency };
+}
