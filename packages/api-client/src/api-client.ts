@@ -21,7 +21,7 @@ import { UpstreamBreaker, type BreakerState } from './breaker.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { mergePricing, priceUsage, type PricingTable } from './pricing.js';
 import { RateLimiter } from './rate-limiter.js';
-import { countPdfPages, estimatePdfTokens, estimateTextTokens, EXTRACTION_OUTPUT_TOKENS, EXTRACTION_PROMPT_TOKENS } from './tokens.js';
+import { CHARS_PER_TOKEN, countPdfPages, estimatePdfTokens, EXTRACTION_OUTPUT_TOKENS, EXTRACTION_PROMPT_TOKENS } from './tokens.js';
 import { parseBatchOutput } from './batch-results.js';
 import { extractOutput, usageFromResponses } from './response-output.js';
 import { repairPrompt, validateAnswer } from './validate-answer.js';
@@ -371,7 +371,8 @@ export class ApiClient {
     let usage: TokenUsage = ZERO_USAGE;
     for (let i = 0; i < texts.length; i += size) {
       const chunk = texts.slice(i, i + size);
-      const tokens = chunk.reduce((sum, t) => sum + estimateTextTokens(t), 0);
+      // chars/4 is plenty for a TPM reservation; building the tiktoken encoder costs ~2 s once.
+      const tokens = chunk.reduce((sum, t) => sum + Math.ceil(t.length / CHARS_PER_TOKEN), 0);
       const toUsage = (r: OpenAI.CreateEmbeddingResponse): TokenUsage => ({
         ...ZERO_USAGE,
         inputTokens: r.usage.prompt_tokens,

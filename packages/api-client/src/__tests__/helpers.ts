@@ -23,8 +23,10 @@ export function fakeTime(start = 1_700_000_000_000): FakeTime {
     async sleep(ms, signal) {
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       waits.push(ms);
+      // Let every pending microtask chain (requests already admitted, on their way to fetch)
+      // run before time jumps, as it would on a real clock.
+      await new Promise((resolve) => setImmediate(resolve));
       now += Math.max(0, ms);
-      await Promise.resolve();
     },
   };
 }
