@@ -106,6 +106,15 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** A markdown table aligned the way prettier prints it (so `prettier --check` leaves the file alone). */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const width = (t: string): number => [...t].length;
+  const widths = header.map((h, i) => Math.max(3, width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
 function code(text: string): string {
   return `\`${text}\``;
 }
@@ -193,14 +202,15 @@ export function renderConfigurationDoc(): string {
 
   for (const [group, list] of groups()) {
     out.push('', `### ${GROUP_TITLES[group] ?? group} (\`${group}\`)`, '');
-    out.push('| Variable | Default | Allowed | Description |', '| --- | --- | --- | --- |');
+    const rows: string[][] = [];
     for (const s of list) {
       const name = [code(s.name), ...s.aliases.map((a) => `alias ${code(a)}`)].join('<br>');
       const def = s.default === undefined ? 'unset' : s.default === '' ? 'empty' : code(s.default);
       const allowed = s.allowed ? cell(s.allowed) : s.type;
       const desc = `${cell(s.description)}${s.secret ? ' **Secret.**' : ''} Config: ${code(s.path)}.`;
-      out.push(`| ${name} | ${def} | ${allowed} | ${desc} |`);
+      rows.push([name, def, allowed, desc]);
     }
+    out.push(...table(['Variable', 'Default', 'Allowed', 'Description'], rows));
   }
 
   out.push(
@@ -210,19 +220,23 @@ export function renderConfigurationDoc(): string {
     'All 41 settings of the seed’s `Config` are here, plus `PAPER_AUTOPILOT_INBOX_PATH`. Where autod renamed a setting',
     'the seed’s name still works as an alias. Rows below differ from the seed in name, default or range:',
     '',
-    '| Seed | autod | Seed default | autod default | Why |',
-    '| --- | --- | --- | --- | --- |',
   );
+  const seedRows: string[][] = [];
   for (const s of settings) {
     if (!s.seed) continue;
     const seedName = s.seed.field.split(' ')[0] ?? s.seed.field;
     const renamed = seedName.toUpperCase() !== s.name;
     if (!renamed && s.seed.default === undefined && s.seed.note === undefined) continue;
     const def = s.default === undefined ? 'unset' : s.default === '' ? 'empty' : code(s.default);
-    out.push(
-      `| ${code(seedName)} | ${code(s.name)} | ${s.seed.default ? cell(s.seed.default) : 'same'} | ${def} | ${cell(s.seed.note ?? (renamed ? 'autod naming; the seed name is an alias.' : 'see description.'))} |`,
-    );
+    seedRows.push([
+      code(seedName),
+      code(s.name),
+      s.seed.default ? cell(s.seed.default) : 'same',
+      def,
+      cell([s.seed.note, renamed ? `Seed name accepted as an alias.` : undefined].filter(Boolean).join(' ')),
+    ]);
   }
+  out.push(...table(['Seed', 'autod', 'Seed default', 'autod default', 'Why'], seedRows));
   out.push(
     '',
     'Seed behaviour that is gone on purpose: the `~/.OPENAI_API_KEY` file fallback (set `OPENAI_API_KEY`), the',

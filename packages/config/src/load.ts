@@ -206,7 +206,9 @@ function suggestion(name: string): string {
 
 // ---------------------------------------------------------------------------------------------
 
-const MODEL_PATTERN = new RegExp(`^(${ALLOWED_MODELS.map((m) => m.replace('.', '\\.')).join('|')})(-\\d{4}-\\d{2}-\\d{2})?$`);
+const MODEL_PATTERN = new RegExp(
+  `^(${ALLOWED_MODELS.map((m) => m.replace('.', '\\.')).join('|')})(-\\d{4}-\\d{2}-\\d{2})?$`,
+);
 
 /**
  * Build the configuration from CLI overrides > environment > `.env` > `autod.config.json` > defaults.
@@ -230,8 +232,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   // autod.config.json (flat keys = env var names)
   let configFile: Lookup = () => undefined;
-  const explicitConfig = options.configFile ?? (isUnset(env('AUTOD_CONFIG_FILE')) ? undefined : String(env('AUTOD_CONFIG_FILE')));
-  const configPath = explicitConfig === undefined ? resolve(cwd, 'autod.config.json') : resolvePath(explicitConfig, cwd);
+  const explicitConfig =
+    options.configFile ?? (isUnset(env('AUTOD_CONFIG_FILE')) ? undefined : String(env('AUTOD_CONFIG_FILE')));
+  const configPath =
+    explicitConfig === undefined ? resolve(cwd, 'autod.config.json') : resolvePath(explicitConfig, cwd);
   if (explicitConfig !== undefined || existsSync(configPath)) {
     const record = readConfigFile(configPath);
     for (const [key, value] of Object.entries(record)) {
@@ -323,7 +327,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const raw = find(entry.meta);
     if (raw) accept(entry, raw);
     else if (entry.meta.defaultFrom) derived.push(entry);
-    else if (entry.meta.default !== undefined) accept(entry, { value: entry.meta.default, source: 'default', name: entry.meta.env });
+    else if (entry.meta.default !== undefined)
+      accept(entry, { value: entry.meta.default, source: 'default', name: entry.meta.env });
   }
   // 2. defaults computed from other settings (e.g. <dataDir>/inbox)
   const get = (name: string): unknown => values.get(name);
@@ -336,7 +341,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   if (issues.length > 0) throw invalid(issues);
 
-  const provider = values.get('AUTOD_PROVIDER') === 'auto' ? (values.get('OPENAI_API_KEY') ? 'openai' : 'local') : values.get('AUTOD_PROVIDER');
+  const provider =
+    values.get('AUTOD_PROVIDER') === 'auto'
+      ? values.get('OPENAI_API_KEY')
+        ? 'openai'
+        : 'local'
+      : values.get('AUTOD_PROVIDER');
   const nested: Record<string, unknown> = {};
   for (const entry of SETTINGS) {
     const value = entry.meta.env === 'AUTOD_PROVIDER' ? provider : values.get(entry.meta.env);

@@ -22,7 +22,10 @@ export interface SettingMeta {
   /** A fixed default (in the config's own type). */
   readonly default?: SettingValue;
   /** A default computed from other settings, e.g. `<dataDir>/inbox`. */
-  readonly defaultFrom?: { readonly display: string; readonly compute: (get: SettingGetter) => SettingValue | undefined };
+  readonly defaultFrom?: {
+    readonly display: string;
+    readonly compute: (get: SettingGetter) => SettingValue | undefined;
+  };
   /** Never printed: redacted to `***set***` in printouts and `***` in errors. */
   readonly secret?: boolean;
   /** A URL that may carry a password in its user-info part (redacted). */
@@ -271,7 +274,8 @@ export const configSchema = z.object({
     dimension: int(512, 3072, {
       env: 'EMBEDDING_DIMENSION',
       default: 1536,
-      description: 'Embedding vector size (at most the model’s native size: 1536 for -3-small/ada-002, 3072 for -3-large).',
+      description:
+        'Embedding vector size (at most the model’s native size: 1536 for -3-small/ada-002, 3072 for -3-large).',
       seed: { field: 'embedding_dimension' },
     }),
     batchSize: int(1, 100, {
@@ -313,7 +317,8 @@ export const configSchema = z.object({
       env: 'AUTOD_FILE_NAME_TEMPLATE',
       kind: 'string',
       default: '{yyyy}/{mm}/{date}_{issuer}_{doc_type}',
-      allowed: 'relative path with placeholders {yyyy} {mm} {dd} {date} {issuer} {doc_type} {category} {subcategory} {title} {sha8} {name}',
+      allowed:
+        'relative path with placeholders {yyyy} {mm} {dd} {date} {issuer} {doc_type} {category} {subcategory} {title} {sha8} {name}',
       description: 'Relative path (without extension) of a processed file under AUTOD_PROCESSED_DIR.',
     }),
   }),
@@ -331,7 +336,11 @@ export const configSchema = z.object({
       },
       allowed: 'a file path, sqlite:<path>, sqlite:///<path> (SQLAlchemy), sqlite::memory:, postgres://…',
       description: 'Database: a SQLite file (default) or a PostgreSQL URL. The password is redacted in every printout.',
-      seed: { field: 'paper_autopilot_db_url', default: 'sqlite:///paper_autopilot.db' },
+      seed: {
+        field: 'paper_autopilot_db_url',
+        default: 'sqlite:///paper_autopilot.db',
+        note: 'the database now lives in the data folder; SQLAlchemy sqlite:/// URLs still work.',
+      },
     }),
     /** Derived from `url`. */
     client: z.enum(['sqlite', 'postgres']),
@@ -384,7 +393,11 @@ export const configSchema = z.object({
       aliases: ['MAX_WORKERS'],
       default: 4,
       description: 'Documents processed at the same time by one process.',
-      seed: { field: 'max_workers', default: '3 (range 1–20)', note: 'unused by the seed (processing was sequential).' },
+      seed: {
+        field: 'max_workers',
+        default: '3 (range 1–20)',
+        note: 'unused by the seed (processing was sequential).',
+      },
     }),
     maxFileMb: int(1, 1024, {
       env: 'AUTOD_MAX_FILE_MB',
@@ -460,7 +473,11 @@ export const configSchema = z.object({
       aliases: ['RATE_LIMIT_RPM'],
       default: 60,
       description: 'OpenAI requests per minute, enforced across all workers.',
-      seed: { field: 'rate_limit_rpm', default: '60 (range 1–500)', note: 'unused by the seed; the range is widened for higher account tiers.' },
+      seed: {
+        field: 'rate_limit_rpm',
+        default: '60 (range 1–500)',
+        note: 'unused by the seed; the range is widened for higher account tiers.',
+      },
     }),
     tpm: int(1000, 100000000, {
       env: 'AUTOD_TPM',
@@ -534,7 +551,11 @@ export const configSchema = z.object({
     completionPricePerMillion: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'COMPLETION_TOKEN_PRICE_PER_MILLION',
       description: 'Override: USD per 1M output tokens for OPENAI_MODEL.',
-      seed: { field: 'completion_token_price_per_million', default: '0.60', note: 'see PROMPT_TOKEN_PRICE_PER_MILLION.' },
+      seed: {
+        field: 'completion_token_price_per_million',
+        default: '0.60',
+        note: 'see PROMPT_TOKEN_PRICE_PER_MILLION.',
+      },
     }),
     cachedPricePerMillion: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'CACHED_TOKEN_PRICE_PER_MILLION',
@@ -585,7 +606,11 @@ export const configSchema = z.object({
         .transform((v) => LOG_LEVEL_INPUT[v.toLowerCase()])
         .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
       description: 'Minimum log level.',
-      seed: { field: 'log_level', default: 'INFO (DEBUG/INFO/WARNING/ERROR)' },
+      seed: {
+        field: 'log_level',
+        default: 'INFO (DEBUG/INFO/WARNING/ERROR)',
+        note: 'pino level names; the seed’s upper-case names (WARNING, CRITICAL too) are accepted.',
+      },
     }),
     format: oneOf(['json', 'text'], {
       env: 'LOG_FORMAT',
@@ -597,7 +622,11 @@ export const configSchema = z.object({
       env: 'AUTOD_LOG_FILE',
       aliases: ['LOG_FILE'],
       description: 'Also write logs to this file (rotated). Unset: stderr only.',
-      seed: { field: 'log_file', default: 'logs/paper_autopilot.log' },
+      seed: {
+        field: 'log_file',
+        default: 'logs/paper_autopilot.log',
+        note: 'logs go to stderr; a file is written only when this is set.',
+      },
     }),
     maxBytes: int(1048576, Number.POSITIVE_INFINITY, {
       env: 'LOG_MAX_BYTES',
@@ -657,7 +686,7 @@ export const configSchema = z.object({
       env: 'VECTOR_STORE_CACHE_FILE',
       defaultFrom: { display: '<AUTOD_DATA_DIR>/vector-store-id', compute: dataDirChild('vector-store-id') },
       description: 'File caching the vector store id.',
-      seed: { field: 'vector_store_cache_file', default: '.paper_autopilot_vs_id' },
+      seed: { field: 'vector_store_cache_file', default: '.paper_autopilot_vs_id', note: 'kept in the data folder.' },
     }),
     uploadTimeoutSeconds: int(60, 600, {
       env: 'VECTOR_STORE_UPLOAD_TIMEOUT',
@@ -766,7 +795,7 @@ export const configSchema = z.object({
       smtpPort: int(1, 65535, {
         env: 'AUTOD_ALERT_EMAIL_SMTP_PORT',
         default: 587,
-        description: 'SMTP port.',
+        description: 'SMTP port (587 for STARTTLS, 465 for implicit TLS).',
       }),
       smtpSecure: bool({
         env: 'AUTOD_ALERT_EMAIL_SMTP_SECURE',

@@ -8,18 +8,9 @@ export function resolvePath(value: string, cwd: string): string {
   return isAbsolute(expanded) ? resolve(expanded) : resolve(cwd, expanded);
 }
 
-/** Replace the password of a URL's user-info with `***` (works on unparsable strings too). */
+/** Replace the password of a URL's user-info with `***`, leaving the rest of the text as written. */
 export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password !== '') {
-      url.password = '***';
-      return url.toString();
-    }
-    return value;
-  } catch {
-    return value.replace(/(\/\/[^/@:\s]*):[^/@\s]*@/g, '$1:***@');
-  }
+  return value.replace(/(\/\/[^/?#@:\s]*):[^/?#@\s]+@/g, '$1:***@');
 }
 
 /** The password of a URL's user-info, raw and decoded (both may appear in text), or `[]`. */
