@@ -1,0 +1,366 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAutodError } from '@autod/errors';
+import { buildApp } from './app.js';
+import { AUTH, TOKEN, harness, invoicePdf, listTree, makeRuntime, multipart, sha256, waitFor, type Harness } from './__tests__/helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function upload(app: Harness['app'], name: string, bytes: Uint8Array, headers: Record<string, string> = AUTH) {
+  const body = multipart(name, bytes);
+  return app.inject({ method: 'POST', url: '/v1/documents', payload: body.payload, headers: { ...headers, ...body.headers } });
+}
+
+async function waitForDocument(app: Harness['app'], id: string, status = 'completed') {
+  return waitFor(async () => {
+    const res = await app.inject({ method: 'GET', url: `/v1/documents/${id}`, headers: AUTH });
+    const body = res.json();
+    return res.statusCode === 200 && body.status === status ? body : undefined;
+  });
+}
+
+describe('buildApp', () => {
+  it('refuses to build without a token', async () => {
+    h = await harness();
+    const { runtime } = await makeRuntime(join(h.dir, 'other'), { AUTOD_SERVER_TOKEN: '' });
+    try {
+      let thrown: unknown;
+      try {
+        buildApp(runtime);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isAutodError(thrown) && thrown.code).toBe('CFG_INVALID');
+      expect((thrown as Error).message).toContain('AUTOD_SERVER_TOKEN');
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
+describe('auth, request ids, headers', () => {
+  it('rejects a missing or wrong token and accepts the right one; health needs none', async () => {
+    h = await harness();
+    const missing = await h.app.inject({ method: 'GET', url: '/v1/documents' });
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toContain('Bearer');
+    expect(missing.json().error.code).toBe('UNAUTHORIZED');
+
+    const wrong = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { authorization: 'Bearer not-the-token-000000' } });
+    expect(wrong.statusCode).toBe(401);
+    const prefix = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` } });
+    expect(prefix.statusCode).toBe(401);
+    const basic = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { authorization: `Basic ${TOKEN}` } });
+    expect(basic.statusCode).toBe(401);
+
+    const right = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
+    expect(right.statusCode).toBe(200);
+    expect(right.json()).toMatchObject({ items: [], total: 0, limit: 50, offset: 0 });
+
+    const unknown = await h.app.inject({ method: 'GET', url: '/v1/nope' });
+    expect(unknown.statusCode).toBe(401);
+    const unknownAuthed = await h.app.inject({ method: 'GET', url: '/v1/nope', headers: AUTH });
+    expect(unknownAuthed.statusCode).toBe(404);
+    expect(unknownAuthed.json().error.code).toBe('NOT_FOUND');
+
+    const live = await h.app.inject({ method: 'GET', url: '/health/live' });
+    expect(live.statusCode).toBe(200);
+    expect(live.json().status).toBe('pass');
+  });
+
+  it('never logs the token', async () => {
+    h = await harness();
+    await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
+    await h.app.inject({ method: 'GET', url: `/v1/search?q=${TOKEN}`, headers: AUTH });
+    const logs = h.logs.join('');
+    expect(logs).toContain('"route":"/v1/documents"');
+    expect(logs).not.toContain(TOKEN);
+  });
+
+  it('echoes a sane x-request-id and makes one otherwise', async () => {
+    h = await harness();
+    const given = await h.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const made = await h.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id\u0001' } });
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const unauthorized = await h.app.inject({ method: 'GET', url: '/v1/costs', headers: { 'x-request-id': 'req-9' } });
+    expect(unauthorized.headers['x-request-id']).toBe('req-9');
+  });
+
+  it('sends security headers and no CORS headers', async () => {
+    h = await harness();
+    const res = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { ...AUTH, origin: 'https://evil.example' } });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBeDefined();
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await h.app.inject({ method: 'OPTIONS', url: '/v1/documents', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('rate-limits per client but never the health probes', async () => {
+    h = await harness({ rateLimitPerMinute: 3 });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH })).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    const limited = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
+    expect(limited.json().error.code).toBe('RATE_LIMITED');
+    expect(limited.headers['retry-after']).toBeDefined();
+    for (let i = 0; i < 5; i++) expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+  });
+});
+
+describe('health and metrics', () => {
+  it('reports startup/ready 503 until started, then 200; dependencies lists the database', async () => {
+    h = await harness();
+    expect((await h.app.inject({ method: 'GET', url: '/health/startup' })).statusCode).toBe(503);
+    expect((await h.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
+    h.runtime.health.markStarted();
+    expect((await h.app.inject({ method: 'GET', url: '/health/startup' })).statusCode).toBe(200);
+    const ready = await h.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.map((c: { name: string }) => c.name)).toContain('database');
+    const deps = await h.app.inject({ method: 'GET', url: '/health/dependencies' });
+    expect(deps.statusCode).toBe(200);
+    expect(deps.json().checks.find((c: { name: string }) => c.name === 'database').status).toBe('pass');
+  });
+
+  it('serves Prometheus metrics with a token only', async () => {
+    h = await harness();
+    expect((await h.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
+    const res = await h.app.inject({ method: 'GET', url: '/metrics', headers: AUTH });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(/route="\/v1\/documents"/);
+  });
+
+  it('publishes the OpenAPI document at /docs', async () => {
+    h = await harness();
+    const res = await h.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const spec = res.json();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/documents', '/v1/documents/{id}', '/v1/search', '/v1/batches', '/v1/costs']));
+    expect(spec.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
+  });
+
+  it('can protect /docs too', async () => {
+    h = await harness({ publicDocs: false });
+    expect((await h.app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'GET', url: '/docs/json', headers: AUTH })).statusCode).toBe(200);
+  });
+});
+
+describe('documents', () => {
+  it('accepts an upload, processes it, and serves it through every document endpoint', async () => {
+    h = await harness();
+    const pdf = await invoicePdf('Acme Power');
+    const res = await upload(h.app, 'march invoice.pdf', pdf);
+    expect(res.statusCode).toBe(202);
+    const sha = sha256(pdf);
+    expect(res.json()).toMatchObject({ id: sha, sha256: sha, status: 'accepted', location: `/v1/documents/${sha}`, fileName: 'march invoice.pdf' });
+    expect(res.headers.location).toBe(`/v1/documents/${sha}`);
+
+    const body = await waitForDocument(h.app, sha);
+    expect(body.document.sha256).toBe(sha);
+    expect(body.document.claimOwner).toBeUndefined();
+    expect(body.attempts).toHaveLength(1);
+    const id: number = body.document.id;
+
+    const byId = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}`, headers: AUTH });
+    expect(byId.json().document.sha256).toBe(sha);
+
+    const list = await h.app.inject({ method: 'GET', url: '/v1/documents?status=completed&limit=10', headers: AUTH });
+    expect(list.json()).toMatchObject({ total: 1, limit: 10 });
+    expect(list.json().items[0].id).toBe(id);
+    const none = await h.app.inject({ method: 'GET', url: '/v1/documents?status=failed', headers: AUTH });
+    expect(none.json().total).toBe(0);
+
+    const file = await h.app.inject({ method: 'GET', url: `/v1/documents/${sha}/file`, headers: AUTH });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-type']).toBe('application/pdf');
+    expect(file.headers['content-disposition']).toContain('march invoice.pdf');
+    expect(sha256(file.rawPayload)).toBe(sha);
+
+    const search = await h.app.inject({ method: 'GET', url: '/v1/search?q=acme', headers: AUTH });
+    expect(search.statusCode).toBe(200);
+    expect(search.json().mode).toBe('fulltext');
+    expect(search.json().hits.map((x: { id: number }) => x.id)).toEqual([id]);
+    expect(search.json().hits[0].document.sha256).toBe(sha);
+    const miss = await h.app.inject({ method: 'GET', url: '/v1/search?q=zebrafish', headers: AUTH });
+    expect(miss.json().hits).toEqual([]);
+
+    const again = await h.app.inject({ method: 'POST', url: `/v1/documents/${id}/reprocess`, headers: AUTH });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().outcome.kind).toBe('processed');
+    const after = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}`, headers: AUTH });
+    expect(after.json().attempts).toHaveLength(2);
+
+    const costs = await h.app.inject({ method: 'GET', url: '/v1/costs?groupBy=provider', headers: AUTH });
+    expect(costs.statusCode).toBe(200);
+    expect(costs.json().rows).toEqual([expect.objectContaining({ key: 'local', attempts: 2, documents: 1 })]);
+    expect(costs.json().totals.attempts).toBe(2);
+    const empty = await h.app.inject({ method: 'GET', url: '/v1/costs?from=2000-01-01&to=2000-01-31', headers: AUTH });
+    expect(empty.json().totals.attempts).toBe(0);
+
+    expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
+    expect((await listTree(join(h.dir, 'processed'))).length).toBe(1);
+  });
+
+  it('files a second upload of the same content as a duplicate', async () => {
+    h = await harness();
+    const pdf = await invoicePdf('Twice Co');
+    const [a, b] = await Promise.all([upload(h.app, 'a.pdf', pdf), upload(h.app, 'a.pdf', pdf)]);
+    expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
+    const body = await waitForDocument(h.app, sha256(pdf));
+    await waitFor(async () => (h!.app.autod.work.upload(sha256(pdf)) ? undefined : true));
+    const dupes = await h.app.inject({ method: 'GET', url: `/v1/documents/${body.document.id}`, headers: AUTH });
+    expect(dupes.json().duplicates).toHaveLength(1);
+    expect(await listTree(join(h.dir, 'duplicates'))).toHaveLength(1);
+    expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
+  });
+
+  it('rejects bad uploads and leaves nothing behind', async () => {
+    h = await harness({ bodyLimitMb: 0.05 });
+    const notPdf = await upload(h.app, 'evil.pdf', Buffer.from('MZ\x90\x00 this is an executable, not a PDF'));
+    expect(notPdf.statusCode).toBe(415);
+    expect(notPdf.json().error.code).toBe('INPUT_NOT_PDF');
+
+    const tiny = await upload(h.app, 'tiny.pdf', Buffer.from('%PD'));
+    expect(tiny.statusCode).toBe(415);
+
+    const empty = await upload(h.app, 'empty.pdf', new Uint8Array(0));
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.code).toBe('INPUT_EMPTY');
+
+    const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(80 * 1024, 0x20)]);
+    const tooBig = await upload(h.app, 'big.pdf', big);
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.json().error.code).toBe('INPUT_TOO_LARGE');
+
+    const json = await h.app.inject({ method: 'POST', url: '/v1/documents', headers: AUTH, payload: { file: 'x' } });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().error.code).toBe('VALIDATION_FAILED');
+
+    const unauth = await upload(h.app, 'x.pdf', await invoicePdf('Nobody'), {});
+    expect(unauth.statusCode).toBe(401);
+
+    expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
+  });
+
+  it('stores hostile file names as a safe basename inside the inbox', async () => {
+    h = await harness();
+    const pdf = await invoicePdf('Traversal Inc');
+    const res = await upload(h.app, '..\\..\\..\\etc\\pass\u0007wd', pdf);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().fileName).toBe('passwd.pdf');
+    const dotdot = await upload(h.app, '..', await invoicePdf('Dots'));
+    expect(dotdot.json().fileName).toBe('upload.pdf');
+    await waitForDocument(h.app, res.json().id);
+    await waitForDocument(h.app, dotdot.json().id);
+    const processed = await listTree(join(h.dir, 'processed'));
+    expect(processed).toHaveLength(2);
+    const top = await readdir(h.dir);
+    expect(top.sort()).toEqual(expect.arrayContaining(['duplicates', 'failed', 'inbox', 'processed']));
+    expect(top.some((n) => n.startsWith('pass'))).toBe(false);
+  });
+
+  it('reports a failed document (corrupt PDF)', async () => {
+    h = await harness();
+    const corrupt = Buffer.from('%PDF-1.4\nthis is not really a pdf at all\n%%EOF\n');
+    const res = await upload(h.app, 'broken.pdf', corrupt);
+    expect(res.statusCode).toBe(202);
+    const body = await waitFor(async () => {
+      const r = await h!.app.inject({ method: 'GET', url: `/v1/documents/${res.json().id}`, headers: AUTH });
+      return r.statusCode === 200 && r.json().status === 'failed' ? r.json() : undefined;
+    });
+    expect(JSON.stringify(body)).toMatch(/INPUT_CORRUPT_PDF|INPUT_NO_TEXT/);
+    expect(await listTree(join(h.dir, 'failed'))).not.toEqual([]);
+  });
+
+  it('validates ids and query parameters', async () => {
+    h = await harness();
+    const bad = await h.app.inject({ method: 'GET', url: '/v1/documents/..%2F..%2Fetc', headers: AUTH });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+    const missing = await h.app.inject({ method: 'GET', url: '/v1/documents/999', headers: AUTH });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('DOCUMENT_NOT_FOUND');
+    const missingFile = await h.app.inject({ method: 'GET', url: `/v1/documents/${'a'.repeat(64)}/file`, headers: AUTH });
+    expect(missingFile.statusCode).toBe(404);
+    const reprocessMissing = await h.app.inject({ method: 'POST', url: '/v1/documents/999/reprocess', headers: AUTH });
+    expect(reprocessMissing.statusCode).toBe(404);
+    const limit = await h.app.inject({ method: 'GET', url: '/v1/documents?limit=0', headers: AUTH });
+    expect(limit.statusCode).toBe(400);
+    expect(limit.json().error.message).toContain('limit');
+    const noQuery = await h.app.inject({ method: 'GET', url: '/v1/search', headers: AUTH });
+    expect(noQuery.statusCode).toBe(400);
+    const vector = await h.app.inject({ method: 'GET', url: '/v1/search?q=x&mode=vector', headers: AUTH });
+    expect(vector.statusCode).toBe(400);
+    expect(vector.json().error.details.available).toEqual(['fulltext']);
+    const badMode = await h.app.inject({ method: 'GET', url: '/v1/search?q=x&mode=psychic', headers: AUTH });
+    expect(badMode.statusCode).toBe(400);
+    const groupBy = await h.app.inject({ method: 'GET', url: '/v1/costs?groupBy=planet', headers: AUTH });
+    expect(groupBy.statusCode).toBe(400);
+  });
+});
+
+describe('batches', () => {
+  it('processes a folder in the background and streams progress', async () => {
+    h = await harness();
+    const sub = join(h.dir, 'inbox', 'scans');
+    await mkdir(sub, { recursive: true });
+    for (const name of ['one', 'two', 'three']) await writeFile(join(sub, `${name}.pdf`), await invoicePdf(`${name} GmbH`));
+    const res = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { dir: 'scans' } });
+    expect(res.statusCode).toBe(202);
+    const batch = res.json();
+    expect(batch).toMatchObject({ status: 'running', total: 3 });
+    const done = await waitFor(async () => {
+      const r = await h!.app.inject({ method: 'GET', url: `/v1/batches/${batch.id}`, headers: AUTH });
+      return r.json().status === 'completed' ? r.json() : undefined;
+    });
+    expect(done).toMatchObject({ total: 3, done: 3, processed: 3, failed: 0, etaSeconds: 0 });
+    const list = await h.app.inject({ method: 'GET', url: '/v1/batches', headers: AUTH });
+    expect(list.json().items.map((b: { id: string }) => b.id)).toEqual([batch.id]);
+    const events = await h.app.inject({ method: 'GET', url: `/v1/batches/${batch.id}/events`, headers: AUTH });
+    expect(events.statusCode).toBe(200);
+    expect(events.headers['content-type']).toContain('text/event-stream');
+    expect(events.body).toContain('event: snapshot');
+    expect(events.body).toContain('event: done');
+    expect(await listTree(join(h.dir, 'processed'))).toHaveLength(3);
+  });
+
+  it('refuses paths outside the inbox and unknown batches', async () => {
+    h = await harness();
+    const outside = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { paths: ['../processed'] } });
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().error.code).toBe('VALIDATION_FAILED');
+    const abs = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { paths: ['/etc'] } });
+    expect(abs.statusCode).toBe(400);
+    const nothing = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: {} });
+    expect(nothing.statusCode).toBe(400);
+    const gone = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { paths: ['no-such-folder'] } });
+    expect(gone.statusCode).toBe(404);
+    const unknown = await h.app.inject({ method: 'GET', url: `/v1/batches/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, headers: AUTH });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('BATCH_NOT_FOUND');
+  });
+});
+
+describe('graceful close', () => {
+  it('finishes accepted uploads before closing', async () => {
+    h = await harness();
+    const pdfs = await Promise.all(['a', 'b', 'c'].map((n) => invoicePdf(`Drain ${n}`)));
+    for (const [i, pdf] of pdfs.entries()) expect((await upload(h.app, `d${i}.pdf`, pdf)).statusCode).toBe(202);
+    await h.app.close();
+    expect(await listTree(join(h.dir, 'processed'))).toHaveLength(3);
+    expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
+    const docs = await h.runtime.db.documents.list({ status: 'completed' });
+    expect(docs.total).toBe(3);
+    expect(await readFile(join(h.dir, 'processed', (await listTree(join(h.dir, 'processed')))[0]!))).toBeInstanceOf(Buffer);
+  });
+});

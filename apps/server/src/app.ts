@@ -1,0 +1,197 @@
+import type { ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { errorFor } from '@autod/errors';
+import { InboxWatcher } from '@autod/pipeline';
+import { requestIdFrom } from '@autod/ops';
+import type { Runtime } from '@autod/runtime';
+import { createTokenCheck } from './auth.js';
+import { BatchManager } from './batches.js';
+import type { AutodApp, ServerContext } from './context.js';
+import { errorHandler, unauthorized } from './http-errors.js';
+import { batchRoutes } from './routes/batches.js';
+import { costRoutes } from './routes/costs.js';
+import { documentRoutes } from './routes/documents.js';
+import { healthRoutes } from './routes/health.js';
+import { fulltextSearch, searchRoutes, type SearchBackend } from './routes/search.js';
+import { WorkTracker } from './work.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No bearer token needed (health probes, API docs). */
+    public?: boolean;
+  }
+}
+
+export const SERVER_VERSION = '0.0.0';
+
+export interface BuildAppOptions {
+  /** Bearer token (default `config.server.token`); the app refuses to build without one. */
+  token?: string;
+  /** Largest upload in MB (default `config.processing.maxFileMb`). */
+  bodyLimitMb?: number;
+  /** Requests per minute per client IP on every endpoint but health (default `config.server.rateLimitPerMinute`). */
+  rateLimitPerMinute?: number;
+  /** Also watch the inbox (files dropped there by scanners) while the server runs. */
+  watch?: boolean;
+  /** Folders `POST /v1/batches` may read from (default: the inbox). */
+  batchRoots?: string[];
+  /** Search backend (default: full-text search in the database). */
+  search?: SearchBackend;
+  /** Serve the OpenAPI document and UI at /docs without a token (default true: it holds no data). */
+  publicDocs?: boolean;
+  /** Trust X-Forwarded-* headers (behind a reverse proxy). Default false. */
+  trustProxy?: boolean;
+  /** How long closing the app waits for background processing before aborting it (default `config.watch.shutdownGraceMs`). */
+  shutdownGraceMs?: number;
+  /** Wait before re-processing an upload after a transient failure (default 15 s, doubling). */
+  retryDelayMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Background work and batches of the autod server. */
+    autod: ServerContext;
+  }
+}
+
+function isPublicRoute(request: FastifyRequest, publicDocs: boolean): boolean {
+  if (request.routeOptions.config.public === true) return true;
+  const url = request.routeOptions.url;
+  return publicDocs && url !== undefined && (url === '/docs' || url.startsWith('/docs/'));
+}
+
+/**
+ * Builds the autod HTTP API on a runtime (no listen): routes, auth, rate limit, security headers, OpenAPI at /docs,
+ * request ids and metrics. Closing the app drains background processing (see `shutdownGraceMs`).
+ */
+export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): AutodApp {
+  const { config } = runtime;
+  const token = options.token ?? config.server.token;
+  if (!token || token.length < 16) {
+    throw errorFor('CFG_INVALID', 'The HTTP server needs a bearer token of at least 16 characters: set AUTOD_SERVER_TOKEN.');
+  }
+  const checkToken = createTokenCheck(token);
+  const publicDocs = options.publicDocs ?? true;
+  const logger = runtime.logger;
+  const metrics = runtime.metrics;
+  const pipeline = runtime.pipeline;
+
+  const app = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdLogLabel: 'requestId',
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const work = new WorkTracker(pipeline, logger, {
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+  });
+  const ctx: ServerContext = {
+    runtime,
+    work,
+    batches: new BatchManager(pipeline, work, {
+      concurrency: config.processing.concurrency,
+      roots: options.batchRoots ?? [pipeline.dirs.inbox],
+      logger,
+    }),
+    search: options.search ?? fulltextSearch(runtime.db),
+    maxUploadBytes: Math.round((options.bodyLimitMb ?? config.processing.maxFileMb) * 1024 * 1024),
+    streams: new Set<ServerResponse>(),
+  };
+  app.decorate('autod', ctx);
+
+  // Request ids in and out; one log line and one metric per request.
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequest({ method: request.method, route, status: reply.statusCode, seconds });
+    const line = { requestId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (route.startsWith('/health/')) logger.debug(line, 'request');
+    else logger.info(line, 'request');
+  });
+
+  // Rate limit first (so floods of bad tokens are limited too), then the token. Health (and the docs) need neither.
+  // Registered before the plugins so that it also covers the routes they add (/docs).
+  let limit: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined;
+  const max = options.rateLimitPerMinute ?? config.server.rateLimitPerMinute;
+  app.addHook('onRequest', async (request, reply) => {
+    if (isPublicRoute(request, publicDocs)) return;
+    limit ??= app.rateLimit({ max, timeWindow: 60_000 }) as unknown as (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    await limit(request, reply);
+    if (!checkToken(request.headers.authorization)) {
+      const message = request.headers.authorization ? 'The bearer token is wrong.' : 'This endpoint needs a bearer token.';
+      return reply.code(401).header('www-authenticate', 'Bearer realm="autod"').send(unauthorized(message));
+    }
+  });
+
+  app.setErrorHandler(errorHandler(logger));
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = errorFor('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+    return reply.code(404).send({ error: error.toJSON() });
+  });
+
+  void app.register(fastifyHelmet, { global: true, contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-origin' } });
+  void app.register(fastifyMultipart, { throwFileSizeLimit: false });
+  void app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      errorFor('RATE_LIMITED', `Too many requests: at most ${context.max} per ${context.after}.`, { retryAfterMs: context.ttl }),
+  });
+  void app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'autod', description: 'Paper autopilot: file, extract and search scanned documents.', version: SERVER_VERSION },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  void app.after(() => {
+    healthRoutes(app, ctx);
+    documentRoutes(app, ctx);
+    searchRoutes(app, ctx);
+    batchRoutes(app, ctx);
+    costRoutes(app, ctx);
+  });
+
+  let watcher: InboxWatcher | undefined;
+  if (options.watch) {
+    app.addHook('onReady', async () => {
+      watcher = new InboxWatcher(pipeline, pipeline.dirs.inbox, {
+        concurrency: config.processing.concurrency,
+        logger,
+        drainTimeoutMs: options.shutdownGraceMs ?? config.watch.shutdownGraceMs,
+      });
+      await watcher.start();
+    });
+  }
+
+  // Shutdown: end event streams so the listener can close, then (after in-flight requests such as uploads have
+  // finished) drain background processing, aborting it after the grace period; aborted files stay in the inbox.
+  app.addHook('preClose', async () => {
+    for (const stream of ctx.streams) stream.end();
+    ctx.streams.clear();
+  });
+  app.addHook('onClose', async () => {
+    const grace = options.shutdownGraceMs ?? config.watch.shutdownGraceMs;
+    const [drained] = await Promise.all([work.drain(grace), watcher?.stop()]);
+    if (!drained) logger.warn({ graceMs: grace }, 'shutdown grace period over: unfinished files were released and stay in the inbox');
+  });
+  return app;
+}

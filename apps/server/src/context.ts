@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Runtime } from '@autod/runtime';
+import type { BatchManager } from './batches.js';
+import type { SearchBackend } from './routes/search.js';
+import type { WorkTracker } from './work.js';
+
+/** The Fastify instance type of the autod server (zod type provider). */
+export type AutodApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** What the routes share. */
+export interface ServerContext {
+  runtime: Runtime;
+  work: WorkTracker;
+  batches: BatchManager;
+  search: SearchBackend;
+  /** Largest accepted upload. */
+  maxUploadBytes: number;
+  /** Open server-sent-event streams (ended before the server closes). */
+  streams: Set<ServerResponse>;
+}
+
+/** Route config flag: no token needed. */
+export interface AutodRouteConfig {
+  public?: boolean;
+}

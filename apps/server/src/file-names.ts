@@ -1,0 +1,65 @@
+import { link, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Longest base name kept (UTF-8 bytes), well under the 255-byte limit of common filesystems. */
+const MAX_BASE_BYTES = 180;
+
+/**
+ * Reduces a client-supplied file name to a safe basename ending in `.pdf`: no directory parts (`/`, `\`), no `..`,
+ * no leading dots (hidden files), no control or bidi-override characters, no characters Windows forbids, bounded
+ * length. Empty results fall back to `fallback`.
+ */
+export function safeFileName(raw: string | undefined, fallback = 'upload'): string {
+  let name = (raw ?? '').normalize('NFC');
+  name = name.split(/[/\\]/).pop() ?? '';
+  name = name
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(/[<>:"|?*]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim();
+  let base = name.replace(/\.pdf$/i, '');
+  base = base.replace(/^[.\s-]+/, '').replace(/[.\s]+$/, '');
+  while (Buffer.byteLength(base, 'utf8') > MAX_BASE_BYTES) base = Array.from(base).slice(0, -1).join('');
+  if (base === '') base = fallback;
+  return `${base}.pdf`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves a completed upload into `dir` as `name`, or `<base>-<sha8>.pdf`, `<base>-<sha8>-2.pdf`... when taken.
+ * A hard link makes the move atomic and never overwrites a file (EEXIST); filesystems without hard links fall back
+ * to a checked rename. Returns the final path.
+ */
+export async function placeFile(source: string, dir: string, name: string, sha256: string): Promise<string> {
+  const base = name.replace(/\.pdf$/i, '');
+  const sha8 = sha256.slice(0, 8);
+  const candidates = [`${base}.pdf`, `${base}-${sha8}.pdf`];
+  for (let i = 2; i <= 50; i++) candidates.push(`${base}-${sha8}-${i}.pdf`);
+  for (const candidate of candidates) {
+    const dest = join(dir, candidate);
+    try {
+      await link(source, dest);
+      await unlink(source);
+      return dest;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error;
+      if (await exists(dest)) continue;
+      await rename(source, dest);
+      return dest;
+    }
+  }
+  const dest = join(dir, `${base}-${sha8}-${Date.now()}.pdf`);
+  await rename(source, dest);
+  return dest;
+}

@@ -1,0 +1,151 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import type { DocumentRow } from '@autod/db';
+import { errorFor } from '@autod/errors';
+import type { AutodApp, ServerContext } from '../context.js';
+import { receiveUpload } from '../upload.js';
+
+const STATUS = z.enum(['processing', 'completed', 'failed']);
+const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date YYYY-MM-DD' });
+
+/** Filters shared by the list and search endpoints. */
+export const documentFilterSchema = z.object({
+  status: STATUS.optional(),
+  category: z.string().min(1).max(200).optional(),
+  subcategory: z.string().min(1).max(200).optional(),
+  docType: z.string().min(1).max(200).optional(),
+  issuer: z.string().min(1).max(200).optional().describe('case-insensitive "contains"'),
+  from: ISO_DATE.optional().describe('primary date on or after'),
+  to: ISO_DATE.optional().describe('primary date on or before'),
+  minAmount: z.coerce.number().optional(),
+  maxAmount: z.coerce.number().optional(),
+});
+
+const listQuery = documentFilterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  orderBy: z.enum(['createdAt', 'updatedAt', 'primaryDate', 'totalAmount', 'issuer', 'title', 'id']).default('createdAt'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+
+export const idParams = z.object({
+  id: z
+    .string()
+    .regex(/^(\d{1,15}|[0-9a-fA-F]{64})$/, { error: 'must be a numeric document id or a sha256 (64 hex digits)' })
+    .describe('document id or sha256'),
+});
+
+/** Keeps the columns a client may see (claim bookkeeping is internal). */
+export function documentJson(row: DocumentRow): Omit<DocumentRow, 'claimOwner' | 'leaseExpiresAt'> {
+  const { claimOwner: _owner, leaseExpiresAt: _lease, ...rest } = row;
+  return rest;
+}
+
+/** `Content-Disposition` that survives any file name (ASCII fallback + RFC 5987). */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
+  const { db, pipeline } = ctx.runtime;
+
+  app.post(
+    '/v1/documents',
+    {
+      schema: {
+        tags: ['documents'],
+        description:
+          'Upload one PDF as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll.',
+      },
+    },
+    async (request, reply) => {
+      if (!ctx.work.accepting) throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; upload again later.');
+      const saved = await receiveUpload(request, { inbox: pipeline.dirs.inbox, maxBytes: ctx.maxUploadBytes });
+      ctx.work.submit(saved.path, saved.sha256, saved.fileName);
+      request.log.info({ sha256: saved.sha256, fileName: saved.fileName, sizeBytes: saved.sizeBytes }, 'upload accepted');
+      const location = `/v1/documents/${saved.sha256}`;
+      return reply.code(202).header('location', location).send({
+        id: saved.sha256,
+        sha256: saved.sha256,
+        status: 'accepted',
+        fileName: saved.fileName,
+        sizeBytes: saved.sizeBytes,
+        location,
+      });
+    },
+  );
+
+  app.get('/v1/documents', { schema: { tags: ['documents'], querystring: listQuery, description: 'List documents with filters and pagination.' } }, async (request) => {
+    const q = request.query;
+    const { items, total } = await db.documents.list(q);
+    return { items: items.map(documentJson), total, limit: q.limit, offset: q.offset };
+  });
+
+  app.get(
+    '/v1/documents/:id',
+    {
+      schema: {
+        tags: ['documents'],
+        params: idParams,
+        description:
+          'One document with its extraction attempts and duplicates. For an upload not yet claimed by the pipeline: 202 {status: "pending" | "processing" | "retry_later"}; for an upload that failed before a database row existed: 200 {status: "failed", error}.',
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const doc = await db.documents.get(id);
+      if (doc) {
+        const [attempts, duplicates] = await Promise.all([db.attempts.list(doc.id), db.duplicates.listFor(doc.id)]);
+        return { status: doc.status, document: documentJson(doc), attempts, duplicates };
+      }
+      const sha = id.toLowerCase();
+      const upload = ctx.work.upload(sha);
+      if (upload) return reply.code(202).send({ id: sha, ...upload });
+      const outcome = ctx.work.outcome(sha);
+      if (outcome?.kind === 'failed') return { id: sha, sha256: sha, status: 'failed', error: outcome.error };
+      throw errorFor('DOCUMENT_NOT_FOUND', `No document ${id}.`);
+    },
+  );
+
+  app.get(
+    '/v1/documents/:id/file',
+    { schema: { tags: ['documents'], params: idParams, description: 'The PDF itself (application/pdf).' } },
+    async (request, reply) => {
+      const doc = await db.documents.get(request.params.id);
+      if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${request.params.id}.`);
+      const candidates = [doc.filedAt && doc.storagePath ? doc.storagePath : null, doc.sourcePath, doc.storagePath].filter(
+        (p): p is string => typeof p === 'string',
+      );
+      for (const path of candidates) {
+        const s = await stat(path).catch(() => undefined);
+        if (!s?.isFile()) continue;
+        return reply
+          .type('application/pdf')
+          .header('content-length', String(s.size))
+          .header('content-disposition', contentDisposition(basename(doc.fileName)))
+          .send(createReadStream(path));
+      }
+      throw errorFor('NOT_FOUND', `The file of document ${doc.id} is missing on the server.`);
+    },
+  );
+
+  app.post(
+    '/v1/documents/:id/reprocess',
+    {
+      schema: {
+        tags: ['documents'],
+        params: idParams,
+        description: 'Extract the document again with the current provider, model and prompt (old attempts are kept). Answers with the outcome.',
+      },
+    },
+    async (request) => {
+      if (!ctx.work.accepting) throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; try again later.');
+      const outcome = await ctx.work.track(pipeline.reprocess(request.params.id));
+      const doc = await db.documents.get(request.params.id);
+      return { outcome, document: doc ? documentJson(doc) : null };
+    },
+  );
+}

@@ -1,0 +1,102 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
+import { errorFor } from '@autod/errors';
+import { placeFile, safeFileName } from './file-names.js';
+
+const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
+
+export interface SavedUpload {
+  /** Where the file now is (inside the inbox). */
+  path: string;
+  /** The sanitised name it was stored under (may carry a `-<sha8>` suffix after a collision). */
+  fileName: string;
+  /** The client's name, sanitised, before collision handling. */
+  requestedName: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export interface ReceiveUploadOptions {
+  inbox: string;
+  maxBytes: number;
+}
+
+/** Hashes and counts the bytes flowing through; drops them (but keeps draining) once they are known not to be a PDF. */
+class Inspector extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  head = Buffer.alloc(0);
+  notPdf = false;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.head.length < PDF_MAGIC.length) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, PDF_MAGIC.length - this.head.length)]);
+      if (!PDF_MAGIC.subarray(0, this.head.length).equals(this.head)) this.notPdf = true;
+    }
+    if (this.notPdf) {
+      done();
+      return;
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  await unlink(path).catch(() => undefined);
+}
+
+/**
+ * Streams the first file part of a multipart request to `<inbox>/.uploads/<random>.part` while hashing it, rejects
+ * it (deleting the partial file) when it is too large (413 INPUT_TOO_LARGE), empty (400 INPUT_EMPTY) or does not
+ * start with `%PDF-` (415 INPUT_NOT_PDF), then moves it into the inbox under a sanitised, collision-free name.
+ */
+export async function receiveUpload(request: FastifyRequest, options: ReceiveUploadOptions): Promise<SavedUpload> {
+  if (!request.isMultipart()) {
+    throw errorFor('VALIDATION_FAILED', 'Send the PDF as multipart/form-data with one file field (e.g. curl -F file=@scan.pdf).');
+  }
+  const part = await request.file({
+    limits: { fileSize: options.maxBytes, files: 1, fields: 10, parts: 20 },
+    throwFileSizeLimit: false,
+  });
+  if (!part) throw errorFor('VALIDATION_FAILED', 'The multipart body has no file part; send the PDF as a file field.');
+  const uploads = join(options.inbox, '.uploads');
+  await mkdir(uploads, { recursive: true });
+  const partPath = join(uploads, `${randomUUID()}.part`);
+  const inspector = new Inspector();
+  try {
+    await pipeline(part.file, inspector, createWriteStream(partPath, { flags: 'wx' }));
+  } catch (error) {
+    await removeQuietly(partPath);
+    throw errorFor('VALIDATION_FAILED', 'The upload was interrupted before the file was complete; send it again.', { cause: error });
+  }
+  const maxMb = Math.round((options.maxBytes / 1024 / 1024) * 100) / 100;
+  if (part.file.truncated || inspector.bytes > options.maxBytes) {
+    await removeQuietly(partPath);
+    throw errorFor('INPUT_TOO_LARGE', `The file is larger than the limit of ${maxMb} MB.`, { details: { limitBytes: options.maxBytes } });
+  }
+  if (inspector.bytes === 0) {
+    await removeQuietly(partPath);
+    throw errorFor('INPUT_EMPTY', 'The uploaded file is empty.');
+  }
+  if (inspector.notPdf || inspector.head.length < PDF_MAGIC.length) {
+    await removeQuietly(partPath);
+    throw errorFor('INPUT_NOT_PDF', 'The uploaded file is not a PDF (it does not start with "%PDF-").');
+  }
+  const sha256 = inspector.hash.digest('hex');
+  const requestedName = safeFileName(part.filename);
+  let path: string;
+  try {
+    path = await placeFile(partPath, options.inbox, requestedName, sha256);
+  } catch (error) {
+    await removeQuietly(partPath);
+    throw error;
+  }
+  return { path, fileName: basename(path), requestedName, sha256, sizeBytes: inspector.bytes };
+}

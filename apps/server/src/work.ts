@@ -1,0 +1,173 @@
+import type { Logger } from '@autod/ops';
+import type { Pipeline, ProcessOutcome } from '@autod/pipeline';
+
+export type UploadState = 'pending' | 'processing' | 'retry_later';
+
+/** What the server knows about an accepted upload that has no final database row yet. */
+export interface UploadStatus {
+  sha256: string;
+  fileName: string;
+  status: UploadState;
+  /** ISO-8601 */
+  acceptedAt: string;
+  attempts: number;
+}
+
+export interface WorkTrackerOptions {
+  /** Wait before processing a file again after `retry_later` or a claim held elsewhere (default 15 s, doubling). */
+  retryDelayMs?: number;
+  /** Tries per upload before it is left in the inbox for the watcher / next run (default 5). */
+  maxAttempts?: number;
+  /** Final outcomes remembered for status look-ups (default 1000). */
+  recentLimit?: number;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+}
+
+/**
+ * Background processing of accepted uploads, tracked for status look-ups and graceful shutdown.
+ * Uploads of the same content are processed one after the other (the later ones become duplicates), never in
+ * parallel, so none of them is skipped as "held".
+ */
+export class WorkTracker {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly controller = new AbortController();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly uploads = new Map<string, UploadStatus & { count: number }>();
+  private readonly recent = new Map<string, ProcessOutcome>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closing = false;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly logger: Logger,
+    private readonly options: WorkTrackerOptions = {},
+  ) {}
+
+  /** Aborted when a shutdown's grace period runs out: in-flight files are released and stay in the inbox. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get accepting(): boolean {
+    return !this.closing;
+  }
+
+  /** Background tasks running now. */
+  get active(): number {
+    return this.inFlight.size;
+  }
+
+  /** Runs `task` tracked: shutdown waits for it. */
+  track<T>(task: Promise<T>): Promise<T> {
+    const tracked = task.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return tracked;
+  }
+
+  /** Queue an uploaded file for processing in the background. */
+  submit(path: string, sha256: string, fileName: string): void {
+    const existing = this.uploads.get(sha256);
+    if (existing) existing.count++;
+    else this.uploads.set(sha256, { sha256, fileName, status: 'pending', acceptedAt: new Date().toISOString(), attempts: 0, count: 1 });
+    this.recent.delete(sha256);
+    this.enqueue(path, sha256, 1);
+  }
+
+  /** Status of an upload that is still being worked on, if any. */
+  upload(sha256: string): UploadStatus | undefined {
+    const u = this.uploads.get(sha256);
+    if (!u) return undefined;
+    const { count: _count, ...status } = u;
+    return status;
+  }
+
+  /** The last final outcome for this content (useful when it failed before a database row existed). */
+  outcome(sha256: string): ProcessOutcome | undefined {
+    return this.recent.get(sha256);
+  }
+
+  /** Stop accepting, cancel retries, wait for running work; abort it after `graceMs`. Returns true if all finished in time. */
+  async drain(graceMs: number): Promise<boolean> {
+    this.closing = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.controller.abort(new Error('shutdown grace period over'));
+    }, graceMs);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    clearTimeout(timer);
+    return !timedOut;
+  }
+
+  /** Abort running work at once (a second SIGTERM). */
+  abort(): void {
+    this.closing = true;
+    this.controller.abort(new Error('shutdown forced'));
+  }
+
+  private enqueue(path: string, sha256: string, attempt: number): void {
+    const previous = this.chains.get(sha256) ?? Promise.resolve();
+    const next = previous.then(() => this.run(path, sha256, attempt));
+    this.chains.set(sha256, next);
+    void this.track(next).finally(() => {
+      if (this.chains.get(sha256) === next) this.chains.delete(sha256);
+    });
+  }
+
+  private async run(path: string, sha256: string, attempt: number): Promise<void> {
+    const entry = this.uploads.get(sha256);
+    if (entry) {
+      entry.status = 'processing';
+      entry.attempts = attempt;
+    }
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await this.pipeline.processFile(path, this.controller.signal);
+    } catch (error) {
+      this.logger.error({ err: error, sha256 }, 'unexpected error while processing an upload');
+      this.retryOrGiveUp(path, sha256, attempt);
+      return;
+    }
+    this.options.onOutcome?.(outcome);
+    const transient = outcome.kind === 'retry_later' || (outcome.kind === 'skipped' && outcome.reason === 'held');
+    if (transient) {
+      this.retryOrGiveUp(path, sha256, attempt);
+      return;
+    }
+    this.recent.set(sha256, outcome);
+    while (this.recent.size > (this.options.recentLimit ?? 1000)) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest === undefined) break;
+      this.recent.delete(oldest);
+    }
+    this.finish(sha256);
+  }
+
+  private retryOrGiveUp(path: string, sha256: string, attempt: number): void {
+    const max = this.options.maxAttempts ?? 5;
+    if (this.closing || attempt >= max) {
+      if (!this.closing) this.logger.warn({ sha256, attempts: attempt }, 'upload left in the inbox after repeated transient failures');
+      this.finish(sha256);
+      return;
+    }
+    const entry = this.uploads.get(sha256);
+    if (entry) entry.status = 'retry_later';
+    const delay = (this.options.retryDelayMs ?? 15_000) * 2 ** (attempt - 1);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.enqueue(path, sha256, attempt + 1);
+    }, delay);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private finish(sha256: string): void {
+    const entry = this.uploads.get(sha256);
+    if (!entry) return;
+    entry.count--;
+    if (entry.count <= 0) this.uploads.delete(sha256);
+    else entry.status = 'pending';
+  }
+}
