@@ -17,6 +17,16 @@ export { CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, CHARS_PER_TOKEN, PDF_PAGE_TOKENS }
 export { inspectPdf, type PdfInfo } from './pdf-inspect.js';
 export { buildScannedPdf, buildTextPdf, type ScannedPdfOptions, type TextPdfOptions } from './fixtures/pdf-build.js';
 export {
+  DOC_TYPES,
+  generateCorpus,
+  type CorpusOptions,
+  type DocType,
+  type FixtureDoc,
+  type GroundTruth,
+} from './fixtures/corpus.js';
+export { badPdfs, encryptedPdf } from './fixtures/bad-pdfs.js';
+export { writeSampleInbox, type SampleInboxOptions } from './fixtures/inbox.js';
+export {
   createTempPostgres,
   pgAvailable,
   pgSimpleQuery,
