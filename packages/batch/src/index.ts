@@ -1,1 +1,17 @@
-export const PACKAGE_NAME = '@autod/batch';
+export { BatchRunner, type BatchRunnerDeps, type LiveRunOptions } from './live-runner.js';
+export { BatchStore, newBatchId, type CreateBatchInput, type ItemPatch } from './store.js';
+export { BATCH_MIGRATIONS, BATCH_MIGRATIONS_TABLE, migrateBatchTables, rollbackBatchTables } from './migrations.js';
+export { estimateFile, estimateRun, type EstimateOptions, type FileEstimate, type ModelEstimate, type RunEstimate } from './estimate.js';
+export { ProgressTracker } from './progress.js';
+export { attemptItem, type BatchPipeline, type ItemAttempt } from './item.js';
+export type {
+  BatchCounts,
+  BatchItem,
+  BatchItemError,
+  BatchItemStatus,
+  BatchMode,
+  BatchProgressEvent,
+  BatchRecord,
+  BatchRunResult,
+  BatchStatus,
+} from './types.js';
