@@ -1,0 +1,108 @@
+import type { Knex } from 'knex';
+
+/** knex bookkeeping table of this package's migrations (separate from the app's). */
+export const VECTOR_MIGRATIONS_TABLE = 'autod_vector_migrations';
+
+/** Table names (all prefixed `autod_vec_` / `autod_embedding_`). */
+export const TABLES = {
+  docs: 'autod_vec_docs',
+  chunks: 'autod_vec_chunks',
+  chunkTexts: 'autod_vec_chunk_texts',
+  centroids: 'autod_vec_centroids',
+  meta: 'autod_vec_meta',
+  cache: 'autod_embedding_cache',
+  openaiFiles: 'autod_vec_openai_files',
+} as const;
+
+const initial: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.createTable(TABLES.docs, (t) => {
+      t.bigInteger('doc_id').primary();
+      t.string('sha256', 64).notNullable();
+      t.string('model', 128).notNullable();
+      t.string('category', 128).notNullable();
+      t.string('doc_type', 256).nullable();
+      t.string('issuer', 512).nullable();
+      t.string('issuer_lc', 512).nullable();
+      t.string('primary_date', 10).nullable();
+      t.double('total_amount').nullable();
+      t.string('title', 512).nullable();
+      /** sha256 of normalizeContentSignature(text, 512). */
+      t.string('content_sig', 64).nullable();
+      t.integer('chunk_count').notNullable().defaultTo(0);
+      t.bigInteger('indexed_at').notNullable();
+      t.index(['category'], 'autod_vec_docs_category');
+      t.index(['doc_type'], 'autod_vec_docs_doc_type');
+      t.index(['primary_date'], 'autod_vec_docs_primary_date');
+      t.index(['total_amount'], 'autod_vec_docs_total_amount');
+      t.index(['content_sig'], 'autod_vec_docs_content_sig');
+    });
+    await knex.schema.createTable(TABLES.chunks, (t) => {
+      t.bigIncrements('id').primary();
+      t.bigInteger('doc_id').notNullable();
+      t.integer('chunk_no').notNullable();
+      t.integer('page').notNullable();
+      /** IVF list (nearest centroid); -1 = not assigned (exact scan). */
+      t.integer('cluster').notNullable().defaultTo(-1);
+      t.binary('embedding').notNullable();
+      t.index(['doc_id'], 'autod_vec_chunks_doc');
+      t.index(['cluster'], 'autod_vec_chunks_cluster');
+    });
+    await knex.schema.createTable(TABLES.chunkTexts, (t) => {
+      t.bigInteger('doc_id').notNullable();
+      t.integer('chunk_no').notNullable();
+      t.text('text').notNullable();
+      t.primary(['doc_id', 'chunk_no']);
+    });
+    await knex.schema.createTable(TABLES.centroids, (t) => {
+      t.integer('cluster').primary();
+      t.binary('vector').notNullable();
+    });
+    await knex.schema.createTable(TABLES.meta, (t) => {
+      t.string('key', 64).primary();
+      t.text('value').notNullable();
+    });
+    await knex.schema.createTable(TABLES.cache, (t) => {
+      /** sha256(model \0 dimensions \0 text). */
+      t.string('key', 64).primary();
+      t.string('model', 128).notNullable();
+      t.integer('dimensions').notNullable();
+      t.binary('vector').notNullable();
+      t.bigInteger('created_at').notNullable();
+      t.index(['created_at'], 'autod_embedding_cache_created');
+    });
+    await knex.schema.createTable(TABLES.openaiFiles, (t) => {
+      t.bigInteger('doc_id').primary();
+      t.string('store_id', 128).notNullable();
+      t.string('file_id', 128).notNullable();
+      t.bigInteger('synced_at').notNullable();
+    });
+  },
+  async down(knex) {
+    for (const name of Object.values(TABLES).reverse()) await knex.schema.dropTableIfExists(name);
+  },
+};
+
+interface NamedMigration {
+  readonly name: string;
+  readonly migration: Knex.Migration;
+}
+
+const MIGRATIONS: readonly NamedMigration[] = [{ name: 'v0001_vector_store', migration: initial }];
+
+const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m.migration,
+};
+
+/** Apply this package's migrations to `knex` (SQLite or PostgreSQL); returns the names applied. */
+export async function migrateVectorStore(knex: Knex): Promise<string[]> {
+  const [, names] = (await knex.migrate.latest({ migrationSource, tableName: VECTOR_MIGRATIONS_TABLE })) as [number, string[]];
+  return names;
+}
+
+/** Undo every migration of this package (drops its tables). */
+export async function rollbackVectorStore(knex: Knex): Promise<void> {
+  await knex.migrate.rollback({ migrationSource, tableName: VECTOR_MIGRATIONS_TABLE }, true);
+}

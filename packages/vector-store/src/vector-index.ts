@@ -1,0 +1,486 @@
+import type { Knex } from 'knex';
+import { errorFor } from '@autod/errors';
+import { indexedFields, normalizeContentSignature, type DocumentMetadata } from '@autod/core';
+import { chunkText, type ChunkOptions } from './chunk.js';
+import type { Embedder } from './embedder.js';
+import { CachedEmbedder, type EmbeddingCacheOptions, type EmbeddingCacheStats } from './embedding-cache.js';
+import type { SearchFilter } from './filter.js';
+import { bufferToVector, sha256Hex } from './hash.js';
+import { LocalVectorIndex, type Dialect, type IvfOptions } from './local-index.js';
+import { migrateVectorStore, TABLES } from './migrations.js';
+import { OpenAIVectorSync, type OpenAISyncOptions } from './openai-sync.js';
+import { highlightSnippet } from './snippet.js';
+import { loadSqliteVec } from './sqlite-vec.js';
+
+/** What the pipeline hands over after persisting a document (structurally `DocumentIndexer`'s input). */
+export interface IndexDocument {
+  id: number;
+  sha256: string;
+  metadata: DocumentMetadata;
+  text: string;
+  path?: string;
+}
+
+export interface IndexResult {
+  id: number;
+  chunks: number;
+  /** Chunk texts embedded now (cache misses). */
+  embedded: number;
+  /** The document this one is a near-duplicate of (same content, different bytes), if any. */
+  nearDuplicateOf: number | null;
+  /** Similarity to `nearDuplicateOf` (1 = identical content signature). */
+  nearDuplicateSimilarity: number | null;
+  /** Id of the OpenAI vector-store file when sync is on. */
+  openaiFileId?: string;
+}
+
+/** BM25 full-text search, injected (the runtime passes `db.documents.search`). Best first. */
+export type FullTextSearch = (query: string, limit: number, filter: SearchFilter | undefined) => Promise<{ id: number; score: number; snippet: string }[]>;
+
+export type SearchMode = 'fulltext' | 'vector' | 'hybrid';
+
+export interface SearchOptions {
+  /** Default `hybrid`. */
+  mode?: SearchMode;
+  filter?: SearchFilter;
+  /** Top-k documents (default 10, at most 100). */
+  limit?: number;
+  /** Minimum cosine similarity of a vector hit (default: the embedder's calibrated value). */
+  minSimilarity?: number;
+  /** Reciprocal-rank-fusion constant (default 60). */
+  rrfK?: number;
+  signal?: AbortSignal;
+}
+
+export interface SearchHit {
+  id: number;
+  /** 1-based. */
+  rank: number;
+  /** Fused RRF score (hybrid), cosine similarity (vector) or the full-text score (fulltext). Higher is better. */
+  score: number;
+  /** Cosine similarity of the best chunk, when the vector side found the document. */
+  similarity: number | null;
+  /** Full-text score, when the full-text side found the document. */
+  textScore: number | null;
+  /** Text with query terms in [brackets]. */
+  snippet: string;
+  /** Which sides found the document. */
+  matchedBy: ('fulltext' | 'vector')[];
+  /** Page of the best chunk (vector side). */
+  page: number | null;
+  title: string | null;
+  category: string | null;
+  docType: string | null;
+  issuer: string | null;
+  primaryDate: string | null;
+  totalAmount: number | null;
+}
+
+export interface SearchResult {
+  query: string;
+  mode: SearchMode;
+  /** `local` or `openai` (semantic side). */
+  backend: 'local' | 'openai';
+  hits: SearchHit[];
+  tookMs: number;
+}
+
+export interface ReindexResult {
+  indexed: number;
+  failed: { id: number; error: string }[];
+  chunks: number;
+  /** Embedding-cache counters over this run only. */
+  cache: EmbeddingCacheStats;
+  trained: boolean;
+  tookMs: number;
+}
+
+export interface VectorIndexStats {
+  documents: number;
+  chunks: number;
+  model: string;
+  dimensions: number;
+  sqliteVec: boolean;
+  ivfTrained: boolean;
+  cache: EmbeddingCacheStats;
+}
+
+export interface VectorIndex {
+  readonly embedder: CachedEmbedder;
+  /** Chunk, embed (cached), store vectors + attribute row, flag near-duplicates, sync to OpenAI when on. */
+  index(doc: IndexDocument): Promise<IndexResult>;
+  /** Index many documents (embedding batched); near-duplicate vectors are not compared (signatures are). */
+  indexMany(docs: IndexDocument[]): Promise<IndexResult[]>;
+  search(query: string, options?: SearchOptions): Promise<SearchResult>;
+  /** Re-embed every document from `docs` (re-uses cached embeddings) and retrain the IVF lists. */
+  reindex(docs: AsyncIterable<IndexDocument> | Iterable<IndexDocument>, options?: { batchSize?: number; onProgress?: (done: number) => void }): Promise<ReindexResult>;
+  /** Remove a document (local vectors, and its OpenAI file when synced). */
+  remove(id: number): Promise<boolean>;
+  /** Documents whose content is nearly the same as `id`'s (cosine of the first chunk ≥ threshold). */
+  similarTo(id: number, options?: { limit?: number; minSimilarity?: number }): Promise<{ id: number; similarity: number }[]>;
+  /** Train the IVF lists now. */
+  optimize(): Promise<void>;
+  stats(): Promise<VectorIndexStats>;
+}
+
+export interface VectorIndexOptions {
+  /** The app's database (SQLite or PostgreSQL); this package's tables are migrated on it. */
+  knex: Knex;
+  dialect: Dialect;
+  /** Offline `LexicalEmbedder` or `OpenAIEmbedder`. */
+  embedder: Embedder;
+  /** BM25 side of hybrid search; without it `fulltext` mode fails and `hybrid` is vector-only. */
+  fullText?: FullTextSearch;
+  cache?: EmbeddingCacheOptions;
+  chunking?: ChunkOptions;
+  ivf?: IvfOptions;
+  /** Compare a new document's first chunk with existing ones (default true). */
+  nearDuplicates?: boolean | { threshold?: number };
+  /** Called when `index` finds a near-duplicate (the runtime wires `db.documents.setNearDuplicate`). */
+  onNearDuplicate?: (id: number, ofId: number, similarity: number) => Promise<void> | void;
+  /** OpenAI vector-store sync; off when absent. */
+  openaiSync?: OpenAISyncOptions;
+  /** Apply this package's migrations on open (default true). */
+  migrate?: boolean;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** Date as words ("March 2024") so that queries like "bill from March" meet the date. */
+function dateWords(date: string | null): string | null {
+  const m = date ? /^(\d{4})-(\d{2})/.exec(date) : null;
+  if (!m) return null;
+  const month = MONTHS[Number(m[2]) - 1];
+  return month ? `${month} ${m[1] as string}` : null;
+}
+
+/** The metadata line prefixed to every chunk before embedding (title, type, issuer, category, date). */
+export function documentHeader(m: DocumentMetadata): string {
+  const f = indexedFields(m);
+  return [f.title, f.docType, f.issuer, f.subcategory ?? f.category, dateWords(f.primaryDate), ...m.tags.slice(0, 6)]
+    .filter((s): s is string => Boolean(s))
+    .join(' | ');
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return 10;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw errorFor('VALIDATION_FAILED', `Search limit must be an integer in 1..100 (got ${limit}).`);
+  }
+  return limit;
+}
+
+/** Open the local vector index on the app's database (migrates its tables, loads sqlite-vec). */
+export async function createVectorIndex(options: VectorIndexOptions): Promise<VectorIndex> {
+  const { knex, dialect } = options;
+  if (options.migrate !== false) await migrateVectorStore(knex);
+  const sqlVec = dialect === 'sqlite' ? await loadSqliteVec(knex) : false;
+  const embedder = options.embedder instanceof CachedEmbedder ? options.embedder : new CachedEmbedder(options.embedder, knex, options.cache);
+  const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf);
+  await local.init();
+  const sync = options.openaiSync ? new OpenAIVectorSync(knex, options.openaiSync) : undefined;
+  const nd = options.nearDuplicates ?? true;
+  const ndThreshold = typeof nd === 'object' ? (nd.threshold ?? 0.9) : 0.9;
+
+  const prepare = (doc: IndexDocument) => {
+    const m = doc.metadata;
+    const f = indexedFields(m);
+    const pages = doc.text.includes('\f')
+      ? doc.text
+      : m.ocr_page_summaries.length > 1 && doc.text.trim() === ''
+        ? m.ocr_page_summaries.map((p) => p.text_excerpt)
+        : doc.text;
+    let chunks = chunkText(pages, options.chunking);
+    if (chunks.length === 0) {
+      const fallback = [m.summary, m.brief_description, m.ocr_text_excerpt].filter((s): s is string => Boolean(s)).join('\n');
+      chunks = fallback ? [{ index: 0, page: 1, text: fallback }] : [];
+    }
+    const header = documentHeader(m);
+    const sigSource = doc.text.trim() || m.ocr_text_excerpt || '';
+    const sig = sigSource.trim().length >= 40 ? sha256Hex(normalizeContentSignature(sigSource, 512)) : null;
+    return {
+      attrs: {
+        docId: doc.id,
+        sha256: doc.sha256,
+        category: f.category,
+        docType: f.docType,
+        issuer: f.issuer,
+        primaryDate: f.primaryDate,
+        totalAmount: f.totalAmount,
+        title: f.title,
+        contentSig: sig,
+      },
+      chunks,
+      inputs: chunks.map((c) => (header ? `${header}\n${c.text}` : c.text)),
+    };
+  };
+
+  const signatureTwin = async (id: number, sha256: string, sig: string | null): Promise<number | null> => {
+    if (!sig) return null;
+    const row = (await knex(TABLES.docs)
+      .select('doc_id')
+      .where('content_sig', sig)
+      .whereNot('doc_id', id)
+      .whereNot('sha256', sha256)
+      .orderBy('doc_id')
+      .first()) as { doc_id: number | string } | undefined;
+    return row ? Number(row.doc_id) : null;
+  };
+
+  const store = async (doc: IndexDocument, prepared: ReturnType<typeof prepare>, vectors: Float32Array[]) => {
+    await local.upsert(
+      prepared.attrs,
+      prepared.chunks.map((c, i) => ({ chunkNo: c.index, page: c.page, text: c.text, vector: vectors[i] as Float32Array })),
+    );
+  };
+
+  const api: VectorIndex = {
+    embedder,
+
+    async index(doc) {
+      const prepared = prepare(doc);
+      const before = embedder.stats().misses;
+      const { vectors } = await embedder.embed(prepared.inputs);
+      const embedded = embedder.stats().misses - before;
+      let nearDuplicateOf = await signatureTwin(doc.id, doc.sha256, prepared.attrs.contentSig);
+      let nearDuplicateSimilarity: number | null = nearDuplicateOf === null ? null : 1;
+      if (nearDuplicateOf === null && nd !== false && vectors[0]) {
+        const [best] = await local.search(vectors[0], { k: 1, excludeDocId: doc.id, firstChunkOnly: true, minSimilarity: ndThreshold });
+        if (best) {
+          const row = (await knex(TABLES.docs).select('sha256').where('doc_id', best.docId).first()) as { sha256: string } | undefined;
+          if (row && row.sha256 !== doc.sha256) {
+            nearDuplicateOf = best.docId;
+            nearDuplicateSimilarity = best.similarity;
+          }
+        }
+      }
+      await store(doc, prepared, vectors);
+      await local.maybeTrain();
+      if (nearDuplicateOf !== null && options.onNearDuplicate) {
+        await options.onNearDuplicate(doc.id, nearDuplicateOf, nearDuplicateSimilarity ?? 1);
+      }
+      const result: IndexResult = { id: doc.id, chunks: prepared.chunks.length, embedded, nearDuplicateOf, nearDuplicateSimilarity };
+      if (sync) result.openaiFileId = await sync.upsert(doc);
+      return result;
+    },
+
+    async indexMany(docs) {
+      const prepared = docs.map(prepare);
+      const before = embedder.stats().misses;
+      const { vectors } = await embedder.embed(prepared.flatMap((p) => p.inputs));
+      const embedded = embedder.stats().misses - before;
+      const results: IndexResult[] = [];
+      let offset = 0;
+      await knex.transaction(async (trx) => {
+        for (const [i, p] of prepared.entries()) {
+          const doc = docs[i] as IndexDocument;
+          const vs = vectors.slice(offset, offset + p.chunks.length);
+          offset += p.chunks.length;
+          await local.upsert(
+            p.attrs,
+            p.chunks.map((c, j) => ({ chunkNo: c.index, page: c.page, text: c.text, vector: vs[j] as Float32Array })),
+            trx,
+          );
+          results.push({ id: doc.id, chunks: p.chunks.length, embedded: 0, nearDuplicateOf: null, nearDuplicateSimilarity: null });
+        }
+      });
+      for (const [i, r] of results.entries()) {
+        const p = prepared[i] as ReturnType<typeof prepare>;
+        const doc = docs[i] as IndexDocument;
+        r.nearDuplicateOf = await signatureTwin(doc.id, doc.sha256, p.attrs.contentSig);
+        if (r.nearDuplicateOf !== null) {
+          r.nearDuplicateSimilarity = 1;
+          await options.onNearDuplicate?.(doc.id, r.nearDuplicateOf, 1);
+        }
+        if (sync) r.openaiFileId = await sync.upsert(doc);
+      }
+      if (results[0]) results[0].embedded = embedded;
+      await local.maybeTrain();
+      return results;
+    },
+
+    async search(query, opts = {}) {
+      const started = performance.now();
+      const mode = opts.mode ?? 'hybrid';
+      const limit = clampLimit(opts.limit);
+      if (!query.trim()) throw errorFor('VALIDATION_FAILED', 'Search needs a non-empty query.');
+      if (mode === 'fulltext' && !options.fullText) {
+        throw errorFor('VALIDATION_FAILED', 'Full-text search is not available here; use --mode vector.');
+      }
+      const minSimilarity = opts.minSimilarity ?? embedder.defaultMinSimilarity;
+      const depth = mode === 'hybrid' ? Math.max(limit * 4, 40) : limit;
+      const useOpenAI = Boolean(sync?.searchEnabled) && mode !== 'fulltext';
+
+      const textSide = mode !== 'vector' && options.fullText ? await options.fullText(query, depth, opts.filter) : [];
+      let vectorSide: { docId: number; similarity: number; chunkNo: number | null; text?: string }[] = [];
+      if (mode !== 'fulltext') {
+        if (useOpenAI && sync) {
+          vectorSide = (await sync.search(query, opts.filter, Math.min(depth, 50), opts.signal)).map((h) => ({
+            docId: h.docId,
+            similarity: h.score,
+            chunkNo: null,
+            text: h.text,
+          }));
+        } else {
+          const { vectors } = await embedder.embed([query], opts.signal);
+          vectorSide = await local.search(vectors[0] as Float32Array, { k: depth, minSimilarity, ...(opts.filter ? { filter: opts.filter } : {}) });
+        }
+      }
+
+      const k = opts.rrfK ?? 60;
+      const fused = new Map<number, { score: number; textScore: number | null; similarity: number | null; snippet: string; chunkNo: number | null; vtext?: string; matchedBy: ('fulltext' | 'vector')[] }>();
+      const entry = (id: number) => {
+        let e = fused.get(id);
+        if (!e) fused.set(id, (e = { score: 0, textScore: null, similarity: null, snippet: '', chunkNo: null, matchedBy: [] }));
+        return e;
+      };
+      textSide.forEach((h, i) => {
+        const e = entry(h.id);
+        e.score += mode === 'hybrid' ? 1 / (k + i + 1) : h.score;
+        e.textScore = h.score;
+        e.snippet = h.snippet;
+        e.matchedBy.push('fulltext');
+      });
+      vectorSide.forEach((h, i) => {
+        const e = entry(h.docId);
+        e.score += mode === 'hybrid' ? 1 / (k + i + 1) : h.similarity;
+        e.similarity = h.similarity;
+        e.chunkNo = h.chunkNo;
+        if (h.text !== undefined) e.vtext = h.text;
+        e.matchedBy.push('vector');
+      });
+      const ranked = [...fused.entries()].sort((a, b) => b[1].score - a[1].score || a[0] - b[0]).slice(0, limit);
+      const ids = ranked.map(([id]) => id);
+      const attrRows = ids.length
+        ? ((await knex(TABLES.docs)
+            .select('doc_id', 'title', 'category', 'doc_type', 'issuer', 'primary_date', 'total_amount')
+            .whereIn('doc_id', ids)) as Record<string, unknown>[])
+        : [];
+      const attrs = new Map(attrRows.map((r) => [Number(r['doc_id']), r]));
+      const need = ranked.filter(([, e]) => !e.snippet && e.chunkNo !== null).map(([id, e]) => ({ docId: id, chunkNo: e.chunkNo as number }));
+      const texts = await local.chunkTexts(need);
+      const pages = new Map<string, number>();
+      if (need.length) {
+        const rows = (await knex(TABLES.chunks)
+          .select('doc_id', 'chunk_no', 'page')
+          .whereIn('doc_id', need.map((n) => n.docId))) as { doc_id: number | string; chunk_no: number; page: number }[];
+        for (const r of rows) pages.set(`${Number(r.doc_id)}:${Number(r.chunk_no)}`, Number(r.page));
+      }
+      const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      const hits: SearchHit[] = ranked.map(([id, e], i) => {
+        const a = attrs.get(id);
+        const key = `${id}:${e.chunkNo ?? -1}`;
+        const raw = e.vtext ?? texts.get(key);
+        return {
+          id,
+          rank: i + 1,
+          score: e.score,
+          similarity: e.similarity,
+          textScore: e.textScore,
+          snippet: e.snippet || (raw ? highlightSnippet(raw, query) : ''),
+          matchedBy: e.matchedBy,
+          page: pages.get(key) ?? null,
+          title: str(a?.['title']),
+          category: str(a?.['category']),
+          docType: str(a?.['doc_type']),
+          issuer: str(a?.['issuer']),
+          primaryDate: str(a?.['primary_date']),
+          totalAmount: a?.['total_amount'] === null || a?.['total_amount'] === undefined ? null : Number(a['total_amount']),
+        };
+      });
+      return { query, mode, backend: useOpenAI ? 'openai' : 'local', hits, tookMs: performance.now() - started };
+    },
+
+    async reindex(docs, opts = {}) {
+      const started = performance.now();
+      const before = embedder.stats();
+      const batchSize = Math.max(1, opts.batchSize ?? 50);
+      const failed: { id: number; error: string }[] = [];
+      let indexed = 0;
+      let chunks = 0;
+      let batch: IndexDocument[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        try {
+          const rs = await api.indexMany(batch);
+          indexed += rs.length;
+          chunks += rs.reduce((s, r) => s + r.chunks, 0);
+        } catch {
+          for (const d of batch) {
+            try {
+              const r = await api.index(d);
+              indexed++;
+              chunks += r.chunks;
+            } catch (error) {
+              failed.push({ id: d.id, error: error instanceof Error ? error.message : String(error) });
+            }
+          }
+        }
+        batch = [];
+        opts.onProgress?.(indexed + failed.length);
+      };
+      for await (const d of docs) {
+        batch.push(d);
+        if (batch.length >= batchSize) await flush();
+      }
+      await flush();
+      const trained = await local.maybeTrain(true).catch(() => false);
+      const after = embedder.stats();
+      const requests = after.requests - before.requests;
+      const memoryHits = after.memoryHits - before.memoryHits;
+      const dbHits = after.dbHits - before.dbHits;
+      return {
+        indexed,
+        failed,
+        chunks,
+        trained,
+        cache: {
+          requests,
+          memoryHits,
+          dbHits,
+          misses: after.misses - before.misses,
+          hitRate: requests === 0 ? 0 : (memoryHits + dbHits) / requests,
+          memory: after.memory,
+          embedCalls: after.embedCalls - before.embedCalls,
+          costUsd: after.costUsd - before.costUsd,
+        },
+        tookMs: performance.now() - started,
+      };
+    },
+
+    async remove(id) {
+      if (sync) await sync.remove(id);
+      return local.remove(id);
+    },
+
+    async similarTo(id, opts = {}) {
+      const row = (await knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).first()) as { embedding: Uint8Array } | undefined;
+      if (!row) return [];
+      const matches = await local.search(bufferToVector(row.embedding), {
+        k: opts.limit ?? 10,
+        excludeDocId: id,
+        firstChunkOnly: true,
+        minSimilarity: opts.minSimilarity ?? ndThreshold,
+      });
+      return matches.map((m) => ({ id: m.docId, similarity: m.similarity }));
+    },
+
+    async optimize() {
+      await local.maybeTrain(true);
+    },
+
+    async stats() {
+      const row = (await knex(TABLES.docs).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      return {
+        documents: Number(row?.n ?? 0),
+        chunks: local.chunkCount,
+        model: embedder.model,
+        dimensions: embedder.dimensions,
+        sqliteVec: sqlVec,
+        ivfTrained: local.trained,
+        cache: embedder.stats(),
+      };
+    },
+  };
+  return api;
+}
