@@ -1,0 +1,151 @@
+/**
+ * Client overhead and throughput against the testkit emulator (real HTTP, real SDK).
+ * 1. Zero latency: ms per extraction through ApiClient (retry + limiter + breaker + validation)
+ *    minus ms per bare SDK `responses.create` with the same body = overhead per call.
+ * 2. 100 ms emulated latency, 64 concurrent callers: calls/s as a ratio of the ideal 64 / 0.1 s.
+ * Writes <repo>/bench-results/api-client.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import OpenAI from 'openai';
+import { startEmulator } from '@autod/testkit';
+import { expect, test } from 'vitest';
+import { ApiClient } from '../src/index.js';
+import { tinyPdf } from '../src/__tests__/helpers.js';
+
+const pdf = tinyPdf([['ACME Corp invoice 2026-001', 'Amount due 120.00 EUR', 'Due 2026-12-31'], ['Page two text']]);
+const input = { pdf, fileName: 'bench.pdf', sourceFileId: 'sha256:bench', processedAt: '2026-11-25T10:00:00Z' };
+
+/** Median ms per call of `a` and `b`, measured in alternating rounds so that JIT warm-up and load spikes hit both. */
+async function compareSequential(n: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  for (let i = 0; i < 20; i++) {
+    await a();
+    await b();
+  }
+  const ra: number[] = [];
+  const rb: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const [fn, out] of [[a, ra], [b, rb]] as const) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      out.push((performance.now() - t0) / n);
+    }
+  }
+  return [median(ra), median(rb)];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+async function throughput(total: number, concurrency: number, fn: () => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        await fn();
+      }
+    }),
+  );
+  return total / ((performance.now() - t0) / 1000);
+}
+
+test('api-client overhead and throughput', async () => {
+  const emu = await startEmulator({ latencyMs: 0, embeddingDimensions: 8 });
+  const client = new ApiClient({ apiKey: 'sk-bench', baseURL: emu.url, model: 'gpt-5-mini' });
+  const sdk = new OpenAI({ apiKey: 'sk-bench', baseURL: emu.url, maxRetries: 0 });
+  const body = client.buildExtractionRequestBody(input) as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
+  const embedBody = { model: 'text-embedding-3-small', input: ['a short text'], encoding_format: 'float' as const };
+  const ops = {
+    extraction: {
+      sdk: () => sdk.responses.create(body),
+      client: () => client.extractMetadata(input),
+      note: 'client = extractMetadata (body build, limiter, breaker, retry, JSON parse + zod validation); baseline = bare SDK responses.create with the same body',
+    },
+    embeddings: {
+      sdk: () => sdk.embeddings.create(embedBody),
+      client: () => client.embed(['a short text']),
+      note: 'client = embed([text]); baseline = bare SDK embeddings.create',
+    },
+  };
+  try {
+    const overhead: Record<string, unknown> = {};
+    for (const [name, op] of Object.entries(ops)) {
+      const N = 20;
+      const [sdkMs, clientMs] = await compareSequential(N, op.sdk, op.client);
+      overhead[name] = {
+        calls: N * 5,
+        sdkMsPerCall: round(sdkMs),
+        clientMsPerCall: round(clientMs),
+        overheadMsPerCall: round(clientMs - sdkMs),
+        ratioToSdk: round(clientMs / sdkMs),
+        note: op.note,
+      };
+    }
+
+    // The same layers with an in-memory fetch: the client's own cost without emulator noise.
+    const canned = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":3,"total_tokens":3}}';
+    const memFetch: typeof fetch = async () => new Response(canned, { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'req_mem' } });
+    const memSdk = new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://in-memory/v1', maxRetries: 0, fetch: memFetch });
+    const memClient = new ApiClient({ apiKey: 'sk-bench', baseURL: 'http://in-memory/v1', model: 'gpt-5-mini', fetch: memFetch });
+    const [memSdkMs, memClientMs] = await compareSequential(
+      300,
+      () => memSdk.embeddings.create(embedBody),
+      () => memClient.embed(['a short text']),
+    );
+    memClient.close();
+    overhead.inMemoryEmbeddings = {
+      calls: 1500,
+      sdkMsPerCall: round(memSdkMs),
+      clientMsPerCall: round(memClientMs),
+      overheadMsPerCall: round(memClientMs - memSdkMs),
+      ratioToSdk: round(memClientMs / memSdkMs),
+      note: 'canned in-memory fetch: isolates retry + limiter + breaker + events + usage/cost bookkeeping',
+    };
+
+    emu.setLatency(100);
+    const concurrency = 64;
+    const total = concurrency * 3;
+    const ideal = concurrency / 0.1;
+    const throughputs: Record<string, unknown> = {};
+    for (const [name, op] of Object.entries(ops)) {
+      const sdkRps = await throughput(total, concurrency, op.sdk);
+      const clientRps = await throughput(total, concurrency, op.client);
+      throughputs[name] = {
+        concurrency,
+        latencyMs: 100,
+        calls: total,
+        idealPerSec: ideal,
+        sdkPerSec: round(sdkRps),
+        clientPerSec: round(clientRps),
+        ratioToIdeal: round(clientRps / ideal),
+        sdkRatioToIdeal: round(sdkRps / ideal),
+        clientToSdk: round(clientRps / sdkRps),
+      };
+    }
+
+    const result = {
+      package: '@autod/api-client',
+      date: new Date().toISOString(),
+      machine: { cpus: availableParallelism(), loadAverage1m: round(loadavg()[0] ?? 0) },
+      note: 'emulator, SDK and client share one Node process; the emulator CPU per request bounds the ratio to the ideal, so compare clientToSdk / ratioToSdk',
+      overhead,
+      throughput: throughputs,
+    };
+    const dir = new URL('../../../bench-results/', import.meta.url);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(new URL('api-client.json', dir), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+    expect(Object.keys(throughputs)).toHaveLength(2);
+  } finally {
+    client.close();
+    await emu.close();
+  }
+});
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
