@@ -15,3 +15,11 @@ export type {
   BatchRunResult,
   BatchStatus,
 } from './types.js';
+export {
+  OpenAIBatchRunner,
+  OPENAI_BATCH_MAX_BYTES,
+  OPENAI_BATCH_MAX_LINES,
+  type OpenAIBatchDeps,
+  type OpenAIBatchOptions,
+} from './openai-batch.js';
+export { DEFAULT_FILING_TEMPLATE, fileDuplicate, fileFailure, persistExtraction, type PersistExtractionInput } from './persist.js';

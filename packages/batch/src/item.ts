@@ -33,7 +33,7 @@ function short(e: AutodErrorJSON | BatchItemError): BatchItemError {
  * The file of a pending item is gone. If an earlier (crashed) run committed it, the document says how it ended:
  * checkpoint that instead of doing it again.
  */
-async function settleVanished(db: Database, item: BatchItem): Promise<ItemAttempt> {
+export async function settleVanished(db: Database, item: BatchItem): Promise<ItemAttempt> {
   const doc = item.sha256 ? await db.documents.get(item.sha256) : undefined;
   if (doc?.status === 'completed') {
     const attempts = await db.attempts.list(doc.id);

@@ -1,0 +1,421 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { countPdfPages, estimateExtractionCost, type ApiClient, type BatchItemResult, type BatchRequestItem, type PricingTable } from '@autod/api-client';
+import type { Database } from '@autod/db';
+import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
+import { discoverFiles } from '@autod/pipeline';
+import { noopLogger, type Logger } from '@autod/ops';
+import { settleVanished, type BatchPipeline } from './item.js';
+import { migrateBatchTables } from './migrations.js';
+import { DEFAULT_FILING_TEMPLATE, fileDuplicate, fileFailure, persistExtraction } from './persist.js';
+import { ProgressTracker } from './progress.js';
+import { BatchStore } from './store.js';
+import type { BatchItem, BatchItemError, BatchProgressEvent, BatchRecord, BatchRunResult, BatchStatus } from './types.js';
+
+/** Limits of one Batch API input file (OpenAI: 50,000 requests and 200 MB); the byte cap keeps a margin. */
+export const OPENAI_BATCH_MAX_LINES = 50_000;
+export const OPENAI_BATCH_MAX_BYTES = 190 * 1024 * 1024;
+
+export interface OpenAIBatchDeps {
+  db: Database;
+  pipeline: BatchPipeline;
+  apiClient: ApiClient;
+  logger?: Logger;
+}
+
+export interface OpenAIBatchOptions {
+  /** Model of every request (default: the client's model is not visible, so this is required). */
+  model: string;
+  filingTemplate?: string;
+  maxLinesPerFile?: number;
+  maxBytesPerFile?: number;
+  /** First poll interval (default 5,000 ms); grows ×1.5 per poll up to `maxPollMs` (default 60,000 ms). */
+  pollMs?: number;
+  maxPollMs?: number;
+  /** Submissions per item for transient failures before it fails (default 3). */
+  maxItemAttempts?: number;
+  /** Claim lease while a Batch API job runs (default 26 h: the completion window is 24 h). */
+  leaseMs?: number;
+  maxCostUsd?: number;
+  retryFailed?: boolean;
+  /** Submit and return without waiting (status `submitted`); `run(batchId)` later collects the results. */
+  wait?: boolean;
+  pricing?: PricingTable;
+  signal?: AbortSignal;
+  onProgress?: (event: BatchProgressEvent) => void;
+}
+
+interface Prepared {
+  item: BatchItem;
+  sha256: string;
+  documentId: number;
+  request: BatchRequestItem;
+  lineBytes: number;
+  estimateUsd: number;
+}
+
+/**
+ * OpenAI Batch API mode (half price, results within 24 h): the pipeline's hash and claim stages, then one
+ * `/v1/responses` body per file in JSONL chunks within the API's limits, submitted and polled with backoff. Results
+ * come back by `custom_id` (= SHA-256), are validated, persisted (batch pricing) and filed like the pipeline does.
+ * Failed lines with a transient cause are resubmitted. The OpenAI batch ids are stored, so a restart resumes polling.
+ */
+export class OpenAIBatchRunner {
+  readonly store: BatchStore;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly deps: OpenAIBatchDeps,
+    private readonly options: OpenAIBatchOptions,
+  ) {
+    this.store = new BatchStore(deps.db);
+    this.logger = deps.logger ?? noopLogger;
+  }
+
+  async create(inputs: string[], options: { exclude?: string[] } = {}): Promise<BatchRecord> {
+    await migrateBatchTables(this.deps.db);
+    const { dirs } = this.deps.pipeline;
+    const files = await discoverFiles(inputs, [dirs.processed, dirs.failed, dirs.duplicates, ...(options.exclude ?? [])]);
+    const open = await this.store.findUnfinished('openai-batch', inputs);
+    if (open) {
+      await this.store.addItems(open.id, files);
+      return this.store.require(open.id);
+    }
+    return this.store.create({ mode: 'openai-batch', inputs, paths: files, options: { model: this.options.model } });
+  }
+
+  async start(inputs: string[], options: { exclude?: string[] } = {}): Promise<BatchRunResult> {
+    const batch = await this.create(inputs, options);
+    return this.run(batch.id);
+  }
+
+  private owner(batchId: string): string {
+    // Stable across restarts, so a resumed run still holds the claims it made; never a "dead local owner".
+    return `openai-batch:${batchId}`;
+  }
+
+  async run(batchId: string): Promise<BatchRunResult> {
+    try {
+      return await this.runOnce(batchId);
+    } catch (error) {
+      await this.store.setStatus(batchId, 'interrupted').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async runOnce(batchId: string): Promise<BatchRunResult> {
+    await migrateBatchTables(this.deps.db);
+    const started = performance.now();
+    const { store } = this;
+    const opts = this.options;
+    const signal = opts.signal;
+    await store.require(batchId);
+    if (opts.retryFailed) await store.resetFailed(batchId);
+    await this.deps.pipeline.recover();
+    const tracker = new ProgressTracker(batchId, 'openai-batch', await store.counts(batchId));
+    const emit = (event: BatchProgressEvent) => {
+      try {
+        opts.onProgress?.(event);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'progress listener failed');
+      }
+    };
+    const settle = async (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => {
+      await store.updateItem(item.id, patch);
+      tracker.record(patch.status, patch.costUsd ?? 0);
+      emit(tracker.event('progress', { last: { path: item.path, status: patch.status, ...(patch.error ? { error: patch.error } : {}) } }));
+    };
+    emit(tracker.event('start'));
+
+    let budgetStopped = false;
+    for (let round = 0; ; round++) {
+      if (signal?.aborted) break;
+      // 1. Collect every submitted job (also those of an earlier process).
+      const inFlight = await this.inFlightJobs(batchId);
+      if (opts.wait === false && inFlight.length > 0 && round > 0) break;
+      for (const jobId of inFlight) {
+        if (signal?.aborted) break;
+        if (opts.wait === false) {
+          const status = await this.deps.apiClient.batches.status(jobId, signal);
+          if (!status.done) continue;
+        } else {
+          await this.poll(jobId, signal);
+        }
+        await this.collect(batchId, jobId, settle);
+      }
+      if (signal?.aborted) break;
+      // 2. Submit what is pending and not submitted.
+      const { submitted, blocked } = await this.submitPending(batchId, tracker, settle);
+      if (blocked) budgetStopped = true;
+      if (submitted === 0 && (await this.inFlightJobs(batchId)).length === 0) break;
+      if (opts.wait === false && submitted > 0) {
+        await store.setStatus(batchId, 'submitted');
+        break;
+      }
+    }
+
+    const counts = await store.counts(batchId);
+    const inFlight = (await this.inFlightJobs(batchId)).length > 0;
+    let status: BatchStatus;
+    if (inFlight) status = 'submitted';
+    else if (signal?.aborted && counts.pending > 0) status = 'interrupted';
+    else if (budgetStopped && counts.pending > 0) status = 'budget_stopped';
+    else if (counts.pending > 0) status = 'interrupted';
+    else status = counts.failed > 0 ? 'completed_with_errors' : 'completed';
+    await store.setStatus(batchId, status);
+    tracker.set(counts);
+    emit(tracker.event('end', { status }));
+    return { batchId, mode: 'openai-batch', status, counts, durationMs: performance.now() - started };
+  }
+
+  private async inFlightJobs(batchId: string): Promise<string[]> {
+    const raw: unknown = await this.deps.db
+      .knex('batch_items')
+      .where({ batch_id: batchId, status: 'pending' })
+      .whereNotNull('openai_batch_id')
+      .distinct('openai_batch_id');
+    const rows = raw as { openai_batch_id: string }[];
+    return rows.map((r) => r.openai_batch_id);
+  }
+
+  private async poll(jobId: string, signal?: AbortSignal): Promise<void> {
+    let wait = this.options.pollMs ?? 5000;
+    const max = this.options.maxPollMs ?? 60_000;
+    for (;;) {
+      const status = await this.deps.apiClient.batches.status(jobId, signal);
+      if (status.done) return;
+      await sleep(wait, signal);
+      if (signal?.aborted) return;
+      wait = Math.min(max, Math.ceil(wait * 1.5));
+    }
+  }
+
+  /** Map a finished job's lines back to its items and persist them. */
+  private async collect(
+    batchId: string,
+    jobId: string,
+    settle: (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => Promise<void>,
+  ): Promise<void> {
+    const { db, pipeline, apiClient } = this.deps;
+    const owner = this.owner(batchId);
+    const results: Map<string, BatchItemResult> = await apiClient.batches.results(jobId);
+    const maxAttempts = Math.max(1, this.options.maxItemAttempts ?? 3);
+    for (let afterId = 0; ; ) {
+      const items = await this.store.items(batchId, { status: 'pending', openaiBatchId: jobId, afterId, limit: 200 });
+      if (items.length === 0) break;
+      afterId = items.at(-1)!.id;
+      for (const item of items) {
+        const sha256 = item.sha256 ?? '';
+        const doc = sha256 ? await db.documents.get(sha256) : undefined;
+        const claimed = doc ? { sha256, documentId: doc.id } : null;
+        const result = results.get(sha256);
+        try {
+          if (result?.ok && doc) {
+            await persistExtraction(db, pipeline.dirs, this.options.filingTemplate ?? DEFAULT_FILING_TEMPLATE, {
+              documentId: doc.id,
+              owner,
+              sha256,
+              path: item.path,
+              metadata: result.metadata,
+              usage: result.usage,
+              costUsd: result.costUsd,
+              provider: 'openai',
+              model: this.options.model,
+            });
+            await settle(item, { status: 'done', documentId: doc.id, costUsd: result.costUsd, error: null, openaiBatchId: null });
+            continue;
+          }
+          const error: AutodError = result && !result.ok ? result.error : errorFor('UPSTREAM_ERROR', `The Batch API returned no result for ${basename(item.path)}.`, { retryable: true });
+          if (doc && result && !result.ok) {
+            await db.attempts
+              .record({
+                documentId: doc.id,
+                provider: 'openai',
+                model: this.options.model,
+                status: 'failed',
+                usage: result.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, totalTokens: 0 },
+                costUsd: result.costUsd ?? 0,
+                latencyMs: 0,
+                error: { code: error.code, message: error.message },
+              })
+              .catch(() => undefined);
+          }
+          const attempts = item.attempts + 1;
+          const reason: BatchItemError = { code: error.code, message: error.message };
+          if (error.retryable && attempts < maxAttempts) {
+            await this.store.updateItem(item.id, { attempts, error: reason, openaiBatchId: null });
+          } else {
+            await fileFailure(db, pipeline.dirs, owner, item.path, claimed, error);
+            await settle(item, { status: 'failed', attempts, error: reason, documentId: doc?.id ?? null, openaiBatchId: null });
+          }
+        } catch (thrown) {
+          const error = toAutodError(thrown);
+          this.logger.error({ err: error, path: item.path }, 'could not persist a Batch API result');
+          await this.store.updateItem(item.id, { attempts: item.attempts + 1, error: { code: error.code, message: error.message }, openaiBatchId: null });
+        }
+      }
+    }
+  }
+
+  /** Hash, claim and read the pending, unsubmitted items; submit them in chunks. */
+  private async submitPending(
+    batchId: string,
+    tracker: ProgressTracker,
+    settle: (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => Promise<void>,
+  ): Promise<{ submitted: number; blocked: boolean }> {
+    const { db, apiClient } = this.deps;
+    const opts = this.options;
+    const owner = this.owner(batchId);
+    const maxLines = Math.min(opts.maxLinesPerFile ?? OPENAI_BATCH_MAX_LINES, OPENAI_BATCH_MAX_LINES);
+    const maxBytes = Math.min(opts.maxBytesPerFile ?? OPENAI_BATCH_MAX_BYTES, OPENAI_BATCH_MAX_BYTES);
+    const leaseMs = opts.leaseMs ?? 26 * 3600 * 1000;
+    let chunk: Prepared[] = [];
+    let chunkBytes = 0;
+    let submitted = 0;
+    let reserved = 0;
+    let blocked = false;
+    const shasInRound = new Set<string>();
+
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const items = chunk;
+      chunk = [];
+      chunkBytes = 0;
+      try {
+        const { batchId: jobId } = await apiClient.batches.submit(
+          items.map((p) => p.request),
+          { metadata: { autod_batch_id: batchId }, ...(opts.signal ? { signal: opts.signal } : {}) },
+        );
+        await this.store.addOpenAIBatchId(batchId, jobId);
+        for (const p of items) await this.store.updateItem(p.item.id, { openaiBatchId: jobId, sha256: p.sha256 });
+        submitted += items.length;
+        this.logger.info({ batchId, jobId, items: items.length }, 'submitted a Batch API job');
+      } catch (thrown) {
+        const error = toAutodError(thrown);
+        // Nothing was submitted: release the claims so the items can be tried again.
+        for (const p of items) {
+          await db.documents.release(p.documentId, owner).catch(() => undefined);
+          await this.store.updateItem(p.item.id, { attempts: p.item.attempts + 1, error: { code: error.code, message: error.message } });
+        }
+        throw error;
+      }
+    };
+
+    for (let afterId = 0; ; ) {
+      const page = await this.store.items(batchId, { status: 'pending', openaiBatchId: null, afterId, limit: 200 });
+      if (page.length === 0) break;
+      afterId = page.at(-1)!.id;
+      for (const item of page) {
+        if (opts.signal?.aborted) break;
+        const maxAttempts = Math.max(1, opts.maxItemAttempts ?? 3);
+        if (item.attempts >= maxAttempts) {
+          // Transient trouble every time: give the claim back (the file stays where it is for a later run).
+          const doc = item.sha256 ? await db.documents.get(item.sha256) : undefined;
+          if (doc?.status === 'processing') await db.documents.release(doc.id, owner).catch(() => undefined);
+          await settle(item, { status: 'failed', error: item.error ?? { code: 'UPSTREAM_ERROR', message: 'Too many attempts.' } });
+          continue;
+        }
+        const prepared = await this.prepare(item, owner, leaseMs, shasInRound, settle);
+        if (!prepared) continue;
+        if (opts.maxCostUsd !== undefined && tracker.current.costUsd + reserved + prepared.estimateUsd > opts.maxCostUsd) {
+          await db.documents.release(prepared.documentId, owner).catch(() => undefined);
+          blocked = true;
+          break;
+        }
+        reserved += prepared.estimateUsd;
+        if (chunk.length + 1 > maxLines || chunkBytes + prepared.lineBytes > maxBytes) await flush();
+        chunk.push(prepared);
+        chunkBytes += prepared.lineBytes;
+        shasInRound.add(prepared.sha256);
+      }
+      if (blocked || opts.signal?.aborted) break;
+    }
+    if (opts.signal?.aborted) {
+      for (const p of chunk) await db.documents.release(p.documentId, owner).catch(() => undefined);
+      chunk = [];
+    }
+    await flush();
+    return { submitted, blocked };
+  }
+
+  private async prepare(
+    item: BatchItem,
+    owner: string,
+    leaseMs: number,
+    shasInRound: Set<string>,
+    settle: (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => Promise<void>,
+  ): Promise<Prepared | undefined> {
+    const { db, pipeline, apiClient } = this.deps;
+    let bytes: Uint8Array;
+    try {
+      if (!(await stat(item.path)).isFile()) throw new Error('not a file');
+      bytes = new Uint8Array(await readFile(item.path));
+    } catch {
+      const r = await settleVanished(db, item);
+      if (r.kind === 'final') await settle(item, { ...r.patch, attempts: item.attempts + 1 });
+      return undefined;
+    }
+    const fileName = basename(item.path);
+    const intake = checkIntake(bytes, fileName);
+    if (intake) {
+      await fileFailure(db, pipeline.dirs, owner, item.path, null, intake);
+      await settle(item, { status: 'failed', attempts: item.attempts + 1, error: { code: intake.code, message: intake.message } });
+      return undefined;
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (shasInRound.has(sha256)) return undefined; // a copy is in this round: it becomes a duplicate next round
+    if (sha256 !== item.sha256) await this.store.updateItem(item.id, { sha256 });
+    const claim = await db.documents.claim({ sha256, fileName, sourcePath: item.path, sizeBytes: bytes.byteLength, owner, leaseMs });
+    if (claim.kind === 'duplicate') {
+      await fileDuplicate(db, pipeline.dirs, owner, item.path, sha256, claim.document);
+      await settle(item, { status: 'duplicate', sha256, documentId: claim.document.id, attempts: item.attempts + 1, error: null });
+      return undefined;
+    }
+    if (claim.kind === 'held') {
+      await this.store.updateItem(item.id, { attempts: item.attempts + 1, error: { code: 'CLAIM_HELD', message: 'Another worker is processing this document.' } });
+      return undefined;
+    }
+    const pageCount = countPdfPages(bytes);
+    const request: BatchRequestItem = {
+      customId: sha256,
+      input: { pdf: bytes, fileName, sourceFileId: sha256, processedAt: new Date().toISOString(), pageCount, model: this.options.model },
+    };
+    const line = JSON.stringify({ custom_id: sha256, method: 'POST', url: '/v1/responses', body: apiClient.buildExtractionRequestBody(request.input) });
+    const lineBytes = Buffer.byteLength(line) + 1;
+    if (lineBytes > (this.options.maxBytesPerFile ?? OPENAI_BATCH_MAX_BYTES)) {
+      const error = errorFor('INPUT_TOO_LARGE', `${fileName} is too large for one Batch API request; process it in live mode.`);
+      await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, error);
+      await settle(item, { status: 'failed', attempts: item.attempts + 1, error: { code: error.code, message: error.message } });
+      return undefined;
+    }
+    let estimateUsd = 0;
+    try {
+      estimateUsd = estimateExtractionCost({ pageCount, model: this.options.model, batch: true, ...(this.options.pricing ? { pricing: this.options.pricing } : {}) }).costUsd;
+    } catch (error) {
+      if (!(isAutodError(error) && error.code === 'CFG_INVALID')) throw error;
+    }
+    return { item, sha256, documentId: claim.document.id, request, lineBytes, estimateUsd };
+  }
+}
+
+function checkIntake(bytes: Uint8Array, fileName: string): AutodError | undefined {
+  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
+  if (!Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024)).includes('%PDF-')) {
+    return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
+  }
+  return undefined;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
