@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
 import { buildApp } from './app.js';
 import { AUTH, TOKEN, harness, invoicePdf, listTree, makeRuntime, multipart, sha256, waitFor, type Harness } from './__tests__/helpers.js';
@@ -166,6 +166,7 @@ describe('documents', () => {
     expect(res.headers.location).toBe(`/v1/documents/${sha}`);
 
     const body = await waitForDocument(h.app, sha);
+    await h.app.autod.work.idle();
     expect(body.document.sha256).toBe(sha);
     expect(body.document.claimOwner).toBeUndefined();
     expect(body.attempts).toHaveLength(1);
@@ -211,13 +212,32 @@ describe('documents', () => {
     expect((await listTree(join(h.dir, 'processed'))).length).toBe(1);
   });
 
+  it('answers 202 for an upload the pipeline has not picked up yet', async () => {
+    h = await harness();
+    const pipeline = h.runtime.pipeline;
+    const original = pipeline.processFile.bind(pipeline);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    vi.spyOn(pipeline, 'processFile').mockImplementation(async (path, signal) => {
+      await gate;
+      return original(path, signal);
+    });
+    const pdf = await invoicePdf('Later Ltd');
+    const res = await upload(h.app, 'later.pdf', pdf);
+    const pending = await h.app.inject({ method: 'GET', url: `/v1/documents/${res.json().id}`, headers: AUTH });
+    expect(pending.statusCode).toBe(202);
+    expect(pending.json()).toMatchObject({ id: sha256(pdf), status: 'processing', fileName: 'later.pdf' });
+    release();
+    await waitForDocument(h.app, sha256(pdf));
+  });
+
   it('files a second upload of the same content as a duplicate', async () => {
     h = await harness();
     const pdf = await invoicePdf('Twice Co');
     const [a, b] = await Promise.all([upload(h.app, 'a.pdf', pdf), upload(h.app, 'a.pdf', pdf)]);
     expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
     const body = await waitForDocument(h.app, sha256(pdf));
-    await waitFor(async () => (h!.app.autod.work.upload(sha256(pdf)) ? undefined : true));
+    await h.app.autod.work.idle();
     const dupes = await h.app.inject({ method: 'GET', url: `/v1/documents/${body.document.id}`, headers: AUTH });
     expect(dupes.json().duplicates).toHaveLength(1);
     expect(await listTree(join(h.dir, 'duplicates'))).toHaveLength(1);
@@ -262,6 +282,7 @@ describe('documents', () => {
     expect(dotdot.json().fileName).toBe('upload.pdf');
     await waitForDocument(h.app, res.json().id);
     await waitForDocument(h.app, dotdot.json().id);
+    await h.app.autod.work.idle();
     const processed = await listTree(join(h.dir, 'processed'));
     expect(processed).toHaveLength(2);
     const top = await readdir(h.dir);
@@ -279,7 +300,11 @@ describe('documents', () => {
       return r.statusCode === 200 && r.json().status === 'failed' ? r.json() : undefined;
     });
     expect(JSON.stringify(body)).toMatch(/INPUT_CORRUPT_PDF|INPUT_NO_TEXT/);
-    expect(await listTree(join(h.dir, 'failed'))).not.toEqual([]);
+    const failed = await waitFor(async () => {
+      const files = await listTree(join(h!.dir, 'failed'));
+      return files.length > 0 ? files : undefined;
+    });
+    expect(failed.some((f) => f.endsWith('.error.json'))).toBe(true);
   });
 
   it('validates ids and query parameters', async () => {

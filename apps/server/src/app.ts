@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -84,9 +84,9 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
 
   const app = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Our own onResponse hook writes one line per request (with the route pattern, not the raw URL).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    requestIdLogLabel: 'requestId',
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
@@ -96,6 +96,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   app.setSerializerCompiler(serializerCompiler);
 
   const work = new WorkTracker(pipeline, logger, {
+    concurrency: config.processing.concurrency,
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
   });
   const ctx: ServerContext = {

@@ -13,6 +13,7 @@ export function safeFileName(raw: string | undefined, fallback = 'upload'): stri
   let name = (raw ?? '').normalize('NFC');
   name = name.split(/[/\\]/).pop() ?? '';
   name = name
+    .replace(/[\t\n\r]/g, ' ')
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
     .replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     .replace(/[<>:"|?*]/g, '_')

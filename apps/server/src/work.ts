@@ -14,6 +14,8 @@ export interface UploadStatus {
 }
 
 export interface WorkTrackerOptions {
+  /** Uploads processed at the same time (default 4); the rest wait as "pending". */
+  concurrency?: number;
   /** Wait before processing a file again after `retry_later` or a claim held elsewhere (default 15 s, doubling). */
   retryDelayMs?: number;
   /** Tries per upload before it is left in the inbox for the watcher / next run (default 5). */
@@ -36,6 +38,8 @@ export class WorkTracker {
   private readonly recent = new Map<string, ProcessOutcome>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
+  private running = 0;
+  private readonly waiters: (() => void)[] = [];
 
   constructor(
     private readonly pipeline: Pipeline,
@@ -86,6 +90,11 @@ export class WorkTracker {
     return this.recent.get(sha256);
   }
 
+  /** Resolves when no background task is running (scheduled retries may still be waiting). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Stop accepting, cancel retries, wait for running work; abort it after `graceMs`. Returns true if all finished in time. */
   async drain(graceMs: number): Promise<boolean> {
     this.closing = true;
@@ -116,8 +125,37 @@ export class WorkTracker {
     });
   }
 
+  private async acquire(): Promise<void> {
+    if (this.running < Math.max(1, this.options.concurrency ?? 4)) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Hands the slot to the next waiter (the running count stays the same) or frees it. */
+  private release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.running--;
+  }
+
   private async run(path: string, sha256: string, attempt: number): Promise<void> {
+    await this.acquire();
+    try {
+      await this.runAcquired(path, sha256, attempt);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async runAcquired(path: string, sha256: string, attempt: number): Promise<void> {
     const entry = this.uploads.get(sha256);
+    if (this.controller.signal.aborted) {
+      // Shutdown ran out of time before this upload started: it stays in the inbox for the next run.
+      this.finish(sha256);
+      return;
+    }
     if (entry) {
       entry.status = 'processing';
       entry.attempts = attempt;

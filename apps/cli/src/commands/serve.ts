@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { errorFor } from '@autod/errors';
+import { createRuntime } from '@autod/runtime';
+import { startServer } from '@autod/server';
+import type { CommandContext } from '../context.js';
+import type { Runner } from '../main.js';
+
+export interface ServeOptions {
+  host?: string;
+  port?: string;
+  watch?: boolean;
+}
+
+/** `autod serve`: the HTTP API until SIGTERM/SIGINT (graceful: in-flight uploads and documents finish first). */
+export async function serveCommand(ctx: CommandContext, options: ServeOptions): Promise<number> {
+  const overrides: Record<string, unknown> = {};
+  if (options.host !== undefined) overrides['AUTOD_SERVER_HOST'] = options.host;
+  if (options.port !== undefined) overrides['AUTOD_SERVER_PORT'] = /^\d+$/.test(options.port) ? Number(options.port) : options.port;
+  const config = ctx.config(overrides);
+  if (!config.server.token) {
+    throw errorFor('CFG_INVALID', 'The HTTP server needs a bearer token: set AUTOD_SERVER_TOKEN (at least 16 characters).');
+  }
+  // The server logs one JSON line per request to stderr at the configured level (not quiet like other commands).
+  const runtime = await createRuntime(config, { logDestination: process.stderr });
+  let server;
+  try {
+    server = await startServer(runtime, { watch: Boolean(options.watch) });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'ready', address: server.address, watch: Boolean(options.watch) }) + '\n');
+  else {
+    ctx.out.line(`autod server listening on ${server.address} (API docs: ${server.address}/docs)`);
+    if (options.watch) ctx.out.line(`Watching ${runtime.pipeline.dirs.inbox}`);
+    ctx.out.line('Ctrl-C to stop (in-flight uploads and documents finish first).');
+  }
+  await server.closed;
+  if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'stopped' }) + '\n');
+  return 0;
+}
+
+/** Adds `autod serve [--host] [--port] [--watch]`. Wire with `addCommands(installServe)`. */
+export function installServe(program: Command, run: Runner): void {
+  program
+    .command('serve')
+    .description('run the HTTP API (needs AUTOD_SERVER_TOKEN); --watch also processes files dropped in the inbox')
+    .option('--host <host>', 'address to listen on (default AUTOD_SERVER_HOST or 127.0.0.1)')
+    .option('--port <port>', 'port (default AUTOD_SERVER_PORT or 8080; 0 = any free port)')
+    .option('--watch', 'also watch the inbox folder')
+    .action((o: ServeOptions) => run((c) => serveCommand(c, o))());
+}

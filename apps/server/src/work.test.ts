@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { noopLogger } from '@autod/ops';
+import type { Pipeline, ProcessOutcome } from '@autod/pipeline';
+import { WorkTracker } from './work.js';
+
+const SHA = 'a'.repeat(64);
+
+function fakePipeline(results: ((path: string, signal?: AbortSignal) => Promise<ProcessOutcome>)[]) {
+  const calls: string[] = [];
+  const pipeline = {
+    processFile: async (path: string, signal?: AbortSignal) => {
+      calls.push(path);
+      const next = results.shift();
+      if (!next) throw new Error('unexpected call');
+      return next(path, signal);
+    },
+  } as unknown as Pipeline;
+  return { pipeline, calls };
+}
+
+const processed = (path: string): ProcessOutcome => ({
+  kind: 'processed',
+  path,
+  sha256: SHA,
+  documentId: 1,
+  destination: '/processed/x.pdf',
+  provider: 'local',
+  model: 'm',
+  costUsd: 0,
+  title: null,
+});
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('WorkTracker', () => {
+  it('reports pending/processing while the pipeline runs and forgets the upload afterwards', async () => {
+    const gate = deferred<void>();
+    const { pipeline } = fakePipeline([async (p) => (await gate.promise, processed(p))]);
+    const work = new WorkTracker(pipeline, noopLogger);
+    work.submit('/inbox/x.pdf', SHA, 'x.pdf');
+    expect(work.upload(SHA)).toMatchObject({ sha256: SHA, fileName: 'x.pdf' });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(work.upload(SHA)?.status).toBe('processing');
+    expect(work.active).toBe(1);
+    gate.resolve();
+    await work.drain(1000);
+    expect(work.upload(SHA)).toBeUndefined();
+    expect(work.outcome(SHA)?.kind).toBe('processed');
+  });
+
+  it('processes uploads of the same content one after the other', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const step = async (p: string) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return processed(p);
+    };
+    const { pipeline, calls } = fakePipeline([step, step, step]);
+    const work = new WorkTracker(pipeline, noopLogger);
+    for (const n of [1, 2, 3]) work.submit(`/inbox/${n}.pdf`, SHA, `${n}.pdf`);
+    await work.drain(5000);
+    expect(calls).toEqual(['/inbox/1.pdf', '/inbox/2.pdf', '/inbox/3.pdf']);
+    expect(maxRunning).toBe(1);
+    expect(work.upload(SHA)).toBeUndefined();
+  });
+
+  it('retries transient outcomes with backoff, then gives up leaving the file', async () => {
+    const retry = async (p: string): Promise<ProcessOutcome> => ({
+      kind: 'retry_later',
+      path: p,
+      sha256: SHA,
+      documentId: 1,
+      error: { name: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', category: 'upstream', message: 'down', hint: '', retryable: true },
+    });
+    const held = async (p: string): Promise<ProcessOutcome> => ({ kind: 'skipped', path: p, reason: 'held' });
+    const { pipeline, calls } = fakePipeline([retry, held, async (p) => processed(p)]);
+    const work = new WorkTracker(pipeline, noopLogger, { retryDelayMs: 1, maxAttempts: 5 });
+    work.submit('/inbox/x.pdf', SHA, 'x.pdf');
+    for (let i = 0; i < 200 && work.upload(SHA); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toHaveLength(3);
+    expect(work.outcome(SHA)?.kind).toBe('processed');
+
+    const gaveUp = fakePipeline([retry, retry]);
+    const work2 = new WorkTracker(gaveUp.pipeline, noopLogger, { retryDelayMs: 1, maxAttempts: 2 });
+    work2.submit('/inbox/y.pdf', SHA, 'y.pdf');
+    for (let i = 0; i < 200 && work2.upload(SHA); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(gaveUp.calls).toHaveLength(2);
+    expect(work2.upload(SHA)).toBeUndefined();
+    expect(work2.outcome(SHA)).toBeUndefined();
+  });
+
+  it('bounds how many uploads are processed at the same time', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const step = async (p: string) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return processed(p);
+    };
+    const { pipeline, calls } = fakePipeline(Array.from({ length: 6 }, () => step));
+    const work = new WorkTracker(pipeline, noopLogger, { concurrency: 2 });
+    for (let n = 0; n < 6; n++) work.submit(`/inbox/${n}.pdf`, String(n).repeat(64), `${n}.pdf`);
+    expect(work.upload('5'.repeat(64))?.status).toBe('pending');
+    await work.idle();
+    expect(calls).toHaveLength(6);
+    expect(maxRunning).toBe(2);
+  });
+
+  it('aborts running work when the grace period runs out and stops accepting', async () => {
+    const { pipeline } = fakePipeline([
+      (p, signal) =>
+        new Promise<ProcessOutcome>((resolve) => signal?.addEventListener('abort', () => resolve({ kind: 'skipped', path: p, reason: 'aborted' }))),
+    ]);
+    const work = new WorkTracker(pipeline, noopLogger);
+    work.submit('/inbox/x.pdf', SHA, 'x.pdf');
+    expect(work.accepting).toBe(true);
+    const drained = await work.drain(10);
+    expect(drained).toBe(false);
+    expect(work.accepting).toBe(false);
+    expect(work.signal.aborted).toBe(true);
+  });
+
+  it('keeps a failed outcome for status look-ups', async () => {
+    const failed = async (p: string): Promise<ProcessOutcome> => ({
+      kind: 'failed',
+      path: p,
+      sha256: null,
+      documentId: null,
+      destination: '/failed/x.pdf',
+      error: { name: 'InputError', code: 'INPUT_CORRUPT_PDF', category: 'input', message: 'bad', hint: '', retryable: false },
+    });
+    const { pipeline } = fakePipeline([failed]);
+    const work = new WorkTracker(pipeline, noopLogger, { recentLimit: 1 });
+    work.submit('/inbox/x.pdf', SHA, 'x.pdf');
+    await work.drain(1000);
+    expect(work.outcome(SHA)).toMatchObject({ kind: 'failed', error: { code: 'INPUT_CORRUPT_PDF' } });
+  });
+});
