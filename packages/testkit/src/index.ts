@@ -25,6 +25,8 @@ export {
   type GroundTruth,
 } from './fixtures/corpus.js';
 export { badPdfs, encryptedPdf } from './fixtures/bad-pdfs.js';
+export { createTruthResponder, metadataFromTruth } from './fixtures/truth-responder.js';
+export { knownValues } from './emulator/prompt-values.js';
 export { writeSampleInbox, type SampleInboxOptions } from './fixtures/inbox.js';
 export {
   createTempPostgres,

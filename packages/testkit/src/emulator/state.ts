@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inspectPdf, type PdfInfo } from '../pdf-inspect.js';
+import { knownValues } from './prompt-values.js';
 import { hashString } from './rng.js';
 import { ApiError, nowSeconds } from './http-util.js';
 import { sampleFromSchema, sampleWithKnown, violateSchema } from './schema-sample.js';
@@ -860,26 +861,6 @@ export class EmulatorState {
     }
     return this.getBatch(id);
   }
-}
-
-/**
- * Values the default output can echo: `- key: <JSON literal>` lines of the prompt (`processed_at` also fills
- * `processed_date`) and the PDF page count.
- */
-function knownValues(prompt: string, pageCount: number): Record<string, unknown> {
-  const known: Record<string, unknown> = {};
-  for (const m of prompt.matchAll(/^\s*-\s*([a-z_]+):\s*(.+)$/gm)) {
-    const key = m[1] ?? '';
-    try {
-      known[key] = JSON.parse(m[2] ?? '');
-    } catch {
-      // not a JSON literal
-    }
-  }
-  if (typeof known.processed_at === 'string' && known.processed_date === undefined)
-    known.processed_date = known.processed_at;
-  if (pageCount > 0) known.page_count = pageCount;
-  return known;
 }
 
 /** Splits text into ~1600-character chunks on line boundaries. */
