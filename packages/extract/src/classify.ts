@@ -12,8 +12,10 @@ export interface DocTypeRule {
   docType: string;
   category: Category;
   subcategory: Subcategory;
-  /** Whether a payable total is expected (drives total fallback and action items). */
+  /** Whether a payable total is expected (drives amount_due and "Pay ..." action items). */
   payable: boolean;
+  /** Whether the document normally has one headline amount, so the largest amount may stand in for an unlabelled total. */
+  amountExpected: boolean;
   patterns: readonly (readonly [RegExp, number])[];
 }
 
@@ -29,6 +31,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Invoices',
     payable: true,
+    amountExpected: true,
     patterns: [
       [/\b(?:tax )?invoice\b/i, 3],
       [/\binvoice\s*(?:number|no\b|#|nr\b|date)/i, 2],
@@ -45,6 +48,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Receipts',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\b(?:sales |payment |purchase )?receipt\b/i, 3],
       [/\b(?:quittung|kassenbon|kassenbeleg|reçu|recibo|ticket de caisse)\b/i, 3],
@@ -60,6 +64,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Utilities',
     payable: true,
+    amountExpected: true,
     patterns: [
       [/\b(?:electricity|electric|kwh|natural gas|gas usage|water|sewer|wastewater|meter|energy|utilit(?:y|ies)|therms?|power)\b/i, 1.5],
       [/\b(?:meter reading|previous reading|current reading|usage|consumption)\b/i, 1.5],
@@ -74,6 +79,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Telecom',
     payable: true,
+    amountExpected: true,
     patterns: [
       [/\b(?:wireless|mobile|cellular|phone|internet|broadband|fib(?:er|re)|cable tv|telecom(?:munications)?|isp)\b/i, 1.5],
       [/\b(?:data usage|minutes|texts|sms|roaming|gb used|line \d|plan charges|monthly plan|unlimited)\b/i, 1.5],
@@ -87,6 +93,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Banking',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\b(?:bank|account) statement\b/i, 3],
       [/\b(?:opening|closing|beginning|ending|starting) balance\b/i, 2.5],
@@ -102,6 +109,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Banking',
     payable: true,
+    amountExpected: true,
     patterns: [
       [/\bcredit card\b|\b(?:visa|mastercard|amex|american express|discover) (?:card|account)\b/i, 2.5],
       [/\bminimum (?:payment|amount) due\b/i, 2.5],
@@ -116,6 +124,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Taxes',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\bform\s+(?:W-?2|1099(?:-[A-Z]+)?|1040(?:-?[A-Z]+)?|1098|W-?9|W-?4)\b|\bW-2\b|\b1099-(?:MISC|NEC|INT|DIV|B|R|K|G)\b/i, 4],
       [/\b(?:wage and tax statement|tax return|tax assessment|tax statement|tax notice|notice of assessment)\b/i, 4],
@@ -131,6 +140,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Insurance',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\binsurance\b|\binsurer\b|\bassurance\b|\bversicherung\b|\bseguro\b/i, 1.5],
       [/\bpolicy\s*(?:number|no\b|#|nr\b)|\bpolicy (?:period|term|holder|schedule|documents?)\b|\bpolicyholder\b/i, 2.5],
@@ -145,6 +155,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Insurance',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\bexplanation of benefits\b|\bEOB\b/i, 4],
       [/\bclaim\s*(?:number|no\b|#|status|decision)\b/i, 2.5],
@@ -158,6 +169,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Payroll',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\b(?:pay ?slip|pay stub|paystub|earnings statement|salary statement|pay statement|wage statement|pay advice)\b/i, 4],
       [/\b(?:gross pay|net pay|gross earnings|net earnings|take[- ]home pay|gross salary|net salary)\b/i, 2.5],
@@ -173,6 +185,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Loans & Mortgages',
     payable: true,
+    amountExpected: true,
     patterns: [
       [/\bmortgage\b|\bhome loan\b|\bauto loan\b|\bstudent loan\b|\bpersonal loan\b/i, 2.5],
       [/\bloan\s*(?:number|no\b|#|statement|account)\b/i, 2.5],
@@ -186,6 +199,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: FIN,
     subcategory: 'Investments',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\b(?:brokerage|investment|portfolio|retirement account|ira|401\(?k\)? statement)\b/i, 2],
       [/\b(?:dividends?|securities|holdings|shares|mutual funds?|etf|stocks?|bonds?|market value|unrealized|capital gains?)\b/i, 1.5],
@@ -198,6 +212,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Personal & Family',
     subcategory: 'Medical',
     payable: false,
+    amountExpected: true,
     patterns: [
       [/\b(?:patient|diagnosis|physician|doctor|dr\.|clinic|hospital|medical|lab(?:oratory)? results?|prescription|treatment|dental|pharmacy)\b/i, 1.5],
       [/\b(?:date of birth|dob|visit|appointment|referral|blood pressure|vaccination|immuni[sz]ation)\b/i, 1],
@@ -210,6 +225,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Property & Assets',
     subcategory: 'Property Management',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:lease agreement|rental agreement|tenancy agreement|residential lease|mietvertrag|contrat de location|contrato de arrendamiento)\b/i, 4],
       [/\b(?:landlord|tenant|lessor|lessee|premises|security deposit|monthly rent|rent)\b/i, 1.5],
@@ -222,6 +238,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Legal & Government',
     subcategory: 'Legal',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:agreement|contract|terms and conditions|vertrag|contrat|contrato)\b/i, 1.5],
       [/\b(?:hereby|whereas|parties|party|governing law|termination|witness whereof|signature|signed)\b/i, 1],
@@ -234,6 +251,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Legal & Government',
     subcategory: 'Government',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:department of|ministry of|city of|county of|state of|municipality|government|federal|dmv|social security administration|passport|visa application|jury)\b/i, 1.5],
       [/\b(?:official notice|notice of|citation|permit|license renewal|registration|benefits? (?:notice|decision))\b/i, 1.5],
@@ -246,6 +264,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Household & Lifestyle',
     subcategory: 'Subscriptions',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:subscription|membership|your plan|renews? on|auto-?renew(?:al)?|billing cycle|streaming)\b/i, 2],
       [/\b(?:abonnement|abo|suscripción)\b/i, 2.5],
@@ -257,6 +276,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Personal & Family',
     subcategory: 'Travel',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:itinerary|boarding pass|e-?ticket|flight|departure|arrival|booking (?:reference|confirmation)|reservation|check-in|hotel|gate|seat)\b/i, 1.5],
       [/\b(?:reiseplan|buchungsbestätigung|réservation|vol|reserva|vuelo)\b/i, 2],
@@ -268,6 +288,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Property & Assets',
     subcategory: 'Vehicle',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:vehicle|VIN|license plate|licence plate|odometer|registration renewal|title certificate|car|automobile|motor)\b/i, 1.5],
       [/\b(?:oil change|service history|repair order|tire|brake|mileage)\b/i, 1.5],
@@ -280,6 +301,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Personal & Family',
     subcategory: 'Education',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:tuition|school|university|college|transcript|semester|enrollment|enrolment|student|course|grade|diploma)\b/i, 1.5],
       [/\b(?:schule|universität|école|université|escuela|universidad)\b/i, 2],
@@ -291,6 +313,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Business & Professional',
     subcategory: 'HR',
     payable: false,
+    amountExpected: false,
     patterns: [
       [/\b(?:offer letter|employment (?:contract|agreement|verification)|job offer|position of|start date|probation|human resources|onboarding|performance review|termination of employment)\b/i, 2.5],
       [/\b(?:arbeitsvertrag|contrat de travail|contrato de trabajo)\b/i, 3],
@@ -302,9 +325,11 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     category: 'Personal & Family',
     subcategory: 'Misc',
     payable: false,
+    amountExpected: false,
     patterns: [
-      [/^\s*(?:dear|hello|hi)\b/im, 2],
-      [/\b(?:sincerely|kind regards|best regards|yours truly|yours faithfully|warm regards|respectfully)\b/i, 2],
+      [/^\s*(?:dear|hello|hi)\b/im, 2.5],
+      [/\b(?:sincerely|kind regards|best regards|yours truly|yours faithfully|warm regards|respectfully)\b/i, 2.5],
+      [/\b(?:this letter|we are writing|i am writing|we write to|please (?:respond|reply|contact us)|enclosed)\b/i, 1.5],
       [/\b(?:sehr geehrte|mit freundlichen grüßen|madame, monsieur|cordialement|veuillez agréer|estimad[oa]s?|atentamente)\b/i, 2],
       [/\bre:\s/i, 1],
     ],

@@ -49,16 +49,16 @@ const NUM_R = '(?![\\p{N}]|[.,/-][\\p{N}])';
 const ORD = '(?:st|nd|rd|th|er|e|º|°)?';
 
 const PATTERNS: { re: RegExp; kind: 'ymd' | 'num' | 'mdy' | 'dmy' }[] = [
-  { kind: 'ymd', re: new RegExp(`${NUM_L}(\\d{4})([-/.])(\\d{1,2})\\2(\\d{1,2})${NUM_R}`, 'gu') },
-  { kind: 'num', re: new RegExp(`${NUM_L}(\\d{1,2})([-/.])(\\d{1,2})\\2(\\d{4}|\\d{2})${NUM_R}`, 'gu') },
+  { kind: 'ymd', re: new RegExp(`(?=\\d)${NUM_L}(\\d{4})([-/.])(\\d{1,2})\\2(\\d{1,2})${NUM_R}`, 'gu') },
+  { kind: 'num', re: new RegExp(`(?=\\d)${NUM_L}(\\d{1,2})([-/.])(\\d{1,2})\\2(\\d{4}|\\d{2})${NUM_R}`, 'gu') },
   {
     kind: 'mdy',
-    re: new RegExp(`${L}(${MONTH_ALT})\\.?\\s{0,3}(\\d{1,2})${ORD}(?:\\s*,\\s*|\\s+|,)(\\d{4})${NUM_R}`, 'giu'),
+    re: new RegExp(`(?=[jfmasondeJFMASONDE])${L}(${MONTH_ALT})\\.?\\s{0,3}(\\d{1,2})${ORD}(?:\\s*,\\s*|\\s+|,)(\\d{4})${NUM_R}`, 'giu'),
   },
   {
     kind: 'dmy',
     re: new RegExp(
-      `${NUM_L}(\\d{1,2})${ORD}(?:\\.\\s{0,3}|\\s{1,3}|\\s*-\\s*|/)(?:(?:of|de)\\s+)?(${MONTH_ALT})(?:\\.\\s{0,3}|\\s+de\\s+|\\s{1,3}|\\s*-\\s*|/|,\\s*)(\\d{4}|'\\d{2}|\\d{2})${NUM_R}`,
+      `(?=\\d)${NUM_L}(\\d{1,2})${ORD}(?:\\.\\s{0,3}|\\s{1,3}|\\s*-\\s*|/)(?:(?:of|de)\\s+)?(${MONTH_ALT})(?:\\.\\s{0,3}|\\s+de\\s+|\\s{1,3}|\\s*-\\s*|/|,\\s*)(\\d{4}|'\\d{2}|\\d{2})${NUM_R}`,
       'giu',
     ),
   },

@@ -4,8 +4,10 @@ import {
   sanitizeFileNamePart,
   stripExtension,
   type ActionItem,
+  type Category,
   type DocumentMetadata,
   type Priority,
+  type Subcategory,
 } from '@autod/core';
 import { classify, detectLanguage, headOf, type DocTypeRule } from './classify.js';
 import { daysBetween, parseDate } from './dates.js';
@@ -31,9 +33,19 @@ export interface EvidenceItem {
   rule: string;
 }
 
+/** The headline facts in plain form (also inside `metadata`), for callers that want them typed. */
+export interface OfflineFacts {
+  /** Stable key of the recognised document type (e.g. `utility_bill`), null when unknown. */
+  docTypeKey: string | null;
+  /** The document's main amount: amount due, total, closing balance, net pay or premium. */
+  totalAmount: number | null;
+  currency: string | null;
+}
+
 export interface OfflineExtraction {
   metadata: DocumentMetadata;
   evidence: EvidenceItem[];
+  facts: OfflineFacts;
 }
 
 /** Text beyond this many characters is not analysed (it still goes into the excerpt). */
@@ -134,6 +146,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const pageCount = input.pageCount ?? (input.pages && input.pages.length > 0 ? input.pages.length : undefined);
   const meta = createEmptyMetadata({ processedDate, originalFileName: fileName, sourceFileId, ...(pageCount ? { pageCount } : {}) });
   const evidence: EvidenceItem[] = [];
+  const facts: OfflineFacts = { docTypeKey: null, totalAmount: null, currency: null };
   const note = (field: string, value: string, rule: string): void => {
     evidence.push({ field, value: value.slice(0, 200), rule });
   };
@@ -149,7 +162,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.confidence_score = 0;
     meta.suggested_file_name = sanitizeFileNamePart(stripExtension(fileName), 150);
     meta.ocr_page_summaries = pageSummaries(pages, pageCount);
-    return finish(meta, evidence);
+    return finish(meta, evidence, facts);
   }
 
   const lines = new LineIndex(text);
@@ -162,6 +175,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.doc_type = rule.docType;
     meta.category = rule.category;
     meta.subcategory = rule.subcategory;
+    facts.docTypeKey = rule.key;
     note('doc_type', rule.docType, `keywords (score ${cls.score.toFixed(1)} vs ${cls.runnerUp.toFixed(1)}): ${cls.hits.slice(0, 4).join(', ')}`);
   } else {
     meta.doc_type = 'document';
@@ -192,7 +206,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   }
 
   // --- amounts
-  const amounts = amountFacts(text, lines, payable);
+  const amounts = amountFacts(text, lines, rule?.amountExpected ?? false);
   let totalKind: 'labelled' | 'fallback' | 'none' = 'none';
   const total = amounts.total;
   const currency = amounts.currency;
@@ -201,6 +215,8 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     note('total', formatMoney(total.amount, total.currency ?? currency), total.label ? `labelled "${squash(total.label).slice(-40)}"` : 'largest amount with a currency');
   }
   if (currency) meta.extracted_fields.currency = currency;
+  facts.totalAmount = total ? round2(total.amount) : null;
+  facts.currency = currency;
   const amountDue = amounts.due ?? (payable ? total : undefined);
   if (amountDue) meta.extracted_fields.amount_due = round2(amountDue.amount);
   if (amounts.balance) meta.extracted_fields.balance = round2(amounts.balance.amount);
@@ -212,6 +228,17 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.issuer = issuerFact.name.slice(0, 512);
     meta.normalization.canonical_issuer = canonicalIssuer(issuerFact.name) || null;
     note('issuer', issuerFact.name, issuerFact.rule);
+  }
+
+  // --- letters take their category from the sender
+  if (rule?.key === 'letter') {
+    const sender = `${meta.issuer ?? ''}\n${head}`;
+    const refined = LETTER_SENDERS.find(([re]) => re.test(sender));
+    if (refined) {
+      meta.category = refined[1];
+      meta.subcategory = refined[2];
+      note('category', `${refined[1]} / ${refined[2]}`, 'letter sender keywords');
+    }
   }
 
   // --- identifiers and contact details
@@ -276,16 +303,16 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const typeName = meta.doc_type ?? 'document';
   const when = meta.primary_date ? monthYear(meta.primary_date) : null;
   meta.title = [meta.issuer, titleCase(typeName), when].filter((p): p is string => Boolean(p)).join(' ').slice(0, 512);
-  const facts: string[] = [];
-  if (meta.issuer) facts.push(`Issuer: ${meta.issuer}`);
-  if (meta.primary_date) facts.push(`Date: ${meta.primary_date}`);
-  if (total) facts.push(`${labelName(total.kind)}: ${formatMoney(total.amount, total.currency ?? currency)}`);
-  if (dates.due) facts.push(`Due: ${dates.due.iso}`);
-  if (meta.period_start_date && meta.period_end_date) facts.push(`Period: ${meta.period_start_date} to ${meta.period_end_date}`);
-  if (ef.account_number) facts.push(`Account: ${ef.account_number}`);
-  if (ef.invoice_number) facts.push(`Invoice number: ${ef.invoice_number}`);
-  if (ef.policy_number) facts.push(`Policy number: ${ef.policy_number}`);
-  meta.key_points = facts.map((f) => f.slice(0, 512));
+  const points: string[] = [];
+  if (meta.issuer) points.push(`Issuer: ${meta.issuer}`);
+  if (meta.primary_date) points.push(`Date: ${meta.primary_date}`);
+  if (total) points.push(`${labelName(total.kind)}: ${formatMoney(total.amount, total.currency ?? currency)}`);
+  if (dates.due) points.push(`Due: ${dates.due.iso}`);
+  if (meta.period_start_date && meta.period_end_date) points.push(`Period: ${meta.period_start_date} to ${meta.period_end_date}`);
+  if (ef.account_number) points.push(`Account: ${ef.account_number}`);
+  if (ef.invoice_number) points.push(`Invoice number: ${ef.invoice_number}`);
+  if (ef.policy_number) points.push(`Policy number: ${ef.policy_number}`);
+  meta.key_points = points.map((f) => f.slice(0, 512));
 
   const article = /^[aeio]|^u(?!ti|ni|s)/i.test(typeName) ? 'An' : 'A';
   let brief = `${article} ${typeName}`;
@@ -299,13 +326,13 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     .slice(0, 6)
     .map((l) => squash(l.text))
     .join(' / ');
-  meta.summary = truncate(`${brief} ${facts.length > 0 ? facts.join('; ') + '.' : ''} Pages: ${pageCount ?? pages.length}.`.trim(), 1500);
+  meta.summary = truncate(`${brief} ${points.length > 0 ? points.join('; ') + '.' : ''} Pages: ${pageCount ?? pages.length}.`.trim(), 1500);
   meta.long_description = truncate(`${meta.summary} Opening lines: ${firstLines}`, 2048);
   meta.summary_long = truncate(`${meta.summary}\n\nOpening lines: ${firstLines}\n\nExtracted offline by rules (no model); confidence reflects the evidence found.`, 4096);
   meta.email_subject = (meta.title || brief).slice(0, 512);
   meta.email_preview_text = truncate(brief, 160, '…');
   meta.email_body_markdown = truncate(
-    [`**${meta.title || typeName}**`, '', ...facts.map((f) => `- ${f}`), ...meta.action_items.map((a) => `- [ ] ${a.description}`)].join('\n'),
+    [`**${meta.title || typeName}**`, '', ...points.map((f) => `- ${f}`), ...meta.action_items.map((a) => `- [ ] ${a.description}`)].join('\n'),
     10_000,
   );
 
@@ -336,8 +363,19 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     due: dates.due !== undefined,
   });
   note('confidence_score', String(meta.confidence_score), 'weighted evidence (see confidenceFrom)');
-  return finish(meta, evidence);
+  return finish(meta, evidence, facts);
 }
+
+/** Sender keywords that decide a letter's category (first match wins). */
+const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [
+  [/\b(?:department of|ministry|city of|county|district|municipal\w*|state of|federal|government|agency|authority|council|administration|revenue|tax office|court|embassy|consulate|finanzamt|behörde|stadt|mairie|préfecture|ayuntamiento)\b/i, 'Legal & Government', 'Government'],
+  [/\b(?:attorneys?|law (?:firm|office)|solicitors?|notary|legal)\b/i, 'Legal & Government', 'Legal'],
+  [/\b(?:bank|credit union|savings|sparkasse|banque|banco)\b/i, 'Financial & Administrative', 'Banking'],
+  [/\b(?:insurance|assurance|versicherung|insurer)\b/i, 'Financial & Administrative', 'Insurance'],
+  [/\b(?:hospital|clinic|medical|health|dental|pharmacy|doctor|physician)\b/i, 'Personal & Family', 'Medical'],
+  [/\b(?:school|university|college|academy)\b/i, 'Personal & Family', 'Education'],
+  [/\b(?:human resources|hr department|employer|payroll)\b/i, 'Business & Professional', 'HR'],
+];
 
 function labelName(kind: string): string {
   switch (kind) {
@@ -394,9 +432,9 @@ function pageSummaries(pages: readonly PdfPage[], pageCount: number | undefined)
 }
 
 /** Validate; if a rule ever produced something out of schema, keep the schema-valid empty shell instead. */
-function finish(meta: DocumentMetadata, evidence: EvidenceItem[]): OfflineExtraction {
+function finish(meta: DocumentMetadata, evidence: EvidenceItem[], facts: OfflineFacts): OfflineExtraction {
   const parsed = DocumentMetadataSchema.safeParse(meta);
-  if (parsed.success) return { metadata: parsed.data, evidence };
+  if (parsed.success) return { metadata: parsed.data, evidence, facts };
   const fallback = createEmptyMetadata({
     processedDate: meta.processed_date,
     originalFileName: meta.original_file_name,
@@ -407,5 +445,5 @@ function finish(meta: DocumentMetadata, evidence: EvidenceItem[]): OfflineExtrac
     ...parsed.error.issues.slice(0, 5).map((i) => truncate(`Offline extraction produced an invalid field ${i.path.join('.')}: ${i.message}`, 512, '…')),
   );
   fallback.confidence_score = 0;
-  return { metadata: fallback, evidence };
+  return { metadata: fallback, evidence, facts };
 }

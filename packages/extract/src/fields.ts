@@ -12,18 +12,26 @@ const VALUE_TOKEN = /\d[\d.,/-]*\d|[$€£¥]\s?\d/;
 
 /** Label for a value at `index` (lower-case, '' when none). */
 export function labelFor(lines: LineIndex, index: number): string {
+  return labelWithSource(lines, index).label;
+}
+
+/** Where a label was found: on the value's line, as a column header above it, or as the line above. */
+export type LabelSource = 'inline' | 'column' | 'above' | 'none';
+
+export function labelWithSource(lines: LineIndex, index: number): { label: string; source: LabelSource } {
+  const label = (text: string, source: LabelSource) => ({ label: text, source });
   const line = lines.lineAt(index);
   const before = line.text.slice(0, index - line.start).trimEnd();
   const cells = before.split(/\s{3,}|\t+/);
   const last = cells.at(-1) ?? '';
-  if (last.trim().length > 0 && !VALUE_TOKEN.test(last)) return last.toLowerCase();
+  if (last.trim().length > 0 && !VALUE_TOKEN.test(last)) return label(last.toLowerCase(), 'inline');
   if (last.trim().length > 0) {
     // "Label: 03/01/2024 Due: 04/01/2024" on one line without wide gaps: text after the last value.
     const tail = last.split(/\d[\d.,/-]*\d|[$€£¥]\s?\d[\d.,]*/).at(-1) ?? '';
-    if (/\p{L}{2,}/u.test(tail)) return tail.toLowerCase();
+    if (/\p{L}{2,}/u.test(tail)) return label(tail.toLowerCase(), 'inline');
   }
   const prev = lines.previousNonEmpty(line);
-  if (!prev) return '';
+  if (!prev) return label('', 'none');
   // Column header: same number of cells on both lines.
   const here = cellsWithPos(line.text);
   const above = cellsWithPos(prev.text);
@@ -31,11 +39,12 @@ export function labelFor(lines: LineIndex, index: number): string {
   const col = here.findIndex((c) => offset >= c.start && offset < c.start + c.text.length + 1);
   if (here.length > 1 && col >= 0) {
     const header = above.length === here.length ? above[col] : above.find((c) => Math.abs(c.start - (here[col]?.start ?? 0)) <= 4);
-    if (header && !VALUE_TOKEN.test(header.text)) return header.text.toLowerCase();
-    return '';
+    if (header && !VALUE_TOKEN.test(header.text)) return label(header.text.toLowerCase(), 'column');
+    // A row of a table whose header is further up: no usable label.
+    return label('', here.length > 2 ? 'column' : 'none');
   }
-  if (before.trim().length === 0 && prev.text.trim().length <= 48 && !VALUE_TOKEN.test(prev.text)) return prev.text.trim().toLowerCase();
-  return '';
+  if (before.trim().length === 0 && prev.text.trim().length <= 48 && !VALUE_TOKEN.test(prev.text)) return label(prev.text.trim().toLowerCase(), 'above');
+  return label('', 'none');
 }
 
 function cellsWithPos(text: string): { text: string; start: number }[] {
@@ -79,14 +88,14 @@ const CONNECTOR = /^\s*(?:-|–|—|to|through|thru|until|till|bis|au|al|a|to th
 
 export function dateFacts(text: string, lines: LineIndex): DateFacts {
   const all: DateCandidate[] = findDates(text).map((d) => {
-    const label = labelFor(lines, d.index);
+    const { label, source } = labelWithSource(lines, d.index);
     const rank = lines.visibleRank(lines.lineAt(d.index));
     let kind: DateCandidate['kind'];
     let score: number;
     if (DUE_LABEL.test(label)) [kind, score] = ['due', 1];
     else if (WEAK_DATE_LABEL.test(label)) [kind, score] = ['weak', 1.5];
     else if (PRIMARY_LABEL.test(label)) [kind, score] = ['primary', 10 + (/statement|invoice|issue|pay date|bill date/.test(label) ? 1 : 0)];
-    else if (BARE_DATE_LABEL.test(label)) [kind, score] = ['bare', 8];
+    else if (BARE_DATE_LABEL.test(label)) [kind, score] = source === 'column' ? ['none', 2] : ['bare', 8];
     else if (PERIOD_LABEL.test(label)) [kind, score] = ['period', 3];
     else [kind, score] = ['none', rank < 10 ? 5 : 3];
     return { ...d, label, kind, score: score - Math.min(1, rank / 100) };
@@ -125,8 +134,11 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
     if (d.kind === 'due') continue;
     if (!primary || d.score > primary.score) primary = d;
   }
-  // Only dates that are due dates: fall back to the period end, else leave the primary date empty.
-  if (!primary && periodEnd) primary = all.find((d) => d.iso === periodEnd);
+  // No labelled issue/statement date but a covered period: a statement is dated at the end of its
+  // period. Only due dates: fall back to the period end too, else leave the primary date empty.
+  if ((!primary || (primary.kind !== 'primary' && primary.kind !== 'bare')) && periodEnd) {
+    primary = all.find((d) => d.iso === periodEnd && d.kind === 'period') ?? primary;
+  }
   const statement = all.find((d) => d.kind === 'primary' && /statement|invoice|issue|bill(?:ing)? date|dated/.test(d.label));
   return { all, primary, due, periodStart, periodEnd, statementDate: statement?.iso };
 }
@@ -135,17 +147,22 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
 // Amounts
 
 const AMOUNT_LABELS: readonly (readonly [RegExp, number, AmountKind])[] = [
-  [/\b(?:total amount due|amount due|balance due|total due|amount payable|total payable|please pay|pay this amount|amount to pay|total to pay|now due|zu zahlen|zahlbetrag|montant (?:dû|du|à payer)|net à payer|importe a pagar|total a pagar)\b/, 10, 'due'],
+  [/\b(?:total amount due|amount due|balance due|total due|amount payable|total payable|please pay|pay this amount|amount to pay|total to pay|now due|patient responsibility|your responsibility|patient balance|(?:amount )?you owe|zu zahlen|zahlbetrag|montant (?:dû|du|à payer)|net à payer|importe a pagar|total a pagar)\b/, 10, 'due'],
   [/\b(?:grand total|total amount|invoice total|order total|total charges|total current charges|total (?:incl|inc)\.?|amount charged|total paid|amount paid|gesamtbetrag|rechnungsbetrag|endbetrag|total ttc|montant total|importe total)\b/, 9, 'total'],
   [/\b(?:new balance|statement balance|closing balance|ending balance|current balance|account balance|neuer saldo|schlusssaldo|nouveau solde|saldo final)\b/, 8, 'balance'],
   [/\b(?:net pay|net amount|net earnings|take[- ]home pay|net salary|nettolohn|nettogehalt|auszahlungsbetrag|net à payer|líquido a percibir)\b/, 8, 'net'],
-  [/\b(?:total premium|annual premium|premium due|premium|prämie|beitrag)\b/, 7, 'premium'],
   [/\b(?:total|summe|betrag|montant|importe)\b/, 7, 'total'],
-  [/\b(?:refund|amount owed|you owe|tax due|balance)\b/, 5, 'other'],
+  [/\b(?:total premium|annual premium|premium due|premium|prämie|beitrag)\b/, 7, 'premium'],
+  [/\bdue\s*:?\s*$|\bamount owed\b/, 9, 'due'],
+  [/\b(?:refund|balance)\b/, 5, 'other'],
   [/\b(?:amount|charges?|price|cost|fee)\b/, 3, 'other'],
 ];
 const AMOUNT_NEGATIVE =
   /\b(?:sub-?total|zwischensumme|sous-total|tax(?:es)?(?! due)|vat|gst|hst|mwst|ust|tva|iva|shipping|delivery|discount|previous balance|prior balance|opening balance|beginning balance|starting balance|payments?(?: received)?|credits?|credit limit|available|minimum|interest|late fee|gross|deductions?|ytd|year to date|unit price|qty|quantity|rate|each|per|deposit|withdrawal|limit|deductible|coverage|liability|past due|overdue amount|last payment|savings|you saved|tip|change due|cash tendered|tendered|withheld|wages)\b/;
+
+/** Amounts that are never the document's headline figure, even without a better candidate. */
+const NEVER_HEADLINE =
+  /\b(?:sub-?total|limit|coverage|deductible|available|credit line|ytd|year to date|previous balance|prior balance|opening balance|beginning balance|unit price|rate|per|each|minimum|withheld)\b/;
 
 export type AmountKind = 'due' | 'total' | 'balance' | 'net' | 'premium' | 'other' | 'none';
 
@@ -163,7 +180,11 @@ export interface AmountFacts {
   currency: string | null;
 }
 
-export function amountFacts(text: string, lines: LineIndex, payable: boolean): AmountFacts {
+/**
+ * `mainAmountExpected`: the document type normally has one headline amount (a tax form's wages, a
+ * receipt's total), so when no label identifies it the largest amount with a currency stands in.
+ */
+export function amountFacts(text: string, lines: LineIndex, mainAmountExpected: boolean): AmountFacts {
   const all: AmountCandidate[] = [];
   for (const a of findAmounts(text)) {
     // Bare integers without currency are ids, counts or years unless a money label sits right before them.
@@ -193,13 +214,11 @@ export function amountFacts(text: string, lines: LineIndex, payable: boolean): A
     return best;
   };
   let total = pick((c) => c.score >= 6 && c.kind !== 'other' && c.kind !== 'none');
-  if (!total && payable) {
-    // Unlabelled fallback for bills and invoices: the largest amount that carries a currency.
-    total = pick((c) => c.score >= 1 && c.amount > 0 && (c.currency !== null || c.kind !== 'none'));
-    if (total) {
-      const largest = all.filter((c) => c.currency !== null && c.score >= 0).reduce<AmountCandidate | undefined>((m, c) => (!m || c.amount > m.amount ? c : m), undefined);
-      if (largest && largest.kind === 'none') total = largest;
-    }
+  if (!total && mainAmountExpected) {
+    // Unlabelled fallback: the largest positive amount that carries a currency and no negative label.
+    total = all
+      .filter((c) => c.currency !== null && c.amount > 0 && !NEVER_HEADLINE.test(c.label))
+      .reduce<AmountCandidate | undefined>((m, c) => (!m || c.amount > m.amount ? c : m), undefined);
   }
   const due = pick((c) => c.kind === 'due' && c.score >= 6);
   const balance = pick((c) => c.kind === 'balance' && c.score >= 6);
@@ -225,7 +244,7 @@ function dominantCurrency(text: string, all: readonly AmountCandidate[]): string
 
 const ID_VALUE = String.raw`([A-Z0-9][A-Z0-9./\-–*•xX]{1,40}(?:[ ](?=[0-9*•xX]{3,})[0-9*•xX]{3,}){0,4})`;
 function idRule(label: string): RegExp {
-  return new RegExp(String.raw`(?:${label})\s*(?:number|num(?:ber)?\.?|no\.?|nr\.?|n°|nº|#|id|ref(?:erence)?)?\s*[:#.]?\s*${ID_VALUE}`, 'i');
+  return new RegExp(String.raw`(?=\p{L})(?<![\p{L}\p{N}])(?:${label})[ \t]*(?:number|num(?:ber)?\.?|no\.?|nr\.?|n°|nº|#|id|ref(?:erence)?)?[ \t]*[:#.]?[ \t]*${ID_VALUE}`, 'iu');
 }
 const ID_RULES: Record<'account' | 'invoice' | 'policy' | 'claim' | 'loan' | 'tax', RegExp[]> = {
   account: [idRule('account|acct\\.?|customer|client|member|kundennummer|kunden-nr\\.?|konto(?:nummer)?|n° de compte|numéro de client|número de cuenta|n\\.º de cliente'), /\b(?:IBAN)\s*:?\s*([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?)/],
@@ -234,7 +253,7 @@ const ID_RULES: Record<'account' | 'invoice' | 'policy' | 'claim' | 'loan' | 'ta
   claim: [idRule('claim|schaden')],
   loan: [idRule('loan|mortgage|darlehens?|prêt|préstamo')],
   tax: [
-    /\b(?:EIN|TIN|SSN|tax id|tax identification number|employer identification number|VAT (?:reg(?:istration)?\.? )?(?:no|number|id)|USt-?IdNr\.?|Steuernummer|Steuer-?ID|N° TVA|NIF|CIF)\s*[:#.]?\s*([A-Z]{0,2}[0-9*Xx•][0-9*Xx•\- ]{3,20}[0-9*Xx•])/i,
+    /\b(?:EIN|TIN|SSN|tax id|tax identification number|employer identification number|VAT (?:reg(?:istration)?\.? )?(?:no|number|id)|USt-?IdNr\.?|Steuernummer|Steuer-?ID|N° TVA|NIF|CIF)(?:[ \t]*\([A-Za-z]{2,6}\))?[ \t]*[:#.]?[ \t]*([A-Z]{0,2}[0-9*Xx•][0-9*Xx•\- ]{3,20}[0-9*Xx•])/i,
   ],
 };
 
@@ -255,13 +274,15 @@ export function findId(text: string, kind: IdKind): string | null {
       // Skip "Invoice Date: ..." and friends: the captured value must not be a date and must follow the label closely.
       const v = cleanId(m[1] ?? '');
       if (v && !/date|datum|fecha/i.test(m[0].slice(0, m[0].length - (m[1] ?? '').length))) return v;
+      global.lastIndex = m.index + 1;
     }
   }
   return null;
 }
 
 export function findEmail(text: string): string | null {
-  return /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/.exec(text)?.[0].slice(0, 256) ?? null;
+  // Bounded and anchored at a boundary so a long run of letters cannot trigger quadratic backtracking.
+  return /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}(?![A-Za-z])/.exec(text)?.[0].slice(0, 256) ?? null;
 }
 
 export function findPhone(text: string): string | null {
@@ -291,6 +312,9 @@ const FROM_LABEL =
   /^(?:from|issued by|issuer|company|merchant|vendor|seller|supplier|provider|payee|employer|insurer|insurance company|bank|lender|servicer|landlord|sender|absender|von|de la part de|emisor|proveedor)\s*:\s*(.{2,80})$/i;
 const PAYABLE_TO = /\b(?:make (?:checks?|cheques?) payable to|payable to|pay to the order of|remit (?:payment )?to)\s*:?\s*([^\n,]{2,60})/i;
 const THANKS = /\bthank you for (?:choosing|shopping (?:at|with)|banking with|your business with|being a (?:valued )?(?:customer|member) of)\s+([^\n.!,]{2,60})/i;
+const PRONOUN_NAME = /^(?:us|we|our (?:store|shop|team|company|bank|office)|you|me|them|the team|the store|this store)$/i;
+/** A sub-unit under the letterhead ("Payroll Department", "Billing Office"), not the organisation. */
+const SUB_UNIT = /^(?:[\p{L}&]+\s){0,2}(?:department|dept\.?|division|office|team|desk|center|centre|unit)$/iu;
 const COPYRIGHT = /(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?([^\n.]{2,60})/i;
 
 export interface IssuerFact {
@@ -314,10 +338,19 @@ export function cleanIssuer(raw: string): string {
   return s.replace(/^[\s,.:;#*•|–—-]+|[\s,:;#*•|–—-]+$/g, '').slice(0, 200);
 }
 
+/** Abbreviations a company name may end with (so a final dot does not make it a sentence). */
+const NAME_END_ABBREV = /(?:\b(?:inc|co|corp|ltd|llc|plc|bros|intl|dept|n\.a|s\.a|p\.c|l\.p|gmbh|e\.v|[A-Z]))\.$/i;
+/** A sentence, not a name: ends with . ! ? (other than an abbreviation) or opens like one. */
+function looksLikeSentence(t: string): boolean {
+  if (/^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see)\b/i.test(t)) return true;
+  return /[.!?]$/.test(t) && !NAME_END_ABBREV.test(t) && t.split(/\s+/).length >= 3;
+}
+
 function lineLooksLikeIssuer(line: string): boolean {
   const t = line.trim();
   if (t.length < 2 || t.length > 80) return false;
-  if (NOT_ISSUER.test(t)) return false;
+  if (NOT_ISSUER.test(t) || looksLikeSentence(t)) return false;
+  if (/[$€£¥]|\d[.,]\d{2}\b/.test(t)) return false;
   if (/@|https?:|www\.|\.com\b/i.test(t) && !COMPANY_SUFFIX.test(t)) return false;
   const digits = (t.match(/\d/g) ?? []).length;
   if (digits > 3) return false;
@@ -345,12 +378,14 @@ export function findIssuer(text: string, lines: LineIndex): IssuerFact | undefin
   let rank = 0;
   for (const line of head) {
     const t = line.text.trim();
-    if (/^(?:bill(?:ed)? to|ship to|sold to|to|attn|dear|customer|recipient)\b/i.test(t)) break;
+    // The recipient block starts: nothing below it is the letterhead.
+    if (/^(?:dear\b|(?:bill(?:ed)? to|ship to|sold to|to|attn|customer|recipient)\s*(?::|$))/i.test(t)) break;
     if (lineLooksLikeIssuer(t)) {
       const name = cleanIssuer(t);
       const onlyDocWords = t.replace(DOC_WORDS, '').replace(/[^\p{L}]/gu, '').length === 0;
-      if (!onlyDocWords && name.length >= 2 && lineLooksLikeIssuer(name)) {
-        let strength = 0.45 - rank * 0.06;
+      const subUnit = rank > 0 && SUB_UNIT.test(name) && !/\b(?:department|ministry) of\b/i.test(name);
+      if (!onlyDocWords && !subUnit && name.length >= 2 && lineLooksLikeIssuer(name)) {
+        let strength = 0.45 - rank * 0.08;
         if (COMPANY_SUFFIX.test(name)) strength += 0.4;
         else if (ORG_WORDS.test(name)) strength += 0.25;
         if (/^[\p{Lu}\d\s&.,'-]+$/u.test(name) && name.length > 3) strength += 0.05;
@@ -373,11 +408,13 @@ export function findIssuer(text: string, lines: LineIndex): IssuerFact | undefin
     }
   }
   let best: IssuerFact | undefined;
-  for (const c of candidates) {
-    if (c.name.length < 2) continue;
-    // Repetition is evidence: a name mentioned again elsewhere is more likely the issuer.
+  const usable = candidates.filter((c) => c.name.length >= 2 && !PRONOUN_NAME.test(c.name));
+  const key = (n: string): string => n.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  for (const c of usable) {
+    // Repetition is evidence: a name mentioned again elsewhere, or found by two rules, is more likely the issuer.
     const mentions = text.split(c.name).length - 1;
-    const score = c.strength + (mentions > 1 ? 0.05 : 0);
+    const agreeing = usable.filter((o) => o !== c && o.rule !== c.rule && key(o.name) === key(c.name)).length;
+    const score = c.strength + (mentions > 1 ? 0.05 : 0) + Math.min(0.2, agreeing * 0.1);
     if (!best || score > best.strength) best = { ...c, strength: Math.min(1, score) };
   }
   return best;

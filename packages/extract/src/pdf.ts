@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { errorFor, isAutodError, type AutodError } from '@autod/errors';
@@ -51,6 +52,41 @@ function loadPdfJs(): Promise<PdfJs> {
   return pdfjsPromise;
 }
 
+type PdfWorker = InstanceType<PdfJs['PDFWorker']>;
+let sharedWorker: PdfWorker | undefined;
+/**
+ * One pdf.js worker for every document: in Node it is a "fake" worker on the main thread, and
+ * setting one up per document costs more than parsing a small PDF.
+ */
+function workerFor(pdfjs: PdfJs): PdfWorker {
+  if (!sharedWorker || sharedWorker.destroyed) sharedWorker = new pdfjs.PDFWorker({ verbosity: 0 });
+  return sharedWorker;
+}
+
+const binaryCache = new Map<string, Promise<Uint8Array>>();
+/**
+ * pdf.js's Node data factory re-reads standard font files for every document; this one caches
+ * them (a handful of small files) and hands out copies, since pdf.js may transfer what it gets.
+ */
+class CachedBinaryDataFactory {
+  private readonly urls: Record<string, string | null>;
+  constructor(opts: { cMapUrl?: string | null; standardFontDataUrl?: string | null; wasmUrl?: string | null }) {
+    this.urls = { cMapUrl: opts.cMapUrl ?? null, standardFontDataUrl: opts.standardFontDataUrl ?? null, wasmUrl: opts.wasmUrl ?? null };
+  }
+  async fetch({ kind, filename }: { kind: string; filename: string }): Promise<Uint8Array> {
+    const base = this.urls[kind];
+    if (!base) throw new Error(`Ensure that the \`${kind}\` API parameter is provided.`);
+    const file = `${base}${filename}`;
+    let data = binaryCache.get(file);
+    if (!data) {
+      data = readFile(file).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      binaryCache.set(file, data);
+      data.catch(() => binaryCache.delete(file));
+    }
+    return (await data).slice();
+  }
+}
+
 let fontDir: string | undefined;
 function standardFontDataUrl(): string {
   if (fontDir === undefined) {
@@ -91,6 +127,10 @@ export function sniffPdf(bytes: Uint8Array): void {
       details: { bytes: bytes.length },
     });
   }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw errorFor('ABORTED', 'Reading the PDF was cancelled.', { cause: signal.reason });
 }
 
 function errorName(e: unknown): string {
@@ -166,22 +206,29 @@ function nonSpaceChars(s: string): number {
   return s.replace(/\s+/gu, '').length;
 }
 
-function openDocument(pdfjs: PdfJs, bytes: Uint8Array): PdfLoadingTask {
+/**
+ * `forRendering`: load the standard-font programs (needed to draw glyphs). Text extraction does
+ * not need them (pdf.js has the standard fonts' metrics built in) and skipping them makes reading
+ * a small PDF several times faster.
+ */
+function openDocument(pdfjs: PdfJs, bytes: Uint8Array, forRendering: boolean): PdfLoadingTask {
   return pdfjs.getDocument({
     // pdf.js may transfer (detach) the buffer it is given: always hand it a copy.
     data: bytes.slice(),
-    standardFontDataUrl: standardFontDataUrl(),
+    ...(forRendering ? { standardFontDataUrl: standardFontDataUrl() } : {}),
+    BinaryDataFactory: CachedBinaryDataFactory,
+    worker: workerFor(pdfjs),
     useSystemFonts: false,
     verbosity: 0,
     stopAtErrors: false,
   });
 }
 
-async function withDocument<T>(bytes: Uint8Array, signal: AbortSignal | undefined, fn: (doc: PdfDocumentProxy, pdfjs: PdfJs) => Promise<T>): Promise<T> {
+async function withDocument<T>(bytes: Uint8Array, signal: AbortSignal | undefined, forRendering: boolean, fn: (doc: PdfDocumentProxy, pdfjs: PdfJs) => Promise<T>): Promise<T> {
   sniffPdf(bytes);
-  signal?.throwIfAborted();
+  checkAborted(signal);
   const pdfjs = await loadPdfJs();
-  const task = openDocument(pdfjs, bytes);
+  const task = openDocument(pdfjs, bytes, forRendering);
   const onAbort = (): void => {
     void task.destroy();
   };
@@ -247,7 +294,7 @@ async function renderWith(doc: PdfDocumentProxy, pageNo: number, scale: number):
 
 /** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
 export async function renderPageToPng(bytes: Uint8Array, pageNo: number, scale = 2): Promise<Uint8Array> {
-  return withDocument(bytes, undefined, async (doc) => {
+  return withDocument(bytes, undefined, true, async (doc) => {
     if (!Number.isInteger(pageNo) || pageNo < 1 || pageNo > doc.numPages) {
       throw errorFor('VALIDATION_FAILED', `Page ${pageNo} does not exist; the PDF has ${doc.numPages} page(s).`);
     }
@@ -273,7 +320,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
   const minTextChars = options.minTextChars ?? 20;
   const ocr = options.ocr === false ? undefined : options.ocr;
   const scale = options.ocrScale ?? 2;
-  return withDocument(bytes, options.signal, async (doc) => {
+  return withDocument(bytes, options.signal, ocr !== undefined, async (doc) => {
     const pageCount = doc.numPages;
     const limit = Math.min(pageCount, options.maxPages ?? pageCount);
     let info: PdfContent['info'] = {};
@@ -288,7 +335,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
     const pages: PdfPage[] = [];
     let ocrPages = 0;
     for (let n = 1; n <= limit; n++) {
-      options.signal?.throwIfAborted();
+      checkAborted(options.signal);
       let text: string;
       try {
         text = await pageText(doc, n);
@@ -305,7 +352,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
       let recognised: string;
       try {
         const png = await renderWith(doc, n, scale);
-        options.signal?.throwIfAborted();
+        checkAborted(options.signal);
         recognised = (await ocr.recognize(png)).text.trim();
         ocrPages++;
       } catch (e) {

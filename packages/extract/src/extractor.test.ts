@@ -1,0 +1,245 @@
+import { DocumentMetadataSchema } from '@autod/core';
+import { describe, expect, it } from 'vitest';
+import { confidenceFrom, extractOffline, type OfflineExtractInput } from './extractor.js';
+
+const base: Omit<OfflineExtractInput, 'text'> = {
+  fileName: 'scan_0001.pdf',
+  processedAt: '2024-03-20T10:00:00.000Z',
+  sourceFileId: 'sha256:abc',
+};
+
+function run(text: string, extra: Partial<OfflineExtractInput> = {}) {
+  const out = extractOffline({ ...base, text, ...extra });
+  expect(DocumentMetadataSchema.safeParse(out.metadata).success).toBe(true);
+  return out;
+}
+
+const UTILITY = [
+  'Springfield Power & Light Co.',
+  '100 Energy Way, Springfield, IL 62701',
+  'ELECTRICITY BILL',
+  'Account Number: 4400-1234-77',
+  'Statement Date: 03/05/2024',
+  'Service period: Feb 1, 2024 - Feb 29, 2024',
+  'Service address: 742 Evergreen Terrace',
+  'Meter reading: 1,532 kWh',
+  'Previous balance   $80.00',
+  'Payment received   -$80.00',
+  'Current charges   $96.40',
+  'Total Amount Due   $96.40',
+  'Payment due by: March 28, 2024',
+].join('\n');
+
+describe('extractOffline on typical documents', () => {
+  it('reads a utility bill: type, issuer, dates, total, due action', () => {
+    const { metadata: m, evidence } = run(UTILITY);
+    expect(m.doc_type).toBe('utility bill');
+    expect(m.category).toBe('Financial & Administrative');
+    expect(m.subcategory).toBe('Utilities');
+    expect(m.issuer).toBe('Springfield Power & Light Co.');
+    expect(m.primary_date).toBe('2024-03-05');
+    expect(m.period_start_date).toBe('2024-02-01');
+    expect(m.period_end_date).toBe('2024-02-29');
+    expect(m.extracted_fields.amount_due).toBe(96.4);
+    expect(m.extracted_fields.currency).toBe('USD');
+    expect(m.extracted_fields.account_number).toBe('4400-1234-77');
+    expect(m.extracted_fields.due_date).toBe('2024-03-28');
+    expect(m.extracted_fields.service_address).toBe('742 Evergreen Terrace');
+    expect(m.deadline).toBe('2024-03-28');
+    expect(m.deadline_source).toBe('explicit_due_date');
+    expect(m.action_items[0]?.description).toBe('Pay USD 96.40 to Springfield Power & Light Co. by 2024-03-28');
+    expect(m.action_items[0]?.priority).toBe('medium'); // 8 days ahead
+    expect(m.urgency_score).toBe(55);
+    expect(m.title).toBe('Springfield Power & Light Co. Utility Bill March 2024');
+    expect(m.suggested_file_name).toBe('2024-03-05 - Springfield Power & Light Co - utility bill');
+    expect(m.suggested_relative_path).toBe('Financial & Administrative/Utilities');
+    expect(m.language).toBe('en');
+    expect(m.confidence_score).toBeGreaterThanOrEqual(0.8);
+    expect(evidence.map((e) => e.field)).toEqual(expect.arrayContaining(['doc_type', 'issuer', 'primary_date', 'total', 'due_date']));
+  });
+
+  it('reads a European invoice with EU number and date formats', () => {
+    const text = [
+      'Müller Software GmbH',
+      'Hauptstraße 5, 10115 Berlin',
+      'RECHNUNG',
+      'Rechnungsnummer: RE-2024-0815',
+      'Rechnungsdatum: 15.03.2024',
+      'Leistung   Menge   Betrag',
+      'Beratung   10   1.000,00 €',
+      'Zwischensumme   1.000,00 €',
+      'MwSt 19%   190,00 €',
+      'Gesamtbetrag   1.190,00 €',
+      'Zahlbar bis 14.04.2024',
+      'Bitte überweisen Sie den Betrag auf das Konto der Firma. Wir danken für die Zusammenarbeit und die gute Arbeit mit Ihnen.',
+    ].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.doc_type).toBe('invoice');
+    expect(m.subcategory).toBe('Invoices');
+    expect(m.issuer).toBe('Müller Software GmbH');
+    expect(m.primary_date).toBe('2024-03-15');
+    expect(m.extracted_fields.invoice_number).toBe('RE-2024-0815');
+    expect(m.extracted_fields.amount_due).toBe(1190);
+    expect(m.extracted_fields.currency).toBe('EUR');
+    expect(m.extracted_fields.due_date).toBe('2024-04-14');
+    expect(m.language).toBe('de');
+  });
+
+  it('reads a receipt (no due date, total beats subtotal and tax)', () => {
+    const text = [
+      'GREEN GROCER MARKET',
+      '12 Elm Street',
+      'Receipt #88123',
+      '2024-02-10 14:32',
+      'Apples 2 x 1.50   3.00',
+      'Bread   2.50',
+      'Subtotal   5.50',
+      'Tax   0.44',
+      'TOTAL   $5.94',
+      'VISA card ending 4242',
+      'Thank you for shopping with us!',
+    ].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.doc_type).toBe('receipt');
+    expect(m.issuer).toBe('GREEN GROCER MARKET');
+    expect(m.primary_date).toBe('2024-02-10');
+    expect(m.key_points).toContain('Total: USD 5.94');
+    expect(m.action_items).toEqual([]);
+    expect(m.deadline_source).toBe('none');
+  });
+
+  it('reads a W-2 as a tax form', () => {
+    const text = [
+      'Form W-2 Wage and Tax Statement 2023',
+      'Employer: Globex Corporation',
+      "Employer identification number (EIN): 12-3456789",
+      'Wages, tips, other compensation   85,000.00',
+      'Federal income tax withheld   12,400.00',
+      'Social security wages   85,000.00',
+    ].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.doc_type).toBe('tax form');
+    expect(m.subcategory).toBe('Taxes');
+    expect(m.issuer).toBe('Globex Corporation');
+    expect(m.extracted_fields.tax_id).toBe('12-3456789');
+  });
+
+  it('reads a letter with From: and a labelled date', () => {
+    const text = [
+      'From: Riverside Dental Clinic',
+      'Date: April 2, 2024',
+      '',
+      'Dear Ms. Smith,',
+      'This is a reminder of your appointment. Please call us to confirm.',
+      'Kind regards,',
+      'Dr. Jones',
+    ].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.issuer).toBe('Riverside Dental Clinic');
+    expect(m.primary_date).toBe('2024-04-02');
+    expect(m.extracted_fields.customer_name).toBe('Ms. Smith');
+    expect(m.extracted_fields.amount_due).toBeNull();
+  });
+
+  it('prefers the labelled statement date over earlier unlabelled and later dates', () => {
+    const text = ['First National Bank', 'Printed 01/02/2024', 'Account Statement', 'Statement Date: 01/31/2024', 'Opening balance $10.00', 'Closing balance $20.00', 'Deposit 01/15/2024 $10.00'].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.doc_type).toBe('bank statement');
+    expect(m.primary_date).toBe('2024-01-31');
+    expect(m.extracted_fields.balance).toBe(20);
+  });
+
+  it('marks overdue bills critical', () => {
+    const { metadata: m } = run(UTILITY, { processedAt: '2024-05-01T00:00:00Z' });
+    expect(m.action_items[0]?.priority).toBe('critical');
+    expect(m.urgency_score).toBe(95);
+  });
+
+  it('truncates long text with a marker and keeps signature short', () => {
+    const long = 'Invoice total $5.00\n' + 'lorem ipsum dolor '.repeat(5000);
+    const { metadata: m } = run(long);
+    expect(m.ocr_text_excerpt?.length).toBeLessThanOrEqual(40_000);
+    expect(m.ocr_text_excerpt?.endsWith(' … (truncated)')).toBe(true);
+    expect(m.content_signature?.length).toBeLessThanOrEqual(512);
+  });
+
+  it('writes page summaries from the pages given', () => {
+    const { metadata: m } = run('Page one text\n\nPage two text', {
+      pages: [
+        { page: 1, text: 'Page one text', source: 'text' },
+        { page: 2, text: 'Page two text', source: 'ocr' },
+      ],
+      pageCount: 2,
+    });
+    expect(m.page_count).toBe(2);
+    expect(m.ocr_page_summaries.map((p) => p.page)).toEqual([1, 2]);
+    expect(m.ocr_page_summaries[1]?.image_description).toMatch(/OCR/);
+    expect(m.tags).toContain('ocr');
+  });
+});
+
+describe('extractOffline robustness', () => {
+  it('empty text: schema-valid, zero confidence, an error entry, file name from the input', () => {
+    const { metadata: m } = run('', { fileName: 'My Scan (1).pdf' });
+    expect(m.confidence_score).toBe(0);
+    expect(m.errors.length).toBe(1);
+    expect(m.suggested_file_name).toBe('My Scan (1)');
+    expect(m.doc_type).toBeNull();
+  });
+
+  it('text without recognisable fields keeps confidence at or below 0.3', () => {
+    const { metadata: m } = run('lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor');
+    expect(m.confidence_score).toBeLessThanOrEqual(0.3);
+    expect(m.doc_type).toBe('document');
+  });
+
+  it('survives garbage, control characters, huge lines and odd inputs', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = 'abcXYZ019 .,:;/-$€£%()\n\t\u0000\u0007\u00a0ÄéßInvoiceTotalDue0123456789';
+    const inputs: string[] = ['\n\n\n', '$$$$ €€€ 1,2,3,4 ...', '99/99/9999 31.02.2024 00-00-0000', 'x'.repeat(100_000), 'Total: ' + '9'.repeat(400)];
+    for (let i = 0; i < 150; i++) {
+      let s = '';
+      const n = Math.floor(rand() * 600);
+      for (let j = 0; j < n; j++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      inputs.push(s);
+    }
+    for (const text of inputs) run(text);
+  });
+
+  it('odd tracking inputs still give schema-valid output', () => {
+    const out = extractOffline({ text: 'Invoice', fileName: '', processedAt: '', sourceFileId: '' });
+    expect(DocumentMetadataSchema.safeParse(out.metadata).success).toBe(true);
+    const long = extractOffline({ text: 'Invoice', fileName: 'a'.repeat(400) + '.pdf', processedAt: 'not a date', sourceFileId: 'x' });
+    expect(DocumentMetadataSchema.safeParse(long.metadata).success).toBe(true);
+  });
+});
+
+describe('confidenceFrom', () => {
+  const none = {
+    textChars: 500,
+    typeScore: 0,
+    typeRunnerUp: 0,
+    typeFound: false,
+    issuerStrength: 0,
+    dateKind: 'none' as const,
+    totalKind: 'none' as const,
+    payable: false,
+    ids: 0,
+    due: false,
+  };
+  it('is 0 without text, low without evidence, high with strong labelled fields', () => {
+    expect(confidenceFrom({ ...none, textChars: 0 })).toBe(0);
+    expect(confidenceFrom(none)).toBeLessThanOrEqual(0.3);
+    const strong = confidenceFrom({ ...none, typeScore: 12, typeRunnerUp: 2, typeFound: true, issuerStrength: 0.85, dateKind: 'labelled', totalKind: 'labelled', payable: true, ids: 2, due: true });
+    expect(strong).toBeGreaterThanOrEqual(0.8);
+    expect(strong).toBeLessThanOrEqual(0.95);
+  });
+  it('grows with each piece of evidence', () => {
+    const a = confidenceFrom({ ...none, typeScore: 6, typeFound: true });
+    const b = confidenceFrom({ ...none, typeScore: 6, typeFound: true, issuerStrength: 0.8 });
+    const c = confidenceFrom({ ...none, typeScore: 6, typeFound: true, issuerStrength: 0.8, dateKind: 'labelled' });
+    expect(a).toBeLessThan(b);
+    expect(b).toBeLessThan(c);
+  });
+});
