@@ -327,7 +327,7 @@ export class LocalVectorIndex {
   }
 
   async #meta(): Promise<Map<string, string>> {
-    const rows = (await this.knex(TABLES.meta).select('key', 'value')) as { key: string; value: string }[];
+    const rows: { key: string; value: string }[] = await this.knex(TABLES.meta).select('key', 'value');
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 

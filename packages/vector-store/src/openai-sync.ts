@@ -126,7 +126,7 @@ export class OpenAIVectorSync {
     for (const h of hits) {
       const id = Number(h.attributes['document_id']);
       if (!Number.isFinite(id)) continue;
-      if (filter?.issuer && !String(h.attributes['issuer'] ?? '').toLowerCase().includes(filter.issuer.toLowerCase())) continue;
+      if (filter?.issuer && !(typeof h.attributes['issuer'] === 'string' ? h.attributes['issuer'] : '').toLowerCase().includes(filter.issuer.toLowerCase())) continue;
       const cur = best.get(id);
       if (!cur || h.score > cur.score) best.set(id, { docId: id, score: h.score, text: h.text });
     }
