@@ -23,3 +23,18 @@ export {
   type OpenAIBatchOptions,
 } from './openai-batch.js';
 export { DEFAULT_FILING_TEMPLATE, fileDuplicate, fileFailure, persistExtraction, type PersistExtractionInput } from './persist.js';
+export {
+  DEAD_LETTER_QUEUE_NAME,
+  QUEUE_NAME,
+  QueueProducer,
+  QueueWorker,
+  queueLimiter,
+  redisConnection,
+  type DeadLetter,
+  type QueueJobData,
+  type QueueJobOptions,
+  type QueueProducerDeps,
+  type QueueWorkerDeps,
+  type QueueWorkerOptions,
+  type RedisTarget,
+} from './queue.js';

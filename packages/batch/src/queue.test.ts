@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sandbox, pipelineFor, writeCorpus, type Sandbox } from './__tests__/helpers.js';
+import { QueueProducer, QueueWorker, queueLimiter, redisConnection } from './queue.js';
+
+const REDIS_URL = process.env['AUTOD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+let sb: Sandbox;
+let prefix: string;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeEach(async () => {
+  sb = await sandbox();
+  prefix = `autod-test-${randomBytes(4).toString('hex')}`;
+});
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  const redis = redisConnection(REDIS_URL);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  await sb.cleanup();
+});
+
+describe('queueLimiter', () => {
+  it('paces one job per 60000/rpm ms by default, or rpm-per-window for a given window', () => {
+    expect(queueLimiter(600)).toEqual({ max: 1, duration: 100 });
+    expect(queueLimiter(7)).toEqual({ max: 1, duration: 8572 });
+    expect(queueLimiter(600, 1000)).toEqual({ max: 10, duration: 1000 });
+    expect(() => queueLimiter(0)).toThrow(/positive/);
+  });
+});
+
+describe('queue mode (in-process workers)', () => {
+  it('processes every item exactly once across two workers and dead-letters items whose attempts run out', async () => {
+    await writeCorpus(sb.dirs.inbox, 20, 2);
+    const producer = new QueueProducer({ db: sb.db, redis: { url: REDIS_URL, prefix }, dirs: sb.dirs }, { attempts: 2, backoffMs: 10 });
+    closers.push(() => producer.close());
+    const batch = await producer.start([sb.dirs.inbox]);
+    expect(batch.total).toBe(22);
+    // Enqueueing again (resume) adds no second job for a queued item.
+    expect(await producer.queue.getJobCountByTypes('waiting')).toBe(22);
+    await producer.enqueue(batch.id);
+    expect(await producer.queue.getJobCountByTypes('waiting')).toBe(22);
+
+    // One document is "rate limited" forever: it must end failed, with its reason, in the dead-letter list.
+    const blocked = (await producer.store.items(batch.id))[5]!.path;
+    const flaky = (owner: string) => {
+      const real = pipelineFor(sb, undefined, owner);
+      return {
+        dirs: real.dirs,
+        recover: () => real.recover(),
+        processFile: (path: string, signal?: AbortSignal) =>
+          path === blocked
+            ? Promise.resolve({
+                kind: 'retry_later' as const,
+                path,
+                sha256: 'x',
+                documentId: 0,
+                error: { name: 'RateLimitError', code: 'RATE_LIMITED', category: 'rate_limit', message: 'slow down', hint: '', retryable: true, httpStatus: 429, exitCode: 1 },
+              })
+            : real.processFile(path, signal),
+      } as never;
+    };
+    const workers = ['w1', 'w2'].map(
+      (owner) => new QueueWorker({ db: sb.db, pipeline: flaky(owner), redis: { url: REDIS_URL, prefix } }, { concurrency: 3 }),
+    );
+    for (const w of workers) {
+      closers.push(() => w.close());
+      await w.start();
+    }
+    const result = await producer.waitFor(batch.id, { pollMs: 50 });
+    expect(result.counts.pending).toBe(0);
+    expect(result.counts).toMatchObject({ total: 22, done: 19, duplicate: 2, failed: 1 });
+    expect(result.status).toBe('completed_with_errors');
+    const items = await producer.store.items(batch.id);
+    expect(items.filter((i) => i.status === 'failed')).toEqual([
+      expect.objectContaining({ path: blocked, attempts: 2, error: { code: 'RATE_LIMITED', message: 'slow down' } }),
+    ]);
+    const dead = await producer.listDeadLetters();
+    expect(dead).toEqual([expect.objectContaining({ path: blocked, attempts: 2, error: { code: 'RATE_LIMITED', message: 'slow down' } })]);
+    const rows = (await sb.db.knex('extraction_attempts').where('status', 'succeeded').select('document_id')) as unknown as { document_id: number }[];
+    expect(rows).toHaveLength(result.counts.done);
+    expect(new Set(rows.map((r) => r.document_id)).size).toBe(rows.length);
+  });
+});
