@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
 import { main } from './main.js';
 
 main(process.argv.slice(2)).then(

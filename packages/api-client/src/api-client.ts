@@ -112,6 +112,20 @@ export class ApiClient {
     return this.#breaker.state;
   }
 
+  /**
+   * Cheap reachability check (`GET /models`, one attempt, 5 s). A server that answers at all is reachable, even when
+   * it does not implement the endpoint (404); connection failures, timeouts and rejected keys throw.
+   */
+  async ping(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#sdk.models.list({ timeout: 5000, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      const mapped = mapOpenAIError(error);
+      if (mapped.code === 'NOT_FOUND' || mapped.code === 'UPSTREAM_BAD_REQUEST') return;
+      throw mapped;
+    }
+  }
+
   /** Stop background timers (the breaker's rolling window). */
   close(): void {
     this.#breaker.shutdown();

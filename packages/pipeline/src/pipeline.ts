@@ -105,7 +105,8 @@ export class Pipeline {
     }
     let released = 0;
     const nowMs = this.now().getTime();
-    for (const doc of await documents.processing()) {
+    // Every processing row (lease in the past or future): dead local owners are released at once.
+    for (const doc of await documents.expiredLeases(Number.MAX_SAFE_INTEGER)) {
       const owner = doc.claimOwner ?? '';
       const expired = (doc.leaseExpiresAt ?? 0) < nowMs;
       if (owner !== this.owner && (expired || isDeadLocalOwner(owner))) {
@@ -136,7 +137,8 @@ export class Pipeline {
     if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${idOrSha}.`);
     const file = doc.storagePath ?? doc.sourcePath;
     if (!(await exists(file))) throw errorFor('NOT_FOUND', `The file of document ${doc.id} is missing: ${file}`);
-    if (!(await documents.reclaim(doc.id, this.owner, this.options.leaseMs))) {
+    const claim = await documents.reclaim(doc.id, { owner: this.owner, leaseMs: this.options.leaseMs });
+    if (claim.kind !== 'claimed') {
       throw errorFor('CLAIM_HELD', `Document ${doc.id} is being processed right now; try again later.`);
     }
     return this.extractAndPersist(doc.id, doc.sha256, file, basename(doc.fileName), undefined, { refile: false });
@@ -158,13 +160,20 @@ export class Pipeline {
     } catch {
       return { kind: 'skipped', path, reason: 'vanished' };
     }
-    const rejected = await this.checkIntake(path, fileName, size);
-    if (rejected) return this.failUnclaimed(path, null, rejected);
-    this.stage('intake', path, t);
-
-    t = performance.now();
-    const { sha256, sizeBytes } = await hashFile(path);
-    this.stage('hash', path, t);
+    let sha256: string;
+    let sizeBytes: number;
+    try {
+      const rejected = await this.checkIntake(path, fileName, size);
+      if (rejected) return this.failUnclaimed(path, null, rejected);
+      this.stage('intake', path, t);
+      t = performance.now();
+      ({ sha256, sizeBytes } = await hashFile(path));
+      this.stage('hash', path, t);
+    } catch (error) {
+      // Another worker filed it between our listing and now.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished' };
+      throw error;
+    }
 
     t = performance.now();
     const claim = await this.deps.db.documents.claim({
@@ -178,7 +187,13 @@ export class Pipeline {
     });
     this.stage('claim', path, t);
     if (claim.kind === 'held') return { kind: 'skipped', path, reason: 'held' };
-    if (claim.kind === 'duplicate') return this.fileDuplicate(path, sha256, claim.document);
+    if (claim.kind === 'duplicate') {
+      // The original's own file, committed by another worker that has not moved it yet: not a second copy.
+      if (claim.document.sourcePath === path && claim.document.filedAt === null) {
+        return { kind: 'skipped', path, reason: 'held' };
+      }
+      return this.fileDuplicate(path, sha256, claim.document);
+    }
     if (signal?.aborted) {
       await this.deps.db.documents.release(claim.document.id, this.owner);
       return { kind: 'skipped', path, reason: 'aborted' };
@@ -308,12 +323,9 @@ export class Pipeline {
         })
         .catch(() => undefined);
       if (PERMANENT.has(error.category) && !signal?.aborted) {
-        if (!mode.refile) {
-          // A failed reprocess keeps the document's previous result and file.
-          await db.documents.release(documentId, this.owner).catch(() => undefined);
-          return this.failedOutcome(path, sha256, documentId, path, error);
-        }
         await db.documents.fail(documentId, this.owner, { code: error.code, message: error.message });
+        // A failed reprocess leaves the file where it was filed.
+        if (!mode.refile) return this.failedOutcome(path, sha256, documentId, path, error);
         return this.failUnclaimed(path, { sha256, documentId }, error);
       }
       await db.documents.release(documentId, this.owner).catch(() => undefined);
@@ -353,7 +365,13 @@ export class Pipeline {
     claimed: { sha256: string; documentId: number } | null,
     error: AutodError,
   ): Promise<ProcessOutcome> {
-    const destination = await moveFileSafely(path, join(this.options.dirs.failed, basename(path)));
+    let destination: string;
+    try {
+      destination = await moveFileSafely(path, join(this.options.dirs.failed, basename(path)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished' };
+      throw error;
+    }
     await writeErrorReport(destination, {
       file: basename(path),
       failedAt: this.now().toISOString(),
@@ -385,7 +403,13 @@ export class Pipeline {
   }
 
   private async fileDuplicate(path: string, sha256: string, original: DocumentRow): Promise<ProcessOutcome> {
-    const destination = await moveFileSafely(path, join(this.options.dirs.duplicates, basename(path)));
+    let destination: string;
+    try {
+      destination = await moveFileSafely(path, join(this.options.dirs.duplicates, basename(path)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished' };
+      throw error;
+    }
     await this.deps.db.duplicates.record({
       documentId: original.id,
       sha256,

@@ -10,7 +10,16 @@ export async function costsCommand(ctx: CommandContext, o: { by?: string; from?:
     throw errorFor('VALIDATION_FAILED', `--by must be day, month, model or provider (got ${o.by}).`);
   }
   const rt = await ctx.open();
-  const rows = await rt.db.attempts.costSummary({ groupBy, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) });
+  const day = (s: string, name: string, plus = 0) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw errorFor('VALIDATION_FAILED', `--${name} must be YYYY-MM-DD (got ${s}).`);
+    return new Date(Date.parse(`${s}T00:00:00Z`) + plus);
+  };
+  const rows = await rt.db.attempts.costSummary({
+    groupBy,
+    ...(o.from ? { from: day(o.from, 'from') } : {}),
+    // --to is inclusive for people; the repository's bound is exclusive.
+    ...(o.to ? { to: day(o.to, 'to', 86_400_000) } : {}),
+  });
   const total = rows.reduce((s, r) => s + r.costUsd, 0);
   if (ctx.out.json) {
     ctx.out.data({ groupBy, totalUsd: total, rows });
