@@ -1,3 +1,5 @@
+import { errorFor } from '@autod/errors';
+
 /** Small deterministic PRNG (mulberry32) shared by the emulator and the fixture generator. */
 export type Rng = () => number;
 
@@ -24,7 +26,7 @@ export function hashString(s: string, seed = 0x811c9dc5): number {
 
 export function pick<T>(rng: Rng, items: readonly T[]): T {
   const item = items[Math.floor(rng() * items.length)];
-  if (item === undefined) throw new RangeError('pick() needs a non-empty list');
+  if (item === undefined) throw errorFor('VALIDATION_FAILED', 'pick() needs a non-empty list.');
   return item;
 }
 
