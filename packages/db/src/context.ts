@@ -23,7 +23,8 @@ export function numOrNull(value: unknown): number | null {
 }
 
 export function strOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export function dateOrNull(value: unknown): Date | null {

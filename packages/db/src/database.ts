@@ -121,7 +121,9 @@ function guarded<T extends object>(target: T, url: string): T {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(t, args);
-        return result instanceof Promise ? result.catch((e: unknown) => Promise.reject(translate(e, url))) : result;
+        return result instanceof Promise ? result.catch((e: unknown) => {
+              throw translate(e, url);
+            }) : result;
       };
     },
   });

@@ -174,13 +174,13 @@ export class DocumentRepository {
       }
       const updated: Raw[] = await this.knex('documents')
         .where('id', doc.id)
-        .andWhere((q) =>
-          q.where('status', 'failed').orWhere((p) =>
-            p
-              .where('status', 'processing')
-              .andWhere((l) => l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner)),
-          ),
-        )
+        .andWhere((q) => {
+          q.where('status', 'failed').orWhere((p) => {
+            p.where('status', 'processing').andWhere((l) => {
+              l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner);
+            });
+          });
+        })
         .update({
           status: 'processing',
           claim_owner: input.owner,
@@ -214,9 +214,11 @@ export class DocumentRepository {
     const now = input.now ?? this.ctx.now();
     const updated: Raw[] = await this.knex('documents')
       .where('id', id)
-      .andWhere((q) =>
-        q.whereIn('status', ['completed', 'failed']).orWhere((l) => l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner)),
-      )
+      .andWhere((q) => {
+        q.whereIn('status', ['completed', 'failed']).orWhere((l) => {
+          l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner);
+        });
+      })
       .update({
         status: 'processing',
         claim_owner: input.owner,
@@ -342,8 +344,8 @@ export class DocumentRepository {
     const rows: Raw[] = await base
       .clone()
       .select(COLUMNS)
-      .orderBy(column, direction, 'last')
-      .orderBy('id', direction)
+      // knex renders orderBy(col, dir, 'last') without the column on SQLite; SQLite ≥ 3.30 knows NULLS LAST
+      .orderByRaw(`?? ${direction === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, ?? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [column, 'id'])
       .limit(limit)
       .offset(offset);
     return { items: rows.map(toDocumentRow), total: num(countRow?.['n']) };
@@ -381,7 +383,7 @@ export class DocumentRepository {
     }
     this.applyFilter(q, filter, 'd');
     const rows: Raw[] = await q.orderBy('score', 'desc').orderBy('d.id', 'asc').limit(limit);
-    return rows.map((r) => ({ id: num(r['id']), score: num(r['score']), snippet: String(r['snippet'] ?? '') }));
+    return rows.map((r) => ({ id: num(r['id']), score: num(r['score']), snippet: strOrNull(r['snippet']) ?? '' }));
   }
 
   /** Processing documents whose lease ran out (crashed or stuck workers). */

@@ -1,0 +1,453 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createEmptyMetadata, indexedFields, type DocumentMetadata } from '@autod/core';
+import { isAutodError } from '@autod/errors';
+import { createTempPostgres, requirePostgresUnlessLocal, tempSqliteUrl } from '@autod/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDatabase, type Database, type DocumentRow } from './index.js';
+
+const pgOk = await requirePostgresUnlessLocal();
+
+interface Target {
+  name: string;
+  driver?: 'better-sqlite3' | 'sqlite3';
+  pg?: boolean;
+}
+
+const targets: Target[] = [
+  { name: 'SQLite (better-sqlite3)', driver: 'better-sqlite3' },
+  { name: 'SQLite (sqlite3)', driver: 'sqlite3' },
+  { name: 'PostgreSQL', pg: true },
+];
+
+async function openTemp(target: Target): Promise<{ url: string; dispose(): Promise<void> }> {
+  if (target.pg) {
+    const t = await createTempPostgres();
+    return { url: t.url, dispose: t.drop };
+  }
+  const t = await tempSqliteUrl();
+  return { url: t.url, dispose: t.cleanup };
+}
+
+const sha = (n: number | string): string => createHash('sha256').update(String(n)).digest('hex');
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
+
+function metadata(over: Partial<DocumentMetadata> = {}, fields: Partial<DocumentMetadata['extracted_fields']> = {}): DocumentMetadata {
+  const base = createEmptyMetadata({ processedDate: '2025-01-15T12:00:00Z', originalFileName: 'scan.pdf', sourceFileId: 'file-1' });
+  return { ...base, ...over, extracted_fields: { ...base.extracted_fields, ...fields } };
+}
+
+describe.each(targets)('repositories on $name', (target) => {
+  const skip = target.pg === true && !pgOk;
+  let db: Database;
+  let dispose: () => Promise<void>;
+  let now = T0;
+
+  beforeAll(async () => {
+    if (skip) return;
+    const t = await openTemp(target);
+    dispose = t.dispose;
+    db = await createDatabase({ url: t.url, sqliteDriver: target.driver, clock: () => now });
+    await db.migrate.latest();
+  });
+
+  afterAll(async () => {
+    if (skip) return;
+    await db.close();
+    await dispose();
+  });
+
+  beforeEach(async () => {
+    if (skip) return;
+    now = T0;
+    for (const table of ['audit_log', 'extraction_attempts', 'duplicates', 'documents']) await db.knex(table).delete();
+  });
+
+  const claim = (n: number, owner = 'w1', leaseMs = 60_000, at?: number) =>
+    db.documents.claim({ sha256: sha(n), fileName: `f${n}.pdf`, sourcePath: `/inbox/f${n}.pdf`, sizeBytes: 100 + n, owner, leaseMs, now: at });
+
+  async function completed(n: number, m: DocumentMetadata, text = '', owner = 'w1'): Promise<DocumentRow> {
+    const c = await claim(n, owner);
+    if (c.kind !== 'claimed') throw new Error(`expected a claim, got ${c.kind}`);
+    return db.documents.complete(c.document.id, owner, {
+      metadata: m,
+      fields: indexedFields(m),
+      pageCount: 1,
+      textContent: text,
+      provider: 'local',
+      model: 'rules-v1',
+      storagePath: `/processed/f${n}.pdf`,
+    });
+  }
+
+  describe.skipIf(skip)('', () => {
+    it('migrates down and up again, reporting status', async () => {
+      const t = await openTemp(target);
+      const fresh = await createDatabase({ url: t.url, sqliteDriver: target.driver });
+      try {
+        expect(await fresh.migrate.status()).toEqual([
+          { name: '0001_initial', applied: false },
+          { name: '0002_fulltext', applied: false },
+        ]);
+        expect(await fresh.migrate.latest()).toEqual(['0001_initial', '0002_fulltext']);
+        expect(await fresh.migrate.latest()).toEqual([]);
+        expect((await fresh.migrate.status()).every((s) => s.applied)).toBe(true);
+        expect(await fresh.knex.schema.hasTable('documents')).toBe(true);
+        expect(await fresh.migrate.rollback(true)).toEqual(['0002_fulltext', '0001_initial']);
+        expect(await fresh.knex.schema.hasTable('documents')).toBe(false);
+        expect(await fresh.knex.schema.hasTable('audit_log')).toBe(false);
+        expect((await fresh.migrate.status()).some((s) => s.applied)).toBe(false);
+        expect(await fresh.migrate.latest()).toHaveLength(2);
+        await fresh.documents.claim({ sha256: sha('x'), fileName: 'x.pdf', sourcePath: '/x.pdf', sizeBytes: 1, owner: 'w', leaseMs: 1 });
+      } finally {
+        await fresh.close();
+        await t.dispose();
+      }
+    });
+
+    it('claims a new sha once; a completed one is a duplicate', async () => {
+      const first = await claim(1);
+      expect(first).toMatchObject({ kind: 'claimed', takeover: false });
+      expect(first.document).toMatchObject({
+        sha256: sha(1),
+        status: 'processing',
+        claimOwner: 'w1',
+        leaseExpiresAt: T0 + 60_000,
+        fileName: 'f1.pdf',
+        sizeBytes: 101,
+        attemptCount: 1,
+        filedAt: null,
+        metadata: null,
+      });
+      expect(first.document.createdAt.getTime()).toBe(T0);
+      const m = metadata({ title: 'Water bill' });
+      await db.documents.complete(first.document.id, 'w1', {
+        metadata: m,
+        fields: indexedFields(m),
+        pageCount: 2,
+        textContent: 'water',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/water.pdf',
+      });
+      const again = await claim(1, 'w2');
+      expect(again.kind).toBe('duplicate');
+      expect(again.document.id).toBe(first.document.id);
+      expect(again.document.status).toBe('completed');
+    });
+
+    it('reports a live lease of another owner as held, and lets the same owner re-claim', async () => {
+      const first = await claim(2, 'w1', 60_000);
+      const held = await claim(2, 'w2', 60_000, T0 + 59_999);
+      expect(held.kind).toBe('held');
+      expect(held.document.claimOwner).toBe('w1');
+      const mine = await claim(2, 'w1', 60_000, T0 + 1000);
+      expect(mine).toMatchObject({ kind: 'claimed', takeover: true });
+      expect(mine.document.id).toBe(first.document.id);
+    });
+
+    it('takes over an expired lease, and the old owner can no longer complete or fail', async () => {
+      const first = await claim(3, 'w1', 1000);
+      const taken = await claim(3, 'w2', 60_000, T0 + 1001);
+      expect(taken).toMatchObject({ kind: 'claimed', takeover: true });
+      expect(taken.document).toMatchObject({ claimOwner: 'w2', attemptCount: 2, leaseExpiresAt: T0 + 61_001 });
+      const m = metadata();
+      const input = { metadata: m, fields: indexedFields(m), pageCount: 1, textContent: '', provider: 'local' as const, model: 'm', storagePath: '/p' };
+      const lost = await db.documents.complete(first.document.id, 'w1', input).catch((e: unknown) => e);
+      expect(isAutodError(lost) && lost.code).toBe('CLAIM_HELD');
+      const lostFail = await db.documents.fail(first.document.id, 'w1', { code: 'X', message: 'x' }).catch((e: unknown) => e);
+      expect(isAutodError(lostFail) && lostFail.code).toBe('CLAIM_HELD');
+      expect(await db.documents.renewLease(first.document.id, 'w1', 1000)).toBe(false);
+      const done = await db.documents.complete(first.document.id, 'w2', input);
+      expect(done.status).toBe('completed');
+      expect(done.leaseExpiresAt).toBeNull();
+    });
+
+    it('takes over a failed document and clears the error; release makes a claim available at once', async () => {
+      const first = await claim(4);
+      await db.documents.fail(first.document.id, 'w1', { code: 'INPUT_CORRUPT_PDF', message: 'broken xref' });
+      const failed = await db.documents.get(first.document.id);
+      expect(failed).toMatchObject({ status: 'failed', errorCode: 'INPUT_CORRUPT_PDF', errorMessage: 'broken xref', leaseExpiresAt: null });
+      const retried = await claim(4, 'w2');
+      expect(retried).toMatchObject({ kind: 'claimed', takeover: true });
+      expect(retried.document).toMatchObject({ status: 'processing', errorCode: null, errorMessage: null, attemptCount: 2 });
+
+      await db.documents.release(first.document.id, 'w2');
+      expect((await db.documents.get(first.document.id))?.leaseExpiresAt).toBe(0);
+      expect(await claim(4, 'w3')).toMatchObject({ kind: 'claimed', takeover: true });
+    });
+
+    it('lets exactly one of 20 concurrent claims of the same sha win', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => claim(5, `worker-${i}`)));
+      expect(results.filter((r) => r.kind === 'claimed')).toHaveLength(1);
+      expect(results.filter((r) => r.kind === 'held')).toHaveLength(19);
+      expect(await db.knex('documents').count({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
+      expect((await db.documents.list()).total).toBe(1);
+    });
+
+    it('lets exactly one of 10 concurrent takeovers of an expired lease win', async () => {
+      await claim(6, 'w0', 10);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(6, `worker-${i}`, 60_000, T0 + 1000)));
+      const winners = results.filter((r) => r.kind === 'claimed');
+      expect(winners).toHaveLength(1);
+      expect((await db.documents.get(sha(6)))?.claimOwner).toBe(winners[0]?.document.claimOwner);
+    });
+
+    it('renews leases and lists expired leases and completed-but-unfiled documents', async () => {
+      const a = await claim(7, 'w1', 1000);
+      const b = await claim(8, 'w1', 1000);
+      now = T0 + 500;
+      expect(await db.documents.renewLease(a.document.id, 'w1', 10_000)).toBe(true);
+      expect((await db.documents.expiredLeases(T0 + 2000)).map((d) => d.id)).toEqual([b.document.id]);
+      const done = await completed(9, metadata());
+      expect((await db.documents.unfiled()).map((d) => d.id)).toEqual([done.id]);
+      await db.documents.markFiled(done.id, '/archive/2025/f9.pdf');
+      expect(await db.documents.unfiled()).toEqual([]);
+      const filed = await db.documents.get(done.id);
+      expect(filed).toMatchObject({ storagePath: '/archive/2025/f9.pdf', filedAt: new Date(now) });
+      const missing = await db.documents.markFiled(999_999, '/x').catch((e: unknown) => e);
+      expect(isAutodError(missing) && missing.code).toBe('DOCUMENT_NOT_FOUND');
+    });
+
+    it('reclaims a completed document for reprocessing unless someone holds it', async () => {
+      const done = await completed(10, metadata());
+      const r = await db.documents.reclaim(done.id, { owner: 'w9', leaseMs: 1000 });
+      expect(r).toMatchObject({ kind: 'claimed', document: { status: 'processing', claimOwner: 'w9', attemptCount: 2 } });
+      expect((await db.documents.reclaim(done.id, { owner: 'w8', leaseMs: 1000 })).kind).toBe('held');
+    });
+
+    it('round-trips metadata JSON and the denormalised fields', async () => {
+      const m = metadata(
+        {
+          title: 'Überweisung “Miete” — März',
+          category: 'Financial & Administrative',
+          doc_type: 'bank statement',
+          issuer: 'Sparkasse Köln',
+          primary_date: '2025-03-01',
+          summary: 'Rent transfer',
+          confidence_score: 0.87,
+          tags: ['rent', 'bank'],
+          key_points: ['line 1\nline 2', 'emoji 🧾'],
+        },
+        { amount_due: 1234.56, currency: 'EUR' },
+      );
+      const done = await completed(11, m, 'full text');
+      const got = await db.documents.get(sha(11).toUpperCase());
+      expect(got?.metadata).toEqual(m);
+      expect(got).toMatchObject({
+        id: done.id,
+        title: 'Überweisung “Miete” — März',
+        category: 'Financial & Administrative',
+        docType: 'bank statement',
+        issuer: 'Sparkasse Köln',
+        primaryDate: '2025-03-01',
+        totalAmount: 1234.56,
+        currency: 'EUR',
+        confidence: 0.87,
+        summary: 'Rent transfer',
+        pageCount: 1,
+        provider: 'local',
+        model: 'rules-v1',
+      });
+      expect(await db.documents.get(String(done.id))).toMatchObject({ id: done.id });
+      expect(await db.documents.getText(done.id)).toBe('full text');
+      expect(await db.documents.get(123456)).toBeUndefined();
+      expect(await db.documents.get('not-a-sha')).toBeUndefined();
+    });
+
+    it('filters, orders and pages the document list', async () => {
+      const docs = [
+        { n: 20, issuer: 'ACME Power', category: 'Household & Lifestyle', date: '2025-01-05', amount: 80 },
+        { n: 21, issuer: 'acme water', category: 'Household & Lifestyle', date: '2025-02-05', amount: 35.5 },
+        { n: 22, issuer: 'City Bank', category: 'Financial & Administrative', date: '2025-03-05', amount: 1200 },
+        { n: 23, issuer: '100%_Pure', category: 'Creative & Miscellaneous', date: null, amount: null },
+      ] as const;
+      for (const d of docs) {
+        now += 1000;
+        await completed(
+          d.n,
+          metadata({ issuer: d.issuer, category: d.category, primary_date: d.date, doc_type: 'invoice' }, { amount_due: d.amount }),
+        );
+      }
+      await claim(24); // processing
+      const all = await db.documents.list();
+      expect(all.total).toBe(5);
+      expect(all.items[0]?.sha256).toBe(sha(24)); // newest first
+      const issuers = (r: { items: DocumentRow[] }): (string | null)[] => r.items.map((d) => d.issuer);
+      expect(issuers(await db.documents.list({ issuer: 'ACME', orderBy: 'primaryDate', order: 'asc' }))).toEqual(['ACME Power', 'acme water']);
+      expect(issuers(await db.documents.list({ issuer: '%_' }))).toEqual(['100%_Pure']);
+      expect(issuers(await db.documents.list({ category: 'Household & Lifestyle', from: '2025-02-01' }))).toEqual(['acme water']);
+      expect(issuers(await db.documents.list({ to: '2025-02-05', orderBy: 'primaryDate' }))).toEqual(['acme water', 'ACME Power']);
+      expect(issuers(await db.documents.list({ minAmount: 35.5, maxAmount: 80, orderBy: 'totalAmount', order: 'asc' }))).toEqual(['acme water', 'ACME Power']);
+      expect((await db.documents.list({ status: 'processing' })).items.map((d) => d.sha256)).toEqual([sha(24)]);
+      expect((await db.documents.list({ docType: 'invoice' })).total).toBe(4);
+      const page = await db.documents.list({ status: 'completed', orderBy: 'primaryDate', order: 'asc', limit: 2, offset: 1 });
+      expect(page.total).toBe(4);
+      expect(issuers(page)).toEqual(['acme water', 'City Bank']);
+      expect(issuers(await db.documents.list({ status: 'completed', orderBy: 'primaryDate', order: 'asc' })).at(-1)).toBe('100%_Pure'); // nulls last
+    });
+
+    it('searches the full-text index with ranking, snippets, filters and deletes', async () => {
+      const strong = await completed(30, metadata({ title: 'Electricity invoice', issuer: 'ACME Power', summary: 'Electricity for March' }), 'kilowatt hours');
+      const weak = await completed(31, metadata({ title: 'Bank statement', issuer: 'City Bank' }), 'mentions electricity once among many other words here');
+      await completed(32, metadata({ title: 'Dentist', issuer: 'Dr. Smile', category: 'Personal & Family' }), 'teeth cleaning');
+      await claim(33); // processing: not searchable by default
+
+      const hits = await db.documents.search('electricity');
+      expect(hits.map((h) => h.id)).toEqual([strong.id, weak.id]);
+      expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+      expect(hits[0]!.snippet).toContain('[Electricity]');
+      expect((await db.documents.search('ELECTRIC acme')).map((h) => h.id)).toEqual([strong.id]); // prefix, AND, case-insensitive
+      expect((await db.documents.search('kilowatt')).map((h) => h.id)).toEqual([strong.id]);
+      expect(await db.documents.search('"; DROP TABLE documents; -- OR *')).toEqual([]);
+      expect(await db.documents.search('  ')).toEqual([]);
+      expect((await db.documents.search('teeth', { filter: { category: 'Personal & Family' } })).length).toBe(1);
+      expect(await db.documents.search('teeth', { filter: { category: 'Household & Lifestyle' } })).toEqual([]);
+      expect(await db.documents.search('electricity', { limit: 1 })).toHaveLength(1);
+
+      // reprocessing changes the indexed text; deleting removes it
+      const again = await db.documents.reclaim(strong.id, { owner: 'w1', leaseMs: 1000 });
+      expect(again.kind).toBe('claimed');
+      const m = metadata({ title: 'Gas invoice', issuer: 'ACME Gas' });
+      await db.documents.complete(strong.id, 'w1', { metadata: m, fields: indexedFields(m), pageCount: 1, textContent: 'therms', provider: 'local', model: 'm', storagePath: '/p' });
+      expect((await db.documents.search('electricity')).map((h) => h.id)).toEqual([weak.id]);
+      expect((await db.documents.search('therms')).map((h) => h.id)).toEqual([strong.id]);
+      expect(await db.documents.delete(weak.id)).toBe(true);
+      expect(await db.documents.delete(weak.id)).toBe(false);
+      expect(await db.documents.search('electricity')).toEqual([]);
+    });
+
+    it('records attempts forever and summarises cost by day, month, model and provider', async () => {
+      const a = await claim(40);
+      const b = await claim(41);
+      const usage = (i: number) => ({ inputTokens: 1000 * i, cachedInputTokens: 100 * i, outputTokens: 10 * i, reasoningTokens: i, totalTokens: 1010 * i });
+      const rec = async (documentId: number, at: number, model: string, provider: 'openai' | 'local', i: number, status: 'succeeded' | 'failed' = 'succeeded') => {
+        now = at;
+        return db.attempts.record({ documentId, provider, model, status, usage: usage(i), costUsd: 0.01 * i, latencyMs: 1500.4, promptVersion: 'p1', ...(status === 'failed' ? { error: { code: 'UPSTREAM_ERROR', message: '502' } } : {}) });
+      };
+      const first = await rec(a.document.id, T0, 'gpt-5-mini', 'openai', 1, 'failed');
+      const second = await rec(a.document.id, T0 + 1000, 'gpt-5-mini', 'openai', 2);
+      await rec(b.document.id, T0 + DAY, 'gpt-5', 'openai', 3);
+      await rec(b.document.id, T0 + 20 * DAY, 'rules-v1', 'local', 4);
+      expect(first).toMatchObject({ attemptNo: 1, status: 'failed', errorCode: 'UPSTREAM_ERROR', latencyMs: 1500, promptVersion: 'p1', createdAt: new Date(T0) });
+      expect(second.attemptNo).toBe(2);
+      expect((await db.attempts.list(a.document.id)).map((x) => [x.attemptNo, x.inputTokens, x.cachedInputTokens, x.outputTokens, x.reasoningTokens])).toEqual([
+        [1, 1000, 100, 10, 1],
+        [2, 2000, 200, 20, 2],
+      ]);
+
+      const byDay = await db.attempts.costSummary({ groupBy: 'day' });
+      expect(byDay.map((r) => [r.key, r.documents, r.attempts, r.inputTokens])).toEqual([
+        ['2025-01-15', 1, 2, 3000],
+        ['2025-01-16', 1, 1, 3000],
+        ['2025-02-04', 1, 1, 4000],
+      ]);
+      expect(byDay[0]!.costUsd).toBeCloseTo(0.03, 10);
+      const byMonth = await db.attempts.costSummary({ groupBy: 'month' });
+      expect(byMonth.map((r) => [r.key, r.documents, r.outputTokens, r.cachedInputTokens])).toEqual([
+        ['2025-01', 2, 60, 600],
+        ['2025-02', 1, 40, 400],
+      ]);
+      expect((await db.attempts.costSummary({ groupBy: 'model' })).map((r) => [r.key, r.attempts])).toEqual([
+        ['gpt-5', 1],
+        ['gpt-5-mini', 2],
+        ['rules-v1', 1],
+      ]);
+      const byProvider = await db.attempts.costSummary({ groupBy: 'provider', from: new Date(T0 + 500), to: new Date(T0 + 30 * DAY) });
+      expect(byProvider.map((r) => [r.key, r.attempts, r.documents])).toEqual([
+        ['local', 1, 1],
+        ['openai', 2, 2],
+      ]);
+      const totals = await db.attempts.totals();
+      expect(totals).toMatchObject({ documents: 2, attempts: 4, failedAttempts: 1, inputTokens: 10_000, reasoningTokens: 10 });
+      expect(totals.costUsd).toBeCloseTo(0.1, 10);
+      expect((await db.attempts.totals({ since: new Date(T0 + DAY) })).attempts).toBe(2);
+      const empty = await db.attempts.totals({ since: new Date(T0 + 100 * DAY) });
+      expect(empty).toMatchObject({ costUsd: 0, documents: 0, attempts: 0 });
+    });
+
+    it('writes and lists the audit log, keeping entries when a document is deleted', async () => {
+      const a = await claim(50);
+      const e1 = await db.audit.write({ actor: 'worker-1', action: 'document.claimed', documentId: a.document.id, details: { sha256: sha(50), nested: { list: [1, 'two', null] } } });
+      now += 1;
+      await db.audit.write({ actor: 'cli', action: 'migrate' });
+      expect(e1).toMatchObject({ actor: 'worker-1', action: 'document.claimed', documentId: a.document.id, at: new Date(T0) });
+      const forDoc = await db.audit.list({ documentId: a.document.id });
+      expect(forDoc.map((e) => e.details)).toEqual([{ sha256: sha(50), nested: { list: [1, 'two', null] } }]);
+      expect((await db.audit.list()).map((e) => e.action)).toEqual(['migrate', 'document.claimed']);
+      expect((await db.audit.list({ limit: 1 })).map((e) => e.action)).toEqual(['migrate']);
+      expect((await db.audit.list({ action: 'migrate' }))[0]?.details).toBeNull();
+      await db.documents.delete(a.document.id);
+      expect((await db.audit.list({ action: 'document.claimed' }))[0]?.documentId).toBeNull();
+    });
+
+    it('records duplicates against the original and near-duplicate links', async () => {
+      const original = await completed(60, metadata());
+      const other = await completed(61, metadata());
+      await db.duplicates.record({ documentId: original.id, sha256: sha(60), fileName: 'copy.pdf', sourcePath: '/inbox/copy.pdf', storedPath: '/duplicates/copy.pdf' });
+      await db.duplicates.record({ documentId: original.id, sha256: sha(60).toUpperCase(), fileName: 'copy2.pdf', sourcePath: '/inbox/copy2.pdf' });
+      const dups = await db.duplicates.listFor(original.id);
+      expect(dups.map((d) => [d.fileName, d.storedPath, d.sha256])).toEqual([
+        ['copy.pdf', '/duplicates/copy.pdf', sha(60)],
+        ['copy2.pdf', null, sha(60)],
+      ]);
+      await db.documents.setNearDuplicate(other.id, original.id);
+      expect((await db.documents.get(other.id))?.nearDuplicateOf).toBe(original.id);
+      await db.documents.delete(original.id);
+      expect((await db.documents.get(other.id))?.nearDuplicateOf).toBeNull();
+      expect(await db.duplicates.listFor(original.id)).toEqual([]);
+    });
+
+    it('runs a transaction atomically with repositories bound to it', async () => {
+      const a = await claim(70);
+      await expect(
+        db.transaction(async (trx) => {
+          await trx.audit.write({ actor: 't', action: 'inside', documentId: a.document.id });
+          await trx.documents.fail(a.document.id, 'w1', { code: 'X', message: 'x' });
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await db.audit.list({ action: 'inside' })).toEqual([]);
+      expect((await db.documents.get(a.document.id))?.status).toBe('processing');
+      const result = await db.transaction(async (trx) => {
+        await trx.audit.write({ actor: 't', action: 'committed' });
+        return trx.dialect;
+      });
+      expect(result).toBe(db.dialect);
+      expect(await db.audit.list({ action: 'committed' })).toHaveLength(1);
+    });
+
+    it('validates sha256 and pings', async () => {
+      const bad = await db.documents.claim({ sha256: 'xyz', fileName: 'a', sourcePath: '/a', sizeBytes: 1, owner: 'w', leaseMs: 1 }).catch((e: unknown) => e);
+      expect(isAutodError(bad) && bad.code).toBe('VALIDATION_FAILED');
+      await expect(db.ping()).resolves.toBeUndefined();
+      expect(db.dialect).toBe(target.pg ? 'postgres' : 'sqlite');
+    });
+  });
+});
+
+describe('connection failures', () => {
+  it('become DB_UNAVAILABLE with the password redacted', async () => {
+    const error = await createDatabase({ url: 'postgres://autod:s3cret-pw@127.0.0.1:1/autod' }).catch((e: unknown) => e);
+    expect(isAutodError(error) && error.code).toBe('DB_UNAVAILABLE');
+    expect((error as Error).message).toContain('postgres://autod:***@127.0.0.1:1/autod');
+    expect(JSON.stringify((error as { toJSON(): unknown }).toJSON())).not.toContain('s3cret-pw');
+  });
+
+  it.each(['better-sqlite3', 'sqlite3'] as const)('reports a SQLite file that cannot be opened as DB_UNAVAILABLE (%s)', async (driver) => {
+    const t = await tempSqliteUrl();
+    try {
+      // the path is a directory
+      await mkdir(t.url);
+      const notAFile = await createDatabase({ url: t.url, sqliteDriver: driver }).catch((e: unknown) => e);
+      expect(isAutodError(notAFile) && notAFile.code).toBe('DB_UNAVAILABLE');
+      // the parent "directory" is a file
+      await writeFile(`${t.url}.txt`, 'x');
+      const badParent = await createDatabase({ url: `${t.url}.txt/x.db`, sqliteDriver: driver }).catch((e: unknown) => e);
+      expect(isAutodError(badParent) && badParent.code).toBe('DB_UNAVAILABLE');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
