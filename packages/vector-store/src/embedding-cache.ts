@@ -51,6 +51,7 @@ export class CachedEmbedder implements Embedder {
   readonly dimensions: number;
   readonly defaultMinSimilarity: number;
   readonly memory: LruCache<Float32Array>;
+  readonly #queries: LruCache<Float32Array>;
   readonly #enabled: boolean;
   readonly #persist: boolean;
   readonly #ttlMs: number;
@@ -77,6 +78,12 @@ export class CachedEmbedder implements Embedder {
     this.memory = new LruCache<Float32Array>({
       maxSizeBytes: Math.max(0, options.memoryMaxMb ?? 100) * 1024 * 1024,
       ...(options.memoryMaxEntries !== undefined ? { maxEntries: options.memoryMaxEntries } : {}),
+      ttlMs: this.#ttlMs,
+      sizeOf: (v, k) => v.byteLength + k.length * 2 + ENTRY_OVERHEAD_BYTES,
+      now: this.#now,
+    });
+    this.#queries = new LruCache<Float32Array>({
+      maxSizeBytes: 4 * 1024 * 1024,
       ttlMs: this.#ttlMs,
       sizeOf: (v, k) => v.byteLength + k.length * 2 + ENTRY_OVERHEAD_BYTES,
       now: this.#now,
@@ -132,6 +139,20 @@ export class CachedEmbedder implements Embedder {
       ...(usage ? { usage } : {}),
       ...(costUsd !== undefined ? { costUsd } : {}),
     };
+  }
+
+  /**
+   * Embed a search query: memory tier only (queries are not persisted and not counted in
+   * {@link stats}, so the hit rate stays about documents).
+   */
+  async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array> {
+    const key = `q:${embeddingCacheKey(this.model, this.dimensions, text)}`;
+    const cached = this.#enabled ? this.#queries.get(key) : undefined;
+    if (cached) return cached;
+    const { vectors } = await this.#call([text], signal);
+    const v = vectors[0] as Float32Array;
+    if (this.#enabled) this.#queries.set(key, v);
+    return v;
   }
 
   stats(): EmbeddingCacheStats {

@@ -126,6 +126,7 @@ export class LocalVectorIndex {
         doc_id: attrs.docId,
         chunk_no: c.chunkNo,
         page: c.page,
+        model: this.model,
         cluster: this.#nearestCentroid(c.vector),
         embedding: vectorToBuffer(c.vector),
       }));
@@ -162,9 +163,8 @@ export class LocalVectorIndex {
     if (n === 0) return { lists: 0, vectors: 0 };
     const lists = Math.max(4, Math.min(256, Math.round(Math.sqrt(n) / 2)));
     const sampleRows = (await this.knex(TABLES.chunks)
-      .join({ d: TABLES.docs }, 'd.doc_id', `${TABLES.chunks}.doc_id`)
-      .where('d.model', this.model)
-      .select(`${TABLES.chunks}.embedding`)
+      .where('model', this.model)
+      .select('embedding')
       .orderByRaw('random()')
       .limit(Math.min(n, lists * 40))) as { embedding: Uint8Array }[];
     const sample = sampleRows.map((r) => bufferToVector(r.embedding));
@@ -199,7 +199,12 @@ export class LocalVectorIndex {
       }
       let lastId = 0;
       for (;;) {
-        const rows = (await trx(TABLES.chunks).select('id', 'embedding').where('id', '>', lastId).orderBy('id').limit(4000)) as {
+        const rows = (await trx(TABLES.chunks)
+          .select('id', 'embedding')
+          .where('model', this.model)
+          .where('id', '>', lastId)
+          .orderBy('id')
+          .limit(4000)) as {
           id: number | string;
           embedding: Uint8Array;
         }[];
@@ -260,10 +265,11 @@ export class LocalVectorIndex {
   ): Promise<VectorMatch[]> {
     const perDocChunks = opts.firstChunkOnly ? 1 : 4;
     const chunkLimit = Math.max(opts.k * perDocChunks, 20);
-    const base = this.knex({ c: TABLES.chunks })
-      .join({ d: TABLES.docs }, 'd.doc_id', 'c.doc_id')
-      .where('d.model', this.model);
-    applyFilter(base, opts.filter, 'd');
+    const base = this.knex({ c: TABLES.chunks }).where('c.model', this.model);
+    if (hasFilter(opts.filter)) {
+      base.join({ d: TABLES.docs }, 'd.doc_id', 'c.doc_id');
+      applyFilter(base, opts.filter, 'd');
+    }
     if (lists) base.whereIn('c.cluster', [...lists, -1]);
     if (opts.excludeDocId !== undefined) base.whereNot('c.doc_id', opts.excludeDocId);
     if (opts.firstChunkOnly) base.where('c.chunk_no', 0);
@@ -322,7 +328,7 @@ export class LocalVectorIndex {
   }
 
   async #countChunks(): Promise<number> {
-    const row = (await this.knex(TABLES.chunks).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const row = (await this.knex(TABLES.chunks).where('model', this.model).count({ n: '*' }).first()) as { n: number | string } | undefined;
     return Number(row?.n ?? 0);
   }
 

@@ -42,6 +42,8 @@ const initial: Knex.Migration = {
       t.bigInteger('doc_id').notNullable();
       t.integer('chunk_no').notNullable();
       t.integer('page').notNullable();
+      /** Embedding model (and size) of the vector; searches only compare vectors of the current model. */
+      t.string('model', 128).notNullable();
       /** IVF list (nearest centroid); -1 = not assigned (exact scan). */
       t.integer('cluster').notNullable().defaultTo(-1);
       t.binary('embedding').notNullable();

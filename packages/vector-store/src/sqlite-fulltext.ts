@@ -32,7 +32,7 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
     search: async (query, limit, filter) => {
       const tokens = tokenize(query);
       if (tokens.length === 0) return [];
-      const match = tokens.map((t) => `"${t.replace(/"/g, '')}"*`).join(' OR ');
+      const match = tokens.map((t) => `"${t.replace(/"/g, '')}"*`).join(' ');
       const q = knex(TABLE)
         .join({ d: TABLES.docs }, 'd.doc_id', `${TABLE}.rowid`)
         .whereRaw(`${TABLE} MATCH ?`, [match])

@@ -284,10 +284,24 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
           results.push({ id: doc.id, chunks: p.chunks.length, embedded: 0, nearDuplicateOf: null, nearDuplicateSimilarity: null });
         }
       });
+      const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((s): s is string => s !== null))];
+      const bySig = new Map<string, { id: number; sha256: string }[]>();
+      for (let i = 0; i < sigs.length; i += 500) {
+        const rows = (await knex(TABLES.docs)
+          .select('doc_id', 'sha256', 'content_sig')
+          .whereIn('content_sig', sigs.slice(i, i + 500))
+          .orderBy('doc_id')) as { doc_id: number | string; sha256: string; content_sig: string }[];
+        for (const row of rows) {
+          const list = bySig.get(row.content_sig) ?? [];
+          list.push({ id: Number(row.doc_id), sha256: row.sha256 });
+          bySig.set(row.content_sig, list);
+        }
+      }
       for (const [i, r] of results.entries()) {
         const p = prepared[i] as ReturnType<typeof prepare>;
         const doc = docs[i] as IndexDocument;
-        r.nearDuplicateOf = await signatureTwin(doc.id, doc.sha256, p.attrs.contentSig);
+        const twin = p.attrs.contentSig ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256) : undefined;
+        r.nearDuplicateOf = twin ? twin.id : null;
         if (r.nearDuplicateOf !== null) {
           r.nearDuplicateSimilarity = 1;
           await options.onNearDuplicate?.(doc.id, r.nearDuplicateOf, 1);
@@ -322,8 +336,8 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
             text: h.text,
           }));
         } else {
-          const { vectors } = await embedder.embed([query], opts.signal);
-          vectorSide = await local.search(vectors[0] as Float32Array, { k: depth, minSimilarity, ...(opts.filter ? { filter: opts.filter } : {}) });
+          const vector = await embedder.embedQuery(query, opts.signal);
+          vectorSide = await local.search(vector, { k: depth, minSimilarity, ...(opts.filter ? { filter: opts.filter } : {}) });
         }
       }
 
