@@ -253,6 +253,17 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       acquireConnectionTimeout: 10_000,
     };
   }
+  if (options.logger) {
+    const logger = options.logger;
+    const text = (m: unknown): string => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m));
+    const redact = (m: unknown): string => text(m).split(options.url).join(redactDatabaseUrl(options.url));
+    config.log = {
+      warn: (m: unknown) => logger.warn({ component: 'knex', detail: redact(m) }, 'database warning'),
+      error: (m: unknown) => logger.warn({ component: 'knex', detail: redact(m) }, 'database error'),
+      deprecate: (m: unknown) => logger.debug({ component: 'knex', detail: redact(m) }, 'knex deprecation'),
+      debug: (m: unknown) => logger.debug({ component: 'knex', detail: redact(m) }, 'knex debug'),
+    };
+  }
   const knex = knexFactory(config);
   const dialect: Dialect = parsed.dialect;
   const db = new KnexDatabase(knex, dialect, options.url, options.clock ?? Date.now, knex, options.logger);

@@ -81,7 +81,7 @@ describe.each(targets)('repositories on $name', (target) => {
     });
   }
 
-  describe.skipIf(skip)('', () => {
+  describe.skipIf(skip)('suite', () => {
     it('migrates down and up again, reporting status', async () => {
       const t = await openTemp(target);
       const fresh = await createDatabase({ url: t.url, sqliteDriver: target.driver });
@@ -427,12 +427,17 @@ describe.each(targets)('repositories on $name', (target) => {
   });
 });
 
+const silent = { debug: () => undefined, warn: () => undefined };
+
 describe('connection failures', () => {
   it('become DB_UNAVAILABLE with the password redacted', async () => {
-    const error = await createDatabase({ url: 'postgres://autod:s3cret-pw@127.0.0.1:1/autod' }).catch((e: unknown) => e);
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, warn: (o: Record<string, unknown>) => void warnings.push(JSON.stringify(o)) };
+    const error = await createDatabase({ url: 'postgres://autod:s3cret-pw@127.0.0.1:1/autod', logger }).catch((e: unknown) => e);
     expect(isAutodError(error) && error.code).toBe('DB_UNAVAILABLE');
     expect((error as Error).message).toContain('postgres://autod:***@127.0.0.1:1/autod');
     expect(JSON.stringify((error as { toJSON(): unknown }).toJSON())).not.toContain('s3cret-pw');
+    expect(warnings.join('\n')).not.toContain('s3cret-pw');
   });
 
   it.each(['better-sqlite3', 'sqlite3'] as const)('reports a SQLite file that cannot be opened as DB_UNAVAILABLE (%s)', async (driver) => {
@@ -440,11 +445,11 @@ describe('connection failures', () => {
     try {
       // the path is a directory
       await mkdir(t.url);
-      const notAFile = await createDatabase({ url: t.url, sqliteDriver: driver }).catch((e: unknown) => e);
+      const notAFile = await createDatabase({ url: t.url, sqliteDriver: driver, logger: silent }).catch((e: unknown) => e);
       expect(isAutodError(notAFile) && notAFile.code).toBe('DB_UNAVAILABLE');
       // the parent "directory" is a file
       await writeFile(`${t.url}.txt`, 'x');
-      const badParent = await createDatabase({ url: `${t.url}.txt/x.db`, sqliteDriver: driver }).catch((e: unknown) => e);
+      const badParent = await createDatabase({ url: `${t.url}.txt/x.db`, sqliteDriver: driver, logger: silent }).catch((e: unknown) => e);
       expect(isAutodError(badParent) && badParent.code).toBe('DB_UNAVAILABLE');
     } finally {
       await t.cleanup();
