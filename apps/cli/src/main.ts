@@ -7,6 +7,7 @@ import { watchCommand } from './commands/watch.js';
 import { exportCommand, listCommand, reprocessCommand, showCommand, type ListOptions } from './commands/documents.js';
 import { configCommand, costsCommand, doctorCommand, migrateCommand } from './commands/admin.js';
 import { demoCommand } from './commands/demo.js';
+import { installServe } from './commands/serve.js';
 
 export interface MainIO {
   env?: Record<string, string | undefined>;
@@ -121,6 +122,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .option('--dir <dir>', 'demo data folder', 'autod-demo')
     .action((o: { dir?: string }) => run((c) => demoCommand(c, o))());
 
+  installServe(program, run);
   for (const install of installers) install(program, run);
 
   try {
