@@ -1,6 +1,6 @@
 /**
  * Field-level accuracy of the offline extractor over the testkit's ground-truth corpus (text PDFs,
- * read with readPdf, no OCR). Seed 7 is the development set; seed 1234 is a held-out check that the
+ * read with readPdf, no OCR). Seed 7 (120 docs) is the development set; seed 1234 (60 docs) is a held-out check that the
  * rules generalise rather than fit one sample. Results are printed and written to
  * bench-results/extract-accuracy.json.
  */
@@ -54,15 +54,20 @@ function issuerMatches(got: string | null, want: string): boolean {
   return a.length > 0 && b.length > 0 && (a.includes(b) || b.includes(a));
 }
 
+/** Reported but not asserted: the other ground-truth fields. */
+type Extra = 'category' | 'subcategory' | 'currency' | 'dueDate' | 'accountNumber' | 'invoiceNumber';
+const EXTRAS: Extra[] = ['category', 'subcategory', 'currency', 'dueDate', 'accountNumber', 'invoiceNumber'];
+
 interface Row {
   fileName: string;
   kind: string;
+  extra: Record<Extra, boolean>;
   ok: Record<Field, boolean>;
   got: Record<Field, unknown>;
   want: Record<Field, unknown>;
 }
 
-async function measure(seed: number, count: number): Promise<{ rows: Row[]; accuracy: Record<Field, number> }> {
+async function measure(seed: number, count: number): Promise<{ rows: Row[]; accuracy: Record<Field, number>; extras: Record<Extra, number> }> {
   const corpus = await generateCorpus({ count, seed });
   const rows: Row[] = [];
   for (const doc of corpus) {
@@ -87,12 +92,21 @@ async function measure(seed: number, count: number): Promise<{ rows: Row[]; accu
         totalAmount: t.totalAmount === null ? total === null : total !== null && Math.abs(total - t.totalAmount) <= 0.005,
         issuer: issuerMatches(m.issuer, t.issuer),
       },
+      extra: {
+        category: m.category === t.category,
+        subcategory: m.subcategory === t.subcategory,
+        currency: (facts.currency ?? null) === t.currency || (t.totalAmount === null && t.currency === null),
+        dueDate: m.extracted_fields.due_date === t.dueDate,
+        accountNumber: t.accountNumber === null || m.extracted_fields.account_number === t.accountNumber,
+        invoiceNumber: t.invoiceNumber === null || m.extracted_fields.invoice_number === t.invoiceNumber,
+      },
       got: { docType: kind, primaryDate: m.primary_date, totalAmount: total, issuer: m.issuer },
       want: { docType: t.docType, primaryDate: t.primaryDate, totalAmount: t.totalAmount, issuer: t.issuer },
     });
   }
   const accuracy = Object.fromEntries(FIELDS.map((f) => [f, rows.filter((r) => r.ok[f]).length / rows.length])) as Record<Field, number>;
-  return { rows, accuracy };
+  const extras = Object.fromEntries(EXTRAS.map((f) => [f, rows.filter((r) => r.extra[f]).length / rows.length])) as Record<Extra, number>;
+  return { rows, accuracy, extras };
 }
 
 function table(title: string, accuracy: Record<Field, number>, rows: Row[]): string {
@@ -111,11 +125,12 @@ function table(title: string, accuracy: Record<Field, number>, rows: Row[]): str
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 describe('offline extraction accuracy (text PDFs, testkit ground truth)', () => {
-  it('reaches >= 90% per field on seed 7 and on held-out seed 1234', async () => {
+  it('reaches >= 90% per field on seed 7 (120 docs) and on held-out seed 1234 (60 docs)', async () => {
     const dev = await measure(7, 120);
-    const heldOut = await measure(1234, 120);
+    const heldOut = await measure(1234, 60);
     const report = `${table('seed 7 (development)', dev.accuracy, dev.rows)}\n\n${table('seed 1234 (held out)', heldOut.accuracy, heldOut.rows)}`;
-    console.log(report);
+    const extraLine = (e: Record<Extra, number>): string => EXTRAS.map((f) => `${f} ${(e[f] * 100).toFixed(0)}%`).join(', ');
+    console.log(`${report}\n\nnot asserted (seed 7): ${extraLine(dev.extras)}\nnot asserted (seed 1234): ${extraLine(heldOut.extras)}`);
     const misses = [...dev.rows, ...heldOut.rows].flatMap((r) =>
       FIELDS.filter((f) => !r.ok[f]).map((f) => ({ file: r.fileName, field: f, got: r.got[f], want: r.want[f] })),
     );
@@ -126,9 +141,9 @@ describe('offline extraction accuracy (text PDFs, testkit ground truth)', () => 
       JSON.stringify(
         {
           generatedAt: new Date().toISOString(),
-          method: 'testkit generateCorpus(count 120) -> readPdf (no OCR) -> extractOffline; field-level exact match (total ±0.005, issuer case/punctuation-insensitive containment)',
-          dev: { seed: 7, docs: dev.rows.length, accuracy: dev.accuracy },
-          heldOut: { seed: 1234, docs: heldOut.rows.length, accuracy: heldOut.accuracy },
+          method: 'testkit generateCorpus -> readPdf (no OCR) -> extractOffline; field-level exact match (total ±0.005, issuer case/punctuation-insensitive containment)',
+          dev: { seed: 7, docs: dev.rows.length, accuracy: dev.accuracy, notAsserted: dev.extras },
+          heldOut: { seed: 1234, docs: heldOut.rows.length, accuracy: heldOut.accuracy, notAsserted: heldOut.extras },
           misses: misses.slice(0, 50),
         },
         null,

@@ -166,7 +166,7 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
   {
     key: 'payslip',
     docType: 'payslip',
-    category: FIN,
+    category: 'Business & Professional',
     subcategory: 'Payroll',
     payable: false,
     amountExpected: true,

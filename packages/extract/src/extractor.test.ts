@@ -243,3 +243,81 @@ describe('confidenceFrom', () => {
     expect(b).toBeLessThan(c);
   });
 });
+
+describe('extractOffline on more layouts', () => {
+  it('payslip: employer from letterhead, not the department line; net pay is the amount', () => {
+    const text = [
+      'Initech LLC',
+      'Payroll Department',
+      '',
+      'Earnings Statement',
+      'Employee: Jane Roe  Employee ID: E100',
+      'Pay date: 2024-05-31',
+      'Pay period: 2024-05-16 - 2024-05-31',
+      'Gross pay: $4,000.00',
+      'Taxes and deductions: $1,100.00',
+      'Net pay: $2,900.00',
+    ].join('\n');
+    const { metadata: m, facts } = run(text);
+    expect(m.doc_type).toBe('payslip');
+    expect(m.issuer).toBe('Initech LLC');
+    expect(m.primary_date).toBe('2024-05-31');
+    expect(facts.totalAmount).toBe(2900);
+    expect(m.extracted_fields.customer_name).toBe('Jane Roe');
+    expect(m.action_items).toEqual([]);
+  });
+
+  it('statement without a statement date is dated at the end of its period; table dates do not count', () => {
+    const text = [
+      'Harbor Credit Union',
+      'Account Statement',
+      'Account: 55-1234',
+      'Statement period: 01.03.2024 to 31.03.2024',
+      'Opening balance: 1.000,00 EUR',
+      'Closing balance: 1.250,50 EUR',
+      'Date  Description  Amount  Balance',
+      '02.03.2024  CARD PAYMENT  -50,00 EUR  950,00 EUR',
+      '15.03.2024  SALARY  300,50 EUR  1.250,50 EUR',
+    ].join('\n');
+    const { metadata: m, facts } = run(text);
+    expect(m.doc_type).toBe('bank statement');
+    expect(m.primary_date).toBe('2024-03-31');
+    expect(m.period_start_date).toBe('2024-03-01');
+    expect(facts.totalAmount).toBe(1250.5);
+    expect(facts.currency).toBe('EUR');
+  });
+
+  it('ignores sentences and "us" as issuer candidates', () => {
+    const text = ['Thank you for choosing us.', 'Blue Harbor Outfitters', '12 Dock Rd', 'Receipt #991', '03/02/2024 10:15', 'TOTAL $45.10', 'Thank you for shopping with us!'].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.issuer).toBe('Blue Harbor Outfitters');
+    expect(m.doc_type).toBe('receipt');
+  });
+
+  it('a letter from a public body is filed under Legal & Government', () => {
+    const text = ['Riverside County Department of Motor Vehicles', '1 Main St', 'June 3, 2024', '', 'Dear Mr. Lee,', 'This letter concerns your registration renewal.', 'Please respond no later than July 1, 2024.', 'Sincerely,', 'Clerk'].join('\n');
+    const { metadata: m } = run(text);
+    expect(m.doc_type).toBe('letter');
+    expect(m.category).toBe('Legal & Government');
+    expect(m.subcategory).toBe('Government');
+    expect(m.primary_date).toBe('2024-06-03');
+    expect(m.extracted_fields.due_date).toBe('2024-07-01');
+    expect(m.action_items[0]?.description).toMatch(/^Respond to Riverside County/);
+  });
+
+  it('medical statement: patient responsibility beats total charges', () => {
+    const text = ['Lakeview Clinic', 'Patient Statement', 'Statement date: 2024-02-01', 'Total charges: $500.00', 'Insurance payments: -$400.00', 'Patient responsibility: $100.00', 'Please pay by: 2024-03-01'].join('\n');
+    const { metadata: m, facts } = run(text);
+    expect(m.doc_type).toBe('medical record');
+    expect(facts.totalAmount).toBe(100);
+    expect(m.extracted_fields.due_date).toBe('2024-03-01');
+  });
+
+  it('tax form without a total label takes the headline amount', () => {
+    const text = ['Internal Revenue Service', 'Form 1099-INT Interest Income 2023', 'Date: 2024-01-31', 'Interest income: $1,234.56', 'Federal income tax withheld: $0.00'].join('\n');
+    const { metadata: m, facts } = run(text);
+    expect(m.doc_type).toBe('tax form');
+    expect(m.issuer).toBe('Internal Revenue Service');
+    expect(facts.totalAmount).toBe(1234.56);
+  });
+});

@@ -249,12 +249,14 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   ef.claim_number = findId(text, 'claim');
   ef.loan_number = findId(text, 'loan');
   ef.tax_id = findId(text, 'tax')?.slice(0, 64) ?? null;
+  // Insurers and lenders use the policy/loan number as the account number.
+  ef.account_number ??= ef.policy_number ?? ef.loan_number;
   ef.email = findEmail(text);
   ef.phone = findPhone(text);
-  ef.service_address = findLabelledLine(text, /\bservice (?:address|location)\b/, 512);
-  ef.property_address = findLabelledLine(text, /\bproperty(?: address)?\b|\bpremises\b/, 512);
+  ef.service_address = findLabelledLine(text, SERVICE_ADDRESS, 512);
+  ef.property_address = findLabelledLine(text, PROPERTY_ADDRESS, 512);
   ef.customer_name =
-    findLabelledLine(text, /\b(?:customer name|account holder|account name|employee name|policyholder|insured|patient name|name)\b/, 256) ??
+    findLabelledLine(text, CUSTOMER_NAME, 256) ??
     billToName(lines) ??
     dearName(text);
   const meter = /\b(?:meter|reading|usage|consumption)\b[^\n]{0,80}?\b\d[\d,.]*\s?(?:kwh|m3|m³|ccf|therms?|gallons|gal|liters?|l)\b/i.exec(text);
@@ -365,6 +367,10 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   note('confidence_score', String(meta.confidence_score), 'weighted evidence (see confidenceFrom)');
   return finish(meta, evidence, facts);
 }
+
+const SERVICE_ADDRESS = /\bservice (?:address|location)\b/;
+const PROPERTY_ADDRESS = /\bproperty address\b|\bpremises\b/;
+const CUSTOMER_NAME = /\b(?:customer name|account holder|account name|employee name|employee|policyholder|insured|patient name|patient|taxpayer|name)\b(?=\s*:)/;
 
 /** Sender keywords that decide a letter's category (first match wins). */
 const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [

@@ -60,6 +60,8 @@ function cellsWithPos(text: string): { text: string; start: number }[] {
 
 const DUE_LABEL =
   /\b(?:due|pay(?:ment)? by|payable (?:by|on|until)|pay before|pay on or before|please pay by|deadline|respond by|reply by|must be received by|no later than|fällig|zahlbar bis|zahlungsziel|échéance|à payer avant|date limite|vencimiento|pagar antes)\b/;
+/** "Please pay $5.00 by", "payment must reach us before": a due date in running text. */
+const DUE_SENTENCE = /\b(?:pay|payment|paid|remit|respond|reply|return|submit|file)\b.{0,60}\b(?:by|before|until|no later than|on or before)\s*$/;
 const PRIMARY_LABEL =
   /\b(?:(?:statement|invoice|bill(?:ing)?|issue|issued|document|notice|letter|receipt|purchase|transaction|order|pay|print(?:ed)?|tax|assessment|report|visit|service|closing|sale|check|cheque|payment advice) date|date of (?:issue|invoice|statement|notice|letter|service|purchase)|dated|issued(?: on)?|as of|rechnungsdatum|ausstellungsdatum|belegdatum|datum|date de (?:facturation|facture|l'avis|émission|la facture)|fecha(?: de (?:emisión|factura|expedición))?)\b/;
 const PERIOD_LABEL =
@@ -92,7 +94,9 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
     const rank = lines.visibleRank(lines.lineAt(d.index));
     let kind: DateCandidate['kind'];
     let score: number;
-    if (DUE_LABEL.test(label)) [kind, score] = ['due', 1];
+    const line = lines.lineAt(d.index);
+    const lineBefore = line.text.slice(0, d.index - line.start).toLowerCase();
+    if (DUE_LABEL.test(label) || DUE_SENTENCE.test(lineBefore)) [kind, score] = ['due', 1];
     else if (WEAK_DATE_LABEL.test(label)) [kind, score] = ['weak', 1.5];
     else if (PRIMARY_LABEL.test(label)) [kind, score] = ['primary', 10 + (/statement|invoice|issue|pay date|bill date/.test(label) ? 1 : 0)];
     else if (BARE_DATE_LABEL.test(label)) [kind, score] = source === 'column' ? ['none', 2] : ['bare', 8];
@@ -242,7 +246,7 @@ function dominantCurrency(text: string, all: readonly AmountCandidate[]): string
 // ---------------------------------------------------------------------------------------------
 // Identifiers and contact details
 
-const ID_VALUE = String.raw`([A-Z0-9][A-Z0-9./\-–*•xX]{1,40}(?:[ ](?=[0-9*•xX]{3,})[0-9*•xX]{3,}){0,4})`;
+const ID_VALUE = String.raw`([A-Z0-9*•][A-Z0-9./\-–*•xX]{1,40}(?:[ ](?=[0-9*•xX]{3,})[0-9*•xX]{3,}){0,4})`;
 function idRule(label: string): RegExp {
   return new RegExp(String.raw`(?=\p{L})(?<![\p{L}\p{N}])(?:${label})[ \t]*(?:number|num(?:ber)?\.?|no\.?|nr\.?|n°|nº|#|id|ref(?:erence)?)?[ \t]*[:#.]?[ \t]*${ID_VALUE}`, 'iu');
 }
@@ -259,6 +263,16 @@ const ID_RULES: Record<'account' | 'invoice' | 'policy' | 'claim' | 'loan' | 'ta
 
 export type IdKind = keyof typeof ID_RULES;
 
+const GLOBAL_REGEXES = new Map<RegExp, RegExp>();
+function globalRegex(re: RegExp): RegExp {
+  let g = GLOBAL_REGEXES.get(re);
+  if (!g) {
+    g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+    GLOBAL_REGEXES.set(re, g);
+  }
+  return g;
+}
+
 function cleanId(raw: string): string | null {
   const v = raw.replace(/[.,;:]+$/, '').trim();
   if (!/\d/.test(v) || v.length < 3) return null;
@@ -268,7 +282,8 @@ function cleanId(raw: string): string | null {
 
 export function findId(text: string, kind: IdKind): string | null {
   for (const re of ID_RULES[kind]) {
-    const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+    const global = globalRegex(re);
+    global.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = global.exec(text)) !== null) {
       // Skip "Invoice Date: ..." and friends: the captured value must not be a date and must follow the label closely.
@@ -290,10 +305,16 @@ export function findPhone(text: string): string | null {
   return m?.[1] ? squash(m[1]).slice(0, 64) : null;
 }
 
+const LABELLED_LINE = new Map<RegExp, RegExp>();
 export function findLabelledLine(text: string, label: RegExp, max: number): string | null {
-  const m = new RegExp(String.raw`(?:${label.source})\s*:?\s*(.+)`, 'i').exec(text);
+  let re = LABELLED_LINE.get(label);
+  if (!re) {
+    re = new RegExp(String.raw`(?:${label.source})[ \t]*:?[ \t]*(.+)`, 'i');
+    LABELLED_LINE.set(label, re);
+  }
+  const m = re.exec(text);
   if (!m?.[1]) return null;
-  const v = squash(m[1].split(/\s{3,}/)[0] ?? '');
+  const v = squash(m[1].split(/\s{2,}| [|] /)[0] ?? '');
   return v.length >= 3 ? v.slice(0, max) : null;
 }
 
