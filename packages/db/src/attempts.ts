@@ -1,7 +1,14 @@
 import type { ProviderName } from '@autod/core';
 import type { Knex } from 'knex';
 import { num, strOrNull, type RepoContext } from './context.js';
-import type { AttemptRow, AttemptStatus, CostSummaryOptions, CostSummaryRow, CostTotals, RecordAttemptInput } from './types.js';
+import type {
+  AttemptRow,
+  AttemptStatus,
+  CostSummaryOptions,
+  CostSummaryRow,
+  CostTotals,
+  RecordAttemptInput,
+} from './types.js';
 
 type Raw = Record<string, unknown>;
 
@@ -39,9 +46,10 @@ export class AttemptRepository {
     const rows: Raw[] = await this.knex('extraction_attempts')
       .insert({
         document_id: input.documentId,
-        attempt_no: this.knex.raw('(SELECT coalesce(max(attempt_no), 0) + 1 FROM extraction_attempts WHERE document_id = ?)', [
-          input.documentId,
-        ]),
+        attempt_no: this.knex.raw(
+          '(SELECT coalesce(max(attempt_no), 0) + 1 FROM extraction_attempts WHERE document_id = ?)',
+          [input.documentId],
+        ),
         provider: input.provider,
         model: input.model,
         status: input.status,

@@ -34,7 +34,10 @@ export class AuditRepository {
 
   /** Newest first. */
   async list(options: { documentId?: number; action?: string; limit?: number } = {}): Promise<AuditRow[]> {
-    const q = this.ctx.knex('audit_log').orderBy('id', 'desc').limit(Math.min(Math.max(options.limit ?? 100, 1), 1000));
+    const q = this.ctx
+      .knex('audit_log')
+      .orderBy('id', 'desc')
+      .limit(Math.min(Math.max(options.limit ?? 100, 1), 1000));
     if (options.documentId !== undefined) q.where('document_id', options.documentId);
     if (options.action !== undefined) q.where('action', options.action);
     const rows: Raw[] = await q;

@@ -97,7 +97,8 @@ export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: unknown; name?: unknown; message?: unknown; errors?: unknown };
   if (typeof e.code === 'string' && (CONNECTION_ERROR_CODES.has(e.code) || e.code.startsWith('08'))) return true;
   if (e.name === 'KnexTimeoutError') return true;
-  if (typeof e.message === 'string' && /Connection terminated|connect ECONNREFUSED|database is locked/i.test(e.message)) return true;
+  if (typeof e.message === 'string' && /Connection terminated|connect ECONNREFUSED|database is locked/i.test(e.message))
+    return true;
   if (Array.isArray(e.errors)) return e.errors.some(isConnectionError); // AggregateError (IPv4 + IPv6)
   return false;
 }
@@ -121,9 +122,11 @@ function guarded<T extends object>(target: T, url: string): T {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(t, args);
-        return result instanceof Promise ? result.catch((e: unknown) => {
+        return result instanceof Promise
+          ? result.catch((e: unknown) => {
               throw translate(e, url);
-            }) : result;
+            })
+          : result;
       };
     },
   });
@@ -157,7 +160,9 @@ class KnexDatabase implements Database {
       await this.knex.raw('SELECT 1');
     } catch (error) {
       const t = translate(error, this.url);
-      throw isAutodError(t) ? t : errorFor('DB_UNAVAILABLE', `Cannot use the database at ${redactDatabaseUrl(this.url)}.`, { cause: error });
+      throw isAutodError(t)
+        ? t
+        : errorFor('DB_UNAVAILABLE', `Cannot use the database at ${redactDatabaseUrl(this.url)}.`, { cause: error });
     }
   }
 
@@ -167,7 +172,9 @@ class KnexDatabase implements Database {
 
   async transaction<T>(fn: (trx: Database) => Promise<T>): Promise<T> {
     try {
-      return await this.knex.transaction(async (trx) => fn(new KnexDatabase(trx, this.dialect, this.url, this.clock, this.root, this.logger)));
+      return await this.knex.transaction(async (trx) =>
+        fn(new KnexDatabase(trx, this.dialect, this.url, this.clock, this.root, this.logger)),
+      );
     } catch (error) {
       throw translate(error, this.url);
     }
@@ -192,7 +199,9 @@ class KnexDatabase implements Database {
         const [completed] = (await this.root.migrate.list(config)) as [({ name: string } | string)[], unknown[]];
         const applied = new Set(completed.map((c) => (typeof c === 'string' ? c : c.name)));
         const known = MIGRATIONS.map((m) => ({ name: m.name, applied: applied.has(m.name) }));
-        const unknown = [...applied].filter((n) => !MIGRATIONS.some((m) => m.name === n)).map((name) => ({ name, applied: true }));
+        const unknown = [...applied]
+          .filter((n) => !MIGRATIONS.some((m) => m.name === n))
+          .map((name) => ({ name, applied: true }));
         return [...known, ...unknown];
       },
     };
@@ -214,7 +223,9 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       try {
         mkdirSync(dirname(parsed.filename), { recursive: true });
       } catch (cause) {
-        throw errorFor('DB_UNAVAILABLE', `Cannot create the directory for the database file ${parsed.filename}.`, { cause });
+        throw errorFor('DB_UNAVAILABLE', `Cannot create the directory for the database file ${parsed.filename}.`, {
+          cause,
+        });
       }
     }
     config = {
@@ -240,7 +251,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
               done(error as Error, conn);
             }
           } else {
-            (conn as { exec(sql: string, cb: (err: Error | null) => void): void }).exec(pragmas.join(';\n') + ';', (err) => done(err, conn));
+            (conn as { exec(sql: string, cb: (err: Error | null) => void): void }).exec(
+              pragmas.join(';\n') + ';',
+              (err) => done(err, conn),
+            );
           }
         },
       },
@@ -255,7 +269,8 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   }
   if (options.logger) {
     const logger = options.logger;
-    const text = (m: unknown): string => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m));
+    const text = (m: unknown): string =>
+      m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m);
     const redact = (m: unknown): string => text(m).split(options.url).join(redactDatabaseUrl(options.url));
     config.log = {
       warn: (m: unknown) => logger.warn({ component: 'knex', detail: redact(m) }, 'database warning'),

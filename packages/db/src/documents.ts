@@ -296,7 +296,9 @@ export class DocumentRepository {
   /** Record that the file now sits at `storagePath`. */
   async markFiled(id: number, storagePath: string): Promise<void> {
     const now = this.ctx.now();
-    const n = await this.knex('documents').where({ id }).update({ storage_path: storagePath, filed_at: now, updated_at: now });
+    const n = await this.knex('documents')
+      .where({ id })
+      .update({ storage_path: storagePath, filed_at: now, updated_at: now });
     if (affected(n) === 0) throw notFound(id);
   }
 
@@ -345,7 +347,10 @@ export class DocumentRepository {
       .clone()
       .select(COLUMNS)
       // knex renders orderBy(col, dir, 'last') without the column on SQLite; SQLite ≥ 3.30 knows NULLS LAST
-      .orderByRaw(`?? ${direction === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, ?? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [column, 'id'])
+      .orderByRaw(`?? ${direction === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, ?? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [
+        column,
+        'id',
+      ])
       .limit(limit)
       .offset(offset);
     return { items: rows.map(toDocumentRow), total: num(countRow?.['n']) };
@@ -398,12 +403,18 @@ export class DocumentRepository {
 
   /** Completed (committed) documents whose file has not been moved yet. */
   async unfiled(): Promise<DocumentRow[]> {
-    const rows: Raw[] = await this.knex('documents').select(COLUMNS).where('status', 'completed').whereNull('filed_at').orderBy('id');
+    const rows: Raw[] = await this.knex('documents')
+      .select(COLUMNS)
+      .where('status', 'completed')
+      .whereNull('filed_at')
+      .orderBy('id');
     return rows.map(toDocumentRow);
   }
 
   async setNearDuplicate(id: number, ofId: number | null): Promise<void> {
-    const n = await this.knex('documents').where({ id }).update({ near_duplicate_of: ofId, updated_at: this.ctx.now() });
+    const n = await this.knex('documents')
+      .where({ id })
+      .update({ near_duplicate_of: ofId, updated_at: this.ctx.now() });
     if (affected(n) === 0) throw notFound(id);
   }
 
@@ -420,10 +431,14 @@ export class DocumentRepository {
   private async claimLost(id: number, owner: string): Promise<Error> {
     const doc = await this.get(id);
     if (!doc) return notFound(id);
-    return errorFor('CLAIM_HELD', `Document ${id} is no longer claimed by ${owner} (status ${doc.status}, owner ${doc.claimOwner ?? 'none'}).`, {
-      details: { id, status: doc.status, owner: doc.claimOwner },
-      retryable: false,
-    });
+    return errorFor(
+      'CLAIM_HELD',
+      `Document ${id} is no longer claimed by ${owner} (status ${doc.status}, owner ${doc.claimOwner ?? 'none'}).`,
+      {
+        details: { id, status: doc.status, owner: doc.claimOwner },
+        retryable: false,
+      },
+    );
   }
 
   private applyFilter(q: Knex.QueryBuilder, f: DocumentFilter, table: string): void {

@@ -25,7 +25,18 @@ interface Worker {
 
 /** Starts claim-worker.ts from source in a separate Node process (own SQLite connection). */
 function startWorker(url: string, driver: string, owner: string, shas: string[]): Worker {
-  const args = ['--no-warnings', '--conditions=@autod/source', '--experimental-transform-types', '--import', HOOKS, WORKER, url, driver, owner, ...shas];
+  const args = [
+    '--no-warnings',
+    '--conditions=@autod/source',
+    '--experimental-transform-types',
+    '--import',
+    HOOKS,
+    WORKER,
+    url,
+    driver,
+    owner,
+    ...shas,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 90_000 });
   let stdout = '';
   let stderr = '';
@@ -57,7 +68,10 @@ describe.each(['better-sqlite3', 'sqlite3'] as const)('two processes on one SQLi
       await setup.close();
       const shas = Array.from({ length: 50 }, (_, i) => createHash('sha256').update(`mp-${i}`).digest('hex'));
       // both workers race over the same shas, in opposite orders
-      const workers = [startWorker(t.url, driver, 'proc-a', shas), startWorker(t.url, driver, 'proc-b', [...shas].reverse())];
+      const workers = [
+        startWorker(t.url, driver, 'proc-a', shas),
+        startWorker(t.url, driver, 'proc-b', [...shas].reverse()),
+      ];
       await Promise.all(workers.map((w) => w.ready));
       for (const w of workers) w.go();
       const [a, b] = await Promise.all(workers.map((w) => w.report));

@@ -33,8 +33,15 @@ const sha = (n: number | string): string => createHash('sha256').update(String(n
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 
-function metadata(over: Partial<DocumentMetadata> = {}, fields: Partial<DocumentMetadata['extracted_fields']> = {}): DocumentMetadata {
-  const base = createEmptyMetadata({ processedDate: '2025-01-15T12:00:00Z', originalFileName: 'scan.pdf', sourceFileId: 'file-1' });
+function metadata(
+  over: Partial<DocumentMetadata> = {},
+  fields: Partial<DocumentMetadata['extracted_fields']> = {},
+): DocumentMetadata {
+  const base = createEmptyMetadata({
+    processedDate: '2025-01-15T12:00:00Z',
+    originalFileName: 'scan.pdf',
+    sourceFileId: 'file-1',
+  });
   return { ...base, ...over, extracted_fields: { ...base.extracted_fields, ...fields } };
 }
 
@@ -65,7 +72,15 @@ describe.each(targets)('repositories on $name', (target) => {
   });
 
   const claim = (n: number, owner = 'w1', leaseMs = 60_000, at?: number) =>
-    db.documents.claim({ sha256: sha(n), fileName: `f${n}.pdf`, sourcePath: `/inbox/f${n}.pdf`, sizeBytes: 100 + n, owner, leaseMs, now: at });
+    db.documents.claim({
+      sha256: sha(n),
+      fileName: `f${n}.pdf`,
+      sourcePath: `/inbox/f${n}.pdf`,
+      sizeBytes: 100 + n,
+      owner,
+      leaseMs,
+      now: at,
+    });
 
   async function completed(n: number, m: DocumentMetadata, text = '', owner = 'w1'): Promise<DocumentRow> {
     const c = await claim(n, owner);
@@ -99,7 +114,14 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(await fresh.knex.schema.hasTable('audit_log')).toBe(false);
         expect((await fresh.migrate.status()).some((s) => s.applied)).toBe(false);
         expect(await fresh.migrate.latest()).toHaveLength(2);
-        await fresh.documents.claim({ sha256: sha('x'), fileName: 'x.pdf', sourcePath: '/x.pdf', sizeBytes: 1, owner: 'w', leaseMs: 1 });
+        await fresh.documents.claim({
+          sha256: sha('x'),
+          fileName: 'x.pdf',
+          sourcePath: '/x.pdf',
+          sizeBytes: 1,
+          owner: 'w',
+          leaseMs: 1,
+        });
       } finally {
         await fresh.close();
         await t.dispose();
@@ -153,10 +175,20 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(taken).toMatchObject({ kind: 'claimed', takeover: true });
       expect(taken.document).toMatchObject({ claimOwner: 'w2', attemptCount: 2, leaseExpiresAt: T0 + 61_001 });
       const m = metadata();
-      const input = { metadata: m, fields: indexedFields(m), pageCount: 1, textContent: '', provider: 'local' as const, model: 'm', storagePath: '/p' };
+      const input = {
+        metadata: m,
+        fields: indexedFields(m),
+        pageCount: 1,
+        textContent: '',
+        provider: 'local' as const,
+        model: 'm',
+        storagePath: '/p',
+      };
       const lost = await db.documents.complete(first.document.id, 'w1', input).catch((e: unknown) => e);
       expect(isAutodError(lost) && lost.code).toBe('CLAIM_HELD');
-      const lostFail = await db.documents.fail(first.document.id, 'w1', { code: 'X', message: 'x' }).catch((e: unknown) => e);
+      const lostFail = await db.documents
+        .fail(first.document.id, 'w1', { code: 'X', message: 'x' })
+        .catch((e: unknown) => e);
       expect(isAutodError(lostFail) && lostFail.code).toBe('CLAIM_HELD');
       expect(await db.documents.renewLease(first.document.id, 'w1', 1000)).toBe(false);
       const done = await db.documents.complete(first.document.id, 'w2', input);
@@ -168,10 +200,20 @@ describe.each(targets)('repositories on $name', (target) => {
       const first = await claim(4);
       await db.documents.fail(first.document.id, 'w1', { code: 'INPUT_CORRUPT_PDF', message: 'broken xref' });
       const failed = await db.documents.get(first.document.id);
-      expect(failed).toMatchObject({ status: 'failed', errorCode: 'INPUT_CORRUPT_PDF', errorMessage: 'broken xref', leaseExpiresAt: null });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        errorCode: 'INPUT_CORRUPT_PDF',
+        errorMessage: 'broken xref',
+        leaseExpiresAt: null,
+      });
       const retried = await claim(4, 'w2');
       expect(retried).toMatchObject({ kind: 'claimed', takeover: true });
-      expect(retried.document).toMatchObject({ status: 'processing', errorCode: null, errorMessage: null, attemptCount: 2 });
+      expect(retried.document).toMatchObject({
+        status: 'processing',
+        errorCode: null,
+        errorMessage: null,
+        attemptCount: 2,
+      });
 
       await db.documents.release(first.document.id, 'w2');
       expect((await db.documents.get(first.document.id))?.leaseExpiresAt).toBe(0);
@@ -188,7 +230,9 @@ describe.each(targets)('repositories on $name', (target) => {
 
     it('lets exactly one of 10 concurrent takeovers of an expired lease win', async () => {
       await claim(6, 'w0', 10);
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(6, `worker-${i}`, 60_000, T0 + 1000)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => claim(6, `worker-${i}`, 60_000, T0 + 1000)),
+      );
       const winners = results.filter((r) => r.kind === 'claimed');
       expect(winners).toHaveLength(1);
       expect((await db.documents.get(sha(6)))?.claimOwner).toBe(winners[0]?.document.claimOwner);
@@ -213,7 +257,10 @@ describe.each(targets)('repositories on $name', (target) => {
     it('reclaims a completed document for reprocessing unless someone holds it', async () => {
       const done = await completed(10, metadata());
       const r = await db.documents.reclaim(done.id, { owner: 'w9', leaseMs: 1000 });
-      expect(r).toMatchObject({ kind: 'claimed', document: { status: 'processing', claimOwner: 'w9', attemptCount: 2 } });
+      expect(r).toMatchObject({
+        kind: 'claimed',
+        document: { status: 'processing', claimOwner: 'w9', attemptCount: 2 },
+      });
       expect((await db.documents.reclaim(done.id, { owner: 'w8', leaseMs: 1000 })).kind).toBe('held');
     });
 
@@ -267,7 +314,10 @@ describe.each(targets)('repositories on $name', (target) => {
         now += 1000;
         await completed(
           d.n,
-          metadata({ issuer: d.issuer, category: d.category, primary_date: d.date, doc_type: 'invoice' }, { amount_due: d.amount }),
+          metadata(
+            { issuer: d.issuer, category: d.category, primary_date: d.date, doc_type: 'invoice' },
+            { amount_due: d.amount },
+          ),
         );
       }
       await claim(24); // processing
@@ -275,23 +325,53 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(all.total).toBe(5);
       expect(all.items[0]?.sha256).toBe(sha(24)); // newest first
       const issuers = (r: { items: DocumentRow[] }): (string | null)[] => r.items.map((d) => d.issuer);
-      expect(issuers(await db.documents.list({ issuer: 'ACME', orderBy: 'primaryDate', order: 'asc' }))).toEqual(['ACME Power', 'acme water']);
+      expect(issuers(await db.documents.list({ issuer: 'ACME', orderBy: 'primaryDate', order: 'asc' }))).toEqual([
+        'ACME Power',
+        'acme water',
+      ]);
       expect(issuers(await db.documents.list({ issuer: '%_' }))).toEqual(['100%_Pure']);
-      expect(issuers(await db.documents.list({ category: 'Household & Lifestyle', from: '2025-02-01' }))).toEqual(['acme water']);
-      expect(issuers(await db.documents.list({ to: '2025-02-05', orderBy: 'primaryDate' }))).toEqual(['acme water', 'ACME Power']);
-      expect(issuers(await db.documents.list({ minAmount: 35.5, maxAmount: 80, orderBy: 'totalAmount', order: 'asc' }))).toEqual(['acme water', 'ACME Power']);
+      expect(issuers(await db.documents.list({ category: 'Household & Lifestyle', from: '2025-02-01' }))).toEqual([
+        'acme water',
+      ]);
+      expect(issuers(await db.documents.list({ to: '2025-02-05', orderBy: 'primaryDate' }))).toEqual([
+        'acme water',
+        'ACME Power',
+      ]);
+      expect(
+        issuers(await db.documents.list({ minAmount: 35.5, maxAmount: 80, orderBy: 'totalAmount', order: 'asc' })),
+      ).toEqual(['acme water', 'ACME Power']);
       expect((await db.documents.list({ status: 'processing' })).items.map((d) => d.sha256)).toEqual([sha(24)]);
       expect((await db.documents.list({ docType: 'invoice' })).total).toBe(4);
-      const page = await db.documents.list({ status: 'completed', orderBy: 'primaryDate', order: 'asc', limit: 2, offset: 1 });
+      const page = await db.documents.list({
+        status: 'completed',
+        orderBy: 'primaryDate',
+        order: 'asc',
+        limit: 2,
+        offset: 1,
+      });
       expect(page.total).toBe(4);
       expect(issuers(page)).toEqual(['acme water', 'City Bank']);
-      expect(issuers(await db.documents.list({ status: 'completed', orderBy: 'primaryDate', order: 'asc' })).at(-1)).toBe('100%_Pure'); // nulls last
+      expect(
+        issuers(await db.documents.list({ status: 'completed', orderBy: 'primaryDate', order: 'asc' })).at(-1),
+      ).toBe('100%_Pure'); // nulls last
     });
 
     it('searches the full-text index with ranking, snippets, filters and deletes', async () => {
-      const strong = await completed(30, metadata({ title: 'Electricity invoice', issuer: 'ACME Power', summary: 'Electricity for March' }), 'kilowatt hours');
-      const weak = await completed(31, metadata({ title: 'Bank statement', issuer: 'City Bank' }), 'mentions electricity once among many other words here');
-      await completed(32, metadata({ title: 'Dentist', issuer: 'Dr. Smile', category: 'Personal & Family' }), 'teeth cleaning');
+      const strong = await completed(
+        30,
+        metadata({ title: 'Electricity invoice', issuer: 'ACME Power', summary: 'Electricity for March' }),
+        'kilowatt hours',
+      );
+      const weak = await completed(
+        31,
+        metadata({ title: 'Bank statement', issuer: 'City Bank' }),
+        'mentions electricity once among many other words here',
+      );
+      await completed(
+        32,
+        metadata({ title: 'Dentist', issuer: 'Dr. Smile', category: 'Personal & Family' }),
+        'teeth cleaning',
+      );
       await claim(33); // processing: not searchable by default
 
       const hits = await db.documents.search('electricity');
@@ -310,7 +390,15 @@ describe.each(targets)('repositories on $name', (target) => {
       const again = await db.documents.reclaim(strong.id, { owner: 'w1', leaseMs: 1000 });
       expect(again.kind).toBe('claimed');
       const m = metadata({ title: 'Gas invoice', issuer: 'ACME Gas' });
-      await db.documents.complete(strong.id, 'w1', { metadata: m, fields: indexedFields(m), pageCount: 1, textContent: 'therms', provider: 'local', model: 'm', storagePath: '/p' });
+      await db.documents.complete(strong.id, 'w1', {
+        metadata: m,
+        fields: indexedFields(m),
+        pageCount: 1,
+        textContent: 'therms',
+        provider: 'local',
+        model: 'm',
+        storagePath: '/p',
+      });
       expect((await db.documents.search('electricity')).map((h) => h.id)).toEqual([weak.id]);
       expect((await db.documents.search('therms')).map((h) => h.id)).toEqual([strong.id]);
       expect(await db.documents.delete(weak.id)).toBe(true);
@@ -321,18 +409,56 @@ describe.each(targets)('repositories on $name', (target) => {
     it('records attempts forever and summarises cost by day, month, model and provider', async () => {
       const a = await claim(40);
       const b = await claim(41);
-      const usage = (i: number) => ({ inputTokens: 1000 * i, cachedInputTokens: 100 * i, outputTokens: 10 * i, reasoningTokens: i, totalTokens: 1010 * i });
-      const rec = async (documentId: number, at: number, model: string, provider: 'openai' | 'local', i: number, status: 'succeeded' | 'failed' = 'succeeded') => {
+      const usage = (i: number) => ({
+        inputTokens: 1000 * i,
+        cachedInputTokens: 100 * i,
+        outputTokens: 10 * i,
+        reasoningTokens: i,
+        totalTokens: 1010 * i,
+      });
+      const rec = async (
+        documentId: number,
+        at: number,
+        model: string,
+        provider: 'openai' | 'local',
+        i: number,
+        status: 'succeeded' | 'failed' = 'succeeded',
+      ) => {
         now = at;
-        return db.attempts.record({ documentId, provider, model, status, usage: usage(i), costUsd: 0.01 * i, latencyMs: 1500.4, promptVersion: 'p1', ...(status === 'failed' ? { error: { code: 'UPSTREAM_ERROR', message: '502' } } : {}) });
+        return db.attempts.record({
+          documentId,
+          provider,
+          model,
+          status,
+          usage: usage(i),
+          costUsd: 0.01 * i,
+          latencyMs: 1500.4,
+          promptVersion: 'p1',
+          ...(status === 'failed' ? { error: { code: 'UPSTREAM_ERROR', message: '502' } } : {}),
+        });
       };
       const first = await rec(a.document.id, T0, 'gpt-5-mini', 'openai', 1, 'failed');
       const second = await rec(a.document.id, T0 + 1000, 'gpt-5-mini', 'openai', 2);
       await rec(b.document.id, T0 + DAY, 'gpt-5', 'openai', 3);
       await rec(b.document.id, T0 + 20 * DAY, 'rules-v1', 'local', 4);
-      expect(first).toMatchObject({ attemptNo: 1, status: 'failed', errorCode: 'UPSTREAM_ERROR', latencyMs: 1500, promptVersion: 'p1', createdAt: new Date(T0) });
+      expect(first).toMatchObject({
+        attemptNo: 1,
+        status: 'failed',
+        errorCode: 'UPSTREAM_ERROR',
+        latencyMs: 1500,
+        promptVersion: 'p1',
+        createdAt: new Date(T0),
+      });
       expect(second.attemptNo).toBe(2);
-      expect((await db.attempts.list(a.document.id)).map((x) => [x.attemptNo, x.inputTokens, x.cachedInputTokens, x.outputTokens, x.reasoningTokens])).toEqual([
+      expect(
+        (await db.attempts.list(a.document.id)).map((x) => [
+          x.attemptNo,
+          x.inputTokens,
+          x.cachedInputTokens,
+          x.outputTokens,
+          x.reasoningTokens,
+        ]),
+      ).toEqual([
         [1, 1000, 100, 10, 1],
         [2, 2000, 200, 20, 2],
       ]);
@@ -354,13 +480,23 @@ describe.each(targets)('repositories on $name', (target) => {
         ['gpt-5-mini', 2],
         ['rules-v1', 1],
       ]);
-      const byProvider = await db.attempts.costSummary({ groupBy: 'provider', from: new Date(T0 + 500), to: new Date(T0 + 30 * DAY) });
+      const byProvider = await db.attempts.costSummary({
+        groupBy: 'provider',
+        from: new Date(T0 + 500),
+        to: new Date(T0 + 30 * DAY),
+      });
       expect(byProvider.map((r) => [r.key, r.attempts, r.documents])).toEqual([
         ['local', 1, 1],
         ['openai', 2, 2],
       ]);
       const totals = await db.attempts.totals();
-      expect(totals).toMatchObject({ documents: 2, attempts: 4, failedAttempts: 1, inputTokens: 10_000, reasoningTokens: 10 });
+      expect(totals).toMatchObject({
+        documents: 2,
+        attempts: 4,
+        failedAttempts: 1,
+        inputTokens: 10_000,
+        reasoningTokens: 10,
+      });
       expect(totals.costUsd).toBeCloseTo(0.1, 10);
       expect((await db.attempts.totals({ since: new Date(T0 + DAY) })).attempts).toBe(2);
       const empty = await db.attempts.totals({ since: new Date(T0 + 100 * DAY) });
@@ -369,10 +505,20 @@ describe.each(targets)('repositories on $name', (target) => {
 
     it('writes and lists the audit log, keeping entries when a document is deleted', async () => {
       const a = await claim(50);
-      const e1 = await db.audit.write({ actor: 'worker-1', action: 'document.claimed', documentId: a.document.id, details: { sha256: sha(50), nested: { list: [1, 'two', null] } } });
+      const e1 = await db.audit.write({
+        actor: 'worker-1',
+        action: 'document.claimed',
+        documentId: a.document.id,
+        details: { sha256: sha(50), nested: { list: [1, 'two', null] } },
+      });
       now += 1;
       await db.audit.write({ actor: 'cli', action: 'migrate' });
-      expect(e1).toMatchObject({ actor: 'worker-1', action: 'document.claimed', documentId: a.document.id, at: new Date(T0) });
+      expect(e1).toMatchObject({
+        actor: 'worker-1',
+        action: 'document.claimed',
+        documentId: a.document.id,
+        at: new Date(T0),
+      });
       const forDoc = await db.audit.list({ documentId: a.document.id });
       expect(forDoc.map((e) => e.details)).toEqual([{ sha256: sha(50), nested: { list: [1, 'two', null] } }]);
       expect((await db.audit.list()).map((e) => e.action)).toEqual(['migrate', 'document.claimed']);
@@ -385,8 +531,19 @@ describe.each(targets)('repositories on $name', (target) => {
     it('records duplicates against the original and near-duplicate links', async () => {
       const original = await completed(60, metadata());
       const other = await completed(61, metadata());
-      await db.duplicates.record({ documentId: original.id, sha256: sha(60), fileName: 'copy.pdf', sourcePath: '/inbox/copy.pdf', storedPath: '/duplicates/copy.pdf' });
-      await db.duplicates.record({ documentId: original.id, sha256: sha(60).toUpperCase(), fileName: 'copy2.pdf', sourcePath: '/inbox/copy2.pdf' });
+      await db.duplicates.record({
+        documentId: original.id,
+        sha256: sha(60),
+        fileName: 'copy.pdf',
+        sourcePath: '/inbox/copy.pdf',
+        storedPath: '/duplicates/copy.pdf',
+      });
+      await db.duplicates.record({
+        documentId: original.id,
+        sha256: sha(60).toUpperCase(),
+        fileName: 'copy2.pdf',
+        sourcePath: '/inbox/copy2.pdf',
+      });
       const dups = await db.duplicates.listFor(original.id);
       expect(dups.map((d) => [d.fileName, d.storedPath, d.sha256])).toEqual([
         ['copy.pdf', '/duplicates/copy.pdf', sha(60)],
@@ -419,7 +576,9 @@ describe.each(targets)('repositories on $name', (target) => {
     });
 
     it('validates sha256 and pings', async () => {
-      const bad = await db.documents.claim({ sha256: 'xyz', fileName: 'a', sourcePath: '/a', sizeBytes: 1, owner: 'w', leaseMs: 1 }).catch((e: unknown) => e);
+      const bad = await db.documents
+        .claim({ sha256: 'xyz', fileName: 'a', sourcePath: '/a', sizeBytes: 1, owner: 'w', leaseMs: 1 })
+        .catch((e: unknown) => e);
       expect(isAutodError(bad) && bad.code).toBe('VALIDATION_FAILED');
       await expect(db.ping()).resolves.toBeUndefined();
       expect(db.dialect).toBe(target.pg ? 'postgres' : 'sqlite');
@@ -432,27 +591,41 @@ const silent = { debug: () => undefined, warn: () => undefined };
 describe('connection failures', () => {
   it('become DB_UNAVAILABLE with the password redacted', async () => {
     const warnings: string[] = [];
-    const logger = { debug: () => undefined, warn: (o: Record<string, unknown>) => void warnings.push(JSON.stringify(o)) };
-    const error = await createDatabase({ url: 'postgres://autod:s3cret-pw@127.0.0.1:1/autod', logger }).catch((e: unknown) => e);
+    const logger = {
+      debug: () => undefined,
+      warn: (o: Record<string, unknown>) => void warnings.push(JSON.stringify(o)),
+    };
+    const error = await createDatabase({ url: 'postgres://autod:s3cret-pw@127.0.0.1:1/autod', logger }).catch(
+      (e: unknown) => e,
+    );
     expect(isAutodError(error) && error.code).toBe('DB_UNAVAILABLE');
     expect((error as Error).message).toContain('postgres://autod:***@127.0.0.1:1/autod');
     expect(JSON.stringify((error as { toJSON(): unknown }).toJSON())).not.toContain('s3cret-pw');
     expect(warnings.join('\n')).not.toContain('s3cret-pw');
   });
 
-  it.each(['better-sqlite3', 'sqlite3'] as const)('reports a SQLite file that cannot be opened as DB_UNAVAILABLE (%s)', async (driver) => {
-    const t = await tempSqliteUrl();
-    try {
-      // the path is a directory
-      await mkdir(t.url);
-      const notAFile = await createDatabase({ url: t.url, sqliteDriver: driver, logger: silent }).catch((e: unknown) => e);
-      expect(isAutodError(notAFile) && notAFile.code).toBe('DB_UNAVAILABLE');
-      // the parent "directory" is a file
-      await writeFile(`${t.url}.txt`, 'x');
-      const badParent = await createDatabase({ url: `${t.url}.txt/x.db`, sqliteDriver: driver, logger: silent }).catch((e: unknown) => e);
-      expect(isAutodError(badParent) && badParent.code).toBe('DB_UNAVAILABLE');
-    } finally {
-      await t.cleanup();
-    }
-  });
+  it.each(['better-sqlite3', 'sqlite3'] as const)(
+    'reports a SQLite file that cannot be opened as DB_UNAVAILABLE (%s)',
+    async (driver) => {
+      const t = await tempSqliteUrl();
+      try {
+        // the path is a directory
+        await mkdir(t.url);
+        const notAFile = await createDatabase({ url: t.url, sqliteDriver: driver, logger: silent }).catch(
+          (e: unknown) => e,
+        );
+        expect(isAutodError(notAFile) && notAFile.code).toBe('DB_UNAVAILABLE');
+        // the parent "directory" is a file
+        await writeFile(`${t.url}.txt`, 'x');
+        const badParent = await createDatabase({
+          url: `${t.url}.txt/x.db`,
+          sqliteDriver: driver,
+          logger: silent,
+        }).catch((e: unknown) => e);
+        expect(isAutodError(badParent) && badParent.code).toBe('DB_UNAVAILABLE');
+      } finally {
+        await t.cleanup();
+      }
+    },
+  );
 });

@@ -39,5 +39,7 @@ function withImmediateTransactions(Base: AnyCtor): AnyCtor {
 
 /** The knex `client` option for a SQLite driver (a Client class, accepted by knex). */
 export function sqliteClient(driver: 'better-sqlite3' | 'sqlite3'): Knex.Config['client'] {
-  return withImmediateTransactions(driver === 'better-sqlite3' ? BetterSqlite3Client : Sqlite3Client) as unknown as Knex.Config['client'];
+  return withImmediateTransactions(
+    driver === 'better-sqlite3' ? BetterSqlite3Client : Sqlite3Client,
+  ) as unknown as Knex.Config['client'];
 }

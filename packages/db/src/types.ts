@@ -53,7 +53,11 @@ export interface ClaimInput {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed'; document: DocumentRow; /** true when an expired/failed/released claim was taken over */ takeover: boolean }
+  | {
+      kind: 'claimed';
+      document: DocumentRow;
+      /** true when an expired/failed/released claim was taken over */ takeover: boolean;
+    }
   | { kind: 'duplicate'; document: DocumentRow }
   | { kind: 'held'; document: DocumentRow };
 

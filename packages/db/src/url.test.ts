@@ -43,7 +43,9 @@ describe('parseDatabaseUrl', () => {
 describe('redactDatabaseUrl', () => {
   it('hides passwords in the userinfo and in query strings', () => {
     expect(redactDatabaseUrl('postgres://user:p%40ss@host:5432/db')).toBe('postgres://user:***@host:5432/db');
-    expect(redactDatabaseUrl('postgres://host/db?sslmode=require&password=x1')).toBe('postgres://host/db?sslmode=require&password=***');
+    expect(redactDatabaseUrl('postgres://host/db?sslmode=require&password=x1')).toBe(
+      'postgres://host/db?sslmode=require&password=***',
+    );
     expect(redactDatabaseUrl('postgres://user@host/db')).toBe('postgres://user@host/db');
     expect(redactDatabaseUrl('data/autod.db')).toBe('data/autod.db');
   });

@@ -3,7 +3,12 @@ import { errorFor } from '@autod/errors';
 /** Where a database URL points. */
 export type ParsedDatabaseUrl =
   | { readonly dialect: 'sqlite'; /** File path or `:memory:`. */ readonly filename: string; readonly memory: boolean }
-  | { readonly dialect: 'postgres'; readonly connectionString: string; readonly host: string; readonly database: string };
+  | {
+      readonly dialect: 'postgres';
+      readonly connectionString: string;
+      readonly host: string;
+      readonly database: string;
+    };
 
 /**
  * Parse a database URL. Accepted forms:
@@ -15,7 +20,8 @@ export type ParsedDatabaseUrl =
  */
 export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   const raw = url.trim();
-  if (raw === '') throw errorFor('CFG_INVALID', 'The database URL is empty; set AUTOD_DB_URL to a file path or a postgres:// URL.');
+  if (raw === '')
+    throw errorFor('CFG_INVALID', 'The database URL is empty; set AUTOD_DB_URL to a file path or a postgres:// URL.');
   if (/^postgres(ql)?:\/\//i.test(raw)) {
     let parsed: URL;
     try {

@@ -36,7 +36,9 @@ export async function pgAvailable(adminUrl = testPostgresAdminUrl()): Promise<bo
 }
 
 /** CREATE DATABASE autod_test_<random>; `drop` removes it WITH (FORCE) (closing leftover connections). */
-export async function createTempPostgres(adminUrl = testPostgresAdminUrl()): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTempPostgres(
+  adminUrl = testPostgresAdminUrl(),
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `autod_test_${randomBytes(6).toString('hex')}`;
   await pgSimpleQuery(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
@@ -59,8 +61,11 @@ export async function createTempPostgres(adminUrl = testPostgresAdminUrl()): Pro
 export async function requirePostgresUnlessLocal(adminUrl = testPostgresAdminUrl()): Promise<boolean> {
   if (await pgAvailable(adminUrl)) return true;
   const where = redact(adminUrl);
-  if (process.env['CI']) throw new Error(`PostgreSQL is not reachable at ${where}, and CI is set: PostgreSQL tests must run in CI.`);
-  console.warn(`[autod testkit] PostgreSQL is not reachable at ${where}: skipping PostgreSQL tests (they are required when CI is set).`);
+  if (process.env['CI'])
+    throw new Error(`PostgreSQL is not reachable at ${where}, and CI is set: PostgreSQL tests must run in CI.`);
+  console.warn(
+    `[autod testkit] PostgreSQL is not reachable at ${where}: skipping PostgreSQL tests (they are required when CI is set).`,
+  );
   return false;
 }
 
@@ -102,10 +107,17 @@ export async function pgSimpleQuery(urlString: string, sql: string, timeoutMs = 
             if (kind === 3) socket.write(message('p', cstring(password)));
             else if (kind === 5) {
               const salt = body.subarray(4, 8);
-              const inner = createHash('md5').update(password + user).digest('hex');
-              const outer = createHash('md5').update(Buffer.concat([Buffer.from(inner), salt])).digest('hex');
+              const inner = createHash('md5')
+                .update(password + user)
+                .digest('hex');
+              const outer = createHash('md5')
+                .update(Buffer.concat([Buffer.from(inner), salt]))
+                .digest('hex');
               socket.write(message('p', cstring(`md5${outer}`)));
-            } else if (kind !== 0) return finish(new Error(`Unsupported PostgreSQL authentication method ${kind} (use trust, password or md5)`));
+            } else if (kind !== 0)
+              return finish(
+                new Error(`Unsupported PostgreSQL authentication method ${kind} (use trust, password or md5)`),
+              );
           } else if (type === 'E') {
             failure = new Error(`PostgreSQL: ${errorText(body)}`);
             if (!queried) return finish(failure);
@@ -136,7 +148,13 @@ function message(type: string, body: Buffer): Buffer {
 }
 
 function startupMessage(user: string, database: string): Buffer {
-  const body = Buffer.concat([cstring('user'), cstring(user), cstring('database'), cstring(database), Buffer.from([0])]);
+  const body = Buffer.concat([
+    cstring('user'),
+    cstring(user),
+    cstring('database'),
+    cstring(database),
+    Buffer.from([0]),
+  ]);
   const head = Buffer.alloc(8);
   head.writeInt32BE(body.length + 8, 0);
   head.writeInt32BE(196608, 4); // protocol 3.0
@@ -154,4 +172,3 @@ function errorText(body: Buffer): string {
   }
   return `${fields['M'] ?? 'error'}${fields['C'] ? ` (${fields['C']})` : ''}`;
 }
-

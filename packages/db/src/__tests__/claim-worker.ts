@@ -32,7 +32,14 @@ try {
   await Promise.all(
     shas.map(async (sha256) => {
       try {
-        const r = await db.documents.claim({ sha256, fileName: `${sha256}.pdf`, sourcePath: `/inbox/${owner}/${sha256}.pdf`, sizeBytes: 1, owner: owner ?? '', leaseMs: 600_000 });
+        const r = await db.documents.claim({
+          sha256,
+          fileName: `${sha256}.pdf`,
+          sourcePath: `/inbox/${owner}/${sha256}.pdf`,
+          sizeBytes: 1,
+          owner: owner ?? '',
+          leaseMs: 600_000,
+        });
         if (r.kind === 'held') report.held++;
         else if (r.kind === 'duplicate') report.duplicate++;
         else {
@@ -51,7 +58,9 @@ try {
           });
         }
       } catch (error) {
-        report.errors.push(error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : String(error));
+        report.errors.push(
+          error instanceof Error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : String(error),
+        );
       }
     }),
   );

@@ -12,7 +12,10 @@ export async function up(knex: Knex): Promise<void> {
     t.text('source_path').notNullable();
     t.bigInteger('size_bytes').notNullable();
     t.integer('page_count').nullable();
-    t.enu('status', ['processing', 'completed', 'failed'], { useNative: false, enumName: 'document_status' }).notNullable();
+    t.enu('status', ['processing', 'completed', 'failed'], {
+      useNative: false,
+      enumName: 'document_status',
+    }).notNullable();
     t.string('claim_owner', 255).nullable();
     t.bigInteger('lease_expires_at').nullable();
     t.text('storage_path').nullable();
