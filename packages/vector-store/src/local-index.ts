@@ -131,7 +131,7 @@ export class LocalVectorIndex {
         embedding: vectorToBuffer(c.vector),
       }));
       for (let i = 0; i < rows.length; i += 100) await k(TABLES.chunks).insert(rows.slice(i, i + 100));
-      const texts = chunks.map((c) => ({ doc_id: attrs.docId, chunk_no: c.chunkNo, text: c.text }));
+      const texts = chunks.map((c) => ({ doc_id: attrs.docId, chunk_no: c.chunkNo, page: c.page, text: c.text }));
       for (let i = 0; i < texts.length; i += 200) await k(TABLES.chunkTexts).insert(texts.slice(i, i + 200));
       this.#chunkCount += chunks.length - removed;
     };
@@ -244,16 +244,16 @@ export class LocalVectorIndex {
     return matches;
   }
 
-  /** Texts of chunks, keyed `docId:chunkNo`. */
-  async chunkTexts(keys: { docId: number; chunkNo: number }[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  /** Texts and pages of chunks, keyed `docId:chunkNo`. */
+  async chunkTexts(keys: { docId: number; chunkNo: number }[]): Promise<Map<string, { text: string; page: number }>> {
+    const out = new Map<string, { text: string; page: number }>();
     if (keys.length === 0) return out;
-    const q = this.knex(TABLES.chunkTexts).select('doc_id', 'chunk_no', 'text');
+    const q = this.knex(TABLES.chunkTexts).select('doc_id', 'chunk_no', 'page', 'text');
     q.where((w) => {
       for (const k of keys) void w.orWhere({ doc_id: k.docId, chunk_no: k.chunkNo });
     });
-    const rows = (await q) as { doc_id: number | string; chunk_no: number; text: string }[];
-    for (const r of rows) out.set(`${Number(r.doc_id)}:${Number(r.chunk_no)}`, r.text);
+    const rows = (await q) as { doc_id: number | string; chunk_no: number; page: number; text: string }[];
+    for (const r of rows) out.set(`${Number(r.doc_id)}:${Number(r.chunk_no)}`, { text: r.text, page: Number(r.page) });
     return out;
   }
 

@@ -53,6 +53,7 @@ const initial: Knex.Migration = {
     await knex.schema.createTable(TABLES.chunkTexts, (t) => {
       t.bigInteger('doc_id').notNullable();
       t.integer('chunk_no').notNullable();
+      t.integer('page').notNullable();
       t.text('text').notNullable();
       t.primary(['doc_id', 'chunk_no']);
     });

@@ -49,6 +49,8 @@ export interface SearchOptions {
   minSimilarity?: number;
   /** Reciprocal-rank-fusion constant (default 60). */
   rrfK?: number;
+  /** Compare with every vector (ignore the IVF lists): slower, exact. */
+  exact?: boolean;
   signal?: AbortSignal;
 }
 
@@ -337,7 +339,12 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
           }));
         } else {
           const vector = await embedder.embedQuery(query, opts.signal);
-          vectorSide = await local.search(vector, { k: depth, minSimilarity, ...(opts.filter ? { filter: opts.filter } : {}) });
+          vectorSide = await local.search(vector, {
+            k: depth,
+            minSimilarity,
+            ...(opts.exact ? { exact: true } : {}),
+            ...(opts.filter ? { filter: opts.filter } : {}),
+          });
         }
       }
 
@@ -371,20 +378,14 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
             .whereIn('doc_id', ids)) as Record<string, unknown>[])
         : [];
       const attrs = new Map(attrRows.map((r) => [Number(r['doc_id']), r]));
-      const need = ranked.filter(([, e]) => !e.snippet && e.chunkNo !== null).map(([id, e]) => ({ docId: id, chunkNo: e.chunkNo as number }));
+      const need = ranked.filter(([, e]) => e.chunkNo !== null).map(([id, e]) => ({ docId: id, chunkNo: e.chunkNo as number }));
       const texts = await local.chunkTexts(need);
-      const pages = new Map<string, number>();
-      if (need.length) {
-        const rows = (await knex(TABLES.chunks)
-          .select('doc_id', 'chunk_no', 'page')
-          .whereIn('doc_id', need.map((n) => n.docId))) as { doc_id: number | string; chunk_no: number; page: number }[];
-        for (const r of rows) pages.set(`${Number(r.doc_id)}:${Number(r.chunk_no)}`, Number(r.page));
-      }
       const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
       const hits: SearchHit[] = ranked.map(([id, e], i) => {
         const a = attrs.get(id);
         const key = `${id}:${e.chunkNo ?? -1}`;
-        const raw = e.vtext ?? texts.get(key);
+        const chunk = texts.get(key);
+        const raw = e.vtext ?? chunk?.text;
         return {
           id,
           rank: i + 1,
@@ -393,7 +394,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
           textScore: e.textScore,
           snippet: e.snippet || (raw ? highlightSnippet(raw, query) : ''),
           matchedBy: e.matchedBy,
-          page: pages.get(key) ?? null,
+          page: chunk?.page ?? null,
           title: str(a?.['title']),
           category: str(a?.['category']),
           docType: str(a?.['doc_type']),
