@@ -54,9 +54,9 @@ async function startServerProcess(env: Record<string, string> = {}): Promise<Ser
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => stderr.push(s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => stderr.push(s));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const address = await new Promise<string>((resolveReady, reject) => {
     lines.on('line', (line) => {
       const msg = JSON.parse(line) as { event: string; address?: string };

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 /** Longest base name kept (UTF-8 bytes), well under the 255-byte limit of common filesystems. */
 const MAX_BASE_BYTES = 180;
 
+/** C0 and C1 control characters (NUL, newline, escape, DEL...). */
+function isControl(code: number): boolean {
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+}
+
 /**
  * Reduces a client-supplied file name to a safe basename ending in `.pdf`: no directory parts (`/`, `\`), no `..`,
  * no leading dots (hidden files), no control or bidi-override characters, no characters Windows forbids, bounded
@@ -14,7 +19,9 @@ export function safeFileName(raw: string | undefined, fallback = 'upload'): stri
   name = name.split(/[/\\]/).pop() ?? '';
   name = name
     .replace(/[\t\n\r]/g, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .split('')
+    .filter((c) => !isControl(c.charCodeAt(0)))
+    .join('')
     .replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     .replace(/[<>:"|?*]/g, '_')
     .replace(/\s+/g, ' ')
