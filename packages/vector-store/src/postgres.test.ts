@@ -55,7 +55,7 @@ describe.runIf(enabled)('PostgreSQL (no pgvector: bytea + in-process cosine)', (
   });
 
   test('near-duplicate by signature; IVF training and re-index from the DB cache', async () => {
-    const dup = await index.index({ ...toIndexDoc(CORPUS[3]!), id: 50, sha256: sha(50, 'ab') });
+    const dup = await index.indexDocument({ ...toIndexDoc(CORPUS[3]!), id: 50, sha256: sha(50, 'ab') });
     expect(dup.nearDuplicateOf).toBe(4);
     const cold = await createVectorIndex({ knex, dialect: 'postgres', embedder: new LexicalEmbedder(), ivf: { minVectors: 4, probeFraction: 0.5 } });
     const re = await cold.reindex(CORPUS.map(toIndexDoc));

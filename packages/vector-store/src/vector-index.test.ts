@@ -133,16 +133,16 @@ describe('near-duplicates, reindex, IVF', () => {
       sha256: sha(101, 'ff'),
       text: original.text.replace('gallons', 'ga1lons').replace('Amount due', 'Arnount due') + ' Page 1 of 1',
     };
-    const r = await index.index(rescan);
+    const r = await index.indexDocument(rescan);
     expect(r.nearDuplicateOf).toBe(1);
     expect(r.nearDuplicateSimilarity).toBeGreaterThan(0.9);
     expect(nearDuplicates).toEqual([[101, 1, r.nearDuplicateSimilarity]]);
 
-    const sameSignature = await index.index({ ...toIndexDoc(CORPUS[5]!), id: 102, sha256: sha(102, 'ee') });
+    const sameSignature = await index.indexDocument({ ...toIndexDoc(CORPUS[5]!), id: 102, sha256: sha(102, 'ee') });
     expect(sameSignature).toMatchObject({ nearDuplicateOf: 6, nearDuplicateSimilarity: 1 });
 
     const april = CORPUS[1]!;
-    const other = await index.index({
+    const other = await index.indexDocument({
       id: 103,
       sha256: sha(103),
       metadata: { ...metadataFor(april), primary_date: '2024-04-12' },
@@ -167,7 +167,7 @@ describe('near-duplicates, reindex, IVF', () => {
 
   test('a changed text is embedded again', async () => {
     const doc = { ...toIndexDoc(CORPUS[2]!), text: 'Acme Power & Light final notice: disconnection scheduled.' };
-    const r = await index.index(doc);
+    const r = await index.indexDocument(doc);
     expect(r.embedded).toBe(1);
     expect((await index.search('disconnection notice', { mode: 'vector' })).hits[0]?.id).toBe(3);
   });
@@ -194,5 +194,16 @@ describe('near-duplicates, reindex, IVF', () => {
     const r = await index.search('water bill from March', { mode: 'vector' });
     expect(r.hits.map((h) => h.id)).not.toContain(1);
     expect(await index.remove(1)).toBe(false);
+  });
+});
+
+describe('wiring', () => {
+  test('a VectorIndex is structurally a pipeline DocumentIndexer', () => {
+    // packages/pipeline's interface, restated (vector-store may not import pipeline).
+    interface DocumentIndexer {
+      index(document: { id: number; sha256: string; metadata: ReturnType<typeof metadataFor>; text: string; path: string }): Promise<void>;
+    }
+    const asIndexer = (i: VectorIndex): DocumentIndexer => i;
+    expect(typeof asIndexer).toBe('function');
   });
 });

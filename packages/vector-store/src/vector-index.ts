@@ -110,7 +110,9 @@ export interface VectorIndexStats {
 export interface VectorIndex {
   readonly embedder: CachedEmbedder;
   /** Chunk, embed (cached), store vectors + attribute row, flag near-duplicates, sync to OpenAI when on. */
-  index(doc: IndexDocument): Promise<IndexResult>;
+  indexDocument(doc: IndexDocument): Promise<IndexResult>;
+  /** {@link indexDocument} without the result: a pipeline `DocumentIndexer` as it is. */
+  index(doc: IndexDocument): Promise<void>;
   /** Index many documents (embedding batched); near-duplicate vectors are not compared (signatures are). */
   indexMany(docs: IndexDocument[]): Promise<IndexResult[]>;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
@@ -240,6 +242,10 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     embedder,
 
     async index(doc) {
+      await api.indexDocument(doc);
+    },
+
+    async indexDocument(doc) {
       const prepared = prepare(doc);
       const before = embedder.stats().misses;
       const { vectors } = await embedder.embed(prepared.inputs);
@@ -423,7 +429,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         } catch {
           for (const d of batch) {
             try {
-              const r = await api.index(d);
+              const r = await api.indexDocument(d);
               indexed++;
               chunks += r.chunks;
             } catch (error) {
