@@ -28,15 +28,19 @@ const CATS = ['Financial & Administrative', 'Property & Assets', 'Personal & Fam
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const WORDS = 'account balance payment due service charge period meter usage total amount customer number address reference policy coverage premium deductible claim refund deposit interest fee late notice renewal contract term monthly annual summary statement details item quantity price tax subtotal discount credit debit transfer reading kwh gallons minutes data plan appointment patient doctor results normal elevated review grade teacher class vehicle property rent tenant landlord repair maintenance warranty product serial model purchase store return'.split(' ');
 
+// Documents are topical, like real paperwork: most words come from their type's own vocabulary.
+const TOPIC = new Map(TYPES.map((t, i) => [t, Array.from({ length: 24 }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length])]));
+
 function makeDoc(id) {
   const issuer = pick(ISSUERS);
   const type = pick(TYPES);
+  const topic = TOPIC.get(type);
   const year = 2020 + Math.floor(rand() * 5);
   const month = Math.floor(rand() * 12);
   const day = 1 + Math.floor(rand() * 28);
   const date = `${year}-${String(month + 1).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
   const amount = rand() < 0.8 ? Math.round(rand() * 200000) / 100 : null;
-  const words = Array.from({ length: 80 + Math.floor(rand() * 60) }, () => pick(WORDS)).join(' ');
+  const words = Array.from({ length: 80 + Math.floor(rand() * 60) }, () => (rand() < 0.7 ? pick(topic) : pick(WORDS))).join(' ');
   const text = `${issuer} ${type} for ${MONTHS[month]} ${year}. ${words}. Amount ${amount ?? 'n/a'}. Reference ${id}.`;
   const m = createEmptyMetadata({ processedDate: '2024-07-01T00:00:00Z', originalFileName: `doc-${id}.pdf`, sourceFileId: `s${id}` });
   const metadata = {

@@ -78,6 +78,15 @@ describe('CachedEmbedder', () => {
     now += 2 * 86_400_000;
     expect(await later.prune()).toBe(2);
 
+    // size cap: the oldest rows go first
+    await knex('autod_embedding_cache').delete();
+    for (let i = 0; i < 10; i++) {
+      now += 1000;
+      await later.embed([`text ${i}`]);
+    }
+    expect(await later.prune((3 * (64 * 4 + 200)) / 1024 / 1024)).toBe(7);
+    const left = (await knex('autod_embedding_cache').count({ n: '*' }).first()) as { n: number };
+    expect(Number(left.n)).toBe(3);
     const off = new CachedEmbedder(inner, knex, { enabled: false });
     await off.embed(['x y']);
     await off.embed(['x y']);

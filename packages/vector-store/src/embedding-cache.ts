@@ -15,6 +15,8 @@ export interface EmbeddingCacheOptions {
   ttlDays?: number;
   /** Keep the DB tier (default true). */
   persist?: boolean;
+  /** Size cap of the DB tier in MB, enforced by `prune` (run at the end of every reindex). Default: no cap. */
+  maxDbMb?: number;
   now?: () => number;
 }
 

@@ -134,16 +134,16 @@ export interface VectorIndexOptions {
   /** Offline `LexicalEmbedder` or `OpenAIEmbedder`. */
   embedder: Embedder;
   /** BM25 side of hybrid search; without it `fulltext` mode fails and `hybrid` is vector-only. */
-  fullText?: FullTextSearch;
-  cache?: EmbeddingCacheOptions;
-  chunking?: ChunkOptions;
-  ivf?: IvfOptions;
+  fullText?: FullTextSearch | undefined;
+  cache?: EmbeddingCacheOptions | undefined;
+  chunking?: ChunkOptions | undefined;
+  ivf?: IvfOptions | undefined;
   /** Compare a new document's first chunk with existing ones (default true). */
   nearDuplicates?: boolean | { threshold?: number };
   /** Called when `index` finds a near-duplicate (the runtime wires `db.documents.setNearDuplicate`). */
-  onNearDuplicate?: (id: number, ofId: number, similarity: number) => Promise<void> | void;
+  onNearDuplicate?: ((id: number, ofId: number, similarity: number) => Promise<void> | void) | undefined;
   /** OpenAI vector-store sync; off when absent. */
-  openaiSync?: OpenAISyncOptions;
+  openaiSync?: OpenAISyncOptions | undefined;
   /** Apply this package's migrations on open (default true). */
   migrate?: boolean;
 }
@@ -446,6 +446,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       }
       await flush();
       const trained = await local.maybeTrain(true).catch(() => false);
+      if (options.cache?.maxDbMb !== undefined) await embedder.prune(options.cache.maxDbMb);
       const after = embedder.stats();
       const requests = after.requests - before.requests;
       const memoryHits = after.memoryHits - before.memoryHits;
