@@ -38,3 +38,4 @@ export {
   type QueueWorkerOptions,
   type RedisTarget,
 } from './queue.js';
+export { RedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';

@@ -76,6 +76,7 @@ export class QueueProducer {
   readonly queue: Queue<QueueJobData>;
   readonly deadLetters: Queue<DeadLetter>;
   private readonly logger: Logger;
+  private readonly connections: Redis[];
 
   constructor(
     private readonly deps: QueueProducerDeps,
@@ -84,8 +85,9 @@ export class QueueProducer {
     this.store = new BatchStore(deps.db);
     this.logger = deps.logger ?? noopLogger;
     const prefix = deps.redis.prefix ?? 'autod';
-    this.queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: redisConnection(deps.redis.url), prefix });
-    this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: redisConnection(deps.redis.url), prefix });
+    this.connections = [redisConnection(deps.redis.url), redisConnection(deps.redis.url)];
+    this.queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: this.connections[0]!, prefix });
+    this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: this.connections[1]!, prefix });
   }
 
   async create(inputs: string[], options: { exclude?: string[] } = {}): Promise<BatchRecord> {
@@ -178,6 +180,8 @@ export class QueueProducer {
   async close(): Promise<void> {
     await this.queue.close();
     await this.deadLetters.close();
+    // BullMQ does not close connections it was given.
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
 
@@ -215,6 +219,7 @@ export class QueueWorker {
   readonly store: BatchStore;
   private worker: Worker<QueueJobData> | undefined;
   private deadLetters: Queue<DeadLetter> | undefined;
+  private connections: Redis[] = [];
   private readonly logger: Logger;
 
   constructor(
@@ -231,10 +236,11 @@ export class QueueWorker {
     await migrateBatchTables(this.deps.db);
     await this.deps.pipeline.recover();
     const prefix = this.deps.redis.prefix ?? 'autod';
-    this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: redisConnection(this.deps.redis.url), prefix });
+    this.connections = [redisConnection(this.deps.redis.url), redisConnection(this.deps.redis.url)];
+    this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: this.connections[0]!, prefix });
     const o = this.options;
     this.worker = new Worker<QueueJobData>(QUEUE_NAME, (job, _token, signal) => this.process(job, signal), {
-      connection: redisConnection(this.deps.redis.url),
+      connection: this.connections[1]!,
       prefix,
       concurrency: Math.max(1, o.concurrency ?? 4),
       ...(o.rpm ? { limiter: queueLimiter(o.rpm, o.rateWindowMs) } : {}),
@@ -292,6 +298,8 @@ export class QueueWorker {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.deadLetters?.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    this.connections = [];
     this.worker = undefined;
   }
 }
