@@ -5,7 +5,9 @@
  */
 import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
 
-const conditions = ['@autod/source', 'node', 'import', 'module', 'default'];
+// Only these: vitest passes the list to Node as --conditions, and 'import'/'module' there break CJS packages
+// (pg-pool, helmet) that are required from CJS.
+const conditions = ['@autod/source', 'node'];
 
 export function autodProject(name: string, overrides: UserWorkspaceConfig['test'] = {}): UserWorkspaceConfig {
   return defineProject({

@@ -5,14 +5,14 @@ import { ApiClient } from '@autod/api-client';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
-import { LocalExtractor, OpenAIExtractor, Pipeline } from '@autod/pipeline';
+import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
 
 export interface ContainerOverrides {
   logger?: Logger;
   metrics?: AutodMetrics;
   apiClient?: ApiClient | null;
-  extractor?: import('@autod/pipeline').Extractor;
+  extractor?: Extractor;
   pipelineOwner?: string;
 }
 

@@ -81,7 +81,7 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     return 0;
   }
   const m = doc.metadata;
-  const rows: [string, unknown][] = [
+  const rows: [string, string | number | null | undefined][] = [
     ['id', doc.id],
     ['sha256', doc.sha256],
     ['file', doc.fileName],
@@ -99,7 +99,7 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ['confidence', doc.confidence],
     ['summary', m?.brief_description ?? m?.summary ?? ''],
   ];
-  for (const [k, v] of rows) ctx.out.line(`${k.padEnd(11)} ${v === null || v === undefined ? '' : String(v)}`);
+  for (const [k, v] of rows) ctx.out.line(`${k.padEnd(11)} ${v ?? ''}`);
   if (m && m.action_items.length > 0) {
     ctx.out.line('actions');
     for (const a of m.action_items) ctx.out.line(`  - ${a.description}${a.due ? ` (due ${a.due})` : ''}`);
@@ -148,8 +148,12 @@ export async function reprocessCommand(ctx: CommandContext, idOrSha: string): Pr
 }
 
 function csvCell(v: unknown): string {
+  let s: string;
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  else if (v instanceof Date) s = v.toISOString();
+  else if (typeof v === 'string') s = v;
+  else if (typeof v === 'number' || typeof v === 'boolean') s = String(v);
+  else s = JSON.stringify(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
