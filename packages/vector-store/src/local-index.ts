@@ -248,12 +248,16 @@ export class LocalVectorIndex {
   async chunkTexts(keys: { docId: number; chunkNo: number }[]): Promise<Map<string, { text: string; page: number }>> {
     const out = new Map<string, { text: string; page: number }>();
     if (keys.length === 0) return out;
-    const q = this.knex(TABLES.chunkTexts).select('doc_id', 'chunk_no', 'page', 'text');
-    q.where((w) => {
-      for (const k of keys) void w.orWhere({ doc_id: k.docId, chunk_no: k.chunkNo });
-    });
+    // doc_id is the primary key's prefix: one index range per document (OR-ed pairs can scan the table).
+    const wanted = new Set(keys.map((k) => `${k.docId}:${k.chunkNo}`));
+    const q = this.knex(TABLES.chunkTexts)
+      .select('doc_id', 'chunk_no', 'page', 'text')
+      .whereIn('doc_id', [...new Set(keys.map((k) => k.docId))]);
     const rows = (await q) as { doc_id: number | string; chunk_no: number; page: number; text: string }[];
-    for (const r of rows) out.set(`${Number(r.doc_id)}:${Number(r.chunk_no)}`, { text: r.text, page: Number(r.page) });
+    for (const r of rows) {
+      const key = `${Number(r.doc_id)}:${Number(r.chunk_no)}`;
+      if (wanted.has(key)) out.set(key, { text: r.text, page: Number(r.page) });
+    }
     return out;
   }
 
