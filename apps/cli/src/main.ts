@@ -8,6 +8,7 @@ import { exportCommand, listCommand, reprocessCommand, showCommand, type ListOpt
 import { configCommand, costsCommand, doctorCommand, migrateCommand } from './commands/admin.js';
 import { demoCommand } from './commands/demo.js';
 import { installServe } from './commands/serve.js';
+import { installBatch } from './commands/batch.js';
 
 export interface MainIO {
   env?: Record<string, string | undefined>;
@@ -123,6 +124,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .action((o: { dir?: string }) => run((c) => demoCommand(c, o))());
 
   installServe(program, run);
+  installBatch(program, run);
   for (const install of installers) install(program, run);
 
   try {

@@ -48,7 +48,8 @@ describe('computeBackoffMs', () => {
         fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
         (attempt, baseDelayMs, maxDelayMs, r) => {
           const delay = computeBackoffMs(attempt, { baseDelayMs, maxDelayMs }, () => r);
-          const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+          // 0 * 2^1024 is NaN in floating point: a zero base means a zero ceiling.
+          const ceiling = baseDelayMs === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
           expect(delay).toBeGreaterThanOrEqual(0);
           expect(delay).toBeLessThanOrEqual(ceiling);
           expect(delay).toBeLessThanOrEqual(maxDelayMs);

@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { ProcessOutcome } from './outcome.js';
 import type { Pipeline } from './pipeline.js';
+import { DEFAULT_STABLE_FILE_OPTIONS, waitForStableFile, type StableFileOptions } from './stable-file.js';
 
 export interface InboxWatcherOptions {
   /** Files processed at the same time. */
@@ -17,6 +18,8 @@ export interface InboxWatcherOptions {
   usePolling?: boolean;
   onOutcome?: (outcome: ProcessOutcome) => void;
   logger?: Logger;
+  /** How a new file is judged complete (a scanner or copy may still be writing it). */
+  stableFile?: StableFileOptions;
 }
 
 /** Names a scanner or browser writes while a file is incomplete, and our own side files. */
@@ -39,6 +42,8 @@ export class InboxWatcher {
   private readonly retryDelays = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
+  /** Aborted when stop() begins: files still waiting to become stable are left for the next run. */
+  private readonly stopWaiting = new AbortController();
   private readonly logger: Logger;
   private stopping = false;
 
@@ -77,16 +82,26 @@ export class InboxWatcher {
   enqueue(path: string): void {
     if (this.stopping || !isCandidateFile(path) || this.known.has(path)) return;
     this.known.add(path);
-    const task = this.limit(async () => {
-      if (this.stopping) return;
-      const outcome = await this.pipeline.processFile(path, this.abort.signal);
-      this.options.onOutcome?.(outcome);
-      if (outcome.kind === 'retry_later' || (outcome.kind === 'skipped' && outcome.reason === 'held')) {
-        this.scheduleRetry(path);
-      } else {
-        this.retryDelays.delete(path);
-      }
-    });
+    // The stability wait only polls stat(), so it runs outside the concurrency limit for every pending file.
+    const task = waitForStableFile(
+      path,
+      this.options.stableFile ?? DEFAULT_STABLE_FILE_OPTIONS,
+      undefined,
+      this.stopWaiting.signal,
+    ).then((stable) =>
+      !stable || this.stopping
+        ? undefined
+        : this.limit(async () => {
+            if (this.stopping) return;
+            const outcome = await this.pipeline.processFile(path, this.abort.signal);
+            this.options.onOutcome?.(outcome);
+            if (outcome.kind === 'retry_later' || (outcome.kind === 'skipped' && outcome.reason === 'held')) {
+              this.scheduleRetry(path);
+            } else {
+              this.retryDelays.delete(path);
+            }
+          }),
+    );
     const tracked = task
       .catch((error: unknown) => {
         this.logger.error({ err: error, file: basename(path) }, 'unexpected error while processing');
@@ -106,6 +121,7 @@ export class InboxWatcher {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopWaiting.abort();
     this.limit.clearQueue();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();

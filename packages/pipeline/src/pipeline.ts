@@ -11,7 +11,7 @@ import type { Extractor } from './extractor.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
 import { hashFile } from './hash-file.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
-import { DEFAULT_STABLE_FILE_OPTIONS, waitForStableFile, type StableFileOptions } from './stable-file.js';
+import { waitForStableFile, type StableFileOptions } from './stable-file.js';
 
 export interface PipelineDirs {
   inbox: string;
@@ -35,6 +35,7 @@ export interface PipelineOptions {
   filingTemplate: string;
   /** Who claims documents; defaults to `<host>:<pid>:<random>` so a restarted process is a new owner. */
   owner?: string;
+  /** Wait for the file to stop changing before reading it (off by default; the inbox watcher does it). */
   stableFile?: StableFileOptions | false;
   ocr?: OcrEngine | false;
   indexer?: DocumentIndexer;
@@ -148,8 +149,8 @@ export class Pipeline {
     const fileName = basename(path);
     // intake
     let t = performance.now();
-    if (this.options.stableFile !== false) {
-      const stable = await waitForStableFile(path, this.options.stableFile ?? DEFAULT_STABLE_FILE_OPTIONS);
+    if (this.options.stableFile) {
+      const stable = await waitForStableFile(path, this.options.stableFile);
       if (!stable) return { kind: 'skipped', path, reason: 'vanished' };
     }
     let size: number;

@@ -13,17 +13,19 @@ export const DEFAULT_STABLE_FILE_OPTIONS: StableFileOptions = { intervalMs: 200,
 
 /**
  * Wait until a file stops changing (a scanner or copy may still be writing it).
- * Returns false when the file vanished while we waited.
+ * Returns false when the file vanished while we waited (or `signal` was aborted).
  */
 export async function waitForStableFile(
   path: string,
   options: StableFileOptions = DEFAULT_STABLE_FILE_OPTIONS,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  signal?: AbortSignal,
 ): Promise<boolean> {
   const started = Date.now();
   let last = '';
   let same = 0;
   for (;;) {
+    if (signal?.aborted) return false;
     let sig: string;
     try {
       const s = await stat(path);

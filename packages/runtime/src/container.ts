@@ -2,6 +2,7 @@ import { container as rootContainer, instanceCachingFactory, type DependencyCont
 import type { Config } from '@autod/config';
 import { redactSecretsList } from './secrets.js';
 import { ApiClient } from '@autod/api-client';
+import { RedisRateLimiter, redisConnection } from '@autod/batch';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
@@ -26,8 +27,13 @@ export function createContainer(
   db: Database,
   overrides: ContainerOverrides = {},
   logOptions: { destination?: NodeJS.WritableStream; quiet?: boolean } = {},
+  closers: (() => Promise<void>)[] = [],
 ): DependencyContainer {
   const c = rootContainer.createChildContainer();
+  const trackRedis = <T extends { quit(): Promise<unknown> }>(conn: T): T => {
+    closers.push(() => conn.quit().then(() => undefined));
+    return conn;
+  };
   c.register(TOKENS.Config, { useValue: config });
   c.register(TOKENS.Database, { useValue: db });
   c.register(TOKENS.Logger, {
@@ -49,7 +55,17 @@ export function createContainer(
       if (overrides.apiClient !== undefined) return overrides.apiClient;
       if (config.app.provider !== 'openai') return null;
       const metrics = dc.resolve(TOKENS.Metrics);
+      // With Redis configured, every process (CLI, server, workers on many machines) shares one RPM budget.
+      const shared =
+        config.redis.url && config.rateLimit.rpm
+          ? new RedisRateLimiter({
+              redis: trackRedis(redisConnection(config.redis.url)),
+              key: `${config.redis.prefix}:rate:openai`,
+              rpm: config.rateLimit.rpm,
+            })
+          : undefined;
       return new ApiClient({
+        ...(shared ? { limiter: shared } : {}),
         apiKey: config.openai.apiKey ?? 'not-needed',
         ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
         model: config.openai.model,
@@ -99,7 +115,6 @@ export function createContainer(
           maxFileBytes: Math.round(config.processing.maxFileMb * 1024 * 1024),
           leaseMs: config.processing.leaseSeconds * 1000,
           filingTemplate: config.paths.fileNameTemplate,
-          stableFile: { intervalMs: config.watch.pollMs, stableReads: 2, maxWaitMs: Math.max(config.watch.stableMs * 5, 2000) },
           ocr: ocr ?? false,
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {

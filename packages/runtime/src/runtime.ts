@@ -48,10 +48,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   }
   const db = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
   if (options.migrate !== false) await db.migrate.latest();
-  const container = createContainer(config, db, options.overrides, {
-    ...(options.logDestination ? { destination: options.logDestination } : {}),
-    ...(options.quietLogs ? { quiet: true } : {}),
-  });
+  const closers: (() => Promise<void>)[] = [];
+  const container = createContainer(
+    config,
+    db,
+    options.overrides,
+    {
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+      ...(options.quietLogs ? { quiet: true } : {}),
+    },
+    closers,
+  );
   const logger = container.resolve(TOKENS.Logger);
   const health = container.resolve(TOKENS.Health);
   const apiClient = container.resolve(TOKENS.ApiClient);
@@ -106,6 +113,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
       await ocr?.close().catch(() => undefined);
       apiClient?.close();
+      for (const close of closers) await close().catch(() => undefined);
       logger.flush?.();
       await db.close();
     },

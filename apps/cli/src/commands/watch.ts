@@ -12,6 +12,11 @@ export async function watchCommand(ctx: CommandContext, inbox: string | undefine
   const watcher = new InboxWatcher(rt.pipeline, dir, {
     concurrency: opts.concurrency ? Number(opts.concurrency) : rt.config.processing.concurrency,
     logger: rt.logger,
+    stableFile: {
+      intervalMs: rt.config.watch.pollMs,
+      stableReads: Math.ceil(rt.config.watch.stableMs / rt.config.watch.pollMs) + 1,
+      maxWaitMs: 10 * 60_000,
+    },
     onOutcome: (o) => {
       if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'outcome', ...o }) + '\n');
       else ctx.out.line(`${new Date().toISOString()}  ${o.kind.padEnd(11)} ${o.path}${'destination' in o ? ` -> ${o.destination}` : ''}`);

@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import type { DocumentRow } from '@autod/db';
@@ -120,13 +119,20 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
         (p): p is string => typeof p === 'string',
       );
       for (const path of candidates) {
-        const s = await stat(path).catch(() => undefined);
-        if (!s?.isFile()) continue;
+        // Open first, then stat the handle: the pipeline may be moving the file right now, and an open handle
+        // keeps reading the same bytes whatever happens to the name.
+        const fh = await open(path, 'r').catch(() => undefined);
+        if (!fh) continue;
+        const s = await fh.stat();
+        if (!s.isFile()) {
+          await fh.close();
+          continue;
+        }
         return reply
           .type('application/pdf')
           .header('content-length', String(s.size))
           .header('content-disposition', contentDisposition(basename(doc.fileName)))
-          .send(createReadStream(path));
+          .send(fh.createReadStream());
       }
       throw errorFor('NOT_FOUND', `The file of document ${doc.id} is missing on the server.`);
     },

@@ -27,7 +27,6 @@ export async function sandbox(dbUrl?: string): Promise<Sandbox> {
   const url = dbUrl ?? sqlite!.url;
   const db = await createDatabase({ url });
   await db.migrate.latest();
-  shimProcessing(db);
   return {
     root,
     dirs,
@@ -93,15 +92,3 @@ export function openaiExtractor(client: ApiClient): Extractor {
   return new OpenAIExtractor(client, 'gpt-5-mini');
 }
 
-/** Until `@autod/db` ships `documents.processing()` (used by `Pipeline.recover`), tests provide it. */
-export function shimProcessing(db: Database): void {
-  const docs = db.documents as unknown as Record<string, unknown>;
-  if (typeof docs['processing'] === 'function') return;
-  docs['processing'] = async () => {
-    const raw: unknown = await db.knex('documents').where('status', 'processing').select('sha256');
-    const rows = raw as { sha256: string }[];
-    const out = [];
-    for (const r of rows) out.push(await db.documents.get(r.sha256));
-    return out.filter(Boolean);
-  };
-}
