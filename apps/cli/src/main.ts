@@ -9,6 +9,7 @@ import { configCommand, costsCommand, doctorCommand, migrateCommand } from './co
 import { demoCommand } from './commands/demo.js';
 import { installServe } from './commands/serve.js';
 import { installBatch } from './commands/batch.js';
+import { installSearch } from './commands/search.js';
 
 export interface MainIO {
   env?: Record<string, string | undefined>;
@@ -125,6 +126,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
 
   installServe(program, run);
   installBatch(program, run);
+  installSearch(program, run);
   for (const install of installers) install(program, run);
 
   try {

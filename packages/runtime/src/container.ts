@@ -116,6 +116,7 @@ export function createContainer(
           leaseMs: config.processing.leaseSeconds * 1000,
           filingTemplate: config.paths.fileNameTemplate,
           ocr: ocr ?? false,
+          ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {
             if (e.type === 'stage') metrics.observeStage(e.stage, e.durationMs / 1000);

@@ -9,6 +9,7 @@ import { errorFor } from '@autod/errors';
 import type { OcrEngine } from '@autod/extract';
 import type { AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import type { Extractor, Pipeline } from '@autod/pipeline';
+import { LexicalEmbedder, OpenAIEmbedder, createVectorIndex, type VectorIndex } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
 
@@ -32,6 +33,8 @@ export interface Runtime {
   readonly pipeline: Pipeline;
   readonly extractor: Extractor;
   readonly apiClient: ApiClient | null;
+  /** Embeddings + local vector index + hybrid search (and the optional OpenAI vector-store sync). */
+  readonly vectorIndex: VectorIndex;
   /** Throws when the configured OpenAI-compatible server cannot be reached. */
   checkUpstream(): Promise<void>;
   checkOcr(): Promise<{ ok: boolean; detail: string }>;
@@ -62,6 +65,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const logger = container.resolve(TOKENS.Logger);
   const health = container.resolve(TOKENS.Health);
   const apiClient = container.resolve(TOKENS.ApiClient);
+  const vectorIndex = await openVectorIndex(config, db, apiClient, options.migrate !== false);
+  container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
   if (apiClient) {
     health.register({
@@ -84,6 +89,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     health,
     db,
     apiClient,
+    vectorIndex,
     get metrics() {
       return container.resolve(TOKENS.Metrics);
     },
@@ -118,4 +124,39 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await db.close();
     },
   };
+}
+
+/** The search index over the app's own database: OpenAI embeddings with a key, the offline lexical embedder without. */
+async function openVectorIndex(config: Config, db: Database, apiClient: ApiClient | null, migrate: boolean): Promise<VectorIndex> {
+  const embedder = apiClient
+    ? new OpenAIEmbedder(apiClient, {
+        model: config.embeddings.model,
+        dimensions: config.embeddings.dimension,
+        batchSize: config.embeddings.batchSize,
+      })
+    : new LexicalEmbedder();
+  const sync =
+    config.vectorStore.sync && apiClient
+      ? {
+          client: apiClient,
+          storeName: config.vectorStore.name,
+          ...(config.vectorStore.id ? { storeId: config.vectorStore.id } : {}),
+          uploadTimeoutMs: config.vectorStore.uploadTimeoutSeconds * 1000,
+        }
+      : undefined;
+  return createVectorIndex({
+    knex: db.knex,
+    dialect: db.dialect,
+    embedder,
+    migrate,
+    fullText: (q, limit, filter) => db.documents.search(q, { limit, filter: { status: 'completed', ...filter } }),
+    cache: {
+      enabled: config.vectorCache.enabled,
+      ttlDays: config.vectorCache.ttlDays,
+      memoryMaxMb: 100,
+      maxDbMb: config.vectorCache.maxSizeMb,
+    },
+    onNearDuplicate: (id, ofId) => db.documents.setNearDuplicate(id, ofId),
+    openaiSync: sync,
+  });
 }

@@ -5,6 +5,7 @@ import type { Database } from '@autod/db';
 import type { OcrEngine } from '@autod/extract';
 import type { AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import type { Extractor, Pipeline } from '@autod/pipeline';
+import type { VectorIndex } from '@autod/vector-store';
 
 /** DI tokens: `Symbol.for('@autod/<pkg>:<Name>')`, one per service the runtime wires. */
 export const TOKENS = {
@@ -17,6 +18,7 @@ export const TOKENS = {
   Ocr: Symbol.for('@autod/extract:OcrEngine') as InjectionToken<OcrEngine | null>,
   Extractor: Symbol.for('@autod/pipeline:Extractor') as InjectionToken<Extractor>,
   Pipeline: Symbol.for('@autod/pipeline:Pipeline') as InjectionToken<Pipeline>,
+  VectorIndex: Symbol.for('@autod/vector-store:VectorIndex') as InjectionToken<VectorIndex>,
 } as const;
 
 export type TokenName = keyof typeof TOKENS;
