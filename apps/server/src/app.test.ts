@@ -189,8 +189,13 @@ describe('documents', () => {
 
     const search = await h.app.inject({ method: 'GET', url: '/v1/search?q=acme', headers: AUTH });
     expect(search.statusCode).toBe(200);
-    expect(search.json().mode).toBe('fulltext');
-    expect(search.json().hits.map((x: { id: number }) => x.id)).toEqual([id]);
+    expect(search.json().mode).toBe('hybrid');
+    expect(search.json().hits[0].id).toBe(id);
+    for (const mode of ['fulltext', 'vector']) {
+      const r = await h.app.inject({ method: 'GET', url: `/v1/search?q=acme&mode=${mode}`, headers: AUTH });
+      expect(r.json().mode).toBe(mode);
+      expect(r.json().hits[0].id).toBe(id);
+    }
     expect(search.json().hits[0].document.sha256).toBe(sha);
     const miss = await h.app.inject({ method: 'GET', url: '/v1/search?q=zebrafish', headers: AUTH });
     expect(miss.json().hits).toEqual([]);
@@ -324,9 +329,6 @@ describe('documents', () => {
     expect(limit.json().error.message).toContain('limit');
     const noQuery = await h.app.inject({ method: 'GET', url: '/v1/search', headers: AUTH });
     expect(noQuery.statusCode).toBe(400);
-    const vector = await h.app.inject({ method: 'GET', url: '/v1/search?q=x&mode=vector', headers: AUTH });
-    expect(vector.statusCode).toBe(400);
-    expect(vector.json().error.details.available).toEqual(['fulltext']);
     const badMode = await h.app.inject({ method: 'GET', url: '/v1/search?q=x&mode=psychic', headers: AUTH });
     expect(badMode.statusCode).toBe(400);
     const groupBy = await h.app.inject({ method: 'GET', url: '/v1/costs?groupBy=planet', headers: AUTH });

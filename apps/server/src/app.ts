@@ -18,7 +18,7 @@ import { batchRoutes } from './routes/batches.js';
 import { costRoutes } from './routes/costs.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
-import { fulltextSearch, searchRoutes, type SearchBackend } from './routes/search.js';
+import { indexSearch, searchRoutes, type SearchBackend } from './routes/search.js';
 import { WorkTracker } from './work.js';
 
 declare module 'fastify' {
@@ -107,7 +107,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
       roots: options.batchRoots ?? [pipeline.dirs.inbox],
       logger,
     }),
-    search: options.search ?? fulltextSearch(runtime.db),
+    search: options.search ?? indexSearch(runtime),
     maxUploadBytes: Math.round((options.bodyLimitMb ?? config.processing.maxFileMb) * 1024 * 1024),
     streams: new Set<ServerResponse>(),
   };

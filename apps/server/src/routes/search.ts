@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Database, DocumentFilter } from '@autod/db';
+import type { Runtime } from '@autod/runtime';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
 import { documentFilterSchema, documentJson } from './documents.js';
@@ -34,9 +35,25 @@ export function fulltextSearch(db: Database): SearchBackend {
   };
 }
 
+/** Hybrid (BM25 + vectors, reciprocal rank fusion), vector and full-text search through the runtime's vector index. */
+export function indexSearch(runtime: Pick<Runtime, 'vectorIndex'>): SearchBackend {
+  return {
+    modes: SEARCH_MODES,
+    search: async ({ query, mode, limit, filter }) => {
+      const { category, docType, issuer, from, to, minAmount, maxAmount } = filter;
+      const result = await runtime.vectorIndex.search(query, {
+        mode,
+        limit,
+        filter: definedOnly({ category, docType, issuer, from, to, minAmount, maxAmount }),
+      });
+      return result.hits.map((h) => ({ id: h.id, score: h.score, snippet: h.snippet }));
+    },
+  };
+}
+
 const searchQuery = documentFilterSchema.extend({
   q: z.string().trim().min(1, { error: 'must not be empty' }).max(500),
-  mode: z.enum(SEARCH_MODES).default('fulltext'),
+  mode: z.enum(SEARCH_MODES).default('hybrid'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
