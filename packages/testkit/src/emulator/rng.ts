@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { errorFor } from '@autod/errors';
 
 /** Small deterministic PRNG (mulberry32) shared by the emulator and the fixture generator. */
@@ -39,4 +40,20 @@ export function normal(rng: Rng): number {
   const u = Math.max(rng(), 1e-12);
   const v = rng();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/** `bytes` cryptographically random bytes as hex, drawn from a pooled buffer (one syscall per 4 KiB, not per id). */
+export function randomHex(bytes: number): string {
+  if (bytes > POOL_SIZE) return randomFillSync(Buffer.alloc(bytes)).toString('hex');
+  if (poolOffset + bytes > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
 }

@@ -2,7 +2,25 @@
  * Builds a value that validates against a (strict-mode) JSON schema: enums pick the first value, `const` is honoured,
  * nullable fields are null, strings respect minLength/maxLength/pattern/format, numbers respect bounds.
  */
+import { Lru } from './lru.js';
+
 type Schema = Record<string, unknown>;
+
+/** Compiled `pattern`s (null when the pattern is not a valid `u` regex). */
+const patterns = new Lru<string, RegExp | null>(256);
+
+function compilePattern(pattern: string): RegExp | null {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, 'u');
+    } catch {
+      re = null;
+    }
+    patterns.set(pattern, re);
+  }
+  return re;
+}
 
 const PATTERN_CANDIDATES = [
   '2024-01-15',
@@ -59,12 +77,7 @@ function sampleString(schema: Schema): string {
     return out.slice(0, max);
   };
   if (typeof schema.pattern === 'string') {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(schema.pattern, 'u');
-    } catch {
-      re = undefined;
-    }
+    const re = compilePattern(schema.pattern);
     if (re) {
       for (const c of PATTERN_CANDIDATES) if (re.test(c) && c.length >= min && c.length <= max) return c;
     }
@@ -109,11 +122,8 @@ function acceptsValue(schema: Schema, value: unknown, root: Schema): boolean {
   const ok = types.includes(actual) || (actual === 'integer' && types.includes('number'));
   if (!ok) return false;
   if (typeof value === 'string' && typeof schema.pattern === 'string') {
-    try {
-      return new RegExp(schema.pattern, 'u').test(value);
-    } catch {
-      return true;
-    }
+    const re = compilePattern(schema.pattern);
+    return re ? re.test(value) : true;
   }
   return true;
 }
@@ -123,7 +133,7 @@ function acceptsValue(schema: Schema, value: unknown, root: Schema): boolean {
  * schema accepts it (type, enum, const and pattern are checked).
  */
 export function sampleWithKnown(schema: Schema, known: Record<string, unknown>): unknown {
-  const value = sampleFromSchema(schema);
+  const value = cachedSample(schema);
   const props = schema.properties;
   if (!value || typeof value !== 'object' || Array.isArray(value) || !props || typeof props !== 'object') return value;
   const out = value as Record<string, unknown>;
@@ -132,6 +142,36 @@ export function sampleWithKnown(schema: Schema, known: Record<string, unknown>):
     if (prop && key in out && acceptsValue(prop, v, schema)) out[key] = v;
   }
   return out;
+}
+
+/** Samples by schema text: a request carries a freshly parsed (but usually identical) schema every time. */
+const samples = new Lru<string, { value: unknown }>(64);
+
+/** A deep copy of plain JSON-like data (objects, arrays, primitives); anything else is shared as is. */
+function copyPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyPlain);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = copyPlain(x);
+    return out;
+  }
+  return v;
+}
+
+/** {@link sampleFromSchema} memoised per schema text; every call gets its own copy of the sample. */
+function cachedSample(schema: Schema): unknown {
+  let key: string;
+  try {
+    key = JSON.stringify(schema);
+  } catch {
+    return sampleFromSchema(schema); // not serialisable (cycles): no caching
+  }
+  let hit = samples.get(key);
+  if (!hit) {
+    hit = { value: sampleFromSchema(schema) };
+    samples.set(key, hit);
+  }
+  return copyPlain(hit.value);
 }
 
 export function sampleFromSchema(schema: Schema, root: Schema = schema, depth = 0): unknown {

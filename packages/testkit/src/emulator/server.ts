@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { ApiError, parseMultipart, readBody } from './http-util.js';
 import { drawLatency } from './latency.js';
-import { createRng } from './rng.js';
+import { createRng, randomHex } from './rng.js';
 import { EmulatorState, type OutputFault } from './state.js';
 import type {
   Emulator,
@@ -148,14 +147,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     let done = false;
+    const socket = req.socket;
     const finish = (): void => {
       if (!done) {
         done = true;
         inFlight--;
+        socket.off('close', finish); // keep-alive sockets serve many requests: do not pile up listeners
       }
     };
     res.on('close', finish);
-    req.socket.on('close', finish);
+    socket.on('close', finish);
 
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -182,7 +183,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headers,
     };
     requests.push(record);
-    const requestId = `req_${randomBytes(16).toString('hex')}`;
+    const requestId = `req_${randomHex(16)}`;
     const baseHeaders = { 'x-request-id': requestId, 'openai-version': '2020-10-01', 'openai-processing-ms': '1' };
     const sendJson = (status: number, json: unknown, extra: Record<string, string> = {}): void =>
       send(res, record, status, Buffer.from(JSON.stringify(json)), {
@@ -319,7 +320,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const server = createServer((req, res) => {
     void handle(req, res);
   });
-  server.keepAliveTimeout = 1000;
+  // undici (fetch) drops a connection after one request when the server's keep-alive hint is ≤ its 2 s threshold,
+  // so a 1 s timeout meant a new TCP connection per call; close() ends idle connections anyway.
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

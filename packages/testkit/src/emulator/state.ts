@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { inspectPdf, type PdfInfo } from '../pdf-inspect.js';
+import { Lru } from './lru.js';
 import { knownValues } from './prompt-values.js';
-import { hashString } from './rng.js';
+import { hashString, randomHex } from './rng.js';
 import { ApiError, nowSeconds } from './http-util.js';
 import { sampleFromSchema, sampleWithKnown, violateSchema } from './schema-sample.js';
 import { PromptCache, pdfTokens, textTokens } from './tokens.js';
@@ -92,7 +93,8 @@ export function embedText(text: string, dimensions: number): Float32Array {
 
 export class EmulatorState {
   readonly files = new Map<string, EmulatorFile>();
-  private readonly pdfInfo = new Map<string, PdfInfo>();
+  /** PDF inspections by file id or `sha:<content hash>` (inline PDFs repeat across requests). */
+  private readonly pdfInfo = new Lru<string, PdfInfo>(512);
   private readonly responses = new Map<string, Json>();
   private readonly vectorStores = new Map<string, VectorStoreRecord>();
   private readonly batches = new Map<string, BatchRecord>();
@@ -107,7 +109,7 @@ export class EmulatorState {
   ) {}
 
   newId(prefix: string): string {
-    return `${prefix}${randomBytes(12).toString('hex')}`;
+    return `${prefix}${randomHex(12)}`;
   }
 
   close(): void {
@@ -366,8 +368,9 @@ export class EmulatorState {
       outputText = `Sure! Here is the metadata you asked for:\n\n\`\`\`json\n${json.slice(0, Math.max(1, Math.floor(json.length / 2)))}`;
     }
 
-    const inputTokens = textTokens(cacheKeyParts.join('')) + fileTokens;
-    const cached = this.cache.cachedTokens(model, cacheKeyParts.join(''), inputTokens);
+    const cacheKey = cacheKeyParts.join('');
+    const inputTokens = textTokens(cacheKey) + fileTokens;
+    const cached = this.cache.cachedTokens(model, cacheKey, inputTokens);
     const reasoning = /^(o\d|gpt-5)/.test(model) ? 64 : 0;
     const outputTokens = textTokens(outputText) + reasoning;
     const id = this.newId('resp_');

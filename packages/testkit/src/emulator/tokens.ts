@@ -19,9 +19,13 @@ export function pdfTokens(pageCount: number, text: string): number {
   return Math.max(1, pageCount) * PDF_PAGE_TOKENS + textTokens(text);
 }
 
-function commonPrefix(a: string, b: string): number {
+/** Length of the common prefix of `a` and `b`: equal blocks are skipped with native string comparison first. */
+export function commonPrefix(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
+  for (const block of [4096, 256, 16]) {
+    while (i + block <= n && a.slice(i, i + block) === b.slice(i, i + block)) i += block;
+  }
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
 }
@@ -33,7 +37,10 @@ export class PromptCache {
   cachedTokens(model: string, prompt: string, inputTokens: number): number {
     const history = this.byModel.get(model) ?? [];
     let best = 0;
-    for (const prev of history) best = Math.max(best, commonPrefix(prev, prompt));
+    for (const prev of history) {
+      if (best === prompt.length) break; // nothing can share more than the whole prompt
+      best = Math.max(best, commonPrefix(prev, prompt));
+    }
     history.push(prompt);
     if (history.length > HISTORY) history.shift();
     this.byModel.set(model, history);
