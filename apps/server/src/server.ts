@@ -35,6 +35,7 @@ export async function startServer(runtime: Runtime, options: StartServerOptions 
   const host = options.host ?? config.server.host;
   const address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   runtime.health.markStarted();
+  runtime.startMonitoring();
   logger.info({ address, watch: options.watch ?? false }, 'autod server listening');
 
   let closing: Promise<void> | undefined;

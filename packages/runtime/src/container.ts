@@ -1,4 +1,6 @@
+import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { basename } from 'node:path';
 import type { Config } from '@autod/config';
 import { redactSecretsList } from './secrets.js';
 import { ApiClient } from '@autod/api-client';
@@ -8,6 +10,7 @@ import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
 import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
+import { createAlertManager } from './alerts.js';
 
 export interface ContainerOverrides {
   logger?: Logger;
@@ -50,11 +53,15 @@ export function createContainer(
   } as never);
   c.register(TOKENS.Metrics, { useFactory: instanceCachingFactory(() => overrides.metrics ?? new AutodMetrics()) });
   c.register(TOKENS.Health, { useFactory: instanceCachingFactory(() => new HealthRegistry()) });
+  c.register(TOKENS.Alerts, {
+    useFactory: instanceCachingFactory((dc) => createAlertManager(config, dc.resolve(TOKENS.Logger))),
+  });
   c.register(TOKENS.ApiClient, {
     useFactory: instanceCachingFactory((dc) => {
       if (overrides.apiClient !== undefined) return overrides.apiClient;
       if (config.app.provider !== 'openai') return null;
       const metrics = dc.resolve(TOKENS.Metrics);
+      const alerts = dc.resolve(TOKENS.Alerts);
       // With Redis configured, every process (CLI, server, workers on many machines) shares one RPM budget.
       const shared =
         config.redis.url && config.rateLimit.rpm
@@ -64,7 +71,7 @@ export function createContainer(
               rpm: config.rateLimit.rpm,
             })
           : undefined;
-      return new ApiClient({
+      const client: ApiClient = new ApiClient({
         ...(shared ? { limiter: shared } : {}),
         apiKey: config.openai.apiKey ?? 'not-needed',
         ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
@@ -84,8 +91,14 @@ export function createContainer(
           rollingCountTimeoutMs: config.breaker.windowMs,
         },
         rateLimit: { ...(config.rateLimit.rpm ? { rpm: config.rateLimit.rpm } : {}), ...(config.rateLimit.tpm ? { tpm: config.rateLimit.tpm } : {}) },
-        onEvent: (e) => metrics.upstreamRequest(e),
+        onEvent: (e) => {
+          metrics.upstreamRequest(e);
+          // Events only fire after construction, so `client` is initialised here.
+          metrics.setBreakerState(client.breakerState);
+          alerts.recordBreaker(client.breakerState);
+        },
       });
+      return client;
     }),
   });
   c.register(TOKENS.Ocr, {
@@ -101,6 +114,7 @@ export function createContainer(
   c.register(TOKENS.Pipeline, {
     useFactory: instanceCachingFactory((dc) => {
       const metrics = dc.resolve(TOKENS.Metrics);
+      const alerts = dc.resolve(TOKENS.Alerts);
       const extractor = dc.resolve(TOKENS.Extractor);
       const ocr = dc.resolve(TOKENS.Ocr);
       return new Pipeline(
@@ -123,6 +137,9 @@ export function createContainer(
             else if (e.type === 'file.finished') {
               const o = e.outcome;
               if (o.kind === 'skipped') return;
+              // Error rate and p95 rules count documents: a failed one is an error, retry-later is not.
+              alerts.recordRequest(o.kind !== 'failed', e.durationMs);
+              if (o.kind === 'failed') alerts.recordFailedDocument({ fileName: basename(o.path), code: o.error.code });
               metrics.documentProcessed({
                 status: o.kind === 'processed' ? 'completed' : o.kind,
                 provider: extractor.provider,

@@ -3,3 +3,4 @@ import 'reflect-metadata';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 export { createContainer, type ContainerOverrides } from './container.js';
 export { TOKENS, type TokenName } from './tokens.js';
+export { alertChannels, createAlertManager, recordSpend } from './alerts.js';

@@ -7,7 +7,8 @@ import type { ApiClient } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { OcrEngine } from '@autod/extract';
-import type { AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import { recordSpend } from './alerts.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import { LexicalEmbedder, OpenAIEmbedder, createVectorIndex, type VectorIndex } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
@@ -35,6 +36,10 @@ export interface Runtime {
   readonly apiClient: ApiClient | null;
   /** Embeddings + local vector index + hybrid search (and the optional OpenAI vector-store sync). */
   readonly vectorIndex: VectorIndex;
+  /** Alert rules and channels from config (error rate, p95, cost levels, breaker, failed documents). */
+  readonly alerts: AlertManager;
+  /** Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`. */
+  startMonitoring(intervalMs?: number): void;
   /** Throws when the configured OpenAI-compatible server cannot be reached. */
   checkUpstream(): Promise<void>;
   checkOcr(): Promise<{ ok: boolean; detail: string }>;
@@ -82,6 +87,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
   }
   let closed = false;
+  let monitor: NodeJS.Timeout | undefined;
   return {
     container,
     config,
@@ -90,6 +96,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     db,
     apiClient,
     vectorIndex,
+    get alerts() {
+      return container.resolve(TOKENS.Alerts);
+    },
+    startMonitoring(intervalMs = 60_000) {
+      if (monitor) return;
+      const alerts = container.resolve(TOKENS.Alerts);
+      const tick = async () => {
+        await recordSpend(alerts, db).catch((error: unknown) => logger.warn({ err: error }, 'could not read spend totals'));
+        await alerts.evaluate().catch((error: unknown) => logger.warn({ err: error }, 'alert evaluation failed'));
+      };
+      monitor = setInterval(() => void tick(), intervalMs);
+      monitor.unref();
+      void tick();
+    },
     get metrics() {
       return container.resolve(TOKENS.Metrics);
     },
@@ -116,6 +136,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     async close() {
       if (closed) return;
       closed = true;
+      if (monitor) clearInterval(monitor);
       const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
       await ocr?.close().catch(() => undefined);
       apiClient?.close();

@@ -3,7 +3,7 @@ import type { Config } from '@autod/config';
 import type { ApiClient } from '@autod/api-client';
 import type { Database } from '@autod/db';
 import type { OcrEngine } from '@autod/extract';
-import type { AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import type { VectorIndex } from '@autod/vector-store';
 
@@ -13,6 +13,7 @@ export const TOKENS = {
   Logger: Symbol.for('@autod/ops:Logger') as InjectionToken<Logger>,
   Metrics: Symbol.for('@autod/ops:AutodMetrics') as InjectionToken<AutodMetrics>,
   Health: Symbol.for('@autod/ops:HealthRegistry') as InjectionToken<HealthRegistry>,
+  Alerts: Symbol.for('@autod/ops:AlertManager') as InjectionToken<AlertManager>,
   Database: Symbol.for('@autod/db:Database') as InjectionToken<Database>,
   ApiClient: Symbol.for('@autod/api-client:ApiClient') as InjectionToken<ApiClient | null>,
   Ocr: Symbol.for('@autod/extract:OcrEngine') as InjectionToken<OcrEngine | null>,

@@ -23,6 +23,7 @@ export async function watchCommand(ctx: CommandContext, inbox: string | undefine
     },
   });
   await watcher.start();
+  rt.startMonitoring();
   ctx.out.line(`Watching ${dir} (Ctrl-C to stop)`);
   if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'ready', inbox: dir }) + '\n');
   await new Promise<void>((resolveStop) => {
