@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
@@ -333,48 +333,6 @@ describe('documents', () => {
     expect(badMode.statusCode).toBe(400);
     const groupBy = await h.app.inject({ method: 'GET', url: '/v1/costs?groupBy=planet', headers: AUTH });
     expect(groupBy.statusCode).toBe(400);
-  });
-});
-
-describe('batches', () => {
-  it('processes a folder in the background and streams progress', async () => {
-    h = await harness();
-    const sub = join(h.dir, 'inbox', 'scans');
-    await mkdir(sub, { recursive: true });
-    for (const name of ['one', 'two', 'three']) await writeFile(join(sub, `${name}.pdf`), await invoicePdf(`${name} GmbH`));
-    const res = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { dir: 'scans' } });
-    expect(res.statusCode).toBe(202);
-    const batch = res.json();
-    expect(batch).toMatchObject({ status: 'running', total: 3 });
-    const done = await waitFor(async () => {
-      const r = await h!.app.inject({ method: 'GET', url: `/v1/batches/${batch.id}`, headers: AUTH });
-      return r.json().status === 'completed' ? r.json() : undefined;
-    });
-    expect(done).toMatchObject({ total: 3, done: 3, processed: 3, failed: 0, etaSeconds: 0 });
-    const list = await h.app.inject({ method: 'GET', url: '/v1/batches', headers: AUTH });
-    expect(list.json().items.map((b: { id: string }) => b.id)).toEqual([batch.id]);
-    const events = await h.app.inject({ method: 'GET', url: `/v1/batches/${batch.id}/events`, headers: AUTH });
-    expect(events.statusCode).toBe(200);
-    expect(events.headers['content-type']).toContain('text/event-stream');
-    expect(events.body).toContain('event: snapshot');
-    expect(events.body).toContain('event: done');
-    expect(await listTree(join(h.dir, 'processed'))).toHaveLength(3);
-  });
-
-  it('refuses paths outside the inbox and unknown batches', async () => {
-    h = await harness();
-    const outside = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { paths: ['../processed'] } });
-    expect(outside.statusCode).toBe(400);
-    expect(outside.json().error.code).toBe('VALIDATION_FAILED');
-    const abs = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { paths: ['/etc'] } });
-    expect(abs.statusCode).toBe(400);
-    const nothing = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: {} });
-    expect(nothing.statusCode).toBe(400);
-    const gone = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { paths: ['no-such-folder'] } });
-    expect(gone.statusCode).toBe(404);
-    const unknown = await h.app.inject({ method: 'GET', url: `/v1/batches/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, headers: AUTH });
-    expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().error.code).toBe('BATCH_NOT_FOUND');
   });
 });
 

@@ -102,7 +102,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   const ctx: ServerContext = {
     runtime,
     work,
-    batches: new BatchManager(pipeline, work, {
+    batches: new BatchManager(runtime, work, {
       concurrency: config.processing.concurrency,
       roots: options.batchRoots ?? [pipeline.dirs.inbox],
       logger,
