@@ -41,6 +41,25 @@ const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-small';
 const DEFAULT_TIMEOUT_MS = 120_000;
 const TERMINAL_BATCH = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+let extractionTextFormat: ReturnType<typeof responseTextFormat> | undefined;
+
+/**
+ * The strict JSON-schema text format is the same for every extraction (no per-file consts), and generating it clones
+ * the whole schema: build it once and share it, frozen so that no caller can change it for the next request.
+ */
+function sharedTextFormat(): ReturnType<typeof responseTextFormat> {
+  extractionTextFormat ??= deepFreeze(responseTextFormat());
+  return extractionTextFormat;
+}
+
 /** What one upstream call is, for the limiter, the events and pricing. */
 interface CallSpec<T> {
   operation: string;
@@ -262,7 +281,7 @@ export class ApiClient {
       ],
       // No per-file `const`s: the schema stays byte-identical across files so the prompt cache
       // hits; the echo fields are overwritten locally instead (see `pinEchoFields`).
-      text: { format: responseTextFormat() },
+      text: { format: sharedTextFormat() },
       store: false,
       metadata: { source_file_id: input.sourceFileId, processed_at: input.processedAt, original_file_name: input.fileName.slice(0, 512) },
     };
