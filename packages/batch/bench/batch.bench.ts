@@ -7,20 +7,25 @@
  *
  * - sequential: concurrency 1 (baseline, ≈ 1 / 200 ms)
  * - live: concurrency 8, 16, 32; efficiency = throughput / (concurrency × sequential throughput), target ≥ 0.9
- * - ceiling: the same number of bare `extractMetadata` calls in a loop, no runner (emulator and client share this
- *   process's CPU, so on a small machine this caps every mode; `vsCeiling` = live / ceiling isolates the runner)
+ * - ceiling: the same number of bare `extractMetadata` calls with the same concurrency, no runner; `vsCeiling` =
+ *   live / ceiling isolates the runner from the client
  * - queue: 1, 2 and 4 in-process BullMQ workers (concurrency 4 each); scaling ratio vs 1 worker
+ *
+ * The emulator runs in its own process (`emulator-process.mjs`, loopback), so the CPU this process spends per item
+ * (`autodCpuMsPerItem`: runner + SQLite checkpoints + API client) is measured apart from the emulator's
+ * (`emulatorCpuMsPerItem`). `vsIdeal` = throughput / (concurrency / latency).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'vitest';
 import { ApiClient } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import type { ProcessOutcome } from '@autod/pipeline';
-import { startEmulator, tempSqliteUrl } from '@autod/testkit';
+import { tempSqliteUrl } from '@autod/testkit';
+import { startEmulatorChild } from './emulator-child.js';
 import { BatchRunner, QueueProducer, QueueWorker, redisConnection, type BatchPipeline } from '../src/index.js';
 
 const LATENCY_MS = 200;
@@ -47,7 +52,7 @@ async function files(dir: string, n: number): Promise<void> {
 }
 
 it('batch throughput: sequential vs live vs queue', async () => {
-  const emulator = await startEmulator({ latencyMs: { distribution: 'fixed', mean: LATENCY_MS, min: LATENCY_MS, max: LATENCY_MS } });
+  const emulator = await startEmulatorChild({ latencyMs: { distribution: 'fixed', mean: LATENCY_MS, min: LATENCY_MS, max: LATENCY_MS } });
   const client = new ApiClient({ apiKey: 'sk-bench', baseURL: emulator.url, model: 'gpt-5-mini', breaker: { enabled: false }, retry: { maxAttempts: 1 } });
   const root = await mkdtemp(join(tmpdir(), 'autod-batch-bench-'));
   const dirs = { inbox: join(root, 'inbox'), processed: join(root, 'processed'), failed: join(root, 'failed'), duplicates: join(root, 'duplicates') };
@@ -55,37 +60,63 @@ it('batch throughput: sequential vs live vs queue', async () => {
   const db: Database = await createDatabase({ url: sqlite.url });
   await db.migrate.latest();
   const pipeline = stubPipeline(client, dirs);
-  const results: Record<string, unknown> = { latencyMs: LATENCY_MS };
+  const results: Record<string, unknown> = { latencyMs: LATENCY_MS, emulator: 'separate process (loopback)' };
 
-  const live = async (concurrency: number, n: number): Promise<number> => {
+  /** Runs `fn`, returning items/s plus this process's and the emulator's CPU ms per item. */
+  const measure = async (n: number, fn: () => Promise<void>) => {
+    await emulator.resetStats();
+    const cpu0 = process.cpuUsage();
+    const t = performance.now();
+    await fn();
+    const sec = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const emu = await emulator.stats();
+    return { perSec: n / sec, autodCpuMsPerItem: (cpu.user + cpu.system) / 1000 / n, emulatorCpuMsPerItem: emu.cpuMs / Math.max(1, emu.total) };
+  };
+
+  const live = async (concurrency: number, n: number) => {
     await files(dirs.inbox, n);
     const runner = new BatchRunner({ db, pipeline }, { concurrency });
     const batch = await runner.create([dirs.inbox], { reuse: false });
-    const t = performance.now();
-    const r = await runner.run(batch.id);
-    if (r.counts.done !== n) throw new Error(`expected ${n} done, got ${JSON.stringify(r.counts)}`);
-    return n / ((performance.now() - t) / 1000);
+    return measure(n, async () => {
+      const r = await runner.run(batch.id);
+      if (r.counts.done !== n) throw new Error(`expected ${n} done, got ${JSON.stringify(r.counts)}`);
+    });
   };
 
-  const ceiling = async (c: number, n: number): Promise<number> => {
-    const pdf = new TextEncoder().encode('%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF');
+  const pdf = new TextEncoder().encode('%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF');
+  const ceiling = async (c: number, n: number) => {
     let next = 0;
-    const t = performance.now();
-    await Promise.all(
-      Array.from({ length: c }, async () => {
-        while (next++ < n) await client.extractMetadata({ pdf, fileName: 'x.pdf', sourceFileId: 'a'.repeat(64), processedAt: new Date().toISOString() });
-      }),
-    );
-    return n / ((performance.now() - t) / 1000);
+    return measure(n, async () => {
+      await Promise.all(
+        Array.from({ length: c }, async () => {
+          while (next++ < n) await client.extractMetadata({ pdf, fileName: 'x.pdf', sourceFileId: 'a'.repeat(64), processedAt: new Date().toISOString() });
+        }),
+      );
+    });
   };
 
-  const sequential = await live(1, 10);
+  await ceiling(4, 40); // warm-up: JIT, connections, the emulator's caches
+  const seq = await live(1, 10);
+  const sequential = seq.perSec;
   results['sequentialPerSec'] = sequential;
+  results['sequentialVsIdeal'] = sequential / (1000 / LATENCY_MS);
+  results['sequentialAutodCpuMsPerItem'] = seq.autodCpuMsPerItem;
   const liveRows = [];
   for (const c of [8, 16, 32]) {
-    const perSec = await live(c, c * 6);
+    const run = await live(c, c * 6);
     const bare = await ceiling(c, c * 6);
-    liveRows.push({ concurrency: c, perSec, efficiency: perSec / (c * sequential), ceilingPerSec: bare, vsCeiling: perSec / bare });
+    liveRows.push({
+      concurrency: c,
+      perSec: run.perSec,
+      efficiency: run.perSec / (c * sequential),
+      vsIdeal: run.perSec / (c * (1000 / LATENCY_MS)),
+      autodCpuMsPerItem: run.autodCpuMsPerItem,
+      emulatorCpuMsPerItem: run.emulatorCpuMsPerItem,
+      ceilingPerSec: bare.perSec,
+      ceilingClientCpuMsPerCall: bare.autodCpuMsPerItem,
+      vsCeiling: run.perSec / bare.perSec,
+    });
   }
   results['live'] = liveRows;
 
@@ -98,11 +129,11 @@ it('batch throughput: sequential vs live vs queue', async () => {
     const ws = Array.from({ length: workers }, () => new QueueWorker({ db, pipeline, redis: { url: REDIS_URL, prefix } }, { concurrency: 4 }));
     for (const w of ws) await w.start();
     const batch = await producer.create([dirs.inbox]);
-    const t = performance.now();
-    await producer.enqueue(batch.id);
-    const r = await producer.waitFor(batch.id, { pollMs: 20 });
-    const perSec = n / ((performance.now() - t) / 1000);
-    if (r.counts.done !== n) throw new Error(`queue: expected ${n} done, got ${JSON.stringify(r.counts)}`);
+    const m = await measure(n, async () => {
+      await producer.enqueue(batch.id);
+      const r = await producer.waitFor(batch.id, { pollMs: 20 });
+      if (r.counts.done !== n) throw new Error(`queue: expected ${n} done, got ${JSON.stringify(r.counts)}`);
+    });
     await producer.store.setStatus(batch.id, 'completed');
     for (const w of ws) await w.close();
     await producer.close();
@@ -110,14 +141,14 @@ it('batch throughput: sequential vs live vs queue', async () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
-    queueRows.push({ workers, concurrencyPerWorker: 4, perSec });
+    queueRows.push({ workers, concurrencyPerWorker: 4, perSec: m.perSec, vsIdeal: m.perSec / (workers * 4 * (1000 / LATENCY_MS)), autodCpuMsPerItem: m.autodCpuMsPerItem });
   }
   const base = queueRows[0]?.perSec ?? 1;
   results['queue'] = queueRows.map((q) => ({ ...q, scaling: q.perSec / base }));
 
   console.log(JSON.stringify(results, null, 2));
   await mkdir(dirname(OUT), { recursive: true });
-  await writeFile(OUT, JSON.stringify({ package: '@autod/batch', at: new Date().toISOString(), ...results }, null, 2) + '\n');
+  await writeFile(OUT, JSON.stringify({ package: '@autod/batch', at: new Date().toISOString(), machine: { cpus: availableParallelism(), loadAverage1m: loadavg()[0] }, ...results }, null, 2) + '\n');
   client.close();
   await emulator.close();
   await db.close();

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { Database } from '@autod/db';
 import type { AutodErrorJSON } from '@autod/errors';
 import { hashFile, type Pipeline } from '@autod/pipeline';
@@ -16,14 +15,6 @@ export type ItemAttempt =
   | { kind: 'retry'; error: BatchItemError }
   /** Cancelled: the item stays pending. */
   | { kind: 'aborted' };
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function short(e: AutodErrorJSON | BatchItemError): BatchItemError {
   return { code: e.code, message: e.message };
@@ -73,9 +64,9 @@ export async function attemptItem(
   signal?: AbortSignal,
 ): Promise<ItemAttempt> {
   if (signal?.aborted) return { kind: 'aborted' };
-  if (!(await exists(item.path))) return settleVanished(deps.db, item);
   let sha256: string;
   try {
+    // A missing file (or a directory in its place) fails here: no separate stat round trip per item.
     ({ sha256 } = await hashFile(item.path));
   } catch {
     return settleVanished(deps.db, item);
