@@ -89,10 +89,10 @@ export async function estimateCommand(ctx: CommandContext, paths: string[], o: {
   return 0;
 }
 
-function printEstimate(out: Output, est: RunEstimate, provider: string): void {
+function printEstimate(out: Output, est: RunEstimate, provider: string, extra: Record<string, unknown> = {}): void {
   if (out.json) {
     const { perFile, ...rest } = est;
-    out.data({ ...rest, provider, largestFiles: [...perFile].sort((a, b) => b.pages - a.pages).slice(0, 10) });
+    out.data({ ...rest, provider, ...extra, largestFiles: [...perFile].sort((a, b) => b.pages - a.pages).slice(0, 10) });
     return;
   }
   out.line(`${est.files} files, ${est.pages} pages, ${(est.bytes / 1024 / 1024).toFixed(1)} MB`);
@@ -116,11 +116,13 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
   if (o.dryRun) {
     const files = await discoverFiles(inputs, [rt.pipeline.dirs.processed, rt.pipeline.dirs.failed, rt.pipeline.dirs.duplicates]);
     const est = await estimateRun(files, { models: [model] });
-    printEstimate(ctx.out, est, rt.config.app.provider);
     const m = est.models[0];
-    if (m && maxCostUsd !== undefined && rt.config.app.provider === 'openai') {
-      const cost = mode === 'openai-batch' ? m.batchUsd : m.liveUsd;
-      ctx.out.line(cost > maxCostUsd ? `\nOver the budget of ${formatUsd(maxCostUsd)}: the run would stop early.` : `\nWithin the budget of ${formatUsd(maxCostUsd)}.`);
+    const cost = m ? (mode === 'openai-batch' ? m.batchUsd : m.liveUsd) : undefined;
+    const priced = cost !== undefined && maxCostUsd !== undefined && rt.config.app.provider === 'openai';
+    const withinBudget = priced ? cost <= maxCostUsd : null;
+    printEstimate(ctx.out, est, rt.config.app.provider, { dryRun: true, mode, maxCostUsd: maxCostUsd ?? null, withinBudget });
+    if (priced) {
+      ctx.out.line(withinBudget ? `\nWithin the budget of ${formatUsd(maxCostUsd)}.` : `\nOver the budget of ${formatUsd(maxCostUsd)}: the run would stop early.`);
     }
     return 0;
   }
