@@ -82,7 +82,7 @@ async function runSize(n) {
     dialect: 'sqlite',
     embedder: new LexicalEmbedder(),
     fullText: (q, limit, filter) => fts.search(q, limit, filter),
-    ivf: { autoTrain: false },
+    ivf: { autoTrain: false, ...(process.env.AUTOD_BENCH_PROBE ? { probeFraction: Number(process.env.AUTOD_BENCH_PROBE) } : {}) },
     nearDuplicates: false,
   });
   fts = await createFts5FullText(knex);
@@ -114,6 +114,7 @@ async function runSize(n) {
 
   // Baseline: exact (brute-force) vector search over the same rows, and IVF recall@10 against it.
   const exactTimes = [];
+  const truths = [];
   let overlap = 0;
   let total = 0;
   for (const q of queries.slice(0, 50)) {
@@ -121,11 +122,33 @@ async function runSize(n) {
     const truth = await index.search(q.q, { mode: 'vector', exact: true, limit: 10, minSimilarity: -1, ...(q.filter ? { filter: q.filter } : {}) });
     exactTimes.push(performance.now() - s);
     const approx = await index.search(q.q, { mode: 'vector', limit: 10, minSimilarity: -1, ...(q.filter ? { filter: q.filter } : {}) });
+    truths.push(truth.hits.map((h) => h.id));
     const got = new Set(approx.hits.map((h) => h.id));
     overlap += truth.hits.filter((h) => got.has(h.id)).length;
     total += truth.hits.length;
   }
   const exactVector = pct(exactTimes);
+
+  // Probe sweep: the same lists with other probe budgets (share of the vectors scanned per query).
+  const sweep = [];
+  for (const probeFraction of [0.04, 0.08, 0.15, 0.25]) {
+    const other = await createVectorIndex({ knex, dialect: 'sqlite', embedder: index.embedder, ivf: { autoTrain: false, probeFraction }, nearDuplicates: false, migrate: false });
+    const times = [];
+    let hit = 0;
+    let all = 0;
+    for (const [i, q] of queries.slice(0, 100).entries()) {
+      const opts = { mode: 'vector', limit: 10, minSimilarity: -1, ...(q.filter ? { filter: q.filter } : {}) };
+      const s = performance.now();
+      const approx = await other.search(q.q, opts);
+      times.push(performance.now() - s);
+      if (i < truths.length) {
+        const got = new Set(approx.hits.map((h) => h.id));
+        hit += truths[i].filter((id) => got.has(id)).length;
+        all += truths[i].length;
+      }
+    }
+    sweep.push({ probeFraction, vectorMs: pct(times), recallAt10: +(hit / Math.max(1, all)).toFixed(3) });
+  }
 
   // Re-index (a 10k sample at most): cache hit rate with the memory tier as configured (100 MB).
   const sample = docs.slice(0, Math.min(n, 10000));
@@ -143,6 +166,7 @@ async function runSize(n) {
     sqliteVec: stats.sqliteVec,
     indexing: { ms: Math.round(indexMs), docsPerSec: Math.round(n / (indexMs / 1000)), ftsMs: Math.round(ftsMs), ivfTrainMs: Math.round(trainMs) },
     searchMs: modes,
+    probeSweep: sweep,
     baseline: { exactVectorMs: exactVector, ivfSpeedupP95: +(exactVector.p95 / modes.vector.p95).toFixed(2), ivfRecallAt10: +(overlap / Math.max(1, total)).toFixed(3) },
     reindex: { documents: sample.length, ms: Math.round(reindexMs), docsPerSec: Math.round(sample.length / (reindexMs / 1000)), cacheHitRate: +re.cache.hitRate.toFixed(3), memoryHits: re.cache.memoryHits, dbHits: re.cache.dbHits, misses: re.cache.misses },
     memoryCache: { sizeMb: +(mem.sizeBytes / 1048576).toFixed(1), capMb: +(mem.maxSizeBytes / 1048576).toFixed(1), evictions: mem.evictions },
@@ -158,6 +182,7 @@ for (const n of sizes) {
   console.log(`indexing ${r.indexing.docsPerSec} docs/s (${r.indexing.ms} ms; FTS ${r.indexing.ftsMs} ms; IVF training ${r.indexing.ivfTrainMs} ms)`);
   for (const m of ['fulltext', 'vector', 'hybrid']) console.log(line(m));
   console.log(`baseline exact vector p95 ${r.baseline.exactVectorMs.p95} ms → IVF ×${r.baseline.ivfSpeedupP95} faster, recall@10 ${r.baseline.ivfRecallAt10}`);
+  for (const p of r.probeSweep) console.log(`  probe ${p.probeFraction}: vector p50 ${p.vectorMs.p50} p95 ${p.vectorMs.p95} p99 ${p.vectorMs.p99} ms, recall@10 ${p.recallAt10}`);
   console.log(`re-index ${r.reindex.documents} docs: cache hit rate ${(r.reindex.cacheHitRate * 100).toFixed(1)}% (${r.reindex.docsPerSec} docs/s); memory cache ${r.memoryCache.sizeMb}/${r.memoryCache.capMb} MB`);
 }
 mkdirSync(dirname(outFile), { recursive: true });

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { applyFilter, hasFilter, type SearchFilter } from './filter.js';
 import { bufferToVector, dot, vectorToBuffer } from './hash.js';
-import { TABLES } from './migrations.js';
+import { LIST_KEY_SPAN, TABLES } from './migrations.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -35,8 +35,15 @@ export interface VectorMatch {
 export interface IvfOptions {
   /** Below this many chunks every search is exact (default 8000). */
   minVectors?: number;
-  /** Lists probed per query (default: 8% of the lists, at least 4). */
+  /**
+   * Share of the vectors scanned per query (default 0.15): the nearest lists are probed until
+   * they hold this many vectors (so uneven lists cost the same), and at least `minProbe` lists.
+   */
   probeFraction?: number;
+  /** Fewest lists probed per query (default 4). */
+  minProbe?: number;
+  /** Candidates of the int8 coarse scan re-ranked with the exact float32 vectors (default: 1.5 × the chunks wanted, at least 60). */
+  rerank?: number;
   /** Retrain when the chunk count has grown by this factor since the last training (default 2). */
   growthFactor?: number;
   /** Retrain automatically inside `upsert` (default true). */
@@ -59,8 +66,12 @@ interface ChunkRow {
  */
 export class LocalVectorIndex {
   #centroids: Float32Array[] = [];
+  /** Vectors per list (maintained on insert, recounted on load/training; deletions are not subtracted). */
+  #listSizes: number[] = [];
   #trainedCount = 0;
   #chunkCount = 0;
+  /** Documents with an attribute row (kept up to date approximately; for the probe budget of filtered searches). */
+  #docCount = 0;
   readonly #ivf: Required<IvfOptions>;
 
   constructor(
@@ -74,7 +85,9 @@ export class LocalVectorIndex {
   ) {
     this.#ivf = {
       minVectors: ivf.minVectors ?? 8000,
-      probeFraction: ivf.probeFraction ?? 0.08,
+      probeFraction: ivf.probeFraction ?? 0.15,
+      minProbe: ivf.minProbe ?? 4,
+      rerank: ivf.rerank ?? 0,
       growthFactor: ivf.growthFactor ?? 2,
       autoTrain: ivf.autoTrain ?? true,
     };
@@ -98,14 +111,24 @@ export class LocalVectorIndex {
       }[];
       this.#centroids = rows.map((r) => bufferToVector(r.vector));
       this.#trainedCount = Number(meta.get('ivf_trained_count') ?? 0);
+      this.#listSizes = new Array<number>(this.#centroids.length).fill(0);
+      // An integer literal divisor: integer division (a bound JS number would be a REAL in SQLite).
+      const sizes: { list: number | string; n: number | string }[] = await this.knex(TABLES.lists)
+        .select(this.knex.raw(`?? / ${LIST_KEY_SPAN} AS list`, ['key']))
+        .count({ n: '*' })
+        .groupBy('list');
+      for (const r of sizes) if (Number(r.list) < this.#listSizes.length) this.#listSizes[Number(r.list)] = Number(r.n);
     }
     this.#chunkCount = await this.#countChunks();
+    const docs = (await this.knex(TABLES.docs).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    this.#docCount = Number(docs?.n ?? 0);
   }
 
   /** Replace a document's attribute row and chunks. */
   async upsert(attrs: DocAttributes, chunks: StoredChunk[], trx?: Knex.Transaction): Promise<void> {
     const run = async (k: Knex | Knex.Transaction): Promise<void> => {
       const removed = await this.#deleteChunks(k, attrs.docId);
+      if (removed === 0) this.#docCount++;
       const row = {
         doc_id: attrs.docId,
         sha256: attrs.sha256,
@@ -127,10 +150,25 @@ export class LocalVectorIndex {
         chunk_no: c.chunkNo,
         page: c.page,
         model: this.model,
-        cluster: this.#nearestCentroid(c.vector),
         embedding: vectorToBuffer(c.vector),
       }));
-      for (let i = 0; i < rows.length; i += 100) await k(TABLES.chunks).insert(rows.slice(i, i + 100));
+      const trained = this.trained;
+      const byNo = new Map(chunks.map((c) => [c.chunkNo, c.vector]));
+      for (let i = 0; i < rows.length; i += 100) {
+        const batch = rows.slice(i, i + 100);
+        if (!trained) {
+          await k(TABLES.chunks).insert(batch);
+          continue;
+        }
+        const ids: { id: number | string; chunk_no: number }[] = await k(TABLES.chunks).insert(batch, ['id', 'chunk_no']);
+        const listRows = ids.map((r) => {
+          const v = byNo.get(Number(r.chunk_no)) as Float32Array;
+          const list = nearest(this.#centroids, v);
+          this.#listSizes[list] = (this.#listSizes[list] ?? 0) + 1;
+          return { key: list * LIST_KEY_SPAN + Number(r.id), doc_id: attrs.docId, chunk_no: Number(r.chunk_no), qvec: quantize(v) };
+        });
+        await k(TABLES.lists).insert(listRows);
+      }
       const texts = chunks.map((c) => ({ doc_id: attrs.docId, chunk_no: c.chunkNo, page: c.page, text: c.text }));
       for (let i = 0; i < texts.length; i += 200) await k(TABLES.chunkTexts).insert(texts.slice(i, i + 200));
       this.#chunkCount += chunks.length - removed;
@@ -144,6 +182,7 @@ export class LocalVectorIndex {
       const removed = await this.#deleteChunks(trx, docId);
       this.#chunkCount -= removed;
       const n = await trx(TABLES.docs).where('doc_id', docId).delete();
+      this.#docCount -= Number(n);
       return Number(n) > 0;
     });
   }
@@ -190,6 +229,7 @@ export class LocalVectorIndex {
         }
       });
     }
+    const sizes = new Array<number>(centroids.length).fill(0);
     await this.knex.transaction(async (trx) => {
       await trx(TABLES.centroids).delete();
       for (let i = 0; i < centroids.length; i += 50) {
@@ -197,31 +237,37 @@ export class LocalVectorIndex {
           centroids.slice(i, i + 50).map((v, j) => ({ cluster: i + j, vector: vectorToBuffer(v) })),
         );
       }
+      // Every vector goes to its nearest list: an int8 copy in `autod_vec_lists`, keyed so that a
+      // list is one contiguous key range.
+      await trx(TABLES.lists).delete();
+      sizes.fill(0);
       let lastId = 0;
       for (;;) {
         const rows = (await trx(TABLES.chunks)
-          .select('id', 'embedding')
+          .select('id', 'doc_id', 'chunk_no', 'embedding')
           .where('model', this.model)
           .where('id', '>', lastId)
           .orderBy('id')
-          .limit(4000)) as {
+          .limit(2000)) as {
           id: number | string;
+          doc_id: number | string;
+          chunk_no: number;
           embedding: Uint8Array;
         }[];
         if (rows.length === 0) break;
-        const byCluster = new Map<number, number[]>();
-        for (const r of rows) {
-          const c = nearest(centroids, bufferToVector(r.embedding));
-          let ids = byCluster.get(c);
-          if (!ids) byCluster.set(c, (ids = []));
-          ids.push(Number(r.id));
-        }
-        for (const [c, ids] of byCluster) await trx(TABLES.chunks).whereIn('id', ids).update({ cluster: c });
+        const listRows = rows.map((r) => {
+          const v = bufferToVector(r.embedding);
+          const list = nearest(centroids, v);
+          sizes[list] = (sizes[list] ?? 0) + 1;
+          return { key: list * LIST_KEY_SPAN + Number(r.id), doc_id: Number(r.doc_id), chunk_no: Number(r.chunk_no), qvec: quantize(v) };
+        });
+        for (let i = 0; i < listRows.length; i += 500) await trx(TABLES.lists).insert(listRows.slice(i, i + 500));
         lastId = Number(rows[rows.length - 1]?.id);
       }
       await this.#setMeta(trx, { ivf_model: `${this.model}:${this.dimensions}`, ivf_trained_count: String(n) });
     });
     this.#centroids = centroids;
+    this.#listSizes = sizes;
     this.#trainedCount = n;
     return { lists, vectors: n };
   }
@@ -231,17 +277,96 @@ export class LocalVectorIndex {
    * at least `minSimilarity`, matching `filter`. Uses IVF lists when trained; a filtered search
    * that finds fewer than `k` documents there is repeated exactly over the filtered rows.
    */
-  async search(
-    query: Float32Array,
-    opts: { k: number; filter?: SearchFilter; minSimilarity?: number; exact?: boolean; excludeDocId?: number; firstChunkOnly?: boolean },
-  ): Promise<VectorMatch[]> {
+  async search(query: Float32Array, opts: SearchOpts): Promise<VectorMatch[]> {
     const min = opts.minSimilarity ?? -1;
-    const probe = !opts.exact && this.trained ? this.#probeLists(query) : undefined;
-    let matches = await this.#scan(query, opts, probe, min);
-    if (probe && matches.length < opts.k && (hasFilter(opts.filter) || opts.excludeDocId !== undefined)) {
-      matches = await this.#scan(query, opts, undefined, min);
+    if (opts.exact || !this.trained) return this.#scan(query, opts, min);
+    if (norm(query) === 0) return [];
+    // Probe the nearest lists; a filtered (or excluding) search that finds fewer than k documents
+    // widens the probe (×4, then every list) before giving up.
+    let budget = Math.max(1, Math.ceil(this.#chunkCount * this.#ivf.probeFraction));
+    if (hasFilter(opts.filter)) {
+      // Scale the probe by the filter's selectivity so that a filtered query sees as many
+      // matching candidates as an unfiltered one (the count uses the attribute indexes).
+      const q = this.knex({ d: TABLES.docs });
+      applyFilter(q, opts.filter, 'd');
+      const row = (await q.count({ n: '*' }).first()) as { n: number | string } | undefined;
+      const matching = Number(row?.n ?? 0);
+      if (matching === 0) return [];
+      budget = Math.ceil(budget / Math.max(0.02, Math.min(1, matching / Math.max(1, this.#docCount))));
+    }
+    const steps = hasFilter(opts.filter) || opts.excludeDocId !== undefined ? [budget, budget * 4, Number.POSITIVE_INFINITY] : [budget];
+    const order = this.#centroids.map((c, i) => ({ i, s: dot(c, query) })).sort((a, b) => b.s - a.s);
+    let matches: VectorMatch[] = [];
+    for (const step of steps) {
+      const lists: number[] = [];
+      let rows = 0;
+      for (const { i } of order) {
+        if (lists.length >= this.#ivf.minProbe && rows >= step) break;
+        lists.push(i);
+        rows += this.#listSizes[i] ?? 0;
+      }
+      matches = await this.#ivfScan(query, opts, lists.length === order.length ? undefined : lists, min);
+      if (matches.length >= opts.k || lists.length === order.length) break;
     }
     return matches;
+  }
+
+  /** int8 coarse scan of `lists` (all when undefined), then exact cosine of the best candidates. */
+  async #ivfScan(query: Float32Array, opts: SearchOpts, lists: number[] | undefined, min: number): Promise<VectorMatch[]> {
+    const perDocChunks = opts.firstChunkOnly ? 1 : 4;
+    const chunkLimit = Math.max(opts.k * perDocChunks, 20);
+    const want = Math.max(this.#ivf.rerank || Math.ceil(chunkLimit * 1.5), chunkLimit, 60);
+    const base = this.knex({ l: TABLES.lists });
+    if (hasFilter(opts.filter)) {
+      base.join({ d: TABLES.docs }, 'd.doc_id', 'l.doc_id');
+      applyFilter(base, opts.filter, 'd');
+    }
+    if (lists) {
+      const ranges = listRanges(lists);
+      // Integer literals (computed here, not user input): a bound JS number is a REAL in SQLite.
+      base.whereRaw(`(${ranges.map(([lo, hi]) => `(l.key >= ${lo * LIST_KEY_SPAN} AND l.key < ${hi * LIST_KEY_SPAN})`).join(' OR ')})`);
+    }
+    if (opts.excludeDocId !== undefined) base.whereNot('l.doc_id', opts.excludeDocId);
+    if (opts.firstChunkOnly) base.where('l.chunk_no', 0);
+
+    let candidates: number[];
+    const q8 = quantize(query);
+    if (this.sqlVec) {
+      const rows = (await base
+        .select('l.key', this.knex.raw('vec_distance_cosine(vec_int8(l.qvec), vec_int8(?)) AS dist', [q8]))
+        .orderBy('dist')
+        .limit(want)) as { key: number | string }[];
+      candidates = rows.map((r) => Number(r.key) % LIST_KEY_SPAN);
+    } else {
+      const q = new Int8Array(q8.buffer, q8.byteOffset, q8.byteLength);
+      const top = new TopK<number>(want);
+      let lastKey = -1;
+      for (;;) {
+        const rows = (await base
+          .clone()
+          .select('l.key', 'l.qvec')
+          .where('l.key', '>', lastKey)
+          .orderBy('l.key')
+          .limit(5000)) as { key: number | string; qvec: Uint8Array }[];
+        for (const r of rows) {
+          const v = new Int8Array(r.qvec.buffer, r.qvec.byteOffset, r.qvec.byteLength);
+          top.push(cosineInt8(q, v), Number(r.key) % LIST_KEY_SPAN);
+        }
+        if (rows.length < 5000) break;
+        lastKey = Number(rows[rows.length - 1]?.key);
+      }
+      candidates = top.sorted().map((x) => x.item);
+    }
+    if (candidates.length === 0) return [];
+    const exact = (await this.knex(TABLES.chunks).select('doc_id', 'chunk_no', 'embedding').whereIn('id', candidates)) as ChunkRow[];
+    const qn = norm(query);
+    const scored = exact.map((r) => {
+      const v = bufferToVector(r.embedding as Uint8Array);
+      const n = norm(v);
+      return { docId: Number(r.doc_id), chunkNo: Number(r.chunk_no), sim: n === 0 ? 0 : dot(query, v) / (qn * n) };
+    });
+    scored.sort((a, b) => b.sim - a.sim);
+    return bestPerDoc(scored.slice(0, chunkLimit), min, opts.k);
   }
 
   /** Texts and pages of chunks, keyed `docId:chunkNo`. */
@@ -261,12 +386,8 @@ export class LocalVectorIndex {
     return out;
   }
 
-  async #scan(
-    query: Float32Array,
-    opts: { k: number; filter?: SearchFilter; excludeDocId?: number; firstChunkOnly?: boolean },
-    lists: number[] | undefined,
-    min: number,
-  ): Promise<VectorMatch[]> {
+  /** Exact search: every vector of the model (matching the filter). */
+  async #scan(query: Float32Array, opts: SearchOpts, min: number): Promise<VectorMatch[]> {
     const perDocChunks = opts.firstChunkOnly ? 1 : 4;
     const chunkLimit = Math.max(opts.k * perDocChunks, 20);
     const base = this.knex({ c: TABLES.chunks }).where('c.model', this.model);
@@ -274,7 +395,6 @@ export class LocalVectorIndex {
       base.join({ d: TABLES.docs }, 'd.doc_id', 'c.doc_id');
       applyFilter(base, opts.filter, 'd');
     }
-    if (lists) base.whereIn('c.cluster', [...lists, -1]);
     if (opts.excludeDocId !== undefined) base.whereNot('c.doc_id', opts.excludeDocId);
     if (opts.firstChunkOnly) base.where('c.chunk_no', 0);
 
@@ -314,19 +434,9 @@ export class LocalVectorIndex {
     return [...best.values()].sort((a, b) => b.similarity - a.similarity || a.docId - b.docId).slice(0, opts.k);
   }
 
-  #probeLists(query: Float32Array): number[] {
-    const n = Math.max(4, Math.ceil(this.#centroids.length * this.#ivf.probeFraction));
-    const scored = this.#centroids.map((c, i) => ({ i, s: dot(c, query) }));
-    scored.sort((a, b) => b.s - a.s);
-    return scored.slice(0, n).map((x) => x.i);
-  }
-
-  #nearestCentroid(v: Float32Array): number {
-    return this.#centroids.length === 0 ? -1 : nearest(this.#centroids, v);
-  }
-
   async #deleteChunks(k: Knex | Knex.Transaction, docId: number): Promise<number> {
     const n = await k(TABLES.chunks).where('doc_id', docId).delete();
+    await k(TABLES.lists).where('doc_id', docId).delete();
     await k(TABLES.chunkTexts).where('doc_id', docId).delete();
     return Number(n);
   }
@@ -346,6 +456,68 @@ export class LocalVectorIndex {
       await k(TABLES.meta).insert({ key, value }).onConflict('key').merge();
     }
   }
+}
+
+type SearchOpts = {
+  k: number;
+  filter?: SearchFilter;
+  minSimilarity?: number;
+  exact?: boolean;
+  excludeDocId?: number;
+  firstChunkOnly?: boolean;
+};
+
+/** Best chunk per document, at least `min`, top `k` documents. `scored` is best first. */
+function bestPerDoc(scored: { docId: number; chunkNo: number; sim: number }[], min: number, k: number): VectorMatch[] {
+  const best = new Map<number, VectorMatch>();
+  for (const { docId, chunkNo, sim } of scored) {
+    if (sim < min) continue;
+    const cur = best.get(docId);
+    if (!cur || sim > cur.similarity) best.set(docId, { docId, similarity: sim, chunkNo });
+  }
+  return [...best.values()].sort((a, b) => b.similarity - a.similarity || a.docId - b.docId).slice(0, k);
+}
+
+/** Sorted list numbers → half-open ranges [lo, hi) of consecutive lists. */
+export function listRanges(lists: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const l of [...lists].sort((a, b) => a - b)) {
+    const last = out[out.length - 1];
+    if (last && last[1] === l) last[1] = l + 1;
+    else out.push([l, l + 1]);
+  }
+  return out;
+}
+
+/**
+ * int8 copy of a vector scaled by its own largest component (cosine is scale-invariant, so the
+ * per-vector scale needs no calibration). A zero vector becomes a unit spike (cosine ≈ 0 with anything).
+ */
+export function quantize(v: Float32Array): Buffer {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) max = Math.max(max, Math.abs(v[i] as number));
+  const q = new Int8Array(v.length);
+  if (max === 0) q[0] = 1;
+  else for (let i = 0; i < v.length; i++) q[i] = Math.round(((v[i] as number) * 127) / max);
+  return Buffer.from(q.buffer, q.byteOffset, q.byteLength);
+}
+
+function cosineInt8(a: Int8Array, b: Int8Array): number {
+  let s = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    s += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : s / Math.sqrt(na * nb);
+}
+
+function norm(v: Float32Array): number {
+  return Math.sqrt(dot(v, v));
 }
 
 function nearest(centroids: Float32Array[], v: Float32Array): number {

@@ -12,7 +12,14 @@ export const TABLES = {
   meta: 'autod_vec_meta',
   cache: 'autod_embedding_cache',
   openaiFiles: 'autod_vec_openai_files',
+  lists: 'autod_vec_lists',
 } as const;
+
+/**
+ * `autod_vec_lists.key` = list × 2^40 + chunk id: the rows of one IVF list are one contiguous
+ * key range (in SQLite the key is the rowid, so a list is read from adjacent table pages).
+ */
+export const LIST_KEY_SPAN = 2 ** 40;
 
 const initial: Knex.Migration = {
   async up(knex) {
@@ -82,7 +89,7 @@ const initial: Knex.Migration = {
     });
   },
   async down(knex) {
-    for (const name of Object.values(TABLES).reverse()) await knex.schema.dropTableIfExists(name);
+    for (const name of Object.values(TABLES).reverse()) if (name !== TABLES.lists) await knex.schema.dropTableIfExists(name);
   },
 };
 
@@ -91,7 +98,42 @@ interface NamedMigration {
   readonly migration: Knex.Migration;
 }
 
-const MIGRATIONS: readonly NamedMigration[] = [{ name: 'v0001_vector_store', migration: initial }];
+/**
+ * List-contiguous int8 copies of the vectors for the IVF coarse scan (exact float32 vectors stay
+ * in `autod_vec_chunks` for re-ranking). Existing IVF training is dropped: the next training
+ * (automatic, `optimize()` or `reindex`) fills the table; until then searches are exact.
+ */
+const lists: Knex.Migration = {
+  async up(knex) {
+    if ((knex.client as { dialect?: string }).dialect === 'postgresql') {
+      await knex.schema.createTable(TABLES.lists, (t) => {
+        t.bigInteger('key').primary();
+        t.bigInteger('doc_id').notNullable();
+        t.integer('chunk_no').notNullable();
+        t.binary('qvec').notNullable();
+        t.index(['doc_id'], 'autod_vec_lists_doc');
+      });
+    } else {
+      // INTEGER PRIMARY KEY = the rowid: rows are stored in key order, i.e. grouped by list.
+      await knex.raw(
+        `CREATE TABLE ${TABLES.lists} (key INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL, chunk_no INTEGER NOT NULL, qvec BLOB NOT NULL)`,
+      );
+      await knex.raw(`CREATE INDEX autod_vec_lists_doc ON ${TABLES.lists} (doc_id)`);
+    }
+    await knex(TABLES.centroids).delete();
+    await knex(TABLES.meta).whereIn('key', ['ivf_model', 'ivf_trained_count']).delete();
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists(TABLES.lists);
+    await knex(TABLES.centroids).delete();
+    await knex(TABLES.meta).whereIn('key', ['ivf_model', 'ivf_trained_count']).delete();
+  },
+};
+
+const MIGRATIONS: readonly NamedMigration[] = [
+  { name: 'v0001_vector_store', migration: initial },
+  { name: 'v0002_vector_lists', migration: lists },
+];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {
   getMigrations: async () => [...MIGRATIONS],

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { FullTextSearch } from './vector-index.js';
 import { applyFilter } from './filter.js';
 import { tokenize } from './embedder.js';
+import { highlightSnippet } from './snippet.js';
 import { TABLES } from './migrations.js';
 
 /** A stand-alone FTS5 full-text index (for apps without `@autod/db`, tests and the benchmark). */
@@ -33,17 +34,21 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
       const tokens = tokenize(query);
       if (tokens.length === 0) return [];
       const match = tokens.map((t) => `"${t.replace(/"/g, '')}"*`).join(' ');
+      // Rank with bm25 only, then snippet the returned rows from their bodies (rowid lookups):
+      // snippet() in the ranking query runs for every match, and MATCH + rowid IN re-runs the
+      // (prefix) query per row.
       const q = knex(TABLE)
         .join({ d: TABLES.docs }, 'd.doc_id', `${TABLE}.rowid`)
         .whereRaw(`${TABLE} MATCH ?`, [match])
-        .select(
-          'd.doc_id as id',
-          knex.raw(`-bm25(${TABLE}, 3.0, 1.0) AS score`),
-          knex.raw(`snippet(${TABLE}, -1, '[', ']', '…', 16) AS snippet`),
-        );
+        .select('d.doc_id as id', knex.raw(`-bm25(${TABLE}, 3.0, 1.0) AS score`));
       applyFilter(q, filter, 'd');
-      const rows = (await q.orderBy('score', 'desc').limit(limit)) as { id: number | string; score: number; snippet: string }[];
-      return rows.map((r) => ({ id: Number(r.id), score: Number(r.score), snippet: r.snippet }));
+      const rows = (await q.orderBy('score', 'desc').limit(limit)) as { id: number | string; score: number }[];
+      if (rows.length === 0) return [];
+      const bodies: { id: number | string; body: string }[] = await knex(TABLE)
+        .select('rowid as id', 'body')
+        .whereIn('rowid', rows.map((r) => Number(r.id)));
+      const byId = new Map(bodies.map((r) => [Number(r.id), r.body]));
+      return rows.map((r) => ({ id: Number(r.id), score: Number(r.score), snippet: highlightSnippet(byId.get(Number(r.id)) ?? '', query) }));
     },
   };
 }

@@ -52,3 +52,16 @@ export async function loadSqliteVec(knex: Knex): Promise<boolean> {
     await client.releaseConnection(conn);
   }
 }
+
+/**
+ * Raise SQLite's page cache (`cacheSizeMb`, MB) and memory-mapped I/O window (`mmapSizeMb`) on the
+ * connection; 0 leaves a setting alone. Failures are ignored (the settings only affect speed).
+ */
+export async function tuneSqlite(knex: Knex, cacheSizeMb: number, mmapSizeMb: number): Promise<void> {
+  try {
+    if (cacheSizeMb > 0) await knex.raw(`PRAGMA cache_size = -${Math.round(cacheSizeMb * 1024)}`);
+    if (mmapSizeMb > 0) await knex.raw(`PRAGMA mmap_size = ${Math.round(mmapSizeMb * 1048576)}`);
+  } catch {
+    // not fatal
+  }
+}

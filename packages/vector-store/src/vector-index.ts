@@ -10,7 +10,7 @@ import { LocalVectorIndex, type Dialect, type IvfOptions } from './local-index.j
 import { migrateVectorStore, TABLES } from './migrations.js';
 import { OpenAIVectorSync, type OpenAISyncOptions } from './openai-sync.js';
 import { highlightSnippet } from './snippet.js';
-import { loadSqliteVec } from './sqlite-vec.js';
+import { loadSqliteVec, tuneSqlite } from './sqlite-vec.js';
 
 /** What the pipeline hands over after persisting a document (structurally `DocumentIndexer`'s input). */
 export interface IndexDocument {
@@ -146,6 +146,11 @@ export interface VectorIndexOptions {
   openaiSync?: OpenAISyncOptions | undefined;
   /** Apply this package's migrations on open (default true). */
   migrate?: boolean;
+  /**
+   * SQLite connection tuning applied on open (searches read a few MB of list pages per query):
+   * page cache (default 64 MB) and memory-mapped I/O (default 256 MB); 0 keeps SQLite's setting.
+   */
+  sqlite?: { cacheSizeMb?: number; mmapSizeMb?: number } | undefined;
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -179,6 +184,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   const { knex, dialect } = options;
   if (options.migrate !== false) await migrateVectorStore(knex);
   const sqlVec = dialect === 'sqlite' ? await loadSqliteVec(knex) : false;
+  if (dialect === 'sqlite') await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 256);
   const embedder = options.embedder instanceof CachedEmbedder ? options.embedder : new CachedEmbedder(options.embedder, knex, options.cache);
   const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf);
   await local.init();
