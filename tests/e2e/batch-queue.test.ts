@@ -17,17 +17,21 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
-/** `autod worker` processes, started together (they race for the migration lock of a fresh database). */
+/**
+ * A fresh database is migrated by one process first: processes that all start on an empty PostgreSQL database race
+ * for knex's migration lock. Then `n` `autod worker` processes start together.
+ */
 async function startWorkers(
   n: number,
   env: Record<string, string>,
   cwd: string,
   concurrency: number,
 ): Promise<Child[]> {
+  const prepared = await autodJson(['batch', '--list', '--json'], env, cwd);
+  expect(prepared.data).toEqual([]);
   workers = Array.from({ length: n }, () =>
     spawnAutod(['worker', '--concurrency', String(concurrency), '--json'], env, cwd),
   );
-  await Promise.all(workers.map((w) => w.waitForText('Worker ready')));
   return workers;
 }
 
@@ -73,6 +77,7 @@ describe('autod batch --mode queue with 3 `autod worker` processes on Redis + Po
     expect(new Set(all).size).toBe(300);
 
     // SIGTERM closes the workers gracefully.
+    await Promise.all(ws.map((w) => w.waitForText('Worker ready')));
     for (const w of ws) w.proc.kill('SIGTERM');
     expect((await Promise.all(ws.map((w) => w.exited))).map((e) => e.code)).toEqual([0, 0, 0]);
   }, 60_000);

@@ -182,10 +182,14 @@ describe('autod server on a real port', () => {
     expect(batch.total).toBe(2);
     const events = await fetch(`${s.address}/v1/batches/${batch.id}/events`, { headers: AUTH });
     expect(events.headers.get('content-type')).toContain('text/event-stream');
-    const text = await events.text(); // the stream ends after "done"
-    expect(text).toContain('event: done');
-    const done = JSON.parse(text.split('event: done\ndata: ')[1]!.split('\n')[0]!) as { batch: { processed: number; done: number } };
-    expect(done.batch).toMatchObject({ processed: 2, done: 2 });
+    const text = await events.text(); // the stream ends after "end"
+    expect(text).toContain('event: snapshot');
+    expect(text).toContain('event: end');
+    const end = JSON.parse(text.split('event: end\ndata: ')[1]!.split('\n')[0]!) as { status: string; done: number; pending: number };
+    expect(end).toMatchObject({ status: 'completed', done: 2, pending: 0 });
+    // Stored: the batch is listed with its counts.
+    const list = (await (await fetch(`${s.address}/v1/batches`, { headers: AUTH })).json()) as { items: { id: string; done: number }[] };
+    expect(list.items.find((b) => b.id === batch.id)).toMatchObject({ done: 2 });
   });
 });
 
