@@ -71,6 +71,10 @@ async function baseline() {
 }
 
 try {
+  // Warm-up (JIT, pdf.js worker, SQLite page cache) so the first measured run is not penalised.
+  const savedN = N;
+  await run('warm-up', new LocalExtractor(), 2);
+  void savedN;
   const base = await baseline();
   const overhead = await run('pipeline, instant extractor (overhead)', instant, 1);
   const local1 = await run('pipeline, local provider', new LocalExtractor(), 1);

@@ -67,4 +67,18 @@ describe('moveFileSafely', () => {
     expect(await readFile(d2, 'utf8')).toBe('second');
     expect((await readdir(dir)).sort()).toEqual(['out']);
   });
+
+  it('keeps every file when many share one name (sequential, then random suffixes)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'autod-move-many-'));
+    const moved = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      await writeFile(join(dir, `in-${i}.pdf`), `content ${i}`);
+      moved.add(await moveFileSafely(join(dir, `in-${i}.pdf`), join(dir, 'out', 'same.pdf')));
+    }
+    expect(moved.size).toBe(12);
+    const names = await readdir(join(dir, 'out'));
+    expect(names).toHaveLength(12);
+    expect(names).toEqual(expect.arrayContaining(['same.pdf', 'same-1.pdf', 'same-2.pdf', 'same-3.pdf']));
+    for (const p of moved) expect((await readFile(p, 'utf8')).startsWith('content ')).toBe(true);
+  });
 });

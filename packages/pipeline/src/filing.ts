@@ -1,4 +1,5 @@
 import { constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import { sanitizeFileNamePart, type IndexedFields } from '@autod/core';
@@ -51,16 +52,25 @@ export function safeJoin(root: string, rel: string): string {
   return abs;
 }
 
+/** The n-th name tried for a destination: the name itself, then `-1` … `-3`, then random suffixes. */
+function candidateName(stem: string, ext: string, n: number): string {
+  if (n === 0) return `${stem}${ext}`;
+  // Sequential suffixes read well for the common case; random ones keep a folder with thousands of
+  // same-named documents (same date, issuer and type) from costing O(n) probes per file.
+  if (n <= 3) return `${stem}-${n}${ext}`;
+  return `${stem}-${randomBytes(4).toString('hex')}${ext}`;
+}
+
 /**
- * Move a file to `destination`, never overwriting: when the name is taken, `-1`, `-2`, ... is appended.
- * Works across devices (copy + fsync + unlink when rename fails with EXDEV). Returns the final path.
+ * Move a file to `destination`, never overwriting: when the name is taken, `-1` … `-3`, then a random suffix is
+ * appended. Works across devices (copy + fsync + unlink when rename fails with EXDEV). Returns the final path.
  */
 export async function moveFileSafely(source: string, destination: string): Promise<string> {
   await mkdir(dirname(destination), { recursive: true });
   const ext = extname(destination);
   const stem = destination.slice(0, destination.length - ext.length);
   for (let n = 0; n < 10_000; n++) {
-    const candidate = n === 0 ? destination : `${stem}-${n}${ext}`;
+    const candidate = candidateName(stem, ext, n);
     try {
       // link() fails with EEXIST instead of overwriting: an atomic "claim" of the destination name.
       await link(source, candidate);
@@ -70,7 +80,7 @@ export async function moveFileSafely(source: string, destination: string): Promi
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
-        return crossDeviceMove(source, candidate, stem, ext, n);
+        return crossDeviceMove(source, stem, ext, n);
       }
       throw error;
     }
@@ -78,9 +88,9 @@ export async function moveFileSafely(source: string, destination: string): Promi
   throw new Error(`no free name for ${destination}`);
 }
 
-async function crossDeviceMove(source: string, first: string, stem: string, ext: string, start: number): Promise<string> {
+async function crossDeviceMove(source: string, stem: string, ext: string, start: number): Promise<string> {
   for (let n = start; n < 10_000; n++) {
-    const candidate = n === start ? first : `${stem}-${n}${ext}`;
+    const candidate = candidateName(stem, ext, n);
     try {
       await copyFile(source, candidate, constants.COPYFILE_EXCL);
     } catch (error) {
@@ -96,7 +106,7 @@ async function crossDeviceMove(source: string, first: string, stem: string, ext:
     await unlink(source);
     return candidate;
   }
-  throw new Error(`no free name for ${first}`);
+  throw new Error(`no free name for ${stem}${ext}`);
 }
 
 /** Move a file back (used by compensations); overwrites nothing. */
