@@ -9,6 +9,7 @@ import { errorFor } from '@autod/errors';
 import type { OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import { recordSpend } from './alerts.js';
+import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import { LexicalEmbedder, OpenAIEmbedder, createVectorIndex, type VectorIndex } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
@@ -55,7 +56,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     await mkdir(dirname(config.db.filename), { recursive: true });
   }
   const db = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
-  if (options.migrate !== false) await db.migrate.latest();
+  if (options.migrate !== false) await withMigrationRetry(() => db.migrate.latest());
   const closers: (() => Promise<void>)[] = [];
   const container = createContainer(
     config,
@@ -70,7 +71,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const logger = container.resolve(TOKENS.Logger);
   const health = container.resolve(TOKENS.Health);
   const apiClient = container.resolve(TOKENS.ApiClient);
-  const vectorIndex = await openVectorIndex(config, db, apiClient, options.migrate !== false);
+  const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
   if (apiClient) {
