@@ -1,6 +1,6 @@
 /**
  * Client overhead and throughput against the testkit emulator (real HTTP, real SDK). The emulator runs in its own
- * process (`emulator-process.mjs`, loopback), so this process's CPU per call (`clientCpuMsPerCall`) is the SDK's and
+ * process (testkit's `startEmulatorChild`, loopback), so this process's CPU per call (`clientCpuMsPerCall`) is the SDK's and
  * the client's alone; `emulatorCpuMsPerCall` is reported next to it.
  * 1. Zero latency: ms per extraction through ApiClient (retry + limiter + breaker + validation)
  *    minus ms per bare SDK `responses.create` with the same body = overhead per call.
@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { expect, test } from 'vitest';
 import { ApiClient } from '../src/index.js';
 import { tinyPdf } from '../src/__tests__/helpers.js';
-import { startEmulatorChild, type EmulatorChild } from './emulator-child.js';
+import { startEmulatorChild, type EmulatorChild } from '@autod/testkit';
 
 const pdf = tinyPdf([['ACME Corp invoice 2026-001', 'Amount due 120.00 EUR', 'Due 2026-12-31'], ['Page two text']]);
 const input = { pdf, fileName: 'bench.pdf', sourceFileId: 'sha256:bench', processedAt: '2026-11-25T10:00:00Z' };

@@ -11,7 +11,7 @@
  *   live / ceiling isolates the runner from the client
  * - queue: 1, 2 and 4 in-process BullMQ workers (concurrency 4 each); scaling ratio vs 1 worker
  *
- * The emulator runs in its own process (`emulator-process.mjs`, loopback), so the CPU this process spends per item
+ * The emulator runs in its own process (testkit's `startEmulatorChild`, loopback), so the CPU this process spends per item
  * (`autodCpuMsPerItem`: runner + SQLite checkpoints + API client) is measured apart from the emulator's
  * (`emulatorCpuMsPerItem`). `vsIdeal` = throughput / (concurrency / latency).
  */
@@ -25,7 +25,7 @@ import { ApiClient } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import type { ProcessOutcome } from '@autod/pipeline';
 import { tempSqliteUrl } from '@autod/testkit';
-import { startEmulatorChild } from './emulator-child.js';
+import { startEmulatorChild } from '@autod/testkit';
 import { BatchRunner, QueueProducer, QueueWorker, redisConnection, type BatchPipeline } from '../src/index.js';
 
 const LATENCY_MS = 200;

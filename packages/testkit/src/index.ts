@@ -1,4 +1,5 @@
 export { startEmulator } from './emulator/server.js';
+export { startEmulatorChild, type EmulatorChild, type EmulatorChildStats } from './emulator/child.js';
 export type {
   Emulator,
   EmulatorFile,
