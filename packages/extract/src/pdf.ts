@@ -1,9 +1,20 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { errorFor, isAutodError, type AutodError } from '@autod/errors';
-import type * as PdfJsNs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { OcrEngine } from './ocr.js';
+import {
+  PdfStageError,
+  PdfStopped,
+  openPdf,
+  readTexts,
+  renderPage,
+  type PdfTexts,
+  type PdfWorkerReply,
+  type PdfWorkerRequest,
+  type SerializedPdfError,
+} from './pdf-engine.js';
+
+export { itemsToText } from './pdf-engine.js';
 
 /** One page of a PDF as text. `source` says where the text came from. */
 export interface PdfPage {
@@ -35,66 +46,28 @@ export interface ReadPdfOptions {
   /** Render scale for OCR (default 2, i.e. 144 dpi). */
   ocrScale?: number;
   signal?: AbortSignal;
+  /**
+   * Where pdf.js runs: a pool from `createPdfPool`, `false` = on the calling thread (blocks its
+   * event loop while parsing), absent = the shared default pool (`configurePdfPool`).
+   */
+  pool?: PdfPool | false;
+}
+
+export interface PdfPoolOptions {
+  /** Worker threads (default `min(2, os.availableParallelism())`). */
+  size?: number;
+}
+
+/** A pool of `node:worker_threads` workers running pdf.js. Idle workers do not keep the process alive. */
+export interface PdfPool {
+  readonly size: number;
+  /** Terminate the workers: idle ones now, busy ones when their document is done. Idempotent. */
+  close(): Promise<void>;
 }
 
 /** Smallest byte count that can be a PDF (`%PDF-1.x` + a trailer); anything shorter is corrupt. */
 const MIN_PDF_BYTES = 64;
 const HEADER_WINDOW = 1024;
-
-type PdfJs = typeof PdfJsNs;
-type PdfDocumentProxy = Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
-type PdfLoadingTask = ReturnType<PdfJs['getDocument']>;
-
-let pdfjsPromise: Promise<PdfJs> | undefined;
-/** pdf.js is loaded lazily: importing this package must stay cheap for code that only uses the extractor. */
-function loadPdfJs(): Promise<PdfJs> {
-  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
-  return pdfjsPromise;
-}
-
-type PdfWorker = InstanceType<PdfJs['PDFWorker']>;
-let sharedWorker: PdfWorker | undefined;
-/**
- * One pdf.js worker for every document: in Node it is a "fake" worker on the main thread, and
- * setting one up per document costs more than parsing a small PDF.
- */
-function workerFor(pdfjs: PdfJs): PdfWorker {
-  if (!sharedWorker || sharedWorker.destroyed) sharedWorker = new pdfjs.PDFWorker({ verbosity: 0 });
-  return sharedWorker;
-}
-
-const binaryCache = new Map<string, Promise<Uint8Array>>();
-/**
- * pdf.js's Node data factory re-reads standard font files for every document; this one caches
- * them (a handful of small files) and hands out copies, since pdf.js may transfer what it gets.
- */
-class CachedBinaryDataFactory {
-  private readonly urls: Record<string, string | null>;
-  constructor(opts: { cMapUrl?: string | null; standardFontDataUrl?: string | null; wasmUrl?: string | null }) {
-    this.urls = { cMapUrl: opts.cMapUrl ?? null, standardFontDataUrl: opts.standardFontDataUrl ?? null, wasmUrl: opts.wasmUrl ?? null };
-  }
-  async fetch({ kind, filename }: { kind: string; filename: string }): Promise<Uint8Array> {
-    const base = this.urls[kind];
-    if (!base) throw new Error(`Ensure that the \`${kind}\` API parameter is provided.`);
-    const file = `${base}${filename}`;
-    let data = binaryCache.get(file);
-    if (!data) {
-      data = readFile(file).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      binaryCache.set(file, data);
-      data.catch(() => binaryCache.delete(file));
-    }
-    return (await data).slice();
-  }
-}
-
-let fontDir: string | undefined;
-function standardFontDataUrl(): string {
-  if (fontDir === undefined) {
-    const require = createRequire(import.meta.url);
-    fontDir = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
-  }
-  return fontDir;
-}
 
 /** Index of `%PDF-` within the first KiB (some scanners prepend junk, which readers tolerate), or -1. */
 function headerIndex(bytes: Uint8Array): number {
@@ -129,8 +102,12 @@ export function sniffPdf(bytes: Uint8Array): void {
   }
 }
 
+function aborted(cause: unknown): AutodError {
+  return errorFor('ABORTED', 'Reading the PDF was cancelled.', { cause });
+}
+
 function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw errorFor('ABORTED', 'Reading the PDF was cancelled.', { cause: signal.reason });
+  if (signal?.aborted) throw aborted(signal.reason);
 }
 
 function errorName(e: unknown): string {
@@ -147,9 +124,7 @@ function openError(e: unknown, bytes: number): AutodError {
       details: { bytes },
     });
   }
-  if (name === 'AbortException' || name === 'AbortError') {
-    return errorFor('ABORTED', 'Reading the PDF was cancelled.', { cause: e });
-  }
+  if (name === 'AbortException' || name === 'AbortError') return aborted(e);
   const why = e instanceof Error ? e.message : String(e);
   return errorFor('INPUT_CORRUPT_PDF', `The PDF cannot be parsed (${why}); rescan or re-export it.`, {
     cause: e,
@@ -157,49 +132,322 @@ function openError(e: unknown, bytes: number): AutodError {
   });
 }
 
-interface PositionedItem {
-  str: string;
-  x: number;
-  y: number;
-  width: number;
-  size: number;
-  eol: boolean;
+/** Map an engine error (thrown here or rebuilt from a worker) onto `InputError`/`ABORTED`. */
+function engineError(e: unknown, bytes: number, signal: AbortSignal | undefined): AutodError {
+  if (isAutodError(e)) return e;
+  if (signal?.aborted || e instanceof PdfStopped) return aborted(signal?.reason ?? e);
+  if (e instanceof PdfStageError && e.stage === 'page') {
+    return errorFor('INPUT_CORRUPT_PDF', `Page ${e.page ?? '?'} of the PDF cannot be read; rescan or re-export it.`, {
+      cause: e.cause,
+      details: { page: e.page, pageCount: e.pageCount },
+    });
+  }
+  return openError(e instanceof PdfStageError ? e.cause : e, bytes);
 }
 
+/** Rebuild a worker's error: an `Error` with pdf.js's name, message and stack, wrapped as the engine would. */
+function rebuildError(s: SerializedPdfError): Error {
+  const cause = new Error(s.message);
+  cause.name = s.name;
+  if (s.stack) cause.stack = s.stack;
+  if (s.stage === 'open' || s.stage === 'page') return new PdfStageError(s.stage, cause, s.page, s.pageCount);
+  return cause;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker pool
+// ---------------------------------------------------------------------------------------------
+
 /**
- * Rebuild reading-order lines from pdf.js text items: items are grouped by baseline (within half a
- * glyph height), sorted left to right, and separated by a space when there is a visible gap (three
- * spaces for a wide, column-like gap, so "Total      $12.00" stays recognisably two cells).
+ * The worker file next to this module: `dist/pdf-worker.js` in a build; under vitest this module
+ * is `src/pdf.ts` and the worker is `src/pdf-worker.ts`, which Node 24 runs by stripping types.
  */
-export function itemsToText(items: readonly PositionedItem[]): string {
-  // Whitespace items (pdf.js inserts them for gaps) are dropped: gaps are measured from positions.
-  const sorted = items.filter((i) => i.str.trim().length > 0).slice().sort((a, b) => b.y - a.y || a.x - b.x);
-  const lines: PositionedItem[][] = [];
-  for (const item of sorted) {
-    const line = lines.at(-1);
-    const first = line?.[0];
-    if (line && first && Math.abs(first.y - item.y) <= Math.max(1, Math.min(first.size, item.size) * 0.5)) line.push(item);
-    else lines.push([item]);
+function workerUrl(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './pdf-worker.ts' : './pdf-worker.js', import.meta.url);
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  dead = false;
+  private pending: { resolve: (r: PdfWorkerReply) => void; reject: (e: unknown) => void } | undefined;
+
+  private readonly onDeath: (w: PoolWorker) => void;
+
+  constructor(onDeath: (w: PoolWorker) => void) {
+    this.onDeath = onDeath;
+    this.worker = new Worker(workerUrl());
+    let markReady: () => void = () => undefined;
+    let failStart: (e: unknown) => void = () => undefined;
+    this.ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failStart = reject;
+    });
+    this.ready.catch(() => undefined);
+    const die = (e: unknown): void => {
+      if (this.dead) return;
+      this.dead = true;
+      failStart(e);
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(e);
+      onDeath(this);
+    };
+    this.worker.on('message', (msg: PdfWorkerReply) => {
+      if (msg.op === 'ready') return markReady();
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve(msg);
+    });
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new Error(`The PDF worker exited (code ${code}).`)));
   }
-  const out: string[] = [];
-  for (const line of lines) {
-    line.sort((a, b) => a.x - b.x);
-    let s = '';
-    let prevEnd: number | undefined;
-    for (const item of line) {
-      if (prevEnd !== undefined && s.length > 0) {
-        const gap = item.x - prevEnd;
-        const size = item.size || 10;
-        if (gap > size * 2) s = s.trimEnd() + '   ';
-        else if (gap > size * 0.15 && !/\s$/.test(s) && !/^\s/.test(item.str)) s += ' ';
-      }
-      s += s.endsWith('   ') ? item.str.trimStart() : item.str;
-      prevEnd = item.x + item.width;
+
+  request(msg: PdfWorkerRequest, transfer: ArrayBuffer[], signal: AbortSignal | undefined): Promise<PdfWorkerReply> {
+    if (this.dead) return Promise.reject(new Error('The PDF worker is gone.'));
+    return new Promise<PdfWorkerReply>((resolve, reject) => {
+      const onAbort = (): void => {
+        // pdf.js cannot be interrupted mid-parse: the worker is terminated (the pool starts a new one).
+        this.pending = undefined;
+        reject(aborted(signal?.reason));
+        this.terminate();
+      };
+      this.pending = {
+        resolve: (r) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+
+  /** Stop the thread; the pool forgets the worker at once (not only when it has exited). */
+  terminate(): void {
+    if (!this.dead) {
+      this.dead = true;
+      this.onDeath(this);
     }
-    const trimmed = s.replace(/[ \t]+$/u, '');
-    if (trimmed.trim().length > 0) out.push(trimmed);
+    void this.worker.terminate();
   }
-  return out.join('\n');
+}
+
+class WorkerPool implements PdfPool {
+  readonly size: number;
+  private readonly all = new Set<PoolWorker>();
+  private readonly idle: PoolWorker[] = [];
+  private readonly waiters: { resolve: (w: PoolWorker | undefined) => void; reject: (e: unknown) => void }[] = [];
+  private closed = false;
+  /** Set when a worker could not even start (e.g. a runtime without TS stripping under src/): run in-thread. */
+  private unusable = false;
+
+  constructor(options: PdfPoolOptions = {}) {
+    this.size = Math.max(1, Math.floor(options.size ?? Math.min(2, availableParallelism())));
+  }
+
+  /** A ready worker (ref'd while in use), or `undefined` when workers cannot start here. */
+  async acquire(): Promise<PoolWorker | undefined> {
+    if (this.closed) throw errorFor('ABORTED', 'The PDF worker pool is closed; create a new one (or call readPdf without it).');
+    if (this.unusable) return undefined;
+    let w = this.idle.pop();
+    if (!w && this.all.size < this.size) {
+      const created = new PoolWorker((dead) => this.forget(dead));
+      this.all.add(created);
+      try {
+        await created.ready;
+      } catch {
+        this.unusable = true;
+        this.forget(created);
+        for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
+        return undefined;
+      }
+      w = created;
+    }
+    if (!w) {
+      w = await new Promise<PoolWorker | undefined>((resolve, reject) => this.waiters.push({ resolve, reject }));
+      if (!w) return undefined;
+    }
+    w.worker.ref();
+    return w;
+  }
+
+  release(w: PoolWorker): void {
+    if (w.dead) return;
+    if (this.closed) {
+      this.forget(w);
+      w.terminate();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) return waiter.resolve(w);
+    w.worker.unref();
+    this.idle.push(w);
+  }
+
+  private forget(w: PoolWorker): void {
+    this.all.delete(w);
+    const i = this.idle.indexOf(w);
+    if (i >= 0) this.idle.splice(i, 1);
+    // A waiter may now start a fresh worker instead of waiting for one that died.
+    if (!this.closed && !this.unusable && this.waiters.length > 0 && this.all.size < this.size) {
+      const waiter = this.waiters.shift();
+      if (waiter) this.acquire().then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const stop = errorFor('ABORTED', 'The PDF worker pool was closed.');
+    for (const waiter of this.waiters.splice(0)) waiter.reject(stop);
+    const idle = this.idle.splice(0);
+    for (const w of idle) this.all.delete(w);
+    await Promise.all(idle.map((w) => w.worker.terminate()));
+  }
+}
+
+/** A pool of its own (for tests, or to isolate a workload). Close it when done. */
+export function createPdfPool(options: PdfPoolOptions = {}): PdfPool {
+  return new WorkerPool(options);
+}
+
+let defaultOptions: PdfPoolOptions = {};
+let defaultPool: WorkerPool | undefined;
+
+/** Size of the shared pool `readPdf` uses by default; replaces (and drains) the current one. */
+export function configurePdfPool(options: PdfPoolOptions): void {
+  defaultOptions = { ...options };
+  const old = defaultPool;
+  defaultPool = undefined;
+  void old?.close();
+}
+
+/** Terminate the shared pool's workers (it is re-created on the next `readPdf`). */
+export async function closePdfPool(): Promise<void> {
+  const old = defaultPool;
+  defaultPool = undefined;
+  await old?.close();
+}
+
+function poolFor(option: PdfPool | false | undefined): WorkerPool | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined) {
+    if (!(option instanceof WorkerPool)) throw errorFor('VALIDATION_FAILED', 'ReadPdfOptions.pool must come from createPdfPool().');
+    return option;
+  }
+  defaultPool ??= new WorkerPool(defaultOptions);
+  return defaultPool;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document sessions: the same steps in a worker or on this thread
+// ---------------------------------------------------------------------------------------------
+
+interface DocSession {
+  texts: PdfTexts;
+  render(page: number, scale: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+interface OpenOptions {
+  forRendering: boolean;
+  keepOpen: boolean;
+  maxPages: number | undefined;
+  signal: AbortSignal | undefined;
+  pool: PdfPool | false | undefined;
+}
+
+async function openInThread(bytes: Uint8Array, o: OpenOptions): Promise<DocSession> {
+  let destroy: (() => Promise<void>) | undefined;
+  const onAbort = (): void => void destroy?.();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // pdf.js may transfer (detach) the buffer it is given: always hand it a copy.
+    const opened = await openPdf(bytes.slice(), o.forRendering, (d) => (destroy = d));
+    try {
+      const texts = await readTexts(opened.doc, o.maxPages, () => o.signal?.aborted === true);
+      if (!o.keepOpen) await opened.destroy();
+      return { texts, render: (page, scale) => renderPage(opened.doc, page, scale), close: () => opened.destroy() };
+    } catch (e) {
+      await opened.destroy();
+      throw e;
+    }
+  } catch (e) {
+    throw engineError(e, bytes.length, o.signal);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSession> {
+  sniffPdf(bytes);
+  checkAborted(o.signal);
+  const pool = poolFor(o.pool);
+  const w = await pool?.acquire();
+  if (!pool || !w) return openInThread(bytes, o);
+  let released = false;
+  const release = (): void => {
+    if (!released) pool.release(w);
+    released = true;
+  };
+  try {
+    checkAborted(o.signal);
+    // A copy, transferred: the caller's buffer stays intact and nothing is copied twice.
+    const copy = bytes.slice();
+    const reply = await w.request(
+      { op: 'read', bytes: copy, forRendering: o.forRendering, keepOpen: o.keepOpen, ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}) },
+      [copy.buffer],
+      o.signal,
+    );
+    if (reply.op === 'error') throw rebuildError(reply.error);
+    if (reply.op !== 'texts') throw new Error(`unexpected PDF worker reply ${reply.op}`);
+    if (!o.keepOpen) release();
+    return {
+      texts: reply.result,
+      render: async (page, scale) => {
+        const r = await w.request({ op: 'render', page, scale }, [], o.signal);
+        if (r.op === 'png') return r.png;
+        throw r.op === 'error' ? rebuildError(r.error) : new Error(`unexpected PDF worker reply ${r.op}`);
+      },
+      close: async () => {
+        if (released) return;
+        try {
+          if (!w.dead) await w.request({ op: 'close' }, [], undefined);
+        } catch {
+          // The worker died: the pool already forgot it.
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (e) {
+    release();
+    throw engineError(e, bytes.length, o.signal);
+  }
+}
+
+/** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
+export async function renderPageToPng(bytes: Uint8Array, pageNo: number, scale = 2, options: { pool?: PdfPool | false; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  const session = await openDocument(bytes, { forRendering: true, keepOpen: true, maxPages: 0, signal: options.signal, pool: options.pool });
+  try {
+    const pageCount = session.texts.pageCount;
+    if (!Number.isInteger(pageNo) || pageNo < 1 || pageNo > pageCount) {
+      throw errorFor('VALIDATION_FAILED', `Page ${pageNo} does not exist; the PDF has ${pageCount} page(s).`);
+    }
+    try {
+      return await session.render(pageNo, scale);
+    } catch (e) {
+      if (isAutodError(e)) throw e;
+      throw errorFor('INPUT_CORRUPT_PDF', `Page ${pageNo} of the PDF cannot be rendered; rescan or re-export it.`, { cause: e, details: { page: pageNo, pageCount } });
+    }
+  } finally {
+    await session.close();
+  }
 }
 
 function nonSpaceChars(s: string): number {
@@ -207,110 +455,9 @@ function nonSpaceChars(s: string): number {
 }
 
 /**
- * `forRendering`: load the standard-font programs (needed to draw glyphs). Text extraction does
- * not need them (pdf.js has the standard fonts' metrics built in) and skipping them makes reading
- * a small PDF several times faster.
- */
-function openDocument(pdfjs: PdfJs, bytes: Uint8Array, forRendering: boolean): PdfLoadingTask {
-  return pdfjs.getDocument({
-    // pdf.js may transfer (detach) the buffer it is given: always hand it a copy.
-    data: bytes.slice(),
-    ...(forRendering ? { standardFontDataUrl: standardFontDataUrl() } : {}),
-    BinaryDataFactory: CachedBinaryDataFactory,
-    worker: workerFor(pdfjs),
-    useSystemFonts: false,
-    verbosity: 0,
-    stopAtErrors: false,
-  });
-}
-
-async function withDocument<T>(bytes: Uint8Array, signal: AbortSignal | undefined, forRendering: boolean, fn: (doc: PdfDocumentProxy, pdfjs: PdfJs) => Promise<T>): Promise<T> {
-  sniffPdf(bytes);
-  checkAborted(signal);
-  const pdfjs = await loadPdfJs();
-  const task = openDocument(pdfjs, bytes, forRendering);
-  const onAbort = (): void => {
-    void task.destroy();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    let doc: PdfDocumentProxy;
-    try {
-      doc = await task.promise;
-    } catch (e) {
-      if (signal?.aborted) throw errorFor('ABORTED', 'Reading the PDF was cancelled.', { cause: signal.reason });
-      throw openError(e, bytes.length);
-    }
-    return await fn(doc, pdfjs);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await task.destroy();
-  }
-}
-
-async function pageText(doc: PdfDocumentProxy, pageNo: number): Promise<string> {
-  const page = await doc.getPage(pageNo);
-  try {
-    const content = await page.getTextContent();
-    const items: PositionedItem[] = [];
-    for (const item of content.items) {
-      if (!('str' in item)) continue;
-      const t = item.transform as number[];
-      items.push({
-        str: item.str,
-        x: t[4] ?? 0,
-        y: t[5] ?? 0,
-        width: item.width,
-        size: Math.hypot(t[2] ?? 0, t[3] ?? 0) || item.height || 10,
-        eol: item.hasEOL,
-      });
-    }
-    return itemsToText(items);
-  } finally {
-    page.cleanup();
-  }
-}
-
-async function renderWith(doc: PdfDocumentProxy, pageNo: number, scale: number): Promise<Uint8Array> {
-  const { createCanvas } = await import('@napi-rs/canvas');
-  const page = await doc.getPage(pageNo);
-  try {
-    const viewport = page.getViewport({ scale });
-    const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)));
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    await page.render({
-      // @napi-rs/canvas implements the subset of the DOM canvas API pdf.js uses in Node.
-      canvas: canvas as never,
-      canvasContext: ctx as never,
-      viewport,
-    }).promise;
-    return new Uint8Array(await canvas.encode('png'));
-  } finally {
-    page.cleanup();
-  }
-}
-
-/** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
-export async function renderPageToPng(bytes: Uint8Array, pageNo: number, scale = 2): Promise<Uint8Array> {
-  return withDocument(bytes, undefined, true, async (doc) => {
-    if (!Number.isInteger(pageNo) || pageNo < 1 || pageNo > doc.numPages) {
-      throw errorFor('VALIDATION_FAILED', `Page ${pageNo} does not exist; the PDF has ${doc.numPages} page(s).`);
-    }
-    return renderWith(doc, pageNo, scale);
-  });
-}
-
-function infoString(info: unknown, key: string): string | undefined {
-  if (info === null || typeof info !== 'object') return undefined;
-  const v = (info as Record<string, unknown>)[key];
-  return typeof v === 'string' && v.trim().length > 0 ? v.trim() : undefined;
-}
-
-/**
  * Read a PDF: page count, the text of each page (text layer; OCR for pages with less than
- * `minTextChars` characters when an OCR engine is given) and the document info.
+ * `minTextChars` characters when an OCR engine is given) and the document info. pdf.js runs in a
+ * worker thread of the shared pool (see `configurePdfPool`), so the caller's event loop stays free.
  *
  * Errors (InputError): `INPUT_EMPTY`, `INPUT_NOT_PDF`, `INPUT_ENCRYPTED_PDF`, `INPUT_CORRUPT_PDF`;
  * `ABORTED` when `signal` fires. OCR failures of a single page do not fail the read: the page is
@@ -320,43 +467,27 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
   const minTextChars = options.minTextChars ?? 20;
   const ocr = options.ocr === false ? undefined : options.ocr;
   const scale = options.ocrScale ?? 2;
-  return withDocument(bytes, options.signal, ocr !== undefined, async (doc) => {
-    const pageCount = doc.numPages;
-    const limit = Math.min(pageCount, options.maxPages ?? pageCount);
-    let info: PdfContent['info'] = {};
-    try {
-      const meta = await doc.getMetadata();
-      const title = infoString(meta.info, 'Title');
-      const producer = infoString(meta.info, 'Producer');
-      info = { ...(title ? { title } : {}), ...(producer ? { producer } : {}) };
-    } catch {
-      // Broken info dictionaries are common and harmless.
-    }
+  const signal = options.signal;
+  const session = await openDocument(bytes, { forRendering: ocr !== undefined, keepOpen: ocr !== undefined, maxPages: options.maxPages, signal, pool: options.pool });
+  try {
+    const { pageCount, info, texts } = session.texts;
     const pages: PdfPage[] = [];
     let ocrPages = 0;
-    for (let n = 1; n <= limit; n++) {
-      checkAborted(options.signal);
-      let text: string;
-      try {
-        text = await pageText(doc, n);
-      } catch (e) {
-        throw errorFor('INPUT_CORRUPT_PDF', `Page ${n} of the PDF cannot be read; rescan or re-export it.`, {
-          cause: e,
-          details: { page: n, pageCount },
-        });
-      }
+    for (const [i, text] of texts.entries()) {
+      const n = i + 1;
       if (nonSpaceChars(text) >= minTextChars || !ocr) {
         pages.push({ page: n, text, source: nonSpaceChars(text) > 0 ? 'text' : 'none' });
         continue;
       }
+      checkAborted(signal);
       let recognised: string;
       try {
-        const png = await renderWith(doc, n, scale);
-        checkAborted(options.signal);
+        const png = await session.render(n, scale);
+        checkAborted(signal);
         recognised = (await ocr.recognize(png)).text.trim();
         ocrPages++;
       } catch (e) {
-        if (options.signal?.aborted) throw errorFor('ABORTED', 'Reading the PDF was cancelled.', { cause: e });
+        if (signal?.aborted) throw aborted(e);
         recognised = '';
       }
       if (nonSpaceChars(recognised) > nonSpaceChars(text)) pages.push({ page: n, text: recognised, source: 'ocr' });
@@ -369,5 +500,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
       info,
       ocrPages,
     };
-  });
+  } finally {
+    await session.close();
+  }
 }

@@ -1,0 +1,287 @@
+/**
+ * The pdf.js part of `readPdf`: open a document, read page texts, render pages. It runs either in
+ * a `node:worker_threads` worker (`pdf-worker.ts`) or, with `pool: false`, on the calling thread.
+ *
+ * Constraints (this file is loaded by the worker straight from `src/` under vitest, where Node
+ * strips the types itself): no relative imports, no `@autod/*` imports, erasable TypeScript only
+ * (no enums, namespaces or parameter properties). Errors are thrown raw (pdf.js's own errors,
+ * wrapped in `PdfStageError` to say where they happened); `pdf.ts` maps them onto `InputError`s.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type * as PdfJsNs from 'pdfjs-dist/legacy/build/pdf.mjs';
+
+type PdfJs = typeof PdfJsNs;
+export type PdfDocumentProxy = Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
+type PdfLoadingTask = ReturnType<PdfJs['getDocument']>;
+
+let pdfjsPromise: Promise<PdfJs> | undefined;
+/** pdf.js is loaded lazily: importing this package must stay cheap for code that only uses the extractor. */
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  return pdfjsPromise;
+}
+
+type PdfWorker = InstanceType<PdfJs['PDFWorker']>;
+let sharedWorker: PdfWorker | undefined;
+/**
+ * One pdf.js worker per thread for every document: in Node it is a "fake" worker on the thread
+ * that loaded pdf.js, and setting one up per document costs more than parsing a small PDF.
+ */
+function workerFor(pdfjs: PdfJs): PdfWorker {
+  if (!sharedWorker || sharedWorker.destroyed) sharedWorker = new pdfjs.PDFWorker({ verbosity: 0 });
+  return sharedWorker;
+}
+
+const binaryCache = new Map<string, Promise<Uint8Array>>();
+/**
+ * pdf.js's Node data factory re-reads standard font files for every document; this one caches
+ * them (a handful of small files) and hands out copies, since pdf.js may transfer what it gets.
+ */
+class CachedBinaryDataFactory {
+  private readonly urls: Record<string, string | null>;
+  constructor(opts: { cMapUrl?: string | null; standardFontDataUrl?: string | null; wasmUrl?: string | null }) {
+    this.urls = { cMapUrl: opts.cMapUrl ?? null, standardFontDataUrl: opts.standardFontDataUrl ?? null, wasmUrl: opts.wasmUrl ?? null };
+  }
+  async fetch({ kind, filename }: { kind: string; filename: string }): Promise<Uint8Array> {
+    const base = this.urls[kind];
+    if (!base) throw new Error(`Ensure that the \`${kind}\` API parameter is provided.`);
+    const file = `${base}${filename}`;
+    let data = binaryCache.get(file);
+    if (!data) {
+      data = readFile(file).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      binaryCache.set(file, data);
+      data.catch(() => binaryCache.delete(file));
+    }
+    return (await data).slice();
+  }
+}
+
+let fontDir: string | undefined;
+function standardFontDataUrl(): string {
+  if (fontDir === undefined) {
+    const require = createRequire(import.meta.url);
+    fontDir = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
+  }
+  return fontDir;
+}
+
+/** Where a pdf.js failure happened: opening the document, or reading one page's text. */
+export class PdfStageError extends Error {
+  readonly stage: 'open' | 'page';
+  readonly page: number | undefined;
+  readonly pageCount: number | undefined;
+  constructor(stage: 'open' | 'page', cause: unknown, page?: number, pageCount?: number) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'PdfStageError';
+    this.stage = stage;
+    this.page = page;
+    this.pageCount = pageCount;
+  }
+}
+
+/** Thrown by `readTexts` when `shouldStop` says so (the caller turns it into `ABORTED`). */
+export class PdfStopped extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'PdfStopped';
+  }
+}
+
+interface PositionedItem {
+  str: string;
+  x: number;
+  y: number;
+  width: number;
+  size: number;
+  eol: boolean;
+}
+
+/**
+ * Rebuild reading-order lines from pdf.js text items: items are grouped by baseline (within half a
+ * glyph height), sorted left to right, and separated by a space when there is a visible gap (three
+ * spaces for a wide, column-like gap, so "Total      $12.00" stays recognisably two cells).
+ */
+export function itemsToText(items: readonly PositionedItem[]): string {
+  // Whitespace items (pdf.js inserts them for gaps) are dropped: gaps are measured from positions.
+  const sorted = items.filter((i) => i.str.trim().length > 0).slice().sort((a, b) => b.y - a.y || a.x - b.x);
+  const lines: PositionedItem[][] = [];
+  for (const item of sorted) {
+    const line = lines.at(-1);
+    const first = line?.[0];
+    if (line && first && Math.abs(first.y - item.y) <= Math.max(1, Math.min(first.size, item.size) * 0.5)) line.push(item);
+    else lines.push([item]);
+  }
+  const out: string[] = [];
+  for (const line of lines) {
+    line.sort((a, b) => a.x - b.x);
+    let s = '';
+    let prevEnd: number | undefined;
+    for (const item of line) {
+      if (prevEnd !== undefined && s.length > 0) {
+        const gap = item.x - prevEnd;
+        const size = item.size || 10;
+        if (gap > size * 2) s = s.trimEnd() + '   ';
+        else if (gap > size * 0.15 && !/\s$/.test(s) && !/^\s/.test(item.str)) s += ' ';
+      }
+      s += s.endsWith('   ') ? item.str.trimStart() : item.str;
+      prevEnd = item.x + item.width;
+    }
+    const trimmed = s.replace(/[ \t]+$/u, '');
+    if (trimmed.trim().length > 0) out.push(trimmed);
+  }
+  return out.join('\n');
+}
+
+/** An open document; `destroy()` is idempotent. */
+export interface OpenedPdf {
+  doc: PdfDocumentProxy;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Open a document. `bytes` is handed to pdf.js as is (it may detach it): pass a copy you own.
+ * `forRendering`: load the standard-font programs (needed to draw glyphs). Text extraction does
+ * not need them (pdf.js has the standard fonts' metrics built in) and skipping them makes reading
+ * a small PDF several times faster. Throws `PdfStageError('open')`.
+ */
+export async function openPdf(bytes: Uint8Array, forRendering: boolean, onTask?: (destroy: () => Promise<void>) => void): Promise<OpenedPdf> {
+  const pdfjs = await loadPdfJs();
+  const task: PdfLoadingTask = pdfjs.getDocument({
+    data: bytes,
+    ...(forRendering ? { standardFontDataUrl: standardFontDataUrl() } : {}),
+    BinaryDataFactory: CachedBinaryDataFactory,
+    worker: workerFor(pdfjs),
+    useSystemFonts: false,
+    verbosity: 0,
+    stopAtErrors: false,
+  });
+  let destroyed: Promise<void> | undefined;
+  const destroy = (): Promise<void> => (destroyed ??= task.destroy());
+  onTask?.(destroy);
+  try {
+    return { doc: await task.promise, destroy };
+  } catch (e) {
+    await destroy();
+    throw new PdfStageError('open', e);
+  }
+}
+
+async function pageText(doc: PdfDocumentProxy, pageNo: number): Promise<string> {
+  const page = await doc.getPage(pageNo);
+  try {
+    const content = await page.getTextContent();
+    const items: PositionedItem[] = [];
+    for (const item of content.items) {
+      if (!('str' in item)) continue;
+      const t = item.transform as number[];
+      items.push({
+        str: item.str,
+        x: t[4] ?? 0,
+        y: t[5] ?? 0,
+        width: item.width,
+        size: Math.hypot(t[2] ?? 0, t[3] ?? 0) || item.height || 10,
+        eol: item.hasEOL,
+      });
+    }
+    return itemsToText(items);
+  } finally {
+    page.cleanup();
+  }
+}
+
+export interface PdfTexts {
+  pageCount: number;
+  info: { title?: string; producer?: string };
+  /** Text of pages 1..min(pageCount, maxPages). */
+  texts: string[];
+}
+
+function infoString(info: unknown, key: string): string | undefined {
+  if (info === null || typeof info !== 'object') return undefined;
+  const v = (info as Record<string, unknown>)[key];
+  return typeof v === 'string' && v.trim().length > 0 ? v.trim() : undefined;
+}
+
+/** Page count, info and the text of the first `maxPages` pages. Throws `PdfStageError('page')`, `PdfStopped`. */
+export async function readTexts(doc: PdfDocumentProxy, maxPages: number | undefined, shouldStop?: () => boolean): Promise<PdfTexts> {
+  const pageCount = doc.numPages;
+  const limit = Math.min(pageCount, maxPages ?? pageCount);
+  let info: PdfTexts['info'] = {};
+  try {
+    const meta = await doc.getMetadata();
+    const title = infoString(meta.info, 'Title');
+    const producer = infoString(meta.info, 'Producer');
+    info = { ...(title ? { title } : {}), ...(producer ? { producer } : {}) };
+  } catch {
+    // Broken info dictionaries are common and harmless.
+  }
+  const texts: string[] = [];
+  for (let n = 1; n <= limit; n++) {
+    if (shouldStop?.()) throw new PdfStopped();
+    try {
+      texts.push(await pageText(doc, n));
+    } catch (e) {
+      throw new PdfStageError('page', e, n, pageCount);
+    }
+  }
+  return { pageCount, info, texts };
+}
+
+/** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
+export async function renderPage(doc: PdfDocumentProxy, pageNo: number, scale: number): Promise<Uint8Array> {
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const page = await doc.getPage(pageNo);
+  try {
+    const viewport = page.getViewport({ scale });
+    const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)));
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    await page.render({
+      // @napi-rs/canvas implements the subset of the DOM canvas API pdf.js uses in Node.
+      canvas: canvas as never,
+      canvasContext: ctx as never,
+      viewport,
+    }).promise;
+    return new Uint8Array(await canvas.encode('png'));
+  } finally {
+    page.cleanup();
+  }
+}
+
+// ---- worker protocol (pdf.ts <-> pdf-worker.ts) ----
+
+/** An error that crossed the thread boundary (rebuilt into an `InputError` by `pdf.ts`). */
+export interface SerializedPdfError {
+  stage: 'open' | 'page' | 'render' | 'other';
+  name: string;
+  message: string;
+  stack?: string;
+  page?: number;
+  pageCount?: number;
+}
+
+export type PdfWorkerRequest =
+  | { op: 'read'; bytes: Uint8Array; forRendering: boolean; maxPages?: number; keepOpen: boolean }
+  | { op: 'render'; page: number; scale: number }
+  | { op: 'close' };
+
+export type PdfWorkerReply =
+  | { op: 'ready' }
+  | { op: 'texts'; result: PdfTexts }
+  | { op: 'png'; png: Uint8Array }
+  | { op: 'closed' }
+  | { op: 'error'; error: SerializedPdfError };
+
+export function serializeError(e: unknown, stage: SerializedPdfError['stage']): SerializedPdfError {
+  const inner = e instanceof PdfStageError ? e.cause : e;
+  const name = inner instanceof Error ? inner.name : inner !== null && typeof inner === 'object' && 'name' in inner ? String(inner.name) : 'Error';
+  const message = inner instanceof Error ? inner.message : inner !== null && typeof inner === 'object' && 'message' in inner ? String(inner.message) : String(inner);
+  const out: SerializedPdfError = { stage: e instanceof PdfStageError ? e.stage : stage, name, message };
+  if (inner instanceof Error && inner.stack) out.stack = inner.stack;
+  if (e instanceof PdfStageError && e.page !== undefined) out.page = e.page;
+  if (e instanceof PdfStageError && e.pageCount !== undefined) out.pageCount = e.pageCount;
+  return out;
+}
