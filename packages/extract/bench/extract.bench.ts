@@ -1,4 +1,6 @@
 /**
+ * Throughput of readPdf in the worker pool vs. on the calling thread (`pool: false`), sequential
+ * and with as many documents in flight as the pool has workers.
  * Throughput of readPdf (pages/s) and extractOffline (docs/s) over 200 testkit corpus documents.
  * Baselines measured in the same run:
  * - readPdf vs. naive pdf.js use (a new worker and standard-font loading per document, as in
@@ -14,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { DocumentMetadataSchema, createEmptyMetadata } from '@autod/core';
 import { generateCorpus } from '@autod/testkit';
 import { expect, it } from 'vitest';
-import { extractOffline, readPdf, type PdfContent } from '../src/index.js';
+import { closePdfPool, createPdfPool, extractOffline, readPdf, type PdfContent } from '../src/index.js';
 
 const DOCS = 200;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -39,15 +41,36 @@ it('benchmarks readPdf and extractOffline', async () => {
   const corpus = await generateCorpus({ count: DOCS, seed: 42 });
   // Warm-up (module load, JIT).
   for (const d of corpus.slice(0, 5)) {
-    await readPdf(d.bytes);
+    await readPdf(d.bytes, { pool: false });
     await naiveRead(d.bytes);
   }
 
+  const pool = createPdfPool();
+
   let t = performance.now();
   const contents: PdfContent[] = [];
-  for (const d of corpus) contents.push(await readPdf(d.bytes));
+  for (const d of corpus) contents.push(await readPdf(d.bytes, { pool: false }));
   const readMs = performance.now() - t;
   const pages = contents.reduce((n, c) => n + c.pages.length, 0);
+
+  for (const d of corpus.slice(0, 2 * pool.size)) await readPdf(d.bytes, { pool });
+  t = performance.now();
+  for (const d of corpus) await readPdf(d.bytes, { pool });
+  const poolSeqMs = performance.now() - t;
+
+  t = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: pool.size }, async () => {
+      while (next < corpus.length) {
+        const d = corpus[next++];
+        if (d) await readPdf(d.bytes, { pool });
+      }
+    }),
+  );
+  const poolParMs = performance.now() - t;
+  await pool.close();
+  await closePdfPool();
 
   t = performance.now();
   for (const d of corpus) await naiveRead(d.bytes);
@@ -77,11 +100,19 @@ it('benchmarks readPdf and extractOffline', async () => {
     node: process.version,
     docs: DOCS,
     pages,
+    /** readPdf on the calling thread (`pool: false`). */
     readPdf: {
       ms: Math.round(readMs),
       pagesPerSec: Math.round((pages / readMs) * 1000 * 10) / 10,
       msPerDoc: Math.round((readMs / DOCS) * 100) / 100,
     },
+    pool: {
+      size: pool.size,
+      sequential: { ms: Math.round(poolSeqMs), pagesPerSec: Math.round((pages / poolSeqMs) * 1000 * 10) / 10 },
+      concurrent: { ms: Math.round(poolParMs), pagesPerSec: Math.round((pages / poolParMs) * 1000 * 10) / 10 },
+    },
+    poolSequentialVsInThread: Math.round((readMs / poolSeqMs) * 100) / 100,
+    poolConcurrentVsInThread: Math.round((readMs / poolParMs) * 100) / 100,
     naivePdfjsBaseline: { ms: Math.round(naiveMs), pagesPerSec: Math.round((pages / naiveMs) * 1000 * 10) / 10 },
     readPdfSpeedupVsNaive: Math.round((naiveMs / readMs) * 100) / 100,
     extractOffline: {

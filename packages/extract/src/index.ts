@@ -1,4 +1,17 @@
-export { readPdf, sniffPdf, renderPageToPng, itemsToText, type PdfPage, type PdfContent, type ReadPdfOptions } from './pdf.js';
+export {
+  readPdf,
+  sniffPdf,
+  renderPageToPng,
+  itemsToText,
+  createPdfPool,
+  configurePdfPool,
+  closePdfPool,
+  type PdfPage,
+  type PdfContent,
+  type ReadPdfOptions,
+  type PdfPool,
+  type PdfPoolOptions,
+} from './pdf.js';
 export { createTesseractOcr, defaultLangPath, type OcrEngine, type TesseractOcrOptions } from './ocr.js';
 export { extractOffline, confidenceFrom, type OfflineExtractInput, type OfflineExtraction, type OfflineFacts, type EvidenceItem } from './extractor.js';
 export { parseDate, findDates, daysBetween, type FoundDate } from './dates.js';

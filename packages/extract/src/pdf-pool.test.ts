@@ -1,7 +1,8 @@
 import { isAutodError, type AutodError } from '@autod/errors';
 import { badPdfs, buildTextPdf } from '@autod/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closePdfPool, createPdfPool, readPdf, renderPageToPng } from './pdf.js';
+import { availableParallelism } from 'node:os';
+import { closePdfPool, configurePdfPool, createPdfPool, readPdf, renderPageToPng } from './pdf.js';
 
 async function rejection(p: Promise<unknown>): Promise<AutodError> {
   try {
@@ -97,5 +98,21 @@ describe('readPdf in the worker pool', () => {
     expect((await readPdf(bytes)).pages[0]?.text).toBe('shared pool');
     await closePdfPool();
     expect((await readPdf(bytes)).pages[0]?.text).toBe('shared pool');
+  });
+});
+
+describe('pool configuration', () => {
+  it('defaults to min(2, availableParallelism()) workers; configurePdfPool replaces the shared pool', async () => {
+    const a = createPdfPool();
+    const b = createPdfPool({ size: 3 });
+    expect(a.size).toBe(Math.min(2, availableParallelism()));
+    expect(b.size).toBe(3);
+    await Promise.all([a.close(), b.close()]);
+    configurePdfPool({ size: 1 });
+    const bytes = await buildTextPdf([['configured']]);
+    const results = await Promise.all([readPdf(bytes), readPdf(bytes)]);
+    expect(results.map((r) => r.pages[0]?.text)).toEqual(['configured', 'configured']);
+    configurePdfPool({});
+    await closePdfPool();
   });
 });
