@@ -29,7 +29,10 @@ const layerRules = Object.entries(layers).map(([pkg, allowed]) => ({
             group: all.filter((p) => p !== pkg && !allowed.includes(p)).map((p) => `@autod/${p}`),
             message: 'This import points up or sideways in the layer diagram (docs/architecture.md).',
           },
-          { group: ['tsyringe', 'reflect-metadata'], message: 'Only packages/runtime and the apps use the DI container.' },
+          {
+            group: ['tsyringe', 'reflect-metadata'],
+            message: 'Only packages/runtime and the apps use the DI container.',
+          },
         ],
       },
     ],

@@ -64,7 +64,9 @@ describe('autod CLI (real processes)', () => {
 
   it('bad inputs end in failed/ with a reason and the run continues', async () => {
     const { dir, env } = await dataDir('bad');
-    const good = await buildTextPdf([['INVOICE', 'Acme Supplies Ltd', 'Invoice date: 2024-04-02', 'Total due: $120.00']]);
+    const good = await buildTextPdf([
+      ['INVOICE', 'Acme Supplies Ltd', 'Invoice date: 2024-04-02', 'Total due: $120.00'],
+    ]);
     await writeFile(join(dir, 'inbox', 'good.pdf'), good);
     await writeFile(join(dir, 'inbox', 'empty.pdf'), badPdfs.empty());
     await writeFile(join(dir, 'inbox', 'corrupt.pdf'), badPdfs.corrupt());
@@ -78,7 +80,9 @@ describe('autod CLI (real processes)', () => {
     expect(s.processed).toBe(1);
     expect(s.failed).toBe(6);
     const codes = Object.fromEntries(
-      s.outcomes.filter((o: { kind: string }) => o.kind === 'failed').map((o: { path: string; error: { code: string } }) => [o.path.split('/').pop(), o.error.code]),
+      s.outcomes
+        .filter((o: { kind: string }) => o.kind === 'failed')
+        .map((o: { path: string; error: { code: string } }) => [o.path.split('/').pop(), o.error.code]),
     );
     expect(codes).toEqual({
       'corrupt.pdf': 'INPUT_CORRUPT_PDF',
@@ -131,7 +135,11 @@ describe('autod CLI (real processes)', () => {
       expect((await tree(join(dir, 'processed'))).length).toBe(20);
       const list = JSON.parse((await runCli(['list', '--json', '--limit', '100'], openaiEnv, dir)).stdout);
       expect(list.total).toBe(20);
-      expect(list.items.every((d: { status: string; provider: string }) => d.status === 'completed' && d.provider === 'openai')).toBe(true);
+      expect(
+        list.items.every(
+          (d: { status: string; provider: string }) => d.status === 'completed' && d.provider === 'openai',
+        ),
+      ).toBe(true);
     });
   });
 });

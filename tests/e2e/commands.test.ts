@@ -11,7 +11,8 @@ const env = () => ({ AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'f
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'autod-commands-'));
   await mkdir(join(dir, 'inbox'), { recursive: true });
-  for (const d of await generateCorpus({ count: 2, seed: 31 })) await writeFile(join(dir, 'inbox', d.fileName), d.bytes);
+  for (const d of await generateCorpus({ count: 2, seed: 31 }))
+    await writeFile(join(dir, 'inbox', d.fileName), d.bytes);
   expect((await runCli(['process', '--json'], env(), dir)).code).toBe(0);
 });
 afterAll(async () => {

@@ -14,7 +14,11 @@ export interface CliResult {
 }
 
 /** Run the built `autod` CLI as a real child process. */
-export function startCli(args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? cwd, NO_COLOR: '1', ...env },
@@ -24,7 +28,9 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
   return { child, done };
 }
 

@@ -100,7 +100,9 @@ async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 30_00
 }
 
 const invoice = (issuer: string) =>
-  buildTextPdf([['**INVOICE', `${issuer} Ltd`, 'Invoice date: 2024-05-02', 'Total due: 99.00 EUR']], { title: `Invoice ${issuer}` });
+  buildTextPdf([['**INVOICE', `${issuer} Ltd`, 'Invoice date: 2024-05-02', 'Total due: 99.00 EUR']], {
+    title: `Invoice ${issuer}`,
+  });
 
 describe('autod server on a real port', () => {
   let s: ServerProcess;
@@ -121,7 +123,10 @@ describe('autod server on a real port', () => {
     const missing = await fetch(`${s.address}/v1/documents`);
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
-    expect((await fetch(`${s.address}/v1/documents`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
+    expect(
+      (await fetch(`${s.address}/v1/documents`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } }))
+        .status,
+    ).toBe(401);
     expect((await fetch(`${s.address}/metrics`)).status).toBe(401);
     const ok = await fetch(`${s.address}/v1/documents`, { headers: { ...AUTH, 'x-request-id': 'e2e-1' } });
     expect(ok.status).toBe(200);
@@ -134,7 +139,11 @@ describe('autod server on a real port', () => {
 
   it('uploads, processes and serves a document through every endpoint', async () => {
     const pdf = await invoice('Northwind');
-    const res = await fetch(`${s.address}/v1/documents`, { method: 'POST', headers: AUTH, body: form('../../northwind invoice.pdf', pdf) });
+    const res = await fetch(`${s.address}/v1/documents`, {
+      method: 'POST',
+      headers: AUTH,
+      body: form('../../northwind invoice.pdf', pdf),
+    });
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as { id: string; location: string; fileName: string };
     expect(accepted.id).toBe(sha256(pdf));
@@ -147,18 +156,25 @@ describe('autod server on a real port', () => {
     const file = await fetch(`${s.address}/v1/documents/${doc.id}/file`, { headers: AUTH });
     expect(file.headers.get('content-type')).toBe('application/pdf');
     expect(sha256(new Uint8Array(await file.arrayBuffer()))).toBe(accepted.id);
-    const list = (await (await fetch(`${s.address}/v1/documents?issuer=northwind`, { headers: AUTH })).json()) as { total: number };
+    const list = (await (await fetch(`${s.address}/v1/documents?issuer=northwind`, { headers: AUTH })).json()) as {
+      total: number;
+    };
     expect(list.total).toBe(1);
-    const search = (await (await fetch(`${s.address}/v1/search?q=northwind`, { headers: AUTH })).json()) as { hits: { id: number }[] };
+    const search = (await (await fetch(`${s.address}/v1/search?q=northwind`, { headers: AUTH })).json()) as {
+      hits: { id: number }[];
+    };
     expect(search.hits.map((h) => h.id)).toEqual([doc.id]);
     const again = await fetch(`${s.address}/v1/documents/${doc.id}/reprocess`, { method: 'POST', headers: AUTH });
     expect(again.status).toBe(200);
-    const costs = (await (await fetch(`${s.address}/v1/costs?groupBy=model`, { headers: AUTH })).json()) as { totals: { attempts: number } };
+    const costs = (await (await fetch(`${s.address}/v1/costs?groupBy=model`, { headers: AUTH })).json()) as {
+      totals: { attempts: number };
+    };
     expect(costs.totals.attempts).toBe(2);
   });
 
   it('rejects bad uploads over HTTP', async () => {
-    const post = (fd: FormData, headers: Record<string, string> = AUTH) => fetch(`${s.address}/v1/documents`, { method: 'POST', headers, body: fd });
+    const post = (fd: FormData, headers: Record<string, string> = AUTH) =>
+      fetch(`${s.address}/v1/documents`, { method: 'POST', headers, body: fd });
     expect((await post(form('a.pdf', new TextEncoder().encode('<html>not a pdf</html>')))).status).toBe(415);
     expect((await post(form('a.pdf', new Uint8Array(0)))).status).toBe(400);
     const big = new Uint8Array(1536 * 1024).fill(0x20);
@@ -176,7 +192,11 @@ describe('autod server on a real port', () => {
     const pdfs = await Promise.all(['Alpha', 'Beta'].map(invoice));
     await mkdir(join(s.dir, 'inbox', 'batch1'), { recursive: true });
     for (const [i, pdf] of pdfs.entries()) await writeFile(join(s.dir, 'inbox', 'batch1', `f${i}.pdf`), pdf);
-    const res = await fetch(`${s.address}/v1/batches`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ dir: 'batch1' }) });
+    const res = await fetch(`${s.address}/v1/batches`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ dir: 'batch1' }),
+    });
     expect(res.status).toBe(202);
     const batch = (await res.json()) as { id: string; total: number };
     expect(batch.total).toBe(2);
@@ -185,10 +205,16 @@ describe('autod server on a real port', () => {
     const text = await events.text(); // the stream ends after "end"
     expect(text).toContain('event: snapshot');
     expect(text).toContain('event: end');
-    const end = JSON.parse(text.split('event: end\ndata: ')[1]!.split('\n')[0]!) as { status: string; done: number; pending: number };
+    const end = JSON.parse(text.split('event: end\ndata: ')[1]!.split('\n')[0]!) as {
+      status: string;
+      done: number;
+      pending: number;
+    };
     expect(end).toMatchObject({ status: 'completed', done: 2, pending: 0 });
     // Stored: the batch is listed with its counts.
-    const list = (await (await fetch(`${s.address}/v1/batches`, { headers: AUTH })).json()) as { items: { id: string; done: number }[] };
+    const list = (await (await fetch(`${s.address}/v1/batches`, { headers: AUTH })).json()) as {
+      items: { id: string; done: number }[];
+    };
     expect(list.items.find((b) => b.id === batch.id)).toMatchObject({ done: 2 });
   });
 });
@@ -199,7 +225,9 @@ describe('graceful shutdown', () => {
     try {
       const pdfs = await Promise.all(['One', 'Two', 'Three', 'Four'].map((n) => invoice(`Shutdown ${n}`)));
       const answers = await Promise.all(
-        pdfs.map((pdf, i) => fetch(`${s.address}/v1/documents`, { method: 'POST', headers: AUTH, body: form(`s${i}.pdf`, pdf) })),
+        pdfs.map((pdf, i) =>
+          fetch(`${s.address}/v1/documents`, { method: 'POST', headers: AUTH, body: form(`s${i}.pdf`, pdf) }),
+        ),
       );
       expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
       s.child.kill('SIGTERM');

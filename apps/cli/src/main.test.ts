@@ -30,7 +30,10 @@ const env = (extra: Record<string, string> = {}) => ({ AUTOD_DATA_DIR: dir, AUTO
 
 describe('autod main()', () => {
   it('prints the effective config with secrets redacted', async () => {
-    const code = await main(['config', '--json'], { env: env({ OPENAI_API_KEY: 'sk-live-secret-value-0123456789' }), cwd: dir });
+    const code = await main(['config', '--json'], {
+      env: env({ OPENAI_API_KEY: 'sk-live-secret-value-0123456789' }),
+      cwd: dir,
+    });
     expect(code).toBe(0);
     const printed = JSON.parse(out);
     expect(out).not.toContain('sk-live-secret-value');
@@ -38,7 +41,10 @@ describe('autod main()', () => {
   });
 
   it('reports bad configuration with every problem and the config exit code', async () => {
-    const code = await main(['config'], { env: env({ AUTOD_CONCURRENCY: 'lots', AUTOD_SERVER_PORT: '99999' }), cwd: dir });
+    const code = await main(['config'], {
+      env: env({ AUTOD_CONCURRENCY: 'lots', AUTOD_SERVER_PORT: '99999' }),
+      cwd: dir,
+    });
     expect(code).toBe(78);
     expect(err).toContain('AUTOD_CONCURRENCY');
     expect(err).toContain('AUTOD_SERVER_PORT');

@@ -15,7 +15,11 @@ export interface Output {
   endProgress(): void;
 }
 
-export function createOutput(options: { json: boolean; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream }): Output {
+export function createOutput(options: {
+  json: boolean;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const isTTY = Boolean(stderr.isTTY) && !options.json;
@@ -57,7 +61,12 @@ export function renderTable(headers: string[], rows: (string | number | null | u
   const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
   const head = headers.map((h, i) => fit(h, widths[i] ?? h.length)).join('  ');
   const sep = widths.map((w) => '-'.repeat(w)).join('  ');
-  const body = cells.map((r) => r.map((c, i) => fit(c, widths[i] ?? c.length)).join('  ').trimEnd());
+  const body = cells.map((r) =>
+    r
+      .map((c, i) => fit(c, widths[i] ?? c.length))
+      .join('  ')
+      .trimEnd(),
+  );
   return [head.trimEnd(), sep, ...body].join('\n');
 }
 

@@ -63,7 +63,10 @@ function multipart(name, bytes) {
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/pdf\r\n\r\n`,
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return { body: Buffer.concat([head, Buffer.from(bytes), tail]), contentType: `multipart/form-data; boundary=${boundary}` };
+  return {
+    body: Buffer.concat([head, Buffer.from(bytes), tail]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 /**
@@ -71,7 +74,9 @@ function multipart(name, bytes) {
  * upload path moves 1 MB while the pipeline's PDF parsing stays cheap: this measures ingest, not pdf.js.
  */
 async function bigPdf(targetBytes) {
-  const pdf = Buffer.from(await buildTextPdf([['**INVOICE', 'Bigfile Ltd', 'Invoice date: 2024-02-01', 'Total due: 10.00 EUR']]));
+  const pdf = Buffer.from(
+    await buildTextPdf([['**INVOICE', 'Bigfile Ltd', 'Invoice date: 2024-02-01', 'Total due: 10.00 EUR']]),
+  );
   const text = pdf.toString('latin1');
   const headerEnd = text.indexOf('\n', text.indexOf('\n') + 1) + 1; // after "%PDF-x.y" and the binary comment line
   const padLine = `%${'x'.repeat(1021)}\n`;
@@ -79,7 +84,10 @@ async function bigPdf(targetBytes) {
   const pad = padLine.repeat(Math.max(0, lines));
   const delta = pad.length;
   let body = text.slice(0, headerEnd) + pad + text.slice(headerEnd);
-  body = body.replace(/^(\d{10}) (\d{5}) n/gm, (_m, off, gen) => `${String(Number(off) + delta).padStart(10, '0')} ${gen} n`);
+  body = body.replace(
+    /^(\d{10}) (\d{5}) n/gm,
+    (_m, off, gen) => `${String(Number(off) + delta).padStart(10, '0')} ${gen} n`,
+  );
   body = body.replace(/startxref\s+(\d+)/, (_m, off) => `startxref\n${Number(off) + delta}`);
   return Buffer.from(body, 'latin1');
 }
@@ -100,7 +108,13 @@ async function hashTree(dir) {
 }
 
 async function baselineServer() {
-  const body = JSON.stringify({ status: 'pass', httpStatus: 200, checks: [], timestamp: new Date().toISOString(), uptimeSeconds: 1 });
+  const body = JSON.stringify({
+    status: 'pass',
+    httpStatus: 200,
+    checks: [],
+    timestamp: new Date().toISOString(),
+    uptimeSeconds: 1,
+  });
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.end(body);
@@ -126,21 +140,43 @@ async function main() {
     envFile: false,
   });
   const runtime = await createRuntime(config, { logDestination: createWriteStream(join(dir, 'server.log')) });
-  const server = await startServer(runtime, { host: '127.0.0.1', port: 0, handleSignals: false, rateLimitPerMinute: 10_000_000 });
+  const server = await startServer(runtime, {
+    host: '127.0.0.1',
+    port: 0,
+    handleSignals: false,
+    rateLimitPerMinute: 10_000_000,
+  });
   const base = server.address;
   const auth = { authorization: `Bearer ${TOKEN}` };
   const results = { bench: '@autod/server load', node: process.version, date: new Date().toISOString(), config: {} };
-  results.config = { healthSeconds: HEALTH_SECONDS, soakSeconds: SOAK_SECONDS, uploadsPerMinute: UPLOADS_PER_MINUTE, bigUploads: BIG_UPLOADS };
+  results.config = {
+    healthSeconds: HEALTH_SECONDS,
+    soakSeconds: SOAK_SECONDS,
+    uploadsPerMinute: UPLOADS_PER_MINUTE,
+    bigUploads: BIG_UPLOADS,
+  };
 
   try {
     // 1. health
     log(`health: ${HEALTH_RATE} req/s for ${HEALTH_SECONDS}s`);
-    const fixed = await cannon({ url: `${base}/health/live`, connections: 20, duration: HEALTH_SECONDS, overallRate: HEALTH_RATE, workers: 1 });
+    const fixed = await cannon({
+      url: `${base}/health/live`,
+      connections: 20,
+      duration: HEALTH_SECONDS,
+      overallRate: HEALTH_RATE,
+      workers: 1,
+    });
     const flatSeconds = Math.max(2, Math.round(HEALTH_SECONDS / 2));
     log(`health: flat out for ${flatSeconds}s (autod, then baseline)`);
     const flat = await cannon({ url: `${base}/health/live`, connections: 20, duration: flatSeconds, workers: 1 });
     const bl = await baselineServer();
-    const baseFixed = await cannon({ url: bl.url, connections: 20, duration: Math.max(2, Math.round(HEALTH_SECONDS / 2)), overallRate: HEALTH_RATE, workers: 1 });
+    const baseFixed = await cannon({
+      url: bl.url,
+      connections: 20,
+      duration: Math.max(2, Math.round(HEALTH_SECONDS / 2)),
+      overallRate: HEALTH_RATE,
+      workers: 1,
+    });
     const baseFlat = await cannon({ url: bl.url, connections: 20, duration: flatSeconds, workers: 1 });
     await bl.close();
     results.health = {
@@ -152,11 +188,12 @@ async function main() {
         p99VsBaselineAt1000rps: round(fixed.latency.p99 / Math.max(1, baseFixed.latency.p99), 2),
       },
       p99Under1000rpsMs: fixed.latency.p99,
-      note:
-        'at1000rps uses autocannon overallRate with coordinated-omission correction, so scheduling stalls of a loaded machine (see loadAverage) count as latency; the bare node:http baseline measured the same way shows the machine share. flatOut is the same endpoint at the highest rate the client reaches.',
+      note: 'at1000rps uses autocannon overallRate with coordinated-omission correction, so scheduling stalls of a loaded machine (see loadAverage) count as latency; the bare node:http baseline measured the same way shows the machine share. flatOut is the same endpoint at the highest rate the client reaches.',
       loadAverage: loadavg().map((n) => round(n, 2)),
     };
-    log(`health p99 at ${HEALTH_RATE} req/s: ${fixed.latency.p99} ms; flat out ${round(flat.requests.average)} req/s (${results.health.ratios.flatOutRpsVsBaseline}× bare node:http)`);
+    log(
+      `health p99 at ${HEALTH_RATE} req/s: ${fixed.latency.p99} ms; flat out ${round(flat.requests.average)} req/s (${results.health.ratios.flatOutRpsVsBaseline}× bare node:http)`,
+    );
 
     // 2. 1 MB upload throughput (identical bytes: the first is processed, the rest are filed as duplicates)
     const big = await bigPdf(1024 * 1024);
@@ -179,7 +216,9 @@ async function main() {
       uploadsPerSecond: round(up['2xx'] / upSeconds, 1),
       megabytesPerSecond: round((up['2xx'] * big.length) / 1024 / 1024 / upSeconds, 1),
     };
-    log(`uploads: ${results.uploadThroughput.uploadsPerSecond}/s = ${results.uploadThroughput.megabytesPerSecond} MB/s accepted, p99 ${up.latency.p99} ms`);
+    log(
+      `uploads: ${results.uploadThroughput.uploadsPerSecond}/s = ${results.uploadThroughput.megabytesPerSecond} MB/s accepted, p99 ${up.latency.p99} ms`,
+    );
     const accepted = Array(up['2xx']).fill(sha256(big));
 
     // 3. soak: distinct uploads at a steady rate
@@ -194,11 +233,23 @@ async function main() {
       const due = soakStart + i * intervalMs;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const pdf = await buildTextPdf([['**INVOICE', `Soak Customer ${i} GmbH`, `Invoice number: SOAK-${i}`, 'Invoice date: 2024-06-01', `Total due: ${(i + 1) * 3}.50 EUR`]]);
+      const pdf = await buildTextPdf([
+        [
+          '**INVOICE',
+          `Soak Customer ${i} GmbH`,
+          `Invoice number: SOAK-${i}`,
+          'Invoice date: 2024-06-01',
+          `Total due: ${(i + 1) * 3}.50 EUR`,
+        ],
+      ]);
       const form = multipart(`soak-${i}.pdf`, pdf);
       const started = performance.now();
       inflight.push(
-        fetch(`${base}/v1/documents`, { method: 'POST', headers: { ...auth, 'content-type': form.contentType }, body: form.body })
+        fetch(`${base}/v1/documents`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': form.contentType },
+          body: form.body,
+        })
           .then(async (res) => {
             latencies.push(performance.now() - started);
             const body = await res.json();
@@ -226,8 +277,12 @@ async function main() {
     const count = (list) => list.reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map());
     const want = count(accepted);
     const got = count(filed);
-    const missing = [...want].filter(([s, n]) => (got.get(s) ?? 0) < n).map(([s, n]) => ({ sha256: s, expected: n, found: got.get(s) ?? 0 }));
-    const inboxLeft = (await readdir(config.paths.inbox, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    const missing = [...want]
+      .filter(([s, n]) => (got.get(s) ?? 0) < n)
+      .map(([s, n]) => ({ sha256: s, expected: n, found: got.get(s) ?? 0 }));
+    const inboxLeft = (await readdir(config.paths.inbox, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
     const failedDocs = await runtime.db.documents.list({ status: 'failed', limit: 1 });
     results.uploadThroughput.documentStatus = (await runtime.db.documents.get(sha256(big)))?.status ?? null;
     results.soak = {
@@ -249,8 +304,12 @@ async function main() {
       failedDocuments: failedDocs.total,
       lostNothing: missing.length === 0 && inboxLeft.length === 0 && rejected.length === 0,
     };
-    log(`soak: ${results.soak.accepted}/${total} accepted at ${results.soak.achievedPerMinute}/min, p99 ${results.soak.uploadLatencyMs.p99} ms`);
-    log(`verification: ${accepted.length} accepted, ${filed.length} filed, missing ${missing.length}, inbox left ${inboxLeft.length} → lostNothing=${results.verification.lostNothing}`);
+    log(
+      `soak: ${results.soak.accepted}/${total} accepted at ${results.soak.achievedPerMinute}/min, p99 ${results.soak.uploadLatencyMs.p99} ms`,
+    );
+    log(
+      `verification: ${accepted.length} accepted, ${filed.length} filed, missing ${missing.length}, inbox left ${inboxLeft.length} → lostNothing=${results.verification.lostNothing}`,
+    );
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
 import { buildApp } from './app.js';
-import { AUTH, TOKEN, harness, invoicePdf, listTree, makeRuntime, multipart, sha256, waitFor, type Harness } from './__tests__/helpers.js';
+import {
+  AUTH,
+  TOKEN,
+  harness,
+  invoicePdf,
+  listTree,
+  makeRuntime,
+  multipart,
+  sha256,
+  waitFor,
+  type Harness,
+} from './__tests__/helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -13,7 +24,12 @@ afterEach(async () => {
 
 async function upload(app: Harness['app'], name: string, bytes: Uint8Array, headers: Record<string, string> = AUTH) {
   const body = multipart(name, bytes);
-  return app.inject({ method: 'POST', url: '/v1/documents', payload: body.payload, headers: { ...headers, ...body.headers } });
+  return app.inject({
+    method: 'POST',
+    url: '/v1/documents',
+    payload: body.payload,
+    headers: { ...headers, ...body.headers },
+  });
 }
 
 async function waitForDocument(app: Harness['app'], id: string, status = 'completed') {
@@ -51,11 +67,23 @@ describe('auth, request ids, headers', () => {
     expect(missing.headers['www-authenticate']).toContain('Bearer');
     expect(missing.json().error.code).toBe('UNAUTHORIZED');
 
-    const wrong = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { authorization: 'Bearer not-the-token-000000' } });
+    const wrong = await h.app.inject({
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { authorization: 'Bearer not-the-token-000000' },
+    });
     expect(wrong.statusCode).toBe(401);
-    const prefix = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` } });
+    const prefix = await h.app.inject({
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+    });
     expect(prefix.statusCode).toBe(401);
-    const basic = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { authorization: `Basic ${TOKEN}` } });
+    const basic = await h.app.inject({
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { authorization: `Basic ${TOKEN}` },
+    });
     expect(basic.statusCode).toBe(401);
 
     const right = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
@@ -86,7 +114,11 @@ describe('auth, request ids, headers', () => {
     h = await harness();
     const given = await h.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers['x-request-id']).toBe('abc-123');
-    const made = await h.app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id\u0001' } });
+    const made = await h.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'bad id\u0001' },
+    });
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const unauthorized = await h.app.inject({ method: 'GET', url: '/v1/costs', headers: { 'x-request-id': 'req-9' } });
     expect(unauthorized.headers['x-request-id']).toBe('req-9');
@@ -94,23 +126,33 @@ describe('auth, request ids, headers', () => {
 
   it('sends security headers and no CORS headers', async () => {
     h = await harness();
-    const res = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: { ...AUTH, origin: 'https://evil.example' } });
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { ...AUTH, origin: 'https://evil.example' },
+    });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBeDefined();
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await h.app.inject({ method: 'OPTIONS', url: '/v1/documents', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/documents',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('rate-limits per client but never the health probes', async () => {
     h = await harness({ rateLimitPerMinute: 3 });
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH })).statusCode);
+    for (let i = 0; i < 4; i++)
+      codes.push((await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH })).statusCode);
     expect(codes).toEqual([200, 200, 200, 429]);
     const limited = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
     expect(limited.json().error.code).toBe('RATE_LIMITED');
     expect(limited.headers['retry-after']).toBeDefined();
-    for (let i = 0; i < 5; i++) expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 });
 
@@ -144,7 +186,9 @@ describe('health and metrics', () => {
     const res = await h.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const spec = res.json();
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/documents', '/v1/documents/{id}', '/v1/search', '/v1/batches', '/v1/costs']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/documents', '/v1/documents/{id}', '/v1/search', '/v1/batches', '/v1/costs']),
+    );
     expect(spec.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
   });
 
@@ -162,7 +206,13 @@ describe('documents', () => {
     const res = await upload(h.app, 'march invoice.pdf', pdf);
     expect(res.statusCode).toBe(202);
     const sha = sha256(pdf);
-    expect(res.json()).toMatchObject({ id: sha, sha256: sha, status: 'accepted', location: `/v1/documents/${sha}`, fileName: 'march invoice.pdf' });
+    expect(res.json()).toMatchObject({
+      id: sha,
+      sha256: sha,
+      status: 'accepted',
+      location: `/v1/documents/${sha}`,
+      fileName: 'march invoice.pdf',
+    });
     expect(res.headers.location).toBe(`/v1/documents/${sha}`);
 
     const body = await waitForDocument(h.app, sha);
@@ -321,7 +371,11 @@ describe('documents', () => {
     const missing = await h.app.inject({ method: 'GET', url: '/v1/documents/999', headers: AUTH });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('DOCUMENT_NOT_FOUND');
-    const missingFile = await h.app.inject({ method: 'GET', url: `/v1/documents/${'a'.repeat(64)}/file`, headers: AUTH });
+    const missingFile = await h.app.inject({
+      method: 'GET',
+      url: `/v1/documents/${'a'.repeat(64)}/file`,
+      headers: AUTH,
+    });
     expect(missingFile.statusCode).toBe(404);
     const reprocessMissing = await h.app.inject({ method: 'POST', url: '/v1/documents/999/reprocess', headers: AUTH });
     expect(reprocessMissing.statusCode).toBe(404);
@@ -347,6 +401,8 @@ describe('graceful close', () => {
     expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
     const docs = await h.runtime.db.documents.list({ status: 'completed' });
     expect(docs.total).toBe(3);
-    expect(await readFile(join(h.dir, 'processed', (await listTree(join(h.dir, 'processed')))[0]!))).toBeInstanceOf(Buffer);
+    expect(await readFile(join(h.dir, 'processed', (await listTree(join(h.dir, 'processed')))[0]!))).toBeInstanceOf(
+      Buffer,
+    );
   });
 });

@@ -5,7 +5,12 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { errorFor } from '@autod/errors';
 import { InboxWatcher } from '@autod/pipeline';
 import { requestIdFrom } from '@autod/ops';
@@ -74,7 +79,10 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   const { config } = runtime;
   const token = options.token ?? config.server.token;
   if (!token || token.length < 16) {
-    throw errorFor('CFG_INVALID', 'The HTTP server needs a bearer token of at least 16 characters: set AUTOD_SERVER_TOKEN.');
+    throw errorFor(
+      'CFG_INVALID',
+      'The HTTP server needs a bearer token of at least 16 characters: set AUTOD_SERVER_TOKEN.',
+    );
   }
   const checkToken = createTokenCheck(token);
   const publicDocs = options.publicDocs ?? true;
@@ -121,7 +129,13 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequest({ method: request.method, route, status: reply.statusCode, seconds });
-    const line = { requestId: request.id, method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    const line = {
+      requestId: request.id,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
     if (route.startsWith('/health/')) logger.debug(line, 'request');
     else logger.info(line, 'request');
   });
@@ -132,10 +146,15 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   const max = options.rateLimitPerMinute ?? config.server.rateLimitPerMinute;
   app.addHook('onRequest', async (request, reply) => {
     if (isPublicRoute(request, publicDocs)) return;
-    limit ??= app.rateLimit({ max, timeWindow: 60_000 }) as unknown as (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    limit ??= app.rateLimit({ max, timeWindow: 60_000 }) as unknown as (
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ) => Promise<void>;
     await limit(request, reply);
     if (!checkToken(request.headers.authorization)) {
-      const message = request.headers.authorization ? 'The bearer token is wrong.' : 'This endpoint needs a bearer token.';
+      const message = request.headers.authorization
+        ? 'The bearer token is wrong.'
+        : 'This endpoint needs a bearer token.';
       return reply.code(401).header('www-authenticate', 'Bearer realm="autod"').send(unauthorized(message));
     }
   });
@@ -146,16 +165,26 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     return reply.code(404).send({ error: error.toJSON() });
   });
 
-  void app.register(fastifyHelmet, { global: true, contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'same-origin' } });
+  void app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
   void app.register(fastifyMultipart, { throwFileSizeLimit: false });
   void app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_req, context) =>
-      errorFor('RATE_LIMITED', `Too many requests: at most ${context.max} per ${context.after}.`, { retryAfterMs: context.ttl }),
+      errorFor('RATE_LIMITED', `Too many requests: at most ${context.max} per ${context.after}.`, {
+        retryAfterMs: context.ttl,
+      }),
   });
   void app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'autod', description: 'Paper autopilot: file, extract and search scanned documents.', version: SERVER_VERSION },
+      info: {
+        title: 'autod',
+        description: 'Paper autopilot: file, extract and search scanned documents.',
+        version: SERVER_VERSION,
+      },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
@@ -192,7 +221,11 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   app.addHook('onClose', async () => {
     const grace = options.shutdownGraceMs ?? config.watch.shutdownGraceMs;
     const [drained] = await Promise.all([work.drain(grace), watcher?.stop()]);
-    if (!drained) logger.warn({ graceMs: grace }, 'shutdown grace period over: unfinished files were released and stay in the inbox');
+    if (!drained)
+      logger.warn(
+        { graceMs: grace },
+        'shutdown grace period over: unfinished files were released and stay in the inbox',
+      );
   });
   return app;
 }

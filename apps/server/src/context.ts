@@ -7,7 +7,13 @@ import type { SearchBackend } from './routes/search.js';
 import type { WorkTracker } from './work.js';
 
 /** The Fastify instance type of the autod server (zod type provider). */
-export type AutodApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type AutodApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 /** What the routes share. */
 export interface ServerContext {

@@ -37,9 +37,12 @@ describe('safeFileName', () => {
   it('never produces a path separator, a leading dot or a control character (fuzz)', () => {
     const alphabet = ['a', '.', '/', '\\', '\u0000', '\n', ' ', '-', 'é', '\u202e', ':', '*'];
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 500; i++) {
-      const input = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      const input = Array.from(
+        { length: 1 + Math.floor(rand() * 20) },
+        () => alphabet[Math.floor(rand() * alphabet.length)],
+      ).join('');
       const out = safeFileName(input);
       expect(out).toMatch(/\.pdf$/);
       expect(out).not.toMatch(/[/\\\u202e]/);
@@ -63,7 +66,11 @@ describe('placeFile', () => {
       await writeFile(src, content);
       placed.push(await placeFile(src, dir, 'scan.pdf', sha));
     }
-    expect(placed.map((p) => p.slice(dir.length + 1))).toEqual(['scan.pdf', 'scan-abcdef01.pdf', 'scan-abcdef01-2.pdf']);
+    expect(placed.map((p) => p.slice(dir.length + 1))).toEqual([
+      'scan.pdf',
+      'scan-abcdef01.pdf',
+      'scan-abcdef01-2.pdf',
+    ]);
     expect(await readFile(join(dir, 'scan.pdf'), 'utf8')).toBe('one');
     expect(await readFile(join(dir, 'scan-abcdef01-2.pdf'), 'utf8')).toBe('three');
     expect((await readdir(dir)).filter((n) => n.endsWith('.part'))).toEqual([]);

@@ -36,7 +36,10 @@ interface ValidationIssue {
   message: string;
 }
 
-function validationIssues(error: { validation: readonly { instancePath?: string; message?: string }[]; validationContext?: string }): ValidationIssue[] {
+function validationIssues(error: {
+  validation: readonly { instancePath?: string; message?: string }[];
+  validationContext?: string;
+}): ValidationIssue[] {
   return error.validation.map((v) => ({
     path: `${error.validationContext ?? ''}${(v.instancePath ?? '').replace(/\//g, '.')}`,
     message: v.message ?? 'invalid',
@@ -72,7 +75,10 @@ export function toHttpError(thrown: unknown): { status: number; body: { error: A
     // Keep the transport status (e.g. 406/415 from the multipart parser) while using a catalogue code.
     return { status, body: { error: error.toJSON() }, error };
   }
-  const error = errorFor('INTERNAL', 'Internal server error; the server log has the details (search for the request id).');
+  const error = errorFor(
+    'INTERNAL',
+    'Internal server error; the server log has the details (search for the request id).',
+  );
   return { status: 500, body: { error: error.toJSON() }, error };
 }
 
@@ -80,7 +86,12 @@ export function toHttpError(thrown: unknown): { status: number; body: { error: A
 export function errorHandler(logger: Logger) {
   return (thrown: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const { status, body, error } = toHttpError(thrown);
-    const log = { requestId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', status };
+    const log = {
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status,
+    };
     if (status >= 500) logger.error({ ...log, err: thrown }, 'request failed');
     else logger.debug({ ...log, code: error.code }, 'request rejected');
     if (error.retryAfterMs !== undefined) reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));

@@ -13,5 +13,13 @@ export {
   type BatchOutcomeSummary,
   type BatchManagerOptions,
 } from './batches.js';
-export { fulltextSearch, indexSearch, SEARCH_MODES, type SearchBackend, type SearchMode, type SearchRequest, type SearchResult } from './routes/search.js';
+export {
+  fulltextSearch,
+  indexSearch,
+  SEARCH_MODES,
+  type SearchBackend,
+  type SearchMode,
+  type SearchRequest,
+  type SearchResult,
+} from './routes/search.js';
 export type { ErrorBody, UnauthorizedJSON } from './http-errors.js';

@@ -59,7 +59,10 @@ async function removeQuietly(path: string): Promise<void> {
  */
 export async function receiveUpload(request: FastifyRequest, options: ReceiveUploadOptions): Promise<SavedUpload> {
   if (!request.isMultipart()) {
-    throw errorFor('VALIDATION_FAILED', 'Send the PDF as multipart/form-data with one file field (e.g. curl -F file=@scan.pdf).');
+    throw errorFor(
+      'VALIDATION_FAILED',
+      'Send the PDF as multipart/form-data with one file field (e.g. curl -F file=@scan.pdf).',
+    );
   }
   const part = await request.file({
     limits: { fileSize: options.maxBytes, files: 1, fields: 10, parts: 20 },
@@ -74,12 +77,16 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     await pipeline(part.file, inspector, createWriteStream(partPath, { flags: 'wx' }));
   } catch (error) {
     await removeQuietly(partPath);
-    throw errorFor('VALIDATION_FAILED', 'The upload was interrupted before the file was complete; send it again.', { cause: error });
+    throw errorFor('VALIDATION_FAILED', 'The upload was interrupted before the file was complete; send it again.', {
+      cause: error,
+    });
   }
   const maxMb = Math.round((options.maxBytes / 1024 / 1024) * 100) / 100;
   if (part.file.truncated || inspector.bytes > options.maxBytes) {
     await removeQuietly(partPath);
-    throw errorFor('INPUT_TOO_LARGE', `The file is larger than the limit of ${maxMb} MB.`, { details: { limitBytes: options.maxBytes } });
+    throw errorFor('INPUT_TOO_LARGE', `The file is larger than the limit of ${maxMb} MB.`, {
+      details: { limitBytes: options.maxBytes },
+    });
   }
   if (inspector.bytes === 0) {
     await removeQuietly(partPath);

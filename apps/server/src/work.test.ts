@@ -78,7 +78,14 @@ describe('WorkTracker', () => {
       path: p,
       sha256: SHA,
       documentId: 1,
-      error: { name: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', category: 'upstream', message: 'down', hint: '', retryable: true },
+      error: {
+        name: 'UpstreamError',
+        code: 'UPSTREAM_UNAVAILABLE',
+        category: 'upstream',
+        message: 'down',
+        hint: '',
+        retryable: true,
+      },
     });
     const held = async (p: string): Promise<ProcessOutcome> => ({ kind: 'skipped', path: p, reason: 'held' });
     const { pipeline, calls } = fakePipeline([retry, held, async (p) => processed(p)]);
@@ -119,7 +126,9 @@ describe('WorkTracker', () => {
   it('aborts running work when the grace period runs out and stops accepting', async () => {
     const { pipeline } = fakePipeline([
       (p, signal) =>
-        new Promise<ProcessOutcome>((resolve) => signal?.addEventListener('abort', () => resolve({ kind: 'skipped', path: p, reason: 'aborted' }))),
+        new Promise<ProcessOutcome>((resolve) =>
+          signal?.addEventListener('abort', () => resolve({ kind: 'skipped', path: p, reason: 'aborted' })),
+        ),
     ]);
     const work = new WorkTracker(pipeline, noopLogger);
     work.submit('/inbox/x.pdf', SHA, 'x.pdf');
@@ -137,7 +146,14 @@ describe('WorkTracker', () => {
       sha256: null,
       documentId: null,
       destination: '/failed/x.pdf',
-      error: { name: 'InputError', code: 'INPUT_CORRUPT_PDF', category: 'input', message: 'bad', hint: '', retryable: false },
+      error: {
+        name: 'InputError',
+        code: 'INPUT_CORRUPT_PDF',
+        category: 'input',
+        message: 'bad',
+        hint: '',
+        retryable: false,
+      },
     });
     const { pipeline } = fakePipeline([failed]);
     const work = new WorkTracker(pipeline, noopLogger, { recentLimit: 1 });

@@ -72,7 +72,15 @@ export class WorkTracker {
   submit(path: string, sha256: string, fileName: string): void {
     const existing = this.uploads.get(sha256);
     if (existing) existing.count++;
-    else this.uploads.set(sha256, { sha256, fileName, status: 'pending', acceptedAt: new Date().toISOString(), attempts: 0, count: 1 });
+    else
+      this.uploads.set(sha256, {
+        sha256,
+        fileName,
+        status: 'pending',
+        acceptedAt: new Date().toISOString(),
+        attempts: 0,
+        count: 1,
+      });
     this.recent.delete(sha256);
     this.enqueue(path, sha256, 1);
   }
@@ -186,7 +194,8 @@ export class WorkTracker {
   private retryOrGiveUp(path: string, sha256: string, attempt: number): void {
     const max = this.options.maxAttempts ?? 5;
     if (this.closing || attempt >= max) {
-      if (!this.closing) this.logger.warn({ sha256, attempts: attempt }, 'upload left in the inbox after repeated transient failures');
+      if (!this.closing)
+        this.logger.warn({ sha256, attempts: attempt }, 'upload left in the inbox after repeated transient failures');
       this.finish(sha256);
       return;
     }

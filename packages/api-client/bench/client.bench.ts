@@ -19,7 +19,11 @@ const pdf = tinyPdf([['ACME Corp invoice 2026-001', 'Amount due 120.00 EUR', 'Du
 const input = { pdf, fileName: 'bench.pdf', sourceFileId: 'sha256:bench', processedAt: '2026-11-25T10:00:00Z' };
 
 /** Median ms per call of `a` and `b`, measured in alternating rounds so that JIT warm-up and load spikes hit both. */
-async function compareSequential(n: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+async function compareSequential(
+  n: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[number, number]> {
   for (let i = 0; i < 20; i++) {
     await a();
     await b();
@@ -27,7 +31,10 @@ async function compareSequential(n: number, a: () => Promise<unknown>, b: () => 
   const ra: number[] = [];
   const rb: number[] = [];
   for (let round = 0; round < 5; round++) {
-    for (const [fn, out] of [[a, ra], [b, rb]] as const) {
+    for (const [fn, out] of [
+      [a, ra],
+      [b, rb],
+    ] as const) {
       const t0 = performance.now();
       for (let i = 0; i < n; i++) await fn();
       out.push((performance.now() - t0) / n);
@@ -63,7 +70,11 @@ async function throughput(
   const perSec = total / ((performance.now() - t0) / 1000);
   const cpu = process.cpuUsage(cpu0);
   const stats = await emu.stats();
-  return { perSec, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / total, emulatorCpuMsPerCall: stats.cpuMs / Math.max(1, stats.total) };
+  return {
+    perSec,
+    cpuMsPerCall: (cpu.user + cpu.system) / 1000 / total,
+    emulatorCpuMsPerCall: stats.cpuMs / Math.max(1, stats.total),
+  };
 }
 
 /** This process's CPU ms per call of `fn`, run sequentially. */
@@ -113,10 +124,17 @@ test('api-client overhead and throughput', async () => {
     }
 
     // The same layers with an in-memory fetch: the client's own cost without emulator noise.
-    const canned = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":3,"total_tokens":3}}';
-    const memFetch: typeof fetch = async () => new Response(canned, { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'req_mem' } });
+    const canned =
+      '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"m","usage":{"prompt_tokens":3,"total_tokens":3}}';
+    const memFetch: typeof fetch = async () =>
+      new Response(canned, { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': 'req_mem' } });
     const memSdk = new OpenAI({ apiKey: 'sk-bench', baseURL: 'http://in-memory/v1', maxRetries: 0, fetch: memFetch });
-    const memClient = new ApiClient({ apiKey: 'sk-bench', baseURL: 'http://in-memory/v1', model: 'gpt-5-mini', fetch: memFetch });
+    const memClient = new ApiClient({
+      apiKey: 'sk-bench',
+      baseURL: 'http://in-memory/v1',
+      model: 'gpt-5-mini',
+      fetch: memFetch,
+    });
     const [memSdkMs, memClientMs] = await compareSequential(
       300,
       () => memSdk.embeddings.create(embedBody),

@@ -21,7 +21,13 @@ import { UpstreamBreaker, type BreakerState } from './breaker.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { mergePricing, priceUsage, type PricingTable } from './pricing.js';
 import { RateLimiter } from './rate-limiter.js';
-import { CHARS_PER_TOKEN, countPdfPages, estimatePdfTokens, EXTRACTION_OUTPUT_TOKENS, EXTRACTION_PROMPT_TOKENS } from './tokens.js';
+import {
+  CHARS_PER_TOKEN,
+  countPdfPages,
+  estimatePdfTokens,
+  EXTRACTION_OUTPUT_TOKENS,
+  EXTRACTION_PROMPT_TOKENS,
+} from './tokens.js';
 import { parseBatchOutput } from './batch-results.js';
 import { extractOutput, usageFromResponses } from './response-output.js';
 import { repairPrompt, validateAnswer } from './validate-answer.js';
@@ -100,7 +106,10 @@ export class ApiClient {
 
   constructor(options: ApiClientOptions) {
     if (!options.apiKey) {
-      throw errorFor('CFG_MISSING_API_KEY', 'ApiClient needs an API key: set OPENAI_API_KEY (or use AUTOD_PROVIDER=local).');
+      throw errorFor(
+        'CFG_MISSING_API_KEY',
+        'ApiClient needs an API key: set OPENAI_API_KEY (or use AUTOD_PROVIDER=local).',
+      );
     }
     if (!options.model) throw errorFor('CFG_INVALID', 'ApiClient needs a model: set OPENAI_MODEL (e.g. gpt-5-mini).');
     this.#clock = options.clock ?? Date;
@@ -115,7 +124,12 @@ export class ApiClient {
     this.#breaker = new UpstreamBreaker(options.breaker);
     this.limiter =
       options.limiter ??
-      new RateLimiter({ rpm: options.rateLimit?.rpm, tpm: options.rateLimit?.tpm, clock: this.#clock, sleep: this.#sleep });
+      new RateLimiter({
+        rpm: options.rateLimit?.rpm,
+        tpm: options.rateLimit?.tpm,
+        clock: this.#clock,
+        sleep: this.#sleep,
+      });
     this.#model = options.model;
     this.#embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
     this.#pricing = mergePricing(options.pricing);
@@ -201,7 +215,8 @@ export class ApiClient {
         sleep: this.#sleep,
         ...this.#retry,
         ...(spec.signal ? { signal: spec.signal } : {}),
-        shouldRetry: (error, attempt) => !(isAutodError(error) && error.code === 'CIRCUIT_OPEN') && userShouldRetry(error, attempt),
+        shouldRetry: (error, attempt) =>
+          !(isAutodError(error) && error.code === 'CIRCUIT_OPEN') && userShouldRetry(error, attempt),
       },
     );
   }
@@ -230,7 +245,9 @@ export class ApiClient {
     signal?: AbortSignal,
   ): Promise<{ id: string }> {
     // A File (Blob) body can be re-sent on every attempt, unlike a stream.
-    const file = await toFile(bytes, fileName, { type: fileName.endsWith('.jsonl') ? 'application/jsonl' : 'application/pdf' });
+    const file = await toFile(bytes, fileName, {
+      type: fileName.endsWith('.jsonl') ? 'application/jsonl' : 'application/pdf',
+    });
     const { data } = await this.#call({ operation: 'files.create', signal }, (s) =>
       this.#sdk.files.create({ file, purpose }, s ? { signal: s } : {}),
     );
@@ -240,7 +257,9 @@ export class ApiClient {
   /** Delete a file from the Files API. A file that is already gone counts as deleted. */
   async deleteFile(id: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.#call({ operation: 'files.delete', signal }, (s) => this.#sdk.files.delete(id, s ? { signal: s } : {}));
+      await this.#call({ operation: 'files.delete', signal }, (s) =>
+        this.#sdk.files.delete(id, s ? { signal: s } : {}),
+      );
     } catch (error) {
       if (isAutodError(error) && error.code === 'NOT_FOUND') return;
       throw error;
@@ -283,7 +302,11 @@ export class ApiClient {
       // hits; the echo fields are overwritten locally instead (see `pinEchoFields`).
       text: { format: sharedTextFormat() },
       store: false,
-      metadata: { source_file_id: input.sourceFileId, processed_at: input.processedAt, original_file_name: input.fileName.slice(0, 512) },
+      metadata: {
+        source_file_id: input.sourceFileId,
+        processed_at: input.processedAt,
+        original_file_name: input.fileName.slice(0, 512),
+      },
     };
   }
 
@@ -330,7 +353,11 @@ export class ApiClient {
           usage: (r) => usageFromResponses(r.usage),
           onAttempt: () => attempts++,
         },
-        (s) => this.#sdk.responses.create(requestBody as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming, s ? { signal: s } : {}),
+        (s) =>
+          this.#sdk.responses.create(
+            requestBody as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming,
+            s ? { signal: s } : {},
+          ),
       );
       usage = addUsage(usage, usageFromResponses(data.usage));
       return data;
@@ -339,7 +366,12 @@ export class ApiClient {
     const first = await respond(body);
     const firstOut = extractOutput(first);
     const firstParsed = this.#validate(firstOut.text, firstOut.problem, input);
-    const finish = (response: OpenAI.Responses.Response, rawText: string, metadata: DocumentMetadata, repaired: boolean): ExtractionResult => ({
+    const finish = (
+      response: OpenAI.Responses.Response,
+      rawText: string,
+      metadata: DocumentMetadata,
+      repaired: boolean,
+    ): ExtractionResult => ({
       metadata,
       usage,
       costUsd: this.#price(usage, model),
@@ -415,7 +447,12 @@ export class ApiClient {
         { operation: 'embeddings.create', model, tokens, signal: opts.signal, usage: toUsage },
         (s) =>
           this.#sdk.embeddings.create(
-            { model, input: chunk, encoding_format: 'float', ...(opts.dimensions ? { dimensions: opts.dimensions } : {}) },
+            {
+              model,
+              input: chunk,
+              encoding_format: 'float',
+              ...(opts.dimensions ? { dimensions: opts.dimensions } : {}),
+            },
             s ? { signal: s } : {},
           ),
       );
@@ -457,9 +494,13 @@ export class ApiClient {
       opts: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
     ): Promise<void> => {
       if (Object.keys(attributes).length > 16) {
-        throw errorFor('VALIDATION_FAILED', `A vector-store file takes at most 16 attributes (got ${Object.keys(attributes).length}).`, {
-          details: { keys: Object.keys(attributes) },
-        });
+        throw errorFor(
+          'VALIDATION_FAILED',
+          `A vector-store file takes at most 16 attributes (got ${Object.keys(attributes).length}).`,
+          {
+            details: { keys: Object.keys(attributes) },
+          },
+        );
       }
       const { signal } = opts;
       let { data } = await this.#call({ operation: 'vector_stores.files.create', signal }, (s) =>
@@ -468,9 +509,13 @@ export class ApiClient {
       const deadline = this.#clock.now() + (opts.timeoutMs ?? 300_000);
       while (data.status === 'in_progress') {
         if (this.#clock.now() >= deadline) {
-          throw errorFor('TIMEOUT', `Vector-store file ${fileId} was still being indexed after ${opts.timeoutMs ?? 300_000} ms.`, {
-            details: { storeId, fileId },
-          });
+          throw errorFor(
+            'TIMEOUT',
+            `Vector-store file ${fileId} was still being indexed after ${opts.timeoutMs ?? 300_000} ms.`,
+            {
+              details: { storeId, fileId },
+            },
+          );
         }
         await this.#sleep(opts.pollMs ?? 1000, signal);
         ({ data } = await this.#call({ operation: 'vector_stores.files.retrieve', signal }, (s) =>
@@ -478,10 +523,14 @@ export class ApiClient {
         ));
       }
       if (data.status !== 'completed') {
-        throw errorFor('UPSTREAM_ERROR', `Indexing ${fileId} in vector store ${storeId} ended as ${data.status}: ${data.last_error?.message ?? 'no reason given'}.`, {
-          retryable: false,
-          details: { storeId, fileId, status: data.status, lastError: data.last_error?.code },
-        });
+        throw errorFor(
+          'UPSTREAM_ERROR',
+          `Indexing ${fileId} in vector store ${storeId} ended as ${data.status}: ${data.last_error?.message ?? 'no reason given'}.`,
+          {
+            retryable: false,
+            details: { storeId, fileId, status: data.status, lastError: data.last_error?.code },
+          },
+        );
       }
     },
 
@@ -492,16 +541,20 @@ export class ApiClient {
       opts: { filters?: unknown; maxResults?: number; signal?: AbortSignal } = {},
     ): Promise<VectorStoreSearchHit[]> => {
       if (!query.trim()) throw errorFor('VALIDATION_FAILED', 'Search needs a non-empty query.');
-      const { data } = await this.#call({ operation: 'vector_stores.search', signal: opts.signal }, (s) =>
-        this.#sdk.vectorStores.search(
-          storeId,
-          {
-            query,
-            ...(opts.filters ? { filters: opts.filters as OpenAI.VectorStores.VectorStoreSearchParams['filters'] } : {}),
-            ...(opts.maxResults ? { max_num_results: opts.maxResults } : {}),
-          },
-          s ? { signal: s } : {},
-        ) as unknown as APIPromise<{ data: OpenAI.VectorStores.VectorStoreSearchResponse[] }>,
+      const { data } = await this.#call(
+        { operation: 'vector_stores.search', signal: opts.signal },
+        (s) =>
+          this.#sdk.vectorStores.search(
+            storeId,
+            {
+              query,
+              ...(opts.filters
+                ? { filters: opts.filters as OpenAI.VectorStores.VectorStoreSearchParams['filters'] }
+                : {}),
+              ...(opts.maxResults ? { max_num_results: opts.maxResults } : {}),
+            },
+            s ? { signal: s } : {},
+          ) as unknown as APIPromise<{ data: OpenAI.VectorStores.VectorStoreSearchResponse[] }>,
       );
       return data.data.map((hit) => ({
         fileId: hit.file_id,
@@ -526,7 +579,9 @@ export class ApiClient {
     /** Delete a store. Missing counts as deleted. */
     delete: async (storeId: string, signal?: AbortSignal): Promise<void> => {
       try {
-        await this.#call({ operation: 'vector_stores.delete', signal }, (s) => this.#sdk.vectorStores.delete(storeId, s ? { signal: s } : {}));
+        await this.#call({ operation: 'vector_stores.delete', signal }, (s) =>
+          this.#sdk.vectorStores.delete(storeId, s ? { signal: s } : {}),
+        );
       } catch (error) {
         if (!(isAutodError(error) && error.code === 'NOT_FOUND')) throw error;
       }
@@ -542,10 +597,18 @@ export class ApiClient {
       const seen = new Set<string>();
       const lines = items.map((item) => {
         if (seen.has(item.customId)) {
-          throw errorFor('VALIDATION_FAILED', `Duplicate custom_id "${item.customId}" in a batch; each line needs its own id.`);
+          throw errorFor(
+            'VALIDATION_FAILED',
+            `Duplicate custom_id "${item.customId}" in a batch; each line needs its own id.`,
+          );
         }
         seen.add(item.customId);
-        return JSON.stringify({ custom_id: item.customId, method: 'POST', url: '/v1/responses', body: this.buildExtractionRequestBody(item.input) });
+        return JSON.stringify({
+          custom_id: item.customId,
+          method: 'POST',
+          url: '/v1/responses',
+          body: this.buildExtractionRequestBody(item.input),
+        });
       });
       return lines.length > 0 ? `${lines.join('\n')}\n` : '';
     },
@@ -557,7 +620,12 @@ export class ApiClient {
     ): Promise<{ batchId: string; inputFileId: string }> => {
       if (items.length === 0) throw errorFor('VALIDATION_FAILED', 'A batch needs at least one item.');
       const jsonl = this.batches.buildJsonl(items);
-      const { id: inputFileId } = await this.uploadFile(new TextEncoder().encode(jsonl), `autod-batch-${this.#clock.now()}.jsonl`, 'batch', opts.signal);
+      const { id: inputFileId } = await this.uploadFile(
+        new TextEncoder().encode(jsonl),
+        `autod-batch-${this.#clock.now()}.jsonl`,
+        'batch',
+        opts.signal,
+      );
       const { data } = await this.#call({ operation: 'batches.create', signal: opts.signal }, (s) =>
         this.#sdk.batches.create(
           {
@@ -581,17 +649,24 @@ export class ApiClient {
     },
 
     /** Poll until the batch is completed, failed, expired or cancelled. */
-    waitFor: async (batchId: string, opts: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<BatchStatus> => {
+    waitFor: async (
+      batchId: string,
+      opts: { pollMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+    ): Promise<BatchStatus> => {
       const timeoutMs = opts.timeoutMs ?? 25 * 60 * 60 * 1000;
       const deadline = this.#clock.now() + timeoutMs;
       for (;;) {
         const status = await this.batches.status(batchId, opts.signal);
         if (status.done) return status;
         if (this.#clock.now() >= deadline) {
-          throw errorFor('TIMEOUT', `Batch ${batchId} was still ${status.status} after ${timeoutMs} ms; poll again later.`, {
-            retryable: true,
-            details: { batchId, status: status.status },
-          });
+          throw errorFor(
+            'TIMEOUT',
+            `Batch ${batchId} was still ${status.status} after ${timeoutMs} ms; poll again later.`,
+            {
+              retryable: true,
+              details: { batchId, status: status.status },
+            },
+          );
         }
         await this.#sleep(opts.pollMs ?? 30_000, opts.signal);
       }
@@ -604,10 +679,14 @@ export class ApiClient {
     results: async (batchId: string, signal?: AbortSignal): Promise<Map<string, BatchItemResult>> => {
       const status = await this.batches.status(batchId, signal);
       if (!status.done) {
-        throw errorFor('CONFLICT', `Batch ${batchId} is ${status.status}; wait until it has finished before reading results.`, {
-          retryable: true,
-          details: { batchId, status: status.status },
-        });
+        throw errorFor(
+          'CONFLICT',
+          `Batch ${batchId} is ${status.status}; wait until it has finished before reading results.`,
+          {
+            retryable: true,
+            details: { batchId, status: status.status },
+          },
+        );
       }
       const out = new Map<string, BatchItemResult>();
       for (const fileId of [status.outputFileId, status.errorFileId]) {
@@ -625,7 +704,9 @@ export class ApiClient {
 
     /** Ask OpenAI to cancel a batch. */
     cancel: async (batchId: string, signal?: AbortSignal): Promise<BatchStatus> => {
-      const { data } = await this.#call({ operation: 'batches.cancel', signal }, (s) => this.#sdk.batches.cancel(batchId, s ? { signal: s } : {}));
+      const { data } = await this.#call({ operation: 'batches.cancel', signal }, (s) =>
+        this.#sdk.batches.cancel(batchId, s ? { signal: s } : {}),
+      );
       return toBatchStatus(data);
     },
   };
@@ -646,4 +727,3 @@ function toBatchStatus(b: OpenAI.Batches.Batch): BatchStatus {
     done: TERMINAL_BATCH.has(b.status),
   };
 }
-

@@ -16,7 +16,10 @@ interface BatchLine {
  * Parse a Batch API output or error file (JSONL) into one result per `custom_id`.
  * `price(usage, model)` prices a line (the caller applies the Batch discount).
  */
-export function parseBatchOutput(jsonl: string, price: (usage: TokenUsage, model: string | undefined) => number): Map<string, BatchItemResult> {
+export function parseBatchOutput(
+  jsonl: string,
+  price: (usage: TokenUsage, model: string | undefined) => number,
+): Map<string, BatchItemResult> {
   const out = new Map<string, BatchItemResult>();
   for (const raw of jsonl.split('\n')) {
     const line = raw.trim();
@@ -38,10 +41,14 @@ function lineResult(line: BatchLine, price: (usage: TokenUsage, model: string | 
   const status = line.response?.status_code;
   const body = line.response?.body;
   if (line.error && (status === undefined || status < 200 || status >= 300)) {
-    return { ok: false, error: lineError(status, line.error.message ?? 'batch line failed', line.error, line.response?.request_id) };
+    return {
+      ok: false,
+      error: lineError(status, line.error.message ?? 'batch line failed', line.error, line.response?.request_id),
+    };
   }
   if (status === undefined || status < 200 || status >= 300 || typeof body !== 'object' || body === null) {
-    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? `status ${status ?? 'unknown'}`;
+    const message =
+      (body as { error?: { message?: string } } | undefined)?.error?.message ?? `status ${status ?? 'unknown'}`;
     return { ok: false, error: lineError(status, message, body, line.response?.request_id) };
   }
   const response = body as ResponseLike & { metadata?: Record<string, string> | null };
@@ -54,19 +61,30 @@ function lineResult(line: BatchLine, price: (usage: TokenUsage, model: string | 
     ...(meta.source_file_id ? { sourceFileId: meta.source_file_id } : {}),
     ...(meta.original_file_name ? { fileName: meta.original_file_name } : {}),
   });
-  if (result.ok) return { ok: true, metadata: result.data, usage, costUsd, responseId: response.id ?? '', rawText: text };
+  if (result.ok)
+    return { ok: true, metadata: result.data, usage, costUsd, responseId: response.id ?? '', rawText: text };
   return {
     ok: false,
     usage,
     costUsd,
-    error: errorFor('MODEL_OUTPUT_INVALID', `The model's batch answer failed validation (${result.issues.slice(0, 3).join('; ')}).`, {
-      details: { rawText: text, issues: result.issues, responseId: response.id },
-    }),
+    error: errorFor(
+      'MODEL_OUTPUT_INVALID',
+      `The model's batch answer failed validation (${result.issues.slice(0, 3).join('; ')}).`,
+      {
+        details: { rawText: text, issues: result.issues, responseId: response.id },
+      },
+    ),
   };
 }
 
-function lineError(status: number | undefined, message: string, body: unknown, requestId: string | undefined): AutodError {
-  if (status === undefined) return errorFor('UPSTREAM_ERROR', `Batch line failed: ${message}`, { retryable: true, details: { body } });
+function lineError(
+  status: number | undefined,
+  message: string,
+  body: unknown,
+  requestId: string | undefined,
+): AutodError {
+  if (status === undefined)
+    return errorFor('UPSTREAM_ERROR', `Batch line failed: ${message}`, { retryable: true, details: { body } });
   const headers = new Headers(requestId ? { 'x-request-id': requestId } : {});
   return mapOpenAIError(APIError.generate(status, body as object, message, headers));
 }

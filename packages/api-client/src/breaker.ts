@@ -59,11 +59,15 @@ export class UpstreamBreaker {
       return (await b.fire(fn)) as T;
     } catch (error) {
       if (error instanceof Error && (error as { code?: unknown }).code === 'EOPENBREAKER') {
-        throw errorFor('CIRCUIT_OPEN', 'The OpenAI circuit breaker is open after repeated upstream failures; try again after the cool-down.', {
-          cause: error,
-          retryable: true,
-          details: { state: this.state },
-        });
+        throw errorFor(
+          'CIRCUIT_OPEN',
+          'The OpenAI circuit breaker is open after repeated upstream failures; try again after the cool-down.',
+          {
+            cause: error,
+            retryable: true,
+            details: { state: this.state },
+          },
+        );
       }
       throw error;
     }

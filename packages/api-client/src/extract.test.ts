@@ -60,7 +60,10 @@ describe('extractMetadata', () => {
 
     const sent = responsesRequests().slice(before);
     expect(sent).toHaveLength(1);
-    const body = sent[0]!.body as { text: { format: { type: string; strict: boolean } }; input: { role: string; content: unknown }[] };
+    const body = sent[0]!.body as {
+      text: { format: { type: string; strict: boolean } };
+      input: { role: string; content: unknown }[];
+    };
     expect(body.text.format).toMatchObject({ type: 'json_schema', strict: true });
     expect(body.input.map((m) => m.role)).toEqual(['system', 'developer', 'user']);
     const parts = body.input[2]!.content as { type: string; file_data?: string; filename?: string }[];
@@ -132,7 +135,11 @@ describe('extractMetadata', () => {
 
 describe('errors and retries', () => {
   test('retries 429/5xx with Retry-After honoured and exponential backoff otherwise', async () => {
-    emu.setFaults({ script: ['rate_limit', 'server_error', 'unavailable'], routes: ['/v1/responses'], retryAfterMs: 1500 });
+    emu.setFaults({
+      script: ['rate_limit', 'server_error', 'unavailable'],
+      routes: ['/v1/responses'],
+      retryAfterMs: 1500,
+    });
     const t = fakeTime();
     const events: ApiEvent[] = [];
     const result = await client({
@@ -152,7 +159,9 @@ describe('errors and retries', () => {
   test('connection resets are retried', async () => {
     emu.setFaults({ script: ['reset'], routes: ['/v1/responses'] });
     const t = fakeTime();
-    const result = await client({ clock: t.clock, sleep: t.sleep, retry: { random: () => 0.5 } }).extractMetadata(input);
+    const result = await client({ clock: t.clock, sleep: t.sleep, retry: { random: () => 0.5 } }).extractMetadata(
+      input,
+    );
     expect(result.attempts).toBe(2);
     expect(t.waits).toHaveLength(1);
   });
@@ -160,7 +169,12 @@ describe('errors and retries', () => {
   test('401 is not retried and neither the error nor the events contain the API key', async () => {
     const events: ApiEvent[] = [];
     const t = fakeTime();
-    const bad = client({ apiKey: 'sk-wrong-key-abcdef123456', clock: t.clock, sleep: t.sleep, onEvent: (e) => events.push(e) });
+    const bad = client({
+      apiKey: 'sk-wrong-key-abcdef123456',
+      clock: t.clock,
+      sleep: t.sleep,
+      onEvent: (e) => events.push(e),
+    });
     const before = responsesRequests().length;
     const error = (await bad.extractMetadata(input).catch((e: unknown) => e)) as AutodError;
     expect(error.code).toBe('UPSTREAM_AUTH');
@@ -177,7 +191,10 @@ describe('errors and retries', () => {
     const t = fakeTime();
     const c = client({ clock: t.clock, sleep: t.sleep });
     const before = emu.requests.length;
-    await expect(c.vectorStores.search('vs_missing', 'anything')).rejects.toMatchObject({ code: 'NOT_FOUND', retryable: false });
+    await expect(c.vectorStores.search('vs_missing', 'anything')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      retryable: false,
+    });
     expect(emu.requests.length - before).toBe(1);
     expect(t.waits).toEqual([]);
   });

@@ -1,9 +1,4 @@
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from 'openai';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { errorFor, isAutodError, type AutodError, type ErrorCode } from '@autod/errors';
 
 /** Anything that looks like an API key or bearer token (OpenAI echoes a masked key on 401). */
@@ -62,17 +57,25 @@ export function mapOpenAIError(error: unknown): AutodError {
   }
   if (error instanceof APIConnectionError) {
     const reason = error.cause instanceof Error ? `: ${redactSecrets(error.cause.message)}` : '';
-    return errorFor('CONNECTION_FAILED', `Could not reach the OpenAI API${reason}. Check the network or OPENAI_BASE_URL.`, {
-      cause: error,
-      retryable: true,
-    });
+    return errorFor(
+      'CONNECTION_FAILED',
+      `Could not reach the OpenAI API${reason}. Check the network or OPENAI_BASE_URL.`,
+      {
+        cause: error,
+        retryable: true,
+      },
+    );
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
     const code = codeForStatus(status);
     const explicit = header(error.headers, 'x-should-retry');
     const retryable =
-      explicit === 'true' ? true : explicit === 'false' ? false : status === 408 || status === 409 || status === 429 || status >= 500;
+      explicit === 'true'
+        ? true
+        : explicit === 'false'
+          ? false
+          : status === 408 || status === 409 || status === 429 || status >= 500;
     const wait = status === 429 || status >= 500 ? retryAfterMs(error.headers) : undefined;
     const details: Record<string, unknown> = { status };
     if (error.requestID) details.requestId = error.requestID;
@@ -87,7 +90,10 @@ export function mapOpenAIError(error: unknown): AutodError {
     });
   }
   if (error instanceof Error) {
-    return errorFor('UPSTREAM_ERROR', `OpenAI call failed: ${redactSecrets(error.message)}`, { cause: error, retryable: false });
+    return errorFor('UPSTREAM_ERROR', `OpenAI call failed: ${redactSecrets(error.message)}`, {
+      cause: error,
+      retryable: false,
+    });
   }
   return errorFor('UPSTREAM_ERROR', 'OpenAI call failed with a non-error value.', { cause: error, retryable: false });
 }

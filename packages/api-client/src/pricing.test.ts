@@ -34,13 +34,32 @@ describe('pricing', () => {
   test('dated snapshots and suffixed names resolve to their family; overrides win; unknown models throw ConfigError', () => {
     expect(resolveModelPrice('gpt-4o-2024-08-06')).toBe(DEFAULT_PRICING['gpt-4o']);
     expect(resolveModelPrice('gpt-5-mini-2025-08-07')).toBe(DEFAULT_PRICING['gpt-5-mini']);
-    expect(priceUsage(usage(1_000_000, 0, 0), 'gpt-5', { pricing: { 'gpt-5': { input: 7, cachedInput: 1, output: 9 } } })).toBeCloseTo(7, 10);
-    expect(priceUsage(usage(1_000_000, 0, 0), 'my-model', { pricing: { 'my-model': { input: 3, cachedInput: 1, output: 9 } } })).toBeCloseTo(3, 10);
-    expect(() => resolveModelPrice('llama-3-70b')).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'CFG_INVALID' }));
+    expect(
+      priceUsage(usage(1_000_000, 0, 0), 'gpt-5', { pricing: { 'gpt-5': { input: 7, cachedInput: 1, output: 9 } } }),
+    ).toBeCloseTo(7, 10);
+    expect(
+      priceUsage(usage(1_000_000, 0, 0), 'my-model', {
+        pricing: { 'my-model': { input: 3, cachedInput: 1, output: 9 } },
+      }),
+    ).toBeCloseTo(3, 10);
+    expect(() => resolveModelPrice('llama-3-70b')).toThrow(
+      expect.objectContaining({ name: 'ConfigError', code: 'CFG_INVALID' }),
+    );
   });
 
   test('every model the brief names has a price', () => {
-    for (const m of ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large']) {
+    for (const m of [
+      'gpt-5',
+      'gpt-5-mini',
+      'gpt-5-nano',
+      'gpt-4.1',
+      'gpt-4.1-mini',
+      'gpt-4o',
+      'gpt-4o-mini',
+      'o4-mini',
+      'text-embedding-3-small',
+      'text-embedding-3-large',
+    ]) {
       expect(DEFAULT_PRICING[m]?.input).toBeGreaterThan(0);
     }
   });
@@ -62,7 +81,10 @@ describe('token estimates', () => {
     const est = estimateExtractionCost({ pageCount: 4, model: 'gpt-5-mini' });
     expect(est.inputTokens).toBeGreaterThan(estimatePdfTokens(4));
     expect(est.costUsd).toBeCloseTo(priceUsage(usage(est.inputTokens, 0, est.outputTokens), 'gpt-5-mini'), 12);
-    expect(estimateExtractionCost({ pageCount: 4, model: 'gpt-5-mini', batch: true }).costUsd).toBeCloseTo(est.costUsd / 2, 12);
+    expect(estimateExtractionCost({ pageCount: 4, model: 'gpt-5-mini', batch: true }).costUsd).toBeCloseTo(
+      est.costUsd / 2,
+      12,
+    );
   });
 
   test('PDF page count without a parser', () => {
@@ -73,7 +95,14 @@ describe('token estimates', () => {
 
 describe('mapOpenAIError', () => {
   const http = (status: number, headers: Record<string, string> = {}) =>
-    mapOpenAIError(APIError.generate(status, { error: { message: `boom ${status}`, type: 't' } }, undefined, new Headers({ 'x-request-id': 'req_1', ...headers })));
+    mapOpenAIError(
+      APIError.generate(
+        status,
+        { error: { message: `boom ${status}`, type: 't' } },
+        undefined,
+        new Headers({ 'x-request-id': 'req_1', ...headers }),
+      ),
+    );
 
   test.each([
     [400, 'UPSTREAM_BAD_REQUEST', false],
@@ -102,13 +131,23 @@ describe('mapOpenAIError', () => {
 
   test('connection failures, timeouts and aborts have their own codes and no status', () => {
     expect(mapOpenAIError(new APIConnectionTimeoutError())).toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(mapOpenAIError(new APIConnectionError({ cause: new Error('ECONNRESET') }))).toMatchObject({ code: 'CONNECTION_FAILED', retryable: true });
+    expect(mapOpenAIError(new APIConnectionError({ cause: new Error('ECONNRESET') }))).toMatchObject({
+      code: 'CONNECTION_FAILED',
+      retryable: true,
+    });
     expect(mapOpenAIError(new APIUserAbortError())).toMatchObject({ code: 'ABORTED', retryable: false });
     expect(mapOpenAIError(new APIConnectionError({})).details).toBeUndefined();
   });
 
   test('keys in provider messages are redacted', () => {
-    const e = mapOpenAIError(APIError.generate(401, { error: { message: 'Incorrect API key provided: sk-proj-abcdefgh1234.' } }, undefined, new Headers()));
+    const e = mapOpenAIError(
+      APIError.generate(
+        401,
+        { error: { message: 'Incorrect API key provided: sk-proj-abcdefgh1234.' } },
+        undefined,
+        new Headers(),
+      ),
+    );
     expect(e.message).not.toContain('sk-proj-abcdefgh1234');
     expect(redactSecrets('Authorization: Bearer abc.def-123')).toBe('Authorization: [redacted]');
   });

@@ -54,9 +54,13 @@ export function resolveModelPrice(model: string, pricing: Readonly<PricingTable>
     if (undated.startsWith(`${key}-`) && (best === undefined || key.length > best.length)) best = key;
   }
   if (best !== undefined) return pricing[best] as ModelPrice;
-  throw new ConfigError('CFG_INVALID', `No price is known for model "${model}". Add it to the pricing table (ApiClientOptions.pricing / AUTOD_PRICING) as { input, cachedInput, output } in USD per 1M tokens.`, {
-    details: { model, knownModels: Object.keys(pricing) },
-  });
+  throw new ConfigError(
+    'CFG_INVALID',
+    `No price is known for model "${model}". Add it to the pricing table (ApiClientOptions.pricing / AUTOD_PRICING) as { input, cachedInput, output } in USD per 1M tokens.`,
+    {
+      details: { model, knownModels: Object.keys(pricing) },
+    },
+  );
 }
 
 /** Merge `overrides` over `DEFAULT_PRICING` (per model, whole entries). */
@@ -69,10 +73,15 @@ export function mergePricing(overrides?: PricingTable): PricingTable {
  * output x output price, per 1M tokens; halved for the Batch API. `usage.inputTokens` includes the
  * cached tokens (Responses API convention).
  */
-export function priceUsage(usage: TokenUsage, model: string, opts: { batch?: boolean; pricing?: PricingTable } = {}): number {
+export function priceUsage(
+  usage: TokenUsage,
+  model: string,
+  opts: { batch?: boolean; pricing?: PricingTable } = {},
+): number {
   const price = resolveModelPrice(model, opts.pricing ? mergePricing(opts.pricing) : DEFAULT_PRICING);
   const cached = Math.min(Math.max(usage.cachedInputTokens, 0), Math.max(usage.inputTokens, 0));
   const uncached = Math.max(usage.inputTokens - cached, 0);
-  const dollars = (uncached * price.input + cached * price.cachedInput + Math.max(usage.outputTokens, 0) * price.output) / 1_000_000;
+  const dollars =
+    (uncached * price.input + cached * price.cachedInput + Math.max(usage.outputTokens, 0) * price.output) / 1_000_000;
   return opts.batch ? dollars * BATCH_DISCOUNT : dollars;
 }

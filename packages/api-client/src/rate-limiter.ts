@@ -44,7 +44,10 @@ export class RateLimiter {
     for (const key of ['rpm', 'tpm'] as const) {
       const v = options[key];
       if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-        throw errorFor('CFG_INVALID', `rateLimit.${key} must be a positive number (got ${v}); leave it unset for no limit.`);
+        throw errorFor(
+          'CFG_INVALID',
+          `rateLimit.${key} must be a positive number (got ${v}); leave it unset for no limit.`,
+        );
       }
     }
     this.#rpm = options.rpm;
@@ -78,7 +81,8 @@ export class RateLimiter {
     try {
       await previous;
       for (;;) {
-        if (signal?.aborted) throw errorFor('ABORTED', 'Cancelled while waiting for the rate limiter.', { cause: signal.reason });
+        if (signal?.aborted)
+          throw errorFor('ABORTED', 'Cancelled while waiting for the rate limiter.', { cause: signal.reason });
         const wait = this.#waitMs(Math.max(0, tokens));
         if (wait <= 0) {
           this.#grants.push({ at: this.#clock.now(), tokens: Math.max(0, tokens) });

@@ -10,7 +10,9 @@ test('every extraction body shares one frozen copy of the strict text format', (
   const b = new ApiClient({ apiKey: 'sk-test', model: 'gpt-4o' });
   const input = { pdf, fileName: 'a.pdf', sourceFileId: 'sha256:1', processedAt: '2026-11-25T10:00:00Z' };
   const first = a.buildExtractionRequestBody(input).text as { format: Record<string, unknown> };
-  const second = b.buildExtractionRequestBody({ ...input, fileName: 'b.pdf' }).text as { format: Record<string, unknown> };
+  const second = b.buildExtractionRequestBody({ ...input, fileName: 'b.pdf' }).text as {
+    format: Record<string, unknown>;
+  };
   expect(first.format).toEqual(responseTextFormat());
   expect(second.format).toBe(first.format);
   expect(Object.isFrozen(first.format)).toBe(true);

@@ -40,7 +40,10 @@ describe('circuit breaker', () => {
       breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 80, rollingCountTimeoutMs: 60_000 },
       onEvent: (e) => events.push(e),
     });
-    emu.setFaults({ script: ['server_error', 'server_error', 'server_error', 'server_error'], routes: ['/v1/embeddings'] });
+    emu.setFaults({
+      script: ['server_error', 'server_error', 'server_error', 'server_error'],
+      routes: ['/v1/embeddings'],
+    });
     await expect(c.embed(['a'])).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(c.breakerState).toBe('closed');
     await expect(c.embed(['a'])).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
@@ -61,7 +64,9 @@ describe('circuit breaker', () => {
     await wait(120);
     expect(c.breakerState).toBe('halfOpen');
     emu.setFaults({ script: ['unavailable'], routes: ['/v1/embeddings'] });
-    await expect(c.embed(['a'])).rejects.toMatchObject({ code: expect.stringMatching(/UPSTREAM_UNAVAILABLE|CIRCUIT_OPEN/) });
+    await expect(c.embed(['a'])).rejects.toMatchObject({
+      code: expect.stringMatching(/UPSTREAM_UNAVAILABLE|CIRCUIT_OPEN/),
+    });
     expect(c.breakerState).toBe('open');
 
     // Half-open probe succeeds -> closed.
@@ -127,7 +132,10 @@ describe('rate limiting', () => {
     };
     const a = client({ limiter, fetch: f });
     const b = client({ limiter, fetch: f });
-    await Promise.all([...Array.from({ length: 6 }, () => a.embed(['x'])), ...Array.from({ length: 6 }, () => b.embed(['y']))]);
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => a.embed(['x'])),
+      ...Array.from({ length: 6 }, () => b.embed(['y'])),
+    ]);
     expect(maxInWindow(sentAt, 60_000)).toBeLessThanOrEqual(5);
     expect(a.limiter).toBe(b.limiter);
   });

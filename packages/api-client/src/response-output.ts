@@ -53,7 +53,10 @@ export function extractOutput(response: ResponseLike): { text: string; problem?:
   }
   const text = texts.join('');
   if (response.status === 'incomplete') {
-    return { text, problem: `the answer is incomplete (${response.incomplete_details?.reason ?? 'unknown reason'}); answer more briefly` };
+    return {
+      text,
+      problem: `the answer is incomplete (${response.incomplete_details?.reason ?? 'unknown reason'}); answer more briefly`,
+    };
   }
   if (!text && refusal !== undefined) return { text, problem: `the model refused: ${refusal}` };
   if (!text) return { text, problem: 'the response contains no output text' };

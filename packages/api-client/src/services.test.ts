@@ -31,7 +31,11 @@ const base = { pdf, sourceFileId: 'sha256:1', processedAt: '2026-11-25T10:00:00Z
 
 describe('cost', () => {
   test('cost equals the pricing table applied to the usage the server reported (cached tokens included)', async () => {
-    const wireUsages: { input_tokens: number; output_tokens: number; input_tokens_details?: { cached_tokens?: number } }[] = [];
+    const wireUsages: {
+      input_tokens: number;
+      output_tokens: number;
+      input_tokens_details?: { cached_tokens?: number };
+    }[] = [];
     const teeFetch: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
       if (String(input instanceof Request ? input.url : input).endsWith('/responses')) {
@@ -47,8 +51,13 @@ describe('cost', () => {
     const cached = wire.input_tokens_details?.cached_tokens ?? 0;
     expect(cached).toBeGreaterThan(0);
     const p = DEFAULT_PRICING['gpt-4o']!; // 2.50 / 1.25 / 10.00
-    const expected = ((wire.input_tokens - cached) * p.input + cached * p.cachedInput + wire.output_tokens * p.output) / 1e6;
-    expect(second.usage).toMatchObject({ inputTokens: wire.input_tokens, cachedInputTokens: cached, outputTokens: wire.output_tokens });
+    const expected =
+      ((wire.input_tokens - cached) * p.input + cached * p.cachedInput + wire.output_tokens * p.output) / 1e6;
+    expect(second.usage).toMatchObject({
+      inputTokens: wire.input_tokens,
+      cachedInputTokens: cached,
+      outputTokens: wire.output_tokens,
+    });
     expect(second.costUsd).toBeCloseTo(expected, 12);
   });
 });
@@ -59,7 +68,11 @@ describe('embeddings', () => {
     const texts = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
     const out = await client().embed(texts, { batchSize: 2, dimensions: 8 });
     const sent = emu.requests.filter((r) => r.route === '/v1/embeddings').slice(before);
-    expect(sent.map((r) => (r.body as { input: string[] }).input)).toEqual([['alpha', 'beta'], ['gamma', 'delta'], ['epsilon']]);
+    expect(sent.map((r) => (r.body as { input: string[] }).input)).toEqual([
+      ['alpha', 'beta'],
+      ['gamma', 'delta'],
+      ['epsilon'],
+    ]);
     expect(out.vectors).toHaveLength(5);
     expect(out.vectors.every((v) => v.length === 8)).toBe(true);
     // Same text -> same vector (the emulator is deterministic), different text -> different vector.
@@ -78,8 +91,16 @@ describe('vector stores', () => {
     const second = await c.vectorStores.ensure('autod-test-store');
     expect(second).toEqual({ id: first.id, created: false });
 
-    const invoice = await c.uploadFile(new TextEncoder().encode('Electricity invoice from Stadtwerke, total 88.20 EUR'), 'invoice.txt', 'assistants');
-    const letter = await c.uploadFile(new TextEncoder().encode('Letter from the tax office about the 2025 assessment'), 'letter.txt', 'assistants');
+    const invoice = await c.uploadFile(
+      new TextEncoder().encode('Electricity invoice from Stadtwerke, total 88.20 EUR'),
+      'invoice.txt',
+      'assistants',
+    );
+    const letter = await c.uploadFile(
+      new TextEncoder().encode('Letter from the tax office about the 2025 assessment'),
+      'letter.txt',
+      'assistants',
+    );
     await c.vectorStores.attachFile(first.id, invoice.id, { doc_type: 'invoice', year: 2026 });
     await c.vectorStores.attachFile(first.id, letter.id, { doc_type: 'letter', year: 2025 });
 
@@ -88,10 +109,18 @@ describe('vector stores', () => {
     expect(hits[0]).toMatchObject({ fileId: invoice.id, filename: 'invoice.txt', attributes: { doc_type: 'invoice' } });
     expect(hits[0]!.text).toContain('Stadtwerke');
 
-    const filtered = await c.vectorStores.search(first.id, 'letter invoice', { filters: { type: 'eq', key: 'doc_type', value: 'letter' } });
+    const filtered = await c.vectorStores.search(first.id, 'letter invoice', {
+      filters: { type: 'eq', key: 'doc_type', value: 'letter' },
+    });
     expect(filtered.map((h) => h.fileId)).toEqual([letter.id]);
 
-    await expect(c.vectorStores.attachFile(first.id, letter.id, Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i])))).rejects.toMatchObject({
+    await expect(
+      c.vectorStores.attachFile(
+        first.id,
+        letter.id,
+        Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i])),
+      ),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
     });
 
@@ -117,15 +146,25 @@ describe('Batch API', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines).toEqual([{ custom_id: 'doc-1', method: 'POST', url: '/v1/responses', body: c.buildExtractionRequestBody(item) }]);
-    expect(() => c.batches.buildJsonl([{ customId: 'a', input: item }, { customId: 'a', input: item }])).toThrow(/Duplicate custom_id/);
+    expect(lines).toEqual([
+      { custom_id: 'doc-1', method: 'POST', url: '/v1/responses', body: c.buildExtractionRequestBody(item) },
+    ]);
+    expect(() =>
+      c.batches.buildJsonl([
+        { customId: 'a', input: item },
+        { customId: 'a', input: item },
+      ]),
+    ).toThrow(/Duplicate custom_id/);
   });
 
   test('round trip: submit, poll, download and map results back by custom_id at batch prices', async () => {
     // One document gets an answer that is not even JSON: it must come back as that line's error.
     emu.setResponder((req) => (req.fileName === 'bad.pdf' ? 'I cannot read this document.' : undefined));
     const c = client();
-    const items = ['a', 'b', 'bad'].map((n) => ({ customId: `doc-${n}`, input: { ...base, fileName: `${n}.pdf`, sourceFileId: `sha256:${n}` } }));
+    const items = ['a', 'b', 'bad'].map((n) => ({
+      customId: `doc-${n}`,
+      input: { ...base, fileName: `${n}.pdf`, sourceFileId: `sha256:${n}` },
+    }));
     const { batchId, inputFileId } = await c.batches.submit(items);
     expect(emu.files.get(inputFileId)?.purpose).toBe('batch');
 

@@ -40,7 +40,10 @@ export const EXTRACTION_PROMPT_TOKENS = 3_000;
  */
 export function estimatePdfTokens(pageCount: number, opts: { textChars?: number } = {}): number {
   const pages = Math.max(1, Math.ceil(pageCount));
-  const text = opts.textChars !== undefined ? Math.ceil(Math.max(opts.textChars, 0) / CHARS_PER_TOKEN) : pages * PDF_DEFAULT_TEXT_TOKENS_PER_PAGE;
+  const text =
+    opts.textChars !== undefined
+      ? Math.ceil(Math.max(opts.textChars, 0) / CHARS_PER_TOKEN)
+      : pages * PDF_DEFAULT_TEXT_TOKENS_PER_PAGE;
   return pages * PDF_IMAGE_TOKENS_PER_PAGE + text;
 }
 
@@ -53,7 +56,8 @@ export function estimateExtractionCost(input: {
   pricing?: PricingTable;
 }): { inputTokens: number; outputTokens: number; costUsd: number } {
   const inputTokens =
-    EXTRACTION_PROMPT_TOKENS + estimatePdfTokens(input.pageCount, input.textChars === undefined ? {} : { textChars: input.textChars });
+    EXTRACTION_PROMPT_TOKENS +
+    estimatePdfTokens(input.pageCount, input.textChars === undefined ? {} : { textChars: input.textChars });
   const outputTokens = EXTRACTION_OUTPUT_TOKENS;
   const costUsd = priceUsage(
     { inputTokens, cachedInputTokens: 0, outputTokens, reasoningTokens: 0, totalTokens: inputTokens + outputTokens },

@@ -2,7 +2,10 @@ import { parseDocumentMetadata, type DocumentMetadata } from '@autod/core';
 
 /** The follow-up message of the repair round. */
 export function repairPrompt(issues: string[]): string {
-  const list = issues.slice(0, 30).map((i) => `- ${i}`).join('\n');
+  const list = issues
+    .slice(0, 30)
+    .map((i) => `- ${i}`)
+    .join('\n');
   return [
     'Your previous answer is not valid against the required JSON schema. Problems found:',
     list,
@@ -35,4 +38,3 @@ export function validateAnswer(
   const parsed = parseDocumentMetadata(value);
   return parsed.ok ? { ok: true, data: parsed.data } : { ok: false, issues: parsed.issues };
 }
-

@@ -39,8 +39,23 @@ function stubPipeline(client: ApiClient, dirs: BatchPipeline['dirs']): BatchPipe
     dirs,
     recover: async () => ({ filed: 0, released: 0 }),
     processFile: async (path: string): Promise<ProcessOutcome> => {
-      const r = await client.extractMetadata({ pdf, fileName: 'x.pdf', sourceFileId: 'a'.repeat(64), processedAt: new Date().toISOString() });
-      return { kind: 'processed', path, sha256: 'a'.repeat(64), documentId: ++id, destination: path, provider: 'openai', model: r.model, costUsd: r.costUsd, title: null };
+      const r = await client.extractMetadata({
+        pdf,
+        fileName: 'x.pdf',
+        sourceFileId: 'a'.repeat(64),
+        processedAt: new Date().toISOString(),
+      });
+      return {
+        kind: 'processed',
+        path,
+        sha256: 'a'.repeat(64),
+        documentId: ++id,
+        destination: path,
+        provider: 'openai',
+        model: r.model,
+        costUsd: r.costUsd,
+        title: null,
+      };
     },
   };
 }
@@ -48,14 +63,28 @@ function stubPipeline(client: ApiClient, dirs: BatchPipeline['dirs']): BatchPipe
 async function files(dir: string, n: number): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  for (let i = 0; i < n; i++) await writeFile(join(dir, `f${String(i).padStart(5, '0')}.pdf`), `%PDF-1.4 ${i} ${randomBytes(4).toString('hex')}`);
+  for (let i = 0; i < n; i++)
+    await writeFile(join(dir, `f${String(i).padStart(5, '0')}.pdf`), `%PDF-1.4 ${i} ${randomBytes(4).toString('hex')}`);
 }
 
 it('batch throughput: sequential vs live vs queue', async () => {
-  const emulator = await startEmulatorChild({ latencyMs: { distribution: 'fixed', mean: LATENCY_MS, min: LATENCY_MS, max: LATENCY_MS } });
-  const client = new ApiClient({ apiKey: 'sk-bench', baseURL: emulator.url, model: 'gpt-5-mini', breaker: { enabled: false }, retry: { maxAttempts: 1 } });
+  const emulator = await startEmulatorChild({
+    latencyMs: { distribution: 'fixed', mean: LATENCY_MS, min: LATENCY_MS, max: LATENCY_MS },
+  });
+  const client = new ApiClient({
+    apiKey: 'sk-bench',
+    baseURL: emulator.url,
+    model: 'gpt-5-mini',
+    breaker: { enabled: false },
+    retry: { maxAttempts: 1 },
+  });
   const root = await mkdtemp(join(tmpdir(), 'autod-batch-bench-'));
-  const dirs = { inbox: join(root, 'inbox'), processed: join(root, 'processed'), failed: join(root, 'failed'), duplicates: join(root, 'duplicates') };
+  const dirs = {
+    inbox: join(root, 'inbox'),
+    processed: join(root, 'processed'),
+    failed: join(root, 'failed'),
+    duplicates: join(root, 'duplicates'),
+  };
   const sqlite = await tempSqliteUrl();
   const db: Database = await createDatabase({ url: sqlite.url });
   await db.migrate.latest();
@@ -71,7 +100,11 @@ it('batch throughput: sequential vs live vs queue', async () => {
     const sec = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const emu = await emulator.stats();
-    return { perSec: n / sec, autodCpuMsPerItem: (cpu.user + cpu.system) / 1000 / n, emulatorCpuMsPerItem: emu.cpuMs / Math.max(1, emu.total) };
+    return {
+      perSec: n / sec,
+      autodCpuMsPerItem: (cpu.user + cpu.system) / 1000 / n,
+      emulatorCpuMsPerItem: emu.cpuMs / Math.max(1, emu.total),
+    };
   };
 
   const live = async (concurrency: number, n: number) => {
@@ -90,7 +123,13 @@ it('batch throughput: sequential vs live vs queue', async () => {
     return measure(n, async () => {
       await Promise.all(
         Array.from({ length: c }, async () => {
-          while (next++ < n) await client.extractMetadata({ pdf, fileName: 'x.pdf', sourceFileId: 'a'.repeat(64), processedAt: new Date().toISOString() });
+          while (next++ < n)
+            await client.extractMetadata({
+              pdf,
+              fileName: 'x.pdf',
+              sourceFileId: 'a'.repeat(64),
+              processedAt: new Date().toISOString(),
+            });
         }),
       );
     });
@@ -126,7 +165,10 @@ it('batch throughput: sequential vs live vs queue', async () => {
     const n = workers * 4 * 6;
     await files(dirs.inbox, n);
     const producer = new QueueProducer({ db, redis: { url: REDIS_URL, prefix }, dirs });
-    const ws = Array.from({ length: workers }, () => new QueueWorker({ db, pipeline, redis: { url: REDIS_URL, prefix } }, { concurrency: 4 }));
+    const ws = Array.from(
+      { length: workers },
+      () => new QueueWorker({ db, pipeline, redis: { url: REDIS_URL, prefix } }, { concurrency: 4 }),
+    );
     for (const w of ws) await w.start();
     const batch = await producer.create([dirs.inbox]);
     const m = await measure(n, async () => {
@@ -141,14 +183,32 @@ it('batch throughput: sequential vs live vs queue', async () => {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
-    queueRows.push({ workers, concurrencyPerWorker: 4, perSec: m.perSec, vsIdeal: m.perSec / (workers * 4 * (1000 / LATENCY_MS)), autodCpuMsPerItem: m.autodCpuMsPerItem });
+    queueRows.push({
+      workers,
+      concurrencyPerWorker: 4,
+      perSec: m.perSec,
+      vsIdeal: m.perSec / (workers * 4 * (1000 / LATENCY_MS)),
+      autodCpuMsPerItem: m.autodCpuMsPerItem,
+    });
   }
   const base = queueRows[0]?.perSec ?? 1;
   results['queue'] = queueRows.map((q) => ({ ...q, scaling: q.perSec / base }));
 
   console.log(JSON.stringify(results, null, 2));
   await mkdir(dirname(OUT), { recursive: true });
-  await writeFile(OUT, JSON.stringify({ package: '@autod/batch', at: new Date().toISOString(), machine: { cpus: availableParallelism(), loadAverage1m: loadavg()[0] }, ...results }, null, 2) + '\n');
+  await writeFile(
+    OUT,
+    JSON.stringify(
+      {
+        package: '@autod/batch',
+        at: new Date().toISOString(),
+        machine: { cpus: availableParallelism(), loadAverage1m: loadavg()[0] },
+        ...results,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   client.close();
   await emulator.close();
   await db.close();

@@ -41,12 +41,24 @@ export interface EstimateOptions {
 }
 
 /** Estimate one file: page count from the PDF, tokens from the page rule of `@autod/api-client`. */
-export async function estimateFile(path: string, model = 'gpt-5-mini', pricing?: PricingTable): Promise<FileEstimate & { liveUsd: number; batchUsd: number }> {
+export async function estimateFile(
+  path: string,
+  model = 'gpt-5-mini',
+  pricing?: PricingTable,
+): Promise<FileEstimate & { liveUsd: number; batchUsd: number }> {
   const bytes = new Uint8Array(await readFile(path));
   const pages = countPdfPages(bytes);
   const live = estimateExtractionCost({ pageCount: pages, model, ...(pricing ? { pricing } : {}) });
   const batch = estimateExtractionCost({ pageCount: pages, model, batch: true, ...(pricing ? { pricing } : {}) });
-  return { path, bytes: bytes.byteLength, pages, inputTokens: live.inputTokens, outputTokens: live.outputTokens, liveUsd: live.costUsd, batchUsd: batch.costUsd };
+  return {
+    path,
+    bytes: bytes.byteLength,
+    pages,
+    inputTokens: live.inputTokens,
+    outputTokens: live.outputTokens,
+    liveUsd: live.costUsd,
+    batchUsd: batch.costUsd,
+  };
 }
 
 /**

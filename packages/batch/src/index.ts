@@ -1,7 +1,14 @@
 export { BatchRunner, type BatchRunnerDeps, type LiveRunOptions } from './live-runner.js';
 export { BatchStore, newBatchId, type CreateBatchInput, type ItemPatch } from './store.js';
 export { BATCH_MIGRATIONS, BATCH_MIGRATIONS_TABLE, migrateBatchTables, rollbackBatchTables } from './migrations.js';
-export { estimateFile, estimateRun, type EstimateOptions, type FileEstimate, type ModelEstimate, type RunEstimate } from './estimate.js';
+export {
+  estimateFile,
+  estimateRun,
+  type EstimateOptions,
+  type FileEstimate,
+  type ModelEstimate,
+  type RunEstimate,
+} from './estimate.js';
 export { ProgressTracker } from './progress.js';
 export { attemptItem, type BatchPipeline, type ItemAttempt } from './item.js';
 export type {
@@ -22,7 +29,13 @@ export {
   type OpenAIBatchDeps,
   type OpenAIBatchOptions,
 } from './openai-batch.js';
-export { DEFAULT_FILING_TEMPLATE, fileDuplicate, fileFailure, persistExtraction, type PersistExtractionInput } from './persist.js';
+export {
+  DEFAULT_FILING_TEMPLATE,
+  fileDuplicate,
+  fileFailure,
+  persistExtraction,
+  type PersistExtractionInput,
+} from './persist.js';
 export {
   DEAD_LETTER_QUEUE_NAME,
   QUEUE_NAME,

@@ -78,11 +78,17 @@ export async function attemptItem(
   const outcome = await deps.pipeline.processFile(item.path, signal);
   switch (outcome.kind) {
     case 'processed':
-      return { kind: 'final', patch: { status: 'done', documentId: outcome.documentId, costUsd: outcome.costUsd, error: null } };
+      return {
+        kind: 'final',
+        patch: { status: 'done', documentId: outcome.documentId, costUsd: outcome.costUsd, error: null },
+      };
     case 'duplicate':
       return { kind: 'final', patch: { status: 'duplicate', documentId: outcome.documentId, error: null } };
     case 'failed':
-      return { kind: 'final', patch: { status: 'failed', documentId: outcome.documentId, error: short(outcome.error) } };
+      return {
+        kind: 'final',
+        patch: { status: 'failed', documentId: outcome.documentId, error: short(outcome.error) },
+      };
     case 'retry_later':
       return { kind: 'retry', error: short(outcome.error) };
     case 'skipped':
@@ -91,6 +97,9 @@ export async function attemptItem(
         return { kind: 'retry', error: { code: 'CLAIM_HELD', message: 'Another worker is processing this document.' } };
       }
       if (outcome.reason === 'vanished') return settleVanished(deps.db, item);
-      return { kind: 'final', patch: { status: 'skipped', error: { code: 'INPUT_NOT_PDF', message: 'Not a candidate file.' } } };
+      return {
+        kind: 'final',
+        patch: { status: 'skipped', error: { code: 'INPUT_NOT_PDF', message: 'Not a candidate file.' } },
+      };
   }
 }

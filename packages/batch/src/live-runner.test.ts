@@ -1,7 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '@autod/testkit';
-import { emulatorClient, openaiExtractor, pipelineFor, sandbox, writeCorpus, type Sandbox } from './__tests__/helpers.js';
+import {
+  emulatorClient,
+  openaiExtractor,
+  pipelineFor,
+  sandbox,
+  writeCorpus,
+  type Sandbox,
+} from './__tests__/helpers.js';
 import { BatchRunner } from './live-runner.js';
 import type { BatchProgressEvent } from './types.js';
 
@@ -18,7 +25,12 @@ afterEach(async () => {
 });
 
 async function succeededAttemptsPerDocument(): Promise<Map<number, number>> {
-  const raw: unknown = await sb.db.knex('extraction_attempts').where('status', 'succeeded').select('document_id').count({ n: '*' }).groupBy('document_id');
+  const raw: unknown = await sb.db
+    .knex('extraction_attempts')
+    .where('status', 'succeeded')
+    .select('document_id')
+    .count({ n: '*' })
+    .groupBy('document_id');
   const rows = raw as { document_id: number; n: number | string }[];
   return new Map(rows.map((r) => [Number(r.document_id), Number(r.n)]));
 }
@@ -27,7 +39,12 @@ describe('BatchRunner (live mode)', () => {
   it('finishes 200 PDFs against the emulator with 20% faults: every item processed or failed with a reason, none twice', async () => {
     emulator = await startEmulator({
       latencyMs: 2,
-      faults: { rate: 0.2, kinds: ['rate_limit', 'server_error', 'unavailable', 'schema_violation'], retryAfterMs: 5, routes: ['/v1/responses'] },
+      faults: {
+        rate: 0.2,
+        kinds: ['rate_limit', 'server_error', 'unavailable', 'schema_violation'],
+        retryAfterMs: 5,
+        routes: ['/v1/responses'],
+      },
     });
     const client = emulatorClient(emulator);
     const files = await writeCorpus(sb.dirs.inbox, 196, 4);
@@ -124,10 +141,22 @@ describe('BatchRunner (live mode)', () => {
         path,
         sha256: 'x',
         documentId: 1,
-        error: { name: 'UpstreamError', code: 'UPSTREAM_UNAVAILABLE', category: 'upstream', message: 'down', hint: '', retryable: true, httpStatus: 503, exitCode: 1 },
+        error: {
+          name: 'UpstreamError',
+          code: 'UPSTREAM_UNAVAILABLE',
+          category: 'upstream',
+          message: 'down',
+          hint: '',
+          retryable: true,
+          httpStatus: 503,
+          exitCode: 1,
+        },
       }),
     };
-    const runner = new BatchRunner({ db: sb.db, pipeline: flaky as never }, { concurrency: 2, retryDelayMs: 1, maxItemAttempts: 3 });
+    const runner = new BatchRunner(
+      { db: sb.db, pipeline: flaky as never },
+      { concurrency: 2, retryDelayMs: 1, maxItemAttempts: 3 },
+    );
     const result = await runner.start([sb.dirs.inbox]);
     expect(result.status).toBe('completed_with_errors');
     const items = await runner.store.items(result.batchId);

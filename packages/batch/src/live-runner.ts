@@ -65,7 +65,12 @@ export class BatchRunner {
   async create(inputs: string[], options: { exclude?: string[]; reuse?: boolean } = {}): Promise<BatchRecord> {
     await this.ready();
     const { dirs } = this.deps.pipeline;
-    const files = await discoverFiles(inputs, [dirs.processed, dirs.failed, dirs.duplicates, ...(options.exclude ?? [])]);
+    const files = await discoverFiles(inputs, [
+      dirs.processed,
+      dirs.failed,
+      dirs.duplicates,
+      ...(options.exclude ?? []),
+    ]);
     if (options.reuse !== false) {
       const open = await this.store.findUnfinished('live', inputs);
       if (open) {
@@ -150,7 +155,10 @@ export class BatchRunner {
           const cost = await estimate(item);
           if (tracker.current.costUsd + reserved + cost > opts.maxCostUsd) {
             stop = 'budget';
-            this.logger.info({ batchId, spent: tracker.current.costUsd, maxCostUsd: opts.maxCostUsd }, 'budget reached: no new items');
+            this.logger.info(
+              { batchId, spent: tracker.current.costUsd, maxCostUsd: opts.maxCostUsd },
+              'budget reached: no new items',
+            );
             return undefined;
           }
           reserved += cost;
@@ -177,7 +185,11 @@ export class BatchRunner {
             tracker.record(result.patch.status, result.patch.costUsd ?? 0);
             emit(
               tracker.event('progress', {
-                last: { path: item.path, status: result.patch.status, ...(result.patch.error ? { error: result.patch.error } : {}) },
+                last: {
+                  path: item.path,
+                  status: result.patch.status,
+                  ...(result.patch.error ? { error: result.patch.error } : {}),
+                },
               }),
             );
           } else if (result.kind === 'retry') {

@@ -72,10 +72,10 @@ export async function migrateBatchTables(db: Database, attempts = 20): Promise<s
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
-      const [, names] = (await db.knex.migrate.latest({ migrationSource: source, tableName: BATCH_MIGRATIONS_TABLE })) as [
-        number,
-        string[],
-      ];
+      const [, names] = (await db.knex.migrate.latest({
+        migrationSource: source,
+        tableName: BATCH_MIGRATIONS_TABLE,
+      })) as [number, string[]];
       return names;
     } catch (error) {
       last = error;

@@ -42,7 +42,10 @@ describe('OpenAIBatchRunner', () => {
     expect(byName.get('not-a-pdf.pdf')).toMatchObject({ status: 'failed', error: { code: 'INPUT_NOT_PDF' } });
     // copy-0000.pdf sorts first, so it is the original and doc-0000.pdf its duplicate.
     expect(byName.get('copy-0000.pdf')).toMatchObject({ status: 'done' });
-    expect(byName.get('doc-0000.pdf')).toMatchObject({ status: 'duplicate', documentId: byName.get('copy-0000.pdf')?.documentId });
+    expect(byName.get('doc-0000.pdf')).toMatchObject({
+      status: 'duplicate',
+      documentId: byName.get('copy-0000.pdf')?.documentId,
+    });
 
     // Persisted like the pipeline does, priced at the Batch API's half price.
     for (const item of items.filter((i) => i.status === 'done')) {
@@ -52,26 +55,43 @@ describe('OpenAIBatchRunner', () => {
       const attempts = await sb.db.attempts.list(doc!.id);
       expect(attempts).toHaveLength(1);
       const a = attempts[0]!;
-      const usage = { inputTokens: a.inputTokens, cachedInputTokens: a.cachedInputTokens, outputTokens: a.outputTokens, reasoningTokens: a.reasoningTokens, totalTokens: 0 };
+      const usage = {
+        inputTokens: a.inputTokens,
+        cachedInputTokens: a.cachedInputTokens,
+        outputTokens: a.outputTokens,
+        reasoningTokens: a.reasoningTokens,
+        totalTokens: 0,
+      };
       expect(a.costUsd).toBeGreaterThan(0);
       expect(a.costUsd).toBeCloseTo(priceUsage(usage, 'gpt-5-mini', { batch: true }), 9);
       expect(item.costUsd).toBeCloseTo(a.costUsd, 9);
     }
     expect(await readdir(sb.dirs.inbox)).toEqual([]);
-    expect((await readdir(sb.dirs.failed)).sort()).toEqual(['doc-0003.pdf', 'doc-0003.pdf.error.json', 'not-a-pdf.pdf', 'not-a-pdf.pdf.error.json']);
+    expect((await readdir(sb.dirs.failed)).sort()).toEqual([
+      'doc-0003.pdf',
+      'doc-0003.pdf.error.json',
+      'not-a-pdf.pdf',
+      'not-a-pdf.pdf.error.json',
+    ]);
     expect(emulator.stats().byPath['/v1/responses'] ?? 0).toBe(0); // nothing went through the live endpoint
   });
 
   it('resumes across restarts: a submitted batch is collected by a new runner from the stored job ids', async () => {
     await writeCorpus(sb.dirs.inbox, 4);
     const client = emulatorClient(emulator);
-    const first = new OpenAIBatchRunner({ db: sb.db, pipeline: pipelineFor(sb), apiClient: client }, { model: 'gpt-5-mini', wait: false, pollMs: 5 });
+    const first = new OpenAIBatchRunner(
+      { db: sb.db, pipeline: pipelineFor(sb), apiClient: client },
+      { model: 'gpt-5-mini', wait: false, pollMs: 5 },
+    );
     const submitted = await first.start([sb.dirs.inbox]);
     expect(submitted.status).toBe('submitted');
     expect(submitted.counts.pending).toBe(4);
     expect((await first.store.require(submitted.batchId)).openaiBatchIds).toHaveLength(1);
 
-    const second = new OpenAIBatchRunner({ db: sb.db, pipeline: pipelineFor(sb), apiClient: client }, { model: 'gpt-5-mini', pollMs: 5 });
+    const second = new OpenAIBatchRunner(
+      { db: sb.db, pipeline: pipelineFor(sb), apiClient: client },
+      { model: 'gpt-5-mini', pollMs: 5 },
+    );
     const done = await second.run(submitted.batchId);
     client.close();
     expect(done.status).toBe('completed');

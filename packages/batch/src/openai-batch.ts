@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { countPdfPages, estimateExtractionCost, type ApiClient, type BatchItemResult, type BatchRequestItem, type PricingTable } from '@autod/api-client';
+import {
+  countPdfPages,
+  estimateExtractionCost,
+  type ApiClient,
+  type BatchItemResult,
+  type BatchRequestItem,
+  type PricingTable,
+} from '@autod/api-client';
 import type { Database } from '@autod/db';
 import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
 import { discoverFiles } from '@autod/pipeline';
@@ -11,7 +18,14 @@ import { migrateBatchTables } from './migrations.js';
 import { DEFAULT_FILING_TEMPLATE, fileDuplicate, fileFailure, persistExtraction } from './persist.js';
 import { ProgressTracker } from './progress.js';
 import { BatchStore } from './store.js';
-import type { BatchItem, BatchItemError, BatchProgressEvent, BatchRecord, BatchRunResult, BatchStatus } from './types.js';
+import type {
+  BatchItem,
+  BatchItemError,
+  BatchProgressEvent,
+  BatchRecord,
+  BatchRunResult,
+  BatchStatus,
+} from './types.js';
 
 /** Limits of one Batch API input file (OpenAI: 50,000 requests and 200 MB); the byte cap keeps a margin. */
 export const OPENAI_BATCH_MAX_LINES = 50_000;
@@ -76,7 +90,12 @@ export class OpenAIBatchRunner {
   async create(inputs: string[], options: { exclude?: string[] } = {}): Promise<BatchRecord> {
     await migrateBatchTables(this.deps.db);
     const { dirs } = this.deps.pipeline;
-    const files = await discoverFiles(inputs, [dirs.processed, dirs.failed, dirs.duplicates, ...(options.exclude ?? [])]);
+    const files = await discoverFiles(inputs, [
+      dirs.processed,
+      dirs.failed,
+      dirs.duplicates,
+      ...(options.exclude ?? []),
+    ]);
     const open = await this.store.findUnfinished('openai-batch', inputs);
     if (open) {
       await this.store.addItems(open.id, files);
@@ -121,10 +140,17 @@ export class OpenAIBatchRunner {
         this.logger.warn({ err: error }, 'progress listener failed');
       }
     };
-    const settle = async (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => {
+    const settle = async (
+      item: BatchItem,
+      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
+    ) => {
       await store.updateItem(item.id, patch);
       tracker.record(patch.status, patch.costUsd ?? 0);
-      emit(tracker.event('progress', { last: { path: item.path, status: patch.status, ...(patch.error ? { error: patch.error } : {}) } }));
+      emit(
+        tracker.event('progress', {
+          last: { path: item.path, status: patch.status, ...(patch.error ? { error: patch.error } : {}) },
+        }),
+      );
     };
     emit(tracker.event('start'));
 
@@ -195,13 +221,16 @@ export class OpenAIBatchRunner {
   private async collect(
     batchId: string,
     jobId: string,
-    settle: (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => Promise<void>,
+    settle: (
+      item: BatchItem,
+      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
+    ) => Promise<void>,
   ): Promise<void> {
     const { db, pipeline, apiClient } = this.deps;
     const owner = this.owner(batchId);
     const results: Map<string, BatchItemResult> = await apiClient.batches.results(jobId);
     const maxAttempts = Math.max(1, this.options.maxItemAttempts ?? 3);
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const items = await this.store.items(batchId, { status: 'pending', openaiBatchId: jobId, afterId, limit: 200 });
       if (items.length === 0) break;
       afterId = items.at(-1)!.id;
@@ -223,10 +252,21 @@ export class OpenAIBatchRunner {
               provider: 'openai',
               model: this.options.model,
             });
-            await settle(item, { status: 'done', documentId: doc.id, costUsd: result.costUsd, error: null, openaiBatchId: null });
+            await settle(item, {
+              status: 'done',
+              documentId: doc.id,
+              costUsd: result.costUsd,
+              error: null,
+              openaiBatchId: null,
+            });
             continue;
           }
-          const error: AutodError = result && !result.ok ? result.error : errorFor('UPSTREAM_ERROR', `The Batch API returned no result for ${basename(item.path)}.`, { retryable: true });
+          const error: AutodError =
+            result && !result.ok
+              ? result.error
+              : errorFor('UPSTREAM_ERROR', `The Batch API returned no result for ${basename(item.path)}.`, {
+                  retryable: true,
+                });
           if (doc && result && !result.ok) {
             await db.attempts
               .record({
@@ -234,7 +274,13 @@ export class OpenAIBatchRunner {
                 provider: 'openai',
                 model: this.options.model,
                 status: 'failed',
-                usage: result.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, totalTokens: 0 },
+                usage: result.usage ?? {
+                  inputTokens: 0,
+                  cachedInputTokens: 0,
+                  outputTokens: 0,
+                  reasoningTokens: 0,
+                  totalTokens: 0,
+                },
                 costUsd: result.costUsd ?? 0,
                 latencyMs: 0,
                 error: { code: error.code, message: error.message },
@@ -247,12 +293,22 @@ export class OpenAIBatchRunner {
             await this.store.updateItem(item.id, { attempts, error: reason, openaiBatchId: null });
           } else {
             await fileFailure(db, pipeline.dirs, owner, item.path, claimed, error);
-            await settle(item, { status: 'failed', attempts, error: reason, documentId: doc?.id ?? null, openaiBatchId: null });
+            await settle(item, {
+              status: 'failed',
+              attempts,
+              error: reason,
+              documentId: doc?.id ?? null,
+              openaiBatchId: null,
+            });
           }
         } catch (thrown) {
           const error = toAutodError(thrown);
           this.logger.error({ err: error, path: item.path }, 'could not persist a Batch API result');
-          await this.store.updateItem(item.id, { attempts: item.attempts + 1, error: { code: error.code, message: error.message }, openaiBatchId: null });
+          await this.store.updateItem(item.id, {
+            attempts: item.attempts + 1,
+            error: { code: error.code, message: error.message },
+            openaiBatchId: null,
+          });
         }
       }
     }
@@ -262,7 +318,10 @@ export class OpenAIBatchRunner {
   private async submitPending(
     batchId: string,
     tracker: ProgressTracker,
-    settle: (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => Promise<void>,
+    settle: (
+      item: BatchItem,
+      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
+    ) => Promise<void>,
   ): Promise<{ submitted: number; blocked: boolean }> {
     const { db, apiClient } = this.deps;
     const opts = this.options;
@@ -296,13 +355,16 @@ export class OpenAIBatchRunner {
         // Nothing was submitted: release the claims so the items can be tried again.
         for (const p of items) {
           await db.documents.release(p.documentId, owner).catch(() => undefined);
-          await this.store.updateItem(p.item.id, { attempts: p.item.attempts + 1, error: { code: error.code, message: error.message } });
+          await this.store.updateItem(p.item.id, {
+            attempts: p.item.attempts + 1,
+            error: { code: error.code, message: error.message },
+          });
         }
         throw error;
       }
     };
 
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const page = await this.store.items(batchId, { status: 'pending', openaiBatchId: null, afterId, limit: 200 });
       if (page.length === 0) break;
       afterId = page.at(-1)!.id;
@@ -313,12 +375,18 @@ export class OpenAIBatchRunner {
           // Transient trouble every time: give the claim back (the file stays where it is for a later run).
           const doc = item.sha256 ? await db.documents.get(item.sha256) : undefined;
           if (doc?.status === 'processing') await db.documents.release(doc.id, owner).catch(() => undefined);
-          await settle(item, { status: 'failed', error: item.error ?? { code: 'UPSTREAM_ERROR', message: 'Too many attempts.' } });
+          await settle(item, {
+            status: 'failed',
+            error: item.error ?? { code: 'UPSTREAM_ERROR', message: 'Too many attempts.' },
+          });
           continue;
         }
         const prepared = await this.prepare(item, owner, leaseMs, shasInRound, settle);
         if (!prepared) continue;
-        if (opts.maxCostUsd !== undefined && tracker.current.costUsd + reserved + prepared.estimateUsd > opts.maxCostUsd) {
+        if (
+          opts.maxCostUsd !== undefined &&
+          tracker.current.costUsd + reserved + prepared.estimateUsd > opts.maxCostUsd
+        ) {
           await db.documents.release(prepared.documentId, owner).catch(() => undefined);
           blocked = true;
           break;
@@ -344,7 +412,10 @@ export class OpenAIBatchRunner {
     owner: string,
     leaseMs: number,
     shasInRound: Set<string>,
-    settle: (item: BatchItem, patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' }) => Promise<void>,
+    settle: (
+      item: BatchItem,
+      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
+    ) => Promise<void>,
   ): Promise<Prepared | undefined> {
     const { db, pipeline, apiClient } = this.deps;
     let bytes: Uint8Array;
@@ -360,38 +431,82 @@ export class OpenAIBatchRunner {
     const intake = checkIntake(bytes, fileName);
     if (intake) {
       await fileFailure(db, pipeline.dirs, owner, item.path, null, intake);
-      await settle(item, { status: 'failed', attempts: item.attempts + 1, error: { code: intake.code, message: intake.message } });
+      await settle(item, {
+        status: 'failed',
+        attempts: item.attempts + 1,
+        error: { code: intake.code, message: intake.message },
+      });
       return undefined;
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (shasInRound.has(sha256)) return undefined; // a copy is in this round: it becomes a duplicate next round
     if (sha256 !== item.sha256) await this.store.updateItem(item.id, { sha256 });
-    const claim = await db.documents.claim({ sha256, fileName, sourcePath: item.path, sizeBytes: bytes.byteLength, owner, leaseMs });
+    const claim = await db.documents.claim({
+      sha256,
+      fileName,
+      sourcePath: item.path,
+      sizeBytes: bytes.byteLength,
+      owner,
+      leaseMs,
+    });
     if (claim.kind === 'duplicate') {
       await fileDuplicate(db, pipeline.dirs, owner, item.path, sha256, claim.document);
-      await settle(item, { status: 'duplicate', sha256, documentId: claim.document.id, attempts: item.attempts + 1, error: null });
+      await settle(item, {
+        status: 'duplicate',
+        sha256,
+        documentId: claim.document.id,
+        attempts: item.attempts + 1,
+        error: null,
+      });
       return undefined;
     }
     if (claim.kind === 'held') {
-      await this.store.updateItem(item.id, { attempts: item.attempts + 1, error: { code: 'CLAIM_HELD', message: 'Another worker is processing this document.' } });
+      await this.store.updateItem(item.id, {
+        attempts: item.attempts + 1,
+        error: { code: 'CLAIM_HELD', message: 'Another worker is processing this document.' },
+      });
       return undefined;
     }
     const pageCount = countPdfPages(bytes);
     const request: BatchRequestItem = {
       customId: sha256,
-      input: { pdf: bytes, fileName, sourceFileId: sha256, processedAt: new Date().toISOString(), pageCount, model: this.options.model },
+      input: {
+        pdf: bytes,
+        fileName,
+        sourceFileId: sha256,
+        processedAt: new Date().toISOString(),
+        pageCount,
+        model: this.options.model,
+      },
     };
-    const line = JSON.stringify({ custom_id: sha256, method: 'POST', url: '/v1/responses', body: apiClient.buildExtractionRequestBody(request.input) });
+    const line = JSON.stringify({
+      custom_id: sha256,
+      method: 'POST',
+      url: '/v1/responses',
+      body: apiClient.buildExtractionRequestBody(request.input),
+    });
     const lineBytes = Buffer.byteLength(line) + 1;
     if (lineBytes > (this.options.maxBytesPerFile ?? OPENAI_BATCH_MAX_BYTES)) {
-      const error = errorFor('INPUT_TOO_LARGE', `${fileName} is too large for one Batch API request; process it in live mode.`);
+      const error = errorFor(
+        'INPUT_TOO_LARGE',
+        `${fileName} is too large for one Batch API request; process it in live mode.`,
+      );
       await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, error);
-      await settle(item, { status: 'failed', attempts: item.attempts + 1, error: { code: error.code, message: error.message } });
+      await settle(item, {
+        status: 'failed',
+        attempts: item.attempts + 1,
+        error: { code: error.code, message: error.message },
+      });
       return undefined;
     }
     let estimateUsd = 0;
     try {
-      estimateUsd = estimateExtractionCost({ pageCount, model: this.options.model, batch: true, ...(this.options.pricing ? { pricing: this.options.pricing } : {}) }).costUsd;
+      estimateUsd = estimateExtractionCost({
+        pageCount,
+        model: this.options.model,
+        batch: true,
+        ...(this.options.pricing ? { pricing: this.options.pricing } : {}),
+      }).costUsd;
     } catch (error) {
       if (!(isAutodError(error) && error.code === 'CFG_INVALID')) throw error;
     }

@@ -90,7 +90,10 @@ export async function fileFailure(
   claimed: { sha256: string; documentId: number } | null,
   error: AutodError,
 ): Promise<string> {
-  if (claimed) await db.documents.fail(claimed.documentId, owner, { code: error.code, message: error.message }).catch(() => undefined);
+  if (claimed)
+    await db.documents
+      .fail(claimed.documentId, owner, { code: error.code, message: error.message })
+      .catch(() => undefined);
   const destination = await moveFileSafely(path, join(dirs.failed, basename(path)));
   await writeErrorReport(destination, {
     file: basename(path),
@@ -113,9 +116,22 @@ export async function fileFailure(
 }
 
 /** File a byte-identical copy of a known document under `duplicates/` and record it. */
-export async function fileDuplicate(db: Database, dirs: PipelineDirs, owner: string, path: string, sha256: string, original: DocumentRow): Promise<string> {
+export async function fileDuplicate(
+  db: Database,
+  dirs: PipelineDirs,
+  owner: string,
+  path: string,
+  sha256: string,
+  original: DocumentRow,
+): Promise<string> {
   const destination = await moveFileSafely(path, join(dirs.duplicates, basename(path)));
-  await db.duplicates.record({ documentId: original.id, sha256, fileName: basename(path), sourcePath: path, storedPath: destination });
+  await db.duplicates.record({
+    documentId: original.id,
+    sha256,
+    fileName: basename(path),
+    sourcePath: path,
+    storedPath: destination,
+  });
   await db.audit
     .write({ actor: owner, action: 'document.duplicate', documentId: original.id, details: { destination } })
     .catch(() => undefined);

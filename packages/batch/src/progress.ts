@@ -1,4 +1,11 @@
-import type { BatchCounts, BatchItemError, BatchItemStatus, BatchMode, BatchProgressEvent, BatchStatus } from './types.js';
+import type {
+  BatchCounts,
+  BatchItemError,
+  BatchItemStatus,
+  BatchMode,
+  BatchProgressEvent,
+  BatchStatus,
+} from './types.js';
 
 /** Turns counts into progress events with rate and ETA (items finished in this run / elapsed time). */
 export class ProgressTracker {

@@ -33,7 +33,10 @@ describe('queueLimiter', () => {
 describe('queue mode (in-process workers)', () => {
   it('processes every item exactly once across two workers and dead-letters items whose attempts run out', async () => {
     await writeCorpus(sb.dirs.inbox, 20, 2);
-    const producer = new QueueProducer({ db: sb.db, redis: { url: REDIS_URL, prefix }, dirs: sb.dirs }, { attempts: 2, backoffMs: 10 });
+    const producer = new QueueProducer(
+      { db: sb.db, redis: { url: REDIS_URL, prefix }, dirs: sb.dirs },
+      { attempts: 2, backoffMs: 10 },
+    );
     closers.push(() => producer.close());
     const batch = await producer.start([sb.dirs.inbox]);
     expect(batch.total).toBe(22);
@@ -56,13 +59,23 @@ describe('queue mode (in-process workers)', () => {
                 path,
                 sha256: 'x',
                 documentId: 0,
-                error: { name: 'RateLimitError', code: 'RATE_LIMITED', category: 'rate_limit', message: 'slow down', hint: '', retryable: true, httpStatus: 429, exitCode: 1 },
+                error: {
+                  name: 'RateLimitError',
+                  code: 'RATE_LIMITED',
+                  category: 'rate_limit',
+                  message: 'slow down',
+                  hint: '',
+                  retryable: true,
+                  httpStatus: 429,
+                  exitCode: 1,
+                },
               })
             : real.processFile(path, signal),
       } as never;
     };
     const workers = ['w1', 'w2'].map(
-      (owner) => new QueueWorker({ db: sb.db, pipeline: flaky(owner), redis: { url: REDIS_URL, prefix } }, { concurrency: 3 }),
+      (owner) =>
+        new QueueWorker({ db: sb.db, pipeline: flaky(owner), redis: { url: REDIS_URL, prefix } }, { concurrency: 3 }),
     );
     for (const w of workers) {
       closers.push(() => w.close());
@@ -77,8 +90,13 @@ describe('queue mode (in-process workers)', () => {
       expect.objectContaining({ path: blocked, attempts: 2, error: { code: 'RATE_LIMITED', message: 'slow down' } }),
     ]);
     const dead = await producer.listDeadLetters();
-    expect(dead).toEqual([expect.objectContaining({ path: blocked, attempts: 2, error: { code: 'RATE_LIMITED', message: 'slow down' } })]);
-    const rows = (await sb.db.knex('extraction_attempts').where('status', 'succeeded').select('document_id')) as unknown as { document_id: number }[];
+    expect(dead).toEqual([
+      expect.objectContaining({ path: blocked, attempts: 2, error: { code: 'RATE_LIMITED', message: 'slow down' } }),
+    ]);
+    const rows = (await sb.db
+      .knex('extraction_attempts')
+      .where('status', 'succeeded')
+      .select('document_id')) as unknown as { document_id: number }[];
     expect(rows).toHaveLength(result.counts.done);
     expect(new Set(rows.map((r) => r.document_id)).size).toBe(rows.length);
   });

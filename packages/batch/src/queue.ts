@@ -93,7 +93,10 @@ export class QueueProducer {
   async create(inputs: string[], options: { exclude?: string[] } = {}): Promise<BatchRecord> {
     await migrateBatchTables(this.deps.db);
     const d = this.deps.dirs;
-    const files = await discoverFiles(inputs, [...(d ? [d.processed, d.failed, d.duplicates] : []), ...(options.exclude ?? [])]);
+    const files = await discoverFiles(inputs, [
+      ...(d ? [d.processed, d.failed, d.duplicates] : []),
+      ...(options.exclude ?? []),
+    ]);
     const open = await this.store.findUnfinished('queue', inputs);
     if (open) {
       await this.store.addItems(open.id, files);
@@ -111,7 +114,7 @@ export class QueueProducer {
     const attempts = this.options.attempts ?? 5;
     const delay = this.options.backoffMs ?? 2000;
     let added = 0;
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const items = await this.store.items(batchId, { status: 'pending', afterId, limit: 500 });
       if (items.length === 0) break;
       afterId = items.at(-1)!.id;
@@ -252,21 +255,29 @@ export class QueueWorker {
     this.worker.on('failed', (job, error) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       // Out of attempts for a reason the processor could not record itself (e.g. the database was down).
-      void this.deadLetter(job, job.attemptsMade, { code: toAutodError(error).code, message: error.message }).catch((e: unknown) =>
-        this.logger.error({ err: e, jobId: job.id }, 'could not dead-letter a job'),
+      void this.deadLetter(job, job.attemptsMade, { code: toAutodError(error).code, message: error.message }).catch(
+        (e: unknown) => this.logger.error({ err: e, jobId: job.id }, 'could not dead-letter a job'),
       );
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
     await this.worker.waitUntilReady();
   }
 
-  private async deadLetter(job: { id?: string | undefined; data: QueueJobData }, attempts: number, error: BatchItemError): Promise<void> {
+  private async deadLetter(
+    job: { id?: string | undefined; data: QueueJobData },
+    attempts: number,
+    error: BatchItemError,
+  ): Promise<void> {
     const item = await this.store.item(job.data.itemId);
     if (item?.status === 'pending') await this.store.updateItem(item.id, { status: 'failed', error, attempts });
     await this.deadLetters?.add(
       'dead',
       { ...job.data, error, attempts, failedAt: new Date().toISOString() },
-      { jobId: `dead-${job.id ?? `${job.data.batchId}-${job.data.itemId}`}`, removeOnComplete: false, removeOnFail: false },
+      {
+        jobId: `dead-${job.id ?? `${job.data.batchId}-${job.data.itemId}`}`,
+        removeOnComplete: false,
+        removeOnFail: false,
+      },
     );
   }
 
@@ -278,7 +289,13 @@ export class QueueWorker {
     const attempts = job.attemptsMade + 1;
     const result = await attemptItem({ db, pipeline, store: this.store }, item, signal);
     const notify = (status: string, error?: BatchItemError) =>
-      this.options.onJob?.({ batchId: item.batchId, itemId: item.id, path: item.path, status, ...(error ? { error } : {}) });
+      this.options.onJob?.({
+        batchId: item.batchId,
+        itemId: item.id,
+        path: item.path,
+        status,
+        ...(error ? { error } : {}),
+      });
     if (result.kind === 'final') {
       await this.store.updateItem(item.id, { ...result.patch, attempts });
       notify(result.patch.status, result.patch.error ?? undefined);

@@ -49,7 +49,8 @@ export class RedisRateLimiter extends RateLimiter {
 
   override async acquire(_tokens: number, signal?: AbortSignal): Promise<void> {
     for (;;) {
-      if (signal?.aborted) throw errorFor('ABORTED', 'Cancelled while waiting for the rate limiter.', { cause: signal.reason });
+      if (signal?.aborted)
+        throw errorFor('ABORTED', 'Cancelled while waiting for the rate limiter.', { cause: signal.reason });
       let wait: number;
       try {
         wait = Number(await this.#redis.eval(PACE, 1, this.#key, String(this.#interval)));

@@ -87,7 +87,11 @@ export class BatchStore {
         cost_usd: 0,
         updated_at: now,
       }));
-      const inserted = (await this.knex('batch_items').insert(rows).onConflict(['batch_id', 'path']).ignore().returning('id')) as unknown[];
+      const inserted = (await this.knex('batch_items')
+        .insert(rows)
+        .onConflict(['batch_id', 'path'])
+        .ignore()
+        .returning('id')) as unknown[];
       added += inserted.length;
     }
     const total = await this.knex('batch_items').where('batch_id', batchId).count({ n: '*' }).first();
@@ -111,7 +115,10 @@ export class BatchStore {
 
   /** Newest first. */
   async list(options: { limit?: number; mode?: BatchMode } = {}): Promise<BatchRecord[]> {
-    const q = this.knex('batches').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 50);
+    const q = this.knex('batches')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 50);
     if (options.mode) void q.where('mode', options.mode);
     return ((await q) as Row[]).map(toBatch);
   }
@@ -134,7 +141,9 @@ export class BatchStore {
   }
 
   async setOptions(id: string, options: Record<string, unknown>): Promise<void> {
-    await this.knex('batches').where('id', id).update({ options: JSON.stringify(options), updated_at: this.now() });
+    await this.knex('batches')
+      .where('id', id)
+      .update({ options: JSON.stringify(options), updated_at: this.now() });
   }
 
   async addOpenAIBatchId(id: string, openaiBatchId: string): Promise<void> {
@@ -142,7 +151,10 @@ export class BatchStore {
       const row = (await trx.knex('batches').where('id', id).first()) as Row | undefined;
       const ids = parseJson<string[]>(row?.['openai_batch_ids'], []);
       if (!ids.includes(openaiBatchId)) ids.push(openaiBatchId);
-      await trx.knex('batches').where('id', id).update({ openai_batch_ids: JSON.stringify(ids), updated_at: this.now() });
+      await trx
+        .knex('batches')
+        .where('id', id)
+        .update({ openai_batch_ids: JSON.stringify(ids), updated_at: this.now() });
     });
   }
 
@@ -178,7 +190,12 @@ export class BatchStore {
   /** A page of items in id order (`afterId` for paging), optionally of some statuses only. */
   async items(
     batchId: string,
-    options: { status?: BatchItemStatus | BatchItemStatus[]; afterId?: number; limit?: number; openaiBatchId?: string | null } = {},
+    options: {
+      status?: BatchItemStatus | BatchItemStatus[];
+      afterId?: number;
+      limit?: number;
+      openaiBatchId?: string | null;
+    } = {},
   ): Promise<BatchItem[]> {
     const q = this.knex('batch_items')
       .where('batch_id', batchId)
@@ -233,7 +250,8 @@ function toBatch(r: Row): BatchRecord {
     options: parseJson<Record<string, unknown>>(r['options'], {}),
     openaiBatchIds: parseJson<string[]>(r['openai_batch_ids'], []),
     total: num(r['total']),
-    estimatedCostUsd: r['estimated_cost_usd'] === null || r['estimated_cost_usd'] === undefined ? null : num(r['estimated_cost_usd']),
+    estimatedCostUsd:
+      r['estimated_cost_usd'] === null || r['estimated_cost_usd'] === undefined ? null : num(r['estimated_cost_usd']),
     createdAt: date(r['created_at']),
     updatedAt: date(r['updated_at']),
     finishedAt: r['finished_at'] === null || r['finished_at'] === undefined ? null : date(r['finished_at']),

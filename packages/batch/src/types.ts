@@ -9,13 +9,7 @@ export type BatchMode = 'live' | 'openai-batch' | 'queue';
  * - `interrupted`: stopped by a signal; `budget_stopped`: stopped before crossing `maxCostUsd`.
  */
 export type BatchStatus =
-  | 'running'
-  | 'submitted'
-  | 'queued'
-  | 'completed'
-  | 'completed_with_errors'
-  | 'interrupted'
-  | 'budget_stopped';
+  'running' | 'submitted' | 'queued' | 'completed' | 'completed_with_errors' | 'interrupted' | 'budget_stopped';
 
 /** Status of one file of a batch. `pending` items are (re)done by a resume. */
 export type BatchItemStatus = 'pending' | 'done' | 'failed' | 'skipped' | 'duplicate';

@@ -24,10 +24,18 @@ describe('buildVectorStoreAttributes', () => {
   });
 
   it('skips nulls and trims long values', () => {
-    const m = createEmptyMetadata({ processedDate: 'not a date', originalFileName: `${'n'.repeat(80)}.pdf`, sourceFileId: 'x' });
+    const m = createEmptyMetadata({
+      processedDate: 'not a date',
+      originalFileName: `${'n'.repeat(80)}.pdf`,
+      sourceFileId: 'x',
+    });
     m.issuer = 'I'.repeat(300);
     const attrs = buildVectorStoreAttributes(m);
-    expect(attrs).toEqual({ category: 'Creative & Miscellaneous', issuer: 'I'.repeat(100), filename: `${'n'.repeat(46)}.pdf` });
+    expect(attrs).toEqual({
+      category: 'Creative & Miscellaneous',
+      issuer: 'I'.repeat(100),
+      filename: `${'n'.repeat(46)}.pdf`,
+    });
   });
 });
 

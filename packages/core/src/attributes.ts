@@ -21,7 +21,10 @@ export interface VectorStoreAttributeInput {
  * Order: document_id, sha256_hex, category, subcategory, doc_type, issuer, primary_date,
  * total_amount, currency, urgency_score, language, processed_date (YYYY-MM-DD), filename.
  */
-export function buildVectorStoreAttributes(m: DocumentMetadata, input: VectorStoreAttributeInput = {}): VectorStoreAttributes {
+export function buildVectorStoreAttributes(
+  m: DocumentMetadata,
+  input: VectorStoreAttributeInput = {},
+): VectorStoreAttributes {
   const f = indexedFields(m);
   const processedDay = m.processed_date.slice(0, 10);
   const candidates: [string, string | number | boolean | null | undefined][] = [

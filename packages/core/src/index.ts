@@ -52,12 +52,7 @@ export {
 } from './metadata.js';
 export { sanitizeFileNamePart, stripExtension } from './filenames.js';
 export { ZERO_USAGE, addUsage, type TokenUsage } from './usage.js';
-export {
-  STATIC_PROMPT_PREFIX,
-  buildExtractionPrompt,
-  type PromptInput,
-  type ExtractionPrompt,
-} from './prompt.js';
+export { STATIC_PROMPT_PREFIX, buildExtractionPrompt, type PromptInput, type ExtractionPrompt } from './prompt.js';
 export {
   MAX_VECTOR_STORE_ATTRIBUTES,
   buildVectorStoreAttributes,

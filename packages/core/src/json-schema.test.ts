@@ -45,9 +45,24 @@ describe('buildResponseJsonSchema', () => {
 
   it('uses only keywords from the strict-mode subset', () => {
     const allowed = new Set([
-      'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'enum', 'const',
-      'description', 'title', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
-      'multipleOf', 'minItems', 'maxItems',
+      'type',
+      'properties',
+      'required',
+      'additionalProperties',
+      'items',
+      'anyOf',
+      'enum',
+      'const',
+      'description',
+      'title',
+      'pattern',
+      'minimum',
+      'maximum',
+      'exclusiveMinimum',
+      'exclusiveMaximum',
+      'multipleOf',
+      'minItems',
+      'maxItems',
     ]);
     walk(schema, '$', (n, p) => {
       for (const key of Object.keys(n)) expect(allowed.has(key), `${p}: ${key}`).toBe(true);
@@ -67,7 +82,7 @@ describe('buildResponseJsonSchema', () => {
       const acceptsNull = DocumentMetadataSchema.safeParse({ ...example, [field]: null }).success;
       expect(isNullable(props[field]!), field).toBe(acceptsNull);
     }
-    const extracted = (props.extracted_fields!.properties as Record<string, Node>);
+    const extracted = props.extracted_fields!.properties as Record<string, Node>;
     for (const [k, v] of Object.entries(extracted)) expect(isNullable(v), k).toBe(true);
     expect(isNullable(props.category!)).toBe(false);
   });
@@ -119,7 +134,15 @@ describe('buildResponseJsonSchema', () => {
     for (const [field, value] of Object.entries(fullExample())) {
       const node = props[field]!;
       const types = Array.isArray(node.anyOf) ? (node.anyOf as Node[]).map((s) => s.type) : [node.type];
-      const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'number' ? (Number.isInteger(value) && types.includes('integer') ? 'integer' : 'number') : typeof value;
+      const actual = Array.isArray(value)
+        ? 'array'
+        : value === null
+          ? 'null'
+          : typeof value === 'number'
+            ? Number.isInteger(value) && types.includes('integer')
+              ? 'integer'
+              : 'number'
+            : typeof value;
       expect(types, field).toContain(actual);
     }
   });
@@ -132,7 +155,15 @@ describe('strictModeViolations', () => {
       properties: {
         a: { type: 'string', minLength: 1 },
         b: { type: 'object', properties: { c: { type: 'number' } }, required: [] },
-        d: { type: 'array', items: { type: 'object', properties: { e: { type: 'string' } }, required: ['e', 'z'], additionalProperties: false } },
+        d: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { e: { type: 'string' } },
+            required: ['e', 'z'],
+            additionalProperties: false,
+          },
+        },
         f: { allOf: [{ type: 'string' }] },
       },
       required: ['a', 'b', 'd', 'f'],
@@ -153,8 +184,14 @@ describe('strictModeViolations', () => {
   });
 
   it('rejects nesting deeper than 10 levels', () => {
-    let node: Node = { type: 'object', properties: { leaf: { type: 'string' } }, required: ['leaf'], additionalProperties: false };
-    for (let i = 0; i < 10; i++) node = { type: 'object', properties: { n: node }, required: ['n'], additionalProperties: false };
+    let node: Node = {
+      type: 'object',
+      properties: { leaf: { type: 'string' } },
+      required: ['leaf'],
+      additionalProperties: false,
+    };
+    for (let i = 0; i < 10; i++)
+      node = { type: 'object', properties: { n: node }, required: ['n'], additionalProperties: false };
     expect(strictModeViolations(node).some((v) => v.includes('nested deeper than 10'))).toBe(true);
   });
 });

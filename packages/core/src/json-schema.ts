@@ -67,7 +67,10 @@ function toStrict(node: unknown): unknown {
       out[key] = Object.fromEntries(Object.entries(value as JsonObject).map(([k, v]) => [k, toStrict(v)]));
     } else if (key === 'items' || key === 'anyOf') {
       out[key] = toStrict(value);
-    } else if ((key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER)) {
+    } else if (
+      (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) ||
+      (key === 'minimum' && value === Number.MIN_SAFE_INTEGER)
+    ) {
       // zod's implicit safe-integer bounds on .int(): noise for the model
       continue;
     } else {

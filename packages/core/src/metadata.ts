@@ -43,7 +43,8 @@ export interface EmptyMetadataInput {
  * category `Creative & Miscellaneous`, `suggested_file_name` derived from the file name.
  */
 export function createEmptyMetadata(input: EmptyMetadataInput): DocumentMetadata {
-  const pageCount = input.pageCount != null && Number.isInteger(input.pageCount) && input.pageCount >= 1 ? input.pageCount : null;
+  const pageCount =
+    input.pageCount != null && Number.isInteger(input.pageCount) && input.pageCount >= 1 ? input.pageCount : null;
   return {
     schema_version: SCHEMA_VERSION,
     processed_date: input.processedDate,

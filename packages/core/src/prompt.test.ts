@@ -18,7 +18,10 @@ const a = buildExtractionPrompt({
   extraContext: 'Properties: 7 Birch Lane',
   relatedDocuments: ['2024-02-18 - PG&E - Electricity bill - February 2024'],
 });
-const b = buildExtractionPrompt({ processedAt: '2025-01-02T03:04:05+00:00', originalFileName: 'Steuerbescheid 2023.pdf' });
+const b = buildExtractionPrompt({
+  processedAt: '2025-01-02T03:04:05+00:00',
+  originalFileName: 'Steuerbescheid 2023.pdf',
+});
 
 describe('buildExtractionPrompt', () => {
   it('keeps system and developer byte-identical across files (static prefix)', () => {
@@ -28,7 +31,13 @@ describe('buildExtractionPrompt', () => {
   });
 
   it('puts per-file values only in the user message', () => {
-    for (const value of ['2024-03-20T10:11:12+00:00', 'electric-bill-march.pdf', 'file-AAA111', '7 Birch Lane', 'February 2024']) {
+    for (const value of [
+      '2024-03-20T10:11:12+00:00',
+      'electric-bill-march.pdf',
+      'file-AAA111',
+      '7 Birch Lane',
+      'February 2024',
+    ]) {
       expect(a.user, value).toContain(value);
       expect(STATIC_PROMPT_PREFIX, value).not.toContain(value);
     }
@@ -58,7 +67,12 @@ describe('buildExtractionPrompt', () => {
   });
 
   it('omits empty optional sections', () => {
-    const p = buildExtractionPrompt({ processedAt: 't', originalFileName: 'x.pdf', extraContext: '  ', relatedDocuments: [] });
+    const p = buildExtractionPrompt({
+      processedAt: 't',
+      originalFileName: 'x.pdf',
+      extraContext: '  ',
+      relatedDocuments: [],
+    });
     expect(p.user).not.toContain('Hints');
     expect(p.user).not.toContain('Related documents');
   });
@@ -70,7 +84,8 @@ describe('STATIC_PROMPT_PREFIX', () => {
   });
 
   it('describes every top-level and extracted field', () => {
-    for (const field of DOCUMENT_METADATA_FIELDS) expect(STATIC_PROMPT_PREFIX, field).toMatch(new RegExp(`\\b${field}\\b`));
+    for (const field of DOCUMENT_METADATA_FIELDS)
+      expect(STATIC_PROMPT_PREFIX, field).toMatch(new RegExp(`\\b${field}\\b`));
     for (const field of Object.keys(ExtractedFieldsSchema.shape)) expect(STATIC_PROMPT_PREFIX, field).toContain(field);
   });
 

@@ -111,7 +111,8 @@ export function buildExtractionPrompt(input: PromptInput): ExtractionPrompt {
   else lines.push('- source_file_id: not given (use "unknown")');
   if (input.pageCount !== undefined) lines.push(`- page_count: ${JSON.stringify(input.pageCount)}`);
   const extra = input.extraContext?.trim();
-  if (extra) lines.push('', 'Hints (may help naming; not facts about this document):', truncate(extra, MAX_EXTRA_CONTEXT));
+  if (extra)
+    lines.push('', 'Hints (may help naming; not facts about this document):', truncate(extra, MAX_EXTRA_CONTEXT));
   const related = (input.relatedDocuments ?? [])
     .map((d) => d.trim())
     .filter((d) => d.length > 0)

@@ -33,7 +33,11 @@ describe('DocumentMetadataSchema', () => {
       delete value[field];
       const result = parseDocumentMetadata(value);
       expect(result.ok, field).toBe(false);
-      if (!result.ok) expect(result.issues.some((i) => i.startsWith(`${field}:`)), field).toBe(true);
+      if (!result.ok)
+        expect(
+          result.issues.some((i) => i.startsWith(`${field}:`)),
+          field,
+        ).toBe(true);
     }
   });
 

@@ -47,7 +47,8 @@ describe('code catalogue', () => {
   });
 
   it('marks input problems permanent and upstream outages retryable', () => {
-    for (const code of codes.filter((c) => ERROR_CODES[c].category === 'input')) expect(ERROR_CODES[code].retryable).toBe(false);
+    for (const code of codes.filter((c) => ERROR_CODES[c].category === 'input'))
+      expect(ERROR_CODES[code].retryable).toBe(false);
     expect(ERROR_CODES.UPSTREAM_UNAVAILABLE.retryable).toBe(true);
     expect(ERROR_CODES.RATE_LIMITED.httpStatus).toBe(429);
   });
@@ -68,7 +69,12 @@ describe('errorFor', () => {
 
   it('keeps cause, details, a retryable override and retryAfterMs', () => {
     const cause = new Error('socket hang up');
-    const e = errorFor('UPSTREAM_ERROR', 'provider failed', { cause, details: { model: 'm' }, retryable: false, retryAfterMs: 5 });
+    const e = errorFor('UPSTREAM_ERROR', 'provider failed', {
+      cause,
+      details: { model: 'm' },
+      retryable: false,
+      retryAfterMs: 5,
+    });
     expect(e.cause).toBe(cause);
     expect(e.details).toEqual({ model: 'm' });
     expect(e.retryable).toBe(false);
@@ -79,7 +85,10 @@ describe('errorFor', () => {
 
 describe('toJSON', () => {
   it('serialises code, category, hint, details and the cause message', () => {
-    const e = errorFor('INPUT_EMPTY', 'empty.pdf is empty', { details: { file: 'empty.pdf' }, cause: new Error('0 bytes') });
+    const e = errorFor('INPUT_EMPTY', 'empty.pdf is empty', {
+      details: { file: 'empty.pdf' },
+      cause: new Error('0 bytes'),
+    });
     expect(JSON.parse(JSON.stringify(e))).toEqual({
       name: 'InputError',
       code: 'INPUT_EMPTY',

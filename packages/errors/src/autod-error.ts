@@ -59,7 +59,12 @@ export class AutodError extends Error {
   }
 
   toJSON(): AutodErrorJSON {
-    const cause = this.cause instanceof Error ? this.cause.message : this.cause === undefined ? undefined : safeStringify(this.cause);
+    const cause =
+      this.cause instanceof Error
+        ? this.cause.message
+        : this.cause === undefined
+          ? undefined
+          : safeStringify(this.cause);
     return {
       name: this.name,
       code: this.code,
@@ -122,7 +127,8 @@ export function toAutodError(value: unknown, fallbackCode: ErrorCode = 'INTERNAL
   if (value instanceof Error) {
     if (value.name === 'AbortError') return new TimeoutError('ABORTED', value.message || 'Aborted', { cause: value });
     // DOMException from AbortSignal.timeout(): a timeout, not a user cancellation.
-    if (value.name === 'TimeoutError') return new TimeoutError('TIMEOUT', value.message || 'Timed out', { cause: value });
+    if (value.name === 'TimeoutError')
+      return new TimeoutError('TIMEOUT', value.message || 'Timed out', { cause: value });
     return new (ctorFor(fallbackCode))(fallbackCode, value.message, { cause: value });
   }
   const message = typeof value === 'string' ? value : safeStringify(value);

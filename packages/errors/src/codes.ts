@@ -4,15 +4,7 @@
  * whether it is worth retrying by default.
  */
 export type ErrorCategory =
-  | 'config'
-  | 'validation'
-  | 'input'
-  | 'not_found'
-  | 'conflict'
-  | 'rate_limit'
-  | 'upstream'
-  | 'timeout'
-  | 'internal';
+  'config' | 'validation' | 'input' | 'not_found' | 'conflict' | 'rate_limit' | 'upstream' | 'timeout' | 'internal';
 
 export interface CodeInfo {
   readonly category: ErrorCategory;
@@ -52,14 +44,29 @@ export const ERROR_CODES = {
   CFG_MISSING_API_KEY: code('config', 500, false, 'Set OPENAI_API_KEY or use AUTOD_PROVIDER=local.'),
   // validation
   VALIDATION_FAILED: code('validation', 400, false, 'Correct the input so that it matches the documented schema.'),
-  MODEL_OUTPUT_INVALID: code('validation', 502, false, 'The model answered outside the schema twice; reprocess later or try another model.'),
+  MODEL_OUTPUT_INVALID: code(
+    'validation',
+    502,
+    false,
+    'The model answered outside the schema twice; reprocess later or try another model.',
+  ),
   // input (a bad file: permanent, never retried)
   INPUT_NOT_PDF: code('input', 415, false, 'Only PDF files are accepted; convert the file to PDF.'),
   INPUT_EMPTY: code('input', 400, false, 'The file is empty; rescan the document.'),
   INPUT_TOO_LARGE: code('input', 413, false, 'The file exceeds the size limit; split it or raise AUTOD_MAX_FILE_MB.'),
   INPUT_CORRUPT_PDF: code('input', 422, false, 'The PDF cannot be parsed; rescan or re-export it.'),
-  INPUT_ENCRYPTED_PDF: code('input', 422, false, 'The PDF is password-protected; remove the password and drop it in again.'),
-  INPUT_NO_TEXT: code('input', 422, false, 'No text could be read (no text layer and OCR found nothing); rescan at a higher resolution.'),
+  INPUT_ENCRYPTED_PDF: code(
+    'input',
+    422,
+    false,
+    'The PDF is password-protected; remove the password and drop it in again.',
+  ),
+  INPUT_NO_TEXT: code(
+    'input',
+    422,
+    false,
+    'No text could be read (no text layer and OCR found nothing); rescan at a higher resolution.',
+  ),
   INPUT_UNREADABLE: code('input', 400, false, 'The file cannot be read; check its permissions.'),
   // not found
   NOT_FOUND: code('not_found', 404, false, 'Check the id or path.'),
@@ -68,19 +75,49 @@ export const ERROR_CODES = {
   // conflict
   CONFLICT: code('conflict', 409, false, 'The resource is in a state that does not allow this; reload and retry.'),
   DUPLICATE_DOCUMENT: code('conflict', 409, false, 'This file was already processed; see the original document.'),
-  CLAIM_HELD: code('conflict', 409, true, 'Another worker is processing this file; it will be retried after the lease expires.'),
+  CLAIM_HELD: code(
+    'conflict',
+    409,
+    true,
+    'Another worker is processing this file; it will be retried after the lease expires.',
+  ),
   // rate limit
   RATE_LIMITED: code('rate_limit', 429, true, 'Slow down or raise the limit; autod retries automatically.'),
-  BUDGET_EXCEEDED: code('rate_limit', 402, false, 'The cost budget would be exceeded; raise --max-cost or AUTOD_BUDGET_* settings.'),
+  BUDGET_EXCEEDED: code(
+    'rate_limit',
+    402,
+    false,
+    'The cost budget would be exceeded; raise --max-cost or AUTOD_BUDGET_* settings.',
+  ),
   // upstream
   UPSTREAM_ERROR: code('upstream', 502, true, 'The model provider failed; autod retries later.'),
   UPSTREAM_UNAVAILABLE: code('upstream', 503, true, 'The model provider is unavailable; autod retries later.'),
   UPSTREAM_AUTH: code('upstream', 502, false, 'The API key was rejected; check OPENAI_API_KEY.'),
-  UPSTREAM_BAD_REQUEST: code('upstream', 502, false, 'The provider rejected the request; check the model name and input size.'),
-  CIRCUIT_OPEN: code('upstream', 503, true, 'Too many upstream failures recently; autod will try again after the cool-down.'),
+  UPSTREAM_BAD_REQUEST: code(
+    'upstream',
+    502,
+    false,
+    'The provider rejected the request; check the model name and input size.',
+  ),
+  CIRCUIT_OPEN: code(
+    'upstream',
+    503,
+    true,
+    'Too many upstream failures recently; autod will try again after the cool-down.',
+  ),
   CONNECTION_FAILED: code('upstream', 503, true, 'Could not connect; check the network or OPENAI_BASE_URL.'),
-  DB_UNAVAILABLE: code('upstream', 503, true, 'The database is unreachable; check AUTOD_DB_URL and that the server runs.'),
-  QUEUE_UNAVAILABLE: code('upstream', 503, true, 'Redis is unreachable; check AUTOD_REDIS_URL and that the server runs.'),
+  DB_UNAVAILABLE: code(
+    'upstream',
+    503,
+    true,
+    'The database is unreachable; check AUTOD_DB_URL and that the server runs.',
+  ),
+  QUEUE_UNAVAILABLE: code(
+    'upstream',
+    503,
+    true,
+    'Redis is unreachable; check AUTOD_REDIS_URL and that the server runs.',
+  ),
   // timeout
   TIMEOUT: code('timeout', 504, true, 'The operation timed out; it will be retried.'),
   DEADLINE_EXCEEDED: code('timeout', 504, false, 'Retries ran out of time; try again later or raise the deadline.'),

@@ -63,7 +63,10 @@ describe('CompensatingTransaction', () => {
       expect.objectContaining({ transaction: 'ingest:abc', step: 'delete vector entry' }),
       expect.stringContaining('Compensation failed'),
     );
-    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ failed: ['delete vector entry'] }), expect.any(String));
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ failed: ['delete vector entry'] }),
+      expect.any(String),
+    );
   });
 
   it('reports rolled_back when every compensation succeeds, normalising a non-Autod cause', async () => {
@@ -94,7 +97,13 @@ describe('CompensatingTransaction', () => {
     expect(undo).not.toHaveBeenCalled();
     expect(tx.size).toBe(0);
     expect(records).toEqual([
-      { name: 'tx1', outcome: 'committed', startedAt: '2025-03-01T10:00:00.000Z', finishedAt: '2025-03-01T10:00:00.000Z', steps: [] },
+      {
+        name: 'tx1',
+        outcome: 'committed',
+        startedAt: '2025-03-01T10:00:00.000Z',
+        finishedAt: '2025-03-01T10:00:00.000Z',
+        steps: [],
+      },
     ]);
   });
 
@@ -116,7 +125,10 @@ describe('CompensatingTransaction', () => {
     });
     tx.register('a', () => undefined);
     await expect(tx.rollback(new Error('x'))).resolves.toMatchObject({ outcome: 'rolled_back', name: 'transaction' });
-    expect(logger.warn).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'rolled_back' }), expect.stringContaining('sink failed'));
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ outcome: 'rolled_back' }),
+      expect.stringContaining('sink failed'),
+    );
 
     const tx2 = new CompensatingTransaction({
       logger,

@@ -100,7 +100,10 @@ export class CompensatingTransaction {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         steps.push({ name: step.name, ok: false, error: message, durationMs: this.#clock.now() - t0 });
-        this.#logger?.warn({ transaction: this.#name, step: step.name, err: error }, 'Compensation failed; continuing with the rest');
+        this.#logger?.warn(
+          { transaction: this.#name, step: step.name, err: error },
+          'Compensation failed; continuing with the rest',
+        );
       }
     }
     const incomplete = steps.some((s) => !s.ok);
@@ -150,13 +153,19 @@ export class CompensatingTransaction {
     try {
       await this.#sink(record);
     } catch (error) {
-      this.#logger?.warn({ transaction: this.#name, outcome: record.outcome, err: error }, 'Compensation audit sink failed');
+      this.#logger?.warn(
+        { transaction: this.#name, outcome: record.outcome, err: error },
+        'Compensation audit sink failed',
+      );
     }
   }
 
   #assertOpen(action: string): void {
     if (this.#state !== 'open') {
-      throw new InternalError('INTERNAL', `Cannot ${action} transaction "${this.#name}": it is already ${this.#state.replace('_', ' ')}.`);
+      throw new InternalError(
+        'INTERNAL',
+        `Cannot ${action} transaction "${this.#name}": it is already ${this.#state.replace('_', ' ')}.`,
+      );
     }
   }
 }

@@ -30,7 +30,9 @@ describe('computeBackoffMs', () => {
   const policy = { baseDelayMs: 500, maxDelayMs: 8000 };
 
   it('scales full jitter over base * 2^(attempt-1), capped at maxDelayMs', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => computeBackoffMs(n, policy, () => 0.5))).toEqual([250, 500, 1000, 2000, 4000, 4000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => computeBackoffMs(n, policy, () => 0.5))).toEqual([
+      250, 500, 1000, 2000, 4000, 4000,
+    ]);
     expect(computeBackoffMs(3, policy, () => 0)).toBe(0);
   });
 
@@ -141,11 +143,20 @@ describe('defaultShouldRetry', () => {
   });
 
   it('retries network failures', () => {
-    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']) {
+    for (const code of [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'ETIMEDOUT',
+      'EPIPE',
+      'UND_ERR_SOCKET',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ]) {
       expect(defaultShouldRetry(Object.assign(new Error(code), { code })), code).toBe(true);
     }
     expect(defaultShouldRetry(new TypeError('fetch failed'))).toBe(true);
-    expect(defaultShouldRetry(new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'ECONNRESET' }) }))).toBe(true);
+    expect(
+      defaultShouldRetry(new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'ECONNRESET' }) })),
+    ).toBe(true);
     expect(defaultShouldRetry(new DOMException('timed out', 'TimeoutError'))).toBe(true);
   });
 
@@ -165,7 +176,12 @@ describe('retry', () => {
   };
 
   it('has the documented defaults', () => {
-    expect(DEFAULT_RETRY_POLICY).toMatchObject({ maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 });
+    expect(DEFAULT_RETRY_POLICY).toMatchObject({
+      maxAttempts: 3,
+      baseDelayMs: 500,
+      maxDelayMs: 8000,
+      maxRetryAfterMs: 60_000,
+    });
     expect(DEFAULT_RETRY_POLICY.deadlineMs).toBeUndefined();
     expect(DEFAULT_RETRY_POLICY.shouldRetry).toBe(defaultShouldRetry);
     expect(Object.isFrozen(DEFAULT_RETRY_POLICY)).toBe(true);
@@ -188,7 +204,10 @@ describe('retry', () => {
     await expect(retry(fn, policy)).resolves.toBe(42);
     expect(calls).toEqual([1, 2, 3]);
     expect(t.sleeps).toEqual([250, 500]);
-    expect(onRetry.mock.calls).toEqual([[{ attempt: 1, delayMs: 250, error: e1 }], [{ attempt: 2, delayMs: 500, error: e2 }]]);
+    expect(onRetry.mock.calls).toEqual([
+      [{ attempt: 1, delayMs: 250, error: e1 }],
+      [{ attempt: 2, delayMs: 500, error: e2 }],
+    ]);
   });
 
   it('rethrows the last error unchanged when attempts run out', async () => {
@@ -270,7 +289,10 @@ describe('retry', () => {
 
   it('keeps retrying until the deadline when maxAttempts is Infinity', async () => {
     const { t, policy } = fixed({ maxAttempts: Infinity, deadlineMs: 10_000, random: () => 1, maxDelayMs: 1000 });
-    const { fn, calls } = failing(Array.from({ length: 100 }, () => transient()), 'ok');
+    const { fn, calls } = failing(
+      Array.from({ length: 100 }, () => transient()),
+      'ok',
+    );
     await expect(retry(fn, policy)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(t.sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(10_000);
     expect(calls.length).toBe(t.sleeps.length + 1);
@@ -349,7 +371,14 @@ describe('retry', () => {
             throw transient();
           };
           await expect(
-            retry(fn, { maxAttempts, baseDelayMs, maxDelayMs, clock: t.clock, sleep: t.sleep, random: () => randoms[i++] ?? 0 }),
+            retry(fn, {
+              maxAttempts,
+              baseDelayMs,
+              maxDelayMs,
+              clock: t.clock,
+              sleep: t.sleep,
+              random: () => randoms[i++] ?? 0,
+            }),
           ).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
           expect(t.sleeps).toHaveLength(maxAttempts - 1);
           t.sleeps.forEach((ms, n) => {
@@ -373,7 +402,14 @@ describe('retry', () => {
             ? { status: 429, headers: { 'retry-after-ms': String(askedMs) } }
             : errorFor('RATE_LIMITED', 'slow down', { retryAfterMs: askedMs });
           const { fn } = failing([limited], 'ok');
-          const policy = { maxRetryAfterMs, baseDelayMs: 100, maxDelayMs: 1000, clock: t.clock, sleep: t.sleep, random: () => 0.5 };
+          const policy = {
+            maxRetryAfterMs,
+            baseDelayMs: 100,
+            maxDelayMs: 1000,
+            clock: t.clock,
+            sleep: t.sleep,
+            random: () => 0.5,
+          };
           await expect(retry(fn, policy)).resolves.toBe('ok');
           expect(t.sleeps).toEqual([askedMs <= maxRetryAfterMs ? askedMs : 50]);
         },

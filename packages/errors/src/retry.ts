@@ -170,7 +170,10 @@ export async function retry<T>(
         throw new TimeoutError(
           'DEADLINE_EXCEEDED',
           `Gave up after ${attempt} attempt(s): the next wait of ${Math.round(delayMs)} ms would pass the ${p.deadlineMs} ms deadline.`,
-          { cause: error, details: { attempts: attempt, deadlineMs: p.deadlineMs, elapsedMs, nextDelayMs: Math.round(delayMs) } },
+          {
+            cause: error,
+            details: { attempts: attempt, deadlineMs: p.deadlineMs, elapsedMs, nextDelayMs: Math.round(delayMs) },
+          },
         );
       }
       p.onRetry?.({ attempt, delayMs, error });
@@ -197,7 +200,8 @@ function resolvePolicy(overrides: Partial<RetryPolicy>): RetryPolicy {
   for (const key of ['baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
     if (!(p[key] >= 0)) bad.push(`${key} must be a number >= 0 (got ${p[key]})`);
   }
-  if (p.deadlineMs !== undefined && !(p.deadlineMs >= 0)) bad.push(`deadlineMs must be a number >= 0 (got ${p.deadlineMs})`);
+  if (p.deadlineMs !== undefined && !(p.deadlineMs >= 0))
+    bad.push(`deadlineMs must be a number >= 0 (got ${p.deadlineMs})`);
   if (bad.length > 0) {
     throw new ConfigError('CFG_INVALID', `Invalid retry policy: ${bad.join('; ')}.`, { details: { issues: bad } });
   }

@@ -24,7 +24,13 @@ function setup(rules = defaultAlertRules(), extra: { minIntervalMs?: number; max
   return { clock, ch, m };
 }
 
-const alert = (key: string, rule = 'test'): Alert => ({ rule, severity: 'warning', summary: `s ${key}`, dedupeKey: key, at: new Date(0).toISOString() });
+const alert = (key: string, rule = 'test'): Alert => ({
+  rule,
+  severity: 'warning',
+  summary: `s ${key}`,
+  dedupeKey: key,
+  at: new Date(0).toISOString(),
+});
 
 describe('error-rate rule', () => {
   it('fires above 5% with enough requests, not at or below it', async () => {
@@ -68,7 +74,9 @@ describe('p95 latency rule', () => {
 
 describe('cost-level rule', () => {
   it('fires once per level crossed per day; staying above gives no more', async () => {
-    const { m, ch, clock } = setup([costLevelRule({ dailyLevelsUsd: [10, 50, 100], monthlyLevelsUsd: [1000] })], { minIntervalMs: 0 });
+    const { m, ch, clock } = setup([costLevelRule({ dailyLevelsUsd: [10, 50, 100], monthlyLevelsUsd: [1000] })], {
+      minIntervalMs: 0,
+    });
     m.recordCost({ dailyUsd: 9.99, monthlyUsd: 9.99 });
     expect(await m.evaluate()).toEqual([]);
     m.recordCost({ dailyUsd: 10, monthlyUsd: 10 });
@@ -78,7 +86,11 @@ describe('cost-level rule', () => {
     m.recordCost({ dailyUsd: 55, monthlyUsd: 55 });
     const fifty = await m.evaluate();
     expect(fifty).toHaveLength(1);
-    expect(fifty[0]).toMatchObject({ rule: 'cost_daily', severity: 'warning', details: { levelUsd: 50, totalUsd: 55 } });
+    expect(fifty[0]).toMatchObject({
+      rule: 'cost_daily',
+      severity: 'warning',
+      details: { levelUsd: 50, totalUsd: 55 },
+    });
     m.recordCost({ dailyUsd: 60, monthlyUsd: 60 });
     expect(await m.evaluate()).toEqual([]);
     expect(ch.got).toHaveLength(2);
@@ -93,7 +105,11 @@ describe('cost-level rule', () => {
     m.recordCost({ dailyUsd: 5, monthlyUsd: 120 });
     const fired = await m.evaluate();
     expect(fired).toHaveLength(1);
-    expect(fired[0]).toMatchObject({ rule: 'cost_monthly', severity: 'critical', details: { levelUsd: 100, periodKey: '2025-03' } });
+    expect(fired[0]).toMatchObject({
+      rule: 'cost_monthly',
+      severity: 'critical',
+      details: { levelUsd: 100, periodKey: '2025-03' },
+    });
     m.recordCost({ dailyUsd: 11, monthlyUsd: 126 });
     const daily = await m.evaluate();
     expect(daily.map((a) => [a.rule, a.severity])).toEqual([['cost_daily', 'info']]);

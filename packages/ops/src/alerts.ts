@@ -125,7 +125,9 @@ export function errorRateRule(opts: { threshold?: number; windowMs?: number; min
 }
 
 /** Fires when the p95 request latency in the window exceeds `p95LatencyMs`. */
-export function p95LatencyRule(opts: { p95LatencyMs?: number; windowMs?: number; minRequests?: number } = {}): AlertRule {
+export function p95LatencyRule(
+  opts: { p95LatencyMs?: number; windowMs?: number; minRequests?: number } = {},
+): AlertRule {
   const limit = opts.p95LatencyMs ?? 2000;
   const windowMs = opts.windowMs ?? 5 * MINUTE;
   const minRequests = opts.minRequests ?? 20;
@@ -164,7 +166,9 @@ function severityForLevel(index: number, count: number): AlertSeverity {
  * crosses several levels, only the highest is reported. Top level is critical, the one below
  * warning, lower ones info.
  */
-export function costLevelRule(opts: { levelsUsd?: number[]; dailyLevelsUsd?: number[]; monthlyLevelsUsd?: number[] } = {}): AlertRule {
+export function costLevelRule(
+  opts: { levelsUsd?: number[]; dailyLevelsUsd?: number[]; monthlyLevelsUsd?: number[] } = {},
+): AlertRule {
   const base = opts.levelsUsd ?? [10, 50, 100];
   const sorted = (xs: number[]): number[] => [...new Set(xs)].filter((x) => x > 0).sort((a, b) => a - b);
   const periods = [
@@ -244,7 +248,12 @@ export function failedDocumentsRule(opts: { perHour?: number } = {}): AlertRule 
           rule: 'failed_documents',
           severity: 'warning',
           summary: `${window.length} documents failed in the last hour (threshold ${limit})`,
-          details: { count: window.length, threshold: limit, codes, recent: window.slice(-5).map((f) => ({ fileName: f.fileName, code: f.code })) },
+          details: {
+            count: window.length,
+            threshold: limit,
+            codes,
+            recent: window.slice(-5).map((f) => ({ fileName: f.fileName, code: f.code })),
+          },
           dedupeKey: 'failed_documents',
         },
       ];
@@ -257,7 +266,11 @@ export function defaultAlertRules(opts: DefaultAlertRulesOptions = {}): AlertRul
   return [
     errorRateRule({ threshold: opts.errorRate, windowMs: opts.windowMs, minRequests: opts.minRequests }),
     p95LatencyRule({ p95LatencyMs: opts.p95LatencyMs, windowMs: opts.windowMs, minRequests: opts.minRequests }),
-    costLevelRule({ levelsUsd: opts.costLevelsUsd, dailyLevelsUsd: opts.dailyCostLevelsUsd, monthlyLevelsUsd: opts.monthlyCostLevelsUsd }),
+    costLevelRule({
+      levelsUsd: opts.costLevelsUsd,
+      dailyLevelsUsd: opts.dailyCostLevelsUsd,
+      monthlyLevelsUsd: opts.monthlyCostLevelsUsd,
+    }),
     breakerOpenRule(),
     failedDocumentsRule({ perHour: opts.failedDocsPerHour }),
   ];
@@ -380,7 +393,10 @@ export class AlertManager {
     this.sentTimes = this.sentTimes.filter((t) => t > now - HOUR);
     if (this.sentTimes.length >= this.maxPerHour) {
       this.suppressed++;
-      this.logger.warn({ rule: alert.rule, dedupeKey: alert.dedupeKey, maxPerHour: this.maxPerHour }, 'alert dropped: hourly alert limit reached');
+      this.logger.warn(
+        { rule: alert.rule, dedupeKey: alert.dedupeKey, maxPerHour: this.maxPerHour },
+        'alert dropped: hourly alert limit reached',
+      );
       return 'rate_limited';
     }
     this.lastSent.set(alert.dedupeKey, now);
@@ -388,7 +404,9 @@ export class AlertManager {
     this.sentAlerts.push(alert);
     if (this.sentAlerts.length > 1000) this.sentAlerts.splice(0, this.sentAlerts.length - 1000);
 
-    const logFields = { alert: { rule: alert.rule, severity: alert.severity, dedupeKey: alert.dedupeKey, details: alert.details } };
+    const logFields = {
+      alert: { rule: alert.rule, severity: alert.severity, dedupeKey: alert.dedupeKey, details: alert.details },
+    };
     if (alert.severity === 'critical') this.logger.error(logFields, alert.summary);
     else if (alert.severity === 'warning') this.logger.warn(logFields, alert.summary);
     else this.logger.info(logFields, alert.summary);
@@ -398,7 +416,11 @@ export class AlertManager {
       if (r.status === 'rejected') {
         const reason: unknown = r.reason;
         this.logger.warn(
-          { channel: this.channels[i]?.name, rule: alert.rule, error: reason instanceof Error ? reason.message : String(reason) },
+          {
+            channel: this.channels[i]?.name,
+            rule: alert.rule,
+            error: reason instanceof Error ? reason.message : String(reason),
+          },
           'alert channel failed',
         );
       }
@@ -433,7 +455,8 @@ export class AlertManager {
   private prune(now: number): void {
     const cutoff = now - this.retentionMs;
     if (this.requests[0] && this.requests[0].at <= cutoff) this.requests = this.requests.filter((s) => s.at > cutoff);
-    if (this.failedDocs[0] && this.failedDocs[0].at <= cutoff) this.failedDocs = this.failedDocs.filter((s) => s.at > cutoff);
+    if (this.failedDocs[0] && this.failedDocs[0].at <= cutoff)
+      this.failedDocs = this.failedDocs.filter((s) => s.at > cutoff);
     for (const [key, t] of this.lastSent) if (now - t >= this.minIntervalMs) this.lastSent.delete(key);
   }
 }

@@ -92,7 +92,9 @@ describe('alert channels against real loopback receivers', () => {
   });
 
   it('PagerDuty gets an Events v2 trigger', async () => {
-    await pagerDutyChannel('R0UTINGKEY0123456789', { url: `${base}/pd/v2/enqueue`, source: 'autod-test-host' }).send(sample);
+    await pagerDutyChannel('R0UTINGKEY0123456789', { url: `${base}/pd/v2/enqueue`, source: 'autod-test-host' }).send(
+      sample,
+    );
     expect(lastAt('/pd/v2/enqueue')?.body).toEqual({
       routing_key: 'R0UTINGKEY0123456789',
       event_action: 'trigger',
@@ -111,7 +113,14 @@ describe('alert channels against real loopback receivers', () => {
   });
 
   it('email is delivered to a real SMTP server', async () => {
-    const ch = emailChannel({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, from: 'autod@example.test', to: ['ops@example.test', 'oncall@example.test'] });
+    const ch = emailChannel({
+      host: '127.0.0.1',
+      port: smtpPort,
+      secure: false,
+      ignoreTLS: true,
+      from: 'autod@example.test',
+      to: ['ops@example.test', 'oncall@example.test'],
+    });
     await ch.send(sample);
     const mail = mails.at(-1);
     expect(mail?.from).toBe('autod@example.test');
@@ -121,7 +130,9 @@ describe('alert channels against real loopback receivers', () => {
   });
 
   it('HTTP failures become AutodErrors without the URL in the message', async () => {
-    const err: unknown = await slackChannel(`${base}/fail/secret-path-token`).send(sample).catch((e: unknown) => e);
+    const err: unknown = await slackChannel(`${base}/fail/secret-path-token`)
+      .send(sample)
+      .catch((e: unknown) => e);
     expect(isAutodError(err)).toBe(true);
     expect((err as Error).message).toContain('HTTP 500');
     expect((err as Error).message).not.toContain('secret-path-token');
@@ -130,7 +141,9 @@ describe('alert channels against real loopback receivers', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const refused: unknown = await webhookChannel(`http://127.0.0.1:${port}/x`).send(sample).catch((e: unknown) => e);
+    const refused: unknown = await webhookChannel(`http://127.0.0.1:${port}/x`)
+      .send(sample)
+      .catch((e: unknown) => e);
     expect(isAutodError(refused) && refused.code).toBe('CONNECTION_FAILED');
   });
 
@@ -142,12 +155,21 @@ describe('alert channels against real loopback receivers', () => {
         webhookChannel(`${base}/fail/hook`),
         webhookChannel(`${base}/fanout`),
         pagerDutyChannel('R0UTINGKEY0123456789', { url: `${base}/pd/fanout` }),
-        emailChannel({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true, from: 'a@example.test', to: ['b@example.test'] }),
+        emailChannel({
+          host: '127.0.0.1',
+          port: smtpPort,
+          ignoreTLS: true,
+          from: 'a@example.test',
+          to: ['b@example.test'],
+        }),
       ],
     });
     const mailsBefore = mails.length;
     expect(await m.fire({ ...sample, dedupeKey: 'fanout' })).toBe('sent');
-    const paths = received.slice(before).map((r) => r.path).sort();
+    const paths = received
+      .slice(before)
+      .map((r) => r.path)
+      .sort();
     expect(paths).toEqual(['/fail/hook', '/fanout', '/pd/fanout']);
     expect(mails.length).toBe(mailsBefore + 1);
   });

@@ -27,12 +27,18 @@ async function postJson(channel: string, url: string, body: unknown, opts: HttpC
     });
   } catch (err) {
     if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-      throw errorFor('TIMEOUT', `Alert channel "${channel}" did not answer in time; check that the receiver is up.`, { details: { channel } });
+      throw errorFor('TIMEOUT', `Alert channel "${channel}" did not answer in time; check that the receiver is up.`, {
+        details: { channel },
+      });
     }
-    throw errorFor('CONNECTION_FAILED', `Alert channel "${channel}" could not connect; check its URL and the network.`, {
-      cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined,
-      details: { channel },
-    });
+    throw errorFor(
+      'CONNECTION_FAILED',
+      `Alert channel "${channel}" could not connect; check its URL and the network.`,
+      {
+        cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined,
+        details: { channel },
+      },
+    );
   }
   await res.arrayBuffer().catch(() => undefined);
   if (!res.ok) {
@@ -57,17 +63,27 @@ export function webhookChannel(url: string, opts: HttpChannelOptions & { source?
   };
 }
 
-const SLACK_EMOJI: Record<Alert['severity'], string> = { info: ':information_source:', warning: ':warning:', critical: ':rotating_light:' };
+const SLACK_EMOJI: Record<Alert['severity'], string> = {
+  info: ':information_source:',
+  warning: ':warning:',
+  critical: ':rotating_light:',
+};
 
 /** Slack incoming-webhook message for an alert (`text` plus Block Kit blocks). */
 export function slackPayload(alert: Alert): { text: string; blocks: unknown[] } {
   const text = `${SLACK_EMOJI[alert.severity]} [${alert.severity.toUpperCase()}] ${alert.summary}`;
   const fields = Object.entries(alert.details ?? {})
     .slice(0, 10)
-    .map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${typeof v === 'string' ? v : JSON.stringify(v)}`.slice(0, 2000) }));
+    .map(([k, v]) => ({
+      type: 'mrkdwn',
+      text: `*${k}*\n${typeof v === 'string' ? v : JSON.stringify(v)}`.slice(0, 2000),
+    }));
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }];
   if (fields.length > 0) blocks.push({ type: 'section', fields });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `autod · rule \`${alert.rule}\` · ${alert.at}` }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `autod · rule \`${alert.rule}\` · ${alert.at}` }],
+  });
   return { text, blocks };
 }
 
@@ -116,10 +132,16 @@ export function pagerDutyEvent(routingKey: string, alert: Alert, source: string)
 }
 
 /** PagerDuty Events API v2 (`trigger` events, dedup_key = the alert's dedupeKey). */
-export function pagerDutyChannel(routingKey: string, opts: HttpChannelOptions & { url?: string; source?: string } = {}): AlertChannel {
+export function pagerDutyChannel(
+  routingKey: string,
+  opts: HttpChannelOptions & { url?: string; source?: string } = {},
+): AlertChannel {
   const name = opts.name ?? 'pagerduty';
   const source = opts.source ?? hostname();
-  return { name, send: (alert) => postJson(name, opts.url ?? PAGERDUTY_EVENTS_URL, pagerDutyEvent(routingKey, alert, source), opts) };
+  return {
+    name,
+    send: (alert) => postJson(name, opts.url ?? PAGERDUTY_EVENTS_URL, pagerDutyEvent(routingKey, alert, source), opts),
+  };
 }
 
 export interface EmailChannelOptions {
@@ -141,8 +163,16 @@ export interface EmailChannelOptions {
 }
 
 export function emailText(alert: Alert): string {
-  const lines = [alert.summary, '', `Severity: ${alert.severity}`, `Rule: ${alert.rule}`, `At: ${alert.at}`, `Key: ${alert.dedupeKey}`];
-  if (alert.details && Object.keys(alert.details).length > 0) lines.push('', 'Details:', JSON.stringify(alert.details, null, 2));
+  const lines = [
+    alert.summary,
+    '',
+    `Severity: ${alert.severity}`,
+    `Rule: ${alert.rule}`,
+    `At: ${alert.at}`,
+    `Key: ${alert.dedupeKey}`,
+  ];
+  if (alert.details && Object.keys(alert.details).length > 0)
+    lines.push('', 'Details:', JSON.stringify(alert.details, null, 2));
   return `${lines.join('\n')}\n`;
 }
 
@@ -176,9 +206,13 @@ export function emailChannel(smtp: EmailChannelOptions): AlertChannel {
         });
       } catch (err) {
         const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown';
-        throw errorFor('CONNECTION_FAILED', `Alert channel "${name}" could not send mail (${code}); check the SMTP settings.`, {
-          details: { channel: name, code },
-        });
+        throw errorFor(
+          'CONNECTION_FAILED',
+          `Alert channel "${name}" could not send mail (${code}); check the SMTP settings.`,
+          {
+            details: { channel: name, code },
+          },
+        );
       }
     },
   };

@@ -63,9 +63,15 @@ describe('createLogger', () => {
     expect(out.text).not.toContain(KEY);
     const lines = out.lines();
     expect(lines).toHaveLength(5);
-    expect((lines[0]?.config as { openai: { apiKey: string; model: string } }).openai).toEqual({ model: 'gpt-5', apiKey: '[REDACTED]' });
+    expect((lines[0]?.config as { openai: { apiKey: string; model: string } }).openai).toEqual({
+      model: 'gpt-5',
+      apiKey: '[REDACTED]',
+    });
     expect(lines[1]?.msg).toBe('calling with key [REDACTED] failed');
-    expect((lines[2]?.req as { headers: Record<string, string> }).headers).toEqual({ authorization: '[REDACTED]', host: 'x' });
+    expect((lines[2]?.req as { headers: Record<string, string> }).headers).toEqual({
+      authorization: '[REDACTED]',
+      host: 'x',
+    });
     expect(JSON.stringify(lines[3])).toContain('key=[REDACTED]');
   });
 
@@ -73,7 +79,12 @@ describe('createLogger', () => {
     const out = new Capture(false);
     const log = createLogger({ destination: out });
     log.info({ password: 'hunter2', db: { password: 'pw' }, OPENAI_API_KEY: 'abc', user: 'ann' }, 'x');
-    expect(out.lines()[0]).toMatchObject({ password: '[REDACTED]', db: { password: '[REDACTED]' }, OPENAI_API_KEY: '[REDACTED]', user: 'ann' });
+    expect(out.lines()[0]).toMatchObject({
+      password: '[REDACTED]',
+      db: { password: '[REDACTED]' },
+      OPENAI_API_KEY: '[REDACTED]',
+      user: 'ann',
+    });
     expect(DEFAULT_REDACT_PATHS).toEqual(expect.arrayContaining(['apiKey', '*.apiKey', 'req.headers.authorization']));
   });
 
@@ -93,7 +104,13 @@ describe('createLogger', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ops-log-'));
     dirs.push(dir);
     const file = join(dir, 'logs', 'autod.log');
-    const log = createLogger({ destination: new Capture(false), file, fileMaxBytes: 300, fileMaxFiles: 2, secrets: [KEY] });
+    const log = createLogger({
+      destination: new Capture(false),
+      file,
+      fileMaxBytes: 300,
+      fileMaxFiles: 2,
+      secrets: [KEY],
+    });
     for (let i = 0; i < 10; i++) log.info({ i }, `line ${i} ${KEY}`);
     log.flush?.();
     const files = readdirSync(join(dir, 'logs')).sort();

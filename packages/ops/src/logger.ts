@@ -152,7 +152,9 @@ export function createLogger(options: LoggerCreateOptions = {}): Logger {
     : (options.destination ?? pino.destination({ dest: 1, sync: true }));
   const targets: Target[] = [console];
   if (options.file) {
-    targets.push(new RotatingFileStream(options.file, { maxBytes: options.fileMaxBytes, maxFiles: options.fileMaxFiles }));
+    targets.push(
+      new RotatingFileStream(options.file, { maxBytes: options.fileMaxBytes, maxFiles: options.fileMaxFiles }),
+    );
   }
   const pinoOptions: LoggerOptions = {
     name: options.name ?? 'autod',

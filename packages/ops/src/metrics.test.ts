@@ -29,7 +29,9 @@ describe('AutodMetrics', () => {
     m.httpRequest({ method: 'get', route: '/documents/:id', status: 200, seconds: 0.004 });
 
     const text = await m.metrics();
-    expect(text).toContain('autod_documents_processed_total{status="completed",provider="openai",category="invoice"} 2');
+    expect(text).toContain(
+      'autod_documents_processed_total{status="completed",provider="openai",category="invoice"} 2',
+    );
     expect(text).toContain('autod_documents_processed_total{status="failed",provider="local",category="unknown"} 1');
     expect(text).toContain('autod_stage_duration_seconds_bucket{le="2",stage="extract"} 1');
     expect(text).toContain('autod_stage_duration_seconds_count{stage="persist"} 1');
@@ -66,11 +68,15 @@ describe('AutodMetrics', () => {
 describe('docs stay in sync with the metric names', () => {
   it('every autod_ metric in docs/grafana-dashboard.json and docs/monitoring.md exists', async () => {
     const { readFileSync } = await import('node:fs');
-    const docs = ['grafana-dashboard.json', 'monitoring.md'].map((f) => readFileSync(new URL(`../../../docs/${f}`, import.meta.url), 'utf8'));
+    const docs = ['grafana-dashboard.json', 'monitoring.md'].map((f) =>
+      readFileSync(new URL(`../../../docs/${f}`, import.meta.url), 'utf8'),
+    );
     JSON.parse(docs[0]!);
     const text = await new AutodMetrics({ collectDefault: false }).metrics();
     const defined = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
-    const used = new Set(docs.flatMap((d) => [...d.matchAll(/\bautod_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))));
+    const used = new Set(
+      docs.flatMap((d) => [...d.matchAll(/\bautod_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))),
+    );
     expect(used.size).toBeGreaterThan(8);
     for (const name of used) expect(defined, name).toContain(name);
   });

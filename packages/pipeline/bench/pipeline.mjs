@@ -21,7 +21,12 @@ const root = await mkdtemp(join(tmpdir(), 'autod-bench-pipeline-'));
 
 async function stage(name) {
   const dir = join(root, name);
-  const dirs = { inbox: join(dir, 'inbox'), processed: join(dir, 'processed'), failed: join(dir, 'failed'), duplicates: join(dir, 'duplicates') };
+  const dirs = {
+    inbox: join(dir, 'inbox'),
+    processed: join(dir, 'processed'),
+    failed: join(dir, 'failed'),
+    duplicates: join(dir, 'duplicates'),
+  };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
   const files = [];
   for (let i = 0; i < N; i++) {
@@ -42,20 +47,45 @@ const instant = {
   model: 'instant',
   needsOcr: false,
   async extract(input) {
-    const metadata = createEmptyMetadata({ processedDate: input.processedAt, originalFileName: input.fileName, sourceFileId: input.sha256, pageCount: input.content.pageCount });
+    const metadata = createEmptyMetadata({
+      processedDate: input.processedAt,
+      originalFileName: input.fileName,
+      sourceFileId: input.sha256,
+      pageCount: input.content.pageCount,
+    });
     return { metadata, usage: ZERO_USAGE, costUsd: 0, model: 'instant', latencyMs: 0 };
   },
 };
 
 async function run(name, extractor, concurrency) {
   const { dirs, files, db } = await stage(`${name}-c${concurrency}`);
-  const pipeline = new Pipeline({ db, extractor }, { dirs, maxFileBytes: 50e6, leaseMs: 300_000, filingTemplate: '{yyyy}/{mm}/{date}_{issuer}_{doc_type}', stableFile: false, ocr: false });
+  const pipeline = new Pipeline(
+    { db, extractor },
+    {
+      dirs,
+      maxFileBytes: 50e6,
+      leaseMs: 300_000,
+      filingTemplate: '{yyyy}/{mm}/{date}_{issuer}_{doc_type}',
+      stableFile: false,
+      ocr: false,
+    },
+  );
   const t0 = performance.now();
   const summary = await processFiles(pipeline, files, { concurrency });
   const seconds = (performance.now() - t0) / 1000;
   await db.close();
-  if (summary.processed !== files.length) throw new Error(`${name}: only ${summary.processed}/${files.length} processed: ${JSON.stringify(summary.outcomes.find((o) => o.kind !== "processed"))}`);
-  return { name, docs: files.length, concurrency, seconds, docsPerSec: files.length / seconds, msPerDoc: (seconds * 1000) / files.length };
+  if (summary.processed !== files.length)
+    throw new Error(
+      `${name}: only ${summary.processed}/${files.length} processed: ${JSON.stringify(summary.outcomes.find((o) => o.kind !== 'processed'))}`,
+    );
+  return {
+    name,
+    docs: files.length,
+    concurrency,
+    seconds,
+    docsPerSec: files.length / seconds,
+    msPerDoc: (seconds * 1000) / files.length,
+  };
 }
 
 async function baseline() {
@@ -67,7 +97,13 @@ async function baseline() {
     await readPdf(new Uint8Array(await readFile(f)), { ocr: false });
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { name: 'baseline: hash + pdf.js read only', docs: files.length, seconds, docsPerSec: files.length / seconds, msPerDoc: (seconds * 1000) / files.length };
+  return {
+    name: 'baseline: hash + pdf.js read only',
+    docs: files.length,
+    seconds,
+    docsPerSec: files.length / seconds,
+    msPerDoc: (seconds * 1000) / files.length,
+  };
 }
 
 try {
@@ -91,11 +127,19 @@ try {
       local4VsLocal1: local4.docsPerSec / local1.docsPerSec,
     },
   };
-  console.log(`baseline (hash + pdf.js):          ${base.msPerDoc.toFixed(2)} ms/doc  ${base.docsPerSec.toFixed(1)} docs/s`);
-  console.log(`pipeline, instant extractor:       ${overhead.msPerDoc.toFixed(2)} ms/doc  ${overhead.docsPerSec.toFixed(1)} docs/s  (x${results.ratios.overheadVsBaseline.toFixed(2)} of baseline)`);
-  console.log(`  => pipeline overhead per document (claim, persist, file, fsync...): ${perDocOverheadMs.toFixed(2)} ms`);
+  console.log(
+    `baseline (hash + pdf.js):          ${base.msPerDoc.toFixed(2)} ms/doc  ${base.docsPerSec.toFixed(1)} docs/s`,
+  );
+  console.log(
+    `pipeline, instant extractor:       ${overhead.msPerDoc.toFixed(2)} ms/doc  ${overhead.docsPerSec.toFixed(1)} docs/s  (x${results.ratios.overheadVsBaseline.toFixed(2)} of baseline)`,
+  );
+  console.log(
+    `  => pipeline overhead per document (claim, persist, file, fsync...): ${perDocOverheadMs.toFixed(2)} ms`,
+  );
   console.log(`local provider, concurrency 1:     ${local1.docsPerSec.toFixed(1)} docs/s`);
-  console.log(`local provider, concurrency 4:     ${local4.docsPerSec.toFixed(1)} docs/s  (x${results.ratios.local4VsLocal1.toFixed(2)} of concurrency 1)`);
+  console.log(
+    `local provider, concurrency 4:     ${local4.docsPerSec.toFixed(1)} docs/s  (x${results.ratios.local4VsLocal1.toFixed(2)} of concurrency 1)`,
+  );
   await mkdir(join(repo, 'bench-results'), { recursive: true });
   await writeFile(join(repo, 'bench-results', 'pipeline.json'), JSON.stringify(results, null, 2) + '\n');
 } finally {

@@ -124,5 +124,3 @@ export async function writeErrorReport(failedFile: string, report: Record<string
   await writeFile(path, JSON.stringify(report, null, 2) + '\n', 'utf8');
   return path;
 }
-
-

@@ -21,7 +21,11 @@ function dirs() {
   };
 }
 
-function makePipeline(extractor: Extractor = new LocalExtractor(), extra: Partial<PipelineOptions> = {}, owner?: string) {
+function makePipeline(
+  extractor: Extractor = new LocalExtractor(),
+  extra: Partial<PipelineOptions> = {},
+  owner?: string,
+) {
   return new Pipeline(
     { db, extractor },
     {

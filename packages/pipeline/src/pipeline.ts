@@ -22,7 +22,13 @@ export interface PipelineDirs {
 
 /** Called after a document is persisted (search index, vector store). Failures are logged, never fatal. */
 export interface DocumentIndexer {
-  index(document: { id: number; sha256: string; metadata: DocumentMetadata; text: string; path: string }): Promise<void>;
+  index(document: {
+    id: number;
+    sha256: string;
+    metadata: DocumentMetadata;
+    text: string;
+    path: string;
+  }): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -98,7 +104,10 @@ export class Pipeline {
           await documents.markFiled(doc.id, doc.storagePath);
           filed++;
         } else {
-          this.logger.warn({ documentId: doc.id, sourcePath: doc.sourcePath }, 'committed document has no file to file');
+          this.logger.warn(
+            { documentId: doc.id, sourcePath: doc.sourcePath },
+            'committed document has no file to file',
+          );
         }
       } catch (error) {
         this.logger.error({ err: error, documentId: doc.id }, 'recovery could not file a document');
@@ -211,11 +220,14 @@ export class Pipeline {
     mode: { refile: boolean },
   ): Promise<ProcessOutcome> {
     const { db, extractor } = this.deps;
-    const heartbeat = setInterval(() => {
-      db.documents.renewLease(documentId, this.owner, this.options.leaseMs).catch((error: unknown) => {
-        this.logger.warn({ err: error, documentId }, 'lease renewal failed');
-      });
-    }, Math.max(1000, Math.floor(this.options.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        db.documents.renewLease(documentId, this.owner, this.options.leaseMs).catch((error: unknown) => {
+          this.logger.warn({ err: error, documentId }, 'lease renewal failed');
+        });
+      },
+      Math.max(1000, Math.floor(this.options.leaseMs / 3)),
+    );
     heartbeat.unref();
     const processedAt = this.now().toISOString();
     let attemptStarted = performance.now();
@@ -229,7 +241,14 @@ export class Pipeline {
       this.stage('read', path, t);
 
       t = attemptStarted = performance.now();
-      const out = await extractor.extract({ bytes, content, fileName, sha256, processedAt, ...(signal ? { signal } : {}) });
+      const out = await extractor.extract({
+        bytes,
+        content,
+        fileName,
+        sha256,
+        processedAt,
+        ...(signal ? { signal } : {}),
+      });
       this.stage('extract', path, t);
 
       t = performance.now();

@@ -34,7 +34,11 @@ export interface ProcessPathsOptions {
 }
 
 /** Process a list of files with bounded concurrency; per-file errors never stop the run. */
-export async function processFiles(pipeline: Pipeline, files: string[], options: ProcessPathsOptions): Promise<RunSummary> {
+export async function processFiles(
+  pipeline: Pipeline,
+  files: string[],
+  options: ProcessPathsOptions,
+): Promise<RunSummary> {
   const limit = pLimit(Math.max(1, options.concurrency));
   const outcomes: ProcessOutcome[] = [];
   let done = 0;

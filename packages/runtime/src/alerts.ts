@@ -59,6 +59,9 @@ export function createAlertManager(config: Config, logger: Logger): AlertManager
 export async function recordSpend(alerts: AlertManager, db: Database, now = new Date()): Promise<void> {
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const [daily, monthly] = await Promise.all([db.attempts.totals({ since: day }), db.attempts.totals({ since: month })]);
+  const [daily, monthly] = await Promise.all([
+    db.attempts.totals({ since: day }),
+    db.attempts.totals({ since: month }),
+  ]);
   alerts.recordCost({ dailyUsd: daily.costUsd, monthlyUsd: monthly.costUsd });
 }

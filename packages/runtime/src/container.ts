@@ -90,7 +90,10 @@ export function createContainer(
           resetTimeoutMs: config.breaker.resetMs,
           rollingCountTimeoutMs: config.breaker.windowMs,
         },
-        rateLimit: { ...(config.rateLimit.rpm ? { rpm: config.rateLimit.rpm } : {}), ...(config.rateLimit.tpm ? { tpm: config.rateLimit.tpm } : {}) },
+        rateLimit: {
+          ...(config.rateLimit.rpm ? { rpm: config.rateLimit.rpm } : {}),
+          ...(config.rateLimit.tpm ? { tpm: config.rateLimit.tpm } : {}),
+        },
         onEvent: (e) => {
           metrics.upstreamRequest(e);
           // Events only fire after construction, so `client` is initialised here.

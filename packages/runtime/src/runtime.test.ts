@@ -46,7 +46,9 @@ describe('createRuntime', () => {
   it('uses the openai provider against an OpenAI-compatible server when a key is set', async () => {
     const emulator = await startEmulator();
     try {
-      runtime = await createRuntime(config({ OPENAI_API_KEY: 'sk-test-runtime-0123456789', OPENAI_BASE_URL: emulator.url }));
+      runtime = await createRuntime(
+        config({ OPENAI_API_KEY: 'sk-test-runtime-0123456789', OPENAI_BASE_URL: emulator.url }),
+      );
       expect(runtime.extractor.provider).toBe('openai');
       await runtime.checkUpstream();
       const [doc] = await generateCorpus({ count: 1, seed: 8 });

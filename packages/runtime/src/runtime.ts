@@ -104,7 +104,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       if (monitor) return;
       const alerts = container.resolve(TOKENS.Alerts);
       const tick = async () => {
-        await recordSpend(alerts, db).catch((error: unknown) => logger.warn({ err: error }, 'could not read spend totals'));
+        await recordSpend(alerts, db).catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not read spend totals'),
+        );
         await alerts.evaluate().catch((error: unknown) => logger.warn({ err: error }, 'alert evaluation failed'));
       };
       monitor = setInterval(() => void tick(), intervalMs);
@@ -129,7 +131,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         const require = createRequire(import.meta.url);
         const pkg = require.resolve('@tesseract.js-data/eng/package.json');
         await access(pkg);
-        return { ok: config.processing.ocr, detail: config.processing.ocr ? `eng data at ${dirname(pkg)}` : 'OCR disabled (AUTOD_OCR=false)' };
+        return {
+          ok: config.processing.ocr,
+          detail: config.processing.ocr ? `eng data at ${dirname(pkg)}` : 'OCR disabled (AUTOD_OCR=false)',
+        };
       } catch (error) {
         return { ok: false, detail: `OCR data not found: ${(error as Error).message}` };
       }
@@ -149,7 +154,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 }
 
 /** The search index over the app's own database: OpenAI embeddings with a key, the offline lexical embedder without. */
-async function openVectorIndex(config: Config, db: Database, apiClient: ApiClient | null, migrate: boolean): Promise<VectorIndex> {
+async function openVectorIndex(
+  config: Config,
+  db: Database,
+  apiClient: ApiClient | null,
+  migrate: boolean,
+): Promise<VectorIndex> {
   const embedder = apiClient
     ? new OpenAIEmbedder(apiClient, {
         model: config.embeddings.model,

@@ -26,7 +26,10 @@ export function chunkText(text: string | string[], options: ChunkOptions = {}): 
   const pages = Array.isArray(text) ? text : text.split('\f');
   const chunks: TextChunk[] = [];
   pages.forEach((raw, p) => {
-    const page = raw.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+    const page = raw
+      .replace(/[ \t]+/g, ' ')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
     let start = 0;
     while (start < page.length) {
       let end = Math.min(page.length, start + maxChars);

@@ -20,12 +20,18 @@ export interface Embedder {
 }
 
 const STOPWORDS = new Set(
-  'a an and are as at be by for from has have in is it its of on or that the this to was were will with your you our we i'.split(' '),
+  'a an and are as at be by for from has have in is it its of on or that the this to was were will with your you our we i'.split(
+    ' ',
+  ),
 );
 
 /** Lower-cased word tokens (letters/digits), stop words dropped. */
 export function tokenize(text: string): string[] {
-  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.filter((w) => (w.length > 1 || /\d/.test(w)) && !STOPWORDS.has(w));
 }
 
@@ -49,7 +55,10 @@ export class LexicalEmbedder implements Embedder {
   constructor(options: LexicalEmbedderOptions = {}) {
     this.dimensions = options.dimensions ?? 256;
     if (!Number.isInteger(this.dimensions) || this.dimensions < 16 || this.dimensions > 4096) {
-      throw errorFor('CFG_INVALID', `Lexical embedder dimensions must be an integer in 16..4096 (got ${this.dimensions}).`);
+      throw errorFor(
+        'CFG_INVALID',
+        `Lexical embedder dimensions must be an integer in 16..4096 (got ${this.dimensions}).`,
+      );
     }
     this.model = `autod-lexical-v1-${this.dimensions}`;
   }
@@ -129,7 +138,10 @@ export class OpenAIEmbedder implements Embedder {
       ...(signal ? { signal } : {}),
     });
     if (out.vectors.length !== texts.length) {
-      throw errorFor('UPSTREAM_ERROR', `The embeddings API returned ${out.vectors.length} vectors for ${texts.length} texts.`);
+      throw errorFor(
+        'UPSTREAM_ERROR',
+        `The embeddings API returned ${out.vectors.length} vectors for ${texts.length} texts.`,
+      );
     }
     const vectors = out.vectors.map((v) => {
       if (v.length !== this.dimensions) {

@@ -184,7 +184,11 @@ export class CachedEmbedder implements Embedder {
 
   /** Delete DB entries past the TTL, then the oldest beyond `maxDbMb`; returns rows deleted. */
   async prune(maxDbMb?: number): Promise<number> {
-    let deleted = Number(await this.knex(TABLES.cache).where('created_at', '<', this.#now() - this.#ttlMs).delete());
+    let deleted = Number(
+      await this.knex(TABLES.cache)
+        .where('created_at', '<', this.#now() - this.#ttlMs)
+        .delete(),
+    );
     if (maxDbMb !== undefined) {
       const perRow = this.dimensions * 4 + 200;
       const keep = Math.floor((maxDbMb * 1024 * 1024) / perRow);

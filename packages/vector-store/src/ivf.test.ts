@@ -11,21 +11,45 @@ import { memoryKnex, metadataFor, sha, type FixtureDoc } from './__tests__/fixtu
 let seed = 7;
 const rand = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)] as T;
-const ISSUERS = ['Springfield Water', 'Acme Power', 'FiberNet', 'City Hospital', 'Safe Drive Insurance', 'Oak Street Properties', 'Metro Transit', 'First National Bank'];
-const TYPES = ['water bill', 'electricity bill', 'invoice', 'lab report', 'insurance policy', 'lease', 'tax return', 'receipt', 'bank statement', 'phone bill'];
+const ISSUERS = [
+  'Springfield Water',
+  'Acme Power',
+  'FiberNet',
+  'City Hospital',
+  'Safe Drive Insurance',
+  'Oak Street Properties',
+  'Metro Transit',
+  'First National Bank',
+];
+const TYPES = [
+  'water bill',
+  'electricity bill',
+  'invoice',
+  'lab report',
+  'insurance policy',
+  'lease',
+  'tax return',
+  'receipt',
+  'bank statement',
+  'phone bill',
+];
 const CATS: Category[] = ['Financial & Administrative', 'Property & Assets', 'Personal & Family', 'Legal & Government'];
 const WORDS =
   'account balance payment due service charge period meter usage total amount customer number address reference policy coverage premium deductible claim refund deposit interest fee late notice renewal contract term monthly annual summary statement details item quantity price tax subtotal discount credit debit transfer reading kwh gallons minutes data plan appointment patient doctor results normal elevated review vehicle property rent tenant landlord repair'.split(
     ' ',
   );
-const TOPIC = new Map(TYPES.map((t, i) => [t, Array.from({ length: 20 }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length] as string)]));
+const TOPIC = new Map(
+  TYPES.map((t, i) => [t, Array.from({ length: 20 }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length] as string)]),
+);
 
 function makeDoc(id: number): FixtureDoc {
   const type = pick(TYPES);
   const topic = TOPIC.get(type) as string[];
   const issuer = pick(ISSUERS);
   const year = 2020 + Math.floor(rand() * 5);
-  const words = Array.from({ length: 40 + Math.floor(rand() * 40) }, () => (rand() < 0.7 ? pick(topic) : pick(WORDS))).join(' ');
+  const words = Array.from({ length: 40 + Math.floor(rand() * 40) }, () =>
+    rand() < 0.7 ? pick(topic) : pick(WORDS),
+  ).join(' ');
   return {
     id,
     title: `${issuer} ${type} ${year}`,
@@ -56,7 +80,9 @@ beforeAll(async () => {
   });
   docs = Array.from({ length: N }, (_, i) => makeDoc(i + 1));
   for (let i = 0; i < N; i += 500) {
-    await index.indexMany(docs.slice(i, i + 500).map((d) => ({ id: d.id, sha256: sha(d.id), metadata: metadataFor(d), text: d.text })));
+    await index.indexMany(
+      docs.slice(i, i + 500).map((d) => ({ id: d.id, sha256: sha(d.id), metadata: metadataFor(d), text: d.text })),
+    );
   }
   await index.optimize();
 }, 60_000);
@@ -100,13 +126,19 @@ describe('IVF lists (list-contiguous int8 vectors, exact re-ranking)', () => {
 
   test('filtered recall@10 is at least 0.9 and filters hold', async () => {
     expect(await recall({ category: 'Legal & Government' })).toBeGreaterThanOrEqual(0.9);
-    const r = await index.search('water bill meter', { mode: 'vector', filter: { category: 'Property & Assets', issuer: 'acme' } });
+    const r = await index.search('water bill meter', {
+      mode: 'vector',
+      filter: { category: 'Property & Assets', issuer: 'acme' },
+    });
     expect(r.hits.length).toBeGreaterThan(0);
     expect(r.hits.every((h) => h.category === 'Property & Assets' && h.issuer === 'Acme Power')).toBe(true);
   });
 
   test('a document indexed after training is found through its list; removal drops its rows', async () => {
-    const d: FixtureDoc = { ...makeDoc(N + 1), text: 'Zeppelin hangar mooring invoice for the airship Hindenburg replica' };
+    const d: FixtureDoc = {
+      ...makeDoc(N + 1),
+      text: 'Zeppelin hangar mooring invoice for the airship Hindenburg replica',
+    };
     await index.index({ id: d.id, sha256: sha(d.id), metadata: metadataFor(d), text: d.text });
     expect(await knex(TABLES.lists).where('doc_id', d.id).count({ n: '*' }).first()).toEqual({ n: 1 });
     // The query is the document's own embedding input: its vector is the document's, so its list is probed.

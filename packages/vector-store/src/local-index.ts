@@ -160,12 +160,20 @@ export class LocalVectorIndex {
           await k(TABLES.chunks).insert(batch);
           continue;
         }
-        const ids: { id: number | string; chunk_no: number }[] = await k(TABLES.chunks).insert(batch, ['id', 'chunk_no']);
+        const ids: { id: number | string; chunk_no: number }[] = await k(TABLES.chunks).insert(batch, [
+          'id',
+          'chunk_no',
+        ]);
         const listRows = ids.map((r) => {
           const v = byNo.get(Number(r.chunk_no)) as Float32Array;
           const list = nearest(this.#centroids, v);
           this.#listSizes[list] = (this.#listSizes[list] ?? 0) + 1;
-          return { key: list * LIST_KEY_SPAN + Number(r.id), doc_id: attrs.docId, chunk_no: Number(r.chunk_no), qvec: quantize(v) };
+          return {
+            key: list * LIST_KEY_SPAN + Number(r.id),
+            doc_id: attrs.docId,
+            chunk_no: Number(r.chunk_no),
+            qvec: quantize(v),
+          };
         });
         await k(TABLES.lists).insert(listRows);
       }
@@ -259,7 +267,12 @@ export class LocalVectorIndex {
           const v = bufferToVector(r.embedding);
           const list = nearest(centroids, v);
           sizes[list] = (sizes[list] ?? 0) + 1;
-          return { key: list * LIST_KEY_SPAN + Number(r.id), doc_id: Number(r.doc_id), chunk_no: Number(r.chunk_no), qvec: quantize(v) };
+          return {
+            key: list * LIST_KEY_SPAN + Number(r.id),
+            doc_id: Number(r.doc_id),
+            chunk_no: Number(r.chunk_no),
+            qvec: quantize(v),
+          };
         });
         for (let i = 0; i < listRows.length; i += 500) await trx(TABLES.lists).insert(listRows.slice(i, i + 500));
         lastId = Number(rows[rows.length - 1]?.id);
@@ -294,7 +307,10 @@ export class LocalVectorIndex {
       if (matching === 0) return [];
       budget = Math.ceil(budget / Math.max(0.02, Math.min(1, matching / Math.max(1, this.#docCount))));
     }
-    const steps = hasFilter(opts.filter) || opts.excludeDocId !== undefined ? [budget, budget * 4, Number.POSITIVE_INFINITY] : [budget];
+    const steps =
+      hasFilter(opts.filter) || opts.excludeDocId !== undefined
+        ? [budget, budget * 4, Number.POSITIVE_INFINITY]
+        : [budget];
     const order = this.#centroids.map((c, i) => ({ i, s: dot(c, query) })).sort((a, b) => b.s - a.s);
     let matches: VectorMatch[] = [];
     for (const step of steps) {
@@ -312,7 +328,12 @@ export class LocalVectorIndex {
   }
 
   /** int8 coarse scan of `lists` (all when undefined), then exact cosine of the best candidates. */
-  async #ivfScan(query: Float32Array, opts: SearchOpts, lists: number[] | undefined, min: number): Promise<VectorMatch[]> {
+  async #ivfScan(
+    query: Float32Array,
+    opts: SearchOpts,
+    lists: number[] | undefined,
+    min: number,
+  ): Promise<VectorMatch[]> {
     const perDocChunks = opts.firstChunkOnly ? 1 : 4;
     const chunkLimit = Math.max(opts.k * perDocChunks, 20);
     const want = Math.max(this.#ivf.rerank || Math.ceil(chunkLimit * 1.5), chunkLimit, 60);
@@ -324,7 +345,9 @@ export class LocalVectorIndex {
     if (lists) {
       const ranges = listRanges(lists);
       // Integer literals (computed here, not user input): a bound JS number is a REAL in SQLite.
-      base.whereRaw(`(${ranges.map(([lo, hi]) => `(l.key >= ${lo * LIST_KEY_SPAN} AND l.key < ${hi * LIST_KEY_SPAN})`).join(' OR ')})`);
+      base.whereRaw(
+        `(${ranges.map(([lo, hi]) => `(l.key >= ${lo * LIST_KEY_SPAN} AND l.key < ${hi * LIST_KEY_SPAN})`).join(' OR ')})`,
+      );
     }
     if (opts.excludeDocId !== undefined) base.whereNot('l.doc_id', opts.excludeDocId);
     if (opts.firstChunkOnly) base.where('l.chunk_no', 0);
@@ -358,7 +381,9 @@ export class LocalVectorIndex {
       candidates = top.sorted().map((x) => x.item);
     }
     if (candidates.length === 0) return [];
-    const exact = (await this.knex(TABLES.chunks).select('doc_id', 'chunk_no', 'embedding').whereIn('id', candidates)) as ChunkRow[];
+    const exact = (await this.knex(TABLES.chunks)
+      .select('doc_id', 'chunk_no', 'embedding')
+      .whereIn('id', candidates)) as ChunkRow[];
     const qn = norm(query);
     const scored = exact.map((r) => {
       const v = bufferToVector(r.embedding as Uint8Array);
@@ -406,7 +431,11 @@ export class LocalVectorIndex {
     };
     if (this.sqlVec) {
       const rows = (await base
-        .select('c.doc_id', 'c.chunk_no', this.knex.raw('1 - vec_distance_cosine(c.embedding, ?) AS sim', [vectorToBuffer(query)]))
+        .select(
+          'c.doc_id',
+          'c.chunk_no',
+          this.knex.raw('1 - vec_distance_cosine(c.embedding, ?) AS sim', [vectorToBuffer(query)]),
+        )
         .orderBy('sim', 'desc')
         .limit(chunkLimit)) as ChunkRow[];
       for (const r of rows) consider(Number(r.doc_id), Number(r.chunk_no), Number(r.sim));
@@ -442,7 +471,8 @@ export class LocalVectorIndex {
   }
 
   async #countChunks(): Promise<number> {
-    const row = (await this.knex(TABLES.chunks).where('model', this.model).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const row = (await this.knex(TABLES.chunks).where('model', this.model).count({ n: '*' }).first()) as
+      { n: number | string } | undefined;
     return Number(row?.n ?? 0);
   }
 
@@ -538,7 +568,8 @@ function seedCentroids(sample: Float32Array[], k: number): Float32Array[] {
   const out: Float32Array[] = [];
   if (sample.length === 0) return out;
   const step = sample.length / Math.min(k, sample.length);
-  for (let i = 0; out.length < Math.min(k, sample.length); i++) out.push(Float32Array.from(sample[Math.floor(i * step)] as Float32Array));
+  for (let i = 0; out.length < Math.min(k, sample.length); i++)
+    out.push(Float32Array.from(sample[Math.floor(i * step)] as Float32Array));
   return out;
 }
 

@@ -89,7 +89,8 @@ const initial: Knex.Migration = {
     });
   },
   async down(knex) {
-    for (const name of Object.values(TABLES).reverse()) if (name !== TABLES.lists) await knex.schema.dropTableIfExists(name);
+    for (const name of Object.values(TABLES).reverse())
+      if (name !== TABLES.lists) await knex.schema.dropTableIfExists(name);
   },
 };
 
@@ -143,7 +144,10 @@ const migrationSource: Knex.MigrationSource<NamedMigration> = {
 
 /** Apply this package's migrations to `knex` (SQLite or PostgreSQL); returns the names applied. */
 export async function migrateVectorStore(knex: Knex): Promise<string[]> {
-  const [, names] = (await knex.migrate.latest({ migrationSource, tableName: VECTOR_MIGRATIONS_TABLE })) as [number, string[]];
+  const [, names] = (await knex.migrate.latest({ migrationSource, tableName: VECTOR_MIGRATIONS_TABLE })) as [
+    number,
+    string[],
+  ];
   return names;
 }
 

@@ -5,7 +5,12 @@ import { TABLES } from './migrations.js';
 
 /** The part of `@autod/api-client`'s ApiClient used for OpenAI vector-store sync. */
 export interface VectorStoreClient {
-  uploadFile(bytes: Uint8Array, fileName: string, purpose?: 'user_data' | 'assistants' | 'batch', signal?: AbortSignal): Promise<{ id: string }>;
+  uploadFile(
+    bytes: Uint8Array,
+    fileName: string,
+    purpose?: 'user_data' | 'assistants' | 'batch',
+    signal?: AbortSignal,
+  ): Promise<{ id: string }>;
   deleteFile(id: string, signal?: AbortSignal): Promise<void>;
   readonly vectorStores: {
     ensure(name: string, signal?: AbortSignal): Promise<{ id: string; created: boolean }>;
@@ -19,7 +24,9 @@ export interface VectorStoreClient {
       storeId: string,
       query: string,
       opts?: { filters?: unknown; maxResults?: number; signal?: AbortSignal },
-    ): Promise<{ fileId: string; filename: string; score: number; attributes: Record<string, unknown>; text: string }[]>;
+    ): Promise<
+      { fileId: string; filename: string; score: number; attributes: Record<string, unknown>; text: string }[]
+    >;
     removeFile(storeId: string, fileId: string, signal?: AbortSignal): Promise<void>;
   };
 }
@@ -69,18 +76,26 @@ export class OpenAIVectorSync {
 
   async storeId(signal?: AbortSignal): Promise<string> {
     if (!this.#storeId) {
-      const { id } = await this.#opts.client.vectorStores.ensure(this.#opts.storeName ?? 'paper_autopilot_docs', signal);
+      const { id } = await this.#opts.client.vectorStores.ensure(
+        this.#opts.storeName ?? 'paper_autopilot_docs',
+        signal,
+      );
       this.#storeId = id;
     }
     return this.#storeId;
   }
 
   /** Upload (or replace) the document's file; returns the file id. */
-  async upsert(doc: { id: number; sha256: string; metadata: DocumentMetadata; text: string }, signal?: AbortSignal): Promise<string> {
+  async upsert(
+    doc: { id: number; sha256: string; metadata: DocumentMetadata; text: string },
+    signal?: AbortSignal,
+  ): Promise<string> {
     const storeId = await this.storeId(signal);
     await this.remove(doc.id, signal);
     const m = doc.metadata;
-    const header = [m.title, m.doc_type, m.issuer, m.primary_date, m.summary].filter((s): s is string => Boolean(s)).join('\n');
+    const header = [m.title, m.doc_type, m.issuer, m.primary_date, m.summary]
+      .filter((s): s is string => Boolean(s))
+      .join('\n');
     const body = new TextEncoder().encode(`${header}\n\n${doc.text}`.trim());
     const name = `${doc.sha256.slice(0, 16)}-${m.suggested_file_name}.txt`;
     const { id: fileId } = await this.#opts.client.uploadFile(body, name, 'assistants', signal);
@@ -105,7 +120,8 @@ export class OpenAIVectorSync {
 
   /** Detach and delete the document's file (no-op when it was never synced). */
   async remove(docId: number, signal?: AbortSignal): Promise<boolean> {
-    const row = (await this.knex(TABLES.openaiFiles).where('doc_id', docId).first()) as { store_id: string; file_id: string } | undefined;
+    const row = (await this.knex(TABLES.openaiFiles).where('doc_id', docId).first()) as
+      { store_id: string; file_id: string } | undefined;
     if (!row) return false;
     await this.#opts.client.vectorStores.removeFile(row.store_id, row.file_id, signal);
     await this.#opts.client.deleteFile(row.file_id, signal);
@@ -114,7 +130,12 @@ export class OpenAIVectorSync {
   }
 
   /** Semantic search in the store with attribute filters (issuer "contains" is applied to the hits). */
-  async search(query: string, filter: SearchFilter | undefined, limit: number, signal?: AbortSignal): Promise<OpenAISearchHit[]> {
+  async search(
+    query: string,
+    filter: SearchFilter | undefined,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<OpenAISearchHit[]> {
     const storeId = await this.storeId(signal);
     const filters = toOpenAIFilters(filter);
     const hits = await this.#opts.client.vectorStores.search(storeId, query, {
@@ -126,7 +147,13 @@ export class OpenAIVectorSync {
     for (const h of hits) {
       const id = Number(h.attributes['document_id']);
       if (!Number.isFinite(id)) continue;
-      if (filter?.issuer && !(typeof h.attributes['issuer'] === 'string' ? h.attributes['issuer'] : '').toLowerCase().includes(filter.issuer.toLowerCase())) continue;
+      if (
+        filter?.issuer &&
+        !(typeof h.attributes['issuer'] === 'string' ? h.attributes['issuer'] : '')
+          .toLowerCase()
+          .includes(filter.issuer.toLowerCase())
+      )
+        continue;
       const cur = best.get(id);
       if (!cur || h.score > cur.score) best.set(id, { docId: id, score: h.score, text: h.text });
     }

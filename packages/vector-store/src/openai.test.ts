@@ -15,7 +15,12 @@ let index: VectorIndex;
 
 beforeAll(async () => {
   emulator = await startEmulator({ embeddingDimensions: 256 });
-  client = new ApiClient({ apiKey: 'sk-test-vector-store', baseURL: emulator.url, model: 'gpt-5-mini', retry: { maxAttempts: 1 } });
+  client = new ApiClient({
+    apiKey: 'sk-test-vector-store',
+    baseURL: emulator.url,
+    model: 'gpt-5-mini',
+    retry: { maxAttempts: 1 },
+  });
   knex = memoryKnex();
   index = await createVectorIndex({
     knex,
@@ -78,7 +83,10 @@ describe('OpenAI vector-store sync (emulator)', () => {
     expect(r.backend).toBe('openai');
     expect(r.hits[0]?.id).toBe(5);
     expect(r.hits[0]?.snippet).toMatch(/\[cholesterol\]/i);
-    const filtered = await openaiIndex.search('amount due', { mode: 'vector', filter: { docType: 'water bill', from: '2024-03-01' } });
+    const filtered = await openaiIndex.search('amount due', {
+      mode: 'vector',
+      filter: { docType: 'water bill', from: '2024-03-01' },
+    });
     expect(filtered.hits.map((h) => h.id)).toEqual([1]);
     // the same store is reused (no second create)
     expect(emulator.requests.filter((x) => x.route === '/v1/vector_stores' && x.method === 'POST')).toHaveLength(1);
@@ -86,7 +94,9 @@ describe('OpenAI vector-store sync (emulator)', () => {
     expect(await openaiIndex.remove(5)).toBe(true);
     const gone = await openaiIndex.search('cholesterol blood count', { mode: 'vector' });
     expect(gone.hits.map((h) => h.id)).not.toContain(5);
-    expect(emulator.requests.some((x) => x.route === '/v1/vector_stores/:id/files/:file' && x.method === 'DELETE')).toBe(true);
+    expect(
+      emulator.requests.some((x) => x.route === '/v1/vector_stores/:id/files/:file' && x.method === 'DELETE'),
+    ).toBe(true);
   });
 
   test('filters map to OpenAI comparison/compound filters', () => {

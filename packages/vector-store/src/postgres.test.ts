@@ -13,7 +13,11 @@ let index: VectorIndex;
 /** A tiny injected "BM25": counts query words in the fixture texts. */
 const fullText: FullTextSearch = async (query, limit) => {
   const words = query.toLowerCase().split(/\s+/);
-  return CORPUS.map((d) => ({ id: d.id, score: words.filter((w) => d.text.toLowerCase().includes(w)).length, snippet: d.title }))
+  return CORPUS.map((d) => ({
+    id: d.id,
+    score: words.filter((w) => d.text.toLowerCase().includes(w)).length,
+    snippet: d.title,
+  }))
     .filter((h) => h.score > 0)
     .sort((a, b) => b.score - a.score || a.id - b.id)
     .slice(0, limit);
@@ -47,7 +51,13 @@ describe.runIf(enabled)('PostgreSQL (no pgvector: bytea + in-process cosine)', (
       mode: 'vector',
       limit: 20,
       minSimilarity: -1,
-      filter: { category: 'Financial & Administrative', from: '2024-03-01', to: '2024-03-31', minAmount: 50, issuer: 'acme' },
+      filter: {
+        category: 'Financial & Administrative',
+        from: '2024-03-01',
+        to: '2024-03-31',
+        minAmount: 50,
+        issuer: 'acme',
+      },
     });
     expect(r.hits.map((h) => h.id)).toEqual([3]);
     const h = await index.search('cholesterol blood', { mode: 'hybrid' });
@@ -57,7 +67,12 @@ describe.runIf(enabled)('PostgreSQL (no pgvector: bytea + in-process cosine)', (
   test('near-duplicate by signature; IVF training and re-index from the DB cache', async () => {
     const dup = await index.indexDocument({ ...toIndexDoc(CORPUS[3]!), id: 50, sha256: sha(50, 'ab') });
     expect(dup.nearDuplicateOf).toBe(4);
-    const cold = await createVectorIndex({ knex, dialect: 'postgres', embedder: new LexicalEmbedder(), ivf: { minVectors: 4, probeFraction: 0.5 } });
+    const cold = await createVectorIndex({
+      knex,
+      dialect: 'postgres',
+      embedder: new LexicalEmbedder(),
+      ivf: { minVectors: 4, probeFraction: 0.5 },
+    });
     const re = await cold.reindex(CORPUS.map(toIndexDoc));
     expect(re.trained).toBe(true);
     expect(re.cache.dbHits).toBe(re.cache.requests);

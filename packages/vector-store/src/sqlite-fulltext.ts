@@ -18,7 +18,9 @@ const TABLE = 'autod_vec_fts';
 
 /** Create (if needed) an FTS5 table `autod_vec_fts` on a SQLite `knex` and return its search function. */
 export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
-  await knex.raw(`CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')`);
+  await knex.raw(
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')`,
+  );
   const addMany = async (rows: { id: number; title: string; text: string }[]): Promise<void> => {
     await knex.transaction(async (trx) => {
       for (const r of rows) {
@@ -46,9 +48,16 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
       if (rows.length === 0) return [];
       const bodies: { id: number | string; body: string }[] = await knex(TABLE)
         .select('rowid as id', 'body')
-        .whereIn('rowid', rows.map((r) => Number(r.id)));
+        .whereIn(
+          'rowid',
+          rows.map((r) => Number(r.id)),
+        );
       const byId = new Map(bodies.map((r) => [Number(r.id), r.body]));
-      return rows.map((r) => ({ id: Number(r.id), score: Number(r.score), snippet: highlightSnippet(byId.get(Number(r.id)) ?? '', query) }));
+      return rows.map((r) => ({
+        id: Number(r.id),
+        score: Number(r.score),
+        snippet: highlightSnippet(byId.get(Number(r.id)) ?? '', query),
+      }));
     },
   };
 }

@@ -55,10 +55,13 @@ describe('relevance on a corpus with known answers', () => {
     ['income tax refund', 4],
     ['dental cleaning copay', 10],
   ];
-  test.each(MODES.flatMap((m) => known.map(([q, id]) => [m, q, id] as const)))('%s: "%s" → %i at rank 1', async (mode, q, id) => {
-    const r = await index.search(q, { mode, limit: 3 });
-    expect(r.hits[0]?.id).toBe(id);
-  });
+  test.each(MODES.flatMap((m) => known.map(([q, id]) => [m, q, id] as const)))(
+    '%s: "%s" → %i at rank 1',
+    async (mode, q, id) => {
+      const r = await index.search(q, { mode, limit: 3 });
+      expect(r.hits[0]?.id).toBe(id);
+    },
+  );
 
   test('hybrid fuses both sides and reports which side matched', async () => {
     const r = await index.search('electricity kWh statement', { mode: 'hybrid' });
@@ -66,7 +69,12 @@ describe('relevance on a corpus with known answers', () => {
     expect(r.hits[0]?.matchedBy.sort()).toEqual(['fulltext', 'vector']);
     expect(r.hits[0]?.similarity).toBeGreaterThan(0);
     expect(r.hits[0]?.textScore).toBeGreaterThan(0);
-    expect(r.hits[0]).toMatchObject({ title: 'Electricity bill March 2024', issuer: 'Acme Power & Light', primaryDate: '2024-03-02', totalAmount: 120.55 });
+    expect(r.hits[0]).toMatchObject({
+      title: 'Electricity bill March 2024',
+      issuer: 'Acme Power & Light',
+      primaryDate: '2024-03-02',
+      totalAmount: 120.55,
+    });
   });
 
   test('vector hits carry highlighted snippets and pages', async () => {
@@ -105,7 +113,12 @@ describe('filters combine on every mode', () => {
   });
 
   test.each(MODES)('issuer contains (case-insensitive) + doc type (%s)', async (mode) => {
-    const r = await index.search('water statement', { mode, limit: 20, minSimilarity: -1, filter: { issuer: 'springfield', docType: 'water bill', to: '2024-02-01' } });
+    const r = await index.search('water statement', {
+      mode,
+      limit: 20,
+      minSimilarity: -1,
+      filter: { issuer: 'springfield', docType: 'water bill', to: '2024-02-01' },
+    });
     expect(r.hits.map((h) => h.id)).toEqual([2]);
   });
 
@@ -182,10 +195,19 @@ describe('near-duplicates, reindex, IVF', () => {
     await ivf.optimize();
     expect((await ivf.stats()).ivfTrained).toBe(true);
     expect((await ivf.search('water bill from March', { mode: 'vector' })).hits[0]?.id).toBe(1);
-    const filtered = await ivf.search('lease', { mode: 'vector', minSimilarity: -1, filter: { issuer: 'bright smile' } });
+    const filtered = await ivf.search('lease', {
+      mode: 'vector',
+      minSimilarity: -1,
+      filter: { issuer: 'bright smile' },
+    });
     expect(filtered.hits.map((h) => h.id)).toEqual([10]);
     // a newly indexed document lands in a list and is found
-    await ivf.index({ ...toIndexDoc(CORPUS[8]!), id: 200, sha256: sha(200), text: 'Kindergarten art class painting workshop invitation' });
+    await ivf.index({
+      ...toIndexDoc(CORPUS[8]!),
+      id: 200,
+      sha256: sha(200),
+      text: 'Kindergarten art class painting workshop invitation',
+    });
     expect((await ivf.search('painting workshop', { mode: 'vector' })).hits[0]?.id).toBe(200);
   });
 
@@ -201,7 +223,13 @@ describe('wiring', () => {
   test('a VectorIndex is structurally a pipeline DocumentIndexer', () => {
     // packages/pipeline's interface, restated (vector-store may not import pipeline).
     interface DocumentIndexer {
-      index(document: { id: number; sha256: string; metadata: ReturnType<typeof metadataFor>; text: string; path: string }): Promise<void>;
+      index(document: {
+        id: number;
+        sha256: string;
+        metadata: ReturnType<typeof metadataFor>;
+        text: string;
+        path: string;
+      }): Promise<void>;
     }
     const asIndexer = (i: VectorIndex): DocumentIndexer => i;
     expect(typeof asIndexer).toBe('function');

@@ -35,7 +35,11 @@ export interface IndexResult {
 }
 
 /** BM25 full-text search, injected (the runtime passes `db.documents.search`). Best first. */
-export type FullTextSearch = (query: string, limit: number, filter: SearchFilter | undefined) => Promise<{ id: number; score: number; snippet: string }[]>;
+export type FullTextSearch = (
+  query: string,
+  limit: number,
+  filter: SearchFilter | undefined,
+) => Promise<{ id: number; score: number; snippet: string }[]>;
 
 export type SearchMode = 'fulltext' | 'vector' | 'hybrid';
 
@@ -117,11 +121,17 @@ export interface VectorIndex {
   indexMany(docs: IndexDocument[]): Promise<IndexResult[]>;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
   /** Re-embed every document from `docs` (re-uses cached embeddings) and retrain the IVF lists. */
-  reindex(docs: AsyncIterable<IndexDocument> | Iterable<IndexDocument>, options?: { batchSize?: number; onProgress?: (done: number) => void }): Promise<ReindexResult>;
+  reindex(
+    docs: AsyncIterable<IndexDocument> | Iterable<IndexDocument>,
+    options?: { batchSize?: number; onProgress?: (done: number) => void },
+  ): Promise<ReindexResult>;
   /** Remove a document (local vectors, and its OpenAI file when synced). */
   remove(id: number): Promise<boolean>;
   /** Documents whose content is nearly the same as `id`'s (cosine of the first chunk ≥ threshold). */
-  similarTo(id: number, options?: { limit?: number; minSimilarity?: number }): Promise<{ id: number; similarity: number }[]>;
+  similarTo(
+    id: number,
+    options?: { limit?: number; minSimilarity?: number },
+  ): Promise<{ id: number; similarity: number }[]>;
   /** Train the IVF lists now. */
   optimize(): Promise<void>;
   stats(): Promise<VectorIndexStats>;
@@ -153,7 +163,20 @@ export interface VectorIndexOptions {
   sqlite?: { cacheSizeMb?: number; mmapSizeMb?: number } | undefined;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** Date as words ("March 2024") so that queries like "bill from March" meet the date. */
 function dateWords(date: string | null): string | null {
@@ -184,8 +207,12 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   const { knex, dialect } = options;
   if (options.migrate !== false) await migrateVectorStore(knex);
   const sqlVec = dialect === 'sqlite' ? await loadSqliteVec(knex) : false;
-  if (dialect === 'sqlite') await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 256);
-  const embedder = options.embedder instanceof CachedEmbedder ? options.embedder : new CachedEmbedder(options.embedder, knex, options.cache);
+  if (dialect === 'sqlite')
+    await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 256);
+  const embedder =
+    options.embedder instanceof CachedEmbedder
+      ? options.embedder
+      : new CachedEmbedder(options.embedder, knex, options.cache);
   const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf);
   await local.init();
   const sync = options.openaiSync ? new OpenAIVectorSync(knex, options.openaiSync) : undefined;
@@ -202,7 +229,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         : doc.text;
     let chunks = chunkText(pages, options.chunking);
     if (chunks.length === 0) {
-      const fallback = [m.summary, m.brief_description, m.ocr_text_excerpt].filter((s): s is string => Boolean(s)).join('\n');
+      const fallback = [m.summary, m.brief_description, m.ocr_text_excerpt]
+        .filter((s): s is string => Boolean(s))
+        .join('\n');
       chunks = fallback ? [{ index: 0, page: 1, text: fallback }] : [];
     }
     const header = documentHeader(m);
@@ -240,7 +269,12 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   const store = async (doc: IndexDocument, prepared: ReturnType<typeof prepare>, vectors: Float32Array[]) => {
     await local.upsert(
       prepared.attrs,
-      prepared.chunks.map((c, i) => ({ chunkNo: c.index, page: c.page, text: c.text, vector: vectors[i] as Float32Array })),
+      prepared.chunks.map((c, i) => ({
+        chunkNo: c.index,
+        page: c.page,
+        text: c.text,
+        vector: vectors[i] as Float32Array,
+      })),
     );
   };
 
@@ -259,9 +293,15 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       let nearDuplicateOf = await signatureTwin(doc.id, doc.sha256, prepared.attrs.contentSig);
       let nearDuplicateSimilarity: number | null = nearDuplicateOf === null ? null : 1;
       if (nearDuplicateOf === null && nd !== false && vectors[0]) {
-        const [best] = await local.search(vectors[0], { k: 1, excludeDocId: doc.id, firstChunkOnly: true, minSimilarity: ndThreshold });
+        const [best] = await local.search(vectors[0], {
+          k: 1,
+          excludeDocId: doc.id,
+          firstChunkOnly: true,
+          minSimilarity: ndThreshold,
+        });
         if (best) {
-          const row = (await knex(TABLES.docs).select('sha256').where('doc_id', best.docId).first()) as { sha256: string } | undefined;
+          const row = (await knex(TABLES.docs).select('sha256').where('doc_id', best.docId).first()) as
+            { sha256: string } | undefined;
           if (row && row.sha256 !== doc.sha256) {
             nearDuplicateOf = best.docId;
             nearDuplicateSimilarity = best.similarity;
@@ -273,7 +313,13 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       if (nearDuplicateOf !== null && options.onNearDuplicate) {
         await options.onNearDuplicate(doc.id, nearDuplicateOf, nearDuplicateSimilarity ?? 1);
       }
-      const result: IndexResult = { id: doc.id, chunks: prepared.chunks.length, embedded, nearDuplicateOf, nearDuplicateSimilarity };
+      const result: IndexResult = {
+        id: doc.id,
+        chunks: prepared.chunks.length,
+        embedded,
+        nearDuplicateOf,
+        nearDuplicateSimilarity,
+      };
       if (sync) result.openaiFileId = await sync.upsert(doc);
       return result;
     },
@@ -295,7 +341,13 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
             p.chunks.map((c, j) => ({ chunkNo: c.index, page: c.page, text: c.text, vector: vs[j] as Float32Array })),
             trx,
           );
-          results.push({ id: doc.id, chunks: p.chunks.length, embedded: 0, nearDuplicateOf: null, nearDuplicateSimilarity: null });
+          results.push({
+            id: doc.id,
+            chunks: p.chunks.length,
+            embedded: 0,
+            nearDuplicateOf: null,
+            nearDuplicateSimilarity: null,
+          });
         }
       });
       const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((s): s is string => s !== null))];
@@ -314,7 +366,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       for (const [i, r] of results.entries()) {
         const p = prepared[i] as ReturnType<typeof prepare>;
         const doc = docs[i] as IndexDocument;
-        const twin = p.attrs.contentSig ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256) : undefined;
+        const twin = p.attrs.contentSig
+          ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256)
+          : undefined;
         r.nearDuplicateOf = twin ? twin.id : null;
         if (r.nearDuplicateOf !== null) {
           r.nearDuplicateSimilarity = 1;
@@ -361,10 +415,25 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       }
 
       const k = opts.rrfK ?? 60;
-      const fused = new Map<number, { score: number; textScore: number | null; similarity: number | null; snippet: string; chunkNo: number | null; vtext?: string; matchedBy: ('fulltext' | 'vector')[] }>();
+      const fused = new Map<
+        number,
+        {
+          score: number;
+          textScore: number | null;
+          similarity: number | null;
+          snippet: string;
+          chunkNo: number | null;
+          vtext?: string;
+          matchedBy: ('fulltext' | 'vector')[];
+        }
+      >();
       const entry = (id: number) => {
         let e = fused.get(id);
-        if (!e) fused.set(id, (e = { score: 0, textScore: null, similarity: null, snippet: '', chunkNo: null, matchedBy: [] }));
+        if (!e)
+          fused.set(
+            id,
+            (e = { score: 0, textScore: null, similarity: null, snippet: '', chunkNo: null, matchedBy: [] }),
+          );
         return e;
       };
       textSide.forEach((h, i) => {
@@ -390,7 +459,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
             .whereIn('doc_id', ids)) as Record<string, unknown>[])
         : [];
       const attrs = new Map(attrRows.map((r) => [Number(r['doc_id']), r]));
-      const need = ranked.filter(([, e]) => e.chunkNo !== null).map(([id, e]) => ({ docId: id, chunkNo: e.chunkNo as number }));
+      const need = ranked
+        .filter(([, e]) => e.chunkNo !== null)
+        .map(([id, e]) => ({ docId: id, chunkNo: e.chunkNo as number }));
       const texts = await local.chunkTexts(need);
       const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
       const hits: SearchHit[] = ranked.map(([id, e], i) => {
@@ -412,7 +483,8 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
           docType: str(a?.['doc_type']),
           issuer: str(a?.['issuer']),
           primaryDate: str(a?.['primary_date']),
-          totalAmount: a?.['total_amount'] === null || a?.['total_amount'] === undefined ? null : Number(a['total_amount']),
+          totalAmount:
+            a?.['total_amount'] === null || a?.['total_amount'] === undefined ? null : Number(a['total_amount']),
         };
       });
       return { query, mode, backend: useOpenAI ? 'openai' : 'local', hits, tookMs: performance.now() - started };
@@ -482,7 +554,8 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async similarTo(id, opts = {}) {
-      const row = (await knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).first()) as { embedding: Uint8Array } | undefined;
+      const row = (await knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).first()) as
+        { embedding: Uint8Array } | undefined;
       if (!row) return [];
       const matches = await local.search(bufferToVector(row.embedding), {
         k: opts.limit ?? 10,

@@ -4,7 +4,10 @@ import { errorFor, toAutodError } from '@autod/errors';
 import type { CommandContext } from '../context.js';
 import { formatUsd, paint, renderTable } from '../output.js';
 
-export async function costsCommand(ctx: CommandContext, o: { by?: string; from?: string; to?: string }): Promise<number> {
+export async function costsCommand(
+  ctx: CommandContext,
+  o: { by?: string; from?: string; to?: string },
+): Promise<number> {
   const groupBy = (o.by ?? 'day') as 'day' | 'month' | 'model' | 'provider';
   if (!['day', 'month', 'model', 'provider'].includes(groupBy)) {
     throw errorFor('VALIDATION_FAILED', `--by must be day, month, model or provider (got ${o.by}).`);
@@ -49,7 +52,13 @@ export async function migrateCommand(ctx: CommandContext, action: string | undef
   } else if (act === 'status') {
     const status = await rt.db.migrate.status();
     if (ctx.out.json) ctx.out.data({ migrations: status });
-    else ctx.out.line(renderTable(['migration', 'applied'], status.map((s) => [s.name, s.applied ? 'yes' : 'no'])));
+    else
+      ctx.out.line(
+        renderTable(
+          ['migration', 'applied'],
+          status.map((s) => [s.name, s.applied ? 'yes' : 'no']),
+        ),
+      );
   } else {
     throw errorFor('VALIDATION_FAILED', `migrate takes up, down or status (got ${act}).`);
   }
@@ -100,7 +109,11 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
       const pending = status.filter((s) => !s.applied).length;
       add('database', pending === 0, `${rt.db.dialect}, ${status.length} migrations, ${pending} pending`);
       if (config.app.provider === 'openai') {
-        add('api key', Boolean(config.openai.apiKey), config.openai.apiKey ? 'set (hidden)' : 'OPENAI_API_KEY is not set');
+        add(
+          'api key',
+          Boolean(config.openai.apiKey),
+          config.openai.apiKey ? 'set (hidden)' : 'OPENAI_API_KEY is not set',
+        );
         try {
           await rt.checkUpstream();
           add('upstream', true, config.openai.baseUrl ?? 'https://api.openai.com/v1');
@@ -120,7 +133,10 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   if (ctx.out.json) {
     ctx.out.data({ ok: failed.length === 0, checks });
   } else {
-    for (const c of checks) ctx.out.line(`${c.ok ? paint('green', 'ok  ') : paint(c.fatal ? 'red' : 'yellow', c.fatal ? 'FAIL' : 'warn')} ${c.name.padEnd(18)} ${c.detail}`);
+    for (const c of checks)
+      ctx.out.line(
+        `${c.ok ? paint('green', 'ok  ') : paint(c.fatal ? 'red' : 'yellow', c.fatal ? 'FAIL' : 'warn')} ${c.name.padEnd(18)} ${c.detail}`,
+      );
   }
   return failed.length === 0 ? 0 : 78;
 }

@@ -55,21 +55,27 @@ export function installBatch(program: Command, run: Runner): void {
     .action((paths: string[], o: BatchOptions) => run((c) => batchCommand(c, paths, o))());
   program
     .command('worker')
-    .description('take documents from the Redis queue until SIGTERM (any number, on any machines sharing the database and files)')
+    .description(
+      'take documents from the Redis queue until SIGTERM (any number, on any machines sharing the database and files)',
+    )
     .option('--concurrency <n>', 'documents at the same time in this worker')
     .action((o: { concurrency?: string }) => run((c) => workerCommand(c, o))());
   program
     .command('estimate')
     .description('count files, pages and tokens and price a run per model, live and through the Batch API')
     .argument('[paths...]', 'PDF files or folders (default: the inbox)')
-    .option('--model <models>', 'comma-separated models to price (default OPENAI_MODEL plus gpt-5-mini, gpt-5-nano, gpt-4o-mini)')
+    .option(
+      '--model <models>',
+      'comma-separated models to price (default OPENAI_MODEL plus gpt-5-mini, gpt-5-nano, gpt-4o-mini)',
+    )
     .action((paths: string[], o: { model?: string }) => run((c) => estimateCommand(c, paths, o))());
 }
 
 function positive(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw errorFor('CFG_INVALID', `${name} must be a non-negative number (got "${value}").`);
+  if (!Number.isFinite(n) || n < 0)
+    throw errorFor('CFG_INVALID', `${name} must be a non-negative number (got "${value}").`);
   return n;
 }
 
@@ -82,7 +88,10 @@ export async function estimateCommand(ctx: CommandContext, paths: string[], o: {
   const inputs = paths.length > 0 ? paths.map((p) => resolve(ctx.cwd, p)) : [config.paths.inbox];
   const files = await discoverFiles(inputs, [config.paths.processed, config.paths.failed, config.paths.duplicates]);
   const models = o.model
-    ? o.model.split(',').map((m) => m.trim()).filter(Boolean)
+    ? o.model
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean)
     : [...new Set([config.openai.model, 'gpt-5-mini', 'gpt-5-nano', 'gpt-4o-mini'])];
   const est = await estimateRun(files, { models });
   printEstimate(ctx.out, est, config.app.provider);
@@ -92,14 +101,27 @@ export async function estimateCommand(ctx: CommandContext, paths: string[], o: {
 function printEstimate(out: Output, est: RunEstimate, provider: string, extra: Record<string, unknown> = {}): void {
   if (out.json) {
     const { perFile, ...rest } = est;
-    out.data({ ...rest, provider, ...extra, largestFiles: [...perFile].sort((a, b) => b.pages - a.pages).slice(0, 10) });
+    out.data({
+      ...rest,
+      provider,
+      ...extra,
+      largestFiles: [...perFile].sort((a, b) => b.pages - a.pages).slice(0, 10),
+    });
     return;
   }
   out.line(`${est.files} files, ${est.pages} pages, ${(est.bytes / 1024 / 1024).toFixed(1)} MB`);
-  out.line(`≈ ${est.inputTokens.toLocaleString('en-US')} input + ${est.outputTokens.toLocaleString('en-US')} output tokens (one extraction per file)`);
+  out.line(
+    `≈ ${est.inputTokens.toLocaleString('en-US')} input + ${est.outputTokens.toLocaleString('en-US')} output tokens (one extraction per file)`,
+  );
   out.line();
-  out.line(renderTable(['model', 'live', 'Batch API (½ price)'], est.models.map((m) => [m.model, formatUsd(m.liveUsd), formatUsd(m.batchUsd)])));
-  if (est.unpriced.length > 0) out.line(`\nNo price known for: ${est.unpriced.join(', ')} (add it with AUTOD_PRICING_FILE).`);
+  out.line(
+    renderTable(
+      ['model', 'live', 'Batch API (½ price)'],
+      est.models.map((m) => [m.model, formatUsd(m.liveUsd), formatUsd(m.batchUsd)]),
+    ),
+  );
+  if (est.unpriced.length > 0)
+    out.line(`\nNo price known for: ${est.unpriced.join(', ')} (add it with AUTOD_PRICING_FILE).`);
   if (provider !== 'openai') out.line('\nThe configured provider is local: running it costs nothing.');
 }
 
@@ -114,15 +136,28 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
   const maxCostUsd = positive(o.maxCost, '--max-cost') ?? rt.config.cost.maxCostPerRunUsd;
 
   if (o.dryRun) {
-    const files = await discoverFiles(inputs, [rt.pipeline.dirs.processed, rt.pipeline.dirs.failed, rt.pipeline.dirs.duplicates]);
+    const files = await discoverFiles(inputs, [
+      rt.pipeline.dirs.processed,
+      rt.pipeline.dirs.failed,
+      rt.pipeline.dirs.duplicates,
+    ]);
     const est = await estimateRun(files, { models: [model] });
     const m = est.models[0];
     const cost = m ? (mode === 'openai-batch' ? m.batchUsd : m.liveUsd) : undefined;
     const priced = cost !== undefined && maxCostUsd !== undefined && rt.config.app.provider === 'openai';
     const withinBudget = priced ? cost <= maxCostUsd : null;
-    printEstimate(ctx.out, est, rt.config.app.provider, { dryRun: true, mode, maxCostUsd: maxCostUsd ?? null, withinBudget });
+    printEstimate(ctx.out, est, rt.config.app.provider, {
+      dryRun: true,
+      mode,
+      maxCostUsd: maxCostUsd ?? null,
+      withinBudget,
+    });
     if (priced) {
-      ctx.out.line(withinBudget ? `\nWithin the budget of ${formatUsd(maxCostUsd)}.` : `\nOver the budget of ${formatUsd(maxCostUsd)}: the run would stop early.`);
+      ctx.out.line(
+        withinBudget
+          ? `\nWithin the budget of ${formatUsd(maxCostUsd)}.`
+          : `\nOver the budget of ${formatUsd(maxCostUsd)}: the run would stop early.`,
+      );
     }
     return 0;
   }
@@ -149,13 +184,15 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
           ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
           ...(o.retryFailed ? { retryFailed: true } : {}),
           signal: controller.signal,
-          estimateCost: async (item) => (openai ? (await estimateFile(item.path, model).catch(() => ({ liveUsd: 0 }))).liveUsd : 0),
+          estimateCost: async (item) =>
+            openai ? (await estimateFile(item.path, model).catch(() => ({ liveUsd: 0 }))).liveUsd : 0,
           onProgress: progress.update,
         },
       );
       result = o.resume ? await runner.run(o.resume) : await runner.start(inputs);
     } else if (mode === 'openai-batch') {
-      if (!rt.apiClient) throw errorFor('CFG_MISSING_API_KEY', 'OpenAI Batch API mode needs the openai provider: set OPENAI_API_KEY.');
+      if (!rt.apiClient)
+        throw errorFor('CFG_MISSING_API_KEY', 'OpenAI Batch API mode needs the openai provider: set OPENAI_API_KEY.');
       const runner = new OpenAIBatchRunner(
         { db: rt.db, pipeline: rt.pipeline, apiClient: rt.apiClient, logger: rt.logger },
         {
@@ -171,7 +208,8 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
       result = o.resume ? await runner.run(o.resume) : await runner.start(inputs);
     } else {
       const url = rt.config.redis.url;
-      if (!url) throw errorFor('CFG_INVALID', 'Queue mode needs Redis: set AUTOD_REDIS_URL (e.g. redis://127.0.0.1:6379).');
+      if (!url)
+        throw errorFor('CFG_INVALID', 'Queue mode needs Redis: set AUTOD_REDIS_URL (e.g. redis://127.0.0.1:6379).');
       const producer = new QueueProducer(
         { db: rt.db, redis: { url, prefix: rt.config.redis.prefix }, dirs: rt.pipeline.dirs, logger: rt.logger },
         { attempts: rt.config.processing.failedRetryAttempts + 1, backoffMs: rt.config.retry.initialDelayMs },
@@ -195,7 +233,8 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
     }
     progress.stop();
     printResult(ctx.out, result);
-    if (result.counts.pending > 0 && result.status !== 'queued' && result.status !== 'submitted') return EXIT_INCOMPLETE;
+    if (result.counts.pending > 0 && result.status !== 'queued' && result.status !== 'submitted')
+      return EXIT_INCOMPLETE;
     return result.counts.failed > 0 ? EXIT_PARTIAL : 0;
   } finally {
     progress.stop();
@@ -219,7 +258,16 @@ async function listBatches(ctx: CommandContext, store: BatchStore): Promise<numb
   ctx.out.line(
     renderTable(
       ['id', 'mode', 'status', 'done', 'failed', 'pending', 'cost', 'created'],
-      rows.map((b) => [b.id, b.mode, b.status, b.counts.done, b.counts.failed, b.counts.pending, formatUsd(b.counts.costUsd), b.createdAt.toISOString().slice(0, 19)]),
+      rows.map((b) => [
+        b.id,
+        b.mode,
+        b.status,
+        b.counts.done,
+        b.counts.failed,
+        b.counts.pending,
+        formatUsd(b.counts.costUsd),
+        b.createdAt.toISOString().slice(0, 19),
+      ]),
     ),
   );
   return 0;
@@ -235,9 +283,14 @@ function printResult(out: Output, r: BatchRunResult): void {
     `Batch ${r.batchId} (${r.mode}): ${r.status} — ${c.done} done, ${c.duplicate} duplicates, ${c.failed} failed, ` +
       `${c.skipped} skipped, ${c.pending} pending of ${c.total}; cost ${formatUsd(c.costUsd)}`,
   );
-  if (c.pending > 0 && (r.status === 'interrupted' || r.status === 'budget_stopped')) out.line(`Continue with: autod batch --resume ${r.batchId}`);
-  if (r.status === 'submitted') out.line(`Collect the results later with: autod batch --mode openai-batch --resume ${r.batchId}`);
-  if (c.failed > 0) out.line(`Failed items can be retried with: autod batch --mode ${r.mode === 'live' ? 'live' : r.mode} --resume ${r.batchId} --retry-failed`);
+  if (c.pending > 0 && (r.status === 'interrupted' || r.status === 'budget_stopped'))
+    out.line(`Continue with: autod batch --resume ${r.batchId}`);
+  if (r.status === 'submitted')
+    out.line(`Collect the results later with: autod batch --mode openai-batch --resume ${r.batchId}`);
+  if (c.failed > 0)
+    out.line(
+      `Failed items can be retried with: autod batch --mode ${r.mode === 'live' ? 'live' : r.mode} --resume ${r.batchId} --retry-failed`,
+    );
 }
 
 /** A cli-progress bar on a TTY; JSON lines on stderr otherwise (stdout keeps the one result document). */
@@ -253,7 +306,8 @@ function progressReporter(out: Output): { update: (e: BatchProgressEvent) => voi
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: '{bar} {value}/{total} | done {done} failed {failed} skipped {skipped} | {rate}/s | ETA {eta_s}s | {cost}',
+      format:
+        '{bar} {value}/{total} | done {done} failed {failed} skipped {skipped} | {rate}/s | ETA {eta_s}s | {cost}',
       hideCursor: true,
       etaBuffer: 50,
     },
@@ -292,13 +346,22 @@ export async function workerCommand(ctx: CommandContext, o: { concurrency?: stri
   const url = rt.config.redis.url;
   if (!url) throw errorFor('CFG_INVALID', 'A worker needs Redis: set AUTOD_REDIS_URL (e.g. redis://127.0.0.1:6379).');
   const worker = new QueueWorker(
-    { db: rt.db, pipeline: rt.pipeline, redis: { url, prefix: rt.config.redis.prefix }, logger: rt.logger, metrics: rt.metrics },
+    {
+      db: rt.db,
+      pipeline: rt.pipeline,
+      redis: { url, prefix: rt.config.redis.prefix },
+      logger: rt.logger,
+      metrics: rt.metrics,
+    },
     {
       concurrency: positive(o.concurrency, '--concurrency') ?? rt.config.processing.concurrency,
       ...(rt.config.app.provider === 'openai' ? { rpm: rt.config.rateLimit.rpm } : {}),
       onJob: (e) => {
         if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'job', ...e }) + '\n');
-        else ctx.out.line(`${new Date().toISOString()}  ${e.status.padEnd(9)} ${e.path}${e.error ? `  ${e.error.code}: ${e.error.message}` : ''}`);
+        else
+          ctx.out.line(
+            `${new Date().toISOString()}  ${e.status.padEnd(9)} ${e.path}${e.error ? `  ${e.error.code}: ${e.error.message}` : ''}`,
+          );
       },
     },
   );

@@ -59,7 +59,9 @@ export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<
         d.issuer,
         d.docType,
         d.subcategory ?? d.category,
-        d.totalAmount === null || d.totalAmount === undefined ? '' : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
+        d.totalAmount === null || d.totalAmount === undefined
+          ? ''
+          : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
         d.status,
         d.title,
       ]),
@@ -104,19 +106,41 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ctx.out.line('actions');
     for (const a of m.action_items) ctx.out.line(`  - ${a.description}${a.due ? ` (due ${a.due})` : ''}`);
   }
-  ctx.out.line(`attempts    ${attempts.length}: ${attempts.map((a) => `${a.status} ${a.model} ${formatUsd(a.costUsd)}`).join('; ')}`);
+  ctx.out.line(
+    `attempts    ${attempts.length}: ${attempts.map((a) => `${a.status} ${a.model} ${formatUsd(a.costUsd)}`).join('; ')}`,
+  );
   if (duplicates.length > 0) ctx.out.line(`duplicates  ${duplicates.length}`);
   return 0;
 }
 
 const CSV_COLUMNS = [
-  'id', 'sha256', 'fileName', 'status', 'category', 'subcategory', 'docType', 'issuer', 'primaryDate', 'totalAmount',
-  'currency', 'title', 'confidence', 'pageCount', 'provider', 'model', 'storagePath', 'createdAt',
+  'id',
+  'sha256',
+  'fileName',
+  'status',
+  'category',
+  'subcategory',
+  'docType',
+  'issuer',
+  'primaryDate',
+  'totalAmount',
+  'currency',
+  'title',
+  'confidence',
+  'pageCount',
+  'provider',
+  'model',
+  'storagePath',
+  'createdAt',
 ] as const;
 
-export async function exportCommand(ctx: CommandContext, o: ListOptions & { format?: string; output?: string }): Promise<number> {
+export async function exportCommand(
+  ctx: CommandContext,
+  o: ListOptions & { format?: string; output?: string },
+): Promise<number> {
   const format = o.format ?? 'json';
-  if (format !== 'json' && format !== 'csv') throw errorFor('VALIDATION_FAILED', `--format must be json or csv (got ${format}).`);
+  if (format !== 'json' && format !== 'csv')
+    throw errorFor('VALIDATION_FAILED', `--format must be json or csv (got ${format}).`);
   const rt = await ctx.open();
   const all: DocumentRow[] = [];
   for (let offset = 0; ; offset += 500) {
@@ -126,8 +150,15 @@ export async function exportCommand(ctx: CommandContext, o: ListOptions & { form
   }
   const text =
     format === 'json'
-      ? JSON.stringify(all.map((d) => ({ ...publicDocument(d), metadata: d.metadata })), null, 2) + '\n'
-      : [CSV_COLUMNS.join(','), ...all.map((d) => CSV_COLUMNS.map((c) => csvCell(publicDocument(d)[c])).join(','))].join('\n') + '\n';
+      ? JSON.stringify(
+          all.map((d) => ({ ...publicDocument(d), metadata: d.metadata })),
+          null,
+          2,
+        ) + '\n'
+      : [
+          CSV_COLUMNS.join(','),
+          ...all.map((d) => CSV_COLUMNS.map((c) => csvCell(publicDocument(d)[c])).join(',')),
+        ].join('\n') + '\n';
   if (o.output) {
     await writeFile(o.output, text);
     ctx.out.error(`wrote ${all.length} documents to ${o.output}`);
@@ -141,9 +172,21 @@ export async function reprocessCommand(ctx: CommandContext, idOrSha: string): Pr
   const rt = await ctx.open();
   const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
   const outcome = await rt.pipeline.reprocess(key);
-  report(ctx.out, { total: 1, processed: outcome.kind === 'processed' ? 1 : 0, duplicates: 0, failed: outcome.kind === 'failed' ? 1 : 0,
-    retryLater: outcome.kind === 'retry_later' ? 1 : 0, skipped: 0, costUsd: outcome.kind === 'processed' ? outcome.costUsd : 0, outcomes: [outcome] },
-    ctx.cwd, rt.pipeline.provider);
+  report(
+    ctx.out,
+    {
+      total: 1,
+      processed: outcome.kind === 'processed' ? 1 : 0,
+      duplicates: 0,
+      failed: outcome.kind === 'failed' ? 1 : 0,
+      retryLater: outcome.kind === 'retry_later' ? 1 : 0,
+      skipped: 0,
+      costUsd: outcome.kind === 'processed' ? outcome.costUsd : 0,
+      outcomes: [outcome],
+    },
+    ctx.cwd,
+    rt.pipeline.provider,
+  );
   return outcome.kind === 'processed' ? 0 : 3;
 }
 

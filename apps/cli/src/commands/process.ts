@@ -6,7 +6,11 @@ import { formatUsd, paint, renderTable, type Output } from '../output.js';
 /** Exit code when the run finished but some files failed or must be retried later. */
 export const EXIT_PARTIAL = 3;
 
-export async function processCommand(ctx: CommandContext, paths: string[], opts: { concurrency?: string }): Promise<number> {
+export async function processCommand(
+  ctx: CommandContext,
+  paths: string[],
+  opts: { concurrency?: string },
+): Promise<number> {
   const rt = await ctx.open();
   const { dirs } = rt.pipeline;
   await rt.pipeline.recover();
@@ -19,7 +23,9 @@ export async function processCommand(ctx: CommandContext, paths: string[], opts:
     onOutcome: (o, done, total) => {
       const elapsed = (Date.now() - started) / 1000;
       const eta = done > 0 ? ((total - done) * elapsed) / done : 0;
-      ctx.out.progress(`${done}/${total} files  ${(done / Math.max(elapsed, 0.001)).toFixed(1)}/s  ETA ${eta.toFixed(0)}s  last: ${o.kind} ${basename(o.path)}`);
+      ctx.out.progress(
+        `${done}/${total} files  ${(done / Math.max(elapsed, 0.001)).toFixed(1)}/s  ETA ${eta.toFixed(0)}s  last: ${o.kind} ${basename(o.path)}`,
+      );
     },
   });
   ctx.out.endProgress();

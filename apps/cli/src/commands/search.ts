@@ -85,7 +85,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function num(s: string | undefined, name: string): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n)) throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
+  if (s.trim() === '' || !Number.isFinite(n))
+    throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
   return n;
 }
 
@@ -94,7 +95,8 @@ export function searchFilterFrom(o: SearchCommandOptions): SearchFilter {
     ['from', o.from],
     ['to', o.to],
   ] as const) {
-    if (value !== undefined && !DATE.test(value)) throw errorFor('VALIDATION_FAILED', `--${flag} must be a date YYYY-MM-DD (got ${value}).`);
+    if (value !== undefined && !DATE.test(value))
+      throw errorFor('VALIDATION_FAILED', `--${flag} must be a date YYYY-MM-DD (got ${value}).`);
   }
   const minAmount = num(o.minAmount, 'min-amount');
   const maxAmount = num(o.maxAmount, 'max-amount');
@@ -110,10 +112,12 @@ export function searchFilterFrom(o: SearchCommandOptions): SearchFilter {
 }
 
 export async function searchCommand(ctx: CommandContext, query: string, o: SearchCommandOptions): Promise<number> {
-  if (!query.trim()) throw errorFor('VALIDATION_FAILED', 'Give a search text, e.g. autod search "water bill from March".');
+  if (!query.trim())
+    throw errorFor('VALIDATION_FAILED', 'Give a search text, e.g. autod search "water bill from March".');
   const mode = (o.mode ?? 'hybrid') as Mode;
   const limit = num(o.limit, 'limit') ?? 10;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw errorFor('VALIDATION_FAILED', `--limit must be an integer in 1..100 (got ${o.limit}).`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw errorFor('VALIDATION_FAILED', `--limit must be an integer in 1..100 (got ${o.limit}).`);
   const minSimilarity = num(o.minSimilarity, 'min-similarity');
   const filter = searchFilterFrom(o);
   const rt = await ctx.open();
@@ -121,7 +125,12 @@ export async function searchCommand(ctx: CommandContext, query: string, o: Searc
 
   let result: { query: string; mode: Mode; backend: string; hits: Hit[]; tookMs: number };
   if (index) {
-    result = await index.search(query, { mode, filter, limit, ...(minSimilarity !== undefined ? { minSimilarity } : {}) });
+    result = await index.search(query, {
+      mode,
+      filter,
+      limit,
+      ...(minSimilarity !== undefined ? { minSimilarity } : {}),
+    });
   } else if (mode === 'fulltext') {
     // No vector index wired: plain full-text search in the database.
     const started = performance.now();
@@ -148,7 +157,10 @@ export async function searchCommand(ctx: CommandContext, query: string, o: Searc
     }
     result = { query, mode, backend: 'database', hits, tookMs: performance.now() - started };
   } else {
-    throw errorFor('VALIDATION_FAILED', `Semantic search (--mode ${mode}) is not available in this build; use --mode fulltext.`);
+    throw errorFor(
+      'VALIDATION_FAILED',
+      `Semantic search (--mode ${mode}) is not available in this build; use --mode fulltext.`,
+    );
   }
 
   if (ctx.out.json) {
@@ -183,7 +195,13 @@ export async function searchCommand(ctx: CommandContext, query: string, o: Searc
 async function* completedDocuments(rt: Runtime): AsyncGenerator<IndexDoc> {
   let offset = 0;
   for (;;) {
-    const { items } = await rt.db.documents.list({ status: 'completed', limit: 500, offset, orderBy: 'id', order: 'asc' });
+    const { items } = await rt.db.documents.list({
+      status: 'completed',
+      limit: 500,
+      offset,
+      orderBy: 'id',
+      order: 'asc',
+    });
     if (items.length === 0) return;
     for (const d of items) {
       if (!d.metadata) continue;

@@ -15,10 +15,14 @@ export interface ServeOptions {
 export async function serveCommand(ctx: CommandContext, options: ServeOptions): Promise<number> {
   const overrides: Record<string, unknown> = {};
   if (options.host !== undefined) overrides['AUTOD_SERVER_HOST'] = options.host;
-  if (options.port !== undefined) overrides['AUTOD_SERVER_PORT'] = /^\d+$/.test(options.port) ? Number(options.port) : options.port;
+  if (options.port !== undefined)
+    overrides['AUTOD_SERVER_PORT'] = /^\d+$/.test(options.port) ? Number(options.port) : options.port;
   const config = ctx.config(overrides);
   if (!config.server.token) {
-    throw errorFor('CFG_INVALID', 'The HTTP server needs a bearer token: set AUTOD_SERVER_TOKEN (at least 16 characters).');
+    throw errorFor(
+      'CFG_INVALID',
+      'The HTTP server needs a bearer token: set AUTOD_SERVER_TOKEN (at least 16 characters).',
+    );
   }
   // The server logs one JSON line per request to stderr at the configured level (not quiet like other commands).
   const runtime = await createRuntime(config, { logDestination: process.stderr });
@@ -29,7 +33,10 @@ export async function serveCommand(ctx: CommandContext, options: ServeOptions): 
     await runtime.close();
     throw error;
   }
-  if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'ready', address: server.address, watch: Boolean(options.watch) }) + '\n');
+  if (ctx.out.json)
+    process.stdout.write(
+      JSON.stringify({ event: 'ready', address: server.address, watch: Boolean(options.watch) }) + '\n',
+    );
   else {
     ctx.out.line(`autod server listening on ${server.address} (API docs: ${server.address}/docs)`);
     if (options.watch) ctx.out.line(`Watching ${runtime.pipeline.dirs.inbox}`);

@@ -4,7 +4,11 @@ import { mkdir } from 'node:fs/promises';
 import type { CommandContext } from '../context.js';
 
 /** Watch the inbox until SIGINT/SIGTERM; in-flight files finish (or are released) before exit. */
-export async function watchCommand(ctx: CommandContext, inbox: string | undefined, opts: { concurrency?: string }): Promise<number> {
+export async function watchCommand(
+  ctx: CommandContext,
+  inbox: string | undefined,
+  opts: { concurrency?: string },
+): Promise<number> {
   const rt = await ctx.open();
   const dir = inbox ? resolve(ctx.cwd, inbox) : rt.pipeline.dirs.inbox;
   await mkdir(dir, { recursive: true });
@@ -19,7 +23,10 @@ export async function watchCommand(ctx: CommandContext, inbox: string | undefine
     },
     onOutcome: (o) => {
       if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'outcome', ...o }) + '\n');
-      else ctx.out.line(`${new Date().toISOString()}  ${o.kind.padEnd(11)} ${o.path}${'destination' in o ? ` -> ${o.destination}` : ''}`);
+      else
+        ctx.out.line(
+          `${new Date().toISOString()}  ${o.kind.padEnd(11)} ${o.path}${'destination' in o ? ` -> ${o.destination}` : ''}`,
+        );
     },
   });
   await watcher.start();

@@ -72,7 +72,11 @@ export async function harness(
 }
 
 /** A multipart/form-data body with one file part. */
-export function multipart(fileName: string, content: Uint8Array, field = 'file'): { payload: Buffer; headers: Record<string, string> } {
+export function multipart(
+  fileName: string,
+  content: Uint8Array,
+  field = 'file',
+): { payload: Buffer; headers: Record<string, string> } {
   const boundary = `----autod${randomUUID().replace(/-/g, '')}`;
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: application/pdf\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
@@ -87,9 +91,20 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 export async function invoicePdf(issuer: string, extra = ''): Promise<Uint8Array> {
-  return buildTextPdf([[`**INVOICE`, `${issuer} Ltd`, 'Invoice number: INV-1042', 'Invoice date: 2024-03-15', `Total due: 120.50 EUR ${extra}`]], {
-    title: `Invoice ${issuer}`,
-  });
+  return buildTextPdf(
+    [
+      [
+        `**INVOICE`,
+        `${issuer} Ltd`,
+        'Invoice number: INV-1042',
+        'Invoice date: 2024-03-15',
+        `Total due: 120.50 EUR ${extra}`,
+      ],
+    ],
+    {
+      title: `Invoice ${issuer}`,
+    },
+  );
 }
 
 /** Files (relative paths) under a folder, recursively. */

@@ -15,7 +15,13 @@ export function costRoutes(app: AutodApp, ctx: ServerContext): void {
   const { db } = ctx.runtime;
   app.get(
     '/v1/costs',
-    { schema: { tags: ['costs'], querystring: costsQuery, description: 'Tokens and dollars spent, grouped, with totals.' } },
+    {
+      schema: {
+        tags: ['costs'],
+        querystring: costsQuery,
+        description: 'Tokens and dollars spent, grouped, with totals.',
+      },
+    },
     async (request) => {
       const { groupBy, from, to } = request.query;
       const since = from ? new Date(`${from}T00:00:00Z`) : undefined;

@@ -25,7 +25,9 @@ export const documentFilterSchema = z.object({
 const listQuery = documentFilterSchema.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   offset: z.coerce.number().int().min(0).default(0),
-  orderBy: z.enum(['createdAt', 'updatedAt', 'primaryDate', 'totalAmount', 'issuer', 'title', 'id']).default('createdAt'),
+  orderBy: z
+    .enum(['createdAt', 'updatedAt', 'primaryDate', 'totalAmount', 'issuer', 'title', 'id'])
+    .default('createdAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
 
@@ -61,10 +63,14 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       },
     },
     async (request, reply) => {
-      if (!ctx.work.accepting) throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; upload again later.');
+      if (!ctx.work.accepting)
+        throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; upload again later.');
       const saved = await receiveUpload(request, { inbox: pipeline.dirs.inbox, maxBytes: ctx.maxUploadBytes });
       ctx.work.submit(saved.path, saved.sha256, saved.fileName);
-      request.log.info({ sha256: saved.sha256, fileName: saved.fileName, sizeBytes: saved.sizeBytes }, 'upload accepted');
+      request.log.info(
+        { sha256: saved.sha256, fileName: saved.fileName, sizeBytes: saved.sizeBytes },
+        'upload accepted',
+      );
       const location = `/v1/documents/${saved.sha256}`;
       return reply.code(202).header('location', location).send({
         id: saved.sha256,
@@ -77,11 +83,21 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
     },
   );
 
-  app.get('/v1/documents', { schema: { tags: ['documents'], querystring: listQuery, description: 'List documents with filters and pagination.' } }, async (request) => {
-    const q = request.query;
-    const { items, total } = await db.documents.list(q);
-    return { items: items.map(documentJson), total, limit: q.limit, offset: q.offset };
-  });
+  app.get(
+    '/v1/documents',
+    {
+      schema: {
+        tags: ['documents'],
+        querystring: listQuery,
+        description: 'List documents with filters and pagination.',
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { items, total } = await db.documents.list(q);
+      return { items: items.map(documentJson), total, limit: q.limit, offset: q.offset };
+    },
+  );
 
   app.get(
     '/v1/documents/:id',
@@ -115,9 +131,11 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
     async (request, reply) => {
       const doc = await db.documents.get(request.params.id);
       if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${request.params.id}.`);
-      const candidates = [doc.filedAt && doc.storagePath ? doc.storagePath : null, doc.sourcePath, doc.storagePath].filter(
-        (p): p is string => typeof p === 'string',
-      );
+      const candidates = [
+        doc.filedAt && doc.storagePath ? doc.storagePath : null,
+        doc.sourcePath,
+        doc.storagePath,
+      ].filter((p): p is string => typeof p === 'string');
       for (const path of candidates) {
         // Open first, then stat the handle: the pipeline may be moving the file right now, and an open handle
         // keeps reading the same bytes whatever happens to the name.
@@ -144,7 +162,8 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['documents'],
         params: idParams,
-        description: 'Extract the document again with the current provider, model and prompt (old attempts are kept). Answers with the outcome.',
+        description:
+          'Extract the document again with the current provider, model and prompt (old attempts are kept). Answers with the outcome.',
       },
     },
     async (request) => {

@@ -11,14 +11,22 @@ export function healthRoutes(app: AutodApp, ctx: ServerContext): void {
     ['/health/dependencies', () => health.dependencies(), 'Every dependency with its latency (always 200).'],
   ];
   for (const [url, probe, description] of probes) {
-    app.get(url, { config: { public: true, rateLimit: false }, schema: { tags: ['health'], description, security: [] } }, async (_req, reply) => {
-      const report = await probe();
-      return reply.code(report.httpStatus).header('cache-control', 'no-store').send(report);
-    });
+    app.get(
+      url,
+      { config: { public: true, rateLimit: false }, schema: { tags: ['health'], description, security: [] } },
+      async (_req, reply) => {
+        const report = await probe();
+        return reply.code(report.httpStatus).header('cache-control', 'no-store').send(report);
+      },
+    );
   }
   const metrics = ctx.runtime.metrics;
-  app.get('/metrics', { schema: { tags: ['health'], description: 'Prometheus metrics (text exposition format).' } }, async (_req, reply) => {
-    const text = await metrics.metrics();
-    return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
-  });
+  app.get(
+    '/metrics',
+    { schema: { tags: ['health'], description: 'Prometheus metrics (text exposition format).' } },
+    async (_req, reply) => {
+      const text = await metrics.metrics();
+      return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
+    },
+  );
 }

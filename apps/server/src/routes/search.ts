@@ -72,9 +72,13 @@ export function searchRoutes(app: AutodApp, ctx: ServerContext): void {
     async (request) => {
       const { q, mode, limit, ...rest } = request.query;
       if (!ctx.search.modes.includes(mode)) {
-        throw errorFor('VALIDATION_FAILED', `Search mode "${mode}" is not available on this server; use ${ctx.search.modes.join(' or ')}.`, {
-          details: { available: [...ctx.search.modes] },
-        });
+        throw errorFor(
+          'VALIDATION_FAILED',
+          `Search mode "${mode}" is not available on this server; use ${ctx.search.modes.join(' or ')}.`,
+          {
+            details: { available: [...ctx.search.modes] },
+          },
+        );
       }
       const filter: DocumentFilter = { status: 'completed', ...definedOnly(rest) };
       const t0 = performance.now();

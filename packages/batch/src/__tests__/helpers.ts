@@ -46,7 +46,12 @@ export async function writeCorpus(dir: string, count: number, duplicates = 0): P
   const first: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     const bytes = await buildTextPdf([
-      [`Invoice INV-${1000 + i}`, `ACME Supplies Ltd`, `Date: 2024-03-${String((i % 28) + 1).padStart(2, '0')}`, `Total: EUR ${(10 + i).toFixed(2)}`],
+      [
+        `Invoice INV-${1000 + i}`,
+        `ACME Supplies Ltd`,
+        `Date: 2024-03-${String((i % 28) + 1).padStart(2, '0')}`,
+        `Total: EUR ${(10 + i).toFixed(2)}`,
+      ],
     ]);
     if (first.length < duplicates) first.push(bytes);
     const p = join(dir, `doc-${String(i).padStart(4, '0')}.pdf`);
@@ -91,4 +96,3 @@ export function emulatorClient(emulator: Emulator, extra: { rpm?: number } = {})
 export function openaiExtractor(client: ApiClient): Extractor {
   return new OpenAIExtractor(client, 'gpt-5-mini');
 }
-

@@ -69,7 +69,10 @@ describe('emulator caches', () => {
   it('sampleWithKnown returns an independent value on every call', () => {
     const schema = {
       type: 'object',
-      properties: { a: { type: 'string', pattern: '^[a-z]+$' }, b: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 2 } } },
+      properties: {
+        a: { type: 'string', pattern: '^[a-z]+$' },
+        b: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 2 } },
+      },
     };
     const first = sampleWithKnown(schema, { a: 'zz' }) as { a: string; b: number[] };
     expect(first).toEqual({ a: 'zz', b: [2] });

@@ -37,7 +37,13 @@ async function handle(line: string): Promise<void> {
     case 'stats': {
       const cpu = process.cpuUsage(cpuBase);
       const s = emulator.stats();
-      reply({ ok: true, total: s.total, byStatus: s.byStatus, maxInFlight: s.maxInFlight, cpuMs: (cpu.user + cpu.system) / 1000 });
+      reply({
+        ok: true,
+        total: s.total,
+        byStatus: s.byStatus,
+        maxInFlight: s.maxInFlight,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      });
       break;
     }
     case 'resetStats':

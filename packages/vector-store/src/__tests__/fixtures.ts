@@ -152,4 +152,3 @@ export function memoryKnex(filename = ':memory:'): Knex {
     pool: { min: 1, max: 1 },
   });
 }
-
