@@ -67,7 +67,10 @@ interface Row {
   want: Record<Field, unknown>;
 }
 
-async function measure(seed: number, count: number): Promise<{ rows: Row[]; accuracy: Record<Field, number>; extras: Record<Extra, number> }> {
+async function measure(
+  seed: number,
+  count: number,
+): Promise<{ rows: Row[]; accuracy: Record<Field, number>; extras: Record<Extra, number> }> {
   const corpus = await generateCorpus({ count, seed });
   const rows: Row[] = [];
   for (const doc of corpus) {
@@ -89,7 +92,8 @@ async function measure(seed: number, count: number): Promise<{ rows: Row[]; accu
       ok: {
         docType: kind === t.docType,
         primaryDate: m.primary_date === t.primaryDate,
-        totalAmount: t.totalAmount === null ? total === null : total !== null && Math.abs(total - t.totalAmount) <= 0.005,
+        totalAmount:
+          t.totalAmount === null ? total === null : total !== null && Math.abs(total - t.totalAmount) <= 0.005,
         issuer: issuerMatches(m.issuer, t.issuer),
       },
       extra: {
@@ -104,14 +108,21 @@ async function measure(seed: number, count: number): Promise<{ rows: Row[]; accu
       want: { docType: t.docType, primaryDate: t.primaryDate, totalAmount: t.totalAmount, issuer: t.issuer },
     });
   }
-  const accuracy = Object.fromEntries(FIELDS.map((f) => [f, rows.filter((r) => r.ok[f]).length / rows.length])) as Record<Field, number>;
-  const extras = Object.fromEntries(EXTRAS.map((f) => [f, rows.filter((r) => r.extra[f]).length / rows.length])) as Record<Extra, number>;
+  const accuracy = Object.fromEntries(
+    FIELDS.map((f) => [f, rows.filter((r) => r.ok[f]).length / rows.length]),
+  ) as Record<Field, number>;
+  const extras = Object.fromEntries(
+    EXTRAS.map((f) => [f, rows.filter((r) => r.extra[f]).length / rows.length]),
+  ) as Record<Extra, number>;
   return { rows, accuracy, extras };
 }
 
 function table(title: string, accuracy: Record<Field, number>, rows: Row[]): string {
   const kinds = [...new Set(rows.map((r) => r.kind))];
-  const lines = [`${title} (${rows.length} docs)`, `${'field'.padEnd(14)}${'all'.padStart(7)}${kinds.map((k) => k.slice(0, 10).padStart(12)).join('')}`];
+  const lines = [
+    `${title} (${rows.length} docs)`,
+    `${'field'.padEnd(14)}${'all'.padStart(7)}${kinds.map((k) => k.slice(0, 10).padStart(12)).join('')}`,
+  ];
   for (const f of FIELDS) {
     const perKind = kinds.map((k) => {
       const rs = rows.filter((r) => r.kind === k);
@@ -129,8 +140,11 @@ describe('offline extraction accuracy (text PDFs, testkit ground truth)', () => 
     const dev = await measure(7, 120);
     const heldOut = await measure(1234, 60);
     const report = `${table('seed 7 (development)', dev.accuracy, dev.rows)}\n\n${table('seed 1234 (held out)', heldOut.accuracy, heldOut.rows)}`;
-    const extraLine = (e: Record<Extra, number>): string => EXTRAS.map((f) => `${f} ${(e[f] * 100).toFixed(0)}%`).join(', ');
-    console.log(`${report}\n\nnot asserted (seed 7): ${extraLine(dev.extras)}\nnot asserted (seed 1234): ${extraLine(heldOut.extras)}`);
+    const extraLine = (e: Record<Extra, number>): string =>
+      EXTRAS.map((f) => `${f} ${(e[f] * 100).toFixed(0)}%`).join(', ');
+    console.log(
+      `${report}\n\nnot asserted (seed 7): ${extraLine(dev.extras)}\nnot asserted (seed 1234): ${extraLine(heldOut.extras)}`,
+    );
     const misses = [...dev.rows, ...heldOut.rows].flatMap((r) =>
       FIELDS.filter((f) => !r.ok[f]).map((f) => ({ file: r.fileName, field: f, got: r.got[f], want: r.want[f] })),
     );
@@ -141,7 +155,8 @@ describe('offline extraction accuracy (text PDFs, testkit ground truth)', () => 
       JSON.stringify(
         {
           generatedAt: new Date().toISOString(),
-          method: 'testkit generateCorpus -> readPdf (no OCR) -> extractOffline; field-level exact match (total ±0.005, issuer case/punctuation-insensitive containment)',
+          method:
+            'testkit generateCorpus -> readPdf (no OCR) -> extractOffline; field-level exact match (total ±0.005, issuer case/punctuation-insensitive containment)',
           dev: { seed: 7, docs: dev.rows.length, accuracy: dev.accuracy, notAsserted: dev.extras },
           heldOut: { seed: 1234, docs: heldOut.rows.length, accuracy: heldOut.accuracy, notAsserted: heldOut.extras },
           misses: misses.slice(0, 50),

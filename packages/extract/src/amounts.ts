@@ -24,16 +24,16 @@ export interface FoundAmount extends ParsedAmount {
 
 const SYMBOLS: Record<string, string> = {
   $: 'USD',
-  'US$': 'USD',
+  US$: 'USD',
   'U.S.$': 'USD',
-  'C$': 'CAD',
-  'CA$': 'CAD',
-  'A$': 'AUD',
-  'AU$': 'AUD',
-  'NZ$': 'NZD',
-  'HK$': 'HKD',
-  'S$': 'SGD',
-  'R$': 'BRL',
+  C$: 'CAD',
+  CA$: 'CAD',
+  A$: 'AUD',
+  AU$: 'AUD',
+  NZ$: 'NZD',
+  HK$: 'HKD',
+  S$: 'SGD',
+  R$: 'BRL',
   '€': 'EUR',
   '£': 'GBP',
   '¥': 'JPY',
@@ -47,8 +47,36 @@ const SYMBOLS: Record<string, string> = {
 };
 
 export const CURRENCY_CODES = new Set([
-  'USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'NZD', 'JPY', 'CNY', 'HKD', 'SGD', 'INR', 'SEK', 'NOK', 'DKK',
-  'PLN', 'CZK', 'HUF', 'RON', 'BGN', 'MXN', 'BRL', 'ZAR', 'KRW', 'RUB', 'TRY', 'ILS', 'AED', 'SAR', 'THB',
+  'USD',
+  'EUR',
+  'GBP',
+  'CHF',
+  'CAD',
+  'AUD',
+  'NZD',
+  'JPY',
+  'CNY',
+  'HKD',
+  'SGD',
+  'INR',
+  'SEK',
+  'NOK',
+  'DKK',
+  'PLN',
+  'CZK',
+  'HUF',
+  'RON',
+  'BGN',
+  'MXN',
+  'BRL',
+  'ZAR',
+  'KRW',
+  'RUB',
+  'TRY',
+  'ILS',
+  'AED',
+  'SAR',
+  'THB',
 ]);
 
 const CODE_ALT = [...CURRENCY_CODES].join('|');
@@ -145,7 +173,10 @@ export function parseAmount(s: string): ParsedAmount | null {
   if (found.length !== 1) return null;
   const only = found[0];
   if (!only) return null;
-  const rest = s.replace(only.raw, '').replace(/[\s:=*]+/g, '').replace(/^(?:CR|DR)$/i, '');
+  const rest = s
+    .replace(only.raw, '')
+    .replace(/[\s:=*]+/g, '')
+    .replace(/^(?:CR|DR)$/i, '');
   if (rest.length > 0) return null;
   return { amount: Math.round(only.amount * 100) / 100, currency: only.currency };
 }

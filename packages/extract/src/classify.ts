@@ -53,7 +53,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
       [/\b(?:sales |payment |purchase )?receipt\b/i, 3],
       [/\b(?:quittung|kassenbon|kassenbeleg|reçu|recibo|ticket de caisse)\b/i, 3],
       [/\bthank you for (?:your (?:purchase|order|visit)|shopping)\b/i, 2],
-      [/\b(?:cashier|register|terminal|change due|cash tendered|paid with|card ending|auth(?:orization)? code|approved)\b/i, 1.5],
+      [
+        /\b(?:cashier|register|terminal|change due|cash tendered|paid with|card ending|auth(?:orization)? code|approved)\b/i,
+        1.5,
+      ],
       [/\b(?:order (?:number|no|#)|transaction (?:id|number))\b/i, 0.5],
       [/\b(?:store|shop|market|restaurant|café|cafe)\b/i, 0.5],
     ],
@@ -66,7 +69,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: true,
     amountExpected: true,
     patterns: [
-      [/\b(?:electricity|electric|kwh|natural gas|gas usage|water|sewer|wastewater|meter|energy|utilit(?:y|ies)|therms?|power)\b/i, 1.5],
+      [
+        /\b(?:electricity|electric|kwh|natural gas|gas usage|water|sewer|wastewater|meter|energy|utilit(?:y|ies)|therms?|power)\b/i,
+        1.5,
+      ],
       [/\b(?:meter reading|previous reading|current reading|usage|consumption)\b/i, 1.5],
       [/\b(?:strom|stromrechnung|gasrechnung|wasser|zählerstand|électricité|electricidad)\b/i, 2.5],
       [/\b(?:service address|service period|billing period)\b/i, 1],
@@ -81,7 +87,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: true,
     amountExpected: true,
     patterns: [
-      [/\b(?:wireless|mobile|cellular|phone|internet|broadband|fib(?:er|re)|cable tv|telecom(?:munications)?|isp)\b/i, 1.5],
+      [
+        /\b(?:wireless|mobile|cellular|phone|internet|broadband|fib(?:er|re)|cable tv|telecom(?:munications)?|isp)\b/i,
+        1.5,
+      ],
       [/\b(?:data usage|minutes|texts|sms|roaming|gb used|line \d|plan charges|monthly plan|unlimited)\b/i, 1.5],
       [/\b(?:mobilfunk|handyrechnung|telefonrechnung|forfait mobile)\b/i, 2.5],
       [/\bbill\b/i, 1],
@@ -126,11 +135,20 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: true,
     patterns: [
-      [/\bform\s+(?:W-?2|1099(?:-[A-Z]+)?|1040(?:-?[A-Z]+)?|1098|W-?9|W-?4)\b|\bW-2\b|\b1099-(?:MISC|NEC|INT|DIV|B|R|K|G)\b/i, 4],
+      [
+        /\bform\s+(?:W-?2|1099(?:-[A-Z]+)?|1040(?:-?[A-Z]+)?|1098|W-?9|W-?4)\b|\bW-2\b|\b1099-(?:MISC|NEC|INT|DIV|B|R|K|G)\b/i,
+        4,
+      ],
       [/\b(?:wage and tax statement|tax return|tax assessment|tax statement|tax notice|notice of assessment)\b/i, 4],
       [/\b(?:internal revenue service|IRS|HMRC|tax office|department of revenue|revenue agency)\b/i, 2.5],
-      [/\b(?:tax year|taxable income|federal income tax|withheld|social security wages|medicare|adjusted gross income|refund)\b/i, 1.5],
-      [/\b(?:steuerbescheid|steuererklärung|einkommensteuer|finanzamt|avis d'imposition|impôt sur le revenu|declaración de la renta|hacienda)\b/i, 4],
+      [
+        /\b(?:tax year|taxable income|federal income tax|withheld|social security wages|medicare|adjusted gross income|refund)\b/i,
+        1.5,
+      ],
+      [
+        /\b(?:steuerbescheid|steuererklärung|einkommensteuer|finanzamt|avis d'imposition|impôt sur le revenu|declaración de la renta|hacienda)\b/i,
+        4,
+      ],
       [/\b(?:employer identification number|EIN|SSN|TIN|taxpayer)\b/i, 1],
     ],
   },
@@ -143,9 +161,15 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     amountExpected: true,
     patterns: [
       [/\binsurance\b|\binsurer\b|\bassurance\b|\bversicherung\b|\bseguro\b/i, 1.5],
-      [/\bpolicy\s*(?:number|no\b|#|nr\b)|\bpolicy (?:period|term|holder|schedule|documents?)\b|\bpolicyholder\b/i, 2.5],
+      [
+        /\bpolicy\s*(?:number|no\b|#|nr\b)|\bpolicy (?:period|term|holder|schedule|documents?)\b|\bpolicyholder\b/i,
+        2.5,
+      ],
       [/\b(?:declarations? page|certificate of insurance|renewal notice|policy renewal)\b/i, 3],
-      [/\b(?:premium|coverage|covered|deductible|insured|liability|limits? of liability|beneficiary|endorsement)\b/i, 1.5],
+      [
+        /\b(?:premium|coverage|covered|deductible|insured|liability|limits? of liability|beneficiary|endorsement)\b/i,
+        1.5,
+      ],
       [/\bpolicy\b/i, 1],
     ],
   },
@@ -171,12 +195,18 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: true,
     patterns: [
-      [/\b(?:pay ?slip|pay stub|paystub|earnings statement|salary statement|pay statement|wage statement|pay advice)\b/i, 4],
+      [
+        /\b(?:pay ?slip|pay stub|paystub|earnings statement|salary statement|pay statement|wage statement|pay advice)\b/i,
+        4,
+      ],
       [/\b(?:gross pay|net pay|gross earnings|net earnings|take[- ]home pay|gross salary|net salary)\b/i, 2.5],
       [/\b(?:year to date|ytd|pay period|pay date|regular hours|overtime|hourly rate)\b/i, 1.5],
       [/\b(?:employee (?:id|number|no)|employer|payroll)\b/i, 1.5],
       [/\b(?:deductions|federal withholding|state tax|401\(?k\)?|social security|medicare)\b/i, 1],
-      [/\b(?:gehaltsabrechnung|lohnabrechnung|entgeltabrechnung|bulletin de (?:paie|salaire)|nómina|recibo de nómina)\b/i, 4],
+      [
+        /\b(?:gehaltsabrechnung|lohnabrechnung|entgeltabrechnung|bulletin de (?:paie|salaire)|nómina|recibo de nómina)\b/i,
+        4,
+      ],
     ],
   },
   {
@@ -202,7 +232,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     amountExpected: true,
     patterns: [
       [/\b(?:brokerage|investment|portfolio|retirement account|ira|401\(?k\)? statement)\b/i, 2],
-      [/\b(?:dividends?|securities|holdings|shares|mutual funds?|etf|stocks?|bonds?|market value|unrealized|capital gains?)\b/i, 1.5],
+      [
+        /\b(?:dividends?|securities|holdings|shares|mutual funds?|etf|stocks?|bonds?|market value|unrealized|capital gains?)\b/i,
+        1.5,
+      ],
       [/\b(?:depotauszug|wertpapier|portefeuille)\b/i, 3],
     ],
   },
@@ -214,7 +247,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: true,
     patterns: [
-      [/\b(?:patient|diagnosis|physician|doctor|dr\.|clinic|hospital|medical|lab(?:oratory)? results?|prescription|treatment|dental|pharmacy)\b/i, 1.5],
+      [
+        /\b(?:patient|diagnosis|physician|doctor|dr\.|clinic|hospital|medical|lab(?:oratory)? results?|prescription|treatment|dental|pharmacy)\b/i,
+        1.5,
+      ],
       [/\b(?:date of birth|dob|visit|appointment|referral|blood pressure|vaccination|immuni[sz]ation)\b/i, 1],
       [/\b(?:arzt|krankenhaus|befund|médecin|ordonnance|médico|receta)\b/i, 2],
     ],
@@ -227,7 +263,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: false,
     patterns: [
-      [/\b(?:lease agreement|rental agreement|tenancy agreement|residential lease|mietvertrag|contrat de location|contrato de arrendamiento)\b/i, 4],
+      [
+        /\b(?:lease agreement|rental agreement|tenancy agreement|residential lease|mietvertrag|contrat de location|contrato de arrendamiento)\b/i,
+        4,
+      ],
       [/\b(?:landlord|tenant|lessor|lessee|premises|security deposit|monthly rent|rent)\b/i, 1.5],
       [/\b(?:property management|hoa|homeowners association|property tax)\b/i, 1.5],
     ],
@@ -253,8 +292,14 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: false,
     patterns: [
-      [/\b(?:department of|ministry of|city of|county of|state of|municipality|government|federal|dmv|social security administration|passport|visa application|jury)\b/i, 1.5],
-      [/\b(?:official notice|notice of|citation|permit|license renewal|registration|benefits? (?:notice|decision))\b/i, 1.5],
+      [
+        /\b(?:department of|ministry of|city of|county of|state of|municipality|government|federal|dmv|social security administration|passport|visa application|jury)\b/i,
+        1.5,
+      ],
+      [
+        /\b(?:official notice|notice of|citation|permit|license renewal|registration|benefits? (?:notice|decision))\b/i,
+        1.5,
+      ],
       [/\b(?:behörde|bürgeramt|stadtverwaltung|préfecture|mairie|ayuntamiento)\b/i, 2.5],
     ],
   },
@@ -278,7 +323,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: false,
     patterns: [
-      [/\b(?:itinerary|boarding pass|e-?ticket|flight|departure|arrival|booking (?:reference|confirmation)|reservation|check-in|hotel|gate|seat)\b/i, 1.5],
+      [
+        /\b(?:itinerary|boarding pass|e-?ticket|flight|departure|arrival|booking (?:reference|confirmation)|reservation|check-in|hotel|gate|seat)\b/i,
+        1.5,
+      ],
       [/\b(?:reiseplan|buchungsbestätigung|réservation|vol|reserva|vuelo)\b/i, 2],
     ],
   },
@@ -290,7 +338,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: false,
     patterns: [
-      [/\b(?:vehicle|VIN|license plate|licence plate|odometer|registration renewal|title certificate|car|automobile|motor)\b/i, 1.5],
+      [
+        /\b(?:vehicle|VIN|license plate|licence plate|odometer|registration renewal|title certificate|car|automobile|motor)\b/i,
+        1.5,
+      ],
       [/\b(?:oil change|service history|repair order|tire|brake|mileage)\b/i, 1.5],
       [/\b(?:fahrzeug|kfz|véhicule|vehículo)\b/i, 2.5],
     ],
@@ -303,7 +354,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: false,
     patterns: [
-      [/\b(?:tuition|school|university|college|transcript|semester|enrollment|enrolment|student|course|grade|diploma)\b/i, 1.5],
+      [
+        /\b(?:tuition|school|university|college|transcript|semester|enrollment|enrolment|student|course|grade|diploma)\b/i,
+        1.5,
+      ],
       [/\b(?:schule|universität|école|université|escuela|universidad)\b/i, 2],
     ],
   },
@@ -315,7 +369,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     payable: false,
     amountExpected: false,
     patterns: [
-      [/\b(?:offer letter|employment (?:contract|agreement|verification)|job offer|position of|start date|probation|human resources|onboarding|performance review|termination of employment)\b/i, 2.5],
+      [
+        /\b(?:offer letter|employment (?:contract|agreement|verification)|job offer|position of|start date|probation|human resources|onboarding|performance review|termination of employment)\b/i,
+        2.5,
+      ],
       [/\b(?:arbeitsvertrag|contrat de travail|contrato de trabajo)\b/i, 3],
     ],
   },
@@ -329,8 +386,14 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     patterns: [
       [/^\s*(?:dear|hello|hi)\b/im, 2.5],
       [/\b(?:sincerely|kind regards|best regards|yours truly|yours faithfully|warm regards|respectfully)\b/i, 2.5],
-      [/\b(?:this letter|we are writing|i am writing|we write to|please (?:respond|reply|contact us)|enclosed)\b/i, 1.5],
-      [/\b(?:sehr geehrte|mit freundlichen grüßen|madame, monsieur|cordialement|veuillez agréer|estimad[oa]s?|atentamente)\b/i, 2],
+      [
+        /\b(?:this letter|we are writing|i am writing|we write to|please (?:respond|reply|contact us)|enclosed)\b/i,
+        1.5,
+      ],
+      [
+        /\b(?:sehr geehrte|mit freundlichen grüßen|madame, monsieur|cordialement|veuillez agréer|estimad[oa]s?|atentamente)\b/i,
+        2,
+      ],
       [/\bre:\s/i, 1],
     ],
   },
@@ -393,10 +456,86 @@ export function headOf(text: string, n = HEAD_LINES): string {
 }
 
 const STOPWORDS: Record<string, readonly string[]> = {
-  en: ['the', 'and', 'of', 'to', 'for', 'your', 'you', 'is', 'are', 'this', 'with', 'please', 'amount', 'date', 'total', 'from', 'be', 'by'],
-  de: ['der', 'die', 'das', 'und', 'ist', 'nicht', 'mit', 'für', 'sie', 'ihre', 'bitte', 'betrag', 'datum', 'von', 'zu', 'den', 'dem', 'des', 'wir'],
-  fr: ['le', 'la', 'les', 'et', 'est', 'des', 'pour', 'vous', 'votre', 'une', 'du', 'au', 'montant', 'avec', 'sur', 'nous', 'par', 'aux'],
-  es: ['el', 'los', 'las', 'y', 'es', 'para', 'su', 'una', 'del', 'con', 'por', 'importe', 'fecha', 'usted', 'que', 'al', 'sus'],
+  en: [
+    'the',
+    'and',
+    'of',
+    'to',
+    'for',
+    'your',
+    'you',
+    'is',
+    'are',
+    'this',
+    'with',
+    'please',
+    'amount',
+    'date',
+    'total',
+    'from',
+    'be',
+    'by',
+  ],
+  de: [
+    'der',
+    'die',
+    'das',
+    'und',
+    'ist',
+    'nicht',
+    'mit',
+    'für',
+    'sie',
+    'ihre',
+    'bitte',
+    'betrag',
+    'datum',
+    'von',
+    'zu',
+    'den',
+    'dem',
+    'des',
+    'wir',
+  ],
+  fr: [
+    'le',
+    'la',
+    'les',
+    'et',
+    'est',
+    'des',
+    'pour',
+    'vous',
+    'votre',
+    'une',
+    'du',
+    'au',
+    'montant',
+    'avec',
+    'sur',
+    'nous',
+    'par',
+    'aux',
+  ],
+  es: [
+    'el',
+    'los',
+    'las',
+    'y',
+    'es',
+    'para',
+    'su',
+    'una',
+    'del',
+    'con',
+    'por',
+    'importe',
+    'fecha',
+    'usted',
+    'que',
+    'al',
+    'sus',
+  ],
 };
 
 /** ISO 639-1 code (en/de/fr/es) by stop-word counts; null when the text gives too little evidence. */

@@ -53,7 +53,10 @@ const PATTERNS: { re: RegExp; kind: 'ymd' | 'num' | 'mdy' | 'dmy' }[] = [
   { kind: 'num', re: new RegExp(`(?=\\d)${NUM_L}(\\d{1,2})([-/.])(\\d{1,2})\\2(\\d{4}|\\d{2})${NUM_R}`, 'gu') },
   {
     kind: 'mdy',
-    re: new RegExp(`(?=[jfmasondeJFMASONDE])${L}(${MONTH_ALT})\\.?\\s{0,3}(\\d{1,2})${ORD}(?:\\s*,\\s*|\\s+|,)(\\d{4})${NUM_R}`, 'giu'),
+    re: new RegExp(
+      `(?=[jfmasondeJFMASONDE])${L}(${MONTH_ALT})\\.?\\s{0,3}(\\d{1,2})${ORD}(?:\\s*,\\s*|\\s+|,)(\\d{4})${NUM_R}`,
+      'giu',
+    ),
   },
   {
     kind: 'dmy',
@@ -151,7 +154,9 @@ export function parseDate(s: string): string | null {
   const rest = (trimmed.slice(0, only.index) + ' ' + trimmed.slice(only.index + only.raw.length))
     .toLowerCase()
     .replace(/\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?\b/g, ' ')
-    .replace(/[\p{L}]+/gu, (w) => (WEEKDAYS.has(w) || w === 'on' || w === 'the' || w === 'le' || w === 'el' || w === 'den' ? ' ' : w))
+    .replace(/[\p{L}]+/gu, (w) =>
+      WEEKDAYS.has(w) || w === 'on' || w === 'the' || w === 'le' || w === 'el' || w === 'den' ? ' ' : w,
+    )
     .replace(/[\s,.;:()-]+/g, '');
   return rest.length === 0 ? only.iso : null;
 }

@@ -55,7 +55,9 @@ describe('extractOffline on typical documents', () => {
     expect(m.suggested_relative_path).toBe('Financial & Administrative/Utilities');
     expect(m.language).toBe('en');
     expect(m.confidence_score).toBeGreaterThanOrEqual(0.8);
-    expect(evidence.map((e) => e.field)).toEqual(expect.arrayContaining(['doc_type', 'issuer', 'primary_date', 'total', 'due_date']));
+    expect(evidence.map((e) => e.field)).toEqual(
+      expect.arrayContaining(['doc_type', 'issuer', 'primary_date', 'total', 'due_date']),
+    );
   });
 
   it('reads a European invoice with EU number and date formats', () => {
@@ -112,7 +114,7 @@ describe('extractOffline on typical documents', () => {
     const text = [
       'Form W-2 Wage and Tax Statement 2023',
       'Employer: Globex Corporation',
-      "Employer identification number (EIN): 12-3456789",
+      'Employer identification number (EIN): 12-3456789',
       'Wages, tips, other compensation   85,000.00',
       'Federal income tax withheld   12,400.00',
       'Social security wages   85,000.00',
@@ -142,7 +144,15 @@ describe('extractOffline on typical documents', () => {
   });
 
   it('prefers the labelled statement date over earlier unlabelled and later dates', () => {
-    const text = ['First National Bank', 'Printed 01/02/2024', 'Account Statement', 'Statement Date: 01/31/2024', 'Opening balance $10.00', 'Closing balance $20.00', 'Deposit 01/15/2024 $10.00'].join('\n');
+    const text = [
+      'First National Bank',
+      'Printed 01/02/2024',
+      'Account Statement',
+      'Statement Date: 01/31/2024',
+      'Opening balance $10.00',
+      'Closing balance $20.00',
+      'Deposit 01/15/2024 $10.00',
+    ].join('\n');
     const { metadata: m } = run(text);
     expect(m.doc_type).toBe('bank statement');
     expect(m.primary_date).toBe('2024-01-31');
@@ -195,9 +205,15 @@ describe('extractOffline robustness', () => {
 
   it('survives garbage, control characters, huge lines and odd inputs', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const alphabet = 'abcXYZ019 .,:;/-$€£%()\n\t\u0000\u0007\u00a0ÄéßInvoiceTotalDue0123456789';
-    const inputs: string[] = ['\n\n\n', '$$$$ €€€ 1,2,3,4 ...', '99/99/9999 31.02.2024 00-00-0000', 'x'.repeat(100_000), 'Total: ' + '9'.repeat(400)];
+    const inputs: string[] = [
+      '\n\n\n',
+      '$$$$ €€€ 1,2,3,4 ...',
+      '99/99/9999 31.02.2024 00-00-0000',
+      'x'.repeat(100_000),
+      'Total: ' + '9'.repeat(400),
+    ];
     for (let i = 0; i < 150; i++) {
       let s = '';
       const n = Math.floor(rand() * 600);
@@ -210,7 +226,12 @@ describe('extractOffline robustness', () => {
   it('odd tracking inputs still give schema-valid output', () => {
     const out = extractOffline({ text: 'Invoice', fileName: '', processedAt: '', sourceFileId: '' });
     expect(DocumentMetadataSchema.safeParse(out.metadata).success).toBe(true);
-    const long = extractOffline({ text: 'Invoice', fileName: 'a'.repeat(400) + '.pdf', processedAt: 'not a date', sourceFileId: 'x' });
+    const long = extractOffline({
+      text: 'Invoice',
+      fileName: 'a'.repeat(400) + '.pdf',
+      processedAt: 'not a date',
+      sourceFileId: 'x',
+    });
     expect(DocumentMetadataSchema.safeParse(long.metadata).success).toBe(true);
   });
 });
@@ -231,7 +252,18 @@ describe('confidenceFrom', () => {
   it('is 0 without text, low without evidence, high with strong labelled fields', () => {
     expect(confidenceFrom({ ...none, textChars: 0 })).toBe(0);
     expect(confidenceFrom(none)).toBeLessThanOrEqual(0.3);
-    const strong = confidenceFrom({ ...none, typeScore: 12, typeRunnerUp: 2, typeFound: true, issuerStrength: 0.85, dateKind: 'labelled', totalKind: 'labelled', payable: true, ids: 2, due: true });
+    const strong = confidenceFrom({
+      ...none,
+      typeScore: 12,
+      typeRunnerUp: 2,
+      typeFound: true,
+      issuerStrength: 0.85,
+      dateKind: 'labelled',
+      totalKind: 'labelled',
+      payable: true,
+      ids: 2,
+      due: true,
+    });
     expect(strong).toBeGreaterThanOrEqual(0.8);
     expect(strong).toBeLessThanOrEqual(0.95);
   });
@@ -288,14 +320,32 @@ describe('extractOffline on more layouts', () => {
   });
 
   it('ignores sentences and "us" as issuer candidates', () => {
-    const text = ['Thank you for choosing us.', 'Blue Harbor Outfitters', '12 Dock Rd', 'Receipt #991', '03/02/2024 10:15', 'TOTAL $45.10', 'Thank you for shopping with us!'].join('\n');
+    const text = [
+      'Thank you for choosing us.',
+      'Blue Harbor Outfitters',
+      '12 Dock Rd',
+      'Receipt #991',
+      '03/02/2024 10:15',
+      'TOTAL $45.10',
+      'Thank you for shopping with us!',
+    ].join('\n');
     const { metadata: m } = run(text);
     expect(m.issuer).toBe('Blue Harbor Outfitters');
     expect(m.doc_type).toBe('receipt');
   });
 
   it('a letter from a public body is filed under Legal & Government', () => {
-    const text = ['Riverside County Department of Motor Vehicles', '1 Main St', 'June 3, 2024', '', 'Dear Mr. Lee,', 'This letter concerns your registration renewal.', 'Please respond no later than July 1, 2024.', 'Sincerely,', 'Clerk'].join('\n');
+    const text = [
+      'Riverside County Department of Motor Vehicles',
+      '1 Main St',
+      'June 3, 2024',
+      '',
+      'Dear Mr. Lee,',
+      'This letter concerns your registration renewal.',
+      'Please respond no later than July 1, 2024.',
+      'Sincerely,',
+      'Clerk',
+    ].join('\n');
     const { metadata: m } = run(text);
     expect(m.doc_type).toBe('letter');
     expect(m.category).toBe('Legal & Government');
@@ -306,7 +356,15 @@ describe('extractOffline on more layouts', () => {
   });
 
   it('medical statement: patient responsibility beats total charges', () => {
-    const text = ['Lakeview Clinic', 'Patient Statement', 'Statement date: 2024-02-01', 'Total charges: $500.00', 'Insurance payments: -$400.00', 'Patient responsibility: $100.00', 'Please pay by: 2024-03-01'].join('\n');
+    const text = [
+      'Lakeview Clinic',
+      'Patient Statement',
+      'Statement date: 2024-02-01',
+      'Total charges: $500.00',
+      'Insurance payments: -$400.00',
+      'Patient responsibility: $100.00',
+      'Please pay by: 2024-03-01',
+    ].join('\n');
     const { metadata: m, facts } = run(text);
     expect(m.doc_type).toBe('medical record');
     expect(facts.totalAmount).toBe(100);
@@ -314,7 +372,13 @@ describe('extractOffline on more layouts', () => {
   });
 
   it('tax form without a total label takes the headline amount', () => {
-    const text = ['Internal Revenue Service', 'Form 1099-INT Interest Income 2023', 'Date: 2024-01-31', 'Interest income: $1,234.56', 'Federal income tax withheld: $0.00'].join('\n');
+    const text = [
+      'Internal Revenue Service',
+      'Form 1099-INT Interest Income 2023',
+      'Date: 2024-01-31',
+      'Interest income: $1,234.56',
+      'Federal income tax withheld: $0.00',
+    ].join('\n');
     const { metadata: m, facts } = run(text);
     expect(m.doc_type).toBe('tax form');
     expect(m.issuer).toBe('Internal Revenue Service');

@@ -87,7 +87,14 @@ export function confidenceFrom(parts: {
     c += 0.25 * Math.min(1, parts.typeScore / 8) * margin;
   }
   c += 0.15 * Math.max(0, Math.min(1, parts.issuerStrength));
-  c += parts.dateKind === 'labelled' ? 0.15 : parts.dateKind === 'bare' ? 0.12 : parts.dateKind === 'unlabelled' ? 0.07 : 0;
+  c +=
+    parts.dateKind === 'labelled'
+      ? 0.15
+      : parts.dateKind === 'bare'
+        ? 0.12
+        : parts.dateKind === 'unlabelled'
+          ? 0.07
+          : 0;
   if (parts.totalKind === 'labelled') c += 0.15;
   else if (parts.totalKind === 'fallback') c += 0.06;
   else if (parts.typeFound && !parts.payable) c += 0.1;
@@ -97,7 +104,8 @@ export function confidenceFrom(parts: {
 }
 
 function urgencyFor(days: number): { score: number; priority: Priority; reason: string } {
-  if (days < 0) return { score: 95, priority: 'critical', reason: `The due date passed ${-days} day(s) before processing.` };
+  if (days < 0)
+    return { score: 95, priority: 'critical', reason: `The due date passed ${-days} day(s) before processing.` };
   if (days <= 3) return { score: 85, priority: 'high', reason: `Due in ${days} day(s).` };
   if (days <= 7) return { score: 70, priority: 'high', reason: `Due within a week (${days} days).` };
   if (days <= 14) return { score: 55, priority: 'medium', reason: `Due within two weeks (${days} days).` };
@@ -108,7 +116,10 @@ function urgencyFor(days: number): { score: number; priority: Priority; reason: 
 function canonicalIssuer(issuer: string): string {
   return squash(
     issuer
-      .replace(/,?\s(?:Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?: & Co\. KG)?|AG|KG|S\.A\.?|SAS|SARL|B\.V\.|N\.V\.)$/, '')
+      .replace(
+        /,?\s(?:Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?: & Co\. KG)?|AG|KG|S\.A\.?|SAS|SARL|B\.V\.|N\.V\.)$/,
+        '',
+      )
       .replace(/[^\p{L}\p{N}&' -]/gu, ' '),
   ).slice(0, 256);
 }
@@ -144,7 +155,12 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const processedDate = input.processedAt.trim().length > 0 ? input.processedAt : new Date(0).toISOString();
   const sourceFileId = input.sourceFileId.trim().length > 0 ? input.sourceFileId : 'unknown';
   const pageCount = input.pageCount ?? (input.pages && input.pages.length > 0 ? input.pages.length : undefined);
-  const meta = createEmptyMetadata({ processedDate, originalFileName: fileName, sourceFileId, ...(pageCount ? { pageCount } : {}) });
+  const meta = createEmptyMetadata({
+    processedDate,
+    originalFileName: fileName,
+    sourceFileId,
+    ...(pageCount ? { pageCount } : {}),
+  });
   const evidence: EvidenceItem[] = [];
   const facts: OfflineFacts = { docTypeKey: null, totalAmount: null, currency: null };
   const note = (field: string, value: string, rule: string): void => {
@@ -155,7 +171,12 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const fullText = input.text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ');
   const text = fullText.slice(0, ANALYSIS_LIMIT);
   const textChars = text.replace(/\s+/g, '').length;
-  const pages = input.pages && input.pages.length > 0 ? input.pages : textChars > 0 ? [{ page: 1, text: fullText, source: 'text' as const }] : [];
+  const pages =
+    input.pages && input.pages.length > 0
+      ? input.pages
+      : textChars > 0
+        ? [{ page: 1, text: fullText, source: 'text' as const }]
+        : [];
 
   if (textChars === 0) {
     meta.errors.push('No text could be read from the document (no text layer, and OCR found nothing or was off).');
@@ -176,7 +197,11 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.category = rule.category;
     meta.subcategory = rule.subcategory;
     facts.docTypeKey = rule.key;
-    note('doc_type', rule.docType, `keywords (score ${cls.score.toFixed(1)} vs ${cls.runnerUp.toFixed(1)}): ${cls.hits.slice(0, 4).join(', ')}`);
+    note(
+      'doc_type',
+      rule.docType,
+      `keywords (score ${cls.score.toFixed(1)} vs ${cls.runnerUp.toFixed(1)}): ${cls.hits.slice(0, 4).join(', ')}`,
+    );
   } else {
     meta.doc_type = 'document';
     meta.subcategory = 'Misc';
@@ -190,7 +215,11 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   if (dates.primary) {
     meta.primary_date = dates.primary.iso;
     dateKind = dates.primary.kind === 'primary' ? 'labelled' : dates.primary.kind === 'bare' ? 'bare' : 'unlabelled';
-    note('primary_date', dates.primary.iso, dates.primary.label ? `labelled "${squash(dates.primary.label).slice(-40)}"` : 'first unlabelled date');
+    note(
+      'primary_date',
+      dates.primary.iso,
+      dates.primary.label ? `labelled "${squash(dates.primary.label).slice(-40)}"` : 'first unlabelled date',
+    );
   }
   if (dates.periodStart && dates.periodEnd) {
     meta.period_start_date = dates.periodStart;
@@ -212,7 +241,11 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const currency = amounts.currency;
   if (total) {
     totalKind = total.kind === 'none' || total.kind === 'other' ? 'fallback' : 'labelled';
-    note('total', formatMoney(total.amount, total.currency ?? currency), total.label ? `labelled "${squash(total.label).slice(-40)}"` : 'largest amount with a currency');
+    note(
+      'total',
+      formatMoney(total.amount, total.currency ?? currency),
+      total.label ? `labelled "${squash(total.label).slice(-40)}"` : 'largest amount with a currency',
+    );
   }
   if (currency) meta.extracted_fields.currency = currency;
   facts.totalAmount = total ? round2(total.amount) : null;
@@ -220,7 +253,8 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const amountDue = amounts.due ?? (payable ? total : undefined);
   if (amountDue) meta.extracted_fields.amount_due = round2(amountDue.amount);
   if (amounts.balance) meta.extracted_fields.balance = round2(amounts.balance.amount);
-  else if (total && (total.kind === 'balance' || rule?.key === 'bank_statement')) meta.extracted_fields.balance = round2(total.amount);
+  else if (total && (total.kind === 'balance' || rule?.key === 'bank_statement'))
+    meta.extracted_fields.balance = round2(total.amount);
 
   // --- issuer
   const issuerFact = findIssuer(text, lines);
@@ -255,21 +289,27 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   ef.phone = findPhone(text);
   ef.service_address = findLabelledLine(text, SERVICE_ADDRESS, 512);
   ef.property_address = findLabelledLine(text, PROPERTY_ADDRESS, 512);
-  ef.customer_name =
-    findLabelledLine(text, CUSTOMER_NAME, 256) ??
-    billToName(lines) ??
-    dearName(text);
-  const meter = /\b(?:meter|reading|usage|consumption)\b[^\n]{0,80}?\b\d[\d,.]*\s?(?:kwh|m3|m³|ccf|therms?|gallons|gal|liters?|l)\b/i.exec(text);
+  ef.customer_name = findLabelledLine(text, CUSTOMER_NAME, 256) ?? billToName(lines) ?? dearName(text);
+  const meter =
+    /\b(?:meter|reading|usage|consumption)\b[^\n]{0,80}?\b\d[\d,.]*\s?(?:kwh|m3|m³|ccf|therms?|gallons|gal|liters?|l)\b/i.exec(
+      text,
+    );
   ef.meter_readings = meter ? squash(meter[0]).slice(0, 512) : null;
   for (const [field, value] of Object.entries(ef)) {
-    if (typeof value === 'string' && ['account_number', 'invoice_number', 'policy_number', 'claim_number', 'loan_number'].includes(field)) {
+    if (
+      typeof value === 'string' &&
+      ['account_number', 'invoice_number', 'policy_number', 'claim_number', 'loan_number'].includes(field)
+    ) {
       note(field, value, 'labelled identifier');
     }
   }
-  const ids = [ef.account_number, ef.invoice_number, ef.policy_number, ef.claim_number, ef.loan_number].filter((v) => v !== null).length;
+  const ids = [ef.account_number, ef.invoice_number, ef.policy_number, ef.claim_number, ef.loan_number].filter(
+    (v) => v !== null,
+  ).length;
   if (ef.account_number) {
     const tail = ef.account_number.replace(/[^A-Za-z0-9]/g, '').slice(-4);
-    meta.normalization.canonical_account_label = `${meta.normalization.canonical_issuer ?? meta.issuer ?? 'Account'} ****${tail}`.slice(0, 256);
+    meta.normalization.canonical_account_label =
+      `${meta.normalization.canonical_issuer ?? meta.issuer ?? 'Account'} ****${tail}`.slice(0, 256);
   }
   meta.normalization.property_identifier = ef.property_address ?? ef.service_address;
 
@@ -283,13 +323,29 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     const urgency = urgencyFor(days);
     meta.urgency_score = urgency.score;
     meta.urgency_reason = urgency.reason;
-    const what = amountDue ? `Pay ${formatMoney(amountDue.amount, amountDue.currency ?? currency)} to ${issuerName}` : `Respond to ${issuerName}`;
-    meta.action_items.push(action(`${what} by ${dates.due.iso}`, dates.due.iso, urgency.priority, `Explicit due date on the ${meta.doc_type ?? 'document'}.`));
+    const what = amountDue
+      ? `Pay ${formatMoney(amountDue.amount, amountDue.currency ?? currency)} to ${issuerName}`
+      : `Respond to ${issuerName}`;
+    meta.action_items.push(
+      action(
+        `${what} by ${dates.due.iso}`,
+        dates.due.iso,
+        urgency.priority,
+        `Explicit due date on the ${meta.doc_type ?? 'document'}.`,
+      ),
+    );
   } else if (payable && amountDue && amountDue.kind === 'due') {
     meta.deadline_source = 'none';
     meta.urgency_score = 30;
     meta.urgency_reason = 'An amount is due but no due date is printed.';
-    meta.action_items.push(action(`Pay ${formatMoney(amountDue.amount, amountDue.currency ?? currency)} to ${issuerName}`, null, 'medium', 'Amount due without a printed due date.'));
+    meta.action_items.push(
+      action(
+        `Pay ${formatMoney(amountDue.amount, amountDue.currency ?? currency)} to ${issuerName}`,
+        null,
+        'medium',
+        'Amount due without a printed due date.',
+      ),
+    );
   } else {
     meta.deadline_source = 'none';
     meta.urgency_score = 0;
@@ -304,13 +360,17 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   // --- titles, summaries, filing
   const typeName = meta.doc_type ?? 'document';
   const when = meta.primary_date ? monthYear(meta.primary_date) : null;
-  meta.title = [meta.issuer, titleCase(typeName), when].filter((p): p is string => Boolean(p)).join(' ').slice(0, 512);
+  meta.title = [meta.issuer, titleCase(typeName), when]
+    .filter((p): p is string => Boolean(p))
+    .join(' ')
+    .slice(0, 512);
   const points: string[] = [];
   if (meta.issuer) points.push(`Issuer: ${meta.issuer}`);
   if (meta.primary_date) points.push(`Date: ${meta.primary_date}`);
   if (total) points.push(`${labelName(total.kind)}: ${formatMoney(total.amount, total.currency ?? currency)}`);
   if (dates.due) points.push(`Due: ${dates.due.iso}`);
-  if (meta.period_start_date && meta.period_end_date) points.push(`Period: ${meta.period_start_date} to ${meta.period_end_date}`);
+  if (meta.period_start_date && meta.period_end_date)
+    points.push(`Period: ${meta.period_start_date} to ${meta.period_end_date}`);
   if (ef.account_number) points.push(`Account: ${ef.account_number}`);
   if (ef.invoice_number) points.push(`Invoice number: ${ef.invoice_number}`);
   if (ef.policy_number) points.push(`Policy number: ${ef.policy_number}`);
@@ -328,23 +388,50 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     .slice(0, 6)
     .map((l) => squash(l.text))
     .join(' / ');
-  meta.summary = truncate(`${brief} ${points.length > 0 ? points.join('; ') + '.' : ''} Pages: ${pageCount ?? pages.length}.`.trim(), 1500);
+  meta.summary = truncate(
+    `${brief} ${points.length > 0 ? points.join('; ') + '.' : ''} Pages: ${pageCount ?? pages.length}.`.trim(),
+    1500,
+  );
   meta.long_description = truncate(`${meta.summary} Opening lines: ${firstLines}`, 2048);
-  meta.summary_long = truncate(`${meta.summary}\n\nOpening lines: ${firstLines}\n\nExtracted offline by rules (no model); confidence reflects the evidence found.`, 4096);
+  meta.summary_long = truncate(
+    `${meta.summary}\n\nOpening lines: ${firstLines}\n\nExtracted offline by rules (no model); confidence reflects the evidence found.`,
+    4096,
+  );
   meta.email_subject = (meta.title || brief).slice(0, 512);
   meta.email_preview_text = truncate(brief, 160, '…');
   meta.email_body_markdown = truncate(
-    [`**${meta.title || typeName}**`, '', ...points.map((f) => `- ${f}`), ...meta.action_items.map((a) => `- [ ] ${a.description}`)].join('\n'),
+    [
+      `**${meta.title || typeName}**`,
+      '',
+      ...points.map((f) => `- ${f}`),
+      ...meta.action_items.map((a) => `- [ ] ${a.description}`),
+    ].join('\n'),
     10_000,
   );
 
   const datePart = meta.primary_date ?? null;
-  const nameParts = [datePart, meta.issuer ? sanitizeFileNamePart(meta.issuer, 60) : null, typeName].filter((p): p is string => Boolean(p));
-  meta.suggested_file_name = sanitizeFileNamePart(nameParts.length > 1 ? nameParts.join(' - ') : stripExtension(fileName), 150);
-  meta.suggested_relative_path = [meta.category, meta.subcategory].filter((p): p is NonNullable<typeof p> => p !== null).map((p) => sanitizeFileNamePart(p, 100)).join('/');
+  const nameParts = [datePart, meta.issuer ? sanitizeFileNamePart(meta.issuer, 60) : null, typeName].filter(
+    (p): p is string => Boolean(p),
+  );
+  meta.suggested_file_name = sanitizeFileNamePart(
+    nameParts.length > 1 ? nameParts.join(' - ') : stripExtension(fileName),
+    150,
+  );
+  meta.suggested_relative_path = [meta.category, meta.subcategory]
+    .filter((p): p is NonNullable<typeof p> => p !== null)
+    .map((p) => sanitizeFileNamePart(p, 100))
+    .join('/');
 
   const tags = new Set<string>();
-  for (const t of [typeName, meta.subcategory ?? '', meta.category.split(' & ')[0] ?? '', meta.normalization.canonical_issuer ?? '', meta.primary_date?.slice(0, 4) ?? '', currency ?? '', meta.language ?? '']) {
+  for (const t of [
+    typeName,
+    meta.subcategory ?? '',
+    meta.category.split(' & ')[0] ?? '',
+    meta.normalization.canonical_issuer ?? '',
+    meta.primary_date?.slice(0, 4) ?? '',
+    currency ?? '',
+    meta.language ?? '',
+  ]) {
     const tag = tagify(t);
     if (tag.length > 0) tags.add(tag);
   }
@@ -370,11 +457,16 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
 
 const SERVICE_ADDRESS = /\bservice (?:address|location)\b/;
 const PROPERTY_ADDRESS = /\bproperty address\b|\bpremises\b/;
-const CUSTOMER_NAME = /\b(?:customer name|account holder|account name|employee name|employee|policyholder|insured|patient name|patient|taxpayer|name)\b(?=\s*:)/;
+const CUSTOMER_NAME =
+  /\b(?:customer name|account holder|account name|employee name|employee|policyholder|insured|patient name|patient|taxpayer|name)\b(?=\s*:)/;
 
 /** Sender keywords that decide a letter's category (first match wins). */
 const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [
-  [/\b(?:department of|ministry|city of|county|district|municipal\w*|state of|federal|government|agency|authority|council|administration|revenue|tax office|court|embassy|consulate|finanzamt|behörde|stadt|mairie|préfecture|ayuntamiento)\b/i, 'Legal & Government', 'Government'],
+  [
+    /\b(?:department of|ministry|city of|county|district|municipal\w*|state of|federal|government|agency|authority|council|administration|revenue|tax office|court|embassy|consulate|finanzamt|behörde|stadt|mairie|préfecture|ayuntamiento)\b/i,
+    'Legal & Government',
+    'Government',
+  ],
   [/\b(?:attorneys?|law (?:firm|office)|solicitors?|notary|legal)\b/i, 'Legal & Government', 'Legal'],
   [/\b(?:bank|credit union|savings|sparkasse|banque|banco)\b/i, 'Financial & Administrative', 'Banking'],
   [/\b(?:insurance|assurance|versicherung|insurer)\b/i, 'Financial & Administrative', 'Insurance'],
@@ -403,7 +495,14 @@ function round2(n: number): number {
 }
 
 function action(description: string, due: string | null, priority: Priority, rationale: string): ActionItem {
-  return { description: description.slice(0, 512), assignee_suggestion: null, due, priority, blocking: false, rationale };
+  return {
+    description: description.slice(0, 512),
+    assignee_suggestion: null,
+    due,
+    priority,
+    blocking: false,
+    rationale,
+  };
 }
 
 function billToName(lines: LineIndex): string | null {
@@ -422,12 +521,20 @@ function dearName(text: string): string | null {
   return v && !/^(?:customer|sir|madam|sir or madam|valued customer|member)$/i.test(v) ? v.slice(0, 256) : null;
 }
 
-function pageSummaries(pages: readonly PdfPage[], pageCount: number | undefined): DocumentMetadata['ocr_page_summaries'] {
+function pageSummaries(
+  pages: readonly PdfPage[],
+  pageCount: number | undefined,
+): DocumentMetadata['ocr_page_summaries'] {
   const out: DocumentMetadata['ocr_page_summaries'] = [];
   for (const p of pages.slice(0, 500)) {
     if (!Number.isInteger(p.page) || p.page < 1) continue;
     const lineCount = p.text.split('\n').filter((l) => l.trim().length > 0).length;
-    const how = p.source === 'ocr' ? 'scanned page (text recognised by OCR)' : p.source === 'text' ? 'page with a text layer' : 'page without readable text';
+    const how =
+      p.source === 'ocr'
+        ? 'scanned page (text recognised by OCR)'
+        : p.source === 'text'
+          ? 'page with a text layer'
+          : 'page without readable text';
     out.push({
       page: p.page,
       text_excerpt: truncate(p.text.trim(), 8000),
@@ -448,7 +555,9 @@ function finish(meta: DocumentMetadata, evidence: EvidenceItem[], facts: Offline
     ...(meta.page_count ? { pageCount: meta.page_count } : {}),
   });
   fallback.errors.push(
-    ...parsed.error.issues.slice(0, 5).map((i) => truncate(`Offline extraction produced an invalid field ${i.path.join('.')}: ${i.message}`, 512, '…')),
+    ...parsed.error.issues
+      .slice(0, 5)
+      .map((i) => truncate(`Offline extraction produced an invalid field ${i.path.join('.')}: ${i.message}`, 512, '…')),
   );
   fallback.confidence_score = 0;
   return { metadata: fallback, evidence, facts };

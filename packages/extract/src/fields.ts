@@ -38,12 +38,14 @@ export function labelWithSource(lines: LineIndex, index: number): { label: strin
   const offset = index - line.start;
   const col = here.findIndex((c) => offset >= c.start && offset < c.start + c.text.length + 1);
   if (here.length > 1 && col >= 0) {
-    const header = above.length === here.length ? above[col] : above.find((c) => Math.abs(c.start - (here[col]?.start ?? 0)) <= 4);
+    const header =
+      above.length === here.length ? above[col] : above.find((c) => Math.abs(c.start - (here[col]?.start ?? 0)) <= 4);
     if (header && !VALUE_TOKEN.test(header.text)) return label(header.text.toLowerCase(), 'column');
     // A row of a table whose header is further up: no usable label.
     return label('', here.length > 2 ? 'column' : 'none');
   }
-  if (before.trim().length === 0 && prev.text.trim().length <= 48 && !VALUE_TOKEN.test(prev.text)) return label(prev.text.trim().toLowerCase(), 'above');
+  if (before.trim().length === 0 && prev.text.trim().length <= 48 && !VALUE_TOKEN.test(prev.text))
+    return label(prev.text.trim().toLowerCase(), 'above');
   return label('', 'none');
 }
 
@@ -61,7 +63,8 @@ function cellsWithPos(text: string): { text: string; start: number }[] {
 const DUE_LABEL =
   /\b(?:due|pay(?:ment)? by|payable (?:by|on|until)|pay before|pay on or before|please pay by|deadline|respond by|reply by|must be received by|no later than|fällig|zahlbar bis|zahlungsziel|échéance|à payer avant|date limite|vencimiento|pagar antes)\b/;
 /** "Please pay $5.00 by", "payment must reach us before": a due date in running text. */
-const DUE_SENTENCE = /\b(?:pay|payment|paid|remit|respond|reply|return|submit|file)\b.{0,60}\b(?:by|before|until|no later than|on or before)\s*$/;
+const DUE_SENTENCE =
+  /\b(?:pay|payment|paid|remit|respond|reply|return|submit|file)\b.{0,60}\b(?:by|before|until|no later than|on or before)\s*$/;
 const PRIMARY_LABEL =
   /\b(?:(?:statement|invoice|bill(?:ing)?|issue|issued|document|notice|letter|receipt|purchase|transaction|order|pay|print(?:ed)?|tax|assessment|report|visit|service|closing|sale|check|cheque|payment advice) date|date of (?:issue|invoice|statement|notice|letter|service|purchase)|dated|issued(?: on)?|as of|rechnungsdatum|ausstellungsdatum|belegdatum|datum|date de (?:facturation|facture|l'avis|émission|la facture)|fecha(?: de (?:emisión|factura|expedición))?)\b/;
 const PERIOD_LABEL =
@@ -98,7 +101,8 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
     const lineBefore = line.text.slice(0, d.index - line.start).toLowerCase();
     if (DUE_LABEL.test(label) || DUE_SENTENCE.test(lineBefore)) [kind, score] = ['due', 1];
     else if (WEAK_DATE_LABEL.test(label)) [kind, score] = ['weak', 1.5];
-    else if (PRIMARY_LABEL.test(label)) [kind, score] = ['primary', 10 + (/statement|invoice|issue|pay date|bill date/.test(label) ? 1 : 0)];
+    else if (PRIMARY_LABEL.test(label))
+      [kind, score] = ['primary', 10 + (/statement|invoice|issue|pay date|bill date/.test(label) ? 1 : 0)];
     else if (BARE_DATE_LABEL.test(label)) [kind, score] = source === 'column' ? ['none', 2] : ['bare', 8];
     else if (PERIOD_LABEL.test(label)) [kind, score] = ['period', 3];
     else [kind, score] = ['none', rank < 10 ? 5 : 3];
@@ -124,8 +128,14 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
     }
   }
   if (!periodStart) {
-    const start = all.find((d) => /\b(?:period|coverage|service|billing)\s*(?:start|from|begin)|\bstart date\b|\bfrom\b\W*$/.test(d.label));
-    const end = all.find((d) => /\b(?:period|coverage|service|billing)\s*(?:end|to|through)|\bend date\b|\b(?:to|through|until)\b\W*$/.test(d.label));
+    const start = all.find((d) =>
+      /\b(?:period|coverage|service|billing)\s*(?:start|from|begin)|\bstart date\b|\bfrom\b\W*$/.test(d.label),
+    );
+    const end = all.find((d) =>
+      /\b(?:period|coverage|service|billing)\s*(?:end|to|through)|\bend date\b|\b(?:to|through|until)\b\W*$/.test(
+        d.label,
+      ),
+    );
     if (start && end && start.iso <= end.iso) {
       periodStart = start.iso;
       periodEnd = end.iso;
@@ -143,7 +153,9 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
   if ((!primary || (primary.kind !== 'primary' && primary.kind !== 'bare')) && periodEnd) {
     primary = all.find((d) => d.iso === periodEnd && d.kind === 'period') ?? primary;
   }
-  const statement = all.find((d) => d.kind === 'primary' && /statement|invoice|issue|bill(?:ing)? date|dated/.test(d.label));
+  const statement = all.find(
+    (d) => d.kind === 'primary' && /statement|invoice|issue|bill(?:ing)? date|dated/.test(d.label),
+  );
   return { all, primary, due, periodStart, periodEnd, statementDate: statement?.iso };
 }
 
@@ -151,10 +163,26 @@ export function dateFacts(text: string, lines: LineIndex): DateFacts {
 // Amounts
 
 const AMOUNT_LABELS: readonly (readonly [RegExp, number, AmountKind])[] = [
-  [/\b(?:total amount due|amount due|balance due|total due|amount payable|total payable|please pay|pay this amount|amount to pay|total to pay|now due|patient responsibility|your responsibility|patient balance|(?:amount )?you owe|zu zahlen|zahlbetrag|montant (?:dû|du|à payer)|net à payer|importe a pagar|total a pagar)\b/, 10, 'due'],
-  [/\b(?:grand total|total amount|invoice total|order total|total charges|total current charges|total (?:incl|inc)\.?|amount charged|total paid|amount paid|gesamtbetrag|rechnungsbetrag|endbetrag|total ttc|montant total|importe total)\b/, 9, 'total'],
-  [/\b(?:new balance|statement balance|closing balance|ending balance|current balance|account balance|neuer saldo|schlusssaldo|nouveau solde|saldo final)\b/, 8, 'balance'],
-  [/\b(?:net pay|net amount|net earnings|take[- ]home pay|net salary|nettolohn|nettogehalt|auszahlungsbetrag|net à payer|líquido a percibir)\b/, 8, 'net'],
+  [
+    /\b(?:total amount due|amount due|balance due|total due|amount payable|total payable|please pay|pay this amount|amount to pay|total to pay|now due|patient responsibility|your responsibility|patient balance|(?:amount )?you owe|zu zahlen|zahlbetrag|montant (?:dû|du|à payer)|net à payer|importe a pagar|total a pagar)\b/,
+    10,
+    'due',
+  ],
+  [
+    /\b(?:grand total|total amount|invoice total|order total|total charges|total current charges|total (?:incl|inc)\.?|amount charged|total paid|amount paid|gesamtbetrag|rechnungsbetrag|endbetrag|total ttc|montant total|importe total)\b/,
+    9,
+    'total',
+  ],
+  [
+    /\b(?:new balance|statement balance|closing balance|ending balance|current balance|account balance|neuer saldo|schlusssaldo|nouveau solde|saldo final)\b/,
+    8,
+    'balance',
+  ],
+  [
+    /\b(?:net pay|net amount|net earnings|take[- ]home pay|net salary|nettolohn|nettogehalt|auszahlungsbetrag|net à payer|líquido a percibir)\b/,
+    8,
+    'net',
+  ],
   [/\b(?:total|summe|betrag|montant|importe)\b/, 7, 'total'],
   [/\b(?:total premium|annual premium|premium due|premium|prämie|beitrag)\b/, 7, 'premium'],
   [/\bdue\s*:?\s*$|\bamount owed\b/, 9, 'due'],
@@ -248,10 +276,18 @@ function dominantCurrency(text: string, all: readonly AmountCandidate[]): string
 
 const ID_VALUE = String.raw`([A-Z0-9*•][A-Z0-9./\-–*•xX]{1,40}(?:[ ](?=[0-9*•xX]{3,})[0-9*•xX]{3,}){0,4})`;
 function idRule(label: string): RegExp {
-  return new RegExp(String.raw`(?=\p{L})(?<![\p{L}\p{N}])(?:${label})[ \t]*(?:number|num(?:ber)?\.?|no\.?|nr\.?|n°|nº|#|id|ref(?:erence)?)?[ \t]*[:#.]?[ \t]*${ID_VALUE}`, 'iu');
+  return new RegExp(
+    String.raw`(?=\p{L})(?<![\p{L}\p{N}])(?:${label})[ \t]*(?:number|num(?:ber)?\.?|no\.?|nr\.?|n°|nº|#|id|ref(?:erence)?)?[ \t]*[:#.]?[ \t]*${ID_VALUE}`,
+    'iu',
+  );
 }
 const ID_RULES: Record<'account' | 'invoice' | 'policy' | 'claim' | 'loan' | 'tax', RegExp[]> = {
-  account: [idRule('account|acct\\.?|customer|client|member|kundennummer|kunden-nr\\.?|konto(?:nummer)?|n° de compte|numéro de client|número de cuenta|n\\.º de cliente'), /\b(?:IBAN)\s*:?\s*([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?)/],
+  account: [
+    idRule(
+      'account|acct\\.?|customer|client|member|kundennummer|kunden-nr\\.?|konto(?:nummer)?|n° de compte|numéro de client|número de cuenta|n\\.º de cliente',
+    ),
+    /\b(?:IBAN)\s*:?\s*([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?)/,
+  ],
   invoice: [idRule('invoice|inv\\.?|bill|receipt|order|rechnungs?(?:nummer)?|facture|factura|document|statement')],
   policy: [idRule('policy|police|polizzen?|versicherungsschein|póliza')],
   claim: [idRule('claim|schaden')],
@@ -297,11 +333,18 @@ export function findId(text: string, kind: IdKind): string | null {
 
 export function findEmail(text: string): string | null {
   // Bounded and anchored at a boundary so a long run of letters cannot trigger quadratic backtracking.
-  return /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}(?![A-Za-z])/.exec(text)?.[0].slice(0, 256) ?? null;
+  return (
+    /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}(?![A-Za-z])/
+      .exec(text)?.[0]
+      .slice(0, 256) ?? null
+  );
 }
 
 export function findPhone(text: string): string | null {
-  const m = /\b(?:phone|tel(?:ephone)?|call(?: us)?(?: at)?|customer service|telefon|téléphone|teléfono)\b\.?\s*:?\s*(\+?[\d(][\d\s().-]{6,18}\d)/i.exec(text);
+  const m =
+    /\b(?:phone|tel(?:ephone)?|call(?: us)?(?: at)?|customer service|telefon|téléphone|teléfono)\b\.?\s*:?\s*(\+?[\d(][\d\s().-]{6,18}\d)/i.exec(
+      text,
+    );
   return m?.[1] ? squash(m[1]).slice(0, 64) : null;
 }
 
@@ -331,9 +374,12 @@ const DOC_WORDS =
   /\b(?:tax invoice|invoice|statement of account|account statement|bank statement|credit card statement|statement|receipt|sales receipt|bill|utility bill|payslip|pay stub|earnings statement|policy|declarations page|notice|letter|form|rechnung|facture|factura|quittung|kontoauszug)\b/gi;
 const FROM_LABEL =
   /^(?:from|issued by|issuer|company|merchant|vendor|seller|supplier|provider|payee|employer|insurer|insurance company|bank|lender|servicer|landlord|sender|absender|von|de la part de|emisor|proveedor)\s*:\s*(.{2,80})$/i;
-const PAYABLE_TO = /\b(?:make (?:checks?|cheques?) payable to|payable to|pay to the order of|remit (?:payment )?to)\s*:?\s*([^\n,]{2,60})/i;
-const THANKS = /\bthank you for (?:choosing|shopping (?:at|with)|banking with|your business with|being a (?:valued )?(?:customer|member) of)\s+([^\n.!,]{2,60})/i;
-const PRONOUN_NAME = /^(?:us|we|our (?:store|shop|team|company|bank|office)|you|me|them|the team|the store|this store)$/i;
+const PAYABLE_TO =
+  /\b(?:make (?:checks?|cheques?) payable to|payable to|pay to the order of|remit (?:payment )?to)\s*:?\s*([^\n,]{2,60})/i;
+const THANKS =
+  /\bthank you for (?:choosing|shopping (?:at|with)|banking with|your business with|being a (?:valued )?(?:customer|member) of)\s+([^\n.!,]{2,60})/i;
+const PRONOUN_NAME =
+  /^(?:us|we|our (?:store|shop|team|company|bank|office)|you|me|them|the team|the store|this store)$/i;
 /** A sub-unit under the letterhead ("Payroll Department", "Billing Office"), not the organisation. */
 const SUB_UNIT = /^(?:[\p{L}&]+\s){0,2}(?:department|dept\.?|division|office|team|desk|center|centre|unit)$/iu;
 const COPYRIGHT = /(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?([^\n.]{2,60})/i;
@@ -363,7 +409,12 @@ export function cleanIssuer(raw: string): string {
 const NAME_END_ABBREV = /(?:\b(?:inc|co|corp|ltd|llc|plc|bros|intl|dept|n\.a|s\.a|p\.c|l\.p|gmbh|e\.v|[A-Z]))\.$/i;
 /** A sentence, not a name: ends with . ! ? (other than an abbreviation) or opens like one. */
 function looksLikeSentence(t: string): boolean {
-  if (/^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see)\b/i.test(t)) return true;
+  if (
+    /^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see)\b/i.test(
+      t,
+    )
+  )
+    return true;
   return /[.!?]$/.test(t) && !NAME_END_ABBREV.test(t) && t.split(/\s+/).length >= 3;
 }
 
@@ -388,7 +439,8 @@ export function findIssuer(text: string, lines: LineIndex): IssuerFact | undefin
     const m = FROM_LABEL.exec(line.text.trim());
     if (m?.[1]) {
       const name = cleanIssuer(m[1].split(/\s{3,}/)[0] ?? m[1]);
-      if (name.length >= 2 && !/\d{4,}|@/.test(name)) candidates.push({ name, rule: 'labelled issuer line', strength: 0.9 });
+      if (name.length >= 2 && !/\d{4,}|@/.test(name))
+        candidates.push({ name, rule: 'labelled issuer line', strength: 0.9 });
     }
   }
   const payable = PAYABLE_TO.exec(text);
@@ -411,7 +463,11 @@ export function findIssuer(text: string, lines: LineIndex): IssuerFact | undefin
         else if (ORG_WORDS.test(name)) strength += 0.25;
         if (/^[\p{Lu}\d\s&.,'-]+$/u.test(name) && name.length > 3) strength += 0.05;
         if (/:/.test(t)) strength -= 0.2;
-        candidates.push({ name, rule: COMPANY_SUFFIX.test(name) ? 'letterhead with company suffix' : 'letterhead line', strength: Math.max(0.05, Math.min(0.85, strength)) });
+        candidates.push({
+          name,
+          rule: COMPANY_SUFFIX.test(name) ? 'letterhead with company suffix' : 'letterhead line',
+          strength: Math.max(0.05, Math.min(0.85, strength)),
+        });
       }
     }
     rank++;

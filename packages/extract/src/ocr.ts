@@ -42,14 +42,20 @@ export function createTesseractOcr(options: TesseractOcrOptions = {}): OcrEngine
     const s = T.createScheduler();
     try {
       const created = await Promise.all(
-        Array.from({ length: workers }, () => T.createWorker('eng', T.OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' })),
+        Array.from({ length: workers }, () =>
+          T.createWorker('eng', T.OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' }),
+        ),
       );
       for (const w of created) s.addWorker(w);
     } catch (e) {
       await s.terminate().catch(() => undefined);
-      throw errorFor('INTERNAL', 'The OCR engine (tesseract.js) could not start; check that @tesseract.js-data/eng is installed.', {
-        cause: e,
-      });
+      throw errorFor(
+        'INTERNAL',
+        'The OCR engine (tesseract.js) could not start; check that @tesseract.js-data/eng is installed.',
+        {
+          cause: e,
+        },
+      );
     }
     return s;
   }

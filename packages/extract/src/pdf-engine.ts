@@ -42,7 +42,11 @@ const binaryCache = new Map<string, Promise<Uint8Array>>();
 class CachedBinaryDataFactory {
   private readonly urls: Record<string, string | null>;
   constructor(opts: { cMapUrl?: string | null; standardFontDataUrl?: string | null; wasmUrl?: string | null }) {
-    this.urls = { cMapUrl: opts.cMapUrl ?? null, standardFontDataUrl: opts.standardFontDataUrl ?? null, wasmUrl: opts.wasmUrl ?? null };
+    this.urls = {
+      cMapUrl: opts.cMapUrl ?? null,
+      standardFontDataUrl: opts.standardFontDataUrl ?? null,
+      wasmUrl: opts.wasmUrl ?? null,
+    };
   }
   async fetch({ kind, filename }: { kind: string; filename: string }): Promise<Uint8Array> {
     const base = this.urls[kind];
@@ -105,12 +109,16 @@ interface PositionedItem {
  */
 export function itemsToText(items: readonly PositionedItem[]): string {
   // Whitespace items (pdf.js inserts them for gaps) are dropped: gaps are measured from positions.
-  const sorted = items.filter((i) => i.str.trim().length > 0).slice().sort((a, b) => b.y - a.y || a.x - b.x);
+  const sorted = items
+    .filter((i) => i.str.trim().length > 0)
+    .slice()
+    .sort((a, b) => b.y - a.y || a.x - b.x);
   const lines: PositionedItem[][] = [];
   for (const item of sorted) {
     const line = lines.at(-1);
     const first = line?.[0];
-    if (line && first && Math.abs(first.y - item.y) <= Math.max(1, Math.min(first.size, item.size) * 0.5)) line.push(item);
+    if (line && first && Math.abs(first.y - item.y) <= Math.max(1, Math.min(first.size, item.size) * 0.5))
+      line.push(item);
     else lines.push([item]);
   }
   const out: string[] = [];
@@ -146,7 +154,11 @@ export interface OpenedPdf {
  * not need them (pdf.js has the standard fonts' metrics built in) and skipping them makes reading
  * a small PDF several times faster. Throws `PdfStageError('open')`.
  */
-export async function openPdf(bytes: Uint8Array, forRendering: boolean, onTask?: (destroy: () => Promise<void>) => void): Promise<OpenedPdf> {
+export async function openPdf(
+  bytes: Uint8Array,
+  forRendering: boolean,
+  onTask?: (destroy: () => Promise<void>) => void,
+): Promise<OpenedPdf> {
   const pdfjs = await loadPdfJs();
   const task: PdfLoadingTask = pdfjs.getDocument({
     data: bytes,
@@ -205,7 +217,11 @@ function infoString(info: unknown, key: string): string | undefined {
 }
 
 /** Page count, info and the text of the first `maxPages` pages. Throws `PdfStageError('page')`, `PdfStopped`. */
-export async function readTexts(doc: PdfDocumentProxy, maxPages: number | undefined, shouldStop?: () => boolean): Promise<PdfTexts> {
+export async function readTexts(
+  doc: PdfDocumentProxy,
+  maxPages: number | undefined,
+  shouldStop?: () => boolean,
+): Promise<PdfTexts> {
   const pageCount = doc.numPages;
   const limit = Math.min(pageCount, maxPages ?? pageCount);
   let info: PdfTexts['info'] = {};
@@ -277,8 +293,18 @@ export type PdfWorkerReply =
 
 export function serializeError(e: unknown, stage: SerializedPdfError['stage']): SerializedPdfError {
   const inner = e instanceof PdfStageError ? e.cause : e;
-  const name = inner instanceof Error ? inner.name : inner !== null && typeof inner === 'object' && 'name' in inner ? String(inner.name) : 'Error';
-  const message = inner instanceof Error ? inner.message : inner !== null && typeof inner === 'object' && 'message' in inner ? String(inner.message) : String(inner);
+  const name =
+    inner instanceof Error
+      ? inner.name
+      : inner !== null && typeof inner === 'object' && 'name' in inner
+        ? String(inner.name)
+        : 'Error';
+  const message =
+    inner instanceof Error
+      ? inner.message
+      : inner !== null && typeof inner === 'object' && 'message' in inner
+        ? String(inner.message)
+        : String(inner);
   const out: SerializedPdfError = { stage: e instanceof PdfStageError ? e.stage : stage, name, message };
   if (inner instanceof Error && inner.stack) out.stack = inner.stack;
   if (e instanceof PdfStageError && e.page !== undefined) out.page = e.page;

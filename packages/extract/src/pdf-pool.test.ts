@@ -16,7 +16,9 @@ async function rejection(p: Promise<unknown>): Promise<AutodError> {
 
 function bigPdf(pages: number): Promise<Uint8Array> {
   return buildTextPdf(
-    Array.from({ length: pages }, (_, p) => Array.from({ length: 40 }, (_, l) => `Page ${p + 1} line ${l + 1}: some words for the text layer 123.45 EUR`)),
+    Array.from({ length: pages }, (_, p) =>
+      Array.from({ length: 40 }, (_, l) => `Page ${p + 1} line ${l + 1}: some words for the text layer 123.45 EUR`),
+    ),
   );
 }
 
@@ -56,20 +58,23 @@ describe('readPdf in the worker pool', () => {
     expect(a).toEqual(before);
   });
 
-  it.each(['corrupt', 'truncated', 'encrypted'] as const)('rebuilds %s errors with the same code, message and cause as in-thread', async (name) => {
-    const bytes = await badPdfs[name]();
-    const inPool = await rejection(readPdf(bytes, { pool }));
-    const inThread = await rejection(readPdf(bytes, { pool: false }));
-    expect(inPool.code).toBe(inThread.code);
-    expect(inPool.category).toBe('input');
-    expect(inPool.message).toBe(inThread.message);
-    expect(inPool.cause).toBeInstanceOf(Error);
-    expect((inPool.cause as Error).name).toBe((inThread.cause as Error).name);
-    if (name === 'encrypted') {
-      expect(inPool.code).toBe('INPUT_ENCRYPTED_PDF');
-      expect((inPool.cause as Error).name).toBe('PasswordException');
-    }
-  });
+  it.each(['corrupt', 'truncated', 'encrypted'] as const)(
+    'rebuilds %s errors with the same code, message and cause as in-thread',
+    async (name) => {
+      const bytes = await badPdfs[name]();
+      const inPool = await rejection(readPdf(bytes, { pool }));
+      const inThread = await rejection(readPdf(bytes, { pool: false }));
+      expect(inPool.code).toBe(inThread.code);
+      expect(inPool.category).toBe('input');
+      expect(inPool.message).toBe(inThread.message);
+      expect(inPool.cause).toBeInstanceOf(Error);
+      expect((inPool.cause as Error).name).toBe((inThread.cause as Error).name);
+      if (name === 'encrypted') {
+        expect(inPool.code).toBe('INPUT_ENCRYPTED_PDF');
+        expect((inPool.cause as Error).name).toBe('PasswordException');
+      }
+    },
+  );
 
   it('aborts a parse in flight (the worker is replaced) and keeps working', async () => {
     const bytes = await bigPdf(60);

@@ -40,7 +40,8 @@ async function handle(msg: Request): Promise<{ reply: Reply; transfer?: ArrayBuf
       }
     }
     case 'render': {
-      if (!current) return { reply: { op: 'error', error: { stage: 'render', name: 'Error', message: 'no open document' } } };
+      if (!current)
+        return { reply: { op: 'error', error: { stage: 'render', name: 'Error', message: 'no open document' } } };
       try {
         const png = await engine.renderPage(current.doc, msg.page, msg.scale);
         return { reply: { op: 'png', png }, transfer: [png.buffer as ArrayBuffer] };

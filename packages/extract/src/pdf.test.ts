@@ -17,11 +17,7 @@ async function rejection(p: Promise<unknown>): Promise<AutodError> {
 describe('readPdf on text PDFs', () => {
   it('returns page count, per-page text and info', async () => {
     const bytes = await buildTextPdf(
-      [
-        ['ACME Energy Inc.', 'Electricity Bill', 'Amount Due: $123.45'],
-        ['Page two line', 'Thank you'],
-        ['Third page'],
-      ],
+      [['ACME Energy Inc.', 'Electricity Bill', 'Amount Due: $123.45'], ['Page two line', 'Thank you'], ['Third page']],
       { title: 'Bill' },
     );
     const content = await readPdf(bytes);
@@ -90,8 +86,12 @@ describe('readPdf on bad input', () => {
 
   it('sniffPdf throws the cheap codes without parsing', () => {
     expect(() => sniffPdf(new Uint8Array())).toThrow(expect.objectContaining({ code: 'INPUT_EMPTY' }));
-    expect(() => sniffPdf(new TextEncoder().encode('hello, not a pdf at all'))).toThrow(expect.objectContaining({ code: 'INPUT_NOT_PDF' }));
-    expect(() => sniffPdf(new TextEncoder().encode('%PDF-1.7\n'))).toThrow(expect.objectContaining({ code: 'INPUT_CORRUPT_PDF' }));
+    expect(() => sniffPdf(new TextEncoder().encode('hello, not a pdf at all'))).toThrow(
+      expect.objectContaining({ code: 'INPUT_NOT_PDF' }),
+    );
+    expect(() => sniffPdf(new TextEncoder().encode('%PDF-1.7\n'))).toThrow(
+      expect.objectContaining({ code: 'INPUT_CORRUPT_PDF' }),
+    );
     expect(() => sniffPdf(new TextEncoder().encode('%PDF-1.7\n' + 'x'.repeat(100)))).not.toThrow();
   });
 });
@@ -117,7 +117,11 @@ describe('OCR of a scanned PDF', () => {
   });
 
   it('recognises the words of an image-only page (offline eng model)', async () => {
-    const bytes = await buildScannedPdf(['INVOICE No. 2024-0042', 'Total amount due: 1,234.56 EUR', 'Thank you for your business']);
+    const bytes = await buildScannedPdf([
+      'INVOICE No. 2024-0042',
+      'Total amount due: 1,234.56 EUR',
+      'Thank you for your business',
+    ]);
     const noOcr = await readPdf(bytes);
     expect(noOcr.pages[0]?.source).toBe('none');
     ocr = createTesseractOcr();

@@ -73,7 +73,13 @@ const HEADER_WINDOW = 1024;
 function headerIndex(bytes: Uint8Array): number {
   const end = Math.min(bytes.length - 5, HEADER_WINDOW);
   for (let i = 0; i <= end; i++) {
-    if (bytes[i] === 0x25 && bytes[i + 1] === 0x50 && bytes[i + 2] === 0x44 && bytes[i + 3] === 0x46 && bytes[i + 4] === 0x2d) {
+    if (
+      bytes[i] === 0x25 &&
+      bytes[i + 1] === 0x50 &&
+      bytes[i + 2] === 0x44 &&
+      bytes[i + 3] === 0x46 &&
+      bytes[i + 4] === 0x2d
+    ) {
       return i;
     }
   }
@@ -96,9 +102,13 @@ export function sniffPdf(bytes: Uint8Array): void {
     );
   }
   if (bytes.length < MIN_PDF_BYTES) {
-    throw errorFor('INPUT_CORRUPT_PDF', `The PDF is only ${bytes.length} bytes long and cannot be complete; rescan or re-export it.`, {
-      details: { bytes: bytes.length },
-    });
+    throw errorFor(
+      'INPUT_CORRUPT_PDF',
+      `The PDF is only ${bytes.length} bytes long and cannot be complete; rescan or re-export it.`,
+      {
+        details: { bytes: bytes.length },
+      },
+    );
   }
 }
 
@@ -119,10 +129,14 @@ function openError(e: unknown, bytes: number): AutodError {
   if (isAutodError(e)) return e;
   const name = errorName(e);
   if (name === 'PasswordException') {
-    return errorFor('INPUT_ENCRYPTED_PDF', 'The PDF is password-protected; remove the password (print to PDF) and drop it in again.', {
-      cause: e,
-      details: { bytes },
-    });
+    return errorFor(
+      'INPUT_ENCRYPTED_PDF',
+      'The PDF is password-protected; remove the password (print to PDF) and drop it in again.',
+      {
+        cause: e,
+        details: { bytes },
+      },
+    );
   }
   if (name === 'AbortException' || name === 'AbortError') return aborted(e);
   const why = e instanceof Error ? e.message : String(e);
@@ -252,7 +266,8 @@ class WorkerPool implements PdfPool {
 
   /** A ready worker (ref'd while in use), or `undefined` when workers cannot start here. */
   async acquire(): Promise<PoolWorker | undefined> {
-    if (this.closed) throw errorFor('ABORTED', 'The PDF worker pool is closed; create a new one (or call readPdf without it).');
+    if (this.closed)
+      throw errorFor('ABORTED', 'The PDF worker pool is closed; create a new one (or call readPdf without it).');
     if (this.unusable) return undefined;
     let w = this.idle.pop();
     if (!w && this.all.size < this.size) {
@@ -337,7 +352,8 @@ export async function closePdfPool(): Promise<void> {
 function poolFor(option: PdfPool | false | undefined): WorkerPool | undefined {
   if (option === false) return undefined;
   if (option !== undefined) {
-    if (!(option instanceof WorkerPool)) throw errorFor('VALIDATION_FAILED', 'ReadPdfOptions.pool must come from createPdfPool().');
+    if (!(option instanceof WorkerPool))
+      throw errorFor('VALIDATION_FAILED', 'ReadPdfOptions.pool must come from createPdfPool().');
     return option;
   }
   defaultPool ??= new WorkerPool(defaultOptions);
@@ -400,7 +416,13 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
     // A copy, transferred: the caller's buffer stays intact and nothing is copied twice.
     const copy = bytes.slice();
     const reply = await w.request(
-      { op: 'read', bytes: copy, forRendering: o.forRendering, keepOpen: o.keepOpen, ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}) },
+      {
+        op: 'read',
+        bytes: copy,
+        forRendering: o.forRendering,
+        keepOpen: o.keepOpen,
+        ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
+      },
       [copy.buffer],
       o.signal,
     );
@@ -432,8 +454,19 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
 }
 
 /** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
-export async function renderPageToPng(bytes: Uint8Array, pageNo: number, scale = 2, options: { pool?: PdfPool | false; signal?: AbortSignal } = {}): Promise<Uint8Array> {
-  const session = await openDocument(bytes, { forRendering: true, keepOpen: true, maxPages: 0, signal: options.signal, pool: options.pool });
+export async function renderPageToPng(
+  bytes: Uint8Array,
+  pageNo: number,
+  scale = 2,
+  options: { pool?: PdfPool | false; signal?: AbortSignal } = {},
+): Promise<Uint8Array> {
+  const session = await openDocument(bytes, {
+    forRendering: true,
+    keepOpen: true,
+    maxPages: 0,
+    signal: options.signal,
+    pool: options.pool,
+  });
   try {
     const pageCount = session.texts.pageCount;
     if (!Number.isInteger(pageNo) || pageNo < 1 || pageNo > pageCount) {
@@ -443,7 +476,10 @@ export async function renderPageToPng(bytes: Uint8Array, pageNo: number, scale =
       return await session.render(pageNo, scale);
     } catch (e) {
       if (isAutodError(e)) throw e;
-      throw errorFor('INPUT_CORRUPT_PDF', `Page ${pageNo} of the PDF cannot be rendered; rescan or re-export it.`, { cause: e, details: { page: pageNo, pageCount } });
+      throw errorFor('INPUT_CORRUPT_PDF', `Page ${pageNo} of the PDF cannot be rendered; rescan or re-export it.`, {
+        cause: e,
+        details: { page: pageNo, pageCount },
+      });
     }
   } finally {
     await session.close();
@@ -468,7 +504,13 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
   const ocr = options.ocr === false ? undefined : options.ocr;
   const scale = options.ocrScale ?? 2;
   const signal = options.signal;
-  const session = await openDocument(bytes, { forRendering: ocr !== undefined, keepOpen: ocr !== undefined, maxPages: options.maxPages, signal, pool: options.pool });
+  const session = await openDocument(bytes, {
+    forRendering: ocr !== undefined,
+    keepOpen: ocr !== undefined,
+    maxPages: options.maxPages,
+    signal,
+    pool: options.pool,
+  });
   try {
     const { pageCount, info, texts } = session.texts;
     const pages: PdfPage[] = [];
@@ -496,7 +538,10 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
     return {
       pageCount,
       pages,
-      text: pages.map((p) => p.text).filter((t) => t.length > 0).join('\n\n'),
+      text: pages
+        .map((p) => p.text)
+        .filter((t) => t.length > 0)
+        .join('\n\n'),
       info,
       ocrPages,
     };
