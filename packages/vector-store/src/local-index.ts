@@ -305,7 +305,11 @@ export class LocalVectorIndex {
       const row = (await q.count({ n: '*' }).first()) as { n: number | string } | undefined;
       const matching = Number(row?.n ?? 0);
       if (matching === 0) return [];
-      budget = Math.ceil(budget / Math.max(0.02, Math.min(1, matching / Math.max(1, this.#docCount))));
+      // √ of the selectivity, not all of it: matching vectors are not spread evenly over the
+      // lists (a filter usually correlates with content), and a scan that still finds fewer than
+      // k documents widens below.
+      const selectivity = Math.max(0.02, Math.min(1, matching / Math.max(1, this.#docCount)));
+      budget = Math.ceil(budget / Math.sqrt(Math.sqrt(selectivity)));
     }
     const steps =
       hasFilter(opts.filter) || opts.excludeDocId !== undefined
@@ -339,8 +343,17 @@ export class LocalVectorIndex {
     const want = Math.max(this.#ivf.rerank || Math.ceil(chunkLimit * 1.5), chunkLimit, 60);
     const base = this.knex({ l: TABLES.lists });
     if (hasFilter(opts.filter)) {
-      base.join({ d: TABLES.docs }, 'd.doc_id', 'l.doc_id');
-      applyFilter(base, opts.filter, 'd');
+      if (this.dialect === 'sqlite') {
+        // The matching documents as a subquery SQLite materialises once; the unary `+` keeps the
+        // planner from driving the scan from the filter (random `doc_id` lookups across every
+        // list) instead of walking the probed lists' contiguous key ranges.
+        const sub = this.knex({ d: TABLES.docs }).select('d.doc_id');
+        applyFilter(sub, opts.filter, 'd');
+        base.whereRaw('+l.doc_id IN (?)', [sub]);
+      } else {
+        base.join({ d: TABLES.docs }, 'd.doc_id', 'l.doc_id');
+        applyFilter(base, opts.filter, 'd');
+      }
     }
     if (lists) {
       const ranges = listRanges(lists);

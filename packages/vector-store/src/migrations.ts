@@ -131,9 +131,24 @@ const lists: Knex.Migration = {
   },
 };
 
+/** Covering index for the usual date-range (+ amount) filter: counts and filtered scans read the index only. */
+const dateAmount: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.alterTable(TABLES.docs, (t) => {
+      t.index(['primary_date', 'total_amount', 'doc_id'], 'autod_vec_docs_date_amount');
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable(TABLES.docs, (t) => {
+      t.dropIndex(['primary_date', 'total_amount', 'doc_id'], 'autod_vec_docs_date_amount');
+    });
+  },
+};
+
 const MIGRATIONS: readonly NamedMigration[] = [
   { name: 'v0001_vector_store', migration: initial },
   { name: 'v0002_vector_lists', migration: lists },
+  { name: 'v0003_docs_date_amount', migration: dateAmount },
 ];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -35,16 +35,25 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
     search: async (query, limit, filter) => {
       const tokens = tokenize(query);
       if (tokens.length === 0) return [];
-      const match = tokens.map((t) => `"${t.replace(/"/g, '')}"*`).join(' ');
-      // Rank with bm25 only, then snippet the returned rows from their bodies (rowid lookups):
-      // snippet() in the ranking query runs for every match, and MATCH + rowid IN re-runs the
-      // (prefix) query per row.
-      const q = knex(TABLE)
-        .join({ d: TABLES.docs }, 'd.doc_id', `${TABLE}.rowid`)
-        .whereRaw(`${TABLE} MATCH ?`, [match])
-        .select('d.doc_id as id', knex.raw(`-bm25(${TABLE}, 3.0, 1.0) AS score`));
-      applyFilter(q, filter, 'd');
-      const rows = (await q.orderBy('score', 'desc').limit(limit)) as { id: number | string; score: number }[];
+      // Exact terms first (cheap: no prefix expansion); prefix terms only when that finds fewer
+      // than `limit` documents (partial words, plurals).
+      const rank = async (match: string) => {
+        // Rank with bm25 only, then snippet the returned rows from their bodies (rowid lookups):
+        // snippet() in the ranking query runs for every match, and MATCH + rowid IN re-runs the
+        // query per row.
+        const q = knex(TABLE)
+          .join({ d: TABLES.docs }, 'd.doc_id', `${TABLE}.rowid`)
+          .whereRaw(`${TABLE} MATCH ?`, [match])
+          .select('d.doc_id as id', knex.raw(`-bm25(${TABLE}, 3.0, 1.0) AS score`));
+        applyFilter(q, filter, 'd');
+        return (await q.orderBy('score', 'desc').limit(limit)) as { id: number | string; score: number }[];
+      };
+      const terms = tokens.map((t) => `"${t.replace(/"/g, '')}"`);
+      let rows = await rank(terms.join(' '));
+      if (rows.length < limit) {
+        const prefixed = await rank(terms.map((t) => `${t}*`).join(' '));
+        if (prefixed.length > rows.length) rows = prefixed;
+      }
       if (rows.length === 0) return [];
       const bodies: { id: number | string; body: string }[] = await knex(TABLE)
         .select('rowid as id', 'body')

@@ -390,7 +390,8 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         throw errorFor('VALIDATION_FAILED', 'Full-text search is not available here; use --mode vector.');
       }
       const minSimilarity = opts.minSimilarity ?? embedder.defaultMinSimilarity;
-      const depth = mode === 'hybrid' ? Math.max(limit * 4, 40) : limit;
+      // RRF only needs ranks: each side contributes its best 2 × limit (at least 20) candidates.
+      const depth = mode === 'hybrid' ? Math.max(limit * 2, 20) : limit;
       const useOpenAI = Boolean(sync?.searchEnabled) && mode !== 'fulltext';
 
       const textSide = mode !== 'vector' && options.fullText ? await options.fullText(query, depth, opts.filter) : [];
