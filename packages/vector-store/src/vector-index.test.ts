@@ -77,6 +77,14 @@ describe('relevance on a corpus with known answers', () => {
     });
   });
 
+  test('full text matches exact terms first and falls back to prefixes for partial words', async () => {
+    const exact = await fts.search('electricity', 5, undefined);
+    expect(exact.map((h) => h.id)).toContain(3);
+    const partial = await fts.search('electri', 5, undefined);
+    expect(partial[0]?.id).toBe(3);
+    expect(await fts.search('zzzqqq', 5, undefined)).toEqual([]);
+  });
+
   test('vector hits carry highlighted snippets and pages', async () => {
     const r = await index.search('sewer charge meter', { mode: 'vector', limit: 2 });
     expect(r.hits[0]?.snippet).toMatch(/\[sewer\]/i);
