@@ -1,3 +1,4 @@
+import { abortableDelay } from './abortable-delay.js';
 import type { Database } from '@autod/db';
 import { discoverFiles } from '@autod/pipeline';
 import { noopLogger, type AutodMetrics, type Logger } from '@autod/ops';
@@ -224,17 +225,4 @@ export class BatchRunner {
     emit(tracker.event('end', { status }));
     return { batchId, mode: 'live', status, counts, durationMs: performance.now() - started };
   }
-}
-
-function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,3 +1,4 @@
+import { abortableDelay } from './abortable-delay.js';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -211,7 +212,7 @@ export class OpenAIBatchRunner {
     for (;;) {
       const status = await this.deps.apiClient.batches.status(jobId, signal);
       if (status.done) return;
-      await sleep(wait, signal);
+      await abortableDelay(wait, signal);
       if (signal?.aborted) return;
       wait = Math.min(max, Math.ceil(wait * 1.5));
     }
@@ -520,17 +521,4 @@ function checkIntake(bytes: Uint8Array, fileName: string): AutodError | undefine
     return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
   }
   return undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
