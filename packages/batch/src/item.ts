@@ -1,7 +1,7 @@
 import type { Database } from '@autod/db';
 import type { AutodErrorJSON } from '@autod/errors';
-import { hashFile, type Pipeline } from '@autod/pipeline';
-import type { BatchStore, ItemPatch } from './store.js';
+import type { Pipeline } from '@autod/pipeline';
+import type { ItemCheckpoints, ItemPatch } from './store.js';
 import type { BatchItem, BatchItemError } from './types.js';
 
 /** What the batch runners need of the pipeline. */
@@ -54,28 +54,24 @@ export async function settleVanished(db: Database, item: BatchItem): Promise<Ite
 }
 
 /**
- * One attempt at one batch item through the pipeline (hash → claim → read → extract → persist → file). The item's
- * SHA-256 is checkpointed before the pipeline runs, so a crash after the pipeline committed is recognised on resume
- * and the document is never processed twice. Never throws for a bad document.
+ * One attempt at one batch item through the pipeline (read → hash → claim → extract → persist → file). The item's
+ * SHA-256 is checkpointed before the pipeline claims the document, so a crash after the pipeline committed is
+ * recognised on resume and the document is never processed twice. Never throws for a bad document.
  */
 export async function attemptItem(
-  deps: { db: Database; pipeline: BatchPipeline; store: BatchStore },
+  deps: { db: Database; pipeline: BatchPipeline; store: ItemCheckpoints },
   item: BatchItem,
   signal?: AbortSignal,
 ): Promise<ItemAttempt> {
   if (signal?.aborted) return { kind: 'aborted' };
-  let sha256: string;
-  try {
-    // A missing file (or a directory in its place) fails here: no separate stat round trip per item.
-    ({ sha256 } = await hashFile(item.path));
-  } catch {
-    return settleVanished(deps.db, item);
-  }
-  if (sha256 !== item.sha256) {
-    await deps.store.updateItem(item.id, { sha256 });
-    item = { ...item, sha256 };
-  }
-  const outcome = await deps.pipeline.processFile(item.path, signal);
+  // The pipeline reads and hashes the file once; its SHA-256 is checkpointed before the document is claimed.
+  const outcome = await deps.pipeline.processFile(item.path, signal, {
+    onHashed: async (sha256) => {
+      if (sha256 === item.sha256) return;
+      await deps.store.updateItem(item.id, { sha256 });
+      item = { ...item, sha256 };
+    },
+  });
   switch (outcome.kind) {
     case 'processed':
       return {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProcessFileHooks } from '@autod/pipeline';
 import { sandbox, pipelineFor, writeCorpus, type Sandbox } from './__tests__/helpers.js';
 import { QueueProducer, QueueWorker, queueLimiter, redisConnection } from './queue.js';
 
@@ -52,7 +53,7 @@ describe('queue mode (in-process workers)', () => {
       return {
         dirs: real.dirs,
         recover: () => real.recover(),
-        processFile: (path: string, signal?: AbortSignal) =>
+        processFile: (path: string, signal?: AbortSignal, hooks?: ProcessFileHooks) =>
           path === blocked
             ? Promise.resolve({
                 kind: 'retry_later' as const,
@@ -70,7 +71,7 @@ describe('queue mode (in-process workers)', () => {
                   exitCode: 1,
                 },
               })
-            : real.processFile(path, signal),
+            : real.processFile(path, signal, hooks),
       } as never;
     };
     const workers = ['w1', 'w2'].map(

@@ -1,11 +1,11 @@
 export { Pipeline, defaultOwner, isDeadLocalOwner } from './pipeline.js';
-export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer } from './pipeline.js';
+export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
 export { LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';
 export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox-watcher.js';
 export { discoverFiles, processFiles, type ProcessPathsOptions } from './process-paths.js';
 export { summarize } from './outcome.js';
 export type { OutcomeKind, PipelineEvent, PipelineStage, ProcessOutcome, RunSummary } from './outcome.js';
-export { hashFile } from './hash-file.js';
+export { readDocumentFile, type DocumentFileRead } from './read-document-file.js';
 export { DEFAULT_STABLE_FILE_OPTIONS, waitForStableFile, type StableFileOptions } from './stable-file.js';
 export { moveFileSafely, renderFilingPath, safeJoin, writeErrorReport, type FilingValues } from './filing.js';

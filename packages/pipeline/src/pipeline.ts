@@ -1,15 +1,15 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { errorFor, toAutodError, type AutodError } from '@autod/errors';
 import { readPdf, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor } from './extractor.js';
+import { readDocumentFile } from './read-document-file.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
-import { hashFile } from './hash-file.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
 import { waitForStableFile, type StableFileOptions } from './stable-file.js';
 
@@ -46,6 +46,15 @@ export interface PipelineOptions {
   ocr?: OcrEngine | false;
   indexer?: DocumentIndexer;
   onEvent?: (event: PipelineEvent) => void;
+}
+
+/** Callbacks into one `processFile` run. */
+export interface ProcessFileHooks {
+  /**
+   * Called with the file's SHA-256 once it is read and before the document is claimed, so a caller can checkpoint
+   * which document a path became (the batch runner does) before anything is committed for it.
+   */
+  onHashed?: (sha256: string) => Promise<void>;
 }
 
 export interface PipelineDeps {
@@ -129,11 +138,14 @@ export class Pipeline {
     return { filed, released };
   }
 
-  /** Process one file from wherever it is (normally the inbox). Never throws for a bad document. */
-  async processFile(path: string, signal?: AbortSignal): Promise<ProcessOutcome> {
+  /**
+   * Process one file from wherever it is (normally the inbox). Never throws for a bad document; an error thrown by a
+   * hook (or the database) is thrown with the file left where it was.
+   */
+  async processFile(path: string, signal?: AbortSignal, hooks: ProcessFileHooks = {}): Promise<ProcessOutcome> {
     const started = performance.now();
     this.options.onEvent?.({ type: 'file.started', path });
-    const outcome = await this.run(path, signal);
+    const outcome = await this.run(path, signal, hooks);
     this.options.onEvent?.({ type: 'file.finished', outcome, durationMs: performance.now() - started });
     const log = outcome.kind === 'failed' ? 'warn' : 'info';
     this.logger[log]({ outcome: describe(outcome) }, `file ${outcome.kind}`);
@@ -154,7 +166,7 @@ export class Pipeline {
     return this.extractAndPersist(doc.id, doc.sha256, file, basename(doc.fileName), undefined, { refile: false });
   }
 
-  private async run(path: string, signal?: AbortSignal): Promise<ProcessOutcome> {
+  private async run(path: string, signal: AbortSignal | undefined, hooks: ProcessFileHooks): Promise<ProcessOutcome> {
     const fileName = basename(path);
     // intake
     let t = performance.now();
@@ -162,28 +174,20 @@ export class Pipeline {
       const stable = await waitForStableFile(path, this.options.stableFile);
       if (!stable) return { kind: 'skipped', path, reason: 'vanished' };
     }
-    let size: number;
-    try {
-      const s = await stat(path);
-      if (!s.isFile()) return { kind: 'skipped', path, reason: 'ignored' };
-      size = s.size;
-    } catch {
-      return { kind: 'skipped', path, reason: 'vanished' };
-    }
-    let sha256: string;
-    let sizeBytes: number;
-    try {
-      const rejected = await this.checkIntake(path, fileName, size);
-      if (rejected) return this.failUnclaimed(path, null, rejected);
-      this.stage('intake', path, t);
-      t = performance.now();
-      ({ sha256, sizeBytes } = await hashFile(path));
-      this.stage('hash', path, t);
-    } catch (error) {
-      // Another worker filed it between our listing and now.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished' };
-      throw error;
-    }
+    // One read serves the checks, the hash and the extraction: the bytes hashed are the bytes extracted.
+    const file = await readDocumentFile(path, this.options.maxFileBytes);
+    if (file.kind === 'vanished') return { kind: 'skipped', path, reason: 'vanished' };
+    if (file.kind === 'not_a_file') return { kind: 'skipped', path, reason: 'ignored' };
+    if (file.kind === 'too_large') return this.failUnclaimed(path, null, this.tooLarge(fileName, file.sizeBytes));
+    const { bytes } = file;
+    const rejected = this.checkSize(fileName, bytes.byteLength) ?? checkPdfHeader(fileName, bytes);
+    if (rejected) return this.failUnclaimed(path, null, rejected);
+    this.stage('intake', path, t);
+    t = performance.now();
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sizeBytes = bytes.byteLength;
+    this.stage('hash', path, t);
+    await hooks.onHashed?.(sha256);
 
     t = performance.now();
     const claim = await this.deps.db.documents.claim({
@@ -208,7 +212,7 @@ export class Pipeline {
       await this.deps.db.documents.release(claim.document.id, this.owner);
       return { kind: 'skipped', path, reason: 'aborted' };
     }
-    return this.extractAndPersist(claim.document.id, sha256, path, fileName, signal, { refile: true });
+    return this.extractAndPersist(claim.document.id, sha256, path, fileName, signal, { refile: true }, bytes);
   }
 
   private async extractAndPersist(
@@ -218,6 +222,7 @@ export class Pipeline {
     fileName: string,
     signal: AbortSignal | undefined,
     mode: { refile: boolean },
+    read?: Uint8Array,
   ): Promise<ProcessOutcome> {
     const { db, extractor } = this.deps;
     const heartbeat = setInterval(
@@ -233,7 +238,7 @@ export class Pipeline {
     let attemptStarted = performance.now();
     try {
       let t = performance.now();
-      const bytes = new Uint8Array(await readFile(path));
+      const bytes = read ?? new Uint8Array(await readFile(path));
       const content = await readPdf(bytes, {
         ocr: extractor.needsOcr ? (this.options.ocr ?? false) : false,
         ...(signal ? { signal } : {}),
@@ -357,27 +362,18 @@ export class Pipeline {
   }
 
   /** Cheap checks before hashing: empty, too large, not a PDF. */
-  private async checkIntake(path: string, fileName: string, size: number): Promise<AutodError | undefined> {
+  private checkSize(fileName: string, size: number): AutodError | undefined {
     if (size === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-    if (size > this.options.maxFileBytes) {
-      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-      return errorFor(
-        'INPUT_TOO_LARGE',
-        `${fileName} is ${mb(size)} MB, over the ${mb(this.options.maxFileBytes)} MB limit; split it or raise AUTOD_MAX_FILE_MB.`,
-        { details: { sizeBytes: size, maxBytes: this.options.maxFileBytes } },
-      );
-    }
-    const fh = await open(path, 'r');
-    try {
-      const head = Buffer.alloc(1024);
-      const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (!head.subarray(0, bytesRead).includes('%PDF-')) {
-        return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
-      }
-    } finally {
-      await fh.close();
-    }
-    return undefined;
+    return size > this.options.maxFileBytes ? this.tooLarge(fileName, size) : undefined;
+  }
+
+  private tooLarge(fileName: string, size: number): AutodError {
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    return errorFor(
+      'INPUT_TOO_LARGE',
+      `${fileName} is ${mb(size)} MB, over the ${mb(this.options.maxFileBytes)} MB limit; split it or raise AUTOD_MAX_FILE_MB.`,
+      { details: { sizeBytes: size, maxBytes: this.options.maxFileBytes } },
+    );
   }
 
   private async failUnclaimed(
@@ -450,6 +446,13 @@ export class Pipeline {
   private stage(stage: PipelineStage, path: string, started: number): void {
     this.options.onEvent?.({ type: 'stage', stage, path, durationMs: performance.now() - started });
   }
+}
+
+/** A PDF starts with `%PDF-` within its first 1 KB (some scanners write a few bytes of junk first). */
+function checkPdfHeader(fileName: string, bytes: Uint8Array): AutodError | undefined {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(1024, bytes.byteLength));
+  if (head.includes('%PDF-')) return undefined;
+  return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
 }
 
 function describe(o: ProcessOutcome): Record<string, unknown> {
