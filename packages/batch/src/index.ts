@@ -1,5 +1,7 @@
 export { BatchRunner, type BatchRunnerDeps, type LiveRunOptions } from './live-runner.js';
-export { BatchStore, newBatchId, type CreateBatchInput, type ItemPatch } from './store.js';
+export { BatchStore, newBatchId, type CreateBatchInput, type ItemCheckpoints, type ItemPatch } from './store.js';
+export { CheckpointWriter } from './checkpoint-writer.js';
+export { StartPacer, type StartPacerOptions } from './start-pacer.js';
 export { BATCH_MIGRATIONS, BATCH_MIGRATIONS_TABLE, migrateBatchTables, rollbackBatchTables } from './migrations.js';
 export {
   estimateFile,

@@ -2,9 +2,11 @@ import { abortableDelay } from './abortable-delay.js';
 import type { Database } from '@autod/db';
 import { discoverFiles } from '@autod/pipeline';
 import { noopLogger, type AutodMetrics, type Logger } from '@autod/ops';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { attemptItem, type BatchPipeline } from './item.js';
 import { migrateBatchTables } from './migrations.js';
 import { ProgressTracker } from './progress.js';
+import { StartPacer } from './start-pacer.js';
 import { BatchStore } from './store.js';
 import type { BatchItem, BatchProgressEvent, BatchRecord, BatchRunResult, BatchStatus } from './types.js';
 
@@ -31,6 +33,11 @@ export interface LiveRunOptions {
   /** Wait before a transient failure is retried; doubles per attempt (default 1000 ms). */
   retryDelayMs?: number;
   onProgress?: (event: BatchProgressEvent) => void;
+  /**
+   * Space item starts by the observed item time / concurrency (see StartPacer) instead of starting them in bursts
+   * (default true).
+   */
+  pace?: boolean;
 }
 
 const PAGE = 256;
@@ -106,6 +113,7 @@ export class BatchRunner {
     await store.setStatus(batchId, 'running');
 
     const tracker = new ProgressTracker(batchId, 'live', await store.counts(batchId));
+    const writer = new CheckpointWriter(store);
     const emit = (event: BatchProgressEvent) => {
       try {
         opts.onProgress?.(event);
@@ -124,6 +132,7 @@ export class BatchRunner {
     let stop: 'budget' | 'aborted' | undefined;
     let reserved = 0;
     let lock: Promise<unknown> = Promise.resolve();
+    const pacer = opts.pace === false ? undefined : new StartPacer({ concurrency: this.concurrency });
 
     const estimate = async (item: BatchItem): Promise<number> => {
       if (opts.estimateCost) return opts.estimateCost(item);
@@ -152,6 +161,15 @@ export class BatchRunner {
           await abortableDelay(wait, signal);
           continue;
         }
+        const pause = pacer?.delayMs() ?? 0;
+        if (pause >= 1) {
+          await abortableDelay(pause, signal);
+          if (signal?.aborted) {
+            stop ??= 'aborted'; // the item was not started: it stays pending
+            return undefined;
+          }
+        }
+        pacer?.started();
         if (opts.maxCostUsd !== undefined) {
           const cost = await estimate(item);
           if (tracker.current.costUsd + reserved + cost > opts.maxCostUsd) {
@@ -178,11 +196,17 @@ export class BatchRunner {
     const worker = async (): Promise<void> => {
       for (let got = await next(); got; got = await next()) {
         const { item, reserve } = got;
+        const t0 = performance.now();
         try {
-          const result = await attemptItem({ db, pipeline, store }, item, signal);
+          const result = await attemptItem({ db, pipeline, store: writer }, item, signal);
+          pacer?.observe(performance.now() - t0);
           const attempts = item.attempts + 1;
           if (result.kind === 'final') {
-            await store.updateItem(item.id, { ...result.patch, attempts });
+            // Written behind: the item does not wait for its commit. A crash before it commits is safe, because the
+            // SHA-256 checkpoint (committed before the claim) lets a resume settle the item from its document.
+            writer.updateItem(item.id, { ...result.patch, attempts }).catch((error: unknown) => {
+              this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
+            });
             tracker.record(result.patch.status, result.patch.costUsd ?? 0);
             emit(
               tracker.event('progress', {
@@ -195,11 +219,11 @@ export class BatchRunner {
             );
           } else if (result.kind === 'retry') {
             if (attempts >= maxAttempts) {
-              await store.updateItem(item.id, { status: 'failed', error: result.error, attempts });
+              await writer.updateItem(item.id, { status: 'failed', error: result.error, attempts });
               tracker.record('failed');
               emit(tracker.event('progress', { last: { path: item.path, status: 'failed', error: result.error } }));
             } else {
-              await store.updateItem(item.id, { error: result.error, attempts });
+              await writer.updateItem(item.id, { error: result.error, attempts });
               retries.push({ item: { ...item, attempts }, readyAt: Date.now() + retryDelayMs * 2 ** (attempts - 1) });
             }
           }
@@ -213,6 +237,7 @@ export class BatchRunner {
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, () => worker()));
+    await writer.drain();
 
     const counts = await store.counts(batchId);
     let status: BatchStatus;

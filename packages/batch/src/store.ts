@@ -41,11 +41,16 @@ export interface ItemPatch {
   openaiBatchId?: string | null;
 }
 
+/** Where an item's progress is checkpointed: the store itself, or a `CheckpointWriter` in front of it. */
+export interface ItemCheckpoints {
+  updateItem(id: number, patch: ItemPatch): Promise<void>;
+}
+
 /**
  * The checkpoint of every batch: one `batches` row and one `batch_items` row per file (unique per batch and
  * path). Works on SQLite and PostgreSQL through the database's knex. Call `migrateBatchTables(db)` first.
  */
-export class BatchStore {
+export class BatchStore implements ItemCheckpoints {
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
@@ -209,15 +214,18 @@ export class BatchStore {
   }
 
   async updateItem(id: number, patch: ItemPatch): Promise<void> {
-    const row: Row = { updated_at: this.now() };
-    if (patch.status !== undefined) row['status'] = patch.status;
-    if (patch.sha256 !== undefined) row['sha256'] = patch.sha256;
-    if (patch.documentId !== undefined) row['document_id'] = patch.documentId;
-    if (patch.error !== undefined) row['error'] = patch.error ? JSON.stringify(patch.error) : null;
-    if (patch.attempts !== undefined) row['attempts'] = patch.attempts;
-    if (patch.costUsd !== undefined) row['cost_usd'] = patch.costUsd;
-    if (patch.openaiBatchId !== undefined) row['openai_batch_id'] = patch.openaiBatchId;
-    await this.knex('batch_items').where('id', id).update(row);
+    await this.knex('batch_items').where('id', id).update(itemRow(patch, this.now()));
+  }
+
+  /** Several item checkpoints in one transaction (one commit instead of one per item). */
+  async updateItems(updates: readonly { id: number; patch: ItemPatch }[]): Promise<void> {
+    const [only] = updates;
+    if (updates.length === 1 && only) return this.updateItem(only.id, only.patch);
+    if (updates.length === 0) return;
+    const now = this.now();
+    await this.db.transaction(async (trx) => {
+      for (const { id, patch } of updates) await trx.knex('batch_items').where('id', id).update(itemRow(patch, now));
+    });
   }
 
   /** Put failed items back to pending (`--retry-failed`). Returns how many. */
@@ -227,6 +235,18 @@ export class BatchStore {
       .update({ status: 'pending', error: null, attempts: 0, openai_batch_id: null, updated_at: this.now() });
     return typeof n === 'number' ? n : 0;
   }
+}
+
+function itemRow(patch: ItemPatch, now: number): Row {
+  const row: Row = { updated_at: now };
+  if (patch.status !== undefined) row['status'] = patch.status;
+  if (patch.sha256 !== undefined) row['sha256'] = patch.sha256;
+  if (patch.documentId !== undefined) row['document_id'] = patch.documentId;
+  if (patch.error !== undefined) row['error'] = patch.error ? JSON.stringify(patch.error) : null;
+  if (patch.attempts !== undefined) row['attempts'] = patch.attempts;
+  if (patch.costUsd !== undefined) row['cost_usd'] = patch.costUsd;
+  if (patch.openaiBatchId !== undefined) row['openai_batch_id'] = patch.openaiBatchId;
+  return row;
 }
 
 function parseJson<T>(value: unknown, fallback: T): T {
