@@ -65,7 +65,8 @@ describe('auth, request ids, headers', () => {
     const missing = await h.app.inject({ method: 'GET', url: '/v1/documents' });
     expect(missing.statusCode).toBe(401);
     expect(missing.headers['www-authenticate']).toContain('Bearer');
-    expect(missing.json().error.code).toBe('UNAUTHORIZED');
+    expect(missing.json().error).toMatchObject({ code: 'UNAUTHORIZED', name: 'AuthError', category: 'auth' });
+    expect(missing.json().error.hint).toContain('Authorization: Bearer');
 
     const wrong = await h.app.inject({
       method: 'GET',

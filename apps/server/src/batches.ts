@@ -150,7 +150,7 @@ export class BatchManager {
 
   private refuseWhenClosing(): void {
     if (this.closing || !this.work.accepting) {
-      throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; start the batch again later.');
+      throw errorFor('SHUTTING_DOWN', 'The server is shutting down; start the batch again later.');
     }
   }
 

@@ -3,32 +3,14 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { errorFor, isAutodError, type AutodError, type AutodErrorJSON, type ErrorCode } from '@autod/errors';
 import type { Logger } from '@autod/ops';
 
-/** Body of every error response: `{ error: AutodErrorJSON }` (401 uses the same shape with code UNAUTHORIZED). */
+/** Body of every error response: `{ error: AutodErrorJSON }`. */
 export interface ErrorBody {
-  error: AutodErrorJSON | UnauthorizedJSON;
+  error: AutodErrorJSON;
 }
 
-/** The catalogue has no authentication code yet; 401 answers use this shape (same fields as AutodErrorJSON). */
-export interface UnauthorizedJSON {
-  name: 'AuthError';
-  code: 'UNAUTHORIZED';
-  category: 'auth';
-  message: string;
-  hint: string;
-  retryable: false;
-}
-
-export function unauthorized(message: string): { error: UnauthorizedJSON } {
-  return {
-    error: {
-      name: 'AuthError',
-      code: 'UNAUTHORIZED',
-      category: 'auth',
-      message,
-      hint: 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".',
-      retryable: false,
-    },
-  };
+/** The 401 body (code UNAUTHORIZED; the hint says which header to send). */
+export function unauthorized(message: string): ErrorBody {
+  return { error: errorFor('UNAUTHORIZED', message).toJSON() };
 }
 
 interface ValidationIssue {

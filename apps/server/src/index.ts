@@ -22,4 +22,4 @@ export {
   type SearchRequest,
   type SearchResult,
 } from './routes/search.js';
-export type { ErrorBody, UnauthorizedJSON } from './http-errors.js';
+export type { ErrorBody } from './http-errors.js';

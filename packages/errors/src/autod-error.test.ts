@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AuthError,
   AutodError,
   ConfigError,
   ConflictError,
@@ -21,6 +22,7 @@ const classes: Record<ErrorCategory, new (...args: never[]) => AutodError> = {
   config: ConfigError,
   validation: ValidationError,
   input: InputError,
+  auth: AuthError,
   not_found: NotFoundError,
   conflict: ConflictError,
   rate_limit: RateLimitError,

@@ -109,6 +109,8 @@ export class ConfigError extends category('ConfigError', 'CFG_INVALID') {}
 export class ValidationError extends category('ValidationError', 'VALIDATION_FAILED') {}
 /** A bad input file (not a PDF, empty, corrupt, encrypted, too large): permanent. */
 export class InputError extends category('InputError', 'INPUT_CORRUPT_PDF') {}
+/** A caller of autod's HTTP API without a valid token. */
+export class AuthError extends category('AuthError', 'UNAUTHORIZED') {}
 export class NotFoundError extends category('NotFoundError', 'NOT_FOUND') {}
 export class ConflictError extends category('ConflictError', 'CONFLICT') {}
 export class RateLimitError extends category('RateLimitError', 'RATE_LIMITED') {}
@@ -139,6 +141,7 @@ const CTORS: Record<ErrorCategory, CategoryCtor> = {
   config: ConfigError,
   validation: ValidationError,
   input: InputError,
+  auth: AuthError,
   not_found: NotFoundError,
   conflict: ConflictError,
   rate_limit: RateLimitError,

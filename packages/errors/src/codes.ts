@@ -4,7 +4,16 @@
  * whether it is worth retrying by default.
  */
 export type ErrorCategory =
-  'config' | 'validation' | 'input' | 'not_found' | 'conflict' | 'rate_limit' | 'upstream' | 'timeout' | 'internal';
+  | 'config'
+  | 'validation'
+  | 'input'
+  | 'auth'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limit'
+  | 'upstream'
+  | 'timeout'
+  | 'internal';
 
 export interface CodeInfo {
   readonly category: ErrorCategory;
@@ -21,6 +30,7 @@ export const EXIT_CODES = {
   internal: 1,
   validation: 65, // EX_DATAERR
   input: 66, // EX_NOINPUT
+  auth: 77, // EX_NOPERM
   not_found: 66,
   conflict: 73, // EX_CANTCREAT
   config: 78, // EX_CONFIG
@@ -68,6 +78,8 @@ export const ERROR_CODES = {
     'No text could be read (no text layer and OCR found nothing); rescan at a higher resolution.',
   ),
   INPUT_UNREADABLE: code('input', 400, false, 'The file cannot be read; check its permissions.'),
+  // auth (a caller of autod's own HTTP API)
+  UNAUTHORIZED: code('auth', 401, false, 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".'),
   // not found
   NOT_FOUND: code('not_found', 404, false, 'Check the id or path.'),
   DOCUMENT_NOT_FOUND: code('not_found', 404, false, 'Check the document id or sha256 (autod list shows them).'),
@@ -117,6 +129,12 @@ export const ERROR_CODES = {
     503,
     true,
     'Redis is unreachable; check AUTOD_REDIS_URL and that the server runs.',
+  ),
+  SHUTTING_DOWN: code(
+    'upstream',
+    503,
+    true,
+    'autod is shutting down; retry in a moment (it finishes what it started first).',
   ),
   // timeout
   TIMEOUT: code('timeout', 504, true, 'The operation timed out; it will be retried.'),

@@ -5,6 +5,7 @@ export {
   ConflictError,
   InputError,
   InternalError,
+  AuthError,
   NotFoundError,
   RateLimitError,
   TimeoutError,

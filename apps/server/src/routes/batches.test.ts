@@ -68,6 +68,15 @@ function sseEvents(body: string): { event: string; data: Record<string, unknown>
 }
 
 describe('POST /v1/batches', () => {
+  it('refuses new batches with 503 SHUTTING_DOWN once the server drains', async () => {
+    h = await harness();
+    await scans(h.dir, ['one']);
+    await h.app.autod.work.drain(1000);
+    const res = await h.app.inject({ method: 'POST', url: '/v1/batches', headers: AUTH, payload: { dir: 'scans' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error).toMatchObject({ code: 'SHUTTING_DOWN', retryable: true });
+  });
+
   it('runs a durable batch in the background; the event stream replays the state, then streams progress until the end', async () => {
     const gate = gatedExtractor(1);
     h = await harness({}, {}, { extractor: gate });
