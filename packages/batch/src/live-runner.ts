@@ -131,6 +131,8 @@ export class BatchRunner {
     let exhausted = false;
     let stop: 'budget' | 'aborted' | undefined;
     let reserved = 0;
+    /** Spent by items whose result is not committed yet (their cost reaches the tracker at the commit). */
+    let unsaved = 0;
     let lock: Promise<unknown> = Promise.resolve();
     const pacer = opts.pace === false ? undefined : new StartPacer({ concurrency: this.concurrency });
 
@@ -172,7 +174,7 @@ export class BatchRunner {
         pacer?.started();
         if (opts.maxCostUsd !== undefined) {
           const cost = await estimate(item);
-          if (tracker.current.costUsd + reserved + cost > opts.maxCostUsd) {
+          if (tracker.current.costUsd + unsaved + reserved + cost > opts.maxCostUsd) {
             stop = 'budget';
             this.logger.info(
               { batchId, spent: tracker.current.costUsd, maxCostUsd: opts.maxCostUsd },
@@ -193,6 +195,8 @@ export class BatchRunner {
       return p;
     };
 
+    /** Results written behind: progress and counts follow each commit, so an event never reports an unsaved item. */
+    const settling = new Set<Promise<void>>();
     const worker = async (): Promise<void> => {
       for (let got = await next(); got; got = await next()) {
         const { item, reserve } = got;
@@ -202,21 +206,34 @@ export class BatchRunner {
           pacer?.observe(performance.now() - t0);
           const attempts = item.attempts + 1;
           if (result.kind === 'final') {
-            // Written behind: the item does not wait for its commit. A crash before it commits is safe, because the
-            // SHA-256 checkpoint (committed before the claim) lets a resume settle the item from its document.
-            writer.updateItem(item.id, { ...result.patch, attempts }).catch((error: unknown) => {
-              this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
-            });
-            tracker.record(result.patch.status, result.patch.costUsd ?? 0);
-            emit(
-              tracker.event('progress', {
-                last: {
-                  path: item.path,
-                  status: result.patch.status,
-                  ...(result.patch.error ? { error: result.patch.error } : {}),
+            // The item does not wait for its commit (the next one starts at once). A crash before the commit is safe:
+            // the SHA-256 checkpoint, committed before the claim, lets a resume settle the item from its document.
+            const { patch } = result;
+            const cost = patch.costUsd ?? 0;
+            unsaved += cost; // the budget counts what was spent, committed or not
+            const settled = writer
+              .updateItem(item.id, { ...patch, attempts })
+              .then(
+                () => {
+                  unsaved -= cost;
+                  tracker.record(patch.status, cost);
+                  const last = {
+                    path: item.path,
+                    status: patch.status,
+                    ...(patch.error ? { error: patch.error } : {}),
+                  };
+                  emit(tracker.event('progress', { last }));
                 },
-              }),
-            );
+                (error: unknown) => {
+                  // Still pending (a resume settles it from its document); its cost stays counted against the budget.
+                  this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
+                },
+              )
+              .finally(() => {
+                settling.delete(settled);
+                metrics?.setQueueDepth('batch', tracker.current.pending);
+              });
+            settling.add(settled);
           } else if (result.kind === 'retry') {
             if (attempts >= maxAttempts) {
               await writer.updateItem(item.id, { status: 'failed', error: result.error, attempts });
@@ -238,6 +255,7 @@ export class BatchRunner {
     };
     await Promise.all(Array.from({ length: this.concurrency }, () => worker()));
     await writer.drain();
+    while (settling.size > 0) await Promise.all([...settling]);
 
     const counts = await store.counts(batchId);
     let status: BatchStatus;
