@@ -60,3 +60,4 @@ export {
   type VectorStoreAttributes,
   type VectorStoreAttributeInput,
 } from './attributes.js';
+export { highlightTerms } from './snippet.js';

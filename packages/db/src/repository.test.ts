@@ -406,6 +406,28 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(await db.documents.search('electricity')).toEqual([]);
     });
 
+    it('finds the best matches that pass a filter even when many better matches do not', async () => {
+      const strong: number[] = [];
+      for (let n = 100; n < 160; n++) {
+        const m = metadata({ title: `Invoice ${n}`, issuer: 'Busy Shop', category: 'Household & Lifestyle' });
+        strong.push((await completed(n, m, 'invoice invoice invoice')).id);
+      }
+      const rare = await completed(
+        160,
+        metadata({ title: 'Letter', issuer: 'Aunt May', category: 'Personal & Family' }),
+        'a long letter that mentions one invoice somewhere in the middle of many words',
+      );
+      // The 60 strong matches fill the first candidates; the filtered search still finds the weak one.
+      const filtered = await db.documents.search('invoice', { limit: 5, filter: { category: 'Personal & Family' } });
+      expect(filtered.map((h) => h.id)).toEqual([rare.id]);
+      expect(filtered[0]!.snippet).toContain('[invoice]');
+      const best = await db.documents.search('invoice', { limit: 5 });
+      expect(best).toHaveLength(5);
+      expect(best.every((h) => strong.includes(h.id))).toBe(true);
+      expect(best.map((h) => h.score)).toEqual([...best.map((h) => h.score)].sort((a, b) => b - a));
+      expect(best[0]!.snippet).toMatch(/\[Invoice\]/);
+    });
+
     it('records attempts forever and summarises cost by day, month, model and provider', async () => {
       const a = await claim(40);
       const b = await claim(41);
