@@ -382,16 +382,30 @@ export class DocumentRepository {
   }
 
   /**
-   * SQLite: rank inside FTS5 alone first (joining every match to `documents` for the filter cost 4× the ranking at
-   * 20k documents), over `4 × limit` candidates; the filter and the snippets (built here from the few rows kept, as
-   * FTS5's snippet() runs for every match) are applied to those. When the filter leaves fewer than `limit` of them
-   * and there are more matches, the ranked join over every match answers instead.
+   * SQLite. Without a filter beyond `status` (the default search, and hybrid search's text side), rank inside FTS5
+   * alone over `4 × limit` candidates, then apply the status and build the snippets from those few rows (joining every
+   * match to `documents` costs 4× the ranking at 20k matches, and FTS5's snippet() runs for every match). With other
+   * filters, or when the status leaves fewer than `limit` of the candidates and there are more matches, the ranked
+   * join over every match answers.
    */
   private async searchSqlite(tokens: string[], limit: number, filter: DocumentFilter): Promise<SearchHit[]> {
     const match = tokens.map((t) => `"${t}"*`).join(' ');
+    const score = this.knex.raw(`-bm25(documents_fts, ${BM25_WEIGHTS}) AS score`);
+    const rankedJoin = async (): Promise<SearchHit[]> => {
+      const q = this.knex('documents_fts')
+        .join({ d: 'documents' }, 'd.id', 'documents_fts.rowid')
+        .whereRaw('documents_fts MATCH ?', [match])
+        .select('d.id', score, this.knex.raw(`snippet(documents_fts, -1, '[', ']', '…', 16) AS snippet`));
+      this.applyFilter(q, filter, 'd');
+      const rows: Raw[] = await q.orderBy('score', 'desc').orderBy('d.id', 'asc').limit(limit);
+      return rows.map((r) => ({ id: num(r['id']), score: num(r['score']), snippet: strOrNull(r['snippet']) ?? '' }));
+    };
+    const statusOnly = Object.entries(filter).every(([key, value]) => key === 'status' || value === undefined);
+    if (!statusOnly) return rankedJoin();
+
     const depth = Math.max(limit * 4, 50);
     const ranked: Raw[] = await this.knex('documents_fts')
-      .select('rowid as id', this.knex.raw(`-bm25(documents_fts, ${BM25_WEIGHTS}) AS score`))
+      .select('rowid as id', score)
       .whereRaw('documents_fts MATCH ?', [match])
       .orderBy('score', 'desc')
       .orderBy('rowid', 'asc')
@@ -405,16 +419,7 @@ export class DocumentRepository {
       );
     this.applyFilter(q, filter, 'd');
     const kept = new Map((await (q as Promise<Raw[]>)).map((r) => [num(r['id']), r]));
-    if (kept.size < limit && ranked.length === depth) {
-      const all = this.knex('documents_fts')
-        .join({ d: 'documents' }, 'd.id', 'documents_fts.rowid')
-        .whereRaw('documents_fts MATCH ?', [match])
-        .select('d.id', this.knex.raw(`-bm25(documents_fts, ${BM25_WEIGHTS}) AS score`))
-        .select(this.knex.raw(`snippet(documents_fts, -1, '[', ']', '…', 16) AS snippet`));
-      this.applyFilter(all, filter, 'd');
-      const rows: Raw[] = await all.orderBy('score', 'desc').orderBy('d.id', 'asc').limit(limit);
-      return rows.map((r) => ({ id: num(r['id']), score: num(r['score']), snippet: strOrNull(r['snippet']) ?? '' }));
-    }
+    if (kept.size < limit && ranked.length === depth) return rankedJoin();
     const hits: SearchHit[] = [];
     for (const r of ranked) {
       const row = kept.get(num(r['id']));

@@ -426,6 +426,10 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(best.every((h) => strong.includes(h.id))).toBe(true);
       expect(best.map((h) => h.score)).toEqual([...best.map((h) => h.score)].sort((a, b) => b - a));
       expect(best[0]!.snippet).toMatch(/\[Invoice\]/);
+      // A status that only a weak match has: the first candidates hold none, the ranked join finds it.
+      expect((await db.documents.reclaim(rare.id, { owner: 'w2', leaseMs: 60_000 })).kind).toBe('claimed');
+      const processing = await db.documents.search('invoice', { limit: 5, filter: { status: 'processing' } });
+      expect(processing.map((h) => h.id)).toEqual([rare.id]);
     });
 
     it('records attempts forever and summarises cost by day, month, model and provider', async () => {
