@@ -180,7 +180,7 @@ export class Pipeline {
     if (file.kind === 'not_a_file') return { kind: 'skipped', path, reason: 'ignored' };
     if (file.kind === 'too_large') return this.failUnclaimed(path, null, this.tooLarge(fileName, file.sizeBytes));
     const { bytes } = file;
-    const rejected = this.checkSize(fileName, bytes.byteLength) ?? checkPdfHeader(fileName, bytes);
+    const rejected = checkPdfBytes(fileName, bytes); // readDocumentFile already refused files over the limit
     if (rejected) return this.failUnclaimed(path, null, rejected);
     this.stage('intake', path, t);
     t = performance.now();
@@ -362,11 +362,6 @@ export class Pipeline {
   }
 
   /** Cheap checks before hashing: empty, too large, not a PDF. */
-  private checkSize(fileName: string, size: number): AutodError | undefined {
-    if (size === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-    return size > this.options.maxFileBytes ? this.tooLarge(fileName, size) : undefined;
-  }
-
   private tooLarge(fileName: string, size: number): AutodError {
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
     return errorFor(
@@ -448,8 +443,9 @@ export class Pipeline {
   }
 }
 
-/** A PDF starts with `%PDF-` within its first 1 KB (some scanners write a few bytes of junk first). */
-function checkPdfHeader(fileName: string, bytes: Uint8Array): AutodError | undefined {
+/** Not empty, and `%PDF-` within the first 1 KB (some scanners write a few bytes of junk first). */
+function checkPdfBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
+  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(1024, bytes.byteLength));
   if (head.includes('%PDF-')) return undefined;
   return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
