@@ -13,6 +13,7 @@ export {
   ValidationError,
   errorFor,
   isAutodError,
+  isDiskFull,
   toAutodError,
   type AutodErrorJSON,
   type AutodErrorOptions,
