@@ -22,6 +22,8 @@ export type {
   ClaimInput,
   ClaimResult,
   CompleteInput,
+  DeferInput,
+  StrikeInput,
   DocumentFilter,
   DocumentOrderBy,
   ListOptions,

@@ -13,6 +13,7 @@ import {
   ValidationError,
   errorFor,
   isAutodError,
+  isDatabaseCorrupt,
   isDiskFull,
   toAutodError,
 } from './autod-error.js';
@@ -178,6 +179,20 @@ describe('toAutodError', () => {
     expect(toAutodError(errorFor('INTERNAL', 'wrapped', { cause: enospc })).code).toBe('DISK_FULL');
     expect(isDiskFull(new Error('plain'))).toBe(false);
     expect(toAutodError(Object.assign(new Error('gone'), { code: 'ENOENT' })).code).toBe('INTERNAL');
+  });
+
+  it('maps a damaged database (SQLITE_CORRUPT, SQLITE_NOTADB, PostgreSQL XX001) to DB_CORRUPT', () => {
+    const malformed = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    expect(toAutodError(malformed)).toMatchObject({ code: 'DB_CORRUPT', retryable: false });
+    expect(toAutodError(Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' })).code).toBe(
+      'DB_CORRUPT',
+    );
+    expect(toAutodError(Object.assign(new Error('bad page'), { code: 'SQLITE_CORRUPT_INDEX' })).code).toBe(
+      'DB_CORRUPT',
+    );
+    expect(toAutodError(Object.assign(new Error('invalid page'), { code: 'XX001' })).code).toBe('DB_CORRUPT');
+    expect(toAutodError(errorFor('INTERNAL', 'wrapped', { cause: malformed })).code).toBe('DB_CORRUPT');
+    expect(isDatabaseCorrupt(new Error('plain'))).toBe(false);
   });
 
   it('wraps non-Error values with a readable message', () => {

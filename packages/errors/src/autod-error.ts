@@ -125,11 +125,16 @@ export class InternalError extends category('InternalError', 'INTERNAL') {}
  * AutodErrors pass through unchanged.
  */
 export function toAutodError(value: unknown, fallbackCode: ErrorCode = 'INTERNAL'): AutodError {
-  // A full disk is environmental and temporary, even when a lower layer wrapped it as a bug.
-  if (isAutodError(value) && !(value.code === 'INTERNAL' && isDiskFull(value.cause))) return value;
+  // A full disk or a damaged database is not a bug in autod, even when a lower layer wrapped it as one.
+  if (isAutodError(value) && !(value.code === 'INTERNAL' && (isDiskFull(value.cause) || isDatabaseCorrupt(value.cause))))
+    return value;
   if (isDiskFull(value)) {
     const message = value instanceof Error ? value.message : String(value);
     return new UpstreamError('DISK_FULL', `No space left on the device: ${message}`, { cause: value });
+  }
+  if (isDatabaseCorrupt(value)) {
+    const message = value instanceof Error ? value.message : String(value);
+    return new UpstreamError('DB_CORRUPT', `The database is damaged: ${message}`, { cause: value });
   }
   if (value instanceof Error) {
     if (value.name === 'AbortError') return new TimeoutError('ABORTED', value.message || 'Aborted', { cause: value });
@@ -154,6 +159,19 @@ export function isDiskFull(value: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return true;
     if (isAutodError(e) && e.code === 'DISK_FULL') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** SQLite's "database disk image is malformed" / "file is not a database", PostgreSQL's data/index corruption. */
+const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'XX001', 'XX002']);
+
+/** True for an error (or a cause chain holding one) that says the database file or its data is damaged. */
+export function isDatabaseCorrupt(value: unknown): boolean {
+  for (let e: unknown = value, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (CORRUPT_CODES.has(code) || code.startsWith('SQLITE_CORRUPT'))) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

@@ -13,6 +13,7 @@ export {
   ValidationError,
   errorFor,
   isAutodError,
+  isDatabaseCorrupt,
   isDiskFull,
   toAutodError,
   type AutodErrorJSON,
