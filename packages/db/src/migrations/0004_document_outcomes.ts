@@ -124,8 +124,8 @@ async function rebuildSqliteDocuments(
       await trx.raw('DROP TABLE documents');
       await trx.raw('ALTER TABLE documents__rebuild RENAME TO documents');
       for (const d of dependents) await trx.raw(String(d['sql']));
-      const last = seq[0]?.['seq'];
-      if (last !== undefined && last !== null) {
+      const last = seq.length > 0 ? Number(seq[0]?.['seq'] ?? 0) : undefined;
+      if (last !== undefined) {
         await trx.raw(`UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'documents'`, [last]);
         await trx.raw(
           `INSERT INTO sqlite_sequence (name, seq) SELECT 'documents', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'documents')`,
