@@ -440,7 +440,7 @@ export const configSchema = z.object({
       env: 'FAILED_RETRY_ATTEMPTS',
       default: 3,
       description:
-        'How many attempts at a document may end without a result — it hit PROCESSING_TIMEOUT_PER_DOC, or autod died while processing it (crash, kill -9, out of memory) — before it is moved to failed/ (PROCESSING_TIMEOUT / PROCESSING_CRASHED), so one poison file never blocks the inbox.',
+        'How many attempts at a document may end without a result — it hit PROCESSING_TIMEOUT_PER_DOC, or autod died while processing it (crash, kill -9, out of memory) — before it is moved to failed/ (PROCESSING_TIMEOUT / PROCESSING_CRASHED), so one poison file never blocks the inbox. Queue mode (`autod batch --mode queue`) also retries a job this many times after a transient failure before it is dead-lettered.',
       seed: { field: 'failed_retry_attempts', note: 'unused by the seed (failed files were never retried).' },
     }),
     processedRetentionDays: int(1, 365, {
