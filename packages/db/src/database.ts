@@ -276,7 +276,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       acquireConnectionTimeout: 10_000,
     };
   }
-  if (options.logger) {
+  if (!options.logger) {
+    // Without a logger knex prints warnings (e.g. "Acquire connection error" with a stack) to the console, on top of
+    // the error the caller gets anyway (DB_CORRUPT, DB_UNAVAILABLE): keep the CLI's output to the one clear message.
+    const quiet = (): void => undefined;
+    config.log = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
+  } else {
     const logger = options.logger;
     const text = (m: unknown): string =>
       m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m);

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { DOCUMENT_STATUSES } from '@autod/core';
 import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { CommandContext } from '../context.js';
@@ -27,6 +28,9 @@ function filterFrom(o: ListOptions) {
     if (!Number.isFinite(n)) throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
     return n;
   };
+  if (o.status !== undefined && !(DOCUMENT_STATUSES as readonly string[]).includes(o.status)) {
+    throw errorFor('VALIDATION_FAILED', `--status must be one of ${DOCUMENT_STATUSES.join(', ')} (got ${o.status}).`);
+  }
   const status = o.status as DocumentRow['status'] | undefined;
   return {
     ...(status ? { status } : {}),
