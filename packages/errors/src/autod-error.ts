@@ -126,7 +126,10 @@ export class InternalError extends category('InternalError', 'INTERNAL') {}
  */
 export function toAutodError(value: unknown, fallbackCode: ErrorCode = 'INTERNAL'): AutodError {
   // A full disk or a damaged database is not a bug in autod, even when a lower layer wrapped it as one.
-  if (isAutodError(value) && !(value.code === 'INTERNAL' && (isDiskFull(value.cause) || isDatabaseCorrupt(value.cause))))
+  if (
+    isAutodError(value) &&
+    !(value.code === 'INTERNAL' && (isDiskFull(value.cause) || isDatabaseCorrupt(value.cause)))
+  )
     return value;
   if (isDiskFull(value)) {
     const message = value instanceof Error ? value.message : String(value);

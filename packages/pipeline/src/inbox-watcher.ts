@@ -10,8 +10,8 @@ export interface InboxWatcherOptions {
   /** Files processed at the same time. */
   concurrency: number;
   /**
-   * First wait before retrying a file held by another worker (or after an unexpected error); doubles up to
-   * maxRetryDelayMs. A `retry_later` file is retried at its `retryAt` (e.g. when the breaker's cool-down ends).
+   * First wait before retrying a file held by another worker (or after an unexpected error), default 2000 ms; doubles
+   * up to maxRetryDelayMs. A `retry_later` file is retried at its `retryAt` (e.g. when the breaker's cool-down ends).
    */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -156,7 +156,7 @@ export class InboxWatcher {
     if (afterMs !== undefined && Number.isFinite(afterMs)) {
       delay = Math.min(Math.max(afterMs, 50), max);
     } else {
-      delay = Math.min(this.retryDelays.get(path) ?? this.options.retryDelayMs ?? 15_000, max);
+      delay = Math.min(this.retryDelays.get(path) ?? this.options.retryDelayMs ?? 2000, max);
       this.retryDelays.set(path, delay * 2);
     }
     clearTimeout(this.retryTimers.get(path));

@@ -451,6 +451,14 @@ describe('Pipeline robustness', () => {
     expect((await db.documents.list({ status: 'waiting' })).total).toBe(1);
   });
 
+  it('a file and its copy at once in one run: one is processed, the other waits for it and is a duplicate', async () => {
+    const bytes = await buildTextPdf([['Twin', 'Same Bytes Ltd', 'Total $2.00']]);
+    for (const n of ['a.pdf', 'b.pdf', 'c.pdf']) await writeFile(join(root, 'inbox', n), bytes);
+    const s = await processFiles(makePipeline(), await discoverFiles([join(root, 'inbox')]), { concurrency: 3 });
+    expect(s).toMatchObject({ total: 3, processed: 1, duplicates: 2, skipped: 0 });
+    expect(await listTree(join(root, 'inbox'))).toEqual([]);
+  });
+
   it('no head-of-line blocking: with one slot, fast files finish while a slow one runs', async () => {
     const slow = await inboxPdf('0-slow.pdf');
     const fast = [await inboxPdf('1.pdf'), await inboxPdf('2.pdf'), await inboxPdf('3.pdf')];

@@ -116,6 +116,8 @@ export class Pipeline {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly maxStrikes: number;
+  /** SHA-256s this instance is working on right now (its claims share one owner). */
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -294,7 +296,26 @@ export class Pipeline {
     this.stage('hash', path, t);
     await hooks.onHashed?.(sha256);
 
-    t = performance.now();
+    // The same content twice in this process (a file and its copy at once): one waits, as for another worker's claim.
+    if (this.active.has(sha256)) return { kind: 'skipped', path, reason: 'held' };
+    this.active.add(sha256);
+    try {
+      return await this.claimAndProcess(path, fileName, sha256, sizeBytes, bytes, read, signal);
+    } finally {
+      this.active.delete(sha256);
+    }
+  }
+
+  private async claimAndProcess(
+    path: string,
+    fileName: string,
+    sha256: string,
+    sizeBytes: number,
+    bytes: Uint8Array,
+    read: { size: number; mtimeMs: number },
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessOutcome> {
+    const t = performance.now();
     const claim = await this.deps.db.documents.claim({
       sha256,
       fileName,

@@ -38,6 +38,7 @@ export interface ProcessPathsOptions {
    * same run when their `retryAt` comes (e.g. the breaker's cool-down), round after round while a round moves at least
    * one of them forward; a round waits at most this long (default 300 000 ms; 0 = no retries in the run). Files
    * deferred for other reasons (the per-document deadline, a file still being written) are left for the next run.
+   * Files held by a twin (the same content in flight) are tried again right after the round.
    */
   maxRetryWaitMs?: number;
 }
@@ -86,14 +87,21 @@ export async function processFiles(
       ),
     );
     if (stopError !== undefined) throw stopError;
-    const deferred = results.filter((o): o is ProcessOutcome => o !== undefined && isUpstreamDeferral(o));
-    if (deferred.length === 0 || maxWait <= 0 || options.signal?.aborted) break;
-    // A retry round that moved nothing forward means the upstream is still down: leave the rest for the next run.
-    if (round > 0 && deferred.length === pending.length) break;
-    const soonest = Math.min(...deferred.map((o) => (o.kind === 'retry_later' ? Date.parse(o.retryAt) : Date.now())));
+    // Held files (a twin of the same content was in flight, here or in another process) are tried again at once;
+    // upstream deferrals once their retryAt has come.
+    const again = results.filter(
+      (o): o is ProcessOutcome =>
+        o !== undefined && ((maxWait > 0 && isUpstreamDeferral(o)) || (o.kind === 'skipped' && o.reason === 'held')),
+    );
+    if (again.length === 0 || options.signal?.aborted) break;
+    // A retry round that moved nothing forward means the upstream is still down (or the holder still busy): leave
+    // the rest for the next run.
+    if (round > 0 && again.length === pending.length) break;
+    const times = again.flatMap((o) => (o.kind === 'retry_later' ? [Date.parse(o.retryAt)] : []));
+    const soonest = times.length > 0 ? Math.min(...times) : Date.now();
     await abortableSleep(Math.min(maxWait, Math.max(0, soonest - Date.now())), options.signal);
     if (options.signal?.aborted) break;
-    pending = deferred.map((o) => o.path);
+    pending = again.map((o) => o.path);
   }
   return summarize(files.flatMap((f) => latest.get(f) ?? []));
 }

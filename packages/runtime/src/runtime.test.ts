@@ -8,6 +8,7 @@ import { toAutodError } from '@autod/errors';
 import type { Extractor } from '@autod/pipeline';
 import { badPdfs, generateCorpus, startEmulator } from '@autod/testkit';
 import { createRuntime, type Runtime } from './runtime.js';
+import { schemaStatus } from './schema.js';
 import { TOKENS } from './tokens.js';
 
 let dir: string;
@@ -34,6 +35,8 @@ describe('createRuntime', () => {
       expect.arrayContaining(['duplicates', 'failed', 'inbox', 'processed']),
     );
     expect((await runtime.db.migrate.status()).every((m) => m.applied)).toBe(true);
+    // every part of the schema: documents, vector index, batch tables
+    expect((await schemaStatus(runtime.db)).filter((m) => !m.applied)).toEqual([]);
     const [doc] = await generateCorpus({ count: 1, seed: 4 });
     await writeFile(join(runtime.config.paths.inbox, doc!.fileName), doc!.bytes);
     const outcome = await runtime.pipeline.processFile(join(runtime.config.paths.inbox, doc!.fileName));

@@ -9,6 +9,7 @@ import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import { migrateBatchTables } from '@autod/batch';
 import { recordSpend } from './alerts.js';
 import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
@@ -108,6 +109,8 @@ async function wire(
   const apiClient = container.resolve(TOKENS.ApiClient);
   const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
+  // The batch tables too, so that every part of the schema is current after any command (`migrate status`, doctor).
+  if (options.migrate !== false) await migrateBatchTables(db);
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
   if (apiClient) {
     health.register({

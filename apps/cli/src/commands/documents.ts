@@ -66,8 +66,11 @@ export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<
         d.totalAmount === null || d.totalAmount === undefined
           ? ''
           : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
-        d.status,
-        d.title,
+        // why a document failed or waits, and until when
+        d.errorCode && (d.status === 'failed' || d.status === 'waiting')
+          ? `${d.status} ${d.errorCode}${d.status === 'waiting' && d.retryAt ? ` until ${d.retryAt.toISOString().slice(11, 19)}` : ''}`
+          : d.status,
+        d.title ?? (d.status === 'failed' ? d.fileName : null),
       ]),
     ),
   );
@@ -135,6 +138,10 @@ const CSV_COLUMNS = [
   'provider',
   'model',
   'storagePath',
+  'errorCode',
+  'errorMessage',
+  'retryAt',
+  'strikes',
   'createdAt',
 ] as const;
 
@@ -224,6 +231,10 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     provider: d.provider,
     model: d.model,
     storagePath: d.storagePath,
+    errorCode: d.errorCode,
+    errorMessage: d.errorMessage,
+    retryAt: d.retryAt,
+    strikes: d.strikes,
     createdAt: d.createdAt,
   };
 }
