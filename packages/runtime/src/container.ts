@@ -138,6 +138,8 @@ export function createContainer(
           ocr: ocr ?? false,
           timeoutPerDocMs: config.processing.timeoutPerDocSeconds * 1000,
           maxStrikes: config.processing.failedRetryAttempts,
+          // A deferral whose error names no time (a 503, the deadline) is tried again after the breaker's cool-down.
+          retryDelayMs: config.breaker.resetMs,
           ...(dc.isRegistered(TOKENS.VectorIndex)
             ? { indexer: vectorIndexer(db, dc.resolve(TOKENS.VectorIndex)) }
             : {}),
