@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { toAutodError } from '@autod/errors';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { ProcessOutcome } from './outcome.js';
 import type { Pipeline } from './pipeline.js';
@@ -119,7 +120,9 @@ export class InboxWatcher {
     );
     const tracked = task
       .catch((error: unknown) => {
-        this.logger.error({ err: error, file: basename(path) }, 'unexpected error while processing');
+        // The database or the disk (DISK_FULL): the file stays in the inbox and is tried again with backoff.
+        const code = toAutodError(error).code;
+        this.logger.error({ err: error, code, file: basename(path) }, 'processing failed; the file is retried later');
         this.scheduleRetry(path);
       })
       .finally(() => {
