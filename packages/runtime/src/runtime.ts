@@ -76,8 +76,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   } catch (error) {
     // Anything that fails after the database is open (a migration, a damaged file, the vector index, Redis) must
     // not leave handles behind: an open pool would keep the process alive after the error is reported.
-    const ocr: OcrEngine | null =
-      container?.isRegistered(TOKENS.Ocr) === true ? (container.resolve(TOKENS.Ocr) as OcrEngine | null) : null;
+    const c = container;
+    const ocr: OcrEngine | null = c?.isRegistered(TOKENS.Ocr) === true ? c.resolve<OcrEngine | null>(TOKENS.Ocr) : null;
     await ocr?.close().catch(() => undefined);
     for (const close of closers) await close().catch(() => undefined);
     await db.close().catch(() => undefined);

@@ -92,6 +92,13 @@ async function replaceStatusCheckPg(trx: Knex.Transaction, statuses: readonly st
 
 type Rows = Record<string, unknown>[];
 
+/** Rows of a raw SQLite statement (both drivers return an array of row objects). */
+async function rows(q: Knex | Knex.Transaction, sql: string): Promise<Rows> {
+  return q.raw<Rows>(sql);
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 /**
  * Rebuild `documents` with a rewritten CREATE statement, keeping every row (ids included, so the FTS index and the
  * vector index stay valid), the AUTOINCREMENT counter, the indexes and the FTS triggers.
@@ -101,20 +108,19 @@ async function rebuildSqliteDocuments(
   rewrite: (createSql: string) => string,
   after?: (trx: Knex.Transaction) => Promise<void>,
 ): Promise<void> {
-  const fk = (await knex.raw('PRAGMA foreign_keys')) as Rows;
+  const fk = await rows(knex, 'PRAGMA foreign_keys');
   const fkWasOn = Number(fk[0]?.['foreign_keys'] ?? 0) === 1;
   await knex.raw('PRAGMA foreign_keys = OFF');
   try {
     await knex.transaction(async (trx) => {
-      const table = (await trx.raw(
-        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'`,
-      )) as Rows;
-      const createSql = String(table[0]?.['sql'] ?? '');
+      const table = await rows(trx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'`);
+      const createSql = text(table[0]?.['sql']);
       if (!createSql) throw new Error('no documents table to rebuild');
-      const dependents = (await trx.raw(
+      const dependents = await rows(
+        trx,
         `SELECT sql FROM sqlite_master WHERE tbl_name = 'documents' AND type IN ('index', 'trigger') AND sql IS NOT NULL`,
-      )) as Rows;
-      const seq = (await trx.raw(`SELECT seq FROM sqlite_sequence WHERE name = 'documents'`)) as Rows;
+      );
+      const seq = await rows(trx, `SELECT seq FROM sqlite_sequence WHERE name = 'documents'`);
       const rebuilt = rewrite(createSql).replace(
         /^CREATE TABLE\s+[`"]?documents[`"]?/i,
         'CREATE TABLE `documents__rebuild`',
@@ -123,7 +129,7 @@ async function rebuildSqliteDocuments(
       await trx.raw('INSERT INTO documents__rebuild SELECT * FROM documents');
       await trx.raw('DROP TABLE documents');
       await trx.raw('ALTER TABLE documents__rebuild RENAME TO documents');
-      for (const d of dependents) await trx.raw(String(d['sql']));
+      for (const d of dependents) await trx.raw(text(d['sql']));
       const last = seq.length > 0 ? Number(seq[0]?.['seq'] ?? 0) : undefined;
       if (last !== undefined) {
         await trx.raw(`UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'documents'`, [last]);
@@ -133,7 +139,7 @@ async function rebuildSqliteDocuments(
         );
       }
       if (after) await after(trx);
-      const violations = (await trx.raw('PRAGMA foreign_key_check')) as Rows;
+      const violations = await rows(trx, 'PRAGMA foreign_key_check');
       if (violations.length > 0) throw new Error(`rebuilding documents broke ${violations.length} foreign keys`);
     });
   } finally {
