@@ -324,7 +324,13 @@ export class QueueWorker {
       );
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
-    await this.worker.waitUntilReady();
+    try {
+      await this.worker.waitUntilReady();
+    } catch (error) {
+      // Nothing may keep the process alive after a failed start.
+      await this.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   private async deadLetter(
