@@ -266,6 +266,14 @@ describe('start-up failures are clear errors, never hangs', () => {
     }
   });
 
+  it('worker without Redis: QUEUE_UNAVAILABLE and an exit, not a process that waits forever', async () => {
+    const { dir, env } = await dataDir('no-redis');
+    const r = await runWithin(45_000, ['worker'], { ...env, AUTOD_REDIS_URL: 'redis://127.0.0.1:1' }, dir);
+    expect(r.code).toBe(75);
+    expect(r.stderr).toContain('[QUEUE_UNAVAILABLE]');
+    expect(r.stderr).toContain('AUTOD_REDIS_URL');
+  });
+
   it('serve on a port in use: CFG_PORT_IN_USE naming the port and the setting', async () => {
     const { dir, env } = await dataDir('port');
     const blocker = createServer();
