@@ -200,8 +200,9 @@ export class DocumentRepository {
           retry_at: null,
           attempt_count: this.knex.raw('attempt_count + 1'),
           // A lease that ran out without a release: the previous owner died (or hung) holding it.
+          // A failed document dropped in again starts afresh (the user replaced or fixed something).
           strikes: this.knex.raw(
-            `strikes + CASE WHEN status = 'processing' AND lease_expires_at > 0 AND lease_expires_at < ? AND (claim_owner IS NULL OR claim_owner <> ?) THEN 1 ELSE 0 END`,
+            `CASE WHEN status = 'failed' THEN 0 ELSE strikes + CASE WHEN status = 'processing' AND lease_expires_at > 0 AND lease_expires_at < ? AND (claim_owner IS NULL OR claim_owner <> ?) THEN 1 ELSE 0 END END`,
             [now, input.owner],
           ),
           // A failed document dropped in again is a new copy in the inbox: it is not filed (yet).

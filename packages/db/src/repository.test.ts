@@ -283,9 +283,9 @@ describe.each(targets)('repositories on $name', (target) => {
       expect((await db.documents.unfiled()).map((d) => d.id)).toEqual([c.document.id]);
       await db.documents.markFiled(c.document.id, '/failed/f31.pdf');
       expect(await db.documents.unfiled()).toEqual([]);
-      // dropped in again: a new copy in the inbox, not filed
+      // dropped in again: a new copy in the inbox, not filed, and a fresh start
       const again = await claim(31, 'w5', 60_000, T0 + 7000);
-      expect(again.document).toMatchObject({ status: 'processing', storagePath: null, filedAt: null, strikes: 3 });
+      expect(again.document).toMatchObject({ status: 'processing', storagePath: null, filedAt: null, strikes: 0 });
     });
 
     it('restores a reprocessed document and abandons a first claim that never got a result', async () => {

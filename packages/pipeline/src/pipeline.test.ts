@@ -235,6 +235,9 @@ describe('Pipeline robustness', () => {
     expect(report.error.message).toMatch(/3 times/);
     const { items } = await db.documents.list({ status: 'failed' });
     expect(items).toMatchObject([{ fileName: 'slow.pdf', strikes: 3, storagePath: join(root, 'failed', 'slow.pdf') }]);
+    // dropped in again (e.g. after raising the deadline): a fresh start, not an instant failure
+    await copyFile(join(root, 'failed', 'slow.pdf'), src);
+    expect((await makePipeline().processFile(src)).kind).toBe('processed');
   });
 
   it('passes the deadline to the extractor as an abort signal', async () => {
