@@ -451,6 +451,18 @@ describe('Pipeline robustness', () => {
     };
     const left = await processFiles(makePipeline(down), more, { concurrency: 1 });
     expect(left).toMatchObject({ total: 1, retryLater: 1 });
+    // a round in which the breaker refused every call (it came before the probe was let through) proves nothing:
+    // it is tried again, a bounded number of times
+    let calls = 0;
+    const refusing: Extractor = {
+      ...flaky,
+      extract: async () => {
+        calls++;
+        throw errorFor('CIRCUIT_OPEN', 'breaker open', { retryAfterMs: 5 });
+      },
+    };
+    await processFiles(makePipeline(refusing), more, { concurrency: 1 });
+    expect(calls).toBe(5); // the first pass, one retry round, then 3 early rounds at most
     expect((await db.documents.list({ status: 'waiting' })).total).toBe(1);
   });
 

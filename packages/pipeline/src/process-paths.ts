@@ -43,6 +43,9 @@ export interface ProcessPathsOptions {
   maxRetryWaitMs?: number;
 }
 
+/** Retry rounds in a row in which the breaker refused every call (no call reached the upstream). */
+const MAX_EARLY_ROUNDS = 3;
+
 /** A deferral caused by the upstream (not by the document): worth another try in the same run. */
 export function isUpstreamDeferral(outcome: ProcessOutcome): boolean {
   if (outcome.kind !== 'retry_later') return false;
@@ -68,6 +71,7 @@ export async function processFiles(
   const maxWait = options.maxRetryWaitMs ?? 300_000;
   let stopError: unknown;
   let pending = files;
+  let earlyRounds = 0;
   for (let round = 0; pending.length > 0; round++) {
     const results = await Promise.all(
       pending.map((file) =>
@@ -94,9 +98,15 @@ export async function processFiles(
         o !== undefined && ((maxWait > 0 && isUpstreamDeferral(o)) || (o.kind === 'skipped' && o.reason === 'held')),
     );
     if (again.length === 0 || options.signal?.aborted) break;
-    // A retry round that moved nothing forward means the upstream is still down (or the holder still busy): leave
-    // the rest for the next run.
-    if (round > 0 && again.length === pending.length) break;
+    if (round > 0 && again.length === pending.length) {
+      // A retry round that moved nothing forward means the upstream is still down (or the holder still busy): leave
+      // the rest for the next run. Unless no call reached the upstream at all (every one refused by a breaker that
+      // had not let its probe through yet: the round came a little early), which proves nothing — a few times.
+      const early = again.every((o) => o.kind === 'retry_later' && o.error.code === 'CIRCUIT_OPEN');
+      if (!early || ++earlyRounds > MAX_EARLY_ROUNDS) break;
+    } else {
+      earlyRounds = 0;
+    }
     const times = again.flatMap((o) => (o.kind === 'retry_later' ? [Date.parse(o.retryAt)] : []));
     const soonest = times.length > 0 ? Math.min(...times) : Date.now();
     await abortableSleep(Math.min(maxWait, Math.max(0, soonest - Date.now())), options.signal);
