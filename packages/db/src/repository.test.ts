@@ -104,13 +104,13 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(await fresh.migrate.status()).toEqual([
           { name: '0001_initial', applied: false },
           { name: '0002_fulltext', applied: false },
-          { name: '0004_document_outcomes', applied: false },
+          { name: '0007_document_outcomes', applied: false },
         ]);
-        expect(await fresh.migrate.latest()).toEqual(['0001_initial', '0002_fulltext', '0004_document_outcomes']);
+        expect(await fresh.migrate.latest()).toEqual(['0001_initial', '0002_fulltext', '0007_document_outcomes']);
         expect(await fresh.migrate.latest()).toEqual([]);
         expect((await fresh.migrate.status()).every((s) => s.applied)).toBe(true);
         expect(await fresh.knex.schema.hasTable('documents')).toBe(true);
-        expect(await fresh.migrate.rollback(true)).toEqual(['0004_document_outcomes', '0002_fulltext', '0001_initial']);
+        expect(await fresh.migrate.rollback(true)).toEqual(['0007_document_outcomes', '0002_fulltext', '0001_initial']);
         expect(await fresh.knex.schema.hasTable('documents')).toBe(false);
         expect(await fresh.knex.schema.hasTable('audit_log')).toBe(false);
         expect((await fresh.migrate.status()).some((s) => s.applied)).toBe(false);
@@ -129,11 +129,11 @@ describe.each(targets)('repositories on $name', (target) => {
       }
     });
 
-    it('upgrades a database with rows to 0004 (waiting, strikes, retry_at) keeping rows, full text and foreign keys', async () => {
+    it('upgrades a database with rows to 0007 (waiting, strikes, retry_at) keeping rows, full text and foreign keys', async () => {
       const t = await openTemp(target);
       const old = await createDatabase({ url: t.url, sqliteDriver: target.driver, clock: () => T0 });
       const source = {
-        getMigrations: async () => MIGRATIONS.filter((m) => m.name < '0003'),
+        getMigrations: async () => MIGRATIONS.filter((m) => m.name < '0007'),
         getMigrationName: (m: (typeof MIGRATIONS)[number]) => m.name,
         getMigration: async (m: (typeof MIGRATIONS)[number]) => m.migration,
       };
@@ -200,7 +200,7 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(Number((await old.knex('extraction_attempts').count({ n: '*' }).first())?.['n'])).toBe(0);
         expect(await old.documents.search('kilowatt')).toEqual([]);
         // down again: waiting documents become released claims, the check refuses `waiting`
-        expect(await old.migrate.rollback()).toEqual(['0004_document_outcomes']);
+        expect(await old.migrate.rollback()).toEqual(['0007_document_outcomes']);
         const demoted = (await old.knex('documents').where('id', doomed.document.id).first()) as Record<
           string,
           unknown
@@ -213,7 +213,7 @@ describe.each(targets)('repositories on $name', (target) => {
           .update({ status: 'waiting' })
           .catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(Error);
-        expect(await old.migrate.latest()).toEqual(['0004_document_outcomes']);
+        expect(await old.migrate.latest()).toEqual(['0007_document_outcomes']);
       } finally {
         await old.close();
         await t.dispose();

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_fulltext.js';
-import * as m0004 from './0004_document_outcomes.js';
+import * as m0007 from './0007_document_outcomes.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -12,7 +12,7 @@ interface NamedMigration {
 export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001_initial', migration: m0001 },
   { name: '0002_fulltext', migration: m0002 },
-  { name: '0004_document_outcomes', migration: m0004 },
+  { name: '0007_document_outcomes', migration: m0007 },
 ];
 
 /** The knex `migrationSource` over {@link MIGRATIONS}. */
