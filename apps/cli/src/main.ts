@@ -36,7 +36,10 @@ function listFilters(cmd: Command): Command {
     .option('--from <date>', 'primary date on or after (YYYY-MM-DD)')
     .option('--to <date>', 'primary date on or before (YYYY-MM-DD)')
     .option('--min-amount <n>', 'total amount at least')
-    .option('--max-amount <n>', 'total amount at most');
+    .option('--max-amount <n>', 'total amount at most')
+    .option('--customer <text>', 'customer contains (case-insensitive)')
+    .option('--invoice-number <number>', 'exact invoice number')
+    .option('--needs-review', 'only documents that need a review');
 }
 
 /**

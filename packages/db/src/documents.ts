@@ -1,4 +1,10 @@
-import { highlightTerms, type DocumentMetadata, type DocumentStatus, type ProviderName } from '@autod/core';
+import {
+  highlightTerms,
+  upgradeMetadata,
+  type DocumentMetadata,
+  type DocumentStatus,
+  type ProviderName,
+} from '@autod/core';
 import { errorFor } from '@autod/errors';
 import type { Knex } from 'knex';
 import {
@@ -56,6 +62,11 @@ const COLUMNS = [
   'error_message',
   'attempt_count',
   'near_duplicate_of',
+  'customer',
+  'invoice_number',
+  'due_date',
+  'needs_review',
+  'review_reasons',
   'created_at',
   'updated_at',
 ] as const;
@@ -90,7 +101,7 @@ export function toDocumentRow(r: Raw): DocumentRow {
     filedAt: dateOrNull(r['filed_at']),
     provider: strOrNull(r['provider']) as ProviderName | null,
     model: strOrNull(r['model']),
-    metadata: parseJson<DocumentMetadata>(r['metadata']),
+    metadata: upgradeMetadata(parseJson<DocumentMetadata>(r['metadata'])),
     category: strOrNull(r['category']),
     subcategory: strOrNull(r['subcategory']),
     docType: strOrNull(r['doc_type']),
@@ -105,6 +116,11 @@ export function toDocumentRow(r: Raw): DocumentRow {
     errorMessage: strOrNull(r['error_message']),
     attemptCount: num(r['attempt_count']),
     nearDuplicateOf: numOrNull(r['near_duplicate_of']),
+    customer: strOrNull(r['customer']),
+    invoiceNumber: strOrNull(r['invoice_number']),
+    dueDate: strOrNull(r['due_date']),
+    needsReview: Boolean(r['needs_review']),
+    reviewReasons: parseJson<string[]>(r['review_reasons']) ?? [],
     createdAt: new Date(num(r['created_at'])),
     updatedAt: new Date(num(r['updated_at'])),
   };
@@ -280,6 +296,11 @@ export class DocumentRepository {
         title: f.title,
         summary: input.metadata.summary ?? null,
         confidence: f.confidence,
+        customer: f.customer,
+        invoice_number: f.invoiceNumber,
+        due_date: f.dueDate,
+        needs_review: (input.reviewReasons ?? []).length > 0,
+        review_reasons: toJson(input.reviewReasons ?? []),
         error_code: null,
         error_message: null,
         storage_path: input.storagePath,
@@ -493,6 +514,12 @@ export class DocumentRepository {
     }
     if (f.from !== undefined) q.where(c('primary_date'), '>=', f.from);
     if (f.to !== undefined) q.where(c('primary_date'), '<=', f.to);
+    if (f.customer !== undefined && f.customer !== '') {
+      const pattern = `%${escapeLike(f.customer.toLowerCase())}%`;
+      q.whereRaw(`lower(??) LIKE ? ESCAPE '\\'`, [c('customer'), pattern]);
+    }
+    if (f.invoiceNumber !== undefined) q.where(c('invoice_number'), f.invoiceNumber);
+    if (f.needsReview !== undefined) q.where(c('needs_review'), f.needsReview);
     if (f.minAmount !== undefined) q.where(c('total_amount'), '>=', f.minAmount);
     if (f.maxAmount !== undefined) q.where(c('total_amount'), '<=', f.maxAmount);
   }

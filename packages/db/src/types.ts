@@ -35,6 +35,14 @@ export interface DocumentRow {
   /** How many times the document was claimed for processing. */
   attemptCount: number;
   nearDuplicateOf: number | null;
+  /** Party the document is addressed to (schema 1.1 `customer`). */
+  customer: string | null;
+  invoiceNumber: string | null;
+  /** YYYY-MM-DD */
+  dueDate: string | null;
+  /** A key field's confidence is under the review threshold (see `reviewReasons`), or it was not found. */
+  needsReview: boolean;
+  reviewReasons: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -70,6 +78,8 @@ export interface CompleteInput {
   model: string;
   /** Planned destination of the file (filed later, see `markFiled`). */
   storagePath: string;
+  /** Why the document needs a person's review (empty = it does not); see `reviewReasons` in core. */
+  reviewReasons?: string[];
 }
 
 export type DocumentOrderBy = 'createdAt' | 'updatedAt' | 'primaryDate' | 'totalAmount' | 'issuer' | 'title' | 'id';
@@ -87,6 +97,11 @@ export interface DocumentFilter {
   to?: string;
   minAmount?: number;
   maxAmount?: number;
+  /** Case-insensitive "contains". */
+  customer?: string;
+  /** Exact invoice number. */
+  invoiceNumber?: string;
+  needsReview?: boolean;
 }
 
 export interface ListOptions extends DocumentFilter {

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { indexedFields, type DocumentMetadata } from '@autod/core';
+import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { errorFor, toAutodError, type AutodError } from '@autod/errors';
 import { readPdf, type OcrEngine } from '@autod/extract';
@@ -39,6 +39,8 @@ export interface PipelineOptions {
   leaseMs: number;
   /** Template for `processed/` paths (see renderFilingPath). */
   filingTemplate: string;
+  /** A key field with a confidence under this marks the document needs_review (default 0.8). */
+  reviewThreshold?: number;
   /** Who claims documents; defaults to `<host>:<pid>:<random>` so a restarted process is a new owner. */
   owner?: string;
   /** Wait for the file to stop changing before reading it (off by default; the inbox watcher does it). */
@@ -280,6 +282,7 @@ export class Pipeline {
           provider: extractor.provider,
           model: out.model,
           storagePath: planned,
+          reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
         });
         await trx.attempts.record({
           documentId,

@@ -20,6 +20,13 @@ export const documentFilterSchema = z.object({
   to: ISO_DATE.optional().describe('primary date on or before'),
   minAmount: z.coerce.number().optional(),
   maxAmount: z.coerce.number().optional(),
+  customer: z.string().min(1).max(200).optional().describe('case-insensitive "contains"'),
+  invoiceNumber: z.string().min(1).max(256).optional().describe('exact invoice number'),
+  needsReview: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('only documents that need (true) or do not need (false) a review'),
 });
 
 const listQuery = documentFilterSchema.extend({
