@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.js';
 import { installServe } from './commands/serve.js';
 import { installBatch } from './commands/batch.js';
 import { installSearch } from './commands/search.js';
+import { installReview } from './commands/review.js';
 
 export interface MainIO {
   env?: Record<string, string | undefined>;
@@ -100,7 +101,8 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .command('reprocess')
     .description('extract a document again with the current provider, model and prompt (old attempts are kept)')
     .argument('<id>', 'document id or sha256')
-    .action((id: string) => run((c) => reprocessCommand(c, id))());
+    .option('--force', 'drop the corrections a person made in review (default: they are re-applied)')
+    .action((id: string, o: { force?: boolean }) => run((c) => reprocessCommand(c, id, o))());
   program
     .command('costs')
     .description('tokens and dollars spent')
@@ -130,6 +132,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   installServe(program, run);
   installBatch(program, run);
   installSearch(program, run);
+  installReview(program, run);
   for (const install of installers) install(program, run);
 
   try {

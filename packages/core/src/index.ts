@@ -66,6 +66,16 @@ export {
 } from './metadata.js';
 export { sanitizeFileNamePart, stripExtension } from './filenames.js';
 export { reviewReasons, keyFieldValue } from './review.js';
+export {
+  FieldCorrectionsSchema,
+  CORRECTABLE_FIELDS,
+  parseCorrectionText,
+  applyCorrections,
+  acceptExtraction,
+  correctableValue,
+  type FieldCorrections,
+  type CorrectableField,
+} from './corrections.js';
 export { ZERO_USAGE, addUsage, type TokenUsage } from './usage.js';
 export { STATIC_PROMPT_PREFIX, buildExtractionPrompt, type PromptInput, type ExtractionPrompt } from './prompt.js';
 export {

@@ -26,6 +26,7 @@ import type {
   DocumentOrderBy,
   DocumentRow,
   ListOptions,
+  ReviewedInput,
   SearchHit,
   SearchOptions,
 } from './types.js';
@@ -312,6 +313,42 @@ export class DocumentRepository {
     const row = rows[0];
     if (!row) throw await this.claimLost(id, owner);
     return toDocumentRow(row);
+  }
+
+  /**
+   * Store metadata a person reviewed (corrections applied, or accepted): the JSON, the indexed columns and the review
+   * flag change together. Only for completed documents (VALIDATION_FAILED otherwise: there is nothing to review).
+   */
+  async updateReviewed(id: number, input: ReviewedInput): Promise<DocumentRow> {
+    const f = input.fields;
+    const rows: Raw[] = await this.knex('documents')
+      .where({ id, status: 'completed' })
+      .update({
+        metadata: toJson(input.metadata),
+        category: f.category,
+        subcategory: f.subcategory,
+        doc_type: f.docType,
+        issuer: f.issuer,
+        primary_date: f.primaryDate,
+        total_amount: f.totalAmount,
+        currency: f.currency,
+        title: f.title,
+        confidence: f.confidence,
+        customer: f.customer,
+        invoice_number: f.invoiceNumber,
+        due_date: f.dueDate,
+        needs_review: input.reviewReasons.length > 0,
+        review_reasons: toJson(input.reviewReasons),
+        updated_at: this.ctx.now(),
+      })
+      .returning(COLUMNS as unknown as string[]);
+    const row = rows[0];
+    if (row) return toDocumentRow(row);
+    const doc = await this.get(id);
+    if (!doc) throw notFound(id);
+    throw errorFor('VALIDATION_FAILED', `Document ${id} is ${doc.status}; only completed documents can be reviewed.`, {
+      details: { id, status: doc.status },
+    });
   }
 
   /** Record that the file now sits at `storagePath`. */

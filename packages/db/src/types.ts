@@ -226,3 +226,33 @@ export interface DuplicateRow {
   storedPath: string | null;
   detectedAt: Date;
 }
+
+export interface CorrectionInput {
+  documentId: number;
+  /** `correct`: one field set to `value`; `accept`: the extraction confirmed as it is (no field). */
+  kind: 'correct' | 'accept';
+  field?: string | null;
+  value?: unknown;
+  previous?: unknown;
+  actor: string;
+  note?: string | null;
+}
+
+export interface CorrectionRow {
+  id: number;
+  documentId: number;
+  kind: 'correct' | 'accept';
+  field: string | null;
+  value: unknown;
+  previous: unknown;
+  actor: string;
+  note: string | null;
+  at: Date;
+}
+
+export interface ReviewedInput {
+  metadata: DocumentMetadata;
+  fields: IndexedFields;
+  /** Empty: the document no longer needs review. */
+  reviewReasons: string[];
+}

@@ -183,10 +183,14 @@ export async function exportCommand(
   return 0;
 }
 
-export async function reprocessCommand(ctx: CommandContext, idOrSha: string): Promise<number> {
+export async function reprocessCommand(
+  ctx: CommandContext,
+  idOrSha: string,
+  o: { force?: boolean } = {},
+): Promise<number> {
   const rt = await ctx.open();
   const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
-  const outcome = await rt.pipeline.reprocess(key);
+  const outcome = await rt.pipeline.reprocess(key, { force: o.force === true });
   report(
     ctx.out,
     {
