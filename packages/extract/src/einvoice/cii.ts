@@ -133,7 +133,9 @@ export function readCii(root: XmlNode, rootName: string): EInvoice {
     v1 ? 'SpecifiedTradeSettlementMonetarySummation' : 'SpecifiedTradeSettlementHeaderMonetarySummation',
   );
   const headerName = v1 ? 'rsm:HeaderExchangedDocument' : 'rsm:ExchangedDocument';
-  const sumName = v1 ? 'ram:SpecifiedTradeSettlementMonetarySummation' : 'ram:SpecifiedTradeSettlementHeaderMonetarySummation';
+  const sumName = v1
+    ? 'ram:SpecifiedTradeSettlementMonetarySummation'
+    : 'ram:SpecifiedTradeSettlementHeaderMonetarySummation';
 
   const profile = text(child(context, 'GuidelineSpecifiedDocumentContextParameter', 'ID'));
   const number = text(child(header, 'ID'));

@@ -191,7 +191,8 @@ export function crossCheck(
 
   const xn = xml.extracted_fields.invoice_number;
   const tn = textResult.extracted_fields.invoice_number;
-  if (xn && tn && normId(xn) !== normId(tn)) add('invoice_number', xn, tn, idPrinted(xn, printed), 'the invoice number');
+  if (xn && tn && normId(xn) !== normId(tn))
+    add('invoice_number', xn, tn, idPrinted(xn, printed), 'the invoice number');
 
   const xdue = xml.extracted_fields.due_date;
   const tdue = textResult.extracted_fields.due_date;

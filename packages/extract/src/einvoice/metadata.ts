@@ -242,15 +242,12 @@ export function eInvoiceToMetadata(inv: EInvoice, input: EInvoiceMetadataInput):
     } else {
       const payee = inv.payee && partyName(inv.payee) && partyName(inv.payee) !== issuer ? partyName(inv.payee) : null;
       what = `Pay ${money(due)} to ${issuerName}${payee ? ` (payee ${payee})` : ''}`;
-      why = inv.dueDate ? 'Due date stated in the e-invoice.' : 'Amount due stated in the e-invoice without a due date.';
+      why = inv.dueDate
+        ? 'Due date stated in the e-invoice.'
+        : 'Amount due stated in the e-invoice without a due date.';
     }
     meta.action_items.push(
-      action(
-        inv.dueDate ? `${what} by ${inv.dueDate}` : what,
-        inv.dueDate,
-        urgency?.priority ?? 'medium',
-        why,
-      ),
+      action(inv.dueDate ? `${what} by ${inv.dueDate}` : what, inv.dueDate, urgency?.priority ?? 'medium', why),
     );
     if (inv.dueDate) {
       meta.deadline = inv.dueDate;
@@ -298,7 +295,9 @@ export function eInvoiceToMetadata(inv: EInvoice, input: EInvoiceMetadataInput):
   if (t.net !== null) points.push(`Net: ${money(t.net)}`);
   for (const l of inv.taxLines.slice(0, 6)) {
     if (l.tax !== null)
-      points.push(`Tax${l.rate !== null ? ` ${l.rate}%` : ''}: ${money(l.tax)}${l.net !== null ? ` on ${money(l.net)}` : ''}`);
+      points.push(
+        `Tax${l.rate !== null ? ` ${l.rate}%` : ''}: ${money(l.tax)}${l.net !== null ? ` on ${money(l.net)}` : ''}`,
+      );
   }
   if (total !== null) points.push(`Total: ${money(total)}`);
   if (t.prepaid !== null && t.prepaid !== 0) points.push(`Prepaid: ${money(t.prepaid)}`);

@@ -71,12 +71,16 @@ describe('sniffEInvoiceXml', () => {
     const xml = buildCiiInvoiceXml(f).replace('<!-- autod test fixture -->', `<!--${'licence text '.repeat(600)}-->`);
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc(xml)]);
     expect(sniffEInvoiceXml(bytes)?.syntax).toBe('cii');
-    expect(sniffEInvoiceXml('<?xml version="1.0"?><!DOCTYPE x><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>')?.root).toBe(
-      'Invoice',
-    );
+    expect(
+      sniffEInvoiceXml(
+        '<?xml version="1.0"?><!DOCTYPE x><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>',
+      )?.root,
+    ).toBe('Invoice');
   });
   it('rejects other XML, the right root in a foreign namespace, and non-XML', () => {
-    expect(sniffEInvoiceXml('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"/>')).toBeNull();
+    expect(
+      sniffEInvoiceXml('<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"/>'),
+    ).toBeNull();
     expect(sniffEInvoiceXml('<Invoice xmlns="urn:example:not-ubl"><ID>1</ID></Invoice>')).toBeNull();
     expect(sniffEInvoiceXml('<Invoice><ID>1</ID></Invoice>')).toBeNull();
     expect(sniffEInvoiceXml(enc('%PDF-1.7\n%âãÏÓ'))).toBeNull();
@@ -94,7 +98,9 @@ describe('parseEInvoice: CII', () => {
     expect(inv.flavor).toBe(
       dialect === 'zugferd-1' ? 'zugferd-1' : dialect === 'xrechnung-cii' ? 'xrechnung-cii' : 'factur-x',
     );
-    expect(inv.sources.gross).toMatch(/^ram:SpecifiedTradeSettlement(Header)?MonetarySummation\/ram:GrandTotalAmount 120\.04$/);
+    expect(inv.sources.gross).toMatch(
+      /^ram:SpecifiedTradeSettlement(Header)?MonetarySummation\/ram:GrandTotalAmount 120\.04$/,
+    );
   });
 
   it('reads a default-namespace document the same as a prefixed one', () => {
@@ -144,9 +150,10 @@ describe('parseEInvoice: CII', () => {
   });
 
   it('keeps entities and character references, and collapses whitespace in names', () => {
-    const xml = buildCiiInvoiceXml(
-      sampleEInvoice({ seller: { name: 'Müller &amp; Söhne', vatId: 'DE1' } }),
-    ).replace('Müller &amp;amp; Söhne', 'M&#252;ller &amp;\n   S&#xF6;hne');
+    const xml = buildCiiInvoiceXml(sampleEInvoice({ seller: { name: 'Müller &amp; Söhne', vatId: 'DE1' } })).replace(
+      'Müller &amp;amp; Söhne',
+      'M&#252;ller &amp;\n   S&#xF6;hne',
+    );
     expect(parseEInvoice(xml).seller.name).toBe('Müller & Söhne');
   });
 });
@@ -193,7 +200,9 @@ describe('parseEInvoice: errors', () => {
     expect(code(() => parseEInvoice(xml.slice(0, 900)))).toBe('INPUT_INVALID_EINVOICE');
     expect(
       code(() =>
-        parseEInvoice('<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><Note>x</Note></Invoice>'),
+        parseEInvoice(
+          '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><Note>x</Note></Invoice>',
+        ),
       ),
     ).toBe('INPUT_INVALID_EINVOICE');
     expect(code(() => parseEInvoice(new Uint8Array(5 * 1024 * 1024 + 1)))).toBe('INPUT_INVALID_EINVOICE');

@@ -124,7 +124,8 @@ function layout(inv: EInvoice, wrap: (s: string, width: number) => string[]): Ro
   total('Allowances', t.allowanceTotal ? t.allowanceTotal : null);
   total('Charges', t.chargeTotal ? t.chargeTotal : null);
   total('Net total', t.net);
-  for (const l of inv.taxLines) total(`VAT ${l.rate !== null ? `${l.rate}%` : ''}${l.category ? ` (${l.category})` : ''}`, l.tax);
+  for (const l of inv.taxLines)
+    total(`VAT ${l.rate !== null ? `${l.rate}%` : ''}${l.category ? ` (${l.category})` : ''}`, l.tax);
   if (inv.taxLines.length !== 1) total('Tax total', t.tax);
   total('Total', t.gross, true);
   total('Prepaid', t.prepaid ? t.prepaid : null);

@@ -36,7 +36,8 @@ const SNIFF_WINDOW = 64 * 1024;
  * platform knows it (ISO-8859-x, windows-125x …); otherwise UTF-8. Invalid sequences become U+FFFD.
  */
 export function decodeXml(bytes: Uint8Array): string {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(bytes.subarray(3));
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
@@ -166,10 +167,13 @@ export function first(node: XmlNode | undefined, ...paths: string[][]): XmlNode 
 }
 
 function decodeCharRefs(s: string): string {
-  return s.replace(/&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (m, hex: string | undefined, dec: string | undefined) => {
-    const cp = hex !== undefined ? parseInt(hex, 16) : Number(dec);
-    return Number.isInteger(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-  });
+  return s.replace(
+    /&#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g,
+    (m, hex: string | undefined, dec: string | undefined) => {
+      const cp = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+      return Number.isInteger(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+    },
+  );
 }
 
 /** Text content, whitespace collapsed; `null` when the element is absent or empty. */
