@@ -173,7 +173,7 @@ export function crossCheck(
   for (const field of ['issuer', 'customer'] as const) {
     const x = xml[field];
     const t = textResult[field];
-    if (x && t && !sameName(x, t)) add(field, x, t, namePrinted(x, printedWords), field);
+    if (x && t && !sameName(x, t)) add(field, x, t, namePrinted(x, printedWords), `the ${field}`);
   }
   const xd = xml.primary_date;
   const td = textResult.primary_date;

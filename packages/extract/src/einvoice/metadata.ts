@@ -106,10 +106,6 @@ const FLAVOR_NAME: Readonly<Record<EInvoice['flavor'], string>> = {
   ubl: 'UBL',
 };
 
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
-}
-
 function partyName(p: EInvoiceParty): string | null {
   return p.name ?? p.tradingName;
 }
