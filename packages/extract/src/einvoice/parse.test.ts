@@ -194,6 +194,20 @@ describe('parseEInvoice: errors', () => {
     expect(code(() => parseEInvoice(xml))).toBe('INPUT_INVALID_EINVOICE');
     expect(() => parseEInvoice(xml)).toThrow(/not well-formed.*line/);
   });
+  it('is safe against entity expansion, external entities and deep nesting', () => {
+    const ubl = (doctype: string, id: string): string =>
+      `<?xml version="1.0"?>${doctype}<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><ID>${id}</ID></Invoice>`;
+    const levels = Array.from({ length: 8 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`).join('');
+    const bomb = parseEInvoice(ubl(`<!DOCTYPE b [<!ENTITY l0 "lol">${levels}]>`, '&l8;'));
+    expect(bomb.number?.length ?? 0).toBeLessThan(1000); // not 10^8 characters
+    expect(code(() => parseEInvoice(ubl('<!DOCTYPE x [<!ENTITY x SYSTEM "file:///etc/passwd">]>', '&x;')))).toBe(
+      'INPUT_INVALID_EINVOICE',
+    );
+    expect(parseEInvoice(ubl('<!DOCTYPE x [<!ENTITY co "ACME">]>', '&co;-1')).number).toBe('ACME-1');
+    const deep = ubl('', '1').replace('<ID>', `${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}<ID>`);
+    expect(code(() => parseEInvoice(deep))).toBe('INPUT_INVALID_EINVOICE');
+  });
+
   it('rejects other XML, a cut-off file, an empty invoice and a file over 5 MB', () => {
     expect(code(() => parseEInvoice('<a/>'))).toBe('INPUT_INVALID_EINVOICE');
     const xml = buildUblInvoiceXml(sampleEInvoice());

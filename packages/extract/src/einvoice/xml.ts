@@ -72,7 +72,11 @@ export function sniffEInvoiceXml(input: Uint8Array | string): EInvoiceSniff | nu
       if (end < 0) return null;
       i = end + 3;
     } else if (text.startsWith('<!', i)) {
-      const end = text.indexOf('>', i + 2);
+      // A DOCTYPE, possibly with an internal subset `[ … ]` that itself contains `>`.
+      const gt = text.indexOf('>', i + 2);
+      const bracket = text.indexOf('[', i + 2);
+      const close = bracket >= 0 && (gt < 0 || bracket < gt) ? text.indexOf(']', bracket) : i;
+      const end = close < 0 ? -1 : text.indexOf('>', close);
       if (end < 0) return null;
       i = end + 1;
     } else break;
