@@ -1,6 +1,6 @@
 export { Pipeline, defaultOwner, isDeadLocalOwner } from './pipeline.js';
 export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
-export { LocalExtractor, OpenAIExtractor } from './extractor.js';
+export { EInvoiceExtractor, LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';
 export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox-watcher.js';
 export { discoverFiles, isUpstreamDeferral, processFiles, type ProcessPathsOptions } from './process-paths.js';
@@ -11,3 +11,4 @@ export type { OutcomeKind, PipelineEvent, PipelineStage, ProcessOutcome, RunSumm
 export { readDocumentFile, type DocumentFileRead } from './read-document-file.js';
 export { DEFAULT_STABLE_FILE_OPTIONS, waitForStableFile, type StableFileOptions } from './stable-file.js';
 export { moveFileSafely, renderFilingPath, safeJoin, writeErrorReport, type FilingValues } from './filing.js';
+export { DocumentReview, type DocumentReviewOptions, type ReviewChange } from './review.js';
