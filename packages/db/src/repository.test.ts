@@ -127,11 +127,11 @@ describe.each(targets)('repositories on $name', (target) => {
       }
     });
 
-    it('upgrades a database with rows to 0007 (waiting, strikes, retry_at) keeping rows, full text and foreign keys', async () => {
+    it('upgrades a database with rows to 0008 (waiting, strikes, retry_at) keeping rows, full text and foreign keys', async () => {
       const t = await openTemp(target);
       const old = await createDatabase({ url: t.url, sqliteDriver: target.driver, clock: () => T0 });
       const source = {
-        getMigrations: async () => MIGRATIONS.filter((m) => m.name < '0007'),
+        getMigrations: async () => MIGRATIONS.filter((m) => m.name < '0008'),
         getMigrationName: (m: (typeof MIGRATIONS)[number]) => m.name,
         getMigration: async (m: (typeof MIGRATIONS)[number]) => m.migration,
       };
@@ -198,7 +198,7 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(Number((await old.knex('extraction_attempts').count({ n: '*' }).first())?.['n'])).toBe(0);
         expect(await old.documents.search('kilowatt')).toEqual([]);
         // down again: waiting documents become released claims, the check refuses `waiting`
-        expect(await old.migrate.rollback()).toEqual(['0007_document_outcomes']);
+        expect(await old.migrate.rollback()).toEqual(['0008_document_outcomes']);
         const demoted = (await old.knex('documents').where('id', doomed.document.id).first()) as Record<
           string,
           unknown
@@ -211,7 +211,7 @@ describe.each(targets)('repositories on $name', (target) => {
           .update({ status: 'waiting' })
           .catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(Error);
-        expect(await old.migrate.latest()).toEqual(['0007_document_outcomes']);
+        expect(await old.migrate.latest()).toEqual(['0008_document_outcomes']);
       } finally {
         await old.close();
         await t.dispose();
