@@ -122,7 +122,7 @@ const LETTER_ALT = Object.keys(LETTER_SYMBOLS)
   .join('|');
 const CUR = `(?:${SYMBOL_ALT}|(?<![\\p{L}])(?:${CODE_ALT}|${LETTER_ALT})(?![\\p{L}]))`;
 /** A number: grouped thousands with `,` `.` `'` or nbsp/thin space, optional 1-2 decimals; or plain digits. */
-const NUM = `(?:\\d{1,3}(?:(?<gs>[,.'\\u00a0\\u202f])\\d{3})(?:\\k<gs>\\d{3})*(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)`;
+const NUM = `(?:\\d{1,3}(?: \\d{3})+,\\d{2}|\\d{1,3}(?:(?<gs>[,.'\\u00a0\\u202f])\\d{3})(?:\\k<gs>\\d{3})*(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)`;
 
 const AMOUNT_RE = new RegExp(
   `(?<open>\\()?(?<pre>${CUR})?\\s?(?<sign>[-\u2212])?\\s?(?<pre2>${CUR})?\\s?(?<num>${NUM})(?![\\d])(?:\\s?(?<post>${CUR}))?(?<trail>-(?![\\d]))?(?<close>\\))?`,
@@ -186,9 +186,15 @@ export function findAmounts(text: string): FoundAmount[] {
     // Glued to letters/ids/dates/times: not an amount.
     if (!startsWithSymbol && (/[\p{L}\d#/.\-_]$/u.test(lead) || /\d[:.,]$/.test(lead))) continue;
     if (/^[/:%-]\d|^%|^\s%|^[/:]/.test(after) || /^[.,]\d/.test(after)) continue;
+    const currency = currencyOf(g.pre) ?? currencyOf(g.pre2) ?? currencyOf(g.post);
+    // "1 740,00 €": a plain space groups thousands only next to a currency mark (in a table
+    // "1 250,00" is more often a quantity and a price); else read on from after the first group.
+    if (/ /.test(num) && !(g.pre ?? g.pre2 ?? g.post)) {
+      AMOUNT_RE.lastIndex = numStart + num.indexOf(' ');
+      continue;
+    }
     const value = parseNumber(num);
     if (value === null) continue;
-    const currency = currencyOf(g.pre) ?? currencyOf(g.pre2) ?? currencyOf(g.post);
     const symbol = (g.pre ?? g.pre2 ?? g.post)?.trim() ?? null;
     const negative = Boolean(g.sign) || Boolean(g.trail) || (Boolean(g.open) && Boolean(g.close));
     out.push({

@@ -298,7 +298,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   }
 
   // --- amounts and currency
-  const amounts = amountFacts(text, lines, rule?.amountExpected ?? false, payable);
+  const amounts = amountFacts(text, lines, rule?.amountExpected ?? false, payable, dates.all);
   let totalKind: 'labelled' | 'fallback' | 'none' = 'none';
   const total = amounts.total;
   const currencyFact = decideCurrency(text, amounts.all, total, locale, meta.language);

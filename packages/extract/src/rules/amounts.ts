@@ -145,6 +145,9 @@ function classifyUncached(label: string): AmountClass {
   const head = Math.max(anyTotal, amountWord, due);
   if (has(toks, TENDER_LABELS) >= 0 && gross < 0 && total < 0) return 'tender';
   if (tax >= 0) {
+    // "Umsatzsteuerbefreit", "VAT exempt": a tax-free amount, not a tax.
+    if (/(?:exempt|befreit|frei\b|exon[eé]r|vrijgesteld|exento|esente|isento|zero[- ]rated)/i.test(label))
+      return 'other';
     // "Total includes 6% GST", "dont TVA", "davon MwSt": the tax inside the total.
     if (has(toks, TAX_OF_WHICH) >= 0) return 'tax';
     // "Total incl. GST", "Total Sales (Inclusive of GST)", "Amount incl. VAT".
@@ -251,6 +254,10 @@ function repairAmountText(lines: LineIndex): { text: string; changed: Set<number
   return { text: out.join('\n'), changed };
 }
 
+/** Credit notes (their totals are negative). */
+const CREDIT_NOTE =
+  /\b(?:credit note|credit memo|gutschrift|rechnungskorrektur|stornorechnung|avoir|note de crédit|creditnota|creditfactuur|nota de cr[eé]dito|factura rectificativa|nota di credito)\b/i;
+
 /** A number followed by a unit of time or a percent sign is a term, not money ("30 Tagen", "14 days"). */
 const TERM_AFTER =
   /^\s*(?:%|days?|tage?n?|jours?|dagen|dag|d[ií]as?|giorni|hari|months?|monate?n?|mois|maanden|meses|mesi|weeks?|wochen?|semaines?|weken|x\b)/i;
@@ -262,13 +269,18 @@ export function amountFacts(
   lines: LineIndex,
   mainAmountExpected: boolean,
   payable: boolean,
+  /** Spans of the dates found in the text: numbers inside them are never amounts. */
+  dateSpans: readonly { index: number; raw: string }[] = [],
 ): AmountFacts {
   const summary = summaryLines(lines);
+  const creditNote = CREDIT_NOTE.test(text.slice(0, 3000));
   const all: AmountCandidate[] = [];
   let decimals = 0;
   let count = 0;
   const fixed = repairAmountText(lines);
   for (const a of findAmounts(fixed.text)) {
+    // "TOTAL AMOUNT DUE ON August 3, 2014 $4.11": the year is part of a date.
+    if (dateSpans.some((d) => a.index < d.index + d.raw.length && d.index < a.index + a.raw.length)) continue;
     const line = lines.lineAt(a.index);
     const label = labelFor(lines, a.index);
     const after = text.slice(a.index + a.raw.length, a.index + a.raw.length + 12);
@@ -316,6 +328,23 @@ export function amountFacts(
   const discount = all.some((c) => c.cls === 'discount' && Math.abs(c.amount) > 0);
 
   const headlineClasses = new Set<AmountClass>(['gross', 'due', 'total', 'balance', 'netpay', 'premium']);
+  // "Net Amount" on many receipts is the final amount (after discounts, with tax): when a net
+  // amount is what the customer paid (cash − change) or is a subtotal plus the taxes, it is the total.
+  for (const c of all) {
+    if (c.cls !== 'net' || c.inSummary || c.amount <= 0) continue;
+    const paidExactly = tenders.some((t) =>
+      changes.some((ch) => ch.amount > 0 && near(t.amount - ch.amount, c.amount, 0.005)),
+    );
+    const sumOfParts = nets.some(
+      (n) =>
+        n !== c && n.amount < c.amount && near(n.amount + taxes.reduce((a, t) => a + t.amount, 0), c.amount, 0.021),
+    );
+    if (paidExactly || sumOfParts) {
+      c.cls = 'gross';
+      c.kind = 'total';
+      c.checks.push(paidExactly ? 'net amount paid' : 'subtotal + taxes');
+    }
+  }
   for (const c of all) {
     const base = BASE[c.cls];
     if (base === undefined) {
@@ -326,12 +355,18 @@ export function amountFacts(
     if (c.currency) c.score += 1;
     if (c.hasDecimals) c.score += 0.5;
     else if (!c.currency) c.score -= 3;
-    if (c.amount <= 0) c.score -= 2;
+    if (c.amount <= 0 && !(creditNote && c.amount < 0)) c.score -= 2;
     if (c.repaired) c.score -= 2;
     if (c.inSummary) c.score -= 9;
     if (!headlineClasses.has(c.cls) || c.inSummary || c.amount <= 0) continue;
     // The arithmetic of the document.
-    if (nets.some((n) => taxes.some((t) => near(n.amount + t.amount, c.amount, 0.021)) && !near(n.amount, c.amount))) {
+    // Net + tax = total, with a tax that is a plausible VAT rate of the net (at most 30%).
+    if (
+      nets.some((n) =>
+        taxes.some((t) => t.amount <= n.amount * 0.3 + 0.01 && near(n.amount + t.amount, c.amount, 0.021)),
+      ) &&
+      !nets.some((n) => near(n.amount, c.amount))
+    ) {
       c.score += 2.5;
       c.checks.push('net + tax');
     }
@@ -426,10 +461,23 @@ export function amountFacts(
     return b;
   };
   // A balance may be negative (an overdrawn account); other headline amounts may not.
+  // A credit note's total is negative.
   const usable = (c: AmountCandidate): boolean =>
-    !c.inSummary && (c.amount > 0 || (c.cls === 'balance' && c.amount < 0)) && c.score >= (c.amount > 0 ? 6 : 4);
-  const gross = best((c) => (c.cls === 'gross' || c.cls === 'total') && usable(c));
+    !c.inSummary &&
+    (c.amount > 0 || (c.amount < 0 && (c.cls === 'balance' || creditNote))) &&
+    c.score >= (c.amount > 0 || creditNote ? 6 : 4);
+  let gross = best((c) => (c.cls === 'gross' || c.cls === 'total') && usable(c));
   const due = best((c) => c.cls === 'due' && usable(c));
+  // An amount due that is net + tax while the "total" found is smaller and unchecked: that total
+  // was a net figure under an unknown label ("Total ilíquido").
+  if (
+    gross &&
+    due &&
+    due.amount > gross.amount &&
+    due.checks.includes('net + tax') &&
+    !gross.checks.includes('net + tax')
+  )
+    gross = due;
   const balance = best((c) => c.cls === 'balance' && usable(c));
   const net = best((c) => c.cls === 'net' && !c.inSummary && c.amount > 0);
   const tax =

@@ -150,6 +150,30 @@ function compactDates(text: string, lines: LineIndex, dayFirst: boolean | undefi
   return out;
 }
 
+/**
+ * "28-03-18 18:05": a dashed date with a two-digit year, which alone is too often an id, is a
+ * date when a time follows it or a date label precedes it.
+ */
+function dashedShortDates(text: string, lines: LineIndex, dayFirst: boolean | undefined): FoundDate[] {
+  const out: FoundDate[] = [];
+  const re = /(?<![\p{L}\p{N}-])(\d{1,2})-(\d{1,2})-(\d{2})(?![\p{N}-])/gu;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const line = lines.lineAt(m.index);
+    const before = line.text.slice(0, m.index - line.start);
+    const after = line.text.slice(m.index - line.start + m[0].length);
+    if (!/^\s{1,3}\d{1,2}:\d{2}/.test(after) && !BARE_DATE_LABEL.test(before.toLowerCase())) continue;
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    const year = 2000 + Number(m[3]);
+    const dmy = toIso(year, b, a);
+    const mdy = toIso(year, a, b);
+    const iso = dayFirst === false ? (mdy ?? dmy) : (dmy ?? mdy);
+    if (iso) out.push({ iso, raw: m[0], index: m.index, form: 'numeric' });
+  }
+  return out;
+}
+
 /** "25 Hay 2017": a month name with one wrong letter, between a day and a 4-digit year. */
 function fuzzyMonthDates(text: string): FoundDate[] {
   const out: FoundDate[] = [];
@@ -215,7 +239,11 @@ export function dateFacts(text: string, lines: LineIndex, locale: LocaleFacts, l
       if (!taken(d.index, d.raw.length))
         extra.push({ ...d, raw: text.slice(d.index, d.index + d.raw.length), repaired: true });
   }
-  for (const d of [...compactDates(text, lines, order.dayFirst), ...fuzzyMonthDates(text)])
+  for (const d of [
+    ...compactDates(text, lines, order.dayFirst),
+    ...dashedShortDates(text, lines, order.dayFirst),
+    ...fuzzyMonthDates(text),
+  ])
     if (!taken(d.index, d.raw.length) && !extra.some((e) => e.index === d.index)) extra.push({ ...d, repaired: true });
   const merged = [...found.map((d) => ({ ...d, repaired: false })), ...extra].sort((a, b) => a.index - b.index);
 

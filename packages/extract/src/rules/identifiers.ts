@@ -97,12 +97,22 @@ export function findLabelledLine(text: string, label: RegExp, max: number): stri
 
 /** Words for "number" after a document word: "Invoice No.", "Rechnungs-Nr.", "Facture N°", "Fattura n.". */
 const NUMBER_WORD = String.raw`(?:number|numbers|num\.?|no\.?|nos?\b|nr\.?|nummer|n°|nº|n\.º|n\.|#|numéro|numero|número|id|ref(?:erence)?\.?)`;
-const INVOICE_WORD = String.raw`(?:(?:tax\s+|commercial\s+|proforma\s+|pro-forma\s+)?invoice|inv\.?|\p{L}*rechnungs?|rg\.?|beleg|facture|factura|factuur|fattura|fatura|invois|credit\s+note|gutschrift|avoir|creditnota|nota\s+de\s+cr[eé]dito|nota\s+di\s+credito|bill)`;
-const VALUE = String.raw`([A-Z0-9][A-Z0-9./_\-–]{0,38}[A-Z0-9]|[0-9])`;
+const INVOICE_WORD = String.raw`(?:(?:tax\s+|commercial\s+|proforma\s+|pro-forma\s+)?invoice|inv\.?|\p{L}*rechnung\p{L}*|rg\.?|beleg|facture|factura|factuur|fattura|fatura|faktura|invois|credit\s+note|gutschrift|avoir|creditnota|nota\s+de\s+cr[eé]dito|nota\s+di\s+credito|bill)`;
+/** Up to three words between the document word and the number word: "Rechnung des Versicherers Nr. 12". */
+const BETWEEN = String.raw`(?:[ \t]+(?!(?:kunden|customer|client|klant|cliente|order|bestell|auftrag|account|konto|compte|cuenta|conto|conta|date|datum)\p{L}*)\p{L}{2,20}){0,3}`;
+/**
+ * An identifier: letters, digits and `. / _ -`; also a series prefix and a number ("FT 2024/311")
+ * or digit groups of three ("880 451 223").
+ */
+const VALUE = String.raw`([A-Z]{1,4}[ ](?=\d)[0-9][A-Z0-9./_\-–]{0,30}[A-Z0-9]|\d{3}(?:[ ]\d{3}){1,4}(?![\d./-])|[A-Z0-9][A-Z0-9./_\-–]{0,38}[A-Z0-9]|[0-9])`;
 
 /** "Invoice No.: 123", "Rechnung Nr. 471102", "Rechnungsnummer 2024-15", "Facture N° F-12", "Invoice #42". */
 const INVOICE_AFTER = new RegExp(
   String.raw`(?<![\p{L}\p{N}])${INVOICE_WORD}[ \t]*[-–]?[ \t]*${NUMBER_WORD}?[ \t]*[:#.]?[ \t]*${VALUE}`,
+  'giu',
+);
+const INVOICE_WORDS_NUMBER = new RegExp(
+  String.raw`(?<![\p{L}\p{N}])${INVOICE_WORD}${BETWEEN}[ \t]+${NUMBER_WORD}[ \t]*[:#.]?[ \t]*${VALUE}`,
   'giu',
 );
 /** "N° de facture : F-12", "Numéro de facture", "Número de factura", "Numero fattura", "No. Invois". */
@@ -112,18 +122,19 @@ const INVOICE_BEFORE = new RegExp(
 );
 /** "Factuurnummer", "Rechnungsnummer", "Invoicenumber" as one word. */
 const INVOICE_COMPOUND = new RegExp(
-  String.raw`(?<![\p{N}])(?:factuurnummer|factuurnr\.?|rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|invoicenumber|invoiceno)[ \t]*[:#.]?[ \t]*${VALUE}`,
+  String.raw`(?<![\p{N}])(?:factuurnummer|factuurnr\.?|fakturanummer|fakturanr\.?|rechnungsnummer|rechnungsnr\.?|belegnummer|belegnr\.?|invoicenumber|invoiceno)[ \t]*[:#.]?[ \t]*${VALUE}`,
   'giu',
 );
 
 const NOT_AN_ID =
   /^(?:date|datum|dated|from|for|to|of|vom|du|de|del|van|the|a|an|no|nr|number|page|seite|total|amount|copy|original|details?|summary|address|period)$/i;
 
-function plausibleId(v: string): boolean {
+function plausibleId(v: string, numberWord = false): boolean {
   if (v.length < 2 || v.length > 40) return false;
   if (!/\d/.test(v)) return false;
   if (NOT_AN_ID.test(v)) return false;
-  if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(v)) return false; // a date
+  // A date, unless a number word stands right before it ("FAKTURA nr 31/03/2024" is a number).
+  if (!numberWord && /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$/.test(v)) return false;
   if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
   return true;
 }
@@ -142,7 +153,8 @@ export function findInvoiceNumber(text: string): IdFact | null {
   for (const [re, strength] of [
     [INVOICE_COMPOUND, 0.9],
     [INVOICE_BEFORE, 0.9],
-    [INVOICE_AFTER, 0.85],
+    [INVOICE_AFTER, 0.88],
+    [INVOICE_WORDS_NUMBER, 0.82],
   ] as const) {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -152,10 +164,16 @@ export function findInvoiceNumber(text: string): IdFact | null {
       // "Invoice date: 05.06.2018" / "Rechnungsdatum" are not numbers; "bill to" is not "bill no".
       if (/dat(?:e|um|a)|betrag|amount|adresse|address|empf|period|total|summe/.test(head)) continue;
       if (/^\s*bill\b/i.test(head) && !/(?:no|nr|number|#)/i.test(head)) continue;
-      if (!/(?:no|nr|num|n°|nº|#|id|ref|:)|nummer|numéro|numero|número/i.test(head) && !/^\d/.test(raw)) continue;
-      if (!plausibleId(raw)) continue;
+      if (
+        !/(?:no|nr|num|n°|nº|#|id|ref|:)|nummer|numéro|numero|número/i.test(head) &&
+        !/^\d/.test(raw) &&
+        (raw.match(/\d/g) ?? []).length < 3
+      )
+        continue;
+      if (!plausibleId(raw, /(?:\bno|\bnr|n°|nº|#|numéro|numero|número)\.?\s*[:#.]?\s*$/i.test(head))) continue;
       const idx = m.index + m[0].length - (m[1] ?? '').length;
-      const s = /^\s*bill/i.test(head) ? strength - 0.25 : strength;
+      // "Bill no." and "Belegnummer" (a voucher number) are weaker than the word invoice itself.
+      const s = /^\s*(?:bill|beleg)/i.test(head) ? strength - 0.2 : strength;
       hits.push({ value: raw.slice(0, 64), index: idx, strength: s });
     }
   }
@@ -203,7 +221,7 @@ export function findTaxIds(text: string): TaxIdFact[] {
   TAX_ID_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = TAX_ID_RE.exec(text.slice(0, 40_000))) !== null) {
-    const v = squash((m[1] ?? '').replace(/[\s.]+$/, ''));
+    const v = squash((m[1] ?? '').replace(/[\s.]+$/, '')).replace(/(?:\s+\p{L}+)+$/u, '');
     if (v.replace(/\D/g, '').length < 5) continue;
     if (!out.some((o) => o.value === v))
       out.push({ value: v.slice(0, 64), index: m.index + m[0].length - (m[1] ?? '').length });

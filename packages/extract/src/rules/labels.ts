@@ -21,7 +21,9 @@ export function labelWithSource(lines: LineIndex, index: number): { label: strin
   const before = line.text.slice(0, index - line.start).trimEnd();
   const cells = before.split(/\s{3,}|\t+/);
   const last = cells.at(-1) ?? '';
-  if (last.trim().length > 0 && !VALUE_TOKEN.test(last)) return label(last.toLowerCase(), 'inline');
+  // A rate inside the label ("VAT 20%", "IVA 23 %") is part of it, not a value.
+  const lastNoRate = last.replace(/\d+(?:[.,]\d+)?\s?%/g, '');
+  if (last.trim().length > 0 && !VALUE_TOKEN.test(lastNoRate)) return label(last.toLowerCase(), 'inline');
   if (last.trim().length > 0) {
     // "Label: 03/01/2024 Due: 04/01/2024" on one line without wide gaps: text after the last value.
     const tail = last.split(/\d[\d.,/-]*\d|[$€£¥]\s?\d[\d.,]*/).at(-1) ?? '';

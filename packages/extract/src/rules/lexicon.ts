@@ -155,6 +155,8 @@ export const NET_LABELS = phrases(
   'totale imponibile',
   'imponibile totale',
   'valor sem iva',
+  'total iliquido',
+  'iliquido',
   'base tributavel',
   'jumlah kecil',
 );
@@ -455,6 +457,7 @@ export const SELLER_LABELS = phrases(
   'sender',
   'payee',
   'billed by',
+
   'verkaufer',
   'lieferant',
   'absender',

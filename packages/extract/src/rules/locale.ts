@@ -36,7 +36,7 @@ const C = (re: RegExp, country: string, weight: number, max = 1): Cue => ({ re, 
 const CUES: readonly Cue[] = [
   // Malaysia
   C(/\bmalaysia\b/i, 'MY', 3),
-  C(/\b[S5$][DO0][NM]\.?\s?[B8][HN][DO0]\b|\bS\/B\b/i, 'MY', 3),
+  C(/\b[S5$][DOU0][NM]\.?\s?[B8][HN][DO0]\b|\bS\/B\b/i, 'MY', 3),
   C(/\bberhad\b/i, 'MY', 2),
   C(/(?<![A-Za-z])RM\s?\d|\(RM\)|\bRM\s*$/m, 'MY', 3),
   C(
@@ -46,6 +46,9 @@ const CUES: readonly Cue[] = [
     3,
   ),
   C(/\+?\b60\s?1\d[-\s]?\d{3,4}[-\s]?\d{4}\b|\+60\b/, 'MY', 2),
+  // Malaysian GST registration numbers have 12 digits (Singapore's are letters and digits).
+  C(/\bGST\s*(?:ID|NO|REG(?:ISTRATION)?\.?\s*(?:NO|ID)?)\.?\s*[:.]?\s*\d{12}\b/i, 'MY', 2.5),
+  C(/\b0\d-\d{7,8}\b|\b0\d-\d{3,4}\s\d{4}\b/, 'MY', 1),
   C(/\b(?:terima kasih|barang yang dibeli|tunai|jumlah)\b/i, 'MY', 1, 2),
   // India
   C(/\bindia\b/i, 'IN', 3),

@@ -36,27 +36,40 @@ export interface Parties {
 /** Legal forms, with OCR-tolerant spellings of the Malaysian "SDN BHD". */
 export const LEGAL_FORM = {
   test(s: string): boolean {
-    return LEGAL_FORM_LONG.test(s) || LEGAL_FORM_SHORT.test(s);
+    return LEGAL_FORM_LONG.test(s) || shortLegalForm(s);
   },
 };
-/** Legal forms, case-insensitive, with OCR-tolerant spellings of the Malaysian "SDN BHD". */
+/** Legal forms, case-insensitive, with OCR-tolerant spellings of the Malaysian "SDN BHD" / "S/B". */
 const LEGAL_FORM_LONG =
-  /(?:^|[\s,(])(?:Inc\.|Incorporated|L\.L\.C\.|Ltd\.?|Limited|Corp\.|Corporation|Co\.|Company|GmbH(?:\s?&\s?Co\.?\s?KG)?|gGmbH|mbH|e\.\s?K\.|e\.V\.|a\.G\.|S\.A\.|SARL|SASU|S\.à\s?r\.l\.|EURL|S\.L\.U?|S\.R\.L\.|S\.r\.l\.|S\.p\.A\.|S\.n\.c\.|B\.V\.|N\.V\.|V\.O\.F\.|Lda\.?|S\.A\.S\.|Pty\.?\s?Ltd\.?|Pvt\.?\s?Ltd\.?|Private Limited|Sp\.\s?z\s?o\.\s?o\.|[S5$][DO0B][NM]\.?\s?[B8][HN][DO0]\.?|S\/B|Berhad|Bhd\.?|Enterprise|Enterprises|Trading)(?=$|[\s,.)])/i;
-/** Short upper-case legal forms (case-sensitive: "AG", not the word "ag"). */
+  /(?:^|[\s,(])(?:Inc\.|Incorporated|L\.L\.C\.|Ltd\.?|Limited|Corp\.|Corporation|Co\.|Company|GmbH(?:\s?&\s?Co\.?\s?KG)?|gGmbH|mbH|e\.\s?K\.|e\.V\.|a\.G\.|S\.A\.|SARL|SASU|S\.à\s?r\.l\.|EURL|S\.L\.U?|S\.R\.L\.|S\.r\.l\.|S\.p\.A\.|S\.n\.c\.|B\.V\.|N\.V\.|V\.O\.F\.|Lda\.?|S\.A\.S\.|Pty\.?\s?Ltd\.?|Pvt\.?\s?Ltd\.?|Private Limited|Sp\.\s?z\s?o\.\s?o\.|[S5$][DOBU0][NM]\.?\s?[B83][HN][DO0]\.?|[S5$§]\/B|Berhad|Bhd\.?|Enterprise|Enterprises|Trading)(?=$|[\s,.)])/i;
+const LEGAL_FORM_ALL = new RegExp(LEGAL_FORM_LONG.source, 'gi');
+
+/**
+ * Short upper-case legal forms ("AG", "SA", "BV" …): case-sensitive and only as the last word of
+ * the name; in an all-capitals line a two-letter form is as likely a unit or an abbreviation
+ * ("KG" for kilogram or kampung), so it does not count there.
+ */
 const LEGAL_FORM_SHORT =
-  /(?:^|[\s,(])(?:Inc|LLC|LLP|LP|PLC|plc|Corp|AG|KG|OHG|UG|SE|SA|SAS|SRL|Srl|SpA|BV|NV|VOF|CV|AB|Oy|A\/S|ApS|AS|ASA|KK)(?=$|[\s,.)])/;
+  /(?:^|[\s,(])(Inc|LLC|LLP|LP|PLC|plc|Corp|AG|KG|OHG|UG|SE|SA|SAS|SRL|Srl|SpA|BV|NV|VOF|CV|AB|Oy|A\/S|ApS|AS|ASA|KK|SB)[.,)]?\s*$/;
+function shortLegalForm(s: string): boolean {
+  const m = LEGAL_FORM_SHORT.exec(s.trim());
+  if (!m?.[1]) return false;
+  const letters = s.replace(/[^\p{L}]/gu, '');
+  const allCaps = letters === letters.toUpperCase();
+  return !(allCaps && m[1].length === 2 && m[1] !== 'SB');
+}
 
 const ORG_WORDS =
   /\b(?:bank|banque|banco|sparkasse|volksbank|credit union|insurance|assurance|versicherung\w*|verzekering\w*|assicurazion\w*|seguros?|mutual|energy|energie|electric\w*|power|gas|water|wasser|utilit(?:y|ies)|stadtwerke|telecom\w*|wireless|mobile|communications|broadband|cable|hospital|clinic|klinik|medical|health\w*|dental|pharmacy|apotheke|farmacia|pharmacie|apotheek|university|universit\w+|college|school|schule|academy|department|ministry|agency|authority|city of|county|services|service|solutions|group|gruppe|groupe|partners|associates|holdings|industries|industrie\w*|store|stores|market|mart|supermarket|hypermarket|minimarket|supermercado|supermarché|shop|boutique|restaurant|restoran|ristorante|café|cafe|coffee|bakery|bistro|kitchen\w*|food\w*|hardware|stationery|stationers|bookstore\w*|books|motors?|garage|airlines?|hotel|realty|properties|management|financial|capital|investments?|securities|systems|technologies|technology|tech|labs|studio|consulting|beratung|conseil|advies|law|legal|attorneys|finanzamt|krankenkasse|gemeente|mairie|ayuntamiento|comune|câmara|trading|traders|enterprise|enterprises|perniagaan|kedai|pasar|pasaraya|petrol|station|handel|verlag|bau|logistik|logistics|transport\w*|autovermietung|vermietung|werkstatt|elektro\w*|immobilien|software|media|design)\b/i;
 
 const ADDRESS =
-  /\b(?:street|st\.|road|rd\.?|avenue|ave\.?|boulevard|blvd|lane|drive|dr\.|suite|floor|building|p\.?o\.? box|postfach|straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|rue|avenue|boulevard|chemin|place|allée|straat|laan|plein|gracht|kade|calle|avda|avenida|plaza|paseo|via|viale|piazza|corso|rua|travessa|largo|jalan|jln|lorong|taman|lot|no\.|blok|block|seksyen|persiaran|bandar|kampung|kg\.|wisma|plaza|menara|level|unit|tingkat)\b|^\d+[\s,]|\b\d{4,5}\s+\p{Lu}\p{L}+/iu;
+  /\b(?:street|st\.|road|rd\.?|avenue|ave\.?|boulevard|blvd|lane|drive|dr\.|suite|floor|building|p\.?o\.? box|postfach|straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|rue|avenue|boulevard|chemin|place|allée|straat|laan|plein|gracht|kade|calle|avda|avenida|plaza|paseo|via|viale|piazza|corso|rua|travessa|largo|jalan|jln|lorong|taman|lot|no\.|blok|block|seksyen|persiaran|bandar|kampung|kg\.|wisma|plaza|menara|level|unit|tingkat|laman|lebuh|lebuhraya|darul \p{L}+|selangor|johor|kuala lumpur|pulau pinang|penang|perak|kedah|pahang|melaka|sabah|sarawak|negeri sembilan|terengganu|kelantan|perlis|putrajaya|labuan)(?![\p{L}])|^\d+[\s,]|\b\d{4,5}\s+\p{Lu}\p{L}+/iu;
 const CONTACT =
   /\b(?:tel|phone|fax|mobile|mob|hp|email|e-mail|web|www|http|telefon|téléphone|telefoon|teléfono|telefono|hotline|careline|whatsapp)\b|@|\.com\b|\.my\b|\.de\b/i;
 const TAX_ID_LINE =
   /\b(?:gst|sst|vat|tax|tin|ein|ust|mwst|steuer|tva|btw|iva|nif|cif|siret|siren|kvk|abn|gstin|pan|reg(?:istration)?\.?\s?no|company\s?(?:no|reg)|co\.?\s?(?:no|reg)|roc|brn|iban|bic|swift|handelsregister|amtsgericht|hrb|registergericht)\b/i;
 const DOC_TITLE =
-  /^(?:(?:simplified\s+)?(?:tax\s+)?invoice|receipt|official receipt|cash\s?(?:sale|bill|receipt)|sales receipt|bill|statement|credit note|debit note|quotation|delivery order|purchase order|rechnung|handelsrechnung|gutschrift|quittung|kassenbon|beleg|facture|reçu|note|factuur|kwitantie|bon|factura|recibo|ticket|fattura|ricevuta|scontrino|fatura|nota fiscal|resit|invois|bil|copy|customer copy|merchant copy|duplicate|original|reprint)\b[\s\p{P}]*$/iu;
+  /^(?:(?:simplified\s+)?(?:tax\s+)?invoice|receipt|official receipt|cash\s?(?:sale|bill|receipt)|sales receipt|bill|statement|credit note|debit note|quotation|delivery order|purchase order|rechnung|handelsrechnung|gutschrift|quittung|kassenbon|beleg|facture|reçu|note|factuur|kwitantie|bon|factura|recibo|ticket|fattura|ricevuta|scontrino|fatura|nota fiscal|resit|invois|bil|copy|customer copy|merchant copy|duplicate|original|reprint|cash|cash sales?|credit|credit sales?|tunai|kredit|jualan tunai)\b[\s\p{P}]*$/iu;
 const TABLE_HEADER_WORDS =
   /\b(?:qty|quantity|description|desc|item|items|price|amount|amt|total|unit|rate|hours|check[- ]?in|check[- ]?out|rooms?|nights?|date|no\.|code|tax|disc|sku|menge|beschreibung|artikel|preis|betrag|einheit|pos|désignation|quantité|prix|montant|omschrijving|aantal|prijs|bedrag|descripción|cantidad|precio|importe|descrizione|quantità|prezzo|importo|descrição|quantidade|preço|valor|kuantiti|harga|jumlah)\b/gi;
 const SENTENCE_START =
@@ -81,7 +94,8 @@ const PAYABLE_TO =
   /\b(?:make (?:checks?|cheques?) payable to|payable to|pay to the order of|remit (?:payment )?to|zahlbar an|à l'ordre de|ten name van|a favor de|intestato a)\s*:?\s*([^\n,]{2,60})/i;
 const THANKS =
   /\bthank you for (?:choosing|shopping (?:at|with)|dining (?:at|with)|banking with|your business with|being a (?:valued )?(?:customer|member) of|flying with|staying (?:at|with))\s+([^\n.!,]{2,60})/i;
-const COPYRIGHT = /(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?([^\n.]{2,60})/i;
+const COPYRIGHT =
+  /(?:(?:©|\(c\))\s*(?:19|20)\d{2}|copyright(?:\s*(?:©|\(c\)))?(?:\s*(?:19|20)\d{2})?)\s+([^\n.]{2,60})/i;
 const WELCOME =
   /\b(?:welcome to|bienvenue chez|willkommen bei|welkom bij|bienvenido a|benvenuti da|bem-vindo ao|selamat datang ke)\s+([^\n!.]{2,50})/i;
 
@@ -91,12 +105,13 @@ const WELCOME =
 /** OCR'd "SDN BHD" spellings → "SDN BHD"; digits inside letter abbreviations ("D.1.Y.") → letters. */
 export function repairName(raw: string): string {
   let s = raw
-    .replace(/(?<![\p{L}])[S5$][DOB0][NM]\.?\s?[B8][HN][DO0](?![\p{L}])/giu, (m) =>
+    .replace(/(?<![\p{L}])[S5$][DOBU0][NM]\.?\s?[B8][HN][DO0](?![\p{L}])/giu, (m) =>
       /\./.test(m) ? 'SDN. BHD' : 'SDN BHD',
     )
     .replace(/(?<=\b\p{L}\.)1(?=\.\p{L}\b)/gu, 'I')
     .replace(/(?<=\b\p{L}\.)0(?=\.\p{L}\b)/gu, 'O');
-  // Junk at the ends: stray punctuation, single letters, OCR'd frame lines.
+  // Junk at the ends: stray punctuation, single letters, OCR'd frame lines, a leading "1 :".
+  s = s.replace(/^\d{1,2}\s*[:|]\s*/, '');
   s = s.replace(/^(?:[^\p{L}\p{N}(]+|\p{L}(?=\s)\s)+/u, '').replace(/(?:\s+[^\p{L}\p{N}\s)]+|\s+\p{Ll}{1,2})+$/u, '');
   return squash(s);
 }
@@ -149,6 +164,7 @@ function looksLikeSentence(t: string): boolean {
   return (
     /[.!?]$/.test(t) &&
     !/(?:\b(?:inc|co|corp|ltd|llc|plc|bros|intl|dept|bhd|sdn|gmbh|e\.v|a\.g|[A-Z]))\.$/i.test(t) &&
+    !LEGAL_FORM.test(t) &&
     words.length >= 3
   );
 }
@@ -202,6 +218,59 @@ function labelLine(text: string, list: readonly Phrase[]): { value: string } | u
 const ID_LINE =
   /^(?:[\p{L} .-]{0,30}(?:nummer|number|no\.?|nr\.?|id|gln|gtin|ref\w*|code|kunden-?nr|vat|ust|tax)\b\s*[:#.]?\s*[\w\s./()-]*|[A-Z]{0,3}\d[\d\s-]{3,}\w*)$/iu;
 
+/** A line that starts like a street address. */
+const STREET_START =
+  /^(?:\d|(?:street|road|rue|calle|c\/|avda\.?|av\.|avenida|avenue|via|viale|rua|jalan|jln|lot|no\.|p\.?o\.? box|postfach|postbus|straße|strasse|weg|impasse|chemin|boulevard|bd)(?![\p{L}]))/iu;
+
+/** Courtesy titles that open a recipient's name ("Herrn" and "Spett.le" may stand alone on a line). */
+const TITLE =
+  /^(?:mr|mrs|ms|miss|mx|dr|prof|herrn?|frau|familie|fam\.|madame|monsieur|mme|mlle|m\.|dhr\.?|mevr\.?|mevrouw|de heer|sr\.?|sra\.?|srta\.?|don|doña|dña\.?|d\.|sig\.?|sig\.ra|signora?|gentile|spett\.?\s?le|spettabile|exmo\.?|exma\.?|ex\.mo|ex\.ma|encik|en\.|puan|pn\.|tuan|tn\.)(?=[\s.]|$)\.?\s*/iu;
+const TITLE_ONLY =
+  /^(?:herrn?|frau|familie|firma|spett\.?\s?le|spettabile|gentile|messrs\.?|attn\.?|à l'attention de)\s*$/iu;
+
+/**
+ * The recipient block of a letter or bill without a label: a name with a courtesy title ("Mr S
+ * Patel", "Frau Elke Brandt", "Dhr. P. Jansen", "Herrn" / "Jonas Weidmann") followed by address
+ * lines, in the top part of the page.
+ */
+function recipientBlock(lines: LineIndex): Block | undefined {
+  const ne = lines.nonEmpty;
+  for (let i = 0; i < Math.min(ne.length, 30); i++) {
+    const line = ne[i];
+    if (!line) continue;
+    const t = line.text.trim().split(/\s{3,}/)[0] ?? '';
+    let name: { text: string; line: Line } | undefined;
+    let at = i;
+    if (TITLE_ONLY.test(t) && ne[i + 1]) {
+      const next = ne[i + 1];
+      if (next) name = { text: (next.text.trim().split(/\s{3,}/)[0] ?? '').replace(/^(?:firma)\s+/i, ''), line: next };
+      at = i + 1;
+    } else if (TITLE.test(t) && !/^(?:dr|m|d)\.?\s*$/i.test(t)) {
+      const rest = t.replace(TITLE, '').trim();
+      if (/^\p{Lu}/u.test(rest) && rest.split(/\s+/).length <= 5) name = { text: t, line };
+    }
+    // The first line is the letterhead; a company ("MR. D.I.Y. SDN BHD") is no courtesy title.
+    if (
+      !name ||
+      i === 0 ||
+      LEGAL_FORM.test(name.text) ||
+      rejectName(name.text.replace(TITLE, '')) ||
+      ADDRESS.test(name.text)
+    )
+      continue;
+    // Address lines below it.
+    const below = ne.slice(at + 1, at + 4).map((l) => l.text);
+    if (!below.some((b) => ADDRESS.test(b) || /\b\d{4,5}\b/.test(b))) continue;
+    return {
+      kind: 'customer',
+      labelLine: line,
+      lineNos: [line.no, ...ne.slice(i + 1, at + 4).map((l) => l.no)],
+      name: { text: name.text.replace(TITLE, '').trim(), line: name.line },
+    };
+  }
+  return undefined;
+}
+
 interface Block {
   kind: 'seller' | 'customer';
   labelLine: Line;
@@ -231,7 +300,9 @@ function blocks(lines: LineIndex): Block[] {
       if (labelLine(next.text, SELLER_LABELS) || labelLine(next.text, CUSTOMER_LABELS)) break;
       block.lineNos.push(next.no);
       const first = next.text.trim().split(/\s{3,}/)[0] ?? '';
-      if (!block.name && !ID_LINE.test(first) && !rejectName(first) && !ADDRESS.test(first) && !/:\s*\S/.test(first))
+      // The first line of the block is the party unless it is an id, an address or a label.
+      const addressy = block.name === undefined && j === i + 1 ? STREET_START.test(first) : ADDRESS.test(first);
+      if (!block.name && !ID_LINE.test(first) && !rejectName(first) && !addressy && !/:\s*\S/.test(first))
         block.name = { text: first, line: next };
     }
     out.push(block);
@@ -244,14 +315,34 @@ function blocks(lines: LineIndex): Block[] {
 
 const key = (n: string): string => n.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 
+export interface IssuerCandidate extends PartyFact {
+  lineNo: number;
+}
+
 export function findParties(text: string, lines: LineIndex): Parties {
+  return partiesWithCandidates(text, lines).parties;
+}
+
+/** The parties and every issuer candidate considered (for debugging and tests). */
+export function partiesWithCandidates(
+  text: string,
+  lines: LineIndex,
+): { parties: Parties; candidates: IssuerCandidate[] } {
   const bl = blocks(lines);
+  if (!bl.some((b) => b.kind === 'customer' && b.name)) {
+    const r = recipientBlock(lines);
+    if (r) bl.push(r);
+  }
   const customerLines = new Set(bl.filter((b) => b.kind === 'customer').flatMap((b) => b.lineNos));
   const customerBlock = bl.find((b) => b.kind === 'customer' && b.name);
   const customer: PartyFact | undefined = customerBlock?.name
     ? {
         name: cleanName(customerBlock.name.text),
-        rule: `after "${squash(customerBlock.labelLine.text).slice(0, 30)}"`,
+        rule:
+          customerBlock.labelLine === customerBlock.name.line &&
+          !labelLine(customerBlock.labelLine.text, CUSTOMER_LABELS)
+            ? 'recipient address block'
+            : `after "${squash(customerBlock.labelLine.text).slice(0, 30)}"`,
         strength: 0.8,
         index: customerBlock.name.line.start,
         source: squash(customerBlock.name.line.text),
@@ -259,13 +350,17 @@ export function findParties(text: string, lines: LineIndex): Parties {
     : undefined;
   const customerKey = customer ? key(customer.name) : '';
 
-  interface Cand extends PartyFact {
-    lineNo: number;
-  }
+  type Cand = IssuerCandidate;
   const cands: Cand[] = [];
   const push = (name: string, line: Line, rule: string, strength: number): void => {
     const cleaned = cleanName(name);
     if (cleaned.length < 2 || PRONOUN_NAME.test(cleaned) || rejectName(cleaned)) return;
+    const legal = LEGAL_FORM.test(cleaned);
+    if (!legal && (ADDRESS.test(cleaned) || TAX_ID_LINE.test(cleaned))) return;
+    // Only a legal form or a registration label left ("SDN BHD", "CO. (M)", "Company No").
+    const core = cleaned.replace(LEGAL_FORM_ALL, ' ').replace(/\([^)]*\)|[^\p{L}]+/gu, '');
+    if (legal && core.length < 3) return;
+    if (/^(?:company|co\.?|reg(?:istration)?\.?|roc)\s*(?:no|reg|number)\b/i.test(cleaned)) return;
     if (customerKey && key(cleaned) === customerKey) return;
     cands.push({ name: cleaned, rule, strength, index: line.start, source: squash(line.text), lineNo: line.no });
   };
@@ -284,7 +379,12 @@ export function findParties(text: string, lines: LineIndex): Parties {
     let t = line.text.trim();
     if (labelLine(t, SELLER_LABELS)) continue; // read as a labelled block above
     // "Customer service hours: Mon-Fri", "Cashier: Anna": a label with its value, not a name.
-    if (/^[^:]{2,40}:\s*\S/.test(t) && !LEGAL_FORM.test(t.split(':')[0] ?? '')) continue;
+    if (/^[^:]*\p{L}{2}[^:]*:\s*\S/u.test(t) && t.indexOf(':') <= 40 && !LEGAL_FORM.test(t.split(':')[0] ?? '')) {
+      // "Owned by: ACME SDN BHD", "Operator: Müller GmbH": the value when it is a company.
+      const value = t.slice(t.indexOf(':') + 1).trim();
+      if (!LEGAL_FORM.test(value)) continue;
+      t = value;
+    }
     if (!inTop && !LEGAL_FORM.test(t)) continue;
     // A name broken over two lines: "POPULAR BOOK" / "CO. (M) SDN BHD", "ENTERPRISE (SETIA" / "ALAM) SDN BHD".
     const next = ne[i + 1];
@@ -292,10 +392,7 @@ export function findParties(text: string, lines: LineIndex): Parties {
       const n = next.text.trim();
       const unbalanced = (t.match(/\(/g) ?? []).length > (t.match(/\)/g) ?? []).length;
       const onlyForm =
-        n
-          .replace(LEGAL_FORM_LONG, ' ')
-          .replace(LEGAL_FORM_SHORT, ' ')
-          .replace(/\([^)]*\)|[^\p{L}]+/gu, '').length <= 3 && LEGAL_FORM.test(n);
+        n.replace(LEGAL_FORM_ALL, ' ').replace(/\([^)]*\)|[^\p{L}]+/gu, '').length <= 3 && LEGAL_FORM.test(n);
       if ((unbalanced || onlyForm) && n.length <= 40 && !LEGAL_FORM.test(t.replace(/\s*\(.*$/, ''))) t = `${t} ${n}`;
     }
     const name = cleanName(t);
@@ -316,7 +413,11 @@ export function findParties(text: string, lines: LineIndex): Parties {
     if (share < 0.5) s -= 0.45;
     else if (share < 0.8) s -= 0.15;
     if (name.split(/\s+/).length === 1 && name.length <= 3) s -= 0.2;
-    if (/:/.test(t)) s -= 0.2;
+    if (/\p{L}{2}[^:]*:/u.test(t)) s -= 0.2;
+    // A line between two address lines is part of the address.
+    const prevLine = ne[i - 1]?.text ?? '';
+    const nextLine = ne[i + 1]?.text ?? '';
+    if (i > 0 && ADDRESS.test(prevLine) && ADDRESS.test(nextLine) && !legal) s -= 0.15;
     if (i > 0 && SUB_UNIT.test(name) && !/\b(?:department|ministry) of\b/i.test(name)) s -= 0.3;
     // Structure of a letterhead: a registration number on the line or just below, an address below.
     const below = ne.slice(i + 1, i + 4).map((l) => l.text);
@@ -360,7 +461,7 @@ export function findParties(text: string, lines: LineIndex): Parties {
   const issuer = best
     ? { name: best.name, rule: best.rule, strength: bestScore, index: best.index, source: best.source }
     : undefined;
-  return { issuer, customer, issuerRunnerUp: runner };
+  return { parties: { issuer, customer, issuerRunnerUp: runner }, candidates: cands };
 }
 
 export function canonicalIssuer(issuer: string): string {
