@@ -105,7 +105,19 @@ const NEVER_HEADLINE =
   /\b(?:sub-?total|limit|coverage|deductible|available|credit line|ytd|year to date|previous balance|prior balance|opening balance|beginning balance|unit price|rate|per|each|minimum|withheld)\b/;
 
 /** Words that name an amount without saying which ("Amount incl. VAT"). */
-const AMOUNT_WORDS = new Set(['amount', 'betrag', 'montant', 'bedrag', 'importe', 'importo', 'valor', 'amaun', 'sum']);
+const AMOUNT_WORDS = new Set([
+  'amount',
+  'betrag',
+  'montant',
+  'bedrag',
+  'importe',
+  'importo',
+  'valor',
+  'amaun',
+  'sum',
+  'sales',
+  'jualan',
+]);
 
 const has = (toks: readonly string[], list: readonly Phrase[]): number => firstPhrase(toks, list)?.at ?? -1;
 
@@ -130,9 +142,15 @@ function classifyUncached(label: string): AmountClass {
   const anyTotal = Math.max(gross, total);
   if (has(toks, CHANGE_LABELS) >= 0) return 'change';
   // "Total rounded", "Rounded total": the final total, not the adjustment.
+  // "Total rounded", "Rounded total", "Total after rounding": the final total, not the adjustment.
   if (has(toks, ROUNDING_LABELS) >= 0)
-    return anyTotal >= 0 && toks.some((t) => /^round(?:ed)?$/.test(t)) ? 'gross' : 'rounding';
+    return toks.some((t) => /^(?:after|nach|apres|na|tras|dopo|apos|selepas|selepas)$/.test(t)) ||
+      (anyTotal >= 0 && toks.some((t) => /^round(?:ed)?$/.test(t)))
+      ? 'gross'
+      : 'rounding';
   if (has(toks, PREPAID_LABELS) >= 0) return 'prepaid';
+  // "Gross amount", "Gross total" (not "gross pay"): the total before deductions.
+  if (/\bgross\s+(?:amount|amt|total|sales)\b/.test(label)) return 'gross';
   const legacyNeg = LEGACY_NEGATIVE.test(label);
   if ((due >= 0 || toks.at(-1) === 'due') && !/minimum|past due|previous|overdue/.test(label)) return 'due';
   if (has(toks, DISCOUNT_LABELS) >= 0) return 'discount';
@@ -254,6 +272,9 @@ function repairAmountText(lines: LineIndex): { text: string; changed: Set<number
   return { text: out.join('\n'), changed };
 }
 
+/** Checks that confirm an amount by the document's own arithmetic (not by position). */
+export const ARITHMETIC_CHECKS = new Set(['net + tax', 'cash − change', 'subtotal + taxes', 'net amount paid']);
+
 /** Credit notes (their totals are negative). */
 const CREDIT_NOTE =
   /\b(?:credit note|credit memo|gutschrift|rechnungskorrektur|stornorechnung|avoir|note de crédit|creditnota|creditfactuur|nota de cr[eé]dito|factura rectificativa|nota di credito)\b/i;
@@ -295,7 +316,7 @@ export function amountFacts(
   }
   // The amount on the line right after a rounding adjustment, with at most a currency mark as its
   // label, is the rounded total ("ROUNDING -0.01" / "RM 60.30").
-  for (const r of all.filter((c) => c.cls === 'rounding')) {
+  for (const r of all.filter((c) => c.cls === 'rounding' && Math.abs(c.amount) < 1)) {
     const next = all.find(
       (c) =>
         c.line.no > r.line.no &&
@@ -402,13 +423,16 @@ export function amountFacts(
 
   // Totals the arithmetic implies: cash tendered − change, and the gross total + a rounding
   // adjustment. When they agree, or the rounded total is not printed legibly, they stand in.
-  const paid = tenders
-    .flatMap((t) =>
-      changes
-        .filter((ch) => ch.amount > 0 && ch.line.no > t.line.no && ch.line.no - t.line.no <= 3 && t.amount > ch.amount)
-        .map((ch) => ({ t, ch })),
-    )
-    .map(({ t, ch }) => Math.round((t.amount - ch.amount) * 100) / 100)[0];
+  // The payment line nearest above the change line; both with cents (OCR junk has none).
+  const paid = changes
+    .filter((ch) => ch.amount > 0 && ch.hasDecimals)
+    .map((ch) => {
+      const t = tenders
+        .filter((x) => x.hasDecimals && x.line.no < ch.line.no && ch.line.no - x.line.no <= 3 && x.amount > ch.amount)
+        .sort((a, b) => b.line.no - a.line.no)[0];
+      return t ? Math.round((t.amount - ch.amount) * 100) / 100 : undefined;
+    })
+    .find((v) => v !== undefined);
   const r = roundings.filter((x) => Math.abs(x.amount) > 0 && Math.abs(x.amount) < 0.1 && !x.inSummary).at(-1);
   if (r) {
     const g = all
@@ -486,6 +510,35 @@ export function amountFacts(
     best((c) => c.cls === 'tax' && !c.inSummary && c.amount >= 0 && c.hasDecimals);
 
   let total = best((c) => headlineClasses.has(c.cls) && usable(c));
+  const arithmetic = (c: AmountCandidate | undefined): boolean =>
+    Boolean(c?.checks.some((k) => ARITHMETIC_CHECKS.has(k)));
+  // Without a prepayment, the amount due of a receipt or invoice is its total: when it is the one
+  // the arithmetic confirms, it is the gross total too.
+  const prepaid = all.some((c) => c.cls === 'prepaid' && Math.abs(c.amount) > 0);
+  if (due && gross && !prepaid && ((arithmetic(due) && !arithmetic(gross)) || (!gross.hasDecimals && due.hasDecimals)))
+    gross = due;
+  // What was paid (cash − change) against a weak or unconfirmed headline: when another printed
+  // amount agrees with it, or the headline lost its cents, the payment is the total.
+  if (paid !== undefined && paid > 0 && mainAmountExpected) {
+    const head = gross ?? total;
+    const confirmed = all.some((c) => near(c.amount, paid, 0.005) && c.cls !== 'change');
+    const weak = !head || !head.hasDecimals || head.repaired;
+    if (head && !near(head.amount, paid, 0.005) && !arithmetic(head) && (confirmed || weak)) {
+      const anchor = changes.find((ch) => ch.amount > 0) ?? head;
+      const t: AmountCandidate = {
+        ...anchor,
+        amount: paid,
+        raw: String(paid),
+        cls: 'gross',
+        kind: 'total',
+        checks: ['cash − change'],
+        score: head.score,
+      };
+      all.push(t);
+      if (!gross || gross === head) gross = t;
+      if (total === head) total = t;
+    }
+  }
   if (!total && mainAmountExpected) {
     // Unlabelled fallback: the largest positive amount that carries a currency and no negative label.
     total = all
@@ -498,6 +551,34 @@ export function amountFacts(
           !['tender', 'change', 'tax', 'rounding', 'discount', 'prepaid', 'qty', 'unit', 'net'].includes(c.cls),
       )
       .reduce<AmountCandidate | undefined>((m, c) => (!m || c.amount > m.amount ? c : m), undefined);
+  }
+  if (!total && mainAmountExpected) {
+    // Last resorts on a receipt: a net total nothing contradicts, what was paid (cash − change), or
+    // the only payment line.
+    total =
+      best((c) => c.cls === 'net' && !c.inSummary && c.amount > 0 && c.hasDecimals) ??
+      (paid !== undefined
+        ? undefined
+        : tenders.length === 1 && changes.every((ch) => near(ch.amount, 0))
+          ? tenders[0]
+          : undefined);
+    if (!total && paid !== undefined && paid > 0) {
+      const anchor = changes[0] ?? tenders[0];
+      if (anchor)
+        total = {
+          ...anchor,
+          amount: paid,
+          raw: String(paid),
+          cls: 'gross',
+          kind: 'total',
+          checks: ['cash − change'],
+          score: 5,
+        };
+    }
+    if (total) {
+      total.checks.push('fallback');
+      gross ??= total;
+    }
   }
   let margin = 0;
   if (total) {

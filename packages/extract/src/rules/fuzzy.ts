@@ -109,8 +109,8 @@ function tokenMatchesUncached(tok: string, word: string, prefix: boolean): boole
   if (VOCABULARY.has(tok)) return false;
   const edits = allowedEdits(word);
   if (edits > 0 && editDistance(tok, word, edits) <= edits) {
-    // Short words: the first letter must agree ("total" ≠ "metal").
-    return word.length > 5 || tok[0] === word[0];
+    // Short words: the first letter must agree ("total" ≠ "metal"), unless OCR lost it ("otal").
+    return word.length > 5 || tok[0] === word[0] || (word.length >= 5 && tok === word.slice(1));
   }
   if (prefix && word.length >= 4 && tok.length >= word.length + 3 && tok.startsWith(word) && !PREFIX_STOP.has(tok))
     return true;

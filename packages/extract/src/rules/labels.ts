@@ -28,6 +28,18 @@ export function labelWithSource(lines: LineIndex, index: number): { label: strin
     // "Label: 03/01/2024 Due: 04/01/2024" on one line without wide gaps: text after the last value.
     const tail = last.split(/\d[\d.,/-]*\d|[$€£¥]\s?\d[\d.,]*/).at(-1) ?? '';
     if (/\p{L}{2,}/u.test(tail)) return label(tail.toLowerCase(), 'inline');
+    // "Total after rounding 325-7 85.10": the numbers before the value are no amounts (no cents),
+    // so the words before them still label it.
+    const nums = last.match(/\d[\d.,/-]*\d/g) ?? [];
+    if (nums.length > 0 && nums.every((n) => !/[.,]\d{2}$/.test(n)) && /\p{L}{3,}/u.test(last))
+      return label(
+        last
+          .replace(/\d[\d.,/-]*\d/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .toLowerCase(),
+        'inline',
+      );
   }
   const prev = lines.previousNonEmpty(line);
   if (!prev) return label('', 'none');
