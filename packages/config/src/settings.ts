@@ -425,6 +425,12 @@ export const configSchema = z.object({
       description: 'Files taken from the inbox per pass (`autod process` on a folder, `process_inbox`).',
       seed: { field: 'batch_size' },
     }),
+    reviewThreshold: num(0, 1, {
+      env: 'AUTOD_REVIEW_THRESHOLD',
+      default: 0.8,
+      description:
+        'A document whose issuer, date, total, currency, invoice number, customer or due date has a confidence under this is marked needs_review (`autod review` lists them).',
+    }),
     ocr: bool({
       env: 'AUTOD_OCR',
       default: true,

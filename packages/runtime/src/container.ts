@@ -132,6 +132,7 @@ export function createContainer(
           maxFileBytes: Math.round(config.processing.maxFileMb * 1024 * 1024),
           leaseMs: config.processing.leaseSeconds * 1000,
           filingTemplate: config.paths.fileNameTemplate,
+          reviewThreshold: config.processing.reviewThreshold,
           ocr: ocr ?? false,
           ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
