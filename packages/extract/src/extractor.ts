@@ -1,18 +1,22 @@
 import {
   DocumentMetadataSchema,
   createEmptyMetadata,
+  emptyFieldEvidence,
   sanitizeFileNamePart,
   stripExtension,
   type ActionItem,
   type Category,
   type DocumentMetadata,
+  type FieldEvidenceMap,
+  type LineItem,
   type Priority,
   type Subcategory,
+  type TaxLine,
 } from '@autod/core';
 import { classify, detectLanguage, headOf, type DocTypeRule } from './classify.js';
 import { daysBetween, parseDate } from './dates.js';
 import type { PdfPage } from './pdf.js';
-import { amountFacts, type AmountCandidate, type TaxLine } from './rules/amounts.js';
+import { amountFacts, type AmountCandidate } from './rules/amounts.js';
 import {
   clamp,
   customerConfidence,
@@ -25,7 +29,7 @@ import {
 import { decideCurrency } from './rules/currency.js';
 import { dateFacts } from './rules/dates.js';
 import { describe, pageSummaries } from './rules/describe.js';
-import { EvidenceLocator, KEY_FIELDS, type Box, type FieldEvidence, type FieldEvidenceMap } from './rules/evidence.js';
+import { EvidenceLocator, type EvidenceLine } from './rules/evidence.js';
 import {
   findBic,
   findEmail,
@@ -38,17 +42,23 @@ import {
   findPhone,
   findTaxIds,
 } from './rules/identifiers.js';
-import { lineItems, type LineItem } from './rules/line-items.js';
+import { lineItems } from './rules/line-items.js';
 import { inferLocale } from './rules/locale.js';
 import { canonicalIssuer, findParties } from './rules/parties.js';
 import { LineIndex, formatMoney, squash, truncate } from './text.js';
 
-export type { Box, FieldEvidence, FieldEvidenceMap, KeyField } from './rules/evidence.js';
-export type { LineItem } from './rules/line-items.js';
-export type { TaxLine } from './rules/amounts.js';
+export type { BoxInput, EvidenceLine } from './rules/evidence.js';
 
-/** A page of input: its text and, when known, its lines with boxes (from pdf.js or OCR). */
-export type ExtractPage = PdfPage & { lines?: readonly { text: string; box: Box | null }[] | undefined };
+/**
+ * A page of input: its text and, when known, its lines with boxes in page coordinates 0..1
+ * (`PdfPage` from `readPdf` is one).
+ */
+export interface ExtractPage {
+  page: number;
+  text: string;
+  source: PdfPage['source'];
+  lines?: readonly EvidenceLine[] | undefined;
+}
 
 export interface OfflineExtractInput {
   /** The document text (all pages). */
@@ -195,7 +205,7 @@ function emptyFacts(): OfflineFacts {
     bic: null,
     paymentTerms: null,
     lineItems: [],
-    fieldEvidence: Object.fromEntries(KEY_FIELDS.map((k) => [k, null])) as FieldEvidenceMap,
+    fieldEvidence: emptyFieldEvidence(),
     country: null,
   };
 }
@@ -480,6 +490,21 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
       invoiceNumberConfidence(invoiceNo?.strength ?? 0.6, ocr),
     );
   if (dates.due) put('due_date', dates.due.index, dueDateConfidence(dates.due, dates.orderEvidence));
+
+  // --- schema 1.1 fields
+  meta.customer = facts.customer;
+  ef.total_amount = facts.grossTotal;
+  ef.net_amount = facts.netAmount;
+  ef.tax_amount = facts.taxAmount;
+  ef.tax_lines = facts.taxLines.map((t) => ({ rate: t.rate, net_amount: t.net_amount, tax_amount: t.tax_amount }));
+  ef.order_number = facts.orderNumber;
+  ef.seller_tax_id = facts.sellerTaxId;
+  ef.customer_tax_id = facts.customerTaxId;
+  ef.iban = facts.iban;
+  ef.bic = facts.bic;
+  ef.payment_terms = facts.paymentTerms;
+  ef.line_items = facts.lineItems.map((l) => ({ ...l, description: l.description.slice(0, 512) }));
+  meta.field_evidence = { ...fe };
 
   // The document is as sure as its weakest expected key field.
   const expected: (keyof FieldEvidenceMap)[] = ['issuer', 'primary_date'];

@@ -67,9 +67,9 @@ export interface AmountCandidate extends FoundAmount {
 }
 
 export interface TaxLine {
-  rate: number;
+  rate: number | null;
   net_amount: number | null;
-  tax_amount: number;
+  tax_amount: number | null;
 }
 
 export interface AmountFacts {
@@ -506,7 +506,7 @@ export function amountFacts(
   const net = best((c) => c.cls === 'net' && !c.inSummary && c.amount > 0);
   const tax =
     best((c) => c.cls === 'tax' && !c.inSummary && c.amount >= 0 && c.checks.length > 0) ??
-    (gross && net ? taxes.find((t) => near(net.amount + t.amount, gross.amount, 0.021)) : undefined) ??
+    (gross && net ? taxes.find((t) => near(net.amount + t.amount, gross?.amount ?? 0, 0.021)) : undefined) ??
     best((c) => c.cls === 'tax' && !c.inSummary && c.amount >= 0 && c.hasDecimals);
 
   let total = best((c) => headlineClasses.has(c.cls) && usable(c));

@@ -1,42 +1,36 @@
+import type { EvidenceBox, FieldEvidence } from '@autod/core';
 import { squash, type LineIndex } from '../text.js';
 
 /**
  * Where a field's value was read: the page, the source text (the line it stands on) and, when
- * the page carries line geometry (`lines: { text, box }[]` from pdf.js or OCR), the line's box.
+ * the page carries line geometry (`lines: { text, box }[]` from pdf.js or OCR, boxes in page
+ * coordinates 0..1, origin top left), the line's box.
  */
 
-export interface Box {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+/** A line box as readers give it: `[x0, y0, x1, y1]` or `{ x0, y0, x1, y1 }`, in 0..1 of the page. */
+export type BoxInput = readonly [number, number, number, number] | EvidenceBox;
 
-export interface FieldEvidence {
-  /** 0..1, calibrated (see `confidence.ts`). */
-  confidence: number;
-  page: number | null;
-  source_text: string | null;
-  box: Box | null;
+export interface EvidenceLine {
+  text: string;
+  box: BoxInput | null;
 }
-
-export const KEY_FIELDS = [
-  'issuer',
-  'customer',
-  'primary_date',
-  'total_amount',
-  'currency',
-  'invoice_number',
-  'due_date',
-] as const;
-export type KeyField = (typeof KEY_FIELDS)[number];
-export type FieldEvidenceMap = Record<KeyField, FieldEvidence | null>;
 
 /** A page as the extractor receives it; `lines` is optional line geometry. */
 export interface EvidencePage {
   page: number;
   text: string;
-  lines?: readonly { text: string; box: Box | null }[] | undefined;
+  lines?: readonly EvidenceLine[] | undefined;
+}
+
+function toBox(b: BoxInput | null): EvidenceBox | null {
+  if (!b) return null;
+  const [x0, y0, x1, y1] = Array.isArray(b)
+    ? (b as readonly number[])
+    : [(b as EvidenceBox).x0, (b as EvidenceBox).y0, (b as EvidenceBox).x1, (b as EvidenceBox).y1];
+  const vals = [x0, y0, x1, y1];
+  if (!vals.every((v) => typeof v === 'number' && Number.isFinite(v))) return null;
+  const clamp = (v: number | undefined): number => Math.max(0, Math.min(1, v ?? 0));
+  return { x0: clamp(x0), y0: clamp(y0), x1: clamp(x1), y1: clamp(y1) };
 }
 
 export class EvidenceLocator {
@@ -83,16 +77,17 @@ export class EvidenceLocator {
 }
 
 /** The box of the page line that best matches `source` (same text, else the one containing it). */
-function boxFor(page: EvidencePage, source: string): Box | null {
+function boxFor(page: EvidencePage, source: string): EvidenceBox | null {
   if (!page.lines || page.lines.length === 0) return null;
   const want = source.toLowerCase();
-  let best: { box: Box; score: number } | null = null;
+  let best: { box: EvidenceBox; score: number } | null = null;
   for (const l of page.lines) {
-    if (!l.box) continue;
+    const box = toBox(l.box);
+    if (!box) continue;
     const t = squash(l.text).toLowerCase();
     if (t.length === 0) continue;
     const score = t === want ? 3 : t.includes(want) ? 2 : want.includes(t) ? t.length / want.length : 0;
-    if (score > 0 && (!best || score > best.score)) best = { box: l.box, score };
+    if (score > 0 && (!best || score > best.score)) best = { box, score };
   }
   return best && best.score >= 0.5 ? best.box : null;
 }

@@ -15,7 +15,7 @@ export interface LineItem {
   description: string;
   quantity: number | null;
   unit_price: number | null;
-  amount: number;
+  amount: number | null;
 }
 
 const HEADER_DESC = phrases(
