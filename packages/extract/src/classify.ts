@@ -35,8 +35,19 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     patterns: [
       [/\b(?:tax )?invoice\b/i, 3],
       [/\binvoice\s*(?:number|no\b|#|nr\b|date)/i, 2],
-      [/\b(?:rechnung|rechnungsnummer|facture|factura)\b/i, 3],
-      [/\bbill(?:ed)? to\b|\bsold to\b|\bship to\b/i, 1.5],
+      [
+        /(?:\b|handels|schluss|teil|ab)(?:rechnung|rechnungsnummer|facture|factura|factuur|fattura|fatura|faktura|invois|gutschrift|credit note|avoir|creditnota)\b/i,
+        3,
+      ],
+      [
+        /\b(?:rechnungs(?:nummer|datum|betrag|empfänger|steller)|factuur(?:nummer|datum|bedrag)|num[ée]ro de facture|date de facture|n[º°o]\.?\s?(?:de )?factura|numero fattura|n\.\s?fattura|n[º°]\s?(?:da )?fatura|no\.?\s?invois)\b/i,
+        2,
+      ],
+      [
+        /\bbill(?:ed)? to\b|\bsold to\b|\bship to\b|\brechnungsempfänger|\bfactur[ée] à|\bklant\b|\bcliente\b|\bspett\.?le\b/i,
+        1.5,
+      ],
+      [/\b(?:mwst|ust-?id\w*|umsatzsteuer|tva|btw|vat (?:reg\w*|no|number)|p\.?\s?iva|nif|cif)\b/i, 1],
       [/\b(?:qty|quantity|unit price|line total|description\s+amount)\b/i, 1],
       [/\bpayment terms\b|\bnet \d{1,2}\b|\bremit(?:tance)?\b|\bpurchase order\b|\bP\.?O\.? (?:number|no|#)/i, 1],
       [/\bhourly rate\b|\bhours\b|\bconsulting\b|\bservices rendered\b/i, 0.5],
@@ -51,7 +62,14 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
     amountExpected: true,
     patterns: [
       [/\b(?:sales |payment |purchase )?receipt\b/i, 3],
-      [/\b(?:quittung|kassenbon|kassenbeleg|reçu|recibo|ticket de caisse)\b/i, 3],
+      [
+        /\b(?:quittung|kassenbon|kassenbeleg|reçu|recibo|ticket de caisse|scontrino|documento commerciale|resit|kvitto|kassabon|bon de caisse)\b/i,
+        3,
+      ],
+      [
+        /\b(?:tunai|baki|jumlah|terima kasih|rückgeld|gegeben|monnaie rendue|wisselgeld|cambio|resto|troco|change)\b/i,
+        1,
+      ],
       [/\bthank you for (?:your (?:purchase|order|visit)|shopping)\b/i, 2],
       [
         /\b(?:cashier|register|terminal|change due|cash tendered|paid with|card ending|auth(?:orization)? code|approved)\b/i,
@@ -107,8 +125,12 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
       [/\b(?:bank|account) statement\b/i, 3],
       [/\b(?:opening|closing|beginning|ending|starting) balance\b/i, 2.5],
       [/\b(?:deposits?|withdrawals?|direct debit|standing order|atm|transfer(?:s)? (?:in|out))\b/i, 1],
-      [/\b(?:checking|savings|current account|routing number|iban|bic|swift)\b/i, 1.5],
-      [/\b(?:kontoauszug|relevé de compte|extracto bancario|extracto de cuenta)\b/i, 3],
+      [/\b(?:checking|savings|current account|routing number)\b/i, 1.5],
+      [/\b(?:iban|bic|swift)\b/i, 0.5],
+      [
+        /\b(?:kontoauszug|relevé de compte|extracto bancario|extracto de cuenta|rekeningafschrift|dagafschrift|estratto conto|extrato bancário|penyata akaun)\b/i,
+        3,
+      ],
       [/\bbank\b/i, 1],
     ],
   },

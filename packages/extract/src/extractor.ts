@@ -332,6 +332,11 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     amounts.gross ??
     (total && total.cls !== 'balance' && total.cls !== 'netpay' && total.cls !== 'premium' ? total : undefined);
   facts.grossTotal = gross ? round2(gross.amount) : null;
+  // `total_amount`: on invoices and receipts (and unknown documents) the gross grand total, which
+  // a prepayment does not lower; on other documents their headline amount (a bill's amount due,
+  // a payslip's net pay, an explanation of benefits' patient responsibility, a premium).
+  const invoiceLike = !rule || rule.key === 'invoice' || rule.key === 'receipt';
+  const headlineTotal: AmountCandidate | undefined = invoiceLike ? (gross ?? total) : (total ?? gross);
   facts.netAmount = amounts.net ? round2(amounts.net.amount) : null;
   facts.taxAmount = amounts.tax ? round2(amounts.tax.amount) : null;
   facts.taxLines = amounts.taxLines;
@@ -479,8 +484,12 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   };
   if (issuerFact) put('issuer', issuerFact.index, issuerConfidence(issuerFact, parties.issuerRunnerUp, ocr));
   if (parties.customer) put('customer', parties.customer.index, customerConfidence(parties.customer));
-  if (dates.primary) put('primary_date', dates.primary.index, dateConfidence(dates.primary, dates.orderEvidence, ocr));
-  const headline: AmountCandidate | undefined = gross ?? total;
+  if (dates.primary) {
+    const p = dates.primary;
+    const repeated = dates.all.some((d) => d !== p && d.iso === p.iso && !d.repaired);
+    put('primary_date', p.index, dateConfidence(p, dates.orderEvidence, ocr, repeated));
+  }
+  const headline = headlineTotal;
   if (headline) put('total_amount', headline.index, totalConfidence(headline, amounts.margin, ocr));
   if (currencyFact) put('currency', currencyFact.index, currencyFact.confidence);
   if (ef.invoice_number)
@@ -493,7 +502,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
 
   // --- schema 1.1 fields
   meta.customer = facts.customer;
-  ef.total_amount = facts.grossTotal;
+  ef.total_amount = headlineTotal ? round2(headlineTotal.amount) : null;
   ef.net_amount = facts.netAmount;
   ef.tax_amount = facts.taxAmount;
   ef.tax_lines = facts.taxLines.map((t) => ({ rate: t.rate, net_amount: t.net_amount, tax_amount: t.tax_amount }));

@@ -112,6 +112,8 @@ export function decideCurrency(
     if (!code || (!a.hasDecimals && a !== total && !/^[A-Z]{3}$/.test(a.symbol ?? ''))) continue;
     const e = marks.get(code) ?? { n: 0, index: a.index, raw: a.raw, strong: false };
     e.n += a === total ? 3 : 1;
+    // An ISO code printed next to an amount is never an OCR smudge.
+    if (/^[A-Z]{3}$/.test(a.symbol ?? '')) e.strong = true;
     if (a === total) [e.index, e.raw] = [a.index, a.raw];
     marks.set(code, e);
   }
@@ -129,7 +131,14 @@ export function decideCurrency(
     const share = e.n / sum;
     // Stray marks on a document that is clearly from elsewhere: OCR reads "£", "¥", "€" out of
     // smudges, and a few foreign-priced lines do not make the document's currency.
-    if (countryStrong && countryCode !== code && e.n <= 3) {
+    if (
+      countryStrong &&
+      countryCode !== code &&
+      e.n <= 3 &&
+      !e.strong &&
+      !labelled.has(code) &&
+      !(totalMark === code && total?.hasDecimals)
+    ) {
       return { code: countryCode, confidence: 0.8, how: 'country', index: null, raw: null };
     }
     const agree = countryCode === code;

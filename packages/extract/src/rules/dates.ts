@@ -71,6 +71,19 @@ export function decideDayFirst(
     else mdy++;
   }
   vote += 3 * Math.min(2, dmy) - 3 * Math.min(2, mdy);
+  // How the writer puts month names: "March 5, 2024" (month first) or "5 March 2024".
+  const named = text.slice(0, 30_000);
+  const monthFirst = (
+    named.match(
+      /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,\s*\d{4}\b/gi,
+    ) ?? []
+  ).length;
+  const dayFirstNamed = (
+    named.match(
+      /\b\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b/gi,
+    ) ?? []
+  ).length;
+  vote += 1.5 * Math.sign(dayFirstNamed - monthFirst);
   // A currency mark alone (score 2) does not say how the writer dates things; an address, a tax
   // id or a phone prefix does.
   if (locale.country && locale.countryScore >= 3) vote += MONTH_FIRST_COUNTRIES.has(locale.country) ? -2.5 : 2.5;

@@ -41,7 +41,7 @@ export function scoreHeldOut() {
       sourceFileId: doc.id,
     });
     const t = doc.truth;
-    const total = facts.grossTotal ?? m.extracted_fields.amount_due ?? m.extracted_fields.balance;
+    const total = m.extracted_fields.total_amount ?? m.extracted_fields.amount_due ?? m.extracted_fields.balance;
     const got: Record<Field, string | number | null> = {
       issuer: m.issuer,
       customer: facts.customer,

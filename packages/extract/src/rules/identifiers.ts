@@ -108,11 +108,11 @@ const VALUE = String.raw`([A-Z]{1,4}[ ](?=\d)[0-9][A-Z0-9./_\-–]{0,30}[A-Z0-9]
 
 /** "Invoice No.: 123", "Rechnung Nr. 471102", "Rechnungsnummer 2024-15", "Facture N° F-12", "Invoice #42". */
 const INVOICE_AFTER = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])${INVOICE_WORD}[ \t]*[-–]?[ \t]*${NUMBER_WORD}?[ \t]*[:#.]?[ \t]*${VALUE}`,
+  String.raw`(?<![\p{L}\p{N}])${INVOICE_WORD}[ \t]*[-–]?[ \t]*${NUMBER_WORD}?[ \t]*(?:[:#.][ \t]*){0,2}${VALUE}`,
   'giu',
 );
 const INVOICE_WORDS_NUMBER = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])${INVOICE_WORD}${BETWEEN}[ \t]+${NUMBER_WORD}[ \t]*[:#.]?[ \t]*${VALUE}`,
+  String.raw`(?<![\p{L}\p{N}])${INVOICE_WORD}${BETWEEN}[ \t]+${NUMBER_WORD}[ \t]*(?:[:#.][ \t]*){0,2}${VALUE}`,
   'giu',
 );
 /** "N° de facture : F-12", "Numéro de facture", "Número de factura", "Numero fattura", "No. Invois". */

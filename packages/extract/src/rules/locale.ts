@@ -117,6 +117,7 @@ const CUES: readonly Cue[] = [
   ),
   C(/\b(?:EIN|SSN|IRS|W-2|1099)\b/, 'US', 2),
   C(/\+1[\s-]\d{3}|\(\d{3}\)\s?\d{3}-\d{4}/, 'US', 1),
+  C(/(?<![A-Z$])\$\s?\d/, 'US', 1),
   C(/\bcanada\b|\b[A-Z]\d[A-Z]\s\d[A-Z]\d\b|\bC\$|\bCAD\b/i, 'CA', 3),
   C(/\baustralia\b|\bABN\b|\+61\b|\bA\$|\bAUD\b/i, 'AU', 3),
   C(/\bnew zealand\b|\+64\b|\bNZ\$/i, 'NZ', 3),

@@ -21,6 +21,23 @@ export interface PartyFact {
   index: number;
   /** The source line as printed. */
   source: string;
+  /** What confirms the name's spelling and role (for confidence). */
+  signals?: IssuerSignals;
+}
+
+export interface IssuerSignals {
+  /** Rank of the source line among the non-empty lines. */
+  rank: number;
+  legalForm: boolean;
+  orgWord: boolean;
+  /** The same spelling printed again elsewhere (letterhead and footer). */
+  repeated: boolean;
+  /** The name's words in an e-mail address or web domain of the document. */
+  domain: boolean;
+  /** Near a tax id, IBAN or registration number. */
+  taxIdNearby: boolean;
+  /** Other rules found the same name. */
+  agreeing: number;
 }
 
 export interface Parties {
@@ -459,9 +476,67 @@ export function partiesWithCandidates(
     } else if (!best || key(best.name) !== key(c.name)) runner = Math.max(runner, score);
   }
   const issuer = best
-    ? { name: best.name, rule: best.rule, strength: bestScore, index: best.index, source: best.source }
+    ? {
+        name: best.name,
+        rule: best.rule,
+        strength: bestScore,
+        index: best.index,
+        source: best.source,
+        signals: issuerSignals(best, cands, text, lines),
+      }
     : undefined;
   return { parties: { issuer, customer, issuerRunnerUp: runner }, candidates: cands };
+}
+
+function issuerSignals(
+  best: IssuerCandidate,
+  cands: readonly IssuerCandidate[],
+  text: string,
+  lines: LineIndex,
+): IssuerSignals {
+  const ne = lines.nonEmpty;
+  const rank = ne.findIndex((l) => l.no === best.lineNo);
+  const core = best.name.replace(LEGAL_FORM_ALL, ' ').replace(/\s+/g, ' ').trim();
+  const coreKey = key(core);
+  // Printed again on another line (footer, "Thank you for shopping at …").
+  let repeated = false;
+  if (core.length >= 4) {
+    const re = new RegExp(core.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'), 'gi');
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) if (lines.lineAt(m.index).no !== best.lineNo) repeated = true;
+  }
+  // The name in a mail or web domain: "SOON HUAT …" and "soonhuat2000@hotmail.com".
+  const words = core
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length >= 3);
+  const domains = (text.match(/[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []).map((d) =>
+    d.toLowerCase().replace(/[^a-z0-9@]/g, ''),
+  );
+  const joined = words.slice(0, 2).join('');
+  const domain =
+    words.length > 0 &&
+    domains.some(
+      (d) =>
+        (joined.length >= 5 && d.includes(joined)) ||
+        words.filter((w) => w.length >= 4 && d.includes(w)).length >= Math.min(2, words.length),
+    );
+  const taxIdNearby = ne
+    .slice(Math.max(0, rank - 3), rank + 8)
+    .some((l) => l.no !== best.lineNo && TAX_ID_LINE.test(l.text));
+  const agreeing = cands.filter((o) => o !== best && o.rule !== best.rule && key(o.name) === key(best.name)).length;
+  void coreKey;
+  return {
+    rank,
+    legalForm: LEGAL_FORM.test(best.name),
+    orgWord: ORG_WORDS.test(best.name),
+    repeated,
+    domain,
+    taxIdNearby,
+    agreeing,
+  };
 }
 
 export function canonicalIssuer(issuer: string): string {
