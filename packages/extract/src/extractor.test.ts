@@ -385,3 +385,132 @@ describe('extractOffline on more layouts', () => {
     expect(facts.totalAmount).toBe(1234.56);
   });
 });
+
+describe('extractOffline on the failures real documents showed', () => {
+  it('a year in the total label is not the total; the total goes to total_amount', () => {
+    const { metadata: m } = run(
+      [
+        'Fast Parking Inc.',
+        'RECEIPT 88123',
+        'Date: August 1, 2014',
+        'Parking 2h   $4.11',
+        'TOTAL AMOUNT DUE ON August 3, 2014   $4.11',
+      ].join('\n'),
+    );
+    expect(m.extracted_fields.total_amount).toBe(4.11);
+    expect(m.extracted_fields.currency).toBe('USD');
+  });
+
+  it('a receipt exports its total (total_amount) though nothing is payable', () => {
+    const { metadata: m } = run(
+      ['QUICK MART', 'RECEIPT', 'Bread   2.50', 'TOTAL   $2.50', 'CASH   $5.00', 'CHANGE   $2.50'].join('\n'),
+    );
+    expect(m.doc_type).toBe('receipt');
+    expect(m.extracted_fields.amount_due).toBeNull();
+    expect(m.extracted_fields.total_amount).toBe(2.5);
+  });
+
+  it('the customer block is the customer, the table header is not the issuer', () => {
+    const { metadata: m } = run(
+      [
+        'Hotel Details   Check In   Check Out   Rooms',
+        'Bill to:',
+        'Anna Keller',
+        '12 Lake Road',
+        'Lakeside Inn Ltd',
+        'INVOICE 5521   Date: 12/03/2024',
+        'Total due   £240.00',
+      ].join('\n'),
+    );
+    expect(m.customer).toBe('Anna Keller');
+    expect(m.issuer).toBe('Lakeside Inn Ltd');
+  });
+
+  it('a Dutch invoice: "maart", 8-9-2022 day first, an IBAN, and still an invoice', () => {
+    const { metadata: m } = run(
+      [
+        'Schildersbedrijf Kok B.V.',
+        'Factuur',
+        'Factuurnummer: 2022-0412   Factuurdatum: 8-9-2022',
+        'Totaal te betalen   € 1.210,00',
+        'Betalen vóór 14 maart 2023 op IBAN NL91 ABNA 0417 1643 00, BIC ABNANL2A',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('invoice');
+    expect(m.primary_date).toBe('2022-09-08');
+    expect(m.extracted_fields.iban).toBe('NL91 ABNA 0417 1643 00');
+    expect(m.extracted_fields.bic).toBe('ABNANL2A');
+    expect(m.extracted_fields.total_amount).toBe(1210);
+    expect(m.language).toBe('nl');
+  });
+
+  it('Rs, ₹ and an OCR-misread ¥ on an Indian bill are INR; RM is MYR', () => {
+    expect(
+      run('Sharma Traders Pvt. Ltd.\nGSTIN 27AABCS1429B1ZB\nGrand Total   Rs. 1,250.00').metadata.extracted_fields
+        .currency,
+    ).toBe('INR');
+    expect(
+      run('Sharma Traders Pvt. Ltd.\nGSTIN 27AABCS1429B1ZB\nGrand Total   ¥ 1,250.00').metadata.extracted_fields
+        .currency,
+    ).toBe('INR');
+    expect(run('KEDAI MAJU\nTOTAL   RM 12.50').metadata.extracted_fields.currency).toBe('MYR');
+  });
+
+  it('an OCR scan gets lower field confidence than the same text layer, and the document follows its weakest field', () => {
+    const text = [
+      'lim mei ling',
+      'GOLDEN LEAF STATIONERY',
+      'JALAN BESAR, 45600 BATANG',
+      'Date: 18/01/2018',
+      'TOTAL   RM 4.90',
+    ].join('\n');
+    const scanned = run(text, { pages: [{ page: 1, text, source: 'ocr' }] }).metadata;
+    const digital = run(text, { pages: [{ page: 1, text, source: 'text' }] }).metadata;
+    expect(scanned.issuer).toBe('GOLDEN LEAF STATIONERY');
+    expect(scanned.field_evidence.issuer?.confidence).toBeLessThan(0.8);
+    expect(scanned.field_evidence.issuer?.confidence).toBeLessThan(digital.field_evidence.issuer?.confidence ?? 0);
+    const weakest = Math.min(
+      ...(['issuer', 'primary_date', 'total_amount', 'currency'] as const).map(
+        (f) => scanned.field_evidence[f]?.confidence ?? 0,
+      ),
+    );
+    expect(scanned.confidence_score).toBeLessThanOrEqual(weakest + 0.05);
+  });
+
+  it('fills the invoice detail of schema 1.1 with evidence', () => {
+    const text = [
+      'Tischlerei Berger GmbH',
+      'USt-IdNr.: DE 274 118 903',
+      'Rechnungsempfänger:',
+      'Praxis Dr. Sommer',
+      'Rechnung Nr. 2024-0312 vom 08.03.2024',
+      'Bestellnummer: B-7781',
+      'Beschreibung   Menge   Einzelpreis   Gesamt',
+      'Regal Eiche   2   400,00 €   800,00 €',
+      'Nettobetrag   800,00 €',
+      'MwSt 19 %   152,00 €',
+      'Rechnungsbetrag   952,00 €',
+      'Zahlungsbedingungen: 14 Tage netto',
+      'IBAN DE89 3704 0044 0532 0130 00',
+    ].join('\n');
+    const { metadata: m } = run(text);
+    const ef = m.extracted_fields;
+    expect(m.customer).toBe('Praxis Dr. Sommer');
+    expect(ef).toMatchObject({
+      invoice_number: '2024-0312',
+      order_number: 'B-7781',
+      total_amount: 952,
+      net_amount: 800,
+      tax_amount: 152,
+      seller_tax_id: 'DE 274 118 903',
+      iban: 'DE89 3704 0044 0532 0130 00',
+      payment_terms: '14 Tage netto',
+      currency: 'EUR',
+    });
+    expect(ef.tax_lines).toContainEqual({ rate: 19, net_amount: null, tax_amount: 152 });
+    expect(ef.line_items).toEqual([{ description: 'Regal Eiche', quantity: 2, unit_price: 400, amount: 800 }]);
+    expect(m.field_evidence.total_amount).toMatchObject({ page: 1, source_text: 'Rechnungsbetrag 952,00 €' });
+    expect(m.field_evidence.total_amount?.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(m.field_evidence.invoice_number?.source_text).toBe('Rechnung Nr. 2024-0312 vom 08.03.2024');
+  });
+});

@@ -208,7 +208,7 @@ export function findOrderNumber(text: string): IdFact | null {
 // Tax ids, IBAN, BIC, payment terms
 
 const TAX_ID_RE =
-  /(?<![\p{L}\p{N}])(?:VAT\s*(?:reg(?:istration)?\.?\s*)?(?:no\.?|number|id)?|USt\.?[-\s]?Id\.?[-\s]?Nr\.?|USt-?IdNr\.?|Umsatzsteuer-?Id(?:entifikationsnummer)?|Steuernummer|Steuer-?Nr\.?|St\.?-?Nr\.?|N°\s*TVA(?:\s*intracom\w*)?|TVA\s*intracom\w*|num[ée]ro\s*de\s*TVA|BTW[-\s]?(?:nummer|nr\.?|id)?|btw-?identificatienummer|NIF|CIF|N\.?I\.?F\.?|P\.?\s?IVA|Partita\s+IVA|NIPC|Contribuinte|GSTIN|GST\s*(?:reg(?:istration)?\.?\s*)?(?:id|no\.?|number)|SST\s*(?:reg\.?\s*)?(?:id|no\.?)|Tax\s*(?:id|reg(?:istration)?\.?\s*no\.?)|EIN|TIN|ABN|UEN)\s*[:#.]?\s*([A-Z]{2}[\s-]?[0-9A-Z][0-9A-Z\s./-]{5,18}[0-9A-Z]|[0-9][0-9\s./-]{5,20}[0-9A-Z])/giu;
+  /(?<![\p{L}\p{N}])(?:VAT\s*(?:reg(?:istration)?\.?\s*)?(?:no\.?|number|id)?|USt\.?[-\s]?Id\.?[-\s]?Nr\.?|USt-?IdNr\.?|Umsatzsteuer-?Id(?:entifikationsnummer)?|Steuernummer|Steuer-?Nr\.?|St\.?-?Nr\.?|N°\s*TVA(?:\s*intracom\w*)?|TVA\s*intracom\w*|num[ée]ro\s*de\s*TVA|BTW[-\s]?(?:nummer|nr\.?|id)?|btw-?identificatienummer|NIF|CIF|N\.?I\.?F\.?|P\.?\s?IVA|Partita\s+IVA|NIPC|Contribuinte|GSTIN|GST\s*(?:reg(?:istration)?\.?\s*)?(?:id|no\.?|number)|SST\s*(?:reg\.?\s*)?(?:id|no\.?)|Tax\s*(?:id|reg(?:istration)?\.?\s*no\.?)|EIN|TIN|ABN|UEN)[ \t]*[:#.]?[ \t]*([^\n]{5,40})/giu;
 
 export interface TaxIdFact {
   value: string;
@@ -221,7 +221,19 @@ export function findTaxIds(text: string): TaxIdFact[] {
   TAX_ID_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = TAX_ID_RE.exec(text.slice(0, 40_000))) !== null) {
-    const v = squash((m[1] ?? '').replace(/[\s.]+$/, '')).replace(/(?:\s+\p{L}+)+$/u, '');
+    // The id is the run of tokens with digits (a country prefix may stand alone before them).
+    const tokens =
+      (m[1] ?? '')
+        .split(/\s{3,}/)[0]
+        ?.trim()
+        .split(/\s+/) ?? [];
+    const kept: string[] = [];
+    for (const [i, t] of tokens.entries()) {
+      const tok = t.replace(/[,;)]+$/, '');
+      if ((i === 0 && /^[A-Z]{2,3}$/.test(tok)) || (/\d/.test(tok) && /^[0-9A-Z./-]+$/i.test(tok))) kept.push(tok);
+      else break;
+    }
+    const v = kept.join(' ').replace(/[.-]+$/, '');
     if (v.replace(/\D/g, '').length < 5) continue;
     if (!out.some((o) => o.value === v))
       out.push({ value: v.slice(0, 64), index: m.index + m[0].length - (m[1] ?? '').length });

@@ -36,7 +36,7 @@ const C = (re: RegExp, country: string, weight: number, max = 1): Cue => ({ re, 
 const CUES: readonly Cue[] = [
   // Malaysia
   C(/\bmalaysia\b/i, 'MY', 3),
-  C(/\b[S5$][DOU0][NM]\.?\s?[B8][HN][DO0]\b|\bS\/B\b/i, 'MY', 3),
+  C(/\b[S53$][DOBU0][NM]\.?\s?[B8][HN][DO0]\b|\bS\/B\b/i, 'MY', 3),
   C(/\bberhad\b/i, 'MY', 2),
   C(/(?<![A-Za-z])RM\s?\d|\(RM\)|\bRM\s*$/m, 'MY', 3),
   C(

@@ -58,7 +58,7 @@ export const LEGAL_FORM = {
 };
 /** Legal forms, case-insensitive, with OCR-tolerant spellings of the Malaysian "SDN BHD" / "S/B". */
 const LEGAL_FORM_LONG =
-  /(?:^|[\s,(])(?:Inc\.|Incorporated|L\.L\.C\.|Ltd\.?|Limited|Corp\.|Corporation|Co\.|Company|GmbH(?:\s?&\s?Co\.?\s?KG)?|gGmbH|mbH|e\.\s?K\.|e\.V\.|a\.G\.|S\.A\.|SARL|SASU|S\.à\s?r\.l\.|EURL|S\.L\.U?|S\.R\.L\.|S\.r\.l\.|S\.p\.A\.|S\.n\.c\.|B\.V\.|N\.V\.|V\.O\.F\.|Lda\.?|S\.A\.S\.|Pty\.?\s?Ltd\.?|Pvt\.?\s?Ltd\.?|Private Limited|Sp\.\s?z\s?o\.\s?o\.|[S5$][DOBU0][NM]\.?\s?[B83][HN][DO0]\.?|[S5$§]\/B|Berhad|Bhd\.?|Enterprise|Enterprises|Trading)(?=$|[\s,.)])/i;
+  /(?:^|[\s,(])(?:Inc\.|Incorporated|L\.L\.C\.|Ltd\.?|Limited|Corp\.|Corporation|Co\.|Company|GmbH(?:\s?&\s?Co\.?\s?KG)?|gGmbH|mbH|e\.\s?K\.|e\.V\.|a\.G\.|S\.A\.|SARL|SASU|S\.à\s?r\.l\.|EURL|S\.L\.U?|S\.R\.L\.|S\.r\.l\.|S\.p\.A\.|S\.n\.c\.|B\.V\.|N\.V\.|V\.O\.F\.|Lda\.?|S\.A\.S\.|Pty\.?\s?Ltd\.?|Pvt\.?\s?Ltd\.?|Private Limited|Sp\.\s?z\s?o\.\s?o\.|[S53$][DOBU0][NM]\.?\s?[B83][HN][DO0]\.?|[S5$§]\/B|Berhad|Bhd\.?|Enterprise|Enterprises|Trading)(?=$|[\s,.)])/i;
 const LEGAL_FORM_ALL = new RegExp(LEGAL_FORM_LONG.source, 'gi');
 
 /**
@@ -122,7 +122,7 @@ const WELCOME =
 /** OCR'd "SDN BHD" spellings → "SDN BHD"; digits inside letter abbreviations ("D.1.Y.") → letters. */
 export function repairName(raw: string): string {
   let s = raw
-    .replace(/(?<![\p{L}])[S5$][DOBU0][NM]\.?\s?[B8][HN][DO0](?![\p{L}])/giu, (m) =>
+    .replace(/(?<![\p{L}])[S53$][DOBU0][NM]\.?\s?[B8][HN][DO0](?![\p{L}])/giu, (m) =>
       /\./.test(m) ? 'SDN. BHD' : 'SDN BHD',
     )
     .replace(/(?<=\b\p{L}\.)1(?=\.\p{L}\b)/gu, 'I')
@@ -315,8 +315,21 @@ function blocks(lines: LineIndex): Block[] {
       if (!next) break;
       if (next.no - (ne[j - 1]?.no ?? next.no) > 1 && j > i + 1) break; // a blank line ends the block
       if (labelLine(next.text, SELLER_LABELS) || labelLine(next.text, CUSTOMER_LABELS)) break;
-      block.lineNos.push(next.no);
       const first = next.text.trim().split(/\s{3,}/)[0] ?? '';
+      // After the party's name come its address, contact and ids; anything else (another company,
+      // a document title, an amount) is the document going on.
+      if (
+        block.name &&
+        !ADDRESS.test(first) &&
+        !STREET_START.test(first) &&
+        !CONTACT.test(first) &&
+        !ID_LINE.test(first) &&
+        !TAX_ID_LINE.test(first) &&
+        !/\b\d{4,5}\b/.test(first) &&
+        !/^(?:attn|z\.?\s?hd|c\/o|à l'attention)/i.test(first)
+      )
+        break;
+      block.lineNos.push(next.no);
       // The first line of the block is the party unless it is an id, an address or a label.
       const addressy = block.name === undefined && j === i + 1 ? STREET_START.test(first) : ADDRESS.test(first);
       if (!block.name && !ID_LINE.test(first) && !rejectName(first) && !addressy && !/:\s*\S/.test(first))
