@@ -483,7 +483,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     fe[field] = locator.at(index, confidence);
   };
   if (issuerFact) put('issuer', issuerFact.index, issuerConfidence(issuerFact, parties.issuerRunnerUp, ocr));
-  if (parties.customer) put('customer', parties.customer.index, customerConfidence(parties.customer));
+  if (parties.customer) put('customer', parties.customer.index, customerConfidence(parties.customer, ocr));
   if (dates.primary) {
     const p = dates.primary;
     const repeated = dates.all.some((d) => d !== p && d.iso === p.iso && !d.repaired);

@@ -149,8 +149,11 @@ function classifyUncached(label: string): AmountClass {
       ? 'gross'
       : 'rounding';
   if (has(toks, PREPAID_LABELS) >= 0) return 'prepaid';
-  // "Gross amount", "Gross total" (not "gross pay"): the total before deductions.
+  // "Gross amount", "Gross total" (not "gross pay"), "Total credit": a named grand total that the
+  // English statement words below (gross, credit) must not turn into something else.
   if (/\bgross\s+(?:amount|amt|total|sales)\b/.test(label)) return 'gross';
+  const grossPhrase = firstPhrase(toks, GROSS_LABELS);
+  if (grossPhrase && grossPhrase.phrase.words.length >= 2 && /credit/.test(grossPhrase.phrase.text)) return 'gross';
   const legacyNeg = LEGACY_NEGATIVE.test(label);
   if ((due >= 0 || toks.at(-1) === 'due') && !/minimum|past due|previous|overdue/.test(label)) return 'due';
   if (has(toks, DISCOUNT_LABELS) >= 0) return 'discount';

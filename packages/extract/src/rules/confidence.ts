@@ -37,8 +37,14 @@ export function issuerConfidence(issuer: PartyFact | undefined, runnerUp: number
   return clamp(c, 0.05, 0.95);
 }
 
-export function customerConfidence(customer: PartyFact | undefined): number {
-  return customer ? 0.75 : 0;
+/**
+ * Customer: after a customer label 0.85, a recipient block with a courtesy title 0.8; an OCR'd
+ * name stays under 0.8 (its spelling is not confirmed).
+ */
+export function customerConfidence(customer: PartyFact | undefined, ocr: boolean): number {
+  if (!customer) return 0;
+  const c = customer.rule === 'recipient address block' ? 0.8 : 0.85;
+  return clamp(ocr ? Math.min(c, 0.75) : c, 0.05, 0.95);
 }
 
 /**

@@ -289,10 +289,12 @@ export function dateFacts(text: string, lines: LineIndex, locale: LocaleFacts, l
     }
     // Invoice headings "Rechnung Nr. 123 vom 05.06.2018", "Invoice 42 of 3 March 2024".
     if (
-      kind === 'none' &&
+      (kind === 'none' || kind === 'period') &&
       rank < 8 &&
       /\b(?:vom|du|del|van|of|dated|dd|from)\s*$/.test(lineBefore) &&
-      /(?:rechnung|invoice|facture|factura|factuur|fattura|fatura)\b/.test(lineBefore) &&
+      /(?:rechnung|invoice|facture|factura|factuur|fattura|fatura|bolletta|bill|statement|avis|nota)\b/.test(
+        lineBefore,
+      ) &&
       !/bestell|order|auftrag|liefer|delivery|commande|bestelling|pedido|ordine/.test(lineBefore)
     )
       [kind, score] = ['primary', 10.5];

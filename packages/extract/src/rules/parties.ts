@@ -243,7 +243,7 @@ const STREET_START =
 const TITLE =
   /^(?:mr|mrs|ms|miss|mx|dr|prof|herrn?|frau|familie|fam\.|madame|monsieur|mme|mlle|m\.|dhr\.?|mevr\.?|mevrouw|de heer|sr\.?|sra\.?|srta\.?|don|doña|dña\.?|d\.|sig\.?|sig\.ra|signora?|gentile|spett\.?\s?le|spettabile|exmo\.?|exma\.?|ex\.mo|ex\.ma|encik|en\.|puan|pn\.|tuan|tn\.)(?=[\s.]|$)\.?\s*/iu;
 const TITLE_ONLY =
-  /^(?:herrn?|frau|familie|firma|spett\.?\s?le|spettabile|gentile|messrs\.?|attn\.?|à l'attention de)\s*$/iu;
+  /^(?:an|aan|herrn?|frau|familie|firma|spett\.?\s?le|spettabile|gentile|messrs\.?|attn\.?|à l'attention de)\s*$/iu;
 
 /**
  * The recipient block of a letter or bill without a label: a name with a courtesy title ("Mr S
