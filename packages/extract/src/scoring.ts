@@ -18,7 +18,7 @@ const LEGAL = new Set([
 function norm(s: string): string[] {
   return s
     .normalize('NFKD')
-    .replace(/[^\x00-\x7f]/g, '')
+    .replace(/[^\p{ASCII}]/gu, '')
     .toLowerCase()
     .replace(/(?<=\b[a-z])\.(?=[a-z]\b)/g, '')
     .replace(/[^a-z0-9 ]+/g, ' ')
