@@ -441,6 +441,12 @@ export const configSchema = z.object({
       default: 'eng',
       description: 'Tesseract language codes joined by "+", e.g. eng+deu.',
     }),
+    einvoice: bool({
+      env: 'AUTOD_EINVOICE',
+      default: true,
+      description:
+        'Read e-invoices exactly: a PDF carrying Factur-X/ZUGFeRD/XRechnung XML (or a bare CII/UBL .xml) is read from its XML (provider einvoice, no model, $0), cross-checked against the PDF text. Off: every document goes to the configured provider.',
+    }),
     failedRetryAttempts: int(1, 10, {
       env: 'FAILED_RETRY_ATTEMPTS',
       default: 3,

@@ -8,7 +8,7 @@ import { RedisRateLimiter, redisConnection } from '@autod/batch';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
-import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
+import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
 import { createAlertManager } from './alerts.js';
 
@@ -111,7 +111,9 @@ export function createContainer(
     useFactory: instanceCachingFactory((dc) => {
       if (overrides.extractor) return overrides.extractor;
       const client = dc.resolve(TOKENS.ApiClient);
-      return client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+      const configured = client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+      // E-invoices (Factur-X/ZUGFeRD/XRechnung XML) are read from their XML whatever the provider is.
+      return config.processing.einvoice ? new EInvoiceExtractor(configured) : configured;
     }),
   });
   c.register(TOKENS.Pipeline, {
