@@ -4,17 +4,14 @@ import {
   emptyFieldEvidence,
   sanitizeFileNamePart,
   stripExtension,
-  type ActionItem,
   type Category,
   type DocumentMetadata,
   type FieldEvidenceMap,
   type LineItem,
-  type Priority,
   type Subcategory,
   type TaxLine,
 } from '@autod/core';
 import { classify, detectLanguage, headOf, type DocTypeRule } from './classify.js';
-import { daysBetween, parseDate } from './dates.js';
 import type { PdfPage } from './pdf.js';
 import { amountFacts, type AmountCandidate } from './rules/amounts.js';
 import {
@@ -30,19 +27,8 @@ import { decideCurrency } from './rules/currency.js';
 import { dateFacts } from './rules/dates.js';
 import { describe, pageSummaries } from './rules/describe.js';
 import { EvidenceLocator, type EvidenceLine } from './rules/evidence.js';
-import {
-  findBic,
-  findEmail,
-  findIban,
-  findId,
-  findInvoiceNumber,
-  findLabelledLine,
-  findOrderNumber,
-  findPaymentTerms,
-  findPhone,
-  findTaxIds,
-} from './rules/identifiers.js';
-import { lineItems } from './rules/line-items.js';
+import { recordDeadline } from './rules/deadline.js';
+import { recordIdentifiers } from './rules/record-ids.js';
 import { inferLocale } from './rules/locale.js';
 import { canonicalIssuer, findParties } from './rules/parties.js';
 import { LineIndex, formatMoney, squash, truncate } from './text.js';
@@ -164,23 +150,6 @@ export function confidenceFrom(parts: {
   c += Math.min(0.1, parts.ids * 0.05);
   if (parts.due || (parts.typeFound && !parts.payable)) c += 0.05;
   return Math.round(Math.min(0.95, c) * 100) / 100;
-}
-
-function urgencyFor(days: number): { score: number; priority: Priority; reason: string } {
-  if (days < 0)
-    return { score: 95, priority: 'critical', reason: `The due date passed ${-days} day(s) before processing.` };
-  if (days <= 3) return { score: 85, priority: 'high', reason: `Due in ${days} day(s).` };
-  if (days <= 7) return { score: 70, priority: 'high', reason: `Due within a week (${days} days).` };
-  if (days <= 14) return { score: 55, priority: 'medium', reason: `Due within two weeks (${days} days).` };
-  if (days <= 30) return { score: 40, priority: 'medium', reason: `Due within a month (${days} days).` };
-  return { score: 20, priority: 'low', reason: `Due in ${days} days.` };
-}
-
-function processedDay(processedAt: string): string | null {
-  const iso = /^(\d{4}-\d{2}-\d{2})/.exec(processedAt)?.[1];
-  if (iso && parseDate(iso)) return iso;
-  const t = Date.parse(processedAt);
-  return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : null;
 }
 
 function normaliseSignature(text: string): string | null {
@@ -372,93 +341,17 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
 
   // --- identifiers and contact details
   const ef = meta.extracted_fields;
-  const invoiceNo = findInvoiceNumber(text);
-  ef.account_number = findId(text, 'account');
-  ef.invoice_number = invoiceNo?.value ?? findId(text, 'invoice');
-  ef.policy_number = findId(text, 'policy');
-  ef.claim_number = findId(text, 'claim');
-  ef.loan_number = findId(text, 'loan');
-  ef.tax_id = findId(text, 'tax')?.slice(0, 64) ?? null;
-  // Insurers and lenders use the policy/loan number as the account number.
-  ef.account_number ??= ef.policy_number ?? ef.loan_number;
-  ef.email = findEmail(text);
-  ef.phone = findPhone(text);
-  ef.service_address = findLabelledLine(text, SERVICE_ADDRESS, 512);
-  ef.property_address = findLabelledLine(text, PROPERTY_ADDRESS, 512);
-  ef.customer_name = findLabelledLine(text, CUSTOMER_NAME, 256) ?? facts.customer ?? dearName(text);
-  const meter =
-    /\b(?:meter|reading|usage|consumption)\b[^\n]{0,80}?\b\d[\d,.]*\s?(?:kwh|m3|m³|ccf|therms?|gallons|gal|liters?|l)\b/i.exec(
-      text,
-    );
-  ef.meter_readings = meter ? squash(meter[0]).slice(0, 512) : null;
-  for (const [field, value] of Object.entries(ef)) {
-    if (
-      typeof value === 'string' &&
-      ['account_number', 'invoice_number', 'policy_number', 'claim_number', 'loan_number'].includes(field)
-    ) {
-      note(field, value, 'labelled identifier');
-    }
-  }
-  facts.orderNumber = findOrderNumber(text)?.value ?? null;
-  const taxIds = findTaxIds(text);
-  const customerLineNos = new Set<number>();
-  if (parties.customer) {
-    const start = lines.lineAt(parties.customer.index).no;
-    for (let n = start; n < start + 8; n++) customerLineNos.add(n);
-  }
-  facts.sellerTaxId = taxIds.find((t) => !customerLineNos.has(lines.lineAt(t.index).no))?.value ?? null;
-  facts.customerTaxId = taxIds.find((t) => customerLineNos.has(lines.lineAt(t.index).no))?.value ?? null;
-  facts.iban = findIban(text)?.value ?? null;
-  facts.bic = findBic(text)?.value ?? null;
-  facts.paymentTerms = findPaymentTerms(text, lines)?.value ?? null;
-  facts.lineItems = rule?.key === 'invoice' || rule?.key === 'receipt' ? lineItems(lines) : [];
-  const ids = [ef.account_number, ef.invoice_number, ef.policy_number, ef.claim_number, ef.loan_number].filter(
-    (v) => v !== null,
-  ).length;
-  if (ef.account_number) {
-    const tail = ef.account_number.replace(/[^A-Za-z0-9]/g, '').slice(-4);
-    meta.normalization.canonical_account_label =
-      `${meta.normalization.canonical_issuer ?? meta.issuer ?? 'Account'} ****${tail}`.slice(0, 256);
-  }
-  meta.normalization.property_identifier = ef.property_address ?? ef.service_address;
+  const { invoiceNo, ids } = recordIdentifiers(meta, facts, text, lines, parties.customer, rule?.key ?? null, note);
 
   // --- deadline and actions
-  const today = processedDay(processedDate);
-  const issuerName = meta.issuer ?? 'the issuer';
-  if (dates.due) {
-    meta.deadline = dates.due.iso;
-    meta.deadline_source = 'explicit_due_date';
-    const days = today ? daysBetween(today, dates.due.iso) : 30;
-    const urgency = urgencyFor(days);
-    meta.urgency_score = urgency.score;
-    meta.urgency_reason = urgency.reason;
-    const what = amountDue
-      ? `Pay ${formatMoney(amountDue.amount, currency)} to ${issuerName}`
-      : `Respond to ${issuerName}`;
-    meta.action_items.push(
-      action(
-        `${what} by ${dates.due.iso}`,
-        dates.due.iso,
-        urgency.priority,
-        `Explicit due date on the ${meta.doc_type ?? 'document'}.`,
-      ),
-    );
-  } else if (payable && amountDue && amountDue.kind === 'due') {
-    meta.deadline_source = 'none';
-    meta.urgency_score = 30;
-    meta.urgency_reason = 'An amount is due but no due date is printed.';
-    meta.action_items.push(
-      action(
-        `Pay ${formatMoney(amountDue.amount, currency)} to ${issuerName}`,
-        null,
-        'medium',
-        'Amount due without a printed due date.',
-      ),
-    );
-  } else {
-    meta.deadline_source = 'none';
-    meta.urgency_score = 0;
-  }
+  recordDeadline(
+    meta,
+    dates.due?.iso ?? null,
+    amountDue ? { amount: amountDue.amount, due: amountDue.kind === 'due' } : null,
+    currency,
+    payable,
+    processedDate,
+  );
 
   // --- text, signature, descriptive fields
   meta.ocr_text_excerpt = truncate(fullText.trim(), EXCERPT_LIMIT);
@@ -551,11 +444,6 @@ function labelName(t: AmountCandidate): string {
   }
 }
 
-const SERVICE_ADDRESS = /\bservice (?:address|location)\b/;
-const PROPERTY_ADDRESS = /\bproperty address\b|\bpremises\b/;
-const CUSTOMER_NAME =
-  /\b(?:customer name|account holder|account name|employee name|employee|policyholder|insured|patient name|patient|taxpayer|name)\b(?=\s*:)/;
-
 /** Sender keywords that decide a letter's category (first match wins). */
 const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [
   [
@@ -573,23 +461,6 @@ const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function action(description: string, due: string | null, priority: Priority, rationale: string): ActionItem {
-  return {
-    description: description.slice(0, 512),
-    assignee_suggestion: null,
-    due,
-    priority,
-    blocking: false,
-    rationale,
-  };
-}
-
-function dearName(text: string): string | null {
-  const m = /^\s*(?:dear|hello|hi)\s+([^,\n]{2,60}),/im.exec(text);
-  const v = m?.[1]?.trim();
-  return v && !/^(?:customer|sir|madam|sir or madam|valued customer|member)$/i.test(v) ? v.slice(0, 256) : null;
 }
 
 /** Validate; if a rule ever produced something out of schema, keep the schema-valid empty shell instead. */
