@@ -104,6 +104,7 @@ export function totalConfidence(t: AmountCandidate | undefined, margin: number, 
     if (ocr) c = Math.min(c, 0.72) + Math.min(0.06, weak * 0.03);
     else c += Math.min(0.06, weak * 0.03);
   }
+  if (t.checks.includes('disagrees with the printed total')) c = Math.min(c, 0.7);
   if (t.repaired) c -= 0.3;
   return clamp(c, 0.05, 0.97);
 }
