@@ -5,11 +5,16 @@
  * 1. Real documents: a scratch copy of the labelled corpus (`AUTOD_REAL_CORPUS`, default
  *    `shared/corpus/real-dev` in the nearest folder above the repository; skipped with a message
  *    when absent).
- *    Images are converted to one-page PDFs (the JPEG embedded at 300 dpi with pdf-lib) unless
- *    `AUTOD_BENCH_IMAGES=direct`, which hands the images to `autod process` as they are.
+ *    Images are converted to one-page PDFs (the JPEG embedded at 300 dpi with pdf-lib, or at
+ *    `AUTOD_BENCH_JPEG_DPI`) unless `AUTOD_BENCH_IMAGES=direct`, which hands the images to
+ *    `autod process` as they are (once the intake accepts images).
  * 2. The synthetic testkit corpus (`AUTOD_BENCH_SYNTHETIC` documents, default 60, seed 1234, a
  *    quarter of them image-only scans that need OCR).
- * For each: `autod process <scratch> --json` with `AUTOD_DATA_DIR` in a temp dir and the local
+ * 3. (`AUTOD_BENCH_ONLY=rules`: only this part, written to `accuracy-real-rules.json`.) When a text cache of the real documents exists (`AUTOD_REAL_TEXT_CACHE`, default
+ *    `cache/real-dev-text` in the nearest folder above the repository: one `<id>.txt` per document,
+ *    the OCR of the original image or the PDF text), the offline rules alone on those texts
+ *    (`extractOffline`, pages marked OCR for images): isolates the rules from the OCR.
+ * For 1 and 2: `autod process <scratch> --json` with `AUTOD_DATA_DIR` in a temp dir and the local
  * provider, then `autod export --format json`, scored with the corpus scorer's rules
  * (`src/scoring.ts`, same semantics as `score.py`). Writes per-field accuracy, per-kind numbers,
  * seconds per document and accuracy by confidence bucket (per field, from `field_evidence`) to
@@ -22,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { indexedFields } from '@autod/core';
 import { generateCorpus } from '@autod/testkit';
 import { PDFDocument } from 'pdf-lib';
 import { expect, it } from 'vitest';
@@ -35,23 +41,29 @@ import {
   totalAnyMatch,
   totalMatch,
 } from '../src/scoring.js';
+import { extractOffline } from '../src/extractor.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repoRoot, 'apps/cli/dist/bin.js');
-/** `AUTOD_REAL_CORPUS`, else `shared/corpus/real-dev` in the nearest folder above the repository that has it. */
-function defaultCorpus(): string {
+/** `rel` in the nearest folder above the repository that has it. */
+function nearest(rel: string): string {
   let dir = path.dirname(repoRoot);
   for (let i = 0; i < 4; i++) {
-    const candidate = path.join(dir, 'shared/corpus/real-dev');
+    const candidate = path.join(dir, rel);
     if (existsSync(candidate)) return candidate;
     dir = path.dirname(dir);
   }
-  return path.resolve(repoRoot, '../shared/corpus/real-dev');
+  return path.resolve(repoRoot, '..', rel);
 }
-const corpusDir = process.env['AUTOD_REAL_CORPUS'] ?? defaultCorpus();
+const corpusDir = process.env['AUTOD_REAL_CORPUS'] ?? nearest('shared/corpus/real-dev');
+const textCacheDir = process.env['AUTOD_REAL_TEXT_CACHE'] ?? nearest('cache/real-dev-text');
+/** `AUTOD_BENCH_ONLY=rules`: only part 3 (seconds, no CLI, no OCR). */
+const rulesOnly = process.env['AUTOD_BENCH_ONLY'] === 'rules';
 const imagesDirect = process.env['AUTOD_BENCH_IMAGES'] === 'direct';
 const syntheticCount = Number(process.env['AUTOD_BENCH_SYNTHETIC'] ?? 60);
+/** Resolution the JPEGs are embedded at in the PDFs made from them (default 300 dpi). */
+const jpegDpi = Number(process.env['AUTOD_BENCH_JPEG_DPI'] ?? 300);
 
 type Field = 'issuer' | 'total' | 'date' | 'invoice_number' | 'currency';
 const FIELDS: Field[] = ['issuer', 'total', 'date', 'invoice_number', 'currency'];
@@ -208,33 +220,25 @@ async function processAndExport(dir: string, work: string): Promise<{ exported: 
   return { exported: JSON.parse(await readFile(out, 'utf8')) as Exported[], seconds };
 }
 
-/** A one-page PDF holding the JPEG at 300 dpi. */
+/** A one-page PDF holding the JPEG at `jpegDpi` (300 unless `AUTOD_BENCH_JPEG_DPI` says otherwise). */
 async function jpegToPdf(jpeg: Uint8Array): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   const image = await pdf.embedJpg(jpeg);
-  const w = (image.width * 72) / 300;
-  const h = (image.height * 72) / 300;
+  const w = (image.width * 72) / jpegDpi;
+  const h = (image.height * 72) / jpegDpi;
   pdf.addPage([w, h]).drawImage(image, { x: 0, y: 0, width: w, height: h });
   return pdf.save();
 }
 
-async function realDocuments(work: string): Promise<Scored | { skipped: string }> {
-  if (!existsSync(corpusDir)) return { skipped: `corpus folder ${corpusDir} not found (set AUTOD_REAL_CORPUS)` };
-  const scratch = path.join(work, 'real');
-  await mkdir(scratch, { recursive: true });
-  const truths: Truth[] = [];
+async function corpusTruths(): Promise<(Truth & { file: string })[]> {
+  const truths: (Truth & { file: string })[] = [];
   for (const f of (await readdir(corpusDir)).filter((x) => x.endsWith('.json')).sort()) {
     const g = JSON.parse(await readFile(path.join(corpusDir, f), 'utf8')) as Record<string, unknown>;
     const id = str(g['id']) ?? f.replace(/\.json$/, '');
     const file = str(g['file']);
     if (!file || !existsSync(path.join(corpusDir, file))) continue;
-    const src = path.join(corpusDir, file);
-    if (/\.jpe?g$/i.test(file) && !imagesDirect) {
-      await writeFile(path.join(scratch, `${id}.pdf`), await jpegToPdf(await readFile(src)));
-    } else {
-      await copyFile(src, path.join(scratch, file));
-    }
     truths.push({
+      file,
       id,
       kind: str(g['kind']) ?? '?',
       issuer: str(g['issuer']),
@@ -247,8 +251,53 @@ async function realDocuments(work: string): Promise<Scored | { skipped: string }
       currency: str(g['currency']),
     });
   }
+  return truths;
+}
+
+async function realDocuments(work: string): Promise<Scored | { skipped: string }> {
+  if (!existsSync(corpusDir)) return { skipped: `corpus folder ${corpusDir} not found (set AUTOD_REAL_CORPUS)` };
+  const scratch = path.join(work, 'real');
+  await mkdir(scratch, { recursive: true });
+  const truths = await corpusTruths();
+  for (const t of truths) {
+    const src = path.join(corpusDir, t.file);
+    if (/\.jpe?g$/i.test(t.file) && !imagesDirect) {
+      await writeFile(path.join(scratch, `${t.id}.pdf`), await jpegToPdf(await readFile(src)));
+    } else {
+      await copyFile(src, path.join(scratch, t.file));
+    }
+  }
   const { exported, seconds } = await processAndExport(scratch, path.join(work, 'real-run'));
   return score(truths, exported, seconds);
+}
+
+/** The offline rules alone on cached texts of the real documents (no OCR, no CLI). */
+async function cachedText(): Promise<Scored | { skipped: string }> {
+  if (!existsSync(corpusDir) || !existsSync(textCacheDir))
+    return { skipped: `text cache ${textCacheDir} not found (set AUTOD_REAL_TEXT_CACHE)` };
+  const truths = (await corpusTruths()).filter((t) => existsSync(path.join(textCacheDir, `${t.id}.txt`)));
+  const exported: Exported[] = [];
+  const started = performance.now();
+  for (const t of truths) {
+    const text = await readFile(path.join(textCacheDir, `${t.id}.txt`), 'utf8');
+    const source = /\.(?:jpe?g|png|tiff?)$/i.test(t.file) ? ('ocr' as const) : ('text' as const);
+    const { metadata } = extractOffline({
+      text,
+      pages: [{ page: 1, text, source }],
+      fileName: t.file,
+      processedAt: '2025-06-01T00:00:00.000Z',
+      sourceFileId: t.id,
+    });
+    const ix = indexedFields(metadata);
+    exported.push({
+      issuer: ix.issuer,
+      totalAmount: ix.totalAmount,
+      primaryDate: ix.primaryDate,
+      currency: ix.currency,
+      metadata: metadata as unknown as Exported['metadata'],
+    });
+  }
+  return score(truths, exported, (performance.now() - started) / 1000);
 }
 
 async function synthetic(work: string): Promise<Scored> {
@@ -291,29 +340,37 @@ function table(name: string, s: Scored | { skipped: string }): string {
 }
 
 it('measures accuracy through the real CLI', async () => {
-  if (!existsSync(cli)) throw new Error(`${cli} not found: run "pnpm build" first (the benchmark builds nothing).`);
+  if (!rulesOnly && !existsSync(cli))
+    throw new Error(`${cli} not found: run "pnpm build" first (the benchmark builds nothing).`);
   const work = await mkdtemp(path.join(os.tmpdir(), 'autod-accuracy-'));
   try {
-    const real = await realDocuments(work);
-    const syn = await synthetic(work);
-    console.log(`${table('real documents', real)}\n\n${table('synthetic corpus', syn)}`);
+    const skipped = { skipped: 'AUTOD_BENCH_ONLY=rules' };
+    const real = rulesOnly ? skipped : await realDocuments(work);
+    const syn = rulesOnly ? skipped : await synthetic(work);
+    const rules = await cachedText();
+    console.log(
+      `${table('real documents (autod process)', real)}\n\n${table('synthetic corpus (autod process)', syn)}\n\n${table('rules on the cached texts of the real documents', rules)}`,
+    );
     const out = {
       generatedAt: new Date().toISOString(),
       command: 'pnpm bench:accuracy',
       method:
         'autod process <scratch copy> --json (local provider, AUTOD_DATA_DIR in a temp dir) + autod export --format json; scored like score.py (issuer word-set subset without legal forms, total ±0.005, same date, invoice number without spaces/#/:, currency)',
-      images: imagesDirect ? 'given to autod process as images' : 'converted to one-page PDFs (JPEG at 300 dpi)',
+      images: imagesDirect ? 'given to autod process as images' : `converted to one-page PDFs (JPEG at ${jpegDpi} dpi)`,
       corpus: corpusDir,
       cpus: os.availableParallelism(),
       real,
       synthetic: syn,
+      rulesOnCachedText: { cache: textCacheDir, ...rules },
     };
     const outDir = path.join(repoRoot, 'bench-results');
     await mkdir(outDir, { recursive: true });
-    await writeFile(path.join(outDir, 'accuracy-real.json'), JSON.stringify(out, null, 2) + '\n');
+    const name = rulesOnly ? 'accuracy-real-rules.json' : 'accuracy-real.json';
+    await writeFile(path.join(outDir, name), JSON.stringify(out, null, 2) + '\n');
     // Every document made it through the CLI into the export.
     if (!('skipped' in real)) expect(real.matched).toBe(real.docs);
-    expect(syn.matched).toBe(syn.docs);
+    if (!('skipped' in syn)) expect(syn.matched).toBe(syn.docs);
+    if (!('skipped' in rules)) expect(rules.matched).toBe(rules.docs);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
