@@ -309,7 +309,9 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   facts.netAmount = amounts.net ? round2(amounts.net.amount) : null;
   facts.taxAmount = amounts.tax ? round2(amounts.tax.amount) : null;
   facts.taxLines = amounts.taxLines;
-  const amountDue = amounts.due ?? (payable ? total : undefined);
+  // An amount due belongs to payable documents (and to unclassified ones that say so), not to
+  // receipts: their total is `total_amount`.
+  const amountDue = payable ? (amounts.due ?? total) : rule ? undefined : amounts.due;
   if (amountDue) meta.extracted_fields.amount_due = round2(amountDue.amount);
   if (amounts.balance) meta.extracted_fields.balance = round2(amounts.balance.amount);
   else if (total && (total.cls === 'balance' || rule?.key === 'bank_statement'))
