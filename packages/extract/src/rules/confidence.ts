@@ -33,7 +33,8 @@ export function issuerConfidence(issuer: PartyFact | undefined, runnerUp: number
   if (ocr) {
     c = Math.min(c, 0.75) - 0.05;
     if (confirmed) c += 0.15;
-  } else if (confirmed) c += 0.05;
+  } else if (s && (s.domain || s.repeated) && s.rank <= 2) c += 0.12;
+  else if (confirmed) c += 0.05;
   return clamp(c, 0.05, 0.95);
 }
 
