@@ -76,6 +76,11 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
         1.5,
       ],
       [/\b(?:order (?:number|no|#)|transaction (?:id|number))\b/i, 0.5],
+      [
+        /\b(?:order total|order summary|order placed|order confirmation|bestellübersicht|récapitulatif de (?:la )?commande)\b/i,
+        1.5,
+      ],
+      [/\b(?:server|table \d+|guests?|covers|tip|gratuity|pax)\b/i, 1],
       [/\b(?:store|shop|market|restaurant|café|cafe)\b/i, 0.5],
     ],
   },

@@ -514,3 +514,135 @@ describe('extractOffline on the failures real documents showed', () => {
     expect(m.field_evidence.invoice_number?.source_text).toBe('Rechnung Nr. 2024-0312 vom 08.03.2024');
   });
 });
+
+describe('extractOffline on more layouts', () => {
+  it('a two-column German header: issuer, customer, number and date on shared lines', () => {
+    const { metadata: m } = run(
+      [
+        'ACME Maschinenbau GmbH                              Rechnung',
+        'Industriestraße 4, 70565 Stuttgart',
+        'Kunde: Bäckerei Huber   Rechnungsnummer: 2024-551   Datum: 01.02.2024',
+        'Pos   Bezeichnung   Menge   Einzelpreis   Gesamt',
+        '1   Wartung Knetmaschine   1   480,00   480,00',
+        'Nettobetrag   480,00',
+        'USt 19%   91,20',
+        'Gesamtbetrag   571,20 EUR',
+      ].join('\n'),
+    );
+    expect(m).toMatchObject({
+      issuer: 'ACME Maschinenbau GmbH',
+      customer: 'Bäckerei Huber',
+      primary_date: '2024-02-01',
+    });
+    expect(m.extracted_fields).toMatchObject({
+      invoice_number: '2024-551',
+      total_amount: 571.2,
+      net_amount: 480,
+      tax_amount: 91.2,
+    });
+  });
+
+  it('the sender only in the footer; the salutation is no issuer', () => {
+    const { metadata: m } = run(
+      [
+        'Rechnung',
+        'Rechnungsnummer 88-112',
+        'Datum 14.05.2024',
+        'Sehr geehrte Damen und Herren,',
+        'wir berechnen Ihnen:',
+        'Beratung   3 Std.   270,00 €',
+        'Summe   270,00 €',
+        'zzgl. 19 % MwSt   51,30 €',
+        'Rechnungsbetrag   321,30 €',
+        'Müller & Söhne GmbH · Geschäftsführer: Karl Müller · Amtsgericht Bonn HRB 4411 · USt-IdNr. DE 211 345 678',
+      ].join('\n'),
+    );
+    expect(m.issuer).toBe('Müller & Söhne GmbH');
+    expect(m.extracted_fields.seller_tax_id).toBe('DE 211 345 678');
+  });
+
+  it('"Remit to" names the issuer, "Bill to" the customer (en-US)', () => {
+    const { metadata: m } = run(
+      [
+        'INVOICE',
+        'Invoice #: 10442',
+        'Date: 04/12/2024',
+        'Remit to:',
+        'Pioneer Staffing Inc.',
+        'PO Box 7712, Dallas, TX 75201',
+        'Bill to:',
+        'Redwood Clinic LLC',
+        'Description   Hours   Rate   Amount',
+        'Temporary nurse, week 14   40   $55.00   $2,200.00',
+        'Total   $2,200.00',
+        'Amount Due   $2,200.00',
+      ].join('\n'),
+    );
+    expect(m).toMatchObject({
+      issuer: 'Pioneer Staffing Inc.',
+      customer: 'Redwood Clinic LLC',
+      primary_date: '2024-04-12',
+    });
+    expect(m.extracted_fields.total_amount).toBe(2200);
+  });
+
+  it('an online order: "Sold by" is the issuer, the order total the total', () => {
+    const { metadata: m } = run(
+      [
+        'Order Summary',
+        'Order placed: March 9, 2024',
+        'Order number: 112-4433221-9988776',
+        'Sold by: Greenleaf Home Goods',
+        'Items (2):   $39.98',
+        'Shipping & handling:   $5.99',
+        'Total before tax:   $45.97',
+        'Estimated tax:   $3.22',
+        'Order Total:   $49.19',
+        'Payment: Visa ending in 1881',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('receipt');
+    expect(m.issuer).toBe('Greenleaf Home Goods');
+    expect(m.extracted_fields.total_amount).toBe(49.19);
+  });
+
+  it('a restaurant bill: the total includes the tip', () => {
+    const { metadata: m } = run(
+      [
+        'Trattoria Da Mario',
+        '123 Columbus Ave, New York, NY 10023',
+        'Server: Luca   Table 7   Guests 2',
+        '05/18/2024 8:42 PM',
+        '2 Margherita   36.00',
+        '1 Tiramisu   9.50',
+        'Subtotal   45.50',
+        'Tax   4.04',
+        'Tip   9.10',
+        'Total   58.64',
+        'VISA XXXX1234   58.64',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('receipt');
+    expect(m.extracted_fields.total_amount).toBe(58.64);
+    expect(m.primary_date).toBe('2024-05-18');
+  });
+
+  it('a Spanish simplified invoice: Entregado/Cambio, the number after "Factura simplificada"', () => {
+    const { metadata: m } = run(
+      [
+        'SUPERMERCADO LA ESQUINA',
+        'C/ Mayor 12, 28013 Madrid',
+        'NIF B12345678',
+        'FACTURA SIMPLIFICADA 0012-334455',
+        'Fecha: 03/06/2024  Hora: 12:11',
+        'PAN BARRA   0,95',
+        'LECHE ENTERA 1L   1,15',
+        'TOTAL (€)   12,30',
+        'Entregado   20,00',
+        'Cambio   7,70',
+      ].join('\n'),
+    );
+    expect(m.extracted_fields).toMatchObject({ invoice_number: '0012-334455', total_amount: 12.3, currency: 'EUR' });
+    expect(m.primary_date).toBe('2024-06-03');
+  });
+});

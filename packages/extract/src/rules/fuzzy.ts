@@ -126,6 +126,35 @@ export interface Phrase {
 /** Every word of every phrase made with {@link phrase}, plus common words that look like labels. */
 const VOCABULARY = new Set<string>(['late', 'rate', 'data', 'tote', 'metal', 'dated', 'cast', 'note', 'notes']);
 
+/** Whether `word` (folded) is a word of some lexicon phrase. */
+export function isLexiconWord(word: string): boolean {
+  return VOCABULARY.has(word) && !NOT_LABELS.has(word);
+}
+/** Vocabulary entries that are common words of names as much as of labels. */
+const NOT_LABELS = new Set([
+  'late',
+  'rate',
+  'data',
+  'tote',
+  'metal',
+  'cast',
+  'note',
+  'notes',
+  'bar',
+  'bank',
+  'an',
+  'to',
+  'a',
+  'de',
+  'en',
+  'van',
+  'company',
+  'carta',
+  'pin',
+  'master',
+  'card',
+]);
+
 export function phrase(text: string): Phrase {
   const words = labelTokens(text);
   for (const w of words) VOCABULARY.add(w);

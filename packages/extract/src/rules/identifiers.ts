@@ -97,7 +97,7 @@ export function findLabelledLine(text: string, label: RegExp, max: number): stri
 
 /** Words for "number" after a document word: "Invoice No.", "Rechnungs-Nr.", "Facture N°", "Fattura n.". */
 const NUMBER_WORD = String.raw`(?:number|numbers|num\.?|no\.?|nos?\b|nr\.?|nummer|n°|nº|n\.º|n\.|#|numéro|numero|número|id|ref(?:erence)?\.?)`;
-const INVOICE_WORD = String.raw`(?:(?:tax\s+|commercial\s+|proforma\s+|pro-forma\s+)?invoice|inv\.?|\p{L}*rechnung\p{L}*|rg\.?|beleg|facture|factura|factuur|fattura|fatura|faktura|invois|credit\s+note|gutschrift|avoir|creditnota|nota\s+de\s+cr[eé]dito|nota\s+di\s+credito|bill)`;
+const INVOICE_WORD = String.raw`(?:(?:simplified\s+)?(?:tax\s+|commercial\s+|proforma\s+|pro-forma\s+)?invoice|inv\.?|\p{L}*rechnung\p{L}*|rg\.?|beleg|facture|factura|factuur|fattura|fatura|faktura|invois|credit\s+note|gutschrift|avoir|creditnota|nota\s+de\s+cr[eé]dito|nota\s+di\s+credito|bill)(?:[ \t]+(?:simplificada|simplifiée|simplifiee|vereinfachte|semplificata|vereenvoudigde))?`;
 /** Up to three words between the document word and the number word: "Rechnung des Versicherers Nr. 12". */
 const BETWEEN = String.raw`(?:[ \t]+(?!(?:kunden|customer|client|klant|cliente|order|bestell|auftrag|account|konto|compte|cuenta|conto|conta|date|datum)\p{L}*)\p{L}{2,20}){0,3}`;
 /**

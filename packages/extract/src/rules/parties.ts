@@ -1,5 +1,5 @@
 import { squash, type Line, type LineIndex } from '../text.js';
-import { firstPhrase, labelTokens, type Phrase } from './fuzzy.js';
+import { firstPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
 import { CUSTOMER_LABELS, SELLER_LABELS } from './lexicon.js';
 
 /**
@@ -90,7 +90,7 @@ const DOC_TITLE =
 const TABLE_HEADER_WORDS =
   /\b(?:qty|quantity|description|desc|item|items|price|amount|amt|total|unit|rate|hours|check[- ]?in|check[- ]?out|rooms?|nights?|date|no\.|code|tax|disc|sku|menge|beschreibung|artikel|preis|betrag|einheit|pos|désignation|quantité|prix|montant|omschrijving|aantal|prijs|bedrag|descripción|cantidad|precio|importe|descrizione|quantità|prezzo|importo|descrição|quantidade|preço|valor|kuantiti|harga|jumlah)\b/gi;
 const SENTENCE_START =
-  /^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see|welcome|goods|no\s+refund|terima|sila|barang|bitte|vielen|wir|ihr|merci|nous|votre|veuillez|bedankt|wij|uw|gracias|por favor|grazie|obrigad)/i;
+  /^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see|welcome|goods|no\s+refund|terima|sila|barang|bitte|vielen|wir|ihr|merci|nous|votre|veuillez|bedankt|wij|uw|gracias|por favor|grazie|obrigad|dear|sehr geehrte|geehrte|liebe[rs]?\b|hallo|madame,|monsieur,|mesdames|messieurs|geachte|beste\b|estimad[oa]s?|querid[oa]s?|gentile|egregi|cari?\b|prezad[oa]s?)/i;
 const FUNCTION_WORDS = new Set([
   ...['the', 'of', 'for', 'and', 'with', 'to', 'in', 'on', 'at', 'by', 'is', 'are', 'a', 'an', 'from'],
   ...['der', 'die', 'das', 'von', 'zur', 'zum', 'und', 'mit', 'für', 'im', 'in', 'ist'],
@@ -186,6 +186,33 @@ function looksLikeSentence(t: string): boolean {
   );
 }
 
+const LABEL_EXTRA = new Set([
+  'summary',
+  'details',
+  'detail',
+  'information',
+  'overview',
+  'number',
+  'no',
+  'nr',
+  'nummer',
+  'page',
+  'seite',
+  'copy',
+]);
+
+/** A name made only of field-label words ("Rechnungsnummer", "Order Summary", "Invoice Date"). */
+function labelOnly(s: string): boolean {
+  const toks = labelTokens(s);
+  if (toks.length === 0 || toks.length > 4) return false;
+  return toks.every(
+    (t) =>
+      isLexiconWord(t) ||
+      LABEL_EXTRA.has(t) ||
+      /^(?:invoice|rechnung\w*|factur\w*|fattura|fatura|receipt|order|datum|date)$/.test(t),
+  );
+}
+
 /** Why a line cannot be a party name (undefined when it can). */
 export function rejectName(t: string): string | undefined {
   const s = t.trim();
@@ -201,6 +228,7 @@ export function rejectName(t: string): string | undefined {
   const digits = (s.match(/\d/g) ?? []).length;
   if (letters < 2 || digits > letters) return 'digits';
   if (s.split(/\s+/).length > 9) return 'too many words';
+  if (labelOnly(s)) return 'field label';
   return undefined;
 }
 
@@ -408,6 +436,11 @@ export function partiesWithCandidates(
     const inTop = i < topEnd;
     let t = line.text.trim();
     if (labelLine(t, SELLER_LABELS)) continue; // read as a labelled block above
+    // A footer or sender line of segments ("Müller GmbH · Geschäftsführer: K. Müller · …"): its
+    // first segment decides.
+    const segments = t.split(/\s[·•|]\s/);
+    if (segments.length > 1 && segments[0] && (LEGAL_FORM.test(segments[0]) || ORG_WORDS.test(segments[0])))
+      t = segments[0].trim();
     // "Customer service hours: Mon-Fri", "Cashier: Anna": a label with its value, not a name.
     if (/^[^:]*\p{L}{2}[^:]*:\s*\S/u.test(t) && t.indexOf(':') <= 40 && !LEGAL_FORM.test(t.split(':')[0] ?? '')) {
       // "Owned by: ACME SDN BHD", "Operator: Müller GmbH": the value when it is a company.

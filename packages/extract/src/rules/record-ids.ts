@@ -40,7 +40,9 @@ export function recordIdentifiers(
   const ef = meta.extracted_fields;
   const invoiceNo = findInvoiceNumber(text);
   ef.account_number = findId(text, 'account');
-  ef.invoice_number = invoiceNo?.value ?? findId(text, 'invoice');
+  // The older, looser rule only when it read a number, not a word ("FACTURA SIMPLIFICADA 0012").
+  const looseInvoice = findId(text, 'invoice');
+  ef.invoice_number = invoiceNo?.value ?? (looseInvoice && !/\p{L}{5,}/u.test(looseInvoice) ? looseInvoice : null);
   ef.policy_number = findId(text, 'policy');
   ef.claim_number = findId(text, 'claim');
   ef.loan_number = findId(text, 'loan');
