@@ -67,8 +67,12 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
         3,
       ],
       [
-        /\b(?:tunai|baki|jumlah|terima kasih|rückgeld|gegeben|monnaie rendue|wisselgeld|cambio|resto|troco|change)\b/i,
+        /\b(?:tunai|baki|jumlah|terima kasih|rückgeld|gegeben|geg\. bar|monnaie rendue|wisselgeld|cambio|resto|troco|change)\b/i,
         1,
+      ],
+      [
+        /\b(?:vielen dank für ihren einkauf|merci de votre visite|grazie e arrivederci|bedankt voor uw (?:aankoop|bezoek)|gracias por su (?:compra|visita)|obrigado pela (?:sua )?(?:preferência|visita)|sila datang lagi)\b/i,
+        2,
       ],
       [/\bthank you for (?:your (?:purchase|order|visit)|shopping)\b/i, 2],
       [
@@ -97,9 +101,15 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
         1.5,
       ],
       [/\b(?:meter reading|previous reading|current reading|usage|consumption)\b/i, 1.5],
-      [/\b(?:strom|stromrechnung|gasrechnung|wasser|zählerstand|électricité|electricidad)\b/i, 2.5],
-      [/\b(?:service address|service period|billing period)\b/i, 1],
-      [/\bbill\b/i, 1],
+      [
+        /\b(?:strom|stromrechnung|gasrechnung|jahresabrechnung|wasser|zählerstand|électricité|électrique|gaz naturel|eau potable|electricidad|factura de (?:la )?luz|suministro|bolletta|luce e gas|fornitura|energia elettrica|jaarnota|jaarafrekening|energierekening|stroom|fatura da (?:luz|água)|eletricidade|bil elektrik|tnb)\b/i,
+        2.5,
+      ],
+      [
+        /\b(?:service address|service period|billing period|current charges|previous balance|payment received|periodo di fornitura|leveringsperiode|abrechnungszeitraum|période de consommation)\b/i,
+        1,
+      ],
+      [/\b(?:bill|bolletta)\b/i, 1],
     ],
   },
   {

@@ -646,3 +646,159 @@ describe('extractOffline on more layouts', () => {
     expect(m.primary_date).toBe('2024-06-03');
   });
 });
+
+describe('extractOffline on bills and receipts in more languages', () => {
+  it('fr: Montant TTC is the total, the prepayment lowers the amount due only, the title leaves the customer', () => {
+    const { metadata: m } = run(
+      [
+        'Menuiserie Dubois SAS',
+        '8 avenue Jean Jaurès, 44000 Nantes',
+        'SIRET 812 345 678 00019',
+        'Facture n° 2024-045 du 12 février 2024',
+        'Client : Mme Sophie Laurent',
+        'Pose de fenêtres   1   3 200,00 €',
+        'Total HT   3 200,00 €',
+        'TVA 10 %   320,00 €',
+        'Montant TTC   3 520,00 €',
+        'Acompte versé   -1 000,00 €',
+        'Net à payer   2 520,00 €',
+      ].join('\n'),
+    );
+    expect(m).toMatchObject({
+      issuer: 'Menuiserie Dubois SAS',
+      customer: 'Sophie Laurent',
+      primary_date: '2024-02-12',
+    });
+    expect(m.extracted_fields).toMatchObject({ invoice_number: '2024-045', total_amount: 3520, amount_due: 2520 });
+  });
+
+  it('it: a gas and power bill (bolletta) with its holder and due date', () => {
+    const { metadata: m } = run(
+      [
+        'Luce Verde Energia S.p.A.',
+        'Bolletta n. 7781002 del 10/03/2024',
+        'Intestatario: Giulia Conti',
+        'Periodo: 01/01/2024 - 29/02/2024',
+        'Spesa per la materia energia   € 52,10',
+        'Spesa per il trasporto   € 21,30',
+        'Imposte   € 6,05',
+        'IVA 10%   € 7,95',
+        'Totale bolletta   € 87,40',
+        'Scadenza 02/04/2024',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('utility bill');
+    expect(m).toMatchObject({ customer: 'Giulia Conti', primary_date: '2024-03-10' });
+    expect(m.extracted_fields).toMatchObject({ total_amount: 87.4, due_date: '2024-04-02', currency: 'EUR' });
+  });
+
+  it('nl: an annual energy statement dated in Dutch, the total costs above what is still to pay', () => {
+    const { metadata: m } = run(
+      [
+        'Energie Direct Nederland B.V.',
+        'Jaarnota',
+        'Datum: 15 januari 2025',
+        'Klantnummer 4451207',
+        'Periode: 1 januari 2024 t/m 31 december 2024',
+        'Totaal kosten   € 2.104,55',
+        'Reeds betaald   € 1.980,00',
+        'Nog te betalen   € 124,55',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('utility bill');
+    expect(m.primary_date).toBe('2025-01-15');
+    expect(m.extracted_fields).toMatchObject({ total_amount: 2104.55, amount_due: 124.55 });
+  });
+
+  it('de: a supermarket receipt (SUMME, Geg. Bar, Rückgeld) with a two-digit-year date', () => {
+    const { metadata: m } = run(
+      [
+        'EDEKA Schneider',
+        'Hauptstr. 12',
+        '79098 Freiburg',
+        'Bananen 1,2 kg   2,38 A',
+        'Vollmilch 1L   1,19 A',
+        'Kaffee 500g   6,99 A',
+        'SUMME EUR   10,56',
+        'Geg. Bar EUR   20,00',
+        'Rückgeld EUR   9,44',
+        'MwSt   Netto   Steuer   Brutto',
+        'A 7%   9,87   0,69   10,56',
+        '12.03.24   14:22   Bon 4471',
+        'Vielen Dank für Ihren Einkauf',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('receipt');
+    expect(m).toMatchObject({ issuer: 'EDEKA Schneider', primary_date: '2024-03-12' });
+    expect(m.extracted_fields).toMatchObject({ total_amount: 10.56, amount_due: null, currency: 'EUR' });
+  });
+
+  it('pt: a water bill (Valor a pagar, Data de emissão, series invoice number)', () => {
+    const { metadata: m } = run(
+      [
+        'Águas do Norte, S.A.',
+        'Fatura nº FT 2024A/55120',
+        'Data de emissão: 28/02/2024',
+        'Cliente: Manuel Pereira',
+        'Consumo de água   18,40 €',
+        'Saneamento   9,87 €',
+        'Resíduos   6,10 €',
+        'IVA   1,30 €',
+        'Valor a pagar: 45,67 €',
+        'Data limite de pagamento: 15/03/2024',
+      ].join('\n'),
+    );
+    expect(m).toMatchObject({ customer: 'Manuel Pereira', primary_date: '2024-02-28' });
+    expect(m.extracted_fields).toMatchObject({ invoice_number: 'FT 2024A/55120', total_amount: 45.67 });
+  });
+
+  it('en-GB: "1st March 2024", Total inc VAT, the VAT number as the seller tax id', () => {
+    const { metadata: m } = run(
+      [
+        'Oakwood Joinery Ltd',
+        'Unit 3, Mill Lane, Bristol BS1 4QA',
+        'VAT Registration No. GB 123 4567 89',
+        'INVOICE',
+        'Invoice Date: 1st March 2024',
+        'Invoice No: OJ-2024-031',
+        'To: Harris & Co Solicitors',
+        'Bespoke bookcase   1,041.67',
+        'Total (GBP) excl. VAT   1,041.67',
+        'VAT @ 20%   208.33',
+        'Total inc VAT   1,250.00',
+      ].join('\n'),
+    );
+    expect(m).toMatchObject({
+      issuer: 'Oakwood Joinery Ltd',
+      customer: 'Harris & Co Solicitors',
+      primary_date: '2024-03-01',
+    });
+    expect(m.extracted_fields).toMatchObject({
+      total_amount: 1250,
+      net_amount: 1041.67,
+      tax_amount: 208.33,
+      currency: 'GBP',
+    });
+  });
+
+  it('en-US: a utility statement; "PO Box" is no order number', () => {
+    const { metadata: m } = run(
+      [
+        'Valley Gas & Electric',
+        'PO Box 2000, Fresno, CA 93721',
+        'Statement date 03/25/2024',
+        'Account number 5520-1187-09',
+        'Previous balance   $80.00',
+        'Payment received - Thank you   -$80.00',
+        'Current charges   $123.45',
+        'Amount Due $123.45 by 04/15/2024',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('utility bill');
+    expect(m.extracted_fields).toMatchObject({
+      total_amount: 123.45,
+      order_number: null,
+      account_number: '5520-1187-09',
+    });
+  });
+});

@@ -305,7 +305,13 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   // a prepayment does not lower; on other documents their headline amount (a bill's amount due,
   // a payslip's net pay, an explanation of benefits' patient responsibility, a premium).
   const invoiceLike = !rule || rule.key === 'invoice' || rule.key === 'receipt';
-  const headlineTotal: AmountCandidate | undefined = invoiceLike ? (gross ?? total) : (total ?? gross);
+  // A bill whose labelled gross total is at least its amount due (instalments or a credit were
+  // paid) is headed by that gross total too; one whose amount due adds a previous balance is not.
+  const grossHeads =
+    gross !== undefined &&
+    gross.cls === 'gross' &&
+    (amounts.due === undefined || amounts.due.amount <= gross.amount + 0.005);
+  const headlineTotal: AmountCandidate | undefined = invoiceLike || grossHeads ? (gross ?? total) : (total ?? gross);
   facts.netAmount = amounts.net ? round2(amounts.net.amount) : null;
   facts.taxAmount = amounts.tax ? round2(amounts.tax.amount) : null;
   facts.taxLines = amounts.taxLines;

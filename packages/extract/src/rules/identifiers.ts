@@ -187,7 +187,7 @@ export function findInvoiceNumber(text: string): IdFact | null {
 }
 
 const ORDER_RE = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])(?:(?:purchase\s+)?order|p\.?\s?o\.?|bestellung|bestell-?nr\.?|bestellnummer|auftrag|auftragsnummer|auftrags-?nr\.?|commande|bon\s+de\s+commande|bestelling|bestelnummer|pedido|ordine|encomenda)[ \t]*${NUMBER_WORD}?[ \t]*[:#.]?[ \t]*(?:de[ \t]+commande[ \t]*:?[ \t]*)?${VALUE}`,
+  String.raw`(?<![\p{L}\p{N}])(?:(?:purchase\s+)?order|p\.?\s?o\.?(?!\s*box)|bestellung|bestell-?nr\.?|bestellnummer|auftrag|auftragsnummer|auftrags-?nr\.?|commande|bon\s+de\s+commande|bestelling|bestelnummer|pedido|ordine|encomenda)[ \t]*${NUMBER_WORD}?[ \t]*[:#.]?[ \t]*(?:de[ \t]+commande[ \t]*:?[ \t]*)?${VALUE}`,
   'giu',
 );
 

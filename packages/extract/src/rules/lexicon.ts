@@ -65,8 +65,6 @@ export const GROSS_LABELS = phrases(
   'invoice total',
   'invoice amount',
   'order total',
-  'total charges',
-  'total current charges',
   'total sales',
   'final total',
   'nett total',

@@ -270,6 +270,9 @@ const STREET_START =
 /** Courtesy titles that open a recipient's name ("Herrn" and "Spett.le" may stand alone on a line). */
 const TITLE =
   /^(?:mr|mrs|ms|miss|mx|dr|prof|herrn?|frau|familie|fam\.|madame|monsieur|mme|mlle|m\.|dhr\.?|mevr\.?|mevrouw|de heer|sr\.?|sra\.?|srta\.?|don|doña|dña\.?|d\.|sig\.?|sig\.ra|signora?|gentile|spett\.?\s?le|spettabile|exmo\.?|exma\.?|ex\.mo|ex\.ma|encik|en\.|puan|pn\.|tuan|tn\.)(?=[\s.]|$)\.?\s*/iu;
+/** Courtesy titles of a person (dropped from the customer's name; "Familie" and "Firma" stay). */
+const PERSON_TITLE =
+  /^(?:mr|mrs|ms|miss|mx|herrn?|frau|madame|monsieur|mme|mlle|dhr\.?|mevr\.?|mevrouw|de heer|sr\.?|sra\.?|srta\.?|sig\.?|sig\.ra|signora?|exmo\.?|exma\.?|encik|puan|tuan)(?=[\s.])\.?\s+/iu;
 const TITLE_ONLY =
   /^(?:an|aan|herrn?|frau|familie|firma|spett\.?\s?le|spettabile|gentile|messrs\.?|attn\.?|à l'attention de)\s*$/iu;
 
@@ -395,7 +398,8 @@ export function partiesWithCandidates(
   const customerBlock = bl.find((b) => b.kind === 'customer' && b.name);
   const customer: PartyFact | undefined = customerBlock?.name
     ? {
-        name: cleanName(customerBlock.name.text),
+        // "Mme Sophie Laurent" → "Sophie Laurent" (the title alone stays as it is).
+        name: cleanName(customerBlock.name.text).replace(PERSON_TITLE, '').trim() || cleanName(customerBlock.name.text),
         rule:
           customerBlock.labelLine === customerBlock.name.line &&
           !labelLine(customerBlock.labelLine.text, CUSTOMER_LABELS)
