@@ -26,6 +26,7 @@ import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { indexSearch, searchRoutes, type SearchBackend } from './routes/search.js';
 import { eventRoutes } from './routes/events.js';
+import { overviewRoutes } from './routes/overview.js';
 import { sessionRoutes } from './routes/session.js';
 import { thumbnailRoutes } from './routes/thumbnails.js';
 import { DocumentEvents } from './document-events.js';
@@ -236,6 +237,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     costRoutes(app, ctx);
     sessionRoutes(app, ctx, checkToken);
     eventRoutes(app, ctx);
+    overviewRoutes(app, ctx, SERVER_VERSION);
     thumbnailRoutes(app, ctx, { dir: options.thumbnailDir ?? join(config.app.dataDir, 'thumbnails') });
     if (options.webDir) staticRoutes(app, options.webDir);
   });

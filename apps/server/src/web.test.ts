@@ -271,3 +271,25 @@ describe('thumbnails and originals', () => {
     expect(Buffer.compare(original.rawPayload, Buffer.from(pdf))).toBe(0);
   });
 });
+
+describe('budget and system', () => {
+  it('shows caps with what is left, "no cap" as null, and where the data lives', async () => {
+    h = await harness({}, { AUTOD_BUDGET_DAILY_USD: '2.5' });
+    const budget = await h.app.inject({ method: 'GET', url: '/v1/budget', headers: AUTH });
+    expect(budget.statusCode).toBe(200);
+    expect(budget.json()).toMatchObject({
+      day: { capUsd: 2.5, spentUsd: 0, leftUsd: 2.5 },
+      month: { capUsd: null, leftUsd: null },
+      maxCostPerRunUsd: null,
+    });
+    const system = await h.app.inject({ method: 'GET', url: '/v1/system', headers: AUTH });
+    expect(system.json()).toMatchObject({
+      provider: 'local',
+      breaker: 'none',
+      queue: { active: 0, activeBatches: 0 },
+      database: { client: 'sqlite' },
+      dataDir: h.dir,
+    });
+    expect(system.json().folders.inbox).toContain(h.dir);
+  });
+});
