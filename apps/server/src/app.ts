@@ -27,6 +27,8 @@ import { healthRoutes } from './routes/health.js';
 import { indexSearch, searchRoutes, type SearchBackend } from './routes/search.js';
 import { eventRoutes } from './routes/events.js';
 import { overviewRoutes } from './routes/overview.js';
+import { correctionRoutes } from './routes/corrections.js';
+import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { sessionRoutes } from './routes/session.js';
 import { thumbnailRoutes } from './routes/thumbnails.js';
 import { DocumentEvents } from './document-events.js';
@@ -238,6 +240,8 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     sessionRoutes(app, ctx, checkToken);
     eventRoutes(app, ctx);
     overviewRoutes(app, ctx, SERVER_VERSION);
+    correctionRoutes(app, ctx);
+    batchCancelRoutes(app, ctx);
     thumbnailRoutes(app, ctx, { dir: options.thumbnailDir ?? join(config.app.dataDir, 'thumbnails') });
     if (options.webDir) staticRoutes(app, options.webDir);
   });

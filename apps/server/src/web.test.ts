@@ -293,3 +293,80 @@ describe('budget and system', () => {
     expect(system.json().folders.inbox).toContain(h.dir);
   });
 });
+
+describe('batch cancel and corrections trail', () => {
+  it('cancels a running batch (interrupted, resumable) and refuses to cancel one that is not running', async () => {
+    const { LocalExtractor } = await import('@autod/pipeline');
+    const inner = new LocalExtractor();
+    let calls = 0;
+    const extractor = {
+      provider: inner.provider,
+      model: inner.model,
+      needsOcr: inner.needsOcr,
+      async extract(input: Parameters<typeof inner.extract>[0]) {
+        // The second and later items wait until the batch is cancelled (their signal aborts).
+        if (calls++ >= 1) {
+          await new Promise<void>((_resolve, reject) => {
+            if (input.signal?.aborted) reject(new Error('aborted'));
+            input.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          });
+        }
+        return inner.extract(input);
+      },
+    };
+    h = await harness({}, {}, { extractor });
+    const sub = join(h.dir, 'inbox', 'scans');
+    await mkdir(sub, { recursive: true });
+    for (const name of ['a', 'b', 'c']) await writeFile(join(sub, `${name}.pdf`), await invoicePdf(`${name} AG`));
+    const started = await h.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: AUTH,
+      payload: { dir: 'scans', concurrency: 1 },
+    });
+    expect(started.statusCode).toBe(202);
+    const id = started.json().id as string;
+    await waitFor(async () => (calls >= 2 ? true : undefined));
+    const cancelled = await h.app.inject({ method: 'POST', url: `/v1/batches/${id}/cancel`, headers: AUTH });
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json()).toMatchObject({ id, status: 'interrupted', resumable: true });
+    expect(cancelled.json().pending).toBeGreaterThan(0);
+    const again = await h.app.inject({ method: 'POST', url: `/v1/batches/${id}/cancel`, headers: AUTH });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('lists the corrections of a document', async () => {
+    h = await harness();
+    const body = multipart('fix.pdf', await invoicePdf('Trail'));
+    const up = await h.app.inject({
+      method: 'POST',
+      url: '/v1/documents',
+      payload: body.payload,
+      headers: { ...AUTH, ...body.headers },
+    });
+    const sha = up.json().sha256 as string;
+    const doc = await waitFor(async () => {
+      const res = await h!.app.inject({ method: 'GET', url: `/v1/documents/${sha}`, headers: AUTH });
+      return res.statusCode === 200 && res.json().status === 'completed' ? res.json().document : undefined;
+    });
+    await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${doc.id}`,
+      headers: AUTH,
+      payload: { fields: { issuer: 'Trail Corrected GmbH' }, note: 'typo' },
+    });
+    const trail = await h.app.inject({ method: 'GET', url: `/v1/documents/${doc.id}/corrections`, headers: AUTH });
+    expect(trail.statusCode).toBe(200);
+    expect(trail.json().items).toEqual([
+      expect.objectContaining({
+        kind: 'correct',
+        field: 'issuer',
+        value: 'Trail Corrected GmbH',
+        note: 'typo',
+        actor: 'http',
+      }),
+    ]);
+    const none = await h.app.inject({ method: 'GET', url: '/v1/documents/99999/corrections', headers: AUTH });
+    expect(none.statusCode).toBe(404);
+  });
+});
