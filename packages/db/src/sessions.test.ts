@@ -6,7 +6,10 @@ const pgOk = await requirePostgresUnlessLocal();
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const HOUR = 3_600_000;
 
-describe.each([{ name: 'SQLite', pg: false }, { name: 'PostgreSQL', pg: true }])('sessions on $name', (target) => {
+describe.each([
+  { name: 'SQLite', pg: false },
+  { name: 'PostgreSQL', pg: true },
+])('sessions on $name', (target) => {
   const skip = target.pg && !pgOk;
   let db: Database;
   let dispose: () => Promise<void>;
