@@ -8,8 +8,8 @@ export type AuthState =
 
 interface AuthApi {
   state: AuthState;
-  signIn(token: string): Promise<void>;
-  signOut(): Promise<void>;
+  signIn: (token: string) => Promise<void>;
+  signOut: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthApi | null>(null);

@@ -84,7 +84,8 @@ export interface DocumentRow {
   fileName: string;
   sizeBytes: number;
   pageCount: number | null;
-  status: 'processing' | 'completed' | 'failed' | string;
+  /** processing | completed | failed (and states newer servers add) */
+  status: string;
   storagePath: string | null;
   filedAt: string | null;
   provider: string | null;

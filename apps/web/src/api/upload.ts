@@ -22,7 +22,7 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void): 
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     };
     xhr.onload = () => {
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = JSON.parse(xhr.responseText);
       } catch {

@@ -5,7 +5,6 @@ import { CATEGORIES, SUBCATEGORIES } from '../api/enums.js';
 import { toApiError, unwrap, type ApiError } from '../api/errors.js';
 import type { Ok } from '../api/models.js';
 import {
-  EVIDENCE_FIELDS,
   type DocumentDetail,
   type DocumentRow,
   type EvidenceField,
@@ -39,7 +38,7 @@ export const EDITABLE: { key: string; label: string; evidence?: EvidenceField; t
 /** The current value of an editable field, as the form shows it. */
 export function fieldValue(doc: DocumentRow, key: string): string {
   const m = doc.metadata;
-  const v: unknown = {
+  const v: string | number | null | undefined = {
     issuer: doc.issuer,
     customer: doc.customer,
     primary_date: doc.primaryDate,
