@@ -27,12 +27,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false;
     void api.GET('/v1/session').then(
-      ({ data }) => {
+      ({ data, error }) => {
         if (cancelled) return;
         if (data) {
           setCsrfToken(data.csrfToken);
           setState({ status: 'signed-in', session: data });
-        } else setState({ status: 'signed-out', reason: null });
+          return;
+        }
+        // A session that ran out says so; a browser that never signed in just sees the form.
+        const body = error as { error?: { code?: string; message?: string } } | undefined;
+        const expired = body?.error?.code === 'SESSION_EXPIRED';
+        setState({ status: 'signed-out', reason: expired ? (body?.error?.message ?? null) : null });
       },
       () => !cancelled && setState({ status: 'signed-out', reason: null }),
     );
