@@ -2,10 +2,13 @@ import { lazy, Suspense, useState } from 'react';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
 import { AuthProvider, useAuth } from './auth.js';
 import { Loading } from './components/ui.js';
+import Documents from './pages/Documents.js';
+import Inbox from './pages/Inbox.js';
 import { SignIn } from './pages/SignIn.js';
 
-const Inbox = lazy(() => import('./pages/Inbox.js'));
-const Documents = lazy(() => import('./pages/Documents.js'));
+// The two pages people land on are in the first bundle: a lazy page only appears after React's Suspense reveal
+// throttle (~300 ms), which the documents page's first rows cannot afford. The rest load on demand; pdf.js and
+// uPlot only with the pages that draw with them.
 const DocumentPage = lazy(() => import('./pages/Document.js'));
 const Review = lazy(() => import('./pages/Review.js'));
 const Costs = lazy(() => import('./pages/Costs.js'));

@@ -102,6 +102,27 @@ async function load(q: Query): Promise<Result> {
   return { kind: 'list', list };
 }
 
+/** A list fetched before the page rendered (see `prefetchDocuments`), used once if it is recent. */
+const prefetched = new Map<string, { at: number; promise: Promise<Result> }>();
+
+/**
+ * Starts loading the list for `search` right away (called at start-up when the page opens on /documents), so that the
+ * request runs while the session is checked and the page renders, not after.
+ */
+export function prefetchDocuments(search: string): void {
+  const key = search.replace(/^\?/, '');
+  const promise = load(parseQuery(key));
+  promise.catch(() => undefined);
+  prefetched.set(key, { at: Date.now(), promise });
+}
+
+function loadOnce(search: string, q: Query): Promise<Result> {
+  const hit = prefetched.get(search);
+  prefetched.delete(search);
+  if (hit && Date.now() - hit.at < 10_000) return hit.promise.catch(() => load(q));
+  return load(q);
+}
+
 function SortHeader({
   label,
   column,
@@ -245,7 +266,7 @@ export default function Documents() {
   const query = parseQuery(search);
   const [text, setText] = useState(query.q);
   useEffect(() => setText(query.q), [query.q]);
-  const state = useAsync(() => load(query), [search]);
+  const state = useAsync(() => loadOnce(search, query), [search]);
   const go = (next: Query) => navigate(`/documents${queryString(next)}`);
 
   const onSort = (column: SortKey) =>
