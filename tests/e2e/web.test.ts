@@ -271,6 +271,20 @@ describe('the web app in Chromium', () => {
     await shot('system');
   });
 
+  it('fits a phone screen: a menu button, no sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${base}/documents`);
+      await page.locator('table.doc-table tbody tr').first().waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await page.getByRole('link', { name: 'Costs' }).waitFor();
+      await shot('documents-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('refuses a cross-site form post made with the session cookie (CSRF)', async () => {
     const list = (await (await api('/v1/documents?limit=1')).json()) as {
       items: { id: number; attemptCount: number }[];

@@ -289,7 +289,13 @@ try {
   };
   await mkdir(RESULTS, { recursive: true });
   await writeFile(join(RESULTS, 'web.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify({ budgets: result.budgets, ratioFirstRowsVsBaseline: result.ratioFirstRowsVsBaseline, api: full.api }, null, 2));
+  console.log(
+    JSON.stringify(
+      { budgets: result.budgets, ratioFirstRowsVsBaseline: result.ratioFirstRowsVsBaseline, api: full.api },
+      null,
+      2,
+    ),
+  );
   if (full.axe.serious.length > 0) console.log('axe serious/critical:', full.axe.serious.join(', '));
 } finally {
   await browser.close();
