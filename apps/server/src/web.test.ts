@@ -370,3 +370,20 @@ describe('batch cancel and corrections trail', () => {
     expect(none.statusCode).toBe(404);
   });
 });
+
+describe('sign-in rate limit', () => {
+  it('allows 10 sign-in attempts a minute per client, then 429', async () => {
+    h = await harness();
+    const codes: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/session',
+        payload: { token: `guess-${i}-xxxxxxxxxxxx` },
+      });
+      codes.push(res.statusCode);
+    }
+    expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true);
+    expect(codes[10]).toBe(429);
+  });
+});
