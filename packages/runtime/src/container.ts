@@ -11,6 +11,7 @@ import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/
 import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
 import { createAlertManager } from './alerts.js';
+import { PipelineEventHub } from './pipeline-events.js';
 
 export interface ContainerOverrides {
   logger?: Logger;
@@ -38,6 +39,7 @@ export function createContainer(
     return conn;
   };
   c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.PipelineEvents, { useValue: new PipelineEventHub() });
   c.register(TOKENS.Database, { useValue: db });
   c.register(TOKENS.Logger, {
     useValue:
@@ -122,6 +124,7 @@ export function createContainer(
       const alerts = dc.resolve(TOKENS.Alerts);
       const extractor = dc.resolve(TOKENS.Extractor);
       const ocr = dc.resolve(TOKENS.Ocr);
+      const events = dc.resolve(TOKENS.PipelineEvents);
       return new Pipeline(
         { db, extractor, logger: dc.resolve(TOKENS.Logger) },
         {
@@ -139,6 +142,7 @@ export function createContainer(
           ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {
+            events.emit(e);
             if (e.type === 'stage') metrics.observeStage(e.stage, e.durationMs / 1000);
             else if (e.type === 'file.finished') {
               const o = e.outcome;

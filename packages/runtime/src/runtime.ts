@@ -14,6 +14,7 @@ import type { Extractor, Pipeline } from '@autod/pipeline';
 import { LexicalEmbedder, OpenAIEmbedder, createVectorIndex, type VectorIndex } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
+import type { PipelineEventListener } from './pipeline-events.js';
 
 export interface RuntimeOptions {
   /** Apply pending migrations on open (default true; `autod migrate` passes false). */
@@ -39,6 +40,8 @@ export interface Runtime {
   readonly vectorIndex: VectorIndex;
   /** Alert rules and channels from config (error rate, p95, cost levels, breaker, failed documents). */
   readonly alerts: AlertManager;
+  /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
+  onPipelineEvent(listener: PipelineEventListener): () => void;
   /** Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`. */
   startMonitoring(intervalMs?: number): void;
   /** Throws when the configured OpenAI-compatible server cannot be reached. */
@@ -99,6 +102,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     vectorIndex,
     get alerts() {
       return container.resolve(TOKENS.Alerts);
+    },
+    onPipelineEvent(listener) {
+      return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
     },
     startMonitoring(intervalMs = 60_000) {
       if (monitor) return;
