@@ -31,6 +31,8 @@ export interface WorkTrackerOptions {
   /** Final outcomes remembered for status look-ups (default 1000). */
   recentLimit?: number;
   onOutcome?: (outcome: ProcessOutcome) => void;
+  /** Every change of an upload's state (accepted → pending, processing, retry_later), for live displays. */
+  onState?: (state: UploadStatus) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class WorkTracker {
         count: 1,
       });
     this.recent.delete(sha256);
+    this.notify(sha256);
     this.enqueue(path, sha256, 1);
   }
 
@@ -159,10 +162,12 @@ export class WorkTracker {
     if (entry) {
       entry.status = 'processing';
       entry.attempts = attempt;
+      this.notify(sha256);
     }
     let outcome: ProcessOutcome;
     try {
-      outcome = await this.pipeline.processFile(path, this.controller.signal);
+      // An upload was received in full before it was put in the inbox: no half-written check.
+      outcome = await this.pipeline.processFile(path, this.controller.signal, { complete: true });
     } catch (error) {
       this.logger.error({ err: error, sha256 }, 'unexpected error while processing an upload');
       this.retryOrGiveUp(path, sha256, attempt);
@@ -198,7 +203,10 @@ export class WorkTracker {
       return;
     }
     const entry = this.uploads.get(sha256);
-    if (entry) entry.status = 'retry_later';
+    if (entry) {
+      entry.status = 'retry_later';
+      this.notify(sha256);
+    }
     const delay =
       afterMs !== undefined && Number.isFinite(afterMs)
         ? Math.max(50, afterMs)
@@ -209,6 +217,17 @@ export class WorkTracker {
     }, delay);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  private notify(sha256: string): void {
+    const status = this.upload(sha256);
+    if (status && this.options.onState) {
+      try {
+        this.options.onState(status);
+      } catch (error) {
+        this.logger.warn({ err: error, sha256 }, 'upload state listener failed');
+      }
+    }
   }
 
   private finish(sha256: string): void {

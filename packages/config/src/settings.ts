@@ -385,6 +385,12 @@ export const configSchema = z.object({
       default: 300,
       description: 'Requests per minute per client accepted by the HTTP server.',
     }),
+    sessionTtlHours: num(0.01, 8760, {
+      env: 'AUTOD_SESSION_TTL_HOURS',
+      default: 12,
+      description:
+        'How long a web sign-in (session cookie) lasts, in hours from signing in; then the page asks for the token again.',
+    }),
   }),
 
   processing: z.object({

@@ -98,6 +98,13 @@ export const ERROR_CODES = {
   ),
   // auth (a caller of autod's own HTTP API)
   UNAUTHORIZED: code('auth', 401, false, 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".'),
+  SESSION_EXPIRED: code('auth', 401, false, 'Sign in again with the server token (AUTOD_SERVER_TOKEN).'),
+  CSRF_REJECTED: code(
+    'auth',
+    403,
+    false,
+    "Reload the autod page and try again; changes sent from other sites or without the page's CSRF token are refused.",
+  ),
   // not found
   NOT_FOUND: code('not_found', 404, false, 'Check the id or path.'),
   DOCUMENT_NOT_FOUND: code('not_found', 404, false, 'Check the document id or sha256 (autod list shows them).'),

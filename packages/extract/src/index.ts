@@ -21,8 +21,11 @@ export {
   type OfflineExtraction,
   type OfflineFacts,
   type EvidenceItem,
+  type ExtractPage,
+  type EvidenceLine,
+  type BoxInput,
 } from './extractor.js';
-export { parseDate, findDates, daysBetween, type FoundDate } from './dates.js';
+export { parseDate, findDates, daysBetween, type FoundDate, type FindDatesOptions } from './dates.js';
 export { parseAmount, findAmounts, parseNumber, type ParsedAmount, type FoundAmount } from './amounts.js';
 export { classify, detectLanguage, DOC_TYPE_RULES, type DocTypeRule, type Classification } from './classify.js';
 export {

@@ -315,6 +315,13 @@ describe('Pipeline robustness', () => {
     await writeFile(join(root, 'inbox', 'empty.pdf'), '');
     expect(await p.processFile(join(root, 'inbox', 'empty.pdf'))).toMatchObject({ reason: 'incomplete' });
     expect((await db.documents.list()).total).toBe(0);
+    // a caller that knows the file is whole (an HTTP upload) gets the failure at once
+    await writeFile(join(root, 'inbox', 'upload.pdf'), '');
+    expect(await p.processFile(join(root, 'inbox', 'upload.pdf'), undefined, { complete: true })).toMatchObject({
+      kind: 'failed',
+      error: { code: 'INPUT_EMPTY' },
+    });
+    await db.knex('documents').where({ file_name: 'upload.pdf' }).delete();
     // the writer finishes
     await appendFile(src, bytes.subarray(Math.floor(bytes.length / 2)));
     expect((await p.processFile(src)).kind).toBe('processed');

@@ -94,6 +94,11 @@ export interface ProcessFileHooks {
    * which document a path became (the batch runner does) before anything is committed for it.
    */
   onHashed?: (sha256: string) => Promise<void>;
+  /**
+   * The caller knows the file is whole (an HTTP upload, received in full before it was put in the inbox): the
+   * half-written check (a young file that looks cut off) is skipped, and a bad file fails at once.
+   */
+  complete?: boolean;
 }
 
 export interface PipelineDeps {
@@ -294,7 +299,7 @@ export class Pipeline {
     if (file.kind === 'not_a_file') return { kind: 'skipped', path, reason: 'ignored' };
     if (file.kind === 'too_large') return this.failUnclaimed(path, null, this.tooLarge(fileName, file.sizeBytes));
     // A young file that looks cut off is still being written (a copy that paused): leave it for its writer.
-    if (this.isYoung(file.mtimeMs) && !looksComplete(file.bytes))
+    if (hooks.complete !== true && this.isYoung(file.mtimeMs) && !looksComplete(file.bytes))
       return { kind: 'skipped', path, reason: 'incomplete' };
     const read = { size: file.bytes.byteLength, mtimeMs: file.mtimeMs };
 

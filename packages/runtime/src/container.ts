@@ -13,6 +13,7 @@ import { TOKENS } from './tokens.js';
 import { createAlertManager } from './alerts.js';
 import { VECTOR_DOCS_TABLE, type VectorIndex } from '@autod/vector-store';
 import type { DocumentIndexer } from '@autod/pipeline';
+import { PipelineEventHub } from './pipeline-events.js';
 
 export interface ContainerOverrides {
   logger?: Logger;
@@ -41,6 +42,7 @@ export function createContainer(
     return conn;
   };
   c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.PipelineEvents, { useValue: new PipelineEventHub() });
   c.register(TOKENS.Database, { useValue: db });
   c.register(TOKENS.Logger, {
     useValue:
@@ -125,6 +127,7 @@ export function createContainer(
       const alerts = dc.resolve(TOKENS.Alerts);
       const extractor = dc.resolve(TOKENS.Extractor);
       const ocr = dc.resolve(TOKENS.Ocr);
+      const events = dc.resolve(TOKENS.PipelineEvents);
       return new Pipeline(
         { db, extractor, logger: dc.resolve(TOKENS.Logger) },
         {
@@ -148,6 +151,7 @@ export function createContainer(
             : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {
+            events.emit(e);
             if (e.type === 'stage') metrics.observeStage(e.stage, e.durationMs / 1000);
             else if (e.type === 'file.finished') {
               const o = e.outcome;

@@ -5,3 +5,4 @@ export { createContainer, type ContainerOverrides } from './container.js';
 export { migrateSchema, schemaStatus, type SchemaMigration } from './schema.js';
 export { TOKENS, type TokenName } from './tokens.js';
 export { alertChannels, createAlertManager, recordSpend } from './alerts.js';
+export { PipelineEventHub, type PipelineEventListener } from './pipeline-events.js';

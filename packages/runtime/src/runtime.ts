@@ -22,6 +22,7 @@ import {
 } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
+import type { PipelineEventListener } from './pipeline-events.js';
 
 export interface RuntimeOptions {
   /** Apply pending migrations on open (default true; `autod migrate` passes false). */
@@ -47,6 +48,8 @@ export interface Runtime {
   readonly vectorIndex: VectorIndex;
   /** Alert rules and channels from config (error rate, p95, cost levels, breaker, failed documents). */
   readonly alerts: AlertManager;
+  /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
+  onPipelineEvent(listener: PipelineEventListener): () => void;
   /**
    * Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`, and index
    * completed documents the vector index is missing every `sweepMs` (default 5 minutes).
@@ -138,6 +141,9 @@ async function wire(
     vectorIndex,
     get alerts() {
       return container.resolve(TOKENS.Alerts);
+    },
+    onPipelineEvent(listener) {
+      return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
     },
     startMonitoring(intervalMs = 60_000, sweepMs = 300_000) {
       if (monitor) return;

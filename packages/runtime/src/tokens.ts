@@ -6,6 +6,7 @@ import type { OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import type { VectorIndex } from '@autod/vector-store';
+import type { PipelineEventHub } from './pipeline-events.js';
 
 /** DI tokens: `Symbol.for('@autod/<pkg>:<Name>')`, one per service the runtime wires. */
 export const TOKENS = {
@@ -20,6 +21,7 @@ export const TOKENS = {
   Extractor: Symbol.for('@autod/pipeline:Extractor') as InjectionToken<Extractor>,
   Pipeline: Symbol.for('@autod/pipeline:Pipeline') as InjectionToken<Pipeline>,
   VectorIndex: Symbol.for('@autod/vector-store:VectorIndex') as InjectionToken<VectorIndex>,
+  PipelineEvents: Symbol.for('@autod/runtime:PipelineEventHub') as InjectionToken<PipelineEventHub>,
 } as const;
 
 export type TokenName = keyof typeof TOKENS;
