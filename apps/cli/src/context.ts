@@ -1,4 +1,7 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { loadConfig, type Config } from '@autod/config';
+import { createDatabase, type Database } from '@autod/db';
 import { createRuntime, type Runtime } from '@autod/runtime';
 import type { Output } from './output.js';
 
@@ -16,6 +19,7 @@ export interface GlobalOptions {
 /** What a command gets: parsed options, output, and lazily the config and the runtime. */
 export class CommandContext {
   private runtime: Runtime | undefined;
+  private database: Database | undefined;
   private cachedConfig: Config | undefined;
 
   constructor(
@@ -61,8 +65,28 @@ export class CommandContext {
     return this.runtime;
   }
 
+  /**
+   * Only the database, not migrated and without the services on top (`autod migrate`: the vector index and the
+   * pipeline need tables a fresh database does not have yet). Closed by `close()`.
+   */
+  async openDatabase(): Promise<Database> {
+    if (!this.database) {
+      const config = this.config();
+      if (config.db.client === 'sqlite' && config.db.filename && config.db.filename !== ':memory:') {
+        await mkdir(dirname(config.db.filename), { recursive: true });
+      }
+      this.database = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
+    }
+    return this.database;
+  }
+
   async close(): Promise<void> {
-    await this.runtime?.close();
-    this.runtime = undefined;
+    try {
+      await this.runtime?.close();
+    } finally {
+      this.runtime = undefined;
+      await this.database?.close();
+      this.database = undefined;
+    }
   }
 }

@@ -29,7 +29,7 @@ export function addCommands(installer: CommandInstaller): void {
 
 function listFilters(cmd: Command): Command {
   return cmd
-    .option('--status <status>', 'processing | completed | failed')
+    .option('--status <status>', 'processing | waiting | completed | failed')
     .option('--category <category>', 'e.g. "Financial & Administrative"')
     .option('--subcategory <subcategory>', 'e.g. Utilities')
     .option('--doc-type <type>', 'document type, e.g. invoice')
@@ -116,9 +116,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .action(() => run((c) => doctorCommand(c))());
   program
     .command('migrate')
-    .description('database migrations')
+    .description('database migrations (documents, vector index and batch tables)')
     .argument('[action]', 'up | down | status', 'up')
-    .action((action: string) => run((c) => migrateCommand(c, action))());
+    .option('--yes', 'confirm `migrate down` (it drops tables and their data)')
+    .action((action: string, o: { yes?: boolean }) => run((c) => migrateCommand(c, action, o))());
   program
     .command('config')
     .description('print the effective configuration (secrets redacted)')

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
@@ -362,6 +362,39 @@ describe('documents', () => {
       return files.some((f) => f.endsWith('.error.json')) ? files : undefined;
     });
     expect(failed).toEqual(['broken.pdf', 'broken.pdf.error.json']);
+  });
+
+  it('lists every failure, also those found before a claim, under status=failed and waiting documents apart', async () => {
+    h = await harness();
+    const inbox = h.runtime.pipeline.dirs.inbox;
+    const old = new Date(Date.now() - 3_600_000);
+    await writeFile(join(inbox, 'notes.txt'), 'just text, not a document');
+    await writeFile(join(inbox, 'empty.pdf'), '');
+    for (const n of ['notes.txt', 'empty.pdf']) await utimes(join(inbox, n), old, old);
+    for (const n of ['notes.txt', 'empty.pdf'])
+      expect((await h.runtime.pipeline.processFile(join(inbox, n))).kind).toBe('failed');
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/v1/documents?status=failed&orderBy=id&order=asc',
+      headers: AUTH,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().total).toBe(2);
+    expect(
+      res
+        .json()
+        .items.map((d: { fileName: string; errorCode: string; storagePath: string }) => [
+          d.fileName,
+          d.errorCode,
+          d.storagePath,
+        ]),
+    ).toEqual([
+      ['notes.txt', 'INPUT_NOT_PDF', join(h.dir, 'failed', 'notes.txt')],
+      ['empty.pdf', 'INPUT_EMPTY', join(h.dir, 'failed', 'empty.pdf')],
+    ]);
+    const waiting = await h.app.inject({ method: 'GET', url: '/v1/documents?status=waiting', headers: AUTH });
+    expect(waiting.statusCode).toBe(200);
+    expect(waiting.json().total).toBe(0);
   });
 
   it('validates ids and query parameters', async () => {

@@ -9,6 +9,7 @@ import {
   writeCorpus,
   type Sandbox,
 } from './__tests__/helpers.js';
+import { LocalExtractor, type Extractor } from '@autod/pipeline';
 import { BatchRunner } from './live-runner.js';
 import type { BatchProgressEvent } from './types.js';
 
@@ -35,7 +36,55 @@ async function succeededAttemptsPerDocument(): Promise<Map<number, number>> {
   return new Map(rows.map((r) => [Number(r.document_id), Number(r.n)]));
 }
 
+/** An extractor that holds `slowName` until the gate opens. */
+function gatedExtractor(slowName: string): { extractor: Extractor; open: () => void } {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const local = new LocalExtractor();
+  return {
+    open,
+    extractor: {
+      provider: 'local',
+      model: local.model,
+      needsOcr: false,
+      extract: async (input) => {
+        if (input.fileName === slowName) await gate;
+        return local.extract(input);
+      },
+    },
+  };
+}
+
 describe('BatchRunner (live mode)', () => {
+  it('no head-of-line blocking: with one slot, the other items finish while a slow one runs', async () => {
+    const files = await writeCorpus(sb.dirs.inbox, 4);
+    const slowName = files[0]!.split('/').pop()!;
+    const { extractor, open } = gatedExtractor(slowName);
+    const done: string[] = [];
+    const runner = new BatchRunner(
+      { db: sb.db, pipeline: pipelineFor(sb, extractor) },
+      {
+        concurrency: 1,
+        slowAfterMs: 20,
+        pace: false,
+        onProgress: (e) => {
+          if (e.type !== 'progress' || !e.last) return;
+          done.push(e.last.path.split('/').pop()!);
+          if (done.length === 3) open();
+        },
+      },
+    );
+    const result = await runner.start([sb.dirs.inbox]);
+    expect(result.counts).toMatchObject({ total: 4, done: 4 });
+    expect(done.slice(0, 3).sort()).toEqual(
+      files
+        .slice(1)
+        .map((f) => f.split('/').pop())
+        .sort(),
+    );
+    expect(done[3]).toBe(slowName);
+  });
+
   it('finishes 200 PDFs against the emulator with 20% faults: every item processed or failed with a reason, none twice', async () => {
     emulator = await startEmulator({
       latencyMs: 2,

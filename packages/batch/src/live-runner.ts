@@ -1,6 +1,6 @@
 import { abortableDelay } from './abortable-delay.js';
 import type { Database } from '@autod/db';
-import { discoverFiles } from '@autod/pipeline';
+import { WorkLanes, discoverFiles } from '@autod/pipeline';
 import { noopLogger, type AutodMetrics, type Logger } from '@autod/ops';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { attemptItem, type BatchPipeline } from './item.js';
@@ -38,6 +38,8 @@ export interface LiveRunOptions {
    * (default true).
    */
   pace?: boolean;
+  /** An item running longer than this gives its slot to the next item (the slow lane, see WorkLanes); default 20 000. */
+  slowAfterMs?: number;
 }
 
 const PAGE = 256;
@@ -197,63 +199,78 @@ export class BatchRunner {
 
     /** Results written behind: progress and counts follow each commit, so an event never reports an unsaved item. */
     const settling = new Set<Promise<void>>();
+    // A slow item (a long scan) moves to the slow lane after `slowAfterMs` and its slot takes the next item, so one
+    // more worker loop than slots waits to use it (no head-of-line blocking, still bounded).
+    const lanes = new WorkLanes({
+      concurrency: this.concurrency,
+      ...(opts.slowAfterMs !== undefined ? { slowAfterMs: opts.slowAfterMs } : {}),
+    });
     const worker = async (): Promise<void> => {
-      for (let got = await next(); got; got = await next()) {
-        const { item, reserve } = got;
-        const t0 = performance.now();
-        try {
-          const result = await attemptItem({ db, pipeline, store: writer }, item, signal);
-          pacer?.observe(performance.now() - t0);
-          const attempts = item.attempts + 1;
-          if (result.kind === 'final') {
-            // The item does not wait for its commit (the next one starts at once). A crash before the commit is safe:
-            // the SHA-256 checkpoint, committed before the claim, lets a resume settle the item from its document.
-            const { patch } = result;
-            const cost = patch.costUsd ?? 0;
-            unsaved += cost; // the budget counts what was spent, committed or not
-            const settled = writer
-              .updateItem(item.id, { ...patch, attempts })
-              .then(
-                () => {
-                  unsaved -= cost;
-                  tracker.record(patch.status, cost);
-                  const last = {
-                    path: item.path,
-                    status: patch.status,
-                    ...(patch.error ? { error: patch.error } : {}),
-                  };
-                  emit(tracker.event('progress', { last }));
-                },
-                (error: unknown) => {
-                  // Still pending (a resume settles it from its document); its cost stays counted against the budget.
-                  this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
-                },
-              )
-              .finally(() => {
-                settling.delete(settled);
-                metrics?.setQueueDepth('batch', tracker.current.pending);
-              });
-            settling.add(settled);
-          } else if (result.kind === 'retry') {
-            if (attempts >= maxAttempts) {
-              await writer.updateItem(item.id, { status: 'failed', error: result.error, attempts });
-              tracker.record('failed');
-              emit(tracker.event('progress', { last: { path: item.path, status: 'failed', error: result.error } }));
-            } else {
-              await writer.updateItem(item.id, { error: result.error, attempts });
-              retries.push({ item: { ...item, attempts }, readyAt: Date.now() + retryDelayMs * 2 ** (attempts - 1) });
-            }
-          }
-        } catch (error) {
-          // Infrastructure trouble (database, disk): leave the item pending for a resume, keep the batch going.
-          this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
-        } finally {
-          reserved -= reserve;
-          metrics?.setQueueDepth('batch', tracker.current.pending);
-        }
+      for (;;) {
+        const more = await lanes.run(async () => {
+          const got = await next();
+          if (!got) return false;
+          await handle(got);
+          return true;
+        });
+        if (!more) return;
       }
     };
-    await Promise.all(Array.from({ length: this.concurrency }, () => worker()));
+    const handle = async (got: { item: BatchItem; reserve: number }): Promise<void> => {
+      const { item, reserve } = got;
+      const t0 = performance.now();
+      try {
+        const result = await attemptItem({ db, pipeline, store: writer }, item, signal);
+        pacer?.observe(performance.now() - t0);
+        const attempts = item.attempts + 1;
+        if (result.kind === 'final') {
+          // The item does not wait for its commit (the next one starts at once). A crash before the commit is safe:
+          // the SHA-256 checkpoint, committed before the claim, lets a resume settle the item from its document.
+          const { patch } = result;
+          const cost = patch.costUsd ?? 0;
+          unsaved += cost; // the budget counts what was spent, committed or not
+          const settled = writer
+            .updateItem(item.id, { ...patch, attempts })
+            .then(
+              () => {
+                unsaved -= cost;
+                tracker.record(patch.status, cost);
+                const last = {
+                  path: item.path,
+                  status: patch.status,
+                  ...(patch.error ? { error: patch.error } : {}),
+                };
+                emit(tracker.event('progress', { last }));
+              },
+              (error: unknown) => {
+                // Still pending (a resume settles it from its document); its cost stays counted against the budget.
+                this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
+              },
+            )
+            .finally(() => {
+              settling.delete(settled);
+              metrics?.setQueueDepth('batch', tracker.current.pending);
+            });
+          settling.add(settled);
+        } else if (result.kind === 'retry') {
+          if (attempts >= maxAttempts) {
+            await writer.updateItem(item.id, { status: 'failed', error: result.error, attempts });
+            tracker.record('failed');
+            emit(tracker.event('progress', { last: { path: item.path, status: 'failed', error: result.error } }));
+          } else {
+            await writer.updateItem(item.id, { error: result.error, attempts });
+            retries.push({ item: { ...item, attempts }, readyAt: Date.now() + retryDelayMs * 2 ** (attempts - 1) });
+          }
+        }
+      } catch (error) {
+        // Infrastructure trouble (database, disk): leave the item pending for a resume, keep the batch going.
+        this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
+      } finally {
+        reserved -= reserve;
+        metrics?.setQueueDepth('batch', tracker.current.pending);
+      }
+    };
+    await Promise.all(Array.from({ length: this.concurrency + 1 }, () => worker()));
     await writer.drain();
     while (settling.size > 0) await Promise.all([...settling]);
 

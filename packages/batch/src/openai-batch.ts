@@ -353,9 +353,11 @@ export class OpenAIBatchRunner {
         this.logger.info({ batchId, jobId, items: items.length }, 'submitted a Batch API job');
       } catch (thrown) {
         const error = toAutodError(thrown);
-        // Nothing was submitted: release the claims so the items can be tried again.
+        // Nothing was submitted: the documents wait (with the reason) so the items can be tried again.
         for (const p of items) {
-          await db.documents.release(p.documentId, owner).catch(() => undefined);
+          await db.documents
+            .defer(p.documentId, owner, { code: error.code, message: error.message, retryAt: Date.now() })
+            .catch(() => undefined);
           await this.store.updateItem(p.item.id, {
             attempts: p.item.attempts + 1,
             error: { code: error.code, message: error.message },
@@ -375,7 +377,14 @@ export class OpenAIBatchRunner {
         if (item.attempts >= maxAttempts) {
           // Transient trouble every time: give the claim back (the file stays where it is for a later run).
           const doc = item.sha256 ? await db.documents.get(item.sha256) : undefined;
-          if (doc?.status === 'processing') await db.documents.release(doc.id, owner).catch(() => undefined);
+          if (doc?.status === 'processing')
+            await db.documents
+              .defer(doc.id, owner, {
+                code: item.error?.code ?? 'UPSTREAM_ERROR',
+                message: item.error?.message ?? 'Too many attempts in this batch.',
+                retryAt: Date.now(),
+              })
+              .catch(() => undefined);
           await settle(item, {
             status: 'failed',
             error: item.error ?? { code: 'UPSTREAM_ERROR', message: 'Too many attempts.' },
@@ -388,7 +397,13 @@ export class OpenAIBatchRunner {
           opts.maxCostUsd !== undefined &&
           tracker.current.costUsd + reserved + prepared.estimateUsd > opts.maxCostUsd
         ) {
-          await db.documents.release(prepared.documentId, owner).catch(() => undefined);
+          await db.documents
+            .defer(prepared.documentId, owner, {
+              code: 'BUDGET_EXCEEDED',
+              message: 'The batch budget (--max-cost) is reached; the document waits for the next run.',
+              retryAt: Date.now(),
+            })
+            .catch(() => undefined);
           blocked = true;
           break;
         }
@@ -401,7 +416,14 @@ export class OpenAIBatchRunner {
       if (blocked || opts.signal?.aborted) break;
     }
     if (opts.signal?.aborted) {
-      for (const p of chunk) await db.documents.release(p.documentId, owner).catch(() => undefined);
+      for (const p of chunk)
+        await db.documents
+          .defer(p.documentId, owner, {
+            code: 'SHUTTING_DOWN',
+            message: 'The batch was stopped before this document was submitted; a resume submits it.',
+            retryAt: Date.now(),
+          })
+          .catch(() => undefined);
       chunk = [];
     }
     await flush();

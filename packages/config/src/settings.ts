@@ -415,14 +415,15 @@ export const configSchema = z.object({
       default: 300,
       description: 'How long a worker’s claim on a document lasts before another worker may retry it.',
     }),
-    timeoutPerDocSeconds: int(10, 3600, {
+    timeoutPerDocSeconds: int(1, 3600, {
       env: 'PROCESSING_TIMEOUT_PER_DOC',
-      default: 600,
-      description: 'Deadline for processing one document, in seconds.',
+      default: 300,
+      description:
+        'Deadline for one document from its claim to its result (reading, OCR, extraction), in seconds. It stops the work (PDF worker terminated, API request cancelled); a document that hits it is retried later and failed with PROCESSING_TIMEOUT after FAILED_RETRY_ATTEMPTS hits. Keep it above the slowest legitimate document at your concurrency (OCR takes ~4.5 s per page on one core, and documents share the OCR engine).',
       seed: {
         field: 'processing_timeout_per_doc',
         default: '60 (range 10–600)',
-        note: 'unused by the seed; 60 s is shorter than one API call may take (API_TIMEOUT_SECONDS 300), so autod uses 600.',
+        note: 'unused by the seed; 60 s is shorter than one API call may take, so autod uses 300 (a 20-page OCR scan takes ~90 s alone on 2 cores, ~180 s when two share them).',
       },
     }),
     batchSize: int(1, 100, {
@@ -456,7 +457,8 @@ export const configSchema = z.object({
     failedRetryAttempts: int(1, 10, {
       env: 'FAILED_RETRY_ATTEMPTS',
       default: 3,
-      description: 'How many times a document that failed with a retryable error is re-queued.',
+      description:
+        'How many attempts at a document may end without a result — it hit PROCESSING_TIMEOUT_PER_DOC, or autod died while processing it (crash, kill -9, out of memory) — before it is moved to failed/ (PROCESSING_TIMEOUT / PROCESSING_CRASHED), so one poison file never blocks the inbox. Queue mode (`autod batch --mode queue`) also retries a job this many times after a transient failure before it is dead-lettered.',
       seed: { field: 'failed_retry_attempts', note: 'unused by the seed (failed files were never retried).' },
     }),
     processedRetentionDays: int(1, 365, {

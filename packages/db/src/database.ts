@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errorFor, isAutodError } from '@autod/errors';
+import { errorFor, isAutodError, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
 import knexFactory, { type Knex } from 'knex';
 import { AttemptRepository } from './attempts.js';
 import { AuditRepository } from './audit.js';
@@ -85,7 +85,6 @@ const CONNECTION_ERROR_CODES = new Set([
   'EPIPE',
   'SQLITE_CANTOPEN',
   'SQLITE_BUSY',
-  'SQLITE_NOTADB',
   'SQLITE_READONLY',
   '3D000', // database does not exist
   '28000', // invalid authorization
@@ -109,7 +108,17 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 function translate(error: unknown, url: string): unknown {
-  if (isAutodError(error) || !isConnectionError(error)) return error;
+  if (isAutodError(error)) return error;
+  // A damaged file (DB_CORRUPT) or a full disk (DISK_FULL) is not "unreachable": say what it is.
+  if (isDatabaseCorrupt(error) || isDiskFull(error)) {
+    const translated = toAutodError(error);
+    const redacted = redactDatabaseUrl(url);
+    return errorFor(translated.code, `${translated.message.split(url).join(redacted)} (database ${redacted})`, {
+      cause: error,
+      details: { url: redacted },
+    });
+  }
+  if (!isConnectionError(error)) return error;
   const redacted = redactDatabaseUrl(url);
   const raw = error instanceof Error ? error.message : String(error);
   const detail = raw.split(url).join(redacted);
@@ -276,7 +285,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       acquireConnectionTimeout: 10_000,
     };
   }
-  if (options.logger) {
+  if (!options.logger) {
+    // Without a logger knex prints warnings (e.g. "Acquire connection error" with a stack) to the console, on top of
+    // the error the caller gets anyway (DB_CORRUPT, DB_UNAVAILABLE): keep the CLI's output to the one clear message.
+    const quiet = (): void => undefined;
+    config.log = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
+  } else {
     const logger = options.logger;
     const text = (m: unknown): string =>
       m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m);

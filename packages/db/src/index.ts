@@ -24,6 +24,8 @@ export type {
   ClaimInput,
   ClaimResult,
   CompleteInput,
+  DeferInput,
+  StrikeInput,
   DocumentFilter,
   DocumentOrderBy,
   ListOptions,

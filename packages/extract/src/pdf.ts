@@ -258,6 +258,8 @@ class WorkerPool implements PdfPool {
   readonly size: number;
   private readonly all = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
+  /** Workers in use, and whether each is held for a whole document (`long`). */
+  private readonly busy = new Map<PoolWorker, boolean>();
   private readonly waiters: { resolve: (w: PoolWorker | undefined) => void; reject: (e: unknown) => void }[] = [];
   private closed = false;
   /** Set when a worker could not even start (e.g. a runtime without TS stripping under src/): run in-thread. */
@@ -267,13 +269,19 @@ class WorkerPool implements PdfPool {
     this.size = Math.max(1, Math.floor(options.size ?? Math.min(2, availableParallelism())));
   }
 
-  /** A ready worker (ref'd while in use), or `undefined` when workers cannot start here. */
-  async acquire(): Promise<PoolWorker | undefined> {
+  /**
+   * A ready worker (ref'd while in use), or `undefined` when workers cannot start here. `long`: the caller keeps the
+   * worker for a whole document (rendering pages for OCR, minutes for a long scan). When every worker is held that
+   * way, a short request gets one extra worker instead of waiting behind them (no head-of-line blocking).
+   */
+  async acquire(long = false): Promise<PoolWorker | undefined> {
     if (this.closed)
       throw errorFor('ABORTED', 'The PDF worker pool is closed; create a new one (or call readPdf without it).');
     if (this.unusable) return undefined;
     let w = this.idle.pop();
-    if (!w && this.all.size < this.size) {
+    const heldLong = [...this.busy.values()].filter(Boolean).length;
+    const room = this.all.size < this.size || (!long && heldLong >= this.size && this.all.size < this.size + 1);
+    if (!w && room) {
       const created = new PoolWorker((dead) => this.forget(dead));
       this.all.add(created);
       try {
@@ -290,13 +298,16 @@ class WorkerPool implements PdfPool {
       w = await new Promise<PoolWorker | undefined>((resolve, reject) => this.waiters.push({ resolve, reject }));
       if (!w) return undefined;
     }
+    this.busy.set(w, long);
     w.worker.ref();
     return w;
   }
 
   release(w: PoolWorker): void {
+    this.busy.delete(w);
     if (w.dead) return;
-    if (this.closed) {
+    if (this.closed || this.all.size > this.size) {
+      // closed, or the extra worker a short request got while long sessions held the others
       this.forget(w);
       w.terminate();
       return;
@@ -309,6 +320,7 @@ class WorkerPool implements PdfPool {
 
   private forget(w: PoolWorker): void {
     this.all.delete(w);
+    this.busy.delete(w);
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);
     // A waiter may now start a fresh worker instead of waiting for one that died.
@@ -407,7 +419,7 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
   sniffPdf(bytes);
   checkAborted(o.signal);
   const pool = poolFor(o.pool);
-  const w = await pool?.acquire();
+  const w = await pool?.acquire(o.keepOpen);
   if (!pool || !w) return openInThread(bytes, o);
   let released = false;
   const release = (): void => {

@@ -4,13 +4,15 @@ import { basename } from 'node:path';
 import type { Config } from '@autod/config';
 import { redactSecretsList } from './secrets.js';
 import { ApiClient } from '@autod/api-client';
-import { RedisRateLimiter, redisConnection } from '@autod/batch';
+import { RedisRateLimiter, closeRedis, redisConnection } from '@autod/batch';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
 import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
 import { createAlertManager } from './alerts.js';
+import { VECTOR_DOCS_TABLE, type VectorIndex } from '@autod/vector-store';
+import type { DocumentIndexer } from '@autod/pipeline';
 import { PipelineEventHub } from './pipeline-events.js';
 
 export interface ContainerOverrides {
@@ -34,8 +36,9 @@ export function createContainer(
   closers: (() => Promise<void>)[] = [],
 ): DependencyContainer {
   const c = rootContainer.createChildContainer();
-  const trackRedis = <T extends { quit(): Promise<unknown> }>(conn: T): T => {
-    closers.push(() => conn.quit().then(() => undefined));
+  const trackRedis = (conn: ReturnType<typeof redisConnection>) => {
+    // closeRedis: a connection that never reached Redis is dropped, not quit (quit would wait for Redis forever)
+    closers.push(() => closeRedis(conn));
     return conn;
   };
   c.register(TOKENS.Config, { useValue: config });
@@ -139,7 +142,13 @@ export function createContainer(
           filingTemplate: config.paths.fileNameTemplate,
           reviewThreshold: config.processing.reviewThreshold,
           ocr: ocr ?? false,
-          ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),
+          timeoutPerDocMs: config.processing.timeoutPerDocSeconds * 1000,
+          maxStrikes: config.processing.failedRetryAttempts,
+          // A deferral whose error names no time (a 503, the deadline) is tried again after the breaker's cool-down.
+          retryDelayMs: config.breaker.resetMs,
+          ...(dc.isRegistered(TOKENS.VectorIndex)
+            ? { indexer: vectorIndexer(db, dc.resolve(TOKENS.VectorIndex)) }
+            : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {
             events.emit(e);
@@ -161,4 +170,12 @@ export function createContainer(
     }),
   });
   return c;
+}
+
+/** The vector index as the pipeline's indexer: "missing" = completed documents without a row in its documents table. */
+function vectorIndexer(db: Database, index: VectorIndex): DocumentIndexer {
+  return {
+    index: (doc) => index.index(doc),
+    missing: (limit) => db.documents.missingFrom(VECTOR_DOCS_TABLE, 'doc_id', limit),
+  };
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 export { createContainer, type ContainerOverrides } from './container.js';
+export { migrateSchema, schemaStatus, type SchemaMigration } from './schema.js';
 export { TOKENS, type TokenName } from './tokens.js';
 export { alertChannels, createAlertManager, recordSpend } from './alerts.js';
 export { PipelineEventHub, type PipelineEventListener } from './pipeline-events.js';

@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@autod/config';
+import { toAutodError } from '@autod/errors';
+import type { Extractor } from '@autod/pipeline';
 import { badPdfs, generateCorpus, startEmulator } from '@autod/testkit';
 import { EInvoiceExtractor, LocalExtractor } from '@autod/pipeline';
 import { createRuntime, type Runtime } from './runtime.js';
+import { schemaStatus } from './schema.js';
 import { TOKENS } from './tokens.js';
 
 let dir: string;
@@ -33,6 +36,8 @@ describe('createRuntime', () => {
       expect.arrayContaining(['duplicates', 'failed', 'inbox', 'processed']),
     );
     expect((await runtime.db.migrate.status()).every((m) => m.applied)).toBe(true);
+    // every part of the schema: documents, vector index, batch tables
+    expect((await schemaStatus(runtime.db)).filter((m) => !m.applied)).toEqual([]);
     const [doc] = await generateCorpus({ count: 1, seed: 4 });
     await writeFile(join(runtime.config.paths.inbox, doc!.fileName), doc!.bytes);
     const outcome = await runtime.pipeline.processFile(join(runtime.config.paths.inbox, doc!.fileName));
@@ -99,5 +104,70 @@ describe('createRuntime', () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+
+  it('maps PROCESSING_TIMEOUT_PER_DOC and FAILED_RETRY_ATTEMPTS onto the pipeline', async () => {
+    const hung: Extractor = {
+      provider: 'local',
+      model: 'hung',
+      needsOcr: false,
+      extract: () => new Promise(() => undefined),
+    };
+    runtime = await createRuntime(config({ PROCESSING_TIMEOUT_PER_DOC: '1', FAILED_RETRY_ATTEMPTS: '2' }), {
+      overrides: { extractor: hung },
+    });
+    const [doc] = await generateCorpus({ count: 1, seed: 12 });
+    const path = join(runtime.config.paths.inbox, doc!.fileName);
+    await writeFile(path, doc!.bytes);
+    expect(await runtime.pipeline.processFile(path)).toMatchObject({
+      kind: 'retry_later',
+      error: { code: 'PROCESSING_TIMEOUT', message: expect.stringContaining('1 s') },
+    });
+    expect(await runtime.pipeline.processFile(path)).toMatchObject({
+      kind: 'failed',
+      error: { code: 'PROCESSING_TIMEOUT', message: expect.stringContaining('2 times') },
+    });
+    expect(await runtime.documentCounts()).toEqual({
+      processing: 0,
+      waiting: 0,
+      completed: 0,
+      failed: 1,
+      unindexed: 0,
+    });
+  });
+
+  it('counts completed documents missing from the vector index, and the periodic sweep indexes them', async () => {
+    runtime = await createRuntime(config({}));
+    const docs = await generateCorpus({ count: 2, seed: 13 });
+    for (const d of docs) {
+      const path = join(runtime.config.paths.inbox, d.fileName);
+      await writeFile(path, d.bytes);
+      expect((await runtime.pipeline.processFile(path)).kind).toBe('processed');
+    }
+    // a crash between commit and indexing: the index lacks one
+    await runtime.db.knex('autod_vec_docs').where('doc_id', 1).delete();
+    expect(await runtime.documentCounts()).toMatchObject({ completed: 2, unindexed: 1 });
+    runtime.startMonitoring(60_000, 20);
+    for (let i = 0; i < 200 && (await runtime.documentCounts()).unindexed > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await runtime.documentCounts()).toMatchObject({ completed: 2, unindexed: 0 });
+  });
+
+  it('closes the database when start-up fails after opening it (no handle keeps the process alive)', async () => {
+    // a damaged database: the migration fails with DB_CORRUPT, and the file is closed again
+    const ok = await createRuntime(config({}));
+    await ok.close();
+    const file = join(dir, 'autod.sqlite');
+    const bytes = await readFile(file);
+    bytes.fill(0xab, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16_384);
+    await writeFile(file, bytes);
+    await rm(`${file}-wal`, { force: true });
+    await rm(`${file}-shm`, { force: true });
+    const error = await createRuntime(config({})).catch((e: unknown) => e);
+    expect(toAutodError(error).code).toBe('DB_CORRUPT');
+    // closed: the file can be replaced and a fresh database opened in its place
+    await rm(file);
+    runtime = await createRuntime(config({}));
+    expect((await runtime.db.migrate.status()).every((m) => m.applied)).toBe(true);
   });
 });

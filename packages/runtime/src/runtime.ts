@@ -3,15 +3,23 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
+import type { DocumentStatus } from '@autod/core';
 import type { ApiClient } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
+import { migrateBatchTables } from '@autod/batch';
 import { recordSpend } from './alerts.js';
 import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
-import { LexicalEmbedder, OpenAIEmbedder, createVectorIndex, type VectorIndex } from '@autod/vector-store';
+import {
+  LexicalEmbedder,
+  OpenAIEmbedder,
+  VECTOR_DOCS_TABLE,
+  createVectorIndex,
+  type VectorIndex,
+} from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
 import type { PipelineEventListener } from './pipeline-events.js';
@@ -42,8 +50,13 @@ export interface Runtime {
   readonly alerts: AlertManager;
   /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
   onPipelineEvent(listener: PipelineEventListener): () => void;
-  /** Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`. */
-  startMonitoring(intervalMs?: number): void;
+  /**
+   * Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`, and index
+   * completed documents the vector index is missing every `sweepMs` (default 5 minutes).
+   */
+  startMonitoring(intervalMs?: number, sweepMs?: number): void;
+  /** Documents per status, and completed documents missing from the vector index (`autod doctor`). */
+  documentCounts(): Promise<Record<DocumentStatus, number> & { unindexed: number }>;
   /** Throws when the configured OpenAI-compatible server cannot be reached. */
   checkUpstream(): Promise<void>;
   checkOcr(): Promise<{ ok: boolean; detail: string }>;
@@ -59,8 +72,30 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     await mkdir(dirname(config.db.filename), { recursive: true });
   }
   const db = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
-  if (options.migrate !== false) await withMigrationRetry(() => db.migrate.latest());
   const closers: (() => Promise<void>)[] = [];
+  let container: DependencyContainer | undefined;
+  try {
+    return await wire(config, options, db, closers, (c) => (container = c));
+  } catch (error) {
+    // Anything that fails after the database is open (a migration, a damaged file, the vector index, Redis) must
+    // not leave handles behind: an open pool would keep the process alive after the error is reported.
+    const c = container;
+    const ocr: OcrEngine | null = c?.isRegistered(TOKENS.Ocr) === true ? c.resolve<OcrEngine | null>(TOKENS.Ocr) : null;
+    await ocr?.close().catch(() => undefined);
+    for (const close of closers) await close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function wire(
+  config: Config,
+  options: RuntimeOptions,
+  db: Database,
+  closers: (() => Promise<void>)[],
+  onContainer: (c: DependencyContainer) => void,
+): Promise<Runtime> {
+  if (options.migrate !== false) await withMigrationRetry(() => db.migrate.latest());
   const container = createContainer(
     config,
     db,
@@ -71,11 +106,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     },
     closers,
   );
+  onContainer(container);
   const logger = container.resolve(TOKENS.Logger);
   const health = container.resolve(TOKENS.Health);
   const apiClient = container.resolve(TOKENS.ApiClient);
   const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
+  // The batch tables too, so that every part of the schema is current after any command (`migrate status`, doctor).
+  if (options.migrate !== false) await migrateBatchTables(db);
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
   if (apiClient) {
     health.register({
@@ -92,6 +130,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   }
   let closed = false;
   let monitor: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     container,
     config,
@@ -106,8 +145,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onPipelineEvent(listener) {
       return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
     },
-    startMonitoring(intervalMs = 60_000) {
+    startMonitoring(intervalMs = 60_000, sweepMs = 300_000) {
       if (monitor) return;
+      // Completed documents missing from the index (a crash, an open breaker while indexing) are indexed here.
+      let sweeping = false;
+      const sweep = async () => {
+        if (sweeping) return;
+        sweeping = true;
+        try {
+          const r = await container.resolve(TOKENS.Pipeline).indexMissing();
+          if (r.indexed || r.failed) logger.info(r, 'indexed documents the index was missing');
+        } catch (error) {
+          logger.warn({ err: error }, 'the index sweep failed');
+        } finally {
+          sweeping = false;
+        }
+      };
+      sweeper = setInterval(() => void sweep(), sweepMs);
+      sweeper.unref();
       const alerts = container.resolve(TOKENS.Alerts);
       const tick = async () => {
         await recordSpend(alerts, db).catch((error: unknown) =>
@@ -127,6 +182,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     },
     get extractor() {
       return container.resolve(TOKENS.Extractor);
+    },
+    async documentCounts() {
+      const [byStatus, missing] = await Promise.all([
+        db.documents.countByStatus(),
+        db.documents.missingFrom(VECTOR_DOCS_TABLE, 'doc_id', 1),
+      ]);
+      return { ...byStatus, unindexed: missing.total };
     },
     async checkUpstream() {
       if (!apiClient) throw errorFor('CFG_MISSING_API_KEY', 'The openai provider is not configured.');
@@ -149,6 +211,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       if (closed) return;
       closed = true;
       if (monitor) clearInterval(monitor);
+      if (sweeper) clearInterval(sweeper);
       const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
       await ocr?.close().catch(() => undefined);
       apiClient?.close();

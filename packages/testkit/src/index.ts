@@ -26,6 +26,7 @@ export {
   type GroundTruth,
 } from './fixtures/corpus.js';
 export { badPdfs, encryptedPdf } from './fixtures/bad-pdfs.js';
+export { oddInputs, type OddInput, type OddInputKind } from './fixtures/odd-inputs.js';
 export { createTruthResponder, metadataFromTruth } from './fixtures/truth-responder.js';
 export { knownValues } from './emulator/prompt-values.js';
 export { writeSampleInbox, type SampleInboxOptions } from './fixtures/inbox.js';

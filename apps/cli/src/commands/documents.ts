@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { DOCUMENT_STATUSES } from '@autod/core';
 import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { CommandContext } from '../context.js';
@@ -30,6 +31,9 @@ function filterFrom(o: ListOptions) {
     if (!Number.isFinite(n)) throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
     return n;
   };
+  if (o.status !== undefined && !(DOCUMENT_STATUSES as readonly string[]).includes(o.status)) {
+    throw errorFor('VALIDATION_FAILED', `--status must be one of ${DOCUMENT_STATUSES.join(', ')} (got ${o.status}).`);
+  }
   const status = o.status as DocumentRow['status'] | undefined;
   return {
     ...(status ? { status } : {}),
@@ -68,8 +72,13 @@ export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<
         d.totalAmount === null || d.totalAmount === undefined
           ? ''
           : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
-        d.status + (d.needsReview ? ' (review)' : '') + (d.nearDuplicateOf !== null ? ` ~#${d.nearDuplicateOf}` : ''),
-        d.title,
+        // why a document failed or waits, and until when; flagged for review; a near-duplicate
+        (d.errorCode && (d.status === 'failed' || d.status === 'waiting')
+          ? `${d.status} ${d.errorCode}${d.status === 'waiting' && d.retryAt ? ` until ${d.retryAt.toISOString().slice(11, 19)}` : ''}`
+          : d.status) +
+          (d.needsReview ? ' (review)' : '') +
+          (d.nearDuplicateOf !== null ? ` ~#${d.nearDuplicateOf}` : ''),
+        d.title ?? (d.status === 'failed' ? d.fileName : null),
       ]),
     ),
   );
@@ -146,6 +155,10 @@ const CSV_COLUMNS = [
   'provider',
   'model',
   'storagePath',
+  'errorCode',
+  'errorMessage',
+  'retryAt',
+  'strikes',
   'createdAt',
 ] as const;
 
@@ -244,6 +257,10 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     provider: d.provider,
     model: d.model,
     storagePath: d.storagePath,
+    errorCode: d.errorCode,
+    errorMessage: d.errorMessage,
+    retryAt: d.retryAt,
+    strikes: d.strikes,
     createdAt: d.createdAt,
   };
 }

@@ -7,7 +7,7 @@ import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
 import { receiveUpload } from '../upload.js';
 
-const STATUS = z.enum(['processing', 'completed', 'failed']);
+const STATUS = z.enum(['processing', 'waiting', 'completed', 'failed']);
 const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date YYYY-MM-DD' });
 
 /** Filters shared by the list and search endpoints. */

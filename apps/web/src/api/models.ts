@@ -84,7 +84,7 @@ export interface DocumentRow {
   fileName: string;
   sizeBytes: number;
   pageCount: number | null;
-  /** processing | completed | failed (and states newer servers add) */
+  /** processing | waiting | completed | failed (and states newer servers add) */
   status: string;
   storagePath: string | null;
   filedAt: string | null;
@@ -104,6 +104,10 @@ export interface DocumentRow {
   errorCode: string | null;
   errorMessage: string | null;
   attemptCount: number;
+  /** Attempts that ended without a result (deadline, crash); absent on older servers. */
+  strikes?: number;
+  /** For a waiting document: when it is tried next (ISO-8601). */
+  retryAt?: string | null;
   nearDuplicateOf: number | null;
   customer: string | null;
   invoiceNumber: string | null;

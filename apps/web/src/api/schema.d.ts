@@ -706,7 +706,7 @@ export interface paths {
                     offset?: number;
                     order?: "asc" | "desc";
                     orderBy?: "createdAt" | "updatedAt" | "primaryDate" | "totalAmount" | "issuer" | "title" | "id";
-                    status?: "processing" | "completed" | "failed";
+                    status?: "processing" | "waiting" | "completed" | "failed";
                     subcategory?: string;
                     /** @description primary date on or before */
                     to?: string;
@@ -1214,7 +1214,7 @@ export interface paths {
                     /** @description only documents that need (true) or do not need (false) a review */
                     needsReview?: "true" | "false";
                     q: string;
-                    status?: "processing" | "completed" | "failed";
+                    status?: "processing" | "waiting" | "completed" | "failed";
                     subcategory?: string;
                     /** @description primary date on or before */
                     to?: string;

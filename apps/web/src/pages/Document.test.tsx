@@ -148,6 +148,26 @@ describe('<DocumentPage>', () => {
     expect(screen.getByText(/set/).textContent).toContain('"Stadtwerke Nord GmbH"');
   });
 
+  it('shows why a waiting document waits and when it is tried next', async () => {
+    mockApi({
+      'GET /v1/documents/1': () => ({
+        status: 'waiting',
+        document: documentRow({
+          status: 'waiting',
+          errorCode: 'CIRCUIT_OPEN',
+          errorMessage: 'The OpenAI circuit breaker is open.',
+          retryAt: '2024-03-16T10:05:00.000Z',
+        }),
+        attempts: [],
+        duplicates: [],
+      }),
+      'GET /v1/documents/1/corrections': () => ({ items: [] }),
+    });
+    renderAt('/documents/1', <DocumentPage id="1" />);
+    expect(await screen.findByText('The OpenAI circuit breaker is open.')).toBeTruthy();
+    expect(screen.getByText(/CIRCUIT_OPEN · next try/)).toBeTruthy();
+  });
+
   it('shows a missing document as the catalogue message', async () => {
     mockApi({ 'GET /v1/documents/1/corrections': () => ({ items: [] }) });
     renderAt('/documents/42', <DocumentPage id="42" />);

@@ -327,6 +327,15 @@ export default function DocumentPage({ id }: { id: string }) {
           <p className="notice-hint">{doc.errorCode}</p>
         </div>
       ) : null}
+      {doc.status === 'waiting' ? (
+        <div className="notice" role="status">
+          <p className="notice-title">{doc.errorMessage ?? 'Waiting for a retry.'}</p>
+          <p className="notice-hint">
+            {doc.errorCode}
+            {doc.retryAt ? ` · next try ${new Date(doc.retryAt).toLocaleString()}` : ''}
+          </p>
+        </div>
+      ) : null}
       {message ? (
         <p className="notice" role="status">
           {message}

@@ -233,6 +233,7 @@ function Filters({ query, onApply }: { query: Query; onApply: (filters: Query['f
           <option value="">Any</option>
           <option value="completed">completed</option>
           <option value="processing">processing</option>
+          <option value="waiting">waiting</option>
           <option value="failed">failed</option>
         </select>
       </div>
