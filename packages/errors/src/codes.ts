@@ -78,6 +78,13 @@ export const ERROR_CODES = {
     'No text could be read (no text layer and OCR found nothing); rescan at a higher resolution.',
   ),
   INPUT_UNREADABLE: code('input', 400, false, 'The file cannot be read; check its permissions.'),
+  INPUT_UNSUPPORTED_TYPE: code(
+    'input',
+    415,
+    false,
+    'Only PDF and image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) are accepted; convert the file to one of them.',
+  ),
+  INPUT_CORRUPT_IMAGE: code('input', 422, false, 'The image cannot be decoded; rescan or re-export it.'),
   // auth (a caller of autod's own HTTP API)
   UNAUTHORIZED: code('auth', 401, false, 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".'),
   // not found
