@@ -104,16 +104,17 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(await fresh.migrate.status()).toEqual([
           { name: '0001_initial', applied: false },
           { name: '0002_fulltext', applied: false },
+          { name: '0003_original_media', applied: false },
         ]);
-        expect(await fresh.migrate.latest()).toEqual(['0001_initial', '0002_fulltext']);
+        expect(await fresh.migrate.latest()).toEqual(['0001_initial', '0002_fulltext', '0003_original_media']);
         expect(await fresh.migrate.latest()).toEqual([]);
         expect((await fresh.migrate.status()).every((s) => s.applied)).toBe(true);
         expect(await fresh.knex.schema.hasTable('documents')).toBe(true);
-        expect(await fresh.migrate.rollback(true)).toEqual(['0002_fulltext', '0001_initial']);
+        expect(await fresh.migrate.rollback(true)).toEqual(['0003_original_media', '0002_fulltext', '0001_initial']);
         expect(await fresh.knex.schema.hasTable('documents')).toBe(false);
         expect(await fresh.knex.schema.hasTable('audit_log')).toBe(false);
         expect((await fresh.migrate.status()).some((s) => s.applied)).toBe(false);
-        expect(await fresh.migrate.latest()).toHaveLength(2);
+        expect(await fresh.migrate.latest()).toHaveLength(3);
         await fresh.documents.claim({
           sha256: sha('x'),
           fileName: 'x.pdf',
@@ -252,6 +253,44 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(filed).toMatchObject({ storagePath: '/archive/2025/f9.pdf', filedAt: new Date(now) });
       const missing = await db.documents.markFiled(999_999, '/x').catch((e: unknown) => e);
       expect(isAutodError(missing) && missing.code).toBe('DOCUMENT_NOT_FOUND');
+    });
+
+    it('stores the media type and the original of an image document, and keeps them on a later complete', async () => {
+      const c = await claim(30, 'w1', 1000);
+      const pdfDone = await completed(31, metadata());
+      expect(pdfDone).toMatchObject({ originalPath: null, mediaType: null });
+      await db.documents.complete(c.document.id, 'w1', {
+        metadata: metadata(),
+        fields: indexedFields(metadata()),
+        pageCount: 2,
+        textContent: 'scan',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/scan.pdf',
+        originalPath: '/processed/scan.tif',
+        mediaType: 'image/tiff',
+      });
+      await db.documents.markFiled(c.document.id, '/processed/scan-1.pdf', { originalPath: '/processed/scan-1.tif' });
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        storagePath: '/processed/scan-1.pdf',
+        originalPath: '/processed/scan-1.tif',
+        mediaType: 'image/tiff',
+      });
+      // a reprocess completes again without media fields: they stay
+      expect((await db.documents.reclaim(c.document.id, { owner: 'w2', leaseMs: 1000 })).kind).toBe('claimed');
+      await db.documents.complete(c.document.id, 'w2', {
+        metadata: metadata(),
+        fields: indexedFields(metadata()),
+        pageCount: 2,
+        textContent: 'scan',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/scan-1.pdf',
+      });
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        originalPath: '/processed/scan-1.tif',
+        mediaType: 'image/tiff',
+      });
     });
 
     it('reclaims a completed document for reprocessing unless someone holds it', async () => {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_fulltext.js';
+import * as m0003 from './0003_original_media.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -11,6 +12,7 @@ interface NamedMigration {
 export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001_initial', migration: m0001 },
   { name: '0002_fulltext', migration: m0002 },
+  { name: '0003_original_media', migration: m0003 },
 ];
 
 /** The knex `migrationSource` over {@link MIGRATIONS}. */
