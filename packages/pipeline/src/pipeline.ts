@@ -5,13 +5,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { errorFor, toAutodError, type AutodError } from '@autod/errors';
-import { readPdf, type OcrEngine } from '@autod/extract';
+import { checkDocumentType, readDocument, sniffDocument, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
 import { waitForStableFile, type StableFileOptions } from './stable-file.js';
+import {
+  fileImageDocument,
+  originalExtension,
+  besidePdf,
+  removeStaged,
+  stageArchive,
+  stagingPath,
+} from './originals.js';
 
 export interface PipelineDirs {
   inbox: string;
@@ -44,6 +52,8 @@ export interface PipelineOptions {
   /** Wait for the file to stop changing before reading it (off by default; the inbox watcher does it). */
   stableFile?: StableFileOptions | false;
   ocr?: OcrEngine | false;
+  /** OCR at most this many pages per document (default: the reader's, 20); the rest keep their text layer. */
+  ocrMaxPages?: number;
   indexer?: DocumentIndexer;
   onEvent?: (event: PipelineEvent) => void;
 }
@@ -105,7 +115,19 @@ export class Pipeline {
     let filed = 0;
     for (const doc of await documents.unfiled()) {
       try {
-        if (await exists(doc.sourcePath)) {
+        if (doc.originalPath && doc.mediaType && doc.mediaType !== 'application/pdf') {
+          // An image document: its PDF waits in staging, its original in the inbox (or both are in place).
+          const filedImage = await fileImageDocument({
+            staging: stagingPath(this.options.dirs.processed, doc.sha256),
+            planned: doc.storagePath ?? this.plannedPath(doc),
+            source: doc.sourcePath,
+            ext: doc.originalPath.slice(doc.originalPath.lastIndexOf('.')),
+          });
+          await documents.markFiled(doc.id, filedImage.destination, {
+            ...(filedImage.originalPath ? { originalPath: filedImage.originalPath } : {}),
+          });
+          filed++;
+        } else if (await exists(doc.sourcePath)) {
           const dest = await moveFileSafely(doc.sourcePath, doc.storagePath ?? this.plannedPath(doc));
           await documents.markFiled(doc.id, dest);
           filed++;
@@ -180,7 +202,7 @@ export class Pipeline {
     if (file.kind === 'not_a_file') return { kind: 'skipped', path, reason: 'ignored' };
     if (file.kind === 'too_large') return this.failUnclaimed(path, null, this.tooLarge(fileName, file.sizeBytes));
     const { bytes } = file;
-    const rejected = checkPdfBytes(fileName, bytes); // readDocumentFile already refused files over the limit
+    const rejected = checkDocumentBytes(fileName, bytes); // readDocumentFile already refused files over the limit
     if (rejected) return this.failUnclaimed(path, null, rejected);
     this.stage('intake', path, t);
     t = performance.now();
@@ -239,15 +261,22 @@ export class Pipeline {
     try {
       let t = performance.now();
       const bytes = read ?? new Uint8Array(await readFile(path));
-      const content = await readPdf(bytes, {
-        ocr: extractor.needsOcr ? (this.options.ocr ?? false) : false,
+      // Images are always OCR'd when an engine is configured: the PDF filed for them gets the text layer.
+      const isImage = sniffDocument(bytes).kind === 'image';
+      const content = await readDocument(bytes, {
+        ocr: extractor.needsOcr || isImage ? (this.options.ocr ?? false) : false,
+        ...(this.options.ocrMaxPages !== undefined ? { ocrMaxPages: this.options.ocrMaxPages } : {}),
         ...(signal ? { signal } : {}),
       });
+      // The PDF made from an image is staged before the commit, so recovery can file it after a crash.
+      const archive = mode.refile ? content.archivePdf : undefined;
+      if (archive) await stageArchive(this.options.dirs.processed, sha256, archive);
       this.stage('read', path, t);
 
       t = attemptStarted = performance.now();
       const out = await extractor.extract({
-        bytes,
+        // The model reads a PDF: for an image, the one made from it.
+        bytes: content.archivePdf ?? bytes,
         content,
         fileName,
         sha256,
@@ -270,6 +299,9 @@ export class Pipeline {
             fallbackDate: processedAt.slice(0, 10),
           }) + '.pdf',
         );
+      const originalExt = archive
+        ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
+        : undefined;
       const text = content.text.trim().length > 0 ? content.text : (out.metadata.ocr_text_excerpt ?? '');
       await db.transaction(async (trx) => {
         await trx.documents.complete(documentId, this.owner, {
@@ -280,6 +312,9 @@ export class Pipeline {
           provider: extractor.provider,
           model: out.model,
           storagePath: planned,
+          ...(mode.refile
+            ? { mediaType: content.mediaType, originalPath: originalExt ? besidePdf(planned, originalExt) : null }
+            : {}),
         });
         await trx.attempts.record({
           documentId,
@@ -310,7 +345,23 @@ export class Pipeline {
       }
 
       let destination = planned;
-      if (mode.refile) {
+      if (mode.refile && originalExt) {
+        t = performance.now();
+        const staging = stagingPath(this.options.dirs.processed, sha256);
+        const filedImage = await fileImageDocument({ staging, planned, source: path, ext: originalExt });
+        destination = filedImage.destination;
+        try {
+          await db.documents.markFiled(documentId, destination, {
+            ...(filedImage.originalPath ? { originalPath: filedImage.originalPath } : {}),
+          });
+        } catch (error) {
+          // Compensation: back to staging and inbox, so recovery files them again from a consistent state.
+          await moveBack(destination, staging).catch(() => undefined);
+          if (filedImage.originalPath) await moveBack(filedImage.originalPath, path).catch(() => undefined);
+          throw error;
+        }
+        this.stage('file', path, t);
+      } else if (mode.refile) {
         t = performance.now();
         destination = await moveFileSafely(path, planned);
         try {
@@ -335,6 +386,14 @@ export class Pipeline {
       };
     } catch (thrown) {
       const error = toAutodError(thrown);
+      // A staged PDF of a document that did not commit is of no use (the next attempt stages its own).
+      if (mode.refile) {
+        const committed = await db.documents
+          .get(documentId)
+          .then((d) => d?.status === 'completed')
+          .catch(() => true);
+        if (!committed) await removeStaged(this.options.dirs.processed, sha256);
+      }
       await db.attempts
         .record({
           documentId,
@@ -443,12 +502,14 @@ export class Pipeline {
   }
 }
 
-/** Not empty, and `%PDF-` within the first 1 KB (some scanners write a few bytes of junk first). */
-function checkPdfBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
-  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(1024, bytes.byteLength));
-  if (head.includes('%PDF-')) return undefined;
-  return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
+/** Not empty, and a PDF or a supported image by its bytes (`INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`). */
+function checkDocumentBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
+  try {
+    checkDocumentType(bytes, fileName);
+    return undefined;
+  } catch (error) {
+    return toAutodError(error);
+  }
 }
 
 function describe(o: ProcessOutcome): Record<string, unknown> {
