@@ -105,6 +105,11 @@ export class Pipeline {
     return this.deps.extractor.provider;
   }
 
+  /** The OCR engine documents are read with (`false` = none), for other intakes that read documents themselves. */
+  get ocr(): OcrEngine | false {
+    return this.options.ocr ?? false;
+  }
+
   /**
    * Crash recovery, run at start: files whose transaction committed but which were not moved are filed now, and
    * claims held by dead processes on this host are released so they can be taken over at once (other hosts' claims

@@ -88,6 +88,9 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ['sha256', doc.sha256],
     ['file', doc.fileName],
     ['stored at', doc.storagePath ? relative(ctx.cwd, doc.storagePath) : ''],
+    ...(doc.originalPath
+      ? [['original', `${relative(ctx.cwd, doc.originalPath)} (${doc.mediaType ?? 'unknown type'})`] as [string, string]]
+      : []),
     ['status', doc.status + (doc.errorCode ? ` (${doc.errorCode}: ${doc.errorMessage ?? ''})` : '')],
     ['title', doc.title],
     ['category', [doc.category, doc.subcategory].filter(Boolean).join(' / ')],
@@ -132,6 +135,8 @@ const CSV_COLUMNS = [
   'model',
   'storagePath',
   'createdAt',
+  'mediaType',
+  'originalPath',
 ] as const;
 
 export async function exportCommand(
@@ -221,5 +226,7 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     model: d.model,
     storagePath: d.storagePath,
     createdAt: d.createdAt,
+    mediaType: d.mediaType,
+    originalPath: d.originalPath,
   };
 }
