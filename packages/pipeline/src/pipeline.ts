@@ -276,6 +276,15 @@ export class Pipeline {
       // The PDF made from an image is staged before the commit, so recovery can file it after a crash.
       const archive = mode.refile ? content.archivePdf : undefined;
       if (archive) await stageArchive(this.options.dirs.processed, sha256, archive);
+      if (content.ocrSkippedPages > 0) {
+        this.logger.info(
+          { documentId, ocrPages: content.ocrPages, ocrSkippedPages: content.ocrSkippedPages },
+          'OCR page limit reached; the other pages keep their text layer (AUTOD_OCR_MAX_PAGES)',
+        );
+      }
+      if (content.ocrFailedPages.length > 0) {
+        this.logger.warn({ documentId, pages: content.ocrFailedPages }, 'OCR failed on some pages; they have no text');
+      }
       this.stage('read', path, t);
 
       t = attemptStarted = performance.now();

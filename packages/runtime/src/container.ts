@@ -7,6 +7,7 @@ import { ApiClient } from '@autod/api-client';
 import { RedisRateLimiter, redisConnection } from '@autod/batch';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
+import { errorFor, isAutodError } from '@autod/errors';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
 import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
@@ -105,7 +106,7 @@ export function createContainer(
     }),
   });
   c.register(TOKENS.Ocr, {
-    useFactory: instanceCachingFactory(() => (config.processing.ocr ? createTesseractOcr() : null)),
+    useFactory: instanceCachingFactory(() => (config.processing.ocr ? ocrEngineFor(config) : null)),
   });
   c.register(TOKENS.Extractor, {
     useFactory: instanceCachingFactory((dc) => {
@@ -133,6 +134,7 @@ export function createContainer(
           leaseMs: config.processing.leaseSeconds * 1000,
           filingTemplate: config.paths.fileNameTemplate,
           ocr: ocr ?? false,
+          ocrMaxPages: config.processing.ocrMaxPages,
           ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {
@@ -154,4 +156,22 @@ export function createContainer(
     }),
   });
   return c;
+}
+
+/**
+ * The OCR engine for `AUTOD_OCR_LANGUAGES` (codes joined by "+"). A language that is not installed is a
+ * configuration error (CFG_INVALID, naming what is available), not a failure of the first scanned page.
+ */
+export function ocrEngineFor(config: Config): ReturnType<typeof createTesseractOcr> {
+  try {
+    return createTesseractOcr({ languages: config.processing.ocrLanguages.split('+') });
+  } catch (error) {
+    if (isAutodError(error) && error.code === 'VALIDATION_FAILED') {
+      throw errorFor('CFG_INVALID', `AUTOD_OCR_LANGUAGES: ${error.message}`, {
+        cause: error,
+        details: { setting: 'AUTOD_OCR_LANGUAGES', value: config.processing.ocrLanguages },
+      });
+    }
+    throw error;
+  }
 }
