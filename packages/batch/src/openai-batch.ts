@@ -478,7 +478,11 @@ export class OpenAIBatchRunner {
       } catch (error) {
         const e = toAutodError(error);
         await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, e);
-        await settle(item, { status: 'failed', attempts: item.attempts + 1, error: { code: e.code, message: e.message } });
+        await settle(item, {
+          status: 'failed',
+          attempts: item.attempts + 1,
+          error: { code: e.code, message: e.message },
+        });
         return undefined;
       }
     }

@@ -5,7 +5,7 @@
  */
 import {
   PDFDocument,
-  PDFName,
+  type PDFName,
   StandardFonts,
   TextRenderingMode,
   beginText,
@@ -87,7 +87,10 @@ function drawWords(
 }
 
 /** Build the archive PDF for image pages (with or without OCR lines). */
-export async function buildArchivePdf(pages: readonly ArchivePage[], options: ArchiveOptions = {}): Promise<Uint8Array> {
+export async function buildArchivePdf(
+  pages: readonly ArchivePage[],
+  options: ArchiveOptions = {},
+): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const date = options.date ?? new Date();
   doc.setCreationDate(date);

@@ -100,7 +100,12 @@ describe('readDocument on images', () => {
   }, 60_000);
 
   it('reads images without OCR (no text, still a PDF)', async () => {
-    const content = await readDocument(await sharp(textPng(['x'])).webp().toBuffer(), { ocr: false });
+    const content = await readDocument(
+      await sharp(textPng(['x']))
+        .webp()
+        .toBuffer(),
+      { ocr: false },
+    );
     expect(content).toMatchObject({ mediaType: 'image/webp', pageCount: 1, ocrPages: 0, text: '' });
     expect(content.pages[0]?.source).toBe('none');
     expect((await readPdf(content.archivePdf ?? new Uint8Array())).pageCount).toBe(1);

@@ -86,8 +86,7 @@ export async function decodeImagePage(
     };
     // A pixel buffer is decoded once; both encodings are made from it.
     const { data, info } = await oriented().raw().toBuffer({ resolveWithObject: true });
-    const raw = (): Sharp =>
-      sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+    const raw = (): Sharp => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
     const ocrPng = await raw().grayscale().png({ compressionLevel: 1 }).toBuffer();
     let embed: DecodedImagePage['embed'];
     const untouched = (meta.orientation ?? 1) === 1 && scale === 1;

@@ -15,12 +15,7 @@ export {
   type PdfPool,
   type PdfPoolOptions,
 } from './pdf.js';
-export {
-  readDocument,
-  checkDocumentType,
-  type DocumentContent,
-  type ReadDocumentOptions,
-} from './document.js';
+export { readDocument, checkDocumentType, type DocumentContent, type ReadDocumentOptions } from './document.js';
 export {
   sniffDocument,
   hasPdfHeader,

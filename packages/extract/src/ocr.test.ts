@@ -58,9 +58,12 @@ describe('tesseract engine', () => {
 
   it('aborts a recognition by ending its thread, then starts a new one', async () => {
     const ac = new AbortController();
-    const big = textPng(Array.from({ length: 40 }, (_, i) => `Line ${i} of a long page to keep the engine busy`), {
-      width: 2400,
-    });
+    const big = textPng(
+      Array.from({ length: 40 }, (_, i) => `Line ${i} of a long page to keep the engine busy`),
+      {
+        width: 2400,
+      },
+    );
     const p = ocr.recognize(big, { signal: ac.signal });
     setTimeout(() => ac.abort(new Error('deadline')), 50);
     expect((await rejection(p)).code).toBe('ABORTED');

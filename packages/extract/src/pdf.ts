@@ -97,7 +97,6 @@ export const DEFAULT_MAX_PAGE_PIXELS = 25_000_000;
 
 /** Smallest byte count that can be a PDF (`%PDF-1.x` + a trailer); anything shorter is corrupt. */
 const MIN_PDF_BYTES = 64;
-const HEADER_WINDOW = 1024;
 
 /**
  * Cheap checks before parsing: not empty, starts with a `%PDF-` header, long enough to hold one.

@@ -11,7 +11,12 @@ describe('sniffDocument', () => {
       [png, 'image/png'],
       [await sharp(png).jpeg().toBuffer(), 'image/jpeg'],
       [await sharp(png).tiff().toBuffer(), 'image/tiff'],
-      [await sharp(png).tiff({ bigtiff: true } as never).toBuffer(), 'image/tiff'],
+      [
+        await sharp(png)
+          .tiff({ bigtiff: true })
+          .toBuffer(),
+        'image/tiff',
+      ],
       [await sharp(png).webp().toBuffer(), 'image/webp'],
       [await sharp(png).gif().toBuffer(), 'image/gif'],
       [await sharp(png).avif({ effort: 0 }).toBuffer(), 'image/avif'],

@@ -5,13 +5,7 @@
 
 /** Media types autod reads. Images become a PDF (with an invisible OCR text layer) when filed. */
 export type DocumentMediaType =
-  | 'application/pdf'
-  | 'image/jpeg'
-  | 'image/png'
-  | 'image/tiff'
-  | 'image/webp'
-  | 'image/gif'
-  | 'image/avif';
+  'application/pdf' | 'image/jpeg' | 'image/png' | 'image/tiff' | 'image/webp' | 'image/gif' | 'image/avif';
 
 export type SniffedDocument =
   | { kind: 'pdf'; mediaType: 'application/pdf'; extension: '.pdf' }

@@ -89,7 +89,12 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ['file', doc.fileName],
     ['stored at', doc.storagePath ? relative(ctx.cwd, doc.storagePath) : ''],
     ...(doc.originalPath
-      ? [['original', `${relative(ctx.cwd, doc.originalPath)} (${doc.mediaType ?? 'unknown type'})`] as [string, string]]
+      ? [
+          ['original', `${relative(ctx.cwd, doc.originalPath)} (${doc.mediaType ?? 'unknown type'})`] as [
+            string,
+            string,
+          ],
+        ]
       : []),
     ['status', doc.status + (doc.errorCode ? ` (${doc.errorCode}: ${doc.errorMessage ?? ''})` : '')],
     ['title', doc.title],
