@@ -11,6 +11,8 @@
  *    (eng, eng+deu, eng+msa): seconds per receipt and how often the labelled total, issuer and date
  *    appear in the text; and the same receipts wrapped in PDFs (as a scanner would make them, page
  *    size from the image at 200 dpi) read with `readPdf` at 144, 200 and 300 dpi render.
+ *    Also the preprocessing variants (grayscale as used, + normalise, + CLAHE, + tesseract deskew) on the
+ *    same receipts.
  * 4. Peak RSS (`process.resourceUsage().maxRSS`, a fresh child process each) reading an 8400 × 8400 pt
  *    page with OCR on at the default pixel cap, against rendering the same page uncapped (what
  *    autod did before the cap, without the OCR that then failed).
@@ -153,6 +155,29 @@ it('benchmarks OCR', async () => {
         textContains: found,
       };
     }
+    // Preprocessing of the decoded receipt before OCR (eng): what readDocument does (grayscale, native
+    // resolution) against contrast stretching, CLAHE and tesseract's deskew.
+    const preprocessing: Record<string, unknown> = {};
+    const variants: [string, (img: sharp.Sharp) => sharp.Sharp, boolean][] = [
+      ['grayscale (default)', (img) => img.grayscale(), false],
+      ['grayscale + normalise', (img) => img.grayscale().normalise(), false],
+      ['grayscale + clahe', (img) => img.grayscale().clahe({ width: 64, height: 64 }), false],
+      ['grayscale + deskew', (img) => img.grayscale(), true],
+    ];
+    for (const [name, prep, deskew] of variants) {
+      const secs: number[] = [];
+      const found = { total: 0, issuer: 0, date: 0 };
+      for (const d of labelled) {
+        const png = await prep(sharp(readFileSync(path.join(realDev, d.file))).rotate())
+          .png()
+          .toBuffer();
+        const [s, r] = await time(() => ocr.recognize(png, { deskew }));
+        secs.push(s);
+        const h = hits(r.text, d);
+        for (const k of ['total', 'issuer', 'date'] as const) if (h[k]) found[k]++;
+      }
+      preprocessing[name] = { docs: labelled.length, secondsPerReceiptMedian: r3(median(secs)), textContains: found };
+    }
     const byRenderDpi: Record<string, unknown> = {};
     const wrapped: { pdf: Uint8Array; gt: Labels }[] = [];
     for (const d of labelled.slice(0, Math.min(15, labelled.length))) {
@@ -180,6 +205,7 @@ it('benchmarks OCR', async () => {
     result['realReceipts'] = {
       source: 'real-dev receipts (JPEG), first by id',
       byLanguage,
+      preprocessing,
       scannedPdfByRenderDpi: byRenderDpi,
     };
   }
