@@ -339,6 +339,7 @@ describe('documents', () => {
     expect(body.document).toMatchObject({ mediaType: 'image/png', fileName: 'phone photo.png' });
     expect(body.document.storagePath).toMatch(/\.pdf$/);
     expect(body.document.originalPath).toMatch(/\.png$/);
+    await h.app.autod.work.idle(); // completed is committed before the file is moved: wait for the filing
     const file = await h.app.inject({ method: 'GET', url: `/v1/documents/${res.json().id}/file`, headers: AUTH });
     expect(file.headers['content-type']).toBe('application/pdf');
     expect(file.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
