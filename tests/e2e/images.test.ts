@@ -66,4 +66,18 @@ describe('images are documents (real CLI)', () => {
     const failed = JSON.parse(await readFile(join(dir, 'failed', 'notes.txt.error.json'), 'utf8'));
     expect(failed.error.code).toBe('INPUT_UNSUPPORTED_TYPE');
   }, 180_000);
+
+  it('`autod doctor` lists the OCR languages; an unknown one is a configuration error (exit 78)', async () => {
+    const env = { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'true', AUTOD_OCR_LANGUAGES: 'eng+deu' };
+    const r = await runCli(['doctor', '--json'], env, dir);
+    const report = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const ocr = report.checks.find((c) => c.name === 'ocr');
+    expect(ocr).toMatchObject({ ok: true });
+    expect(ocr?.detail).toContain('eng+deu');
+    expect(ocr?.detail).toContain('installed: eng, deu, fra, spa, ita, nld, por, msa');
+    const bad = await runCli(['list', '--json'], { ...env, AUTOD_OCR_LANGUAGES: 'eng+klingon' }, dir);
+    expect(bad.code).toBe(78);
+    expect(bad.stdout + bad.stderr).toContain('CFG_INVALID');
+    expect(bad.stdout + bad.stderr).toContain('klingon');
+  }, 60_000);
 });

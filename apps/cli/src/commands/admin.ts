@@ -124,7 +124,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
         add('api key', true, 'not needed (local provider)', false);
       }
       const ocr = await rt.checkOcr();
-      add('ocr data', ocr.ok, ocr.detail, false);
+      add('ocr', ocr.ok, ocr.detail, false);
     } catch (error) {
       add('database', false, toAutodError(error).message);
     }
