@@ -37,7 +37,7 @@ describe('autod CLI (real processes)', () => {
     const list = JSON.parse((await runCli(['list', '--json'], env, dir)).stdout);
     expect(list.total).toBe(3);
     const show = JSON.parse((await runCli(['show', String(list.items[0].id), '--json'], env, dir)).stdout);
-    expect(show.metadata.schema_version).toBe('1.0.0');
+    expect(show.metadata.schema_version).toBe('1.1.0');
     const csv = (await runCli(['export', '--format', 'csv'], env, dir)).stdout.trim().split('\n');
     expect(csv).toHaveLength(4);
   });

@@ -40,7 +40,7 @@ describe('autod commands on a processed folder', () => {
     const { readFile } = await import('node:fs/promises');
     const docs = JSON.parse(await readFile(out, 'utf8'));
     expect(docs).toHaveLength(2);
-    expect(docs[0].metadata.schema_version).toBe('1.0.0');
+    expect(docs[0].metadata.schema_version).toBe('1.1.0');
   });
 
   it('doctor checks config, folders and database', async () => {

@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.js';
 import { installServe } from './commands/serve.js';
 import { installBatch } from './commands/batch.js';
 import { installSearch } from './commands/search.js';
+import { installReview } from './commands/review.js';
 
 export interface MainIO {
   env?: Record<string, string | undefined>;
@@ -36,7 +37,10 @@ function listFilters(cmd: Command): Command {
     .option('--from <date>', 'primary date on or after (YYYY-MM-DD)')
     .option('--to <date>', 'primary date on or before (YYYY-MM-DD)')
     .option('--min-amount <n>', 'total amount at least')
-    .option('--max-amount <n>', 'total amount at most');
+    .option('--max-amount <n>', 'total amount at most')
+    .option('--customer <text>', 'customer contains (case-insensitive)')
+    .option('--invoice-number <number>', 'exact invoice number')
+    .option('--needs-review', 'only documents that need a review');
 }
 
 /**
@@ -97,7 +101,8 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .command('reprocess')
     .description('extract a document again with the current provider, model and prompt (old attempts are kept)')
     .argument('<id>', 'document id or sha256')
-    .action((id: string) => run((c) => reprocessCommand(c, id))());
+    .option('--force', 'drop the corrections a person made in review (default: they are re-applied)')
+    .action((id: string, o: { force?: boolean }) => run((c) => reprocessCommand(c, id, o))());
   program
     .command('costs')
     .description('tokens and dollars spent')
@@ -127,6 +132,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   installServe(program, run);
   installBatch(program, run);
   installSearch(program, run);
+  installReview(program, run);
   for (const install of installers) install(program, run);
 
   try {

@@ -424,3 +424,56 @@ describe('graceful close', () => {
     );
   });
 });
+
+describe('review', () => {
+  it('corrects fields with PATCH, lists the review queue, accepts, and refuses bad corrections', async () => {
+    h = await harness();
+    const bytes = await invoicePdf('Northwind Traders Ltd');
+    const res = await upload(h.app, 'invoice.pdf', bytes);
+    expect(res.statusCode).toBe(202);
+    const done = await waitForDocument(h.app, res.json().id);
+    const id = done.document.id as number;
+
+    const cleared = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${id}`,
+      headers: AUTH,
+      payload: { fields: { primary_date: null, issuer: 'Northwind Traders' }, note: 'date unreadable' },
+    });
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json().document).toMatchObject({ issuer: 'Northwind Traders', needsReview: true });
+    expect(cleared.json().document.metadata.primary_date).toBeNull();
+    expect(cleared.json().corrections.map((c: { field: string }) => c.field)).toEqual(['issuer', 'primary_date']);
+
+    const queue = await h.app.inject({ method: 'GET', url: '/v1/review', headers: AUTH });
+    expect(queue.statusCode).toBe(200);
+    expect(queue.json()).toMatchObject({ total: 1, items: [{ id, reviewReasons: ['primary_date not found'] }] });
+
+    const bad = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${id}`,
+      headers: AUTH,
+      payload: { fields: { primary_date: '2024-02-31' } },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+    const unknownField = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${id}`,
+      headers: AUTH,
+      payload: { fields: { colour: 'red' } },
+    });
+    expect(unknownField.statusCode).toBe(400);
+
+    const accepted = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${id}`,
+      headers: AUTH,
+      payload: { fields: { primary_date: '2024-03-01' }, accept: true },
+    });
+    expect(accepted.json().document).toMatchObject({ primaryDate: '2024-03-01', needsReview: false });
+    expect((await h.app.inject({ method: 'GET', url: '/v1/review', headers: AUTH })).json().total).toBe(0);
+    const noToken = await h.app.inject({ method: 'PATCH', url: `/v1/documents/${id}`, payload: { accept: true } });
+    expect(noToken.statusCode).toBe(401);
+  });
+});

@@ -425,6 +425,12 @@ export const configSchema = z.object({
       description: 'Files taken from the inbox per pass (`autod process` on a folder, `process_inbox`).',
       seed: { field: 'batch_size' },
     }),
+    reviewThreshold: num(0, 1, {
+      env: 'AUTOD_REVIEW_THRESHOLD',
+      default: 0.8,
+      description:
+        'A document whose issuer, date, total, currency, invoice number, customer or due date has a confidence under this is marked needs_review (`autod review` lists them).',
+    }),
     ocr: bool({
       env: 'AUTOD_OCR',
       default: true,
@@ -442,6 +448,12 @@ export const configSchema = z.object({
       default: 20,
       description:
         'OCR at most this many pages of one document (long scans); the other pages keep their text layer, if any, and the count of pages left out is logged.',
+    }),
+    einvoice: bool({
+      env: 'AUTOD_EINVOICE',
+      default: true,
+      description:
+        'Read e-invoices exactly: a PDF carrying Factur-X/ZUGFeRD/XRechnung XML (or a bare CII/UBL .xml) is read from its XML (provider einvoice, no model, $0), cross-checked against the PDF text. Off: every document goes to the configured provider.',
     }),
     failedRetryAttempts: int(1, 10, {
       env: 'FAILED_RETRY_ATTEMPTS',

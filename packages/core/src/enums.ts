@@ -1,7 +1,10 @@
-/** Version of the metadata schema (seed schema v1). Stored with every document. */
-export const SCHEMA_VERSION = '1.0.0';
+/**
+ * Version of the metadata schema, stored with every document. 1.0.0 = the seed schema v1; 1.1.0 adds `customer`,
+ * `field_evidence` and invoice detail (net/tax/lines, tax ids, IBAN/BIC, order number, payment terms).
+ */
+export const SCHEMA_VERSION = '1.1.0';
 /** Name sent as `text.format.name` to the Responses API (a-z, 0-9, `_`, max 64 chars). */
-export const SCHEMA_NAME = 'autod_document_metadata_v1';
+export const SCHEMA_NAME = 'autod_document_metadata_v1_1';
 
 /** Top-level document categories (seed schema §3.4, 7 values, order kept). */
 export const CATEGORIES = [
@@ -56,6 +59,9 @@ export type DeadlineSource = (typeof DEADLINE_SOURCES)[number];
 export type DocumentStatus = 'processing' | 'completed' | 'failed';
 export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['processing', 'completed', 'failed'];
 
-/** Metadata providers (architecture §2). */
-export type ProviderName = 'openai' | 'local';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'local'];
+/**
+ * Metadata providers (architecture §2). `einvoice`: read from a structured e-invoice (Factur-X/ZUGFeRD/XRechnung
+ * XML) instead of the configured provider, no model involved.
+ */
+export type ProviderName = 'openai' | 'local' | 'einvoice';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'local', 'einvoice'];

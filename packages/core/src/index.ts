@@ -24,8 +24,20 @@ export {
   PageSummarySchema,
   CrossDocMatchSchema,
   NormalizationSchema,
+  TaxLineSchema,
+  LineItemSchema,
+  EvidenceBoxSchema,
+  FieldEvidenceSchema,
+  FieldEvidenceMapSchema,
+  EVIDENCE_FIELDS,
   DocumentMetadataSchema,
   DOCUMENT_METADATA_FIELDS,
+  type TaxLine,
+  type LineItem,
+  type EvidenceBox,
+  type FieldEvidence,
+  type FieldEvidenceMap,
+  type EvidenceField,
   type ActionItem,
   type ExtractedFields,
   type PageSummary,
@@ -45,12 +57,25 @@ export {
   parseDocumentMetadata,
   formatIssues,
   createEmptyMetadata,
+  emptyFieldEvidence,
+  upgradeMetadata,
   indexedFields,
   type ParseResult,
   type EmptyMetadataInput,
   type IndexedFields,
 } from './metadata.js';
 export { sanitizeFileNamePart, stripExtension } from './filenames.js';
+export { reviewReasons, keyFieldValue } from './review.js';
+export {
+  FieldCorrectionsSchema,
+  CORRECTABLE_FIELDS,
+  parseCorrectionText,
+  applyCorrections,
+  acceptExtraction,
+  correctableValue,
+  type FieldCorrections,
+  type CorrectableField,
+} from './corrections.js';
 export { ZERO_USAGE, addUsage, type TokenUsage } from './usage.js';
 export { STATIC_PROMPT_PREFIX, buildExtractionPrompt, type PromptInput, type ExtractionPrompt } from './prompt.js';
 export {

@@ -5,6 +5,7 @@ import {
   DocumentMetadataSchema,
   DOCUMENT_METADATA_FIELDS,
   SCHEMA_NAME,
+  SCHEMA_VERSION,
   buildResponseJsonSchema,
   parseDocumentMetadata,
   responseTextFormat,
@@ -39,8 +40,9 @@ describe('buildResponseJsonSchema', () => {
       expect(n.additionalProperties, p).toBe(false);
       expect([...(n.required as string[])].sort(), p).toEqual(Object.keys(n.properties as Node).sort());
     });
-    // root, action item, extracted fields, page summary, cross-doc match, normalization
-    expect(objects).toBe(6);
+    // root, action item, extracted fields (+ tax line, line item), page summary, cross-doc match, normalization,
+    // field_evidence (+ 7 × evidence and its box)
+    expect(objects).toBe(23);
   });
 
   it('uses only keywords from the strict-mode subset', () => {
@@ -70,7 +72,7 @@ describe('buildResponseJsonSchema', () => {
     expect(strictModeViolations(schema)).toEqual([]);
   });
 
-  it('has the 38 top-level properties in schema order, all required', () => {
+  it('has the 40 top-level properties in schema order, all required', () => {
     expect(Object.keys(schema.properties as Node)).toEqual(DOCUMENT_METADATA_FIELDS);
     expect(schema.required).toEqual(DOCUMENT_METADATA_FIELDS);
   });
@@ -83,14 +85,14 @@ describe('buildResponseJsonSchema', () => {
       expect(isNullable(props[field]!), field).toBe(acceptsNull);
     }
     const extracted = props.extracted_fields!.properties as Record<string, Node>;
-    for (const [k, v] of Object.entries(extracted)) expect(isNullable(v), k).toBe(true);
+    for (const [k, v] of Object.entries(extracted)) expect(isNullable(v), k).toBe(v.type !== 'array');
     expect(isNullable(props.category!)).toBe(false);
   });
 
   it('carries enums, patterns and numeric ranges', () => {
     const props = schema.properties as Record<string, Node>;
     expect(props.category).toMatchObject({ type: 'string', enum: [...CATEGORIES] });
-    expect(props.schema_version).toMatchObject({ const: '1.0.0' });
+    expect(props.schema_version).toMatchObject({ const: SCHEMA_VERSION });
     expect(JSON.stringify(props.primary_date)).toContain('"pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"');
     expect(JSON.stringify(props.language)).toContain('"pattern":"^[a-z]{2}$"');
     expect(JSON.stringify(props.confidence_score)).toContain('"minimum":0,"maximum":1');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { DEFAULT_CATEGORY, SCHEMA_VERSION } from './enums.js';
 import { sanitizeFileNamePart, stripExtension } from './filenames.js';
-import { DocumentMetadataSchema, type DocumentMetadata } from './schema.js';
+import { DocumentMetadataSchema, EVIDENCE_FIELDS, type DocumentMetadata, type FieldEvidenceMap } from './schema.js';
 
 export type ParseResult = { ok: true; data: DocumentMetadata } | { ok: false; issues: string[] };
 
@@ -63,6 +63,7 @@ export function createEmptyMetadata(input: EmptyMetadataInput): DocumentMetadata
     doc_type: null,
     confidence_score: null,
     issuer: null,
+    customer: null,
     primary_date: null,
     period_start_date: null,
     period_end_date: null,
@@ -92,6 +93,17 @@ export function createEmptyMetadata(input: EmptyMetadataInput): DocumentMetadata
       email: null,
       phone: null,
       meter_readings: null,
+      total_amount: null,
+      net_amount: null,
+      tax_amount: null,
+      tax_lines: [],
+      order_number: null,
+      seller_tax_id: null,
+      customer_tax_id: null,
+      iban: null,
+      bic: null,
+      payment_terms: null,
+      line_items: [],
     },
     suggested_file_name: sanitizeFileNamePart(stripExtension(input.originalFileName), 150),
     suggested_relative_path: null,
@@ -103,8 +115,42 @@ export function createEmptyMetadata(input: EmptyMetadataInput): DocumentMetadata
     content_signature: null,
     cross_doc_matches: [],
     normalization: { canonical_issuer: null, canonical_account_label: null, property_identifier: null },
+    field_evidence: emptyFieldEvidence(),
     errors: [],
   };
+}
+
+/** `field_evidence` with every key field null. */
+export function emptyFieldEvidence(): FieldEvidenceMap {
+  return Object.fromEntries(EVIDENCE_FIELDS.map((f) => [f, null])) as FieldEvidenceMap;
+}
+
+/**
+ * Brings stored metadata written under an older schema version up to the current shape: fields added since
+ * (1.1: `customer`, `field_evidence`, invoice detail in `extracted_fields`) get their empty values, nothing
+ * else changes. Values that are not objects are returned as they are (callers validate separately).
+ */
+export function upgradeMetadata<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if (v['schema_version'] === SCHEMA_VERSION) return value;
+  const empty = createEmptyMetadata({
+    processedDate: 'x',
+    originalFileName: 'x',
+    sourceFileId: 'x',
+  }) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...v };
+  for (const [key, fallback] of Object.entries(empty)) if (!(key in out)) out[key] = fallback;
+  const ef = out['extracted_fields'];
+  if (ef !== null && typeof ef === 'object' && !Array.isArray(ef)) {
+    const fields = { ...(ef as Record<string, unknown>) };
+    for (const [key, fallback] of Object.entries(empty['extracted_fields'] as Record<string, unknown>)) {
+      if (!(key in fields)) fields[key] = fallback;
+    }
+    out['extracted_fields'] = fields;
+  }
+  out['schema_version'] = SCHEMA_VERSION;
+  return out as T;
 }
 
 /** Denormalised columns stored next to the metadata JSON. */
@@ -118,11 +164,15 @@ export interface IndexedFields {
   currency: string | null;
   title: string | null;
   confidence: number | null;
+  customer: string | null;
+  invoiceNumber: string | null;
+  /** YYYY-MM-DD */
+  dueDate: string | null;
 }
 
 /**
  * Columns for the DB: `issuer` = canonical issuer ?? issuer; `primaryDate` = primary_date ??
- * statement_date ?? due_date; `totalAmount` = amount_due ?? balance.
+ * statement_date ?? due_date; `totalAmount` = total_amount ?? amount_due ?? balance.
  */
 export function indexedFields(m: DocumentMetadata): IndexedFields {
   const f = m.extracted_fields;
@@ -132,9 +182,12 @@ export function indexedFields(m: DocumentMetadata): IndexedFields {
     docType: m.doc_type,
     issuer: m.normalization.canonical_issuer ?? m.issuer,
     primaryDate: m.primary_date ?? f.statement_date ?? f.due_date,
-    totalAmount: f.amount_due ?? f.balance,
+    totalAmount: f.total_amount ?? f.amount_due ?? f.balance,
     currency: f.currency,
     title: m.title,
     confidence: m.confidence_score,
+    customer: m.customer ?? f.customer_name,
+    invoiceNumber: f.invoice_number,
+    dueDate: f.due_date,
   };
 }

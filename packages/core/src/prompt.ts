@@ -65,7 +65,8 @@ Fields
 - subcategory: one of ${list(SUBCATEGORIES)}, or null. Any subcategory may go with any category.
 - doc_type: free-text type such as "electricity bill", "bank statement", "insurance renewal notice", "W-2", "lease agreement".
 - confidence_score: your confidence in the classification and extracted values, 0.0-1.0. Use below 0.5 when the scan is poor, the document is partial or you had to guess the type; null only if you could not read it at all.
-- issuer: the organisation or person that sent or issued the document, as printed.
+- issuer: the organisation or person that sent or issued the document (the seller on an invoice or receipt: letterhead, seller block, tax id and bank details), as printed. Never the recipient.
+- customer: the organisation or person the document is addressed or billed to ("Bill to", "Customer", "Rechnungsempfaenger", "Client", "Klant"), as printed, else null.
 - primary_date: the single most important date (statement or issue date for bills and statements, signing date for contracts, letter date for letters).
 - period_start_date, period_end_date: the period the document covers (billing period, policy term, tax year), else null.
 - key_points: 3-8 short bullets with the facts and flags that matter (amounts, changes, warnings, deadlines).
@@ -74,7 +75,7 @@ Fields
 - deadline_source: one of ${list(DEADLINE_SOURCES)}; use "none" when deadline is null.
 - urgency_score: integer 0-100 (0 = file and forget, 50 = act this month, 80+ = act within days or risk penalties, 100 = overdue or legal consequence).
 - urgency_reason: 1-3 sentences explaining the urgency score.
-- extracted_fields: the 19 structured fields; each is null unless printed on the document. amount_due (amount to pay now), due_date, account_number, invoice_number, statement_date, period_start_date, period_end_date, balance (account balance, may differ from amount_due), currency (ISO 4217, three upper-case letters such as "USD", "EUR"; infer from the symbol only when unambiguous), policy_number, claim_number, loan_number, service_address, property_address, tax_id, customer_name, email, phone, meter_readings (as text with units and dates).
+- extracted_fields: the 30 structured fields; each is null (or an empty array) unless printed on the document. amount_due (amount to pay now), due_date, account_number, invoice_number, statement_date, period_start_date, period_end_date, balance (account balance, may differ from amount_due), currency (ISO 4217, three upper-case letters such as "USD", "EUR", "MYR"; infer from the symbol or country only when unambiguous), policy_number, claim_number, loan_number, service_address, property_address, tax_id, customer_name, email, phone, meter_readings (as text with units and dates), total_amount (the grand total including tax: on receipts the final amount paid after rounding, never cash tendered or change), net_amount (total before tax), tax_amount (total tax), tax_lines (one entry per tax rate: rate in percent, net_amount, tax_amount), order_number, seller_tax_id and customer_tax_id (VAT/GST numbers as printed), iban, bic, payment_terms (as printed), line_items (description, quantity, unit_price, amount; in document order).
 - suggested_file_name: ASCII only, no extension, no slashes, no newlines, max 150 chars, preferably "YYYY-MM-DD - Issuer - Doc type - Short topic" (plain hyphens), e.g. "2024-03-18 - PG&E - Electricity bill - March 2024".
 - suggested_relative_path: folder path relative to the archive root, built from category and subcategory and, when relevant, a property or person, e.g. "Financial & Administrative/Bills/Utilities" or "Property & Assets/12 Oak Street/Insurance". No leading slash, no file name.
 - tags: 5-12 short lower-case tags: issuer, doc type, domain (e.g. "utilities", "tax"), lifecycle flags (e.g. "due_soon", "paid", "renewal"), property or person identifiers.
@@ -85,6 +86,7 @@ Fields
 - content_signature: the first ~512 chars of the document text, lower-cased with whitespace collapsed, for near-duplicate detection.
 - cross_doc_matches: only documents listed in the user message's related documents that are clearly the same series or a duplicate; each with vector_store_id, file_id, filename (null when not given), score 0.0-1.0 and rationale. Otherwise an empty array.
 - normalization: canonical_issuer (stable short issuer name, e.g. "PG&E" for all its variants), canonical_account_label (e.g. "PG&E electricity ****1234"), property_identifier (e.g. "12 Oak Street"), each null when not applicable.
+- field_evidence: for each of issuer, customer, primary_date, total_amount, currency, invoice_number and due_date: null when that field is null, else an object with confidence (0.0-1.0, how sure you are that the value is right; below 0.8 when you had to guess, the print is unclear or several candidates exist), page (1-based page you read it from, or null), source_text (the exact text span you read the value from, copied verbatim, max 512 chars) and box (null; positions are added locally).
 - errors: short notes on problems met (unreadable pages, missing pages, conflicting values); empty array when none.
 
 Answer with the JSON object only.`;

@@ -10,12 +10,14 @@ import {
   indexedFields,
   isIsoDate,
   parseDocumentMetadata,
+  reviewReasons,
+  upgradeMetadata,
 } from './index.js';
 
 describe('DocumentMetadataSchema', () => {
-  it('has the seed v1 shape: 38 top-level fields, 19 extracted fields, 7 categories, 21 subcategories', () => {
-    expect(DOCUMENT_METADATA_FIELDS).toHaveLength(38);
-    expect(Object.keys(ExtractedFieldsSchema.shape)).toHaveLength(19);
+  it('has the seed v1 shape plus the 1.1 fields: 40 top-level fields, 30 extracted fields, 7 categories, 21 subcategories', () => {
+    expect(DOCUMENT_METADATA_FIELDS).toHaveLength(40);
+    expect(Object.keys(ExtractedFieldsSchema.shape)).toHaveLength(30);
     expect(CATEGORIES).toHaveLength(7);
     expect(SUBCATEGORIES).toHaveLength(21);
     expect(new Set(SUBCATEGORIES).size).toBe(21);
@@ -160,7 +162,7 @@ describe('createEmptyMetadata', () => {
 });
 
 describe('indexedFields', () => {
-  it('prefers canonical issuer, amount_due and primary_date', () => {
+  it('prefers canonical issuer, total_amount and primary_date', () => {
     expect(indexedFields(fullExample())).toEqual({
       category: 'Financial & Administrative',
       subcategory: 'Utilities',
@@ -171,12 +173,51 @@ describe('indexedFields', () => {
       currency: 'USD',
       title: 'PG&E electricity bill, March 2024',
       confidence: 0.92,
+      customer: 'Jane Doe',
+      invoiceNumber: null,
+      dueDate: '2024-04-15',
     });
+  });
+
+  it('upgrades metadata stored under schema 1.0.0 to the current shape', () => {
+    const current = fullExample();
+    const old: Record<string, unknown> = { ...current, schema_version: '1.0.0' };
+    delete old['customer'];
+    delete old['field_evidence'];
+    const oldFields: Record<string, unknown> = { ...current.extracted_fields };
+    for (const k of ['total_amount', 'net_amount', 'tax_amount', 'tax_lines', 'order_number', 'seller_tax_id'])
+      delete oldFields[k];
+    for (const k of ['customer_tax_id', 'iban', 'bic', 'payment_terms', 'line_items']) delete oldFields[k];
+    old['extracted_fields'] = oldFields;
+    expect(parseDocumentMetadata(old).ok).toBe(false);
+    const upgraded = upgradeMetadata(old);
+    const parsed = parseDocumentMetadata(upgraded);
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) {
+      expect(parsed.data.schema_version).toBe('1.1.0');
+      expect(parsed.data.customer).toBeNull();
+      expect(parsed.data.extracted_fields.line_items).toEqual([]);
+      expect(parsed.data.extracted_fields.amount_due).toBe(84.12);
+      expect(parsed.data.field_evidence.issuer).toBeNull();
+    }
+    expect(upgradeMetadata(current)).toBe(current);
+  });
+});
+
+describe('reviewReasons', () => {
+  it('flags key fields under the threshold and a missing issuer or date', () => {
+    const m = fullExample();
+    expect(reviewReasons(m, 0.8)).toEqual([]);
+    expect(reviewReasons(m, 0.85)).toEqual(['customer confidence 0.80 is under 0.85']);
+    m.issuer = null;
+    m.primary_date = null;
+    expect(reviewReasons(m, 0.8)).toEqual(['issuer not found', 'primary_date not found']);
   });
 
   it('falls back to issuer, balance, statement_date then due_date', () => {
     const m = fullExample();
     m.normalization.canonical_issuer = null;
+    m.extracted_fields.total_amount = null;
     m.extracted_fields.amount_due = null;
     m.extracted_fields.balance = -12.5;
     m.primary_date = null;
@@ -193,7 +234,11 @@ describe('indexedFields', () => {
 
   it('keeps a zero amount instead of falling back', () => {
     const m = fullExample();
+    m.extracted_fields.total_amount = null;
     m.extracted_fields.amount_due = 0;
+    expect(indexedFields(m).totalAmount).toBe(0);
+    m.extracted_fields.total_amount = 0;
+    m.extracted_fields.amount_due = 12;
     expect(indexedFields(m).totalAmount).toBe(0);
   });
 });

@@ -50,6 +50,21 @@ export const ActionItemSchema = z.strictObject({
 });
 export type ActionItem = z.infer<typeof ActionItemSchema>;
 
+export const TaxLineSchema = z.strictObject({
+  rate: nullableNumber('Tax rate in percent, e.g. 19 for 19%'),
+  net_amount: nullableNumber('Amount the rate applies to'),
+  tax_amount: nullableNumber('Tax at this rate'),
+});
+export type TaxLine = z.infer<typeof TaxLineSchema>;
+
+export const LineItemSchema = z.strictObject({
+  description: text(512, 'What was sold or billed'),
+  quantity: nullableNumber('Quantity'),
+  unit_price: nullableNumber('Price per unit'),
+  amount: nullableNumber('Line amount'),
+});
+export type LineItem = z.infer<typeof LineItemSchema>;
+
 export const ExtractedFieldsSchema = z.strictObject({
   amount_due: nullableNumber('Amount to pay, as a plain number'),
   due_date: nullableDate('Payment or response due date'),
@@ -74,6 +89,18 @@ export const ExtractedFieldsSchema = z.strictObject({
   email: nullableText(256, 'Email address printed on the document'),
   phone: nullableText(64, 'Phone number printed on the document'),
   meter_readings: nullableText(512, 'Meter readings, as text'),
+  // schema 1.1: invoice detail
+  total_amount: nullableNumber('Grand total of the document including tax, as a plain number'),
+  net_amount: nullableNumber('Total before tax (net), as a plain number'),
+  tax_amount: nullableNumber('Total tax (VAT/GST/sales tax), as a plain number'),
+  tax_lines: z.array(TaxLineSchema).describe('Tax breakdown by rate; empty when not printed'),
+  order_number: nullableText(256, 'Order or purchase-order number'),
+  seller_tax_id: nullableText(64, "Issuer's VAT/GST/tax number as printed"),
+  customer_tax_id: nullableText(64, "Customer's VAT/GST/tax number as printed"),
+  iban: nullableText(64, 'IBAN to pay to, as printed'),
+  bic: nullableText(16, 'BIC/SWIFT code'),
+  payment_terms: nullableText(512, 'Payment terms as printed, e.g. "30 days net"'),
+  line_items: z.array(LineItemSchema).describe('Line items in document order; empty when there are none'),
 });
 export type ExtractedFields = z.infer<typeof ExtractedFieldsSchema>;
 
@@ -100,7 +127,50 @@ export const NormalizationSchema = z.strictObject({
 });
 export type Normalization = z.infer<typeof NormalizationSchema>;
 
-/** The document metadata schema (seed schema v1, 38 top-level fields, all required; nullable = `.nullable()`). */
+/** Where on the page a value was read: a box in 0..1 page coordinates, origin top-left. */
+export const EvidenceBoxSchema = z.strictObject({
+  x0: z.number().min(0).max(1).describe('Left edge, 0..1 of the page width'),
+  y0: z.number().min(0).max(1).describe('Top edge, 0..1 of the page height'),
+  x1: z.number().min(0).max(1).describe('Right edge, 0..1 of the page width'),
+  y1: z.number().min(0).max(1).describe('Bottom edge, 0..1 of the page height'),
+});
+export type EvidenceBox = z.infer<typeof EvidenceBoxSchema>;
+
+/** How sure the extractor is about one field, and where it read it. */
+export const FieldEvidenceSchema = z.strictObject({
+  confidence: z.number().min(0).max(1).describe('Confidence that the field value is right, 0..1'),
+  page: z.number().int().min(1).describe('1-based page the value was read from').nullable(),
+  source_text: nullableText(512, 'The text span the value was read from, verbatim'),
+  box: EvidenceBoxSchema.describe('Position of the span on the page, when known').nullable(),
+});
+export type FieldEvidence = z.infer<typeof FieldEvidenceSchema>;
+
+/** The key fields that carry evidence (and decide whether a document needs review). */
+export const EVIDENCE_FIELDS = [
+  'issuer',
+  'customer',
+  'primary_date',
+  'total_amount',
+  'currency',
+  'invoice_number',
+  'due_date',
+] as const;
+export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
+
+export const FieldEvidenceMapSchema = z.strictObject(
+  Object.fromEntries(
+    EVIDENCE_FIELDS.map((f) => [
+      f,
+      FieldEvidenceSchema.nullable().describe(`Evidence for ${f}; null when the field is null`),
+    ]),
+  ) as Record<EvidenceField, z.ZodNullable<typeof FieldEvidenceSchema>>,
+);
+export type FieldEvidenceMap = z.infer<typeof FieldEvidenceMapSchema>;
+
+/**
+ * The document metadata schema: seed schema v1 (38 top-level fields) plus the 1.1 additions (`customer`,
+ * `field_evidence`, invoice detail in `extracted_fields`). Every field is required; nullable = `.nullable()`.
+ */
 export const DocumentMetadataSchema = z.strictObject({
   // tracking
   schema_version: z.literal(SCHEMA_VERSION).describe('Schema version'),
@@ -128,6 +198,7 @@ export const DocumentMetadataSchema = z.strictObject({
   confidence_score: z.number().min(0).max(1).describe('Confidence in the classification and fields, 0..1').nullable(),
   // parties and dates
   issuer: nullableText(512, 'Organisation or person that issued the document'),
+  customer: nullableText(512, 'Organisation or person the document is addressed or billed to'),
   primary_date: nullableDate('Most important date of the document'),
   period_start_date: nullableDate('Start of the period the document covers'),
   period_end_date: nullableDate('End of the period the document covers'),
@@ -161,6 +232,8 @@ export const DocumentMetadataSchema = z.strictObject({
   content_signature: nullableText(8192, 'First ~512 chars of normalised text'),
   cross_doc_matches: z.array(CrossDocMatchSchema).describe('Related documents found by file search'),
   normalization: NormalizationSchema.describe('Canonical names for de-duplication'),
+  // evidence (schema 1.1)
+  field_evidence: FieldEvidenceMapSchema.describe('Per key field: confidence, page, source text and box'),
   // diagnostics
   errors: z.array(text(512, 'Problem')).describe('Problems met while reading the document'),
 });

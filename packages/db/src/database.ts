@@ -4,6 +4,7 @@ import { errorFor, isAutodError } from '@autod/errors';
 import knexFactory, { type Knex } from 'knex';
 import { AttemptRepository } from './attempts.js';
 import { AuditRepository } from './audit.js';
+import { CorrectionRepository } from './corrections.js';
 import type { Dialect, RepoContext } from './context.js';
 import { DocumentRepository } from './documents.js';
 import { DuplicateRepository } from './duplicates.js';
@@ -61,6 +62,7 @@ export interface Database {
   readonly attempts: AttemptRepository;
   readonly audit: AuditRepository;
   readonly duplicates: DuplicateRepository;
+  readonly corrections: CorrectionRepository;
   readonly migrate: Migrator;
   /** `SELECT 1`; throws UpstreamError DB_UNAVAILABLE when the database cannot be reached. */
   ping(): Promise<void>;
@@ -137,6 +139,7 @@ class KnexDatabase implements Database {
   readonly attempts: AttemptRepository;
   readonly audit: AuditRepository;
   readonly duplicates: DuplicateRepository;
+  readonly corrections: CorrectionRepository;
   readonly migrate: Migrator;
 
   constructor(
@@ -152,6 +155,7 @@ class KnexDatabase implements Database {
     this.attempts = guarded(new AttemptRepository(ctx), url);
     this.audit = guarded(new AuditRepository(ctx), url);
     this.duplicates = guarded(new DuplicateRepository(ctx), url);
+    this.corrections = guarded(new CorrectionRepository(ctx), url);
     this.migrate = guarded(this.migrator(), url);
   }
 

@@ -1,4 +1,10 @@
-import { highlightTerms, type DocumentMetadata, type DocumentStatus, type ProviderName } from '@autod/core';
+import {
+  highlightTerms,
+  upgradeMetadata,
+  type DocumentMetadata,
+  type DocumentStatus,
+  type ProviderName,
+} from '@autod/core';
 import { errorFor } from '@autod/errors';
 import type { Knex } from 'knex';
 import {
@@ -20,6 +26,7 @@ import type {
   DocumentOrderBy,
   DocumentRow,
   ListOptions,
+  ReviewedInput,
   SearchHit,
   SearchOptions,
 } from './types.js';
@@ -58,6 +65,11 @@ const COLUMNS = [
   'error_message',
   'attempt_count',
   'near_duplicate_of',
+  'customer',
+  'invoice_number',
+  'due_date',
+  'needs_review',
+  'review_reasons',
   'created_at',
   'updated_at',
 ] as const;
@@ -94,7 +106,7 @@ export function toDocumentRow(r: Raw): DocumentRow {
     mediaType: strOrNull(r['media_type']),
     provider: strOrNull(r['provider']) as ProviderName | null,
     model: strOrNull(r['model']),
-    metadata: parseJson<DocumentMetadata>(r['metadata']),
+    metadata: upgradeMetadata(parseJson<DocumentMetadata>(r['metadata'])),
     category: strOrNull(r['category']),
     subcategory: strOrNull(r['subcategory']),
     docType: strOrNull(r['doc_type']),
@@ -109,6 +121,11 @@ export function toDocumentRow(r: Raw): DocumentRow {
     errorMessage: strOrNull(r['error_message']),
     attemptCount: num(r['attempt_count']),
     nearDuplicateOf: numOrNull(r['near_duplicate_of']),
+    customer: strOrNull(r['customer']),
+    invoiceNumber: strOrNull(r['invoice_number']),
+    dueDate: strOrNull(r['due_date']),
+    needsReview: Boolean(r['needs_review']),
+    reviewReasons: parseJson<string[]>(r['review_reasons']) ?? [],
     createdAt: new Date(num(r['created_at'])),
     updatedAt: new Date(num(r['updated_at'])),
   };
@@ -284,6 +301,11 @@ export class DocumentRepository {
         title: f.title,
         summary: input.metadata.summary ?? null,
         confidence: f.confidence,
+        customer: f.customer,
+        invoice_number: f.invoiceNumber,
+        due_date: f.dueDate,
+        needs_review: (input.reviewReasons ?? []).length > 0,
+        review_reasons: toJson(input.reviewReasons ?? []),
         error_code: null,
         error_message: null,
         storage_path: input.storagePath,
@@ -297,6 +319,42 @@ export class DocumentRepository {
     const row = rows[0];
     if (!row) throw await this.claimLost(id, owner);
     return toDocumentRow(row);
+  }
+
+  /**
+   * Store metadata a person reviewed (corrections applied, or accepted): the JSON, the indexed columns and the review
+   * flag change together. Only for completed documents (VALIDATION_FAILED otherwise: there is nothing to review).
+   */
+  async updateReviewed(id: number, input: ReviewedInput): Promise<DocumentRow> {
+    const f = input.fields;
+    const rows: Raw[] = await this.knex('documents')
+      .where({ id, status: 'completed' })
+      .update({
+        metadata: toJson(input.metadata),
+        category: f.category,
+        subcategory: f.subcategory,
+        doc_type: f.docType,
+        issuer: f.issuer,
+        primary_date: f.primaryDate,
+        total_amount: f.totalAmount,
+        currency: f.currency,
+        title: f.title,
+        confidence: f.confidence,
+        customer: f.customer,
+        invoice_number: f.invoiceNumber,
+        due_date: f.dueDate,
+        needs_review: input.reviewReasons.length > 0,
+        review_reasons: toJson(input.reviewReasons),
+        updated_at: this.ctx.now(),
+      })
+      .returning(COLUMNS as unknown as string[]);
+    const row = rows[0];
+    if (row) return toDocumentRow(row);
+    const doc = await this.get(id);
+    if (!doc) throw notFound(id);
+    throw errorFor('VALIDATION_FAILED', `Document ${id} is ${doc.status}; only completed documents can be reviewed.`, {
+      details: { id, status: doc.status },
+    });
   }
 
   /** Record that the file now sits at `storagePath` (and, for an image document, its original at `originalPath`). */
@@ -504,6 +562,12 @@ export class DocumentRepository {
     }
     if (f.from !== undefined) q.where(c('primary_date'), '>=', f.from);
     if (f.to !== undefined) q.where(c('primary_date'), '<=', f.to);
+    if (f.customer !== undefined && f.customer !== '') {
+      const pattern = `%${escapeLike(f.customer.toLowerCase())}%`;
+      q.whereRaw(`lower(??) LIKE ? ESCAPE '\\'`, [c('customer'), pattern]);
+    }
+    if (f.invoiceNumber !== undefined) q.where(c('invoice_number'), f.invoiceNumber);
+    if (f.needsReview !== undefined) q.where(c('needs_review'), f.needsReview);
     if (f.minAmount !== undefined) q.where(c('total_amount'), '>=', f.minAmount);
     if (f.maxAmount !== undefined) q.where(c('total_amount'), '<=', f.maxAmount);
   }

@@ -15,6 +15,7 @@ export { DocumentRepository, queryTokens } from './documents.js';
 export { AttemptRepository } from './attempts.js';
 export { AuditRepository } from './audit.js';
 export { DuplicateRepository } from './duplicates.js';
+export { CorrectionRepository } from './corrections.js';
 export { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
 export { parseDatabaseUrl, redactDatabaseUrl, type ParsedDatabaseUrl } from './url.js';
 export type {
@@ -37,4 +38,7 @@ export type {
   AuditRow,
   DuplicateInput,
   DuplicateRow,
+  CorrectionInput,
+  CorrectionRow,
+  ReviewedInput,
 } from './types.js';

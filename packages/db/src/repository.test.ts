@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createEmptyMetadata, indexedFields, type DocumentMetadata } from '@autod/core';
+import { SCHEMA_VERSION, createEmptyMetadata, indexedFields, type DocumentMetadata } from '@autod/core';
 import { isAutodError } from '@autod/errors';
 import { createTempPostgres, requirePostgresUnlessLocal, tempSqliteUrl } from '@autod/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDatabase, type Database, type DocumentRow } from './index.js';
+import { MIGRATIONS, createDatabase, type Database, type DocumentRow } from './index.js';
 
 const pgOk = await requirePostgresUnlessLocal();
 
@@ -101,20 +101,18 @@ describe.each(targets)('repositories on $name', (target) => {
       const t = await openTemp(target);
       const fresh = await createDatabase({ url: t.url, sqliteDriver: target.driver });
       try {
-        expect(await fresh.migrate.status()).toEqual([
-          { name: '0001_initial', applied: false },
-          { name: '0002_fulltext', applied: false },
-          { name: '0003_original_media', applied: false },
-        ]);
-        expect(await fresh.migrate.latest()).toEqual(['0001_initial', '0002_fulltext', '0003_original_media']);
+        const names = MIGRATIONS.map((m) => m.name);
+        expect(names.slice(0, 2)).toEqual(['0001_initial', '0002_fulltext']);
+        expect(await fresh.migrate.status()).toEqual(names.map((name) => ({ name, applied: false })));
+        expect(await fresh.migrate.latest()).toEqual(names);
         expect(await fresh.migrate.latest()).toEqual([]);
         expect((await fresh.migrate.status()).every((s) => s.applied)).toBe(true);
         expect(await fresh.knex.schema.hasTable('documents')).toBe(true);
-        expect(await fresh.migrate.rollback(true)).toEqual(['0003_original_media', '0002_fulltext', '0001_initial']);
+        expect(await fresh.migrate.rollback(true)).toEqual([...names].reverse());
         expect(await fresh.knex.schema.hasTable('documents')).toBe(false);
         expect(await fresh.knex.schema.hasTable('audit_log')).toBe(false);
         expect((await fresh.migrate.status()).some((s) => s.applied)).toBe(false);
-        expect(await fresh.migrate.latest()).toHaveLength(3);
+        expect(await fresh.migrate.latest()).toHaveLength(names.length);
         await fresh.documents.claim({
           sha256: sha('x'),
           fileName: 'x.pdf',
@@ -340,6 +338,62 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(await db.documents.getText(done.id)).toBe('full text');
       expect(await db.documents.get(123456)).toBeUndefined();
       expect(await db.documents.get('not-a-sha')).toBeUndefined();
+    });
+
+    it('stores the schema 1.1 columns and the review flag, and filters on them', async () => {
+      const m = metadata(
+        { issuer: 'Lieferant GmbH', customer: 'Kunde AG', primary_date: '2025-03-01' },
+        {
+          invoice_number: 'R-2025-17',
+          due_date: '2025-03-31',
+          total_amount: 119,
+          currency: 'EUR',
+        },
+      );
+      const c = await claim(21);
+      if (c.kind !== 'claimed') throw new Error('expected a claim');
+      await db.documents.complete(c.document.id, 'w1', {
+        metadata: m,
+        fields: indexedFields(m),
+        pageCount: 1,
+        textContent: '',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/f21.pdf',
+        reviewReasons: ['issuer confidence 0.40 is under 0.8'],
+      });
+      const plain = await completed(22, metadata({ issuer: 'Other' }));
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        customer: 'Kunde AG',
+        invoiceNumber: 'R-2025-17',
+        dueDate: '2025-03-31',
+        totalAmount: 119,
+        needsReview: true,
+        reviewReasons: ['issuer confidence 0.40 is under 0.8'],
+      });
+      expect(plain).toMatchObject({ needsReview: false, reviewReasons: [] });
+      const ids = async (f: Parameters<typeof db.documents.list>[0]) =>
+        (await db.documents.list(f)).items.map((d) => d.id);
+      expect(await ids({ needsReview: true })).toEqual([c.document.id]);
+      expect(await ids({ needsReview: false })).toEqual([plain.id]);
+      expect(await ids({ customer: 'kunde' })).toEqual([c.document.id]);
+      expect(await ids({ invoiceNumber: 'R-2025-17' })).toEqual([c.document.id]);
+    });
+
+    it('upgrades metadata stored under schema 1.0.0 when it is read', async () => {
+      const done = await completed(23, metadata({ issuer: 'Old Co' }));
+      const old: Record<string, unknown> = { ...(done.metadata as object), schema_version: '1.0.0' };
+      delete old['customer'];
+      delete old['field_evidence'];
+      await db
+        .knex('documents')
+        .where({ id: done.id })
+        .update({ metadata: JSON.stringify(old) });
+      const got = await db.documents.get(done.id);
+      expect(got?.metadata?.schema_version).toBe(SCHEMA_VERSION);
+      expect(got?.metadata?.customer).toBeNull();
+      expect(got?.metadata?.field_evidence.issuer).toBeNull();
+      expect(got?.metadata?.issuer).toBe('Old Co');
     });
 
     it('filters, orders and pages the document list', async () => {

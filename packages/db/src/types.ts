@@ -42,6 +42,14 @@ export interface DocumentRow {
   /** How many times the document was claimed for processing. */
   attemptCount: number;
   nearDuplicateOf: number | null;
+  /** Party the document is addressed to (schema 1.1 `customer`). */
+  customer: string | null;
+  invoiceNumber: string | null;
+  /** YYYY-MM-DD */
+  dueDate: string | null;
+  /** A key field's confidence is under the review threshold (see `reviewReasons`), or it was not found. */
+  needsReview: boolean;
+  reviewReasons: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +89,8 @@ export interface CompleteInput {
   originalPath?: string | null;
   /** What the dropped file was (left unchanged when undefined). */
   mediaType?: string;
+  /** Why the document needs a person's review (empty = it does not); see `reviewReasons` in core. */
+  reviewReasons?: string[];
 }
 
 export type DocumentOrderBy = 'createdAt' | 'updatedAt' | 'primaryDate' | 'totalAmount' | 'issuer' | 'title' | 'id';
@@ -98,6 +108,11 @@ export interface DocumentFilter {
   to?: string;
   minAmount?: number;
   maxAmount?: number;
+  /** Case-insensitive "contains". */
+  customer?: string;
+  /** Exact invoice number. */
+  invoiceNumber?: string;
+  needsReview?: boolean;
 }
 
 export interface ListOptions extends DocumentFilter {
@@ -221,4 +236,34 @@ export interface DuplicateRow {
   sourcePath: string;
   storedPath: string | null;
   detectedAt: Date;
+}
+
+export interface CorrectionInput {
+  documentId: number;
+  /** `correct`: one field set to `value`; `accept`: the extraction confirmed as it is (no field). */
+  kind: 'correct' | 'accept';
+  field?: string | null;
+  value?: unknown;
+  previous?: unknown;
+  actor: string;
+  note?: string | null;
+}
+
+export interface CorrectionRow {
+  id: number;
+  documentId: number;
+  kind: 'correct' | 'accept';
+  field: string | null;
+  value: unknown;
+  previous: unknown;
+  actor: string;
+  note: string | null;
+  at: Date;
+}
+
+export interface ReviewedInput {
+  metadata: DocumentMetadata;
+  fields: IndexedFields;
+  /** Empty: the document no longer needs review. */
+  reviewReasons: string[];
 }

@@ -65,6 +65,12 @@ export const ERROR_CODES = {
   INPUT_EMPTY: code('input', 400, false, 'The file is empty; rescan the document.'),
   INPUT_TOO_LARGE: code('input', 413, false, 'The file exceeds the size limit; split it or raise AUTOD_MAX_FILE_MB.'),
   INPUT_CORRUPT_PDF: code('input', 422, false, 'The PDF cannot be parsed; rescan or re-export it.'),
+  INPUT_INVALID_EINVOICE: code(
+    'input',
+    422,
+    false,
+    'The XML file is not a readable e-invoice (CII or UBL); export it again from the sending system.',
+  ),
   INPUT_ENCRYPTED_PDF: code(
     'input',
     422,

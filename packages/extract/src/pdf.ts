@@ -10,6 +10,7 @@ import {
   openPdf,
   readTexts,
   renderPage,
+  type PdfAttachment,
   type PdfTexts,
   type RenderedPage,
   type PdfWorkerReply,
@@ -17,7 +18,7 @@ import {
   type SerializedPdfError,
 } from './pdf-engine.js';
 
-export { itemsToText } from './pdf-engine.js';
+export { itemsToText, type PdfAttachment } from './pdf-engine.js';
 
 /** One page of a PDF as text. `source` says where the text came from. */
 export interface PdfPage {
@@ -46,6 +47,8 @@ export interface PdfContent {
   ocrSkippedPages: number;
   /** Pages whose OCR failed (engine error): they keep their text layer or stay `none`. */
   ocrFailedPages: number[];
+  /** Embedded `.xml` files (≤ 5 MB each), e.g. the Factur-X/ZUGFeRD/XRechnung invoice XML; absent when none. */
+  attachments?: PdfAttachment[];
 }
 
 export interface ReadPdfOptions {
@@ -539,7 +542,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
     pool: options.pool,
   });
   try {
-    const { pageCount, info, texts } = session.texts;
+    const { pageCount, info, texts, attachments } = session.texts;
     const pages: PdfPage[] = [];
     let ocrPages = 0;
     let ocrSkippedPages = 0;
@@ -593,6 +596,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
       ocrPages,
       ocrSkippedPages,
       ocrFailedPages,
+      ...(attachments && attachments.length > 0 ? { attachments } : {}),
     };
   } finally {
     await session.close();

@@ -15,6 +15,9 @@ const fields: IndexedFields = {
   currency: 'USD',
   title: 'Water bill March 2024',
   confidence: 0.9,
+  customer: null,
+  invoiceNumber: null,
+  dueDate: null,
 };
 
 describe('renderFilingPath', () => {

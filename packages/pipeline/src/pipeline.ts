@@ -2,13 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { indexedFields, type DocumentMetadata } from '@autod/core';
+import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { errorFor, toAutodError, type AutodError } from '@autod/errors';
 import { checkDocumentType, readDocument, sniffDocument, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
+import { DocumentReview } from './review.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
 import { waitForStableFile, type StableFileOptions } from './stable-file.js';
@@ -47,6 +48,8 @@ export interface PipelineOptions {
   leaseMs: number;
   /** Template for `processed/` paths (see renderFilingPath). */
   filingTemplate: string;
+  /** A key field with a confidence under this marks the document needs_review (default 0.8). */
+  reviewThreshold?: number;
   /** Who claims documents; defaults to `<host>:<pid>:<random>` so a restarted process is a new owner. */
   owner?: string;
   /** Wait for the file to stop changing before reading it (off by default; the inbox watcher does it). */
@@ -85,6 +88,8 @@ const PERMANENT = new Set(['input', 'validation']);
  */
 export class Pipeline {
   readonly owner: string;
+  /** The review queue and a person's corrections (kept across reprocess). */
+  readonly review: DocumentReview;
   private readonly logger: Logger;
   private readonly now: () => Date;
 
@@ -93,6 +98,7 @@ export class Pipeline {
     private readonly options: PipelineOptions,
   ) {
     this.owner = options.owner ?? defaultOwner();
+    this.review = new DocumentReview(deps.db, { reviewThreshold: options.reviewThreshold ?? 0.8 });
     this.logger = deps.logger ?? noopLogger;
     this.now = deps.now ?? (() => new Date());
   }
@@ -179,8 +185,11 @@ export class Pipeline {
     return outcome;
   }
 
-  /** A new extraction attempt for a stored document with the current provider/model/prompt; old attempts are kept. */
-  async reprocess(idOrSha: number | string): Promise<ProcessOutcome> {
+  /**
+   * A new extraction attempt for a stored document with the current provider/model/prompt; old attempts are kept.
+   * A person's corrections (see `DocumentReview`) are applied over the new result unless `force`.
+   */
+  async reprocess(idOrSha: number | string, options: { force?: boolean } = {}): Promise<ProcessOutcome> {
     const { documents } = this.deps.db;
     const doc = await documents.get(idOrSha);
     if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${idOrSha}.`);
@@ -190,7 +199,10 @@ export class Pipeline {
     if (claim.kind !== 'claimed') {
       throw errorFor('CLAIM_HELD', `Document ${doc.id} is being processed right now; try again later.`);
     }
-    return this.extractAndPersist(doc.id, doc.sha256, file, basename(doc.fileName), undefined, { refile: false });
+    return this.extractAndPersist(doc.id, doc.sha256, file, basename(doc.fileName), undefined, {
+      refile: false,
+      keepCorrections: options.force !== true,
+    });
   }
 
   private async run(path: string, signal: AbortSignal | undefined, hooks: ProcessFileHooks): Promise<ProcessOutcome> {
@@ -248,7 +260,7 @@ export class Pipeline {
     path: string,
     fileName: string,
     signal: AbortSignal | undefined,
-    mode: { refile: boolean },
+    mode: { refile: boolean; keepCorrections?: boolean },
     read?: Uint8Array,
   ): Promise<ProcessOutcome> {
     const { db, extractor } = this.deps;
@@ -298,8 +310,14 @@ export class Pipeline {
         ...(signal ? { signal } : {}),
       });
       this.stage('extract', path, t);
+      // A wrapper may hand the document to another provider (an e-invoice is read from its XML).
+      const provider = out.provider ?? extractor.provider;
 
       t = performance.now();
+      if (mode.keepCorrections) {
+        const kept = await this.review.reapply(documentId, out.metadata);
+        out.metadata = kept.metadata;
+      }
       const fields = indexedFields(out.metadata);
       const existing = mode.refile ? undefined : await db.documents.get(documentId);
       const planned =
@@ -323,16 +341,17 @@ export class Pipeline {
           fields,
           pageCount: content.pageCount,
           textContent: text,
-          provider: extractor.provider,
+          provider,
           model: out.model,
           storagePath: planned,
           ...(mode.refile
             ? { mediaType: content.mediaType, originalPath: originalExt ? besidePdf(planned, originalExt) : null }
             : {}),
+          reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
         });
         await trx.attempts.record({
           documentId,
-          provider: extractor.provider,
+          provider,
           model: out.model,
           status: 'succeeded',
           usage: out.usage,
@@ -343,7 +362,7 @@ export class Pipeline {
           actor: this.owner,
           action: mode.refile ? 'document.completed' : 'document.reprocessed',
           documentId,
-          details: { provider: extractor.provider, model: out.model, costUsd: out.costUsd },
+          details: { provider, model: out.model, costUsd: out.costUsd },
         });
       });
       this.stage('persist', path, t);
@@ -393,7 +412,7 @@ export class Pipeline {
         sha256,
         documentId,
         destination,
-        provider: extractor.provider,
+        provider,
         model: out.model,
         costUsd: out.costUsd,
         title: fields.title,

@@ -9,7 +9,7 @@ import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
 import { errorFor, isAutodError } from '@autod/errors';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
-import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
+import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
 import { createAlertManager } from './alerts.js';
 
@@ -112,7 +112,9 @@ export function createContainer(
     useFactory: instanceCachingFactory((dc) => {
       if (overrides.extractor) return overrides.extractor;
       const client = dc.resolve(TOKENS.ApiClient);
-      return client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+      const configured = client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+      // E-invoices (Factur-X/ZUGFeRD/XRechnung XML) are read from their XML whatever the provider is.
+      return config.processing.einvoice ? new EInvoiceExtractor(configured) : configured;
     }),
   });
   c.register(TOKENS.Pipeline, {
@@ -133,6 +135,7 @@ export function createContainer(
           maxFileBytes: Math.round(config.processing.maxFileMb * 1024 * 1024),
           leaseMs: config.processing.leaseSeconds * 1000,
           filingTemplate: config.paths.fileNameTemplate,
+          reviewThreshold: config.processing.reviewThreshold,
           ocr: ocr ?? false,
           ocrMaxPages: config.processing.ocrMaxPages,
           ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),

@@ -16,6 +16,9 @@ export interface ListOptions {
   to?: string;
   minAmount?: string;
   maxAmount?: string;
+  customer?: string;
+  invoiceNumber?: string;
+  needsReview?: boolean;
   limit?: string;
   offset?: string;
 }
@@ -38,6 +41,9 @@ function filterFrom(o: ListOptions) {
     ...(o.to ? { to: o.to } : {}),
     ...(o.minAmount ? { minAmount: num(o.minAmount, 'min-amount') } : {}),
     ...(o.maxAmount ? { maxAmount: num(o.maxAmount, 'max-amount') } : {}),
+    ...(o.customer ? { customer: o.customer } : {}),
+    ...(o.invoiceNumber ? { invoiceNumber: o.invoiceNumber } : {}),
+    ...(o.needsReview !== undefined ? { needsReview: o.needsReview } : {}),
   };
 }
 
@@ -62,7 +68,7 @@ export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<
         d.totalAmount === null || d.totalAmount === undefined
           ? ''
           : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
-        d.status,
+        d.status + (d.needsReview ? ' (review)' : '') + (d.nearDuplicateOf !== null ? ` ~#${d.nearDuplicateOf}` : ''),
         d.title,
       ]),
     ),
@@ -101,12 +107,16 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ['category', [doc.category, doc.subcategory].filter(Boolean).join(' / ')],
     ['type', doc.docType],
     ['issuer', doc.issuer],
+    ['customer', doc.customer],
+    ['invoice no', doc.invoiceNumber],
     ['date', doc.primaryDate],
     ['amount', doc.totalAmount === null ? '' : `${doc.totalAmount} ${doc.currency ?? ''}`],
     ['due', m?.extracted_fields.due_date ?? ''],
     ['pages', doc.pageCount],
     ['provider', `${doc.provider ?? ''} ${doc.model ?? ''}`],
     ['confidence', doc.confidence],
+    ['review', doc.needsReview ? `needed: ${doc.reviewReasons.join('; ')}` : ''],
+    ['near dup of', doc.nearDuplicateOf ?? ''],
     ['summary', m?.brief_description ?? m?.summary ?? ''],
   ];
   for (const [k, v] of rows) ctx.out.line(`${k.padEnd(11)} ${v ?? ''}`);
@@ -130,11 +140,16 @@ const CSV_COLUMNS = [
   'subcategory',
   'docType',
   'issuer',
+  'customer',
   'primaryDate',
+  'dueDate',
+  'invoiceNumber',
   'totalAmount',
   'currency',
   'title',
   'confidence',
+  'needsReview',
+  'nearDuplicateOf',
   'pageCount',
   'provider',
   'model',
@@ -178,10 +193,14 @@ export async function exportCommand(
   return 0;
 }
 
-export async function reprocessCommand(ctx: CommandContext, idOrSha: string): Promise<number> {
+export async function reprocessCommand(
+  ctx: CommandContext,
+  idOrSha: string,
+  o: { force?: boolean } = {},
+): Promise<number> {
   const rt = await ctx.open();
   const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
-  const outcome = await rt.pipeline.reprocess(key);
+  const outcome = await rt.pipeline.reprocess(key, { force: o.force === true });
   report(
     ctx.out,
     {
@@ -221,11 +240,16 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     subcategory: d.subcategory,
     docType: d.docType,
     issuer: d.issuer,
+    customer: d.customer,
     primaryDate: d.primaryDate,
+    dueDate: d.dueDate,
+    invoiceNumber: d.invoiceNumber,
     totalAmount: d.totalAmount,
     currency: d.currency,
     title: d.title,
     confidence: d.confidence,
+    needsReview: d.needsReview,
+    nearDuplicateOf: d.nearDuplicateOf,
     pageCount: d.pageCount,
     provider: d.provider,
     model: d.model,

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
+import { FieldCorrectionsSchema } from '@autod/core';
 import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
@@ -20,6 +21,13 @@ export const documentFilterSchema = z.object({
   to: ISO_DATE.optional().describe('primary date on or before'),
   minAmount: z.coerce.number().optional(),
   maxAmount: z.coerce.number().optional(),
+  customer: z.string().min(1).max(200).optional().describe('case-insensitive "contains"'),
+  invoiceNumber: z.string().min(1).max(256).optional().describe('exact invoice number'),
+  needsReview: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('only documents that need (true) or do not need (false) a review'),
 });
 
 const listQuery = documentFilterSchema.extend({
@@ -29,6 +37,21 @@ const listQuery = documentFilterSchema.extend({
     .enum(['createdAt', 'updatedAt', 'primaryDate', 'totalAmount', 'issuer', 'title', 'id'])
     .default('createdAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
+});
+
+const reviewQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** PATCH body: the fields to correct (validated by the review service against the metadata schema). */
+const reviewBody = z.strictObject({
+  fields: FieldCorrectionsSchema.optional().describe('field → new value; null clears a field'),
+  accept: z
+    .boolean()
+    .optional()
+    .describe('confirm the extraction (after the corrections): the document leaves the review queue'),
+  note: z.string().max(1000).optional().describe('why (kept in the audit log)'),
 });
 
 export const idParams = z.object({
@@ -166,19 +189,65 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
     },
   );
 
+  app.patch(
+    '/v1/documents/:id',
+    {
+      schema: {
+        tags: ['review'],
+        params: idParams,
+        body: reviewBody,
+        description:
+          'Correct extracted fields and/or accept the extraction (a review). Corrections are validated like the metadata fields they replace, kept (append-only), audited, and re-applied by reprocess unless it is forced. Answers with the updated document.',
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const row = await pipeline.review.change(request.params.id, {
+        fields: body.fields ?? {},
+        ...(body.accept ? { accept: true } : {}),
+        actor: 'http',
+        ...(body.note ? { note: body.note } : {}),
+      });
+      const corrections = await db.corrections.listFor(row.id);
+      return { document: documentJson(row), corrections };
+    },
+  );
+
+  app.get(
+    '/v1/review',
+    {
+      schema: {
+        tags: ['review'],
+        querystring: reviewQuery,
+        description:
+          'Documents that need a review (a key field under AUTOD_REVIEW_THRESHOLD, or no issuer/date), oldest first, with the reasons.',
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { items, total } = await pipeline.review.queue({ limit: q.limit, offset: q.offset });
+      return { items: items.map(documentJson), total, limit: q.limit, offset: q.offset };
+    },
+  );
+
   app.post(
     '/v1/documents/:id/reprocess',
     {
       schema: {
         tags: ['documents'],
         params: idParams,
+        querystring: z.object({
+          force: z.enum(['true', 'false']).optional().describe('drop the corrections a person made in review'),
+        }),
         description:
-          'Extract the document again with the current provider, model and prompt (old attempts are kept). Answers with the outcome.',
+          'Extract the document again with the current provider, model and prompt (old attempts are kept; corrections made in review are re-applied unless force=true). Answers with the outcome.',
       },
     },
     async (request) => {
       if (!ctx.work.accepting) throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; try again later.');
-      const outcome = await ctx.work.track(pipeline.reprocess(request.params.id));
+      const outcome = await ctx.work.track(
+        pipeline.reprocess(request.params.id, { force: request.query.force === 'true' }),
+      );
       const doc = await db.documents.get(request.params.id);
       return { outcome, document: doc ? documentJson(doc) : null };
     },

@@ -19,6 +19,9 @@ const fields: IndexedFields = {
   currency: null,
   title: 'multi-process test',
   confidence: null,
+  customer: null,
+  invoiceNumber: null,
+  dueDate: null,
 };
 
 const [url, driver, owner, ...shas] = process.argv.slice(2);
