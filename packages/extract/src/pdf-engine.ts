@@ -380,6 +380,54 @@ export async function readTexts(
   };
 }
 
+type Matrix = [number, number, number, number, number, number];
+
+function multiply(m: Matrix, t: readonly number[]): Matrix {
+  const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = t;
+  return [
+    m[0] * a + m[2] * b,
+    m[1] * a + m[3] * b,
+    m[0] * c + m[2] * d,
+    m[1] * c + m[3] * d,
+    m[0] * e + m[2] * f + m[4],
+    m[1] * e + m[3] * f + m[5],
+  ];
+}
+
+/**
+ * Pixels per point of the largest image drawn over at least 30 % of the page (a scan), from the page's
+ * operator list with the transformation matrix tracked through save/restore/transform; undefined when
+ * the page has no such image.
+ */
+async function scannedImageScale(
+  page: Awaited<ReturnType<PdfDocumentProxy['getPage']>>,
+  pdfjs: PdfJs,
+  pageArea: number,
+): Promise<number | undefined> {
+  const { fnArray, argsArray } = await page.getOperatorList();
+  const OPS = pdfjs.OPS;
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const stack: Matrix[] = [];
+  let best: number | undefined;
+  for (let i = 0; i < fnArray.length; i++) {
+    const fn = fnArray[i];
+    const args = (argsArray[i] ?? []) as unknown[];
+    if (fn === OPS.save) stack.push(ctm);
+    else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
+    else if (fn === OPS.transform) ctm = multiply(ctm, args as number[]);
+    else if (fn === OPS.paintImageXObject || fn === OPS.paintInlineImageXObject) {
+      const img = args[0] as { width?: unknown; height?: unknown } | undefined;
+      const w = Number(fn === OPS.paintImageXObject ? args[1] : img?.width);
+      const h = Number(fn === OPS.paintImageXObject ? args[2] : img?.height);
+      const wPt = Math.hypot(ctm[0], ctm[1]);
+      const hPt = Math.hypot(ctm[2], ctm[3]);
+      if (!(w > 0 && h > 0 && wPt > 0 && hPt > 0) || wPt * hPt < 0.3 * pageArea) continue;
+      best = Math.max(best ?? 0, Math.min(w / wPt, h / hPt));
+    }
+  }
+  return best;
+}
+
 /** A rendered page: PNG bytes and the pixel size (after the pixel cap). */
 export interface RenderedPage {
   png: Uint8Array;
@@ -399,13 +447,20 @@ export async function renderPage(
   pageNo: number,
   scale: number,
   maxPixels = Number.POSITIVE_INFINITY,
+  native?: { min: number; max: number },
 ): Promise<RenderedPage> {
   const { createCanvas } = await import('@napi-rs/canvas');
   const page = await doc.getPage(pageNo);
   try {
     const unit = page.getViewport({ scale: 1 });
+    let wanted = scale;
+    if (native) {
+      // A scanned page is rendered at its image's own resolution: what was scanned, no resampling.
+      const found = await scannedImageScale(page, await loadPdfJs(), unit.width * unit.height);
+      if (found !== undefined) wanted = Math.min(native.max, Math.max(native.min, found));
+    }
     const fit = Math.sqrt(maxPixels / Math.max(1, unit.width * unit.height));
-    const used = Math.max(0.01, Math.min(scale, fit));
+    const used = Math.max(0.01, Math.min(wanted, fit));
     const viewport = page.getViewport({ scale: used });
     const width = Math.max(1, Math.floor(viewport.width));
     const height = Math.max(1, Math.floor(viewport.height));
@@ -443,7 +498,7 @@ export interface SerializedPdfError {
 
 export type PdfWorkerRequest =
   | { op: 'read'; bytes: Uint8Array; forRendering: boolean; maxPages?: number; keepOpen: boolean; geometry?: boolean }
-  | { op: 'render'; page: number; scale: number; maxPixels?: number }
+  | { op: 'render'; page: number; scale: number; maxPixels?: number; native?: { min: number; max: number } }
   | { op: 'close' };
 
 export type PdfWorkerReply =

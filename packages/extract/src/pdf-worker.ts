@@ -45,7 +45,7 @@ async function handle(msg: Request): Promise<{ reply: Reply; transfer?: ArrayBuf
       if (!current)
         return { reply: { op: 'error', error: { stage: 'render', name: 'Error', message: 'no open document' } } };
       try {
-        const page = await engine.renderPage(current.doc, msg.page, msg.scale, msg.maxPixels);
+        const page = await engine.renderPage(current.doc, msg.page, msg.scale, msg.maxPixels, msg.native);
         return { reply: { op: 'png', page }, transfer: [page.png.buffer as ArrayBuffer] };
       } catch (e) {
         return { reply: { op: 'error', error: engine.serializeError(e, 'render') } };

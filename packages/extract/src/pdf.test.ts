@@ -205,3 +205,35 @@ describe('rendering caps and geometry', () => {
     expect((await readPdf(bytes)).pages[0]?.lines).toBeUndefined();
   });
 });
+
+describe('OCR render resolution', () => {
+  /** An engine that records the size of every image it is given and reads nothing. */
+  function recorder(): OcrEngine & { widths: number[] } {
+    const widths: number[] = [];
+    return {
+      widths,
+      recognize: (png: Uint8Array) => {
+        widths.push(pngSize(png).width);
+        return Promise.resolve({ text: '', confidence: 0, lines: [] });
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+
+  it('renders a scanned page at its image resolution, within 144-400 dpi, unless a scale is forced', async () => {
+    const a4 = 595; // points; buildScannedPdf draws its image over the whole A4 page
+    const cases: [number, number][] = [
+      [300 / 72, 300], // a 300 dpi scan: its own pixels
+      [200 / 72, 200],
+      [1.25, 144], // a 90 dpi scan: enlarged to the 144 dpi floor
+    ];
+    for (const [scale, dpi] of cases) {
+      const ocr = recorder();
+      await readPdf(await buildScannedPdf(['a scanned line'], { scale }), { ocr, ocrMaxPages: 1 });
+      expect(Math.abs((ocr.widths[0] ?? 0) - (a4 * dpi) / 72)).toBeLessThan(4);
+    }
+    const forced = recorder();
+    await readPdf(await buildScannedPdf(['x'], { scale: 300 / 72 }), { ocr: forced, ocrScale: 1 });
+    expect(forced.widths[0]).toBe(a4);
+  });
+});

@@ -58,9 +58,13 @@ export interface ReadPdfOptions {
   maxPages?: number;
   /** A page whose text layer has fewer non-space characters than this is OCR'd (default 20). */
   minTextChars?: number;
-  /** Render resolution for OCR in dpi (default {@link DEFAULT_OCR_DPI}); capped by `maxPixels`. */
+  /**
+   * Render resolution for OCR in dpi of a page without a scanned image (default {@link DEFAULT_OCR_DPI}). A page
+   * whose text is a scanned image is rendered at that image's own resolution, kept within
+   * {@link OCR_NATIVE_DPI_RANGE}. Everything is capped by `maxPixels`.
+   */
   ocrDpi?: number;
-  /** Render scale for OCR (72 dpi = 1); overrides `ocrDpi` when given (kept for older callers). */
+  /** A fixed render scale for OCR (72 dpi = 1) for every page; overrides the above (kept for older callers). */
   ocrScale?: number;
   /** OCR at most this many pages of a document (default {@link DEFAULT_OCR_MAX_PAGES}); the rest keep their text layer. */
   ocrMaxPages?: number;
@@ -88,8 +92,13 @@ export interface PdfPool {
   close(): Promise<void>;
 }
 
-/** Default render resolution for OCR of image-only PDF pages (see the README for the measurement). */
+/** Default render resolution for OCR of a page without a scanned image (vector outlines, a form). */
 export const DEFAULT_OCR_DPI = 200;
+/**
+ * A scanned page is rendered at its image's own resolution, but never under 144 dpi (small scans read better
+ * a little enlarged) or over 400 dpi (more pixels only cost time). See the README for the measurement.
+ */
+export const OCR_NATIVE_DPI_RANGE = { min: 144, max: 400 } as const;
 /** Default number of pages OCR'd per document. */
 export const DEFAULT_OCR_MAX_PAGES = 20;
 /**
@@ -379,9 +388,15 @@ function poolFor(option: PdfPool | false | undefined): WorkerPool | undefined {
 // Document sessions: the same steps in a worker or on this thread
 // ---------------------------------------------------------------------------------------------
 
+/** Resolution range (scale, 72 dpi = 1) of a scanned page rendered at its image's own resolution. */
+interface NativeRange {
+  min: number;
+  max: number;
+}
+
 interface DocSession {
   texts: PdfTexts;
-  render(page: number, scale: number, maxPixels: number): Promise<RenderedPage>;
+  render(page: number, scale: number, maxPixels: number, native?: NativeRange): Promise<RenderedPage>;
   close(): Promise<void>;
 }
 
@@ -406,7 +421,7 @@ async function openInThread(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
       if (!o.keepOpen) await opened.destroy();
       return {
         texts,
-        render: (page, scale, maxPixels) => renderPage(opened.doc, page, scale, maxPixels),
+        render: (page, scale, maxPixels, native) => renderPage(opened.doc, page, scale, maxPixels, native),
         close: () => opened.destroy(),
       };
     } catch (e) {
@@ -452,8 +467,12 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
     if (!o.keepOpen) release();
     return {
       texts: reply.result,
-      render: async (page, scale, maxPixels) => {
-        const r = await w.request({ op: 'render', page, scale, maxPixels }, [], o.signal);
+      render: async (page, scale, maxPixels, native) => {
+        const r = await w.request(
+          { op: 'render', page, scale, maxPixels, ...(native ? { native } : {}) },
+          [],
+          o.signal,
+        );
         if (r.op === 'png') return r.page;
         throw r.op === 'error' ? rebuildError(r.error) : new Error(`unexpected PDF worker reply ${r.op}`);
       },
@@ -529,6 +548,10 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
   const minTextChars = options.minTextChars ?? 20;
   const ocr = options.ocr === false ? undefined : options.ocr;
   const scale = options.ocrScale ?? (options.ocrDpi ?? DEFAULT_OCR_DPI) / 72;
+  const native =
+    options.ocrScale === undefined
+      ? { min: OCR_NATIVE_DPI_RANGE.min / 72, max: OCR_NATIVE_DPI_RANGE.max / 72 }
+      : undefined;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PAGE_PIXELS;
   const ocrMaxPages = Math.max(0, Math.floor(options.ocrMaxPages ?? DEFAULT_OCR_MAX_PAGES));
   const geometry = options.geometry === true;
@@ -563,7 +586,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
       }
       checkAborted(signal);
       try {
-        const rendered = await session.render(n, scale, maxPixels);
+        const rendered = await session.render(n, scale, maxPixels, native);
         checkAborted(signal);
         const r = await recognizePage(ocr, rendered.png, rendered, {
           ...(signal ? { signal } : {}),
