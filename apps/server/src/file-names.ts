@@ -10,7 +10,7 @@ function isControl(code: number): boolean {
 }
 
 /** Extensions of the document types autod accepts (stripped from a client's name before `ext` is added). */
-const DOCUMENT_EXTENSIONS = /\.(pdf|jpe?g|jpe|jfif|png|tiff?|webp|gif|avif)$/i;
+const DOCUMENT_EXTENSIONS = /\.(pdf|jpe?g|jpe|jfif|png|tiff?|webp|gif|avif|xml)$/i;
 
 /**
  * Reduces a client-supplied file name to a safe basename ending in `ext` (default `.pdf`; the extension of the type

@@ -6,7 +6,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { errorFor } from '@autod/errors';
-import { SNIFF_BYTES, SUPPORTED_FORMATS_TEXT, sniffDocument, type SniffedDocument } from '@autod/extract';
+import { SUPPORTED_FORMATS_TEXT, sniffDocument, type SniffedDocument } from '@autod/extract';
 import { placeFile, safeFileName } from './file-names.js';
 
 export interface SavedUpload {
@@ -31,6 +31,9 @@ export interface ReceiveUploadOptions {
  * Hashes and counts the bytes flowing through; sniffs the first KiB for the document type and drops the bytes (but
  * keeps draining) once they are known not to be a PDF or a supported image.
  */
+/** Bytes sniffed: PDF and image signatures sit in the first KiB, an XML root may follow a longer prolog. */
+const HEAD_BYTES = 8 * 1024;
+
 class Inspector extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
@@ -38,7 +41,7 @@ class Inspector extends Transform {
   sniffed: SniffedDocument | undefined;
 
   get rejected(): boolean {
-    return this.sniffed !== undefined && this.sniffed.kind !== 'pdf' && this.sniffed.kind !== 'image';
+    return this.sniffed !== undefined && (this.sniffed.kind === 'empty' || this.sniffed.kind === 'unknown');
   }
 
   /** The type, once known (after the first KiB, or at the end for a shorter file). */
@@ -49,9 +52,9 @@ class Inspector extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.head.length < SNIFF_BYTES) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, SNIFF_BYTES - this.head.length)]);
-      if (this.head.length >= SNIFF_BYTES) this.type();
+    if (this.head.length < HEAD_BYTES) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
+      if (this.head.length >= HEAD_BYTES) this.type();
     }
     if (this.rejected) {
       done();
@@ -109,7 +112,7 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     throw errorFor('INPUT_EMPTY', 'The uploaded file is empty.');
   }
   const type = inspector.type();
-  if (type.kind !== 'pdf' && type.kind !== 'image') {
+  if (type.kind === 'empty' || type.kind === 'unknown') {
     await removeQuietly(partPath);
     throw errorFor(
       'INPUT_UNSUPPORTED_TYPE',

@@ -470,11 +470,11 @@ export class OpenAIBatchRunner {
       });
       return undefined;
     }
-    // The model reads a PDF: an image is sent as the PDF made from it (no OCR needed for the model).
+    // The model reads a PDF: an image (or a bare e-invoice XML) is sent as the PDF made from it (no OCR needed).
     let pdf = bytes;
-    if (sniffDocument(bytes).kind === 'image') {
+    if (sniffDocument(bytes).kind !== 'pdf') {
       try {
-        pdf = (await readDocument(bytes, { ocr: false })).archivePdf ?? bytes;
+        pdf = (await readDocument(bytes, { ocr: false, fileName })).archivePdf ?? bytes;
       } catch (error) {
         const e = toAutodError(error);
         await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, e);

@@ -51,7 +51,7 @@ export async function persistExtraction(
 ): Promise<{ destination: string; title: string | null }> {
   const bytes = new Uint8Array(await readFile(input.path));
   // An image is filed as the PDF made from it (staged before the commit, like the pipeline does).
-  const content = await readDocument(bytes, { ocr: input.ocr ?? false });
+  const content = await readDocument(bytes, { ocr: input.ocr ?? false, fileName: basename(input.path) });
   const archive = content.archivePdf;
   if (archive) await stageArchive(dirs.processed, input.sha256, archive);
   const fields = indexedFields(input.metadata);

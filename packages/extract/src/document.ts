@@ -5,6 +5,7 @@
  */
 import { errorFor, isAutodError } from '@autod/errors';
 import { buildArchivePdf, type ArchivePage } from './archive-pdf.js';
+import { readEInvoiceXmlDocument } from './einvoice/document.js';
 import { decodeImagePage, imageInfo, rotateImage } from './image.js';
 import { ocrLinesToPageLines, recognizePage } from './ocr-page.js';
 import {
@@ -19,11 +20,12 @@ import { SUPPORTED_FORMATS_TEXT, sniffDocument, type DocumentMediaType, type Sni
 
 /** What `readDocument` returns: `PdfContent` plus what the document was and, for images, the PDF made of it. */
 export interface DocumentContent extends PdfContent {
-  kind: 'pdf' | 'image';
+  /** `einvoice`: a bare CII/UBL XML file, read from the XML (text of its rendering; the XML in `attachments`). */
+  kind: 'pdf' | 'image' | 'einvoice';
   mediaType: DocumentMediaType;
   /**
-   * For images: the PDF to file (one page per image page, the OCR words as invisible text). Absent for
-   * PDFs (the file itself is filed) and when `archive: false`.
+   * For images: the PDF to file (one page per image page, the OCR words as invisible text); for a bare
+   * e-invoice XML, the PDF rendered from it. Absent for PDFs (the file itself is filed) and when `archive: false`.
    */
   archivePdf?: Uint8Array;
 }
@@ -35,6 +37,8 @@ export interface ReadDocumentOptions extends ReadPdfOptions {
   archiveDate?: Date;
   /** Images: look for the page orientation when the upright reading is poor (default true). */
   ocrOrientation?: boolean;
+  /** The file's name (a bare e-invoice XML keeps it for its attachment). */
+  fileName?: string;
 }
 
 function aborted(signal: AbortSignal | undefined, cause?: unknown): Error {
@@ -56,15 +60,28 @@ export function checkDocumentType(bytes: Uint8Array, fileName = 'The file'): Sni
 }
 
 /**
- * Read a PDF or an image. Errors: `INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`, the PDF errors of
- * `readPdf`, `INPUT_CORRUPT_IMAGE` (an image libvips cannot decode), `ABORTED` (`signal`; OCR threads
- * are terminated). A failed OCR of one page leaves that page without text (`ocrFailedPages`).
+ * Read a PDF, an image or a bare e-invoice XML. Errors: `INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`, the PDF
+ * errors of `readPdf`, `INPUT_CORRUPT_IMAGE` (an image libvips cannot decode), `INPUT_INVALID_EINVOICE`
+ * (an XML that looks like an e-invoice but does not read as one), `ABORTED` (`signal`; OCR threads are
+ * terminated). A failed OCR of one page leaves that page without text (`ocrFailedPages`).
  */
 export async function readDocument(bytes: Uint8Array, options: ReadDocumentOptions = {}): Promise<DocumentContent> {
   const sniffed = checkDocumentType(bytes);
   if (sniffed.kind === 'pdf') {
     const content = await readPdf(bytes, options);
     return { ...content, kind: 'pdf', mediaType: 'application/pdf' };
+  }
+  if (sniffed.kind === 'einvoice') {
+    if (options.signal?.aborted) throw aborted(options.signal);
+    const { invoice: _invoice, ...doc } = await readEInvoiceXmlDocument(
+      bytes,
+      options.fileName ? { fileName: options.fileName } : {},
+    );
+    if (options.archive === false) {
+      const { archivePdf: _pdf, ...rest } = doc;
+      return { ...rest, kind: 'einvoice', mediaType: 'application/xml' };
+    }
+    return { ...doc, kind: 'einvoice', mediaType: 'application/xml' };
   }
   if (sniffed.kind !== 'image') throw new Error('unreachable');
   return readImage(bytes, sniffed, options);

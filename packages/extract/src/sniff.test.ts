@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { buildTextPdf } from '@autod/testkit';
+import { buildCiiInvoiceXml, buildTextPdf, sampleEInvoice } from '@autod/testkit';
 import { describe, expect, it } from 'vitest';
 import { sniffDocument } from './sniff.js';
 import { textPng } from './__tests__/images.js';
@@ -11,12 +11,7 @@ describe('sniffDocument', () => {
       [png, 'image/png'],
       [await sharp(png).jpeg().toBuffer(), 'image/jpeg'],
       [await sharp(png).tiff().toBuffer(), 'image/tiff'],
-      [
-        await sharp(png)
-          .tiff({ bigtiff: true })
-          .toBuffer(),
-        'image/tiff',
-      ],
+      [await sharp(png).tiff({ bigtiff: true }).toBuffer(), 'image/tiff'],
       [await sharp(png).webp().toBuffer(), 'image/webp'],
       [await sharp(png).gif().toBuffer(), 'image/gif'],
       [await sharp(png).avif({ effort: 0 }).toBuffer(), 'image/avif'],
@@ -35,6 +30,13 @@ describe('sniffDocument', () => {
     const junk = new Uint8Array(300 + pdf.length);
     junk.set(pdf, 300);
     expect(sniffDocument(junk).kind).toBe('pdf');
+  });
+
+  it('recognises a bare e-invoice XML by its root, not any XML', () => {
+    const cii = new TextEncoder().encode(buildCiiInvoiceXml(sampleEInvoice()));
+    expect(sniffDocument(cii)).toMatchObject({ kind: 'einvoice', mediaType: 'application/xml', extension: '.xml' });
+    const other = new TextEncoder().encode('<?xml version="1.0"?><note><to>Tove</to></note>');
+    expect(sniffDocument(other).kind).toBe('unknown');
   });
 
   it('says empty or unknown for everything else', () => {

@@ -1,15 +1,25 @@
 /**
- * What a file is, from its first bytes (never from its name): a PDF, an image autod can read, or
- * something else. Cheap and synchronous; decoding happens later (`readDocument`).
+ * What a file is, from its first bytes (never from its name): a PDF, an image autod can read, an
+ * e-invoice XML (CII/UBL, by its root element), or something else. Cheap and synchronous; decoding
+ * happens later (`readDocument`).
  */
+import { sniffEInvoiceXml } from './einvoice/xml.js';
 
-/** Media types autod reads. Images become a PDF (with an invisible OCR text layer) when filed. */
+/** Media types autod reads. Images and e-invoice XML become a PDF when filed (the original is kept beside it). */
 export type DocumentMediaType =
-  'application/pdf' | 'image/jpeg' | 'image/png' | 'image/tiff' | 'image/webp' | 'image/gif' | 'image/avif';
+  | 'application/pdf'
+  | 'image/jpeg'
+  | 'image/png'
+  | 'image/tiff'
+  | 'image/webp'
+  | 'image/gif'
+  | 'image/avif'
+  | 'application/xml';
 
 export type SniffedDocument =
   | { kind: 'pdf'; mediaType: 'application/pdf'; extension: '.pdf' }
-  | { kind: 'image'; mediaType: Exclude<DocumentMediaType, 'application/pdf'>; extension: string }
+  | { kind: 'image'; mediaType: Exclude<DocumentMediaType, 'application/pdf' | 'application/xml'>; extension: string }
+  | { kind: 'einvoice'; mediaType: 'application/xml'; extension: '.xml' }
   | { kind: 'empty'; mediaType: undefined; extension: undefined }
   | { kind: 'unknown'; mediaType: undefined; extension: undefined };
 
@@ -22,10 +32,12 @@ export const SUPPORTED_MEDIA_TYPES: Readonly<Record<DocumentMediaType, string>> 
   'image/webp': '.webp',
   'image/gif': '.gif',
   'image/avif': '.avif',
+  'application/xml': '.xml',
 };
 
 /** Human list of the formats, for messages and docs. */
-export const SUPPORTED_FORMATS_TEXT = 'PDF, JPEG, PNG, TIFF (multi-page), WebP, GIF (first frame) and AVIF';
+export const SUPPORTED_FORMATS_TEXT =
+  'PDF, JPEG, PNG, TIFF (multi-page), WebP, GIF (first frame), AVIF and e-invoice XML (CII/UBL)';
 
 /** How many leading bytes `sniffDocument` needs at most (PDFs may carry up to 1 KiB of junk before `%PDF-`). */
 export const SNIFF_BYTES = 1024;
@@ -59,14 +71,16 @@ export function hasPdfHeader(bytes: Uint8Array): boolean {
   return false;
 }
 
-function image(mediaType: Exclude<DocumentMediaType, 'application/pdf'>): SniffedDocument {
+function image(mediaType: Exclude<DocumentMediaType, 'application/pdf' | 'application/xml'>): SniffedDocument {
   return { kind: 'image', mediaType, extension: SUPPORTED_MEDIA_TYPES[mediaType] };
 }
 
 /**
  * Identify a document by its magic bytes: PDF (`%PDF-` in the first KiB), JPEG, PNG, TIFF (both byte
- * orders, BigTIFF too), WebP, GIF, AVIF. `empty` for zero bytes, `unknown` for anything else. Only the
- * first {@link SNIFF_BYTES} bytes are looked at, so a prefix of a stream is enough.
+ * orders, BigTIFF too), WebP, GIF, AVIF; else an e-invoice XML by its root element and namespace (CII or
+ * UBL invoice / credit note). `empty` for zero bytes, `unknown` for anything else. The image and PDF
+ * signatures sit in the first {@link SNIFF_BYTES} bytes; an XML root usually does too (its prolog may
+ * push it further: pass more bytes then).
  */
 export function sniffDocument(bytes: Uint8Array): SniffedDocument {
   if (bytes.length === 0) return { kind: 'empty', mediaType: undefined, extension: undefined };
@@ -88,5 +102,6 @@ export function sniffDocument(bytes: Uint8Array): SniffedDocument {
     if (/avi[fs]/.test(brands)) return image('image/avif');
   }
   if (hasPdfHeader(bytes)) return { kind: 'pdf', mediaType: 'application/pdf', extension: '.pdf' };
+  if (sniffEInvoiceXml(bytes) !== null) return { kind: 'einvoice', mediaType: 'application/xml', extension: '.xml' };
   return { kind: 'unknown', mediaType: undefined, extension: undefined };
 }

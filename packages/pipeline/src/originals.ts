@@ -4,7 +4,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { moveFileSafely } from './filing.js';
 
 /**
- * Image documents are filed as the PDF made from them (`processed/<name>.pdf`, searchable) with the
+ * Image documents (and bare e-invoice XML files) are filed as the PDF made from them (`processed/<name>.pdf`, searchable) with the
  * original beside it (`processed/<name>.<ext>`). The PDF is written to a staging file before the
  * document's transaction commits, so that after a crash `recover()` finds everything it needs on disk:
  * the staged PDF and the original still in the inbox.
@@ -18,6 +18,7 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   'image/webp': ['.webp'],
   'image/gif': ['.gif'],
   'image/avif': ['.avif'],
+  'application/xml': ['.xml'],
 };
 
 /** The extension the original keeps: its own when it fits its type (any case), else the canonical one. */

@@ -283,9 +283,11 @@ export class Pipeline {
       const content = await readDocument(bytes, {
         ocr: extractor.needsOcr || isImage ? (this.options.ocr ?? false) : false,
         ...(this.options.ocrMaxPages !== undefined ? { ocrMaxPages: this.options.ocrMaxPages } : {}),
+        fileName,
         ...(signal ? { signal } : {}),
       });
-      // The PDF made from an image is staged before the commit, so recovery can file it after a crash.
+      // The PDF made from an image (or rendered from a bare e-invoice XML) is staged before the commit, so recovery
+      // can file it after a crash.
       const archive = mode.refile ? content.archivePdf : undefined;
       if (archive) await stageArchive(this.options.dirs.processed, sha256, archive);
       if (content.ocrSkippedPages > 0) {
