@@ -92,7 +92,7 @@ describe('autod CLI (real processes)', () => {
       'empty.pdf': 'INPUT_EMPTY',
       'encrypted.pdf': 'INPUT_ENCRYPTED_PDF',
       'huge.pdf': 'INPUT_TOO_LARGE',
-      'notes.txt': 'INPUT_NOT_PDF',
+      'notes.txt': 'INPUT_UNSUPPORTED_TYPE',
       'truncated.pdf': 'INPUT_CORRUPT_PDF',
     });
     const failed = await tree(join(dir, 'failed'));

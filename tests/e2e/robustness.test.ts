@@ -85,8 +85,8 @@ async function expectAccountedFor(dir: string, outcomes: Outcome[]): Promise<voi
         expect(o.kind, label).toBe('failed');
         break;
       case 'image':
-        // TODO(ingest): images become documents (processed) once the ingest branch lands; until then a catalogue code.
-        expect(['processed', 'failed'], label).toContain(o.kind);
+        // images are documents: OCR'd (when on) and filed as a PDF with the original beside it
+        expect(['processed', 'duplicate'], label).toContain(o.kind);
         break;
     }
     if (o.kind === 'failed') {

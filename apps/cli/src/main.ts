@@ -75,7 +75,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   program
     .command('process')
     .description('process files or folders once (default: the inbox)')
-    .argument('[paths...]', 'PDF files or folders')
+    .argument('[paths...]', 'PDF or image files (JPEG, PNG, TIFF, WebP, GIF, AVIF), or folders')
     .option('--concurrency <n>', 'files at the same time')
     .action((paths: string[], o: { concurrency?: string }) => run((c) => processCommand(c, paths, o))());
   program

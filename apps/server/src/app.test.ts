@@ -2,6 +2,7 @@ import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
+import { buildScannedImage } from '@autod/testkit';
 import { buildApp } from './app.js';
 import {
   AUTH,
@@ -304,7 +305,7 @@ describe('documents', () => {
     h = await harness({ bodyLimitMb: 0.05 });
     const notPdf = await upload(h.app, 'evil.pdf', Buffer.from('MZ\x90\x00 this is an executable, not a PDF'));
     expect(notPdf.statusCode).toBe(415);
-    expect(notPdf.json().error.code).toBe('INPUT_NOT_PDF');
+    expect(notPdf.json().error.code).toBe('INPUT_UNSUPPORTED_TYPE');
 
     const tiny = await upload(h.app, 'tiny.pdf', Buffer.from('%PD'));
     expect(tiny.statusCode).toBe(415);
@@ -326,6 +327,22 @@ describe('documents', () => {
     expect(unauth.statusCode).toBe(401);
 
     expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
+  });
+
+  it('accepts an image by its bytes, names it by its type and files it as a PDF with the original kept', async () => {
+    h = await harness();
+    const png = await buildScannedImage([['Image upload', 'Total 3.00']]);
+    const res = await upload(h.app, 'phone photo.pdf', png);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().fileName).toBe('phone photo.png');
+    const body = await waitForDocument(h.app, res.json().id);
+    expect(body.document).toMatchObject({ mediaType: 'image/png', fileName: 'phone photo.png' });
+    expect(body.document.storagePath).toMatch(/\.pdf$/);
+    expect(body.document.originalPath).toMatch(/\.png$/);
+    await h.app.autod.work.idle(); // completed is committed before the file is moved: wait for the filing
+    const file = await h.app.inject({ method: 'GET', url: `/v1/documents/${res.json().id}/file`, headers: AUTH });
+    expect(file.headers['content-type']).toBe('application/pdf');
+    expect(file.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
   it('stores hostile file names as a safe basename inside the inbox', async () => {

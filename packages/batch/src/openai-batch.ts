@@ -12,6 +12,7 @@ import {
 } from '@autod/api-client';
 import type { Database } from '@autod/db';
 import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
+import { checkDocumentType, readDocument, sniffDocument } from '@autod/extract';
 import { discoverFiles } from '@autod/pipeline';
 import { noopLogger, type Logger } from '@autod/ops';
 import { settleVanished, type BatchPipeline } from './item.js';
@@ -252,6 +253,7 @@ export class OpenAIBatchRunner {
               costUsd: result.costUsd,
               provider: 'openai',
               model: this.options.model,
+              ocr: pipeline.ocr ?? false,
             });
             await settle(item, {
               status: 'done',
@@ -490,11 +492,27 @@ export class OpenAIBatchRunner {
       });
       return undefined;
     }
-    const pageCount = countPdfPages(bytes);
+    // The model reads a PDF: an image (or a bare e-invoice XML) is sent as the PDF made from it (no OCR needed).
+    let pdf = bytes;
+    if (sniffDocument(bytes).kind !== 'pdf') {
+      try {
+        pdf = (await readDocument(bytes, { ocr: false, fileName })).archivePdf ?? bytes;
+      } catch (error) {
+        const e = toAutodError(error);
+        await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, e);
+        await settle(item, {
+          status: 'failed',
+          attempts: item.attempts + 1,
+          error: { code: e.code, message: e.message },
+        });
+        return undefined;
+      }
+    }
+    const pageCount = countPdfPages(pdf);
     const request: BatchRequestItem = {
       customId: sha256,
       input: {
-        pdf: bytes,
+        pdf,
         fileName,
         sourceFileId: sha256,
         processedAt: new Date().toISOString(),
@@ -538,9 +556,10 @@ export class OpenAIBatchRunner {
 }
 
 function checkIntake(bytes: Uint8Array, fileName: string): AutodError | undefined {
-  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-  if (!Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024)).includes('%PDF-')) {
-    return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
+  try {
+    checkDocumentType(bytes, fileName);
+    return undefined;
+  } catch (error) {
+    return toAutodError(error);
   }
-  return undefined;
 }

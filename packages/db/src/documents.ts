@@ -48,6 +48,8 @@ const COLUMNS = [
   'lease_expires_at',
   'storage_path',
   'filed_at',
+  'original_path',
+  'media_type',
   'provider',
   'model',
   'metadata',
@@ -104,6 +106,8 @@ export function toDocumentRow(r: Raw): DocumentRow {
     leaseExpiresAt: numOrNull(r['lease_expires_at']),
     storagePath: strOrNull(r['storage_path']),
     filedAt: dateOrNull(r['filed_at']),
+    originalPath: strOrNull(r['original_path']),
+    mediaType: strOrNull(r['media_type']),
     provider: strOrNull(r['provider']) as ProviderName | null,
     model: strOrNull(r['model']),
     metadata: upgradeMetadata(parseJson<DocumentMetadata>(r['metadata'])),
@@ -400,6 +404,8 @@ export class DocumentRepository {
         error_code: null,
         error_message: null,
         storage_path: input.storagePath,
+        ...(input.originalPath !== undefined ? { original_path: input.originalPath } : {}),
+        ...(input.mediaType !== undefined ? { media_type: input.mediaType.slice(0, 100) } : {}),
         // still filed only if it already sits at the planned destination (reprocess)
         filed_at: this.knex.raw('CASE WHEN storage_path = ? THEN filed_at ELSE NULL END', [input.storagePath]),
         updated_at: now,
@@ -446,12 +452,17 @@ export class DocumentRepository {
     });
   }
 
-  /** Record that the file now sits at `storagePath`. */
-  async markFiled(id: number, storagePath: string): Promise<void> {
+  /** Record that the file now sits at `storagePath` (and, for an image document, its original at `originalPath`). */
+  async markFiled(id: number, storagePath: string, options: { originalPath?: string } = {}): Promise<void> {
     const now = this.ctx.now();
     const n = await this.knex('documents')
       .where({ id })
-      .update({ storage_path: storagePath, filed_at: now, updated_at: now });
+      .update({
+        storage_path: storagePath,
+        ...(options.originalPath !== undefined ? { original_path: options.originalPath } : {}),
+        filed_at: now,
+        updated_at: now,
+      });
     if (affected(n) === 0) throw notFound(id);
   }
 

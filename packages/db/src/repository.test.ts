@@ -445,6 +445,44 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(isAutodError(missing) && missing.code).toBe('DOCUMENT_NOT_FOUND');
     });
 
+    it('stores the media type and the original of an image document, and keeps them on a later complete', async () => {
+      const c = await claim(30, 'w1', 1000);
+      const pdfDone = await completed(31, metadata());
+      expect(pdfDone).toMatchObject({ originalPath: null, mediaType: null });
+      await db.documents.complete(c.document.id, 'w1', {
+        metadata: metadata(),
+        fields: indexedFields(metadata()),
+        pageCount: 2,
+        textContent: 'scan',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/scan.pdf',
+        originalPath: '/processed/scan.tif',
+        mediaType: 'image/tiff',
+      });
+      await db.documents.markFiled(c.document.id, '/processed/scan-1.pdf', { originalPath: '/processed/scan-1.tif' });
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        storagePath: '/processed/scan-1.pdf',
+        originalPath: '/processed/scan-1.tif',
+        mediaType: 'image/tiff',
+      });
+      // a reprocess completes again without media fields: they stay
+      expect((await db.documents.reclaim(c.document.id, { owner: 'w2', leaseMs: 1000 })).kind).toBe('claimed');
+      await db.documents.complete(c.document.id, 'w2', {
+        metadata: metadata(),
+        fields: indexedFields(metadata()),
+        pageCount: 2,
+        textContent: 'scan',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/scan-1.pdf',
+      });
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        originalPath: '/processed/scan-1.tif',
+        mediaType: 'image/tiff',
+      });
+    });
+
     it('reclaims a completed document for reprocessing unless someone holds it', async () => {
       const done = await completed(10, metadata());
       const r = await db.documents.reclaim(done.id, { owner: 'w9', leaseMs: 1000 });

@@ -16,6 +16,13 @@ export interface DocumentRow {
   storagePath: string | null;
   /** When the file was moved to `storagePath`; null = not moved yet. */
   filedAt: Date | null;
+  /**
+   * For image documents: where the original image is kept (beside the PDF made from it, same stem).
+   * Null for PDFs (the PDF filed is the original) and for rows from before migration 0003.
+   */
+  originalPath: string | null;
+  /** What the dropped file was (`application/pdf`, `image/jpeg`, `image/tiff`...); null when unknown. */
+  mediaType: string | null;
   provider: ProviderName | null;
   model: string | null;
   metadata: DocumentMetadata | null;
@@ -102,6 +109,10 @@ export interface CompleteInput {
   model: string;
   /** Planned destination of the file (filed later, see `markFiled`). */
   storagePath: string;
+  /** Image documents: planned place of the original (left unchanged when undefined). */
+  originalPath?: string | null;
+  /** What the dropped file was (left unchanged when undefined). */
+  mediaType?: string;
   /** Why the document needs a person's review (empty = it does not); see `reviewReasons` in core. */
   reviewReasons?: string[];
 }

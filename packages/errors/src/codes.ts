@@ -96,6 +96,13 @@ export const ERROR_CODES = {
     false,
     'autod stopped (crash, out of memory, kill -9) while processing this file several times, so it was set aside; rescan or re-export it, then drop it in again.',
   ),
+  INPUT_UNSUPPORTED_TYPE: code(
+    'input',
+    415,
+    false,
+    'Only PDF and image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) are accepted; convert the file to one of them.',
+  ),
+  INPUT_CORRUPT_IMAGE: code('input', 422, false, 'The image cannot be decoded; rescan or re-export it.'),
   // auth (a caller of autod's own HTTP API)
   UNAUTHORIZED: code('auth', 401, false, 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".'),
   SESSION_EXPIRED: code('auth', 401, false, 'Sign in again with the server token (AUTOD_SERVER_TOKEN).'),

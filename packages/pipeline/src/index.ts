@@ -11,4 +11,13 @@ export type { OutcomeKind, PipelineEvent, PipelineStage, ProcessOutcome, RunSumm
 export { readDocumentFile, type DocumentFileRead } from './read-document-file.js';
 export { DEFAULT_STABLE_FILE_OPTIONS, waitForStableFile, type StableFileOptions } from './stable-file.js';
 export { moveFileSafely, renderFilingPath, safeJoin, writeErrorReport, type FilingValues } from './filing.js';
+export {
+  besidePdf,
+  fileImageDocument,
+  originalExtension,
+  removeStaged,
+  stageArchive,
+  stagingPath,
+  type ImageFiling,
+} from './originals.js';
 export { DocumentReview, type DocumentReviewOptions, type ReviewChange } from './review.js';

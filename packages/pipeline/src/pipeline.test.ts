@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
-import { badPdfs, buildTextPdf, generateCorpus } from '@autod/testkit';
+import { badPdfs, buildScannedImage, buildTextPdf, generateCorpus } from '@autod/testkit';
+import { createTesseractOcr, readPdf, type OcrEngine } from '@autod/extract';
 import { LocalExtractor, type Extractor } from './extractor.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { discoverFiles, processFiles } from './process-paths.js';
@@ -111,7 +112,8 @@ describe('Pipeline', () => {
     ['corrupt.pdf', async () => badPdfs.corrupt(), 'INPUT_CORRUPT_PDF'],
     ['truncated.pdf', async () => badPdfs.truncated(), 'INPUT_CORRUPT_PDF'],
     ['encrypted.pdf', async () => badPdfs.encrypted(), 'INPUT_ENCRYPTED_PDF'],
-    ['photo.pdf', async () => badPdfs.notPdf(), 'INPUT_NOT_PDF'],
+    ['notes.pdf', async () => new TextEncoder().encode('plain text, not a document'), 'INPUT_UNSUPPORTED_TYPE'],
+    ['broken.png', async () => badPdfs.notPdf().subarray(0, 40), 'INPUT_CORRUPT_IMAGE'],
     ['huge.pdf', async () => badPdfs.huge(3), 'INPUT_TOO_LARGE'],
   ])('fails %s into failed/ with an error report and a database row (%s)', async (name, make, code) => {
     await writeFile(join(root, 'inbox', name), await make());
@@ -196,6 +198,58 @@ describe('Pipeline', () => {
     expect(total).toBe(12);
     expect(await listTree(join(root, 'inbox'))).toEqual([]);
     expect((await listTree(join(root, 'processed'))).length).toBe(12);
+  });
+
+  describe('image documents', () => {
+    let ocr: OcrEngine;
+    beforeEach(() => {
+      ocr = createTesseractOcr();
+    });
+    afterEach(() => ocr.close());
+    const RECEIPT = ['CORNER SHOP LTD', 'Receipt', 'Date: 2024-03-05', 'TOTAL 7.50 EUR'];
+
+    it('files a searchable PDF made from the image and keeps the original beside it', async () => {
+      const src = join(root, 'inbox', 'Scan 7.JPEG');
+      await writeFile(src, await buildScannedImage([RECEIPT], { format: 'jpeg' }));
+      const outcome = await makePipeline(new LocalExtractor(), { ocr }).processFile(src);
+      expect(outcome.kind).toBe('processed');
+      if (outcome.kind !== 'processed') return;
+      expect(outcome.destination.endsWith('.pdf')).toBe(true);
+      const row = await db.documents.get(outcome.documentId);
+      expect(row).toMatchObject({ mediaType: 'image/jpeg', storagePath: outcome.destination });
+      expect(row?.originalPath).toBe(outcome.destination.replace(/\.pdf$/, '.JPEG'));
+      expect(await listTree(join(root, 'inbox'))).toEqual([]);
+      const filed = await listTree(join(root, 'processed'));
+      expect(filed).toHaveLength(2); // the PDF and the original; the staging folder is empty
+      const pdf = await readPdf(new Uint8Array(await readFile(outcome.destination)));
+      expect(pdf.pages[0]?.source).toBe('text');
+      expect(pdf.text).toContain('CORNER SHOP');
+      expect(await db.documents.getText(outcome.documentId)).toContain('7.50');
+    }, 60_000);
+
+    it('refiles an image document after a crash between commit and filing', async () => {
+      const src = join(root, 'inbox', 'receipt.png');
+      const bytes = await buildScannedImage([RECEIPT]);
+      await writeFile(src, bytes);
+      const outcome = await makePipeline(new LocalExtractor(), { ocr }).processFile(src);
+      if (outcome.kind !== 'processed') throw new Error(outcome.kind);
+      const row = await db.documents.get(outcome.documentId);
+      // Back to "committed, not filed": PDF in staging, original in the inbox.
+      await mkdir(join(root, 'processed', '.staging'), { recursive: true });
+      await copyFile(outcome.destination, join(root, 'processed', '.staging', `${outcome.sha256}.pdf`));
+      await rm(outcome.destination);
+      await copyFile(row?.originalPath ?? '', src);
+      await rm(row?.originalPath ?? '');
+      await db.knex('documents').where({ id: outcome.documentId }).update({ filed_at: null });
+      const report = await makePipeline().recover();
+      expect(report.filed).toBe(1);
+      expect(await listTree(join(root, 'inbox'))).toEqual([]);
+      const after = await db.documents.get(outcome.documentId);
+      expect(after?.filedAt).not.toBeNull();
+      expect(after?.storagePath).toBe(outcome.destination);
+      expect(after?.originalPath).toBe(row?.originalPath);
+      expect(Buffer.compare(await readFile(after?.originalPath ?? ''), Buffer.from(bytes))).toBe(0);
+    }, 60_000);
   });
 });
 

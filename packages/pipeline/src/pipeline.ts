@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { ERROR_CODES, errorFor, isDiskFull, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
-import { readPdf, type OcrEngine } from '@autod/extract';
+import { checkDocumentType, readDocument, sniffDocument, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
@@ -15,6 +15,14 @@ import { DocumentReview } from './review.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
 import { waitForStableFile, type StableFileOptions } from './stable-file.js';
+import {
+  fileImageDocument,
+  originalExtension,
+  besidePdf,
+  removeStaged,
+  stageArchive,
+  stagingPath,
+} from './originals.js';
 
 export interface PipelineDirs {
   inbox: string;
@@ -54,6 +62,8 @@ export interface PipelineOptions {
   /** Wait for the file to stop changing before reading it (off by default; the inbox watcher does it). */
   stableFile?: StableFileOptions | false;
   ocr?: OcrEngine | false;
+  /** OCR at most this many pages per document (default: the reader's, 20); the rest keep their text layer. */
+  ocrMaxPages?: number;
   indexer?: DocumentIndexer;
   onEvent?: (event: PipelineEvent) => void;
   /**
@@ -148,6 +158,11 @@ export class Pipeline {
     return this.deps.extractor.provider;
   }
 
+  /** The OCR engine documents are read with (`false` = none), for other intakes that read documents themselves. */
+  get ocr(): OcrEngine | false {
+    return this.options.ocr ?? false;
+  }
+
   /**
    * Crash recovery, run at start:
    * - documents whose transaction committed (completed or failed) but whose file was not moved are filed now — a
@@ -161,7 +176,19 @@ export class Pipeline {
     let filed = 0;
     for (const doc of await documents.unfiled()) {
       try {
-        if (await this.fileCommitted(doc)) filed++;
+        if (doc.status === 'completed' && doc.originalPath && doc.mediaType && doc.mediaType !== 'application/pdf') {
+          // An image document: its PDF waits in staging, its original in the inbox (or both are in place).
+          const filedImage = await fileImageDocument({
+            staging: stagingPath(this.options.dirs.processed, doc.sha256),
+            planned: doc.storagePath ?? this.plannedPath(doc),
+            source: doc.sourcePath,
+            ext: doc.originalPath.slice(doc.originalPath.lastIndexOf('.')),
+          });
+          await documents.markFiled(doc.id, filedImage.destination, {
+            ...(filedImage.originalPath ? { originalPath: filedImage.originalPath } : {}),
+          });
+          filed++;
+        } else if (await this.fileCommitted(doc)) filed++;
       } catch (error) {
         if (isDiskFull(error)) throw toAutodError(error);
         this.logger.error({ err: error, documentId: doc.id }, 'recovery could not file a document');
@@ -304,7 +331,7 @@ export class Pipeline {
     const read = { size: file.bytes.byteLength, mtimeMs: file.mtimeMs };
 
     const { bytes } = file;
-    const rejected = checkPdfBytes(fileName, bytes); // readDocumentFile already refused files over the limit
+    const rejected = checkDocumentBytes(fileName, bytes); // readDocumentFile already refused files over the limit
     if (rejected) return this.failUnclaimed(path, null, rejected);
     this.stage('intake', path, t);
     t = performance.now();
@@ -397,19 +424,37 @@ export class Pipeline {
     try {
       let t = performance.now();
       const bytes = read ?? new Uint8Array(await readFile(path));
+      // Images are always OCR'd when an engine is configured: the PDF filed for them gets the text layer.
+      const isImage = sniffDocument(bytes).kind === 'image';
       const content = await untilAborted(
-        readPdf(bytes, {
-          ocr: extractor.needsOcr ? (this.options.ocr ?? false) : false,
+        readDocument(bytes, {
+          ocr: extractor.needsOcr || isImage ? (this.options.ocr ?? false) : false,
+          ...(this.options.ocrMaxPages !== undefined ? { ocrMaxPages: this.options.ocrMaxPages } : {}),
+          fileName,
           ...(work ? { signal: work } : {}),
         }),
         work,
       );
+      // The PDF made from an image (or rendered from a bare e-invoice XML) is staged before the commit, so recovery
+      // can file it after a crash.
+      const archive = mode.refile ? content.archivePdf : undefined;
+      if (archive) await stageArchive(this.options.dirs.processed, sha256, archive);
+      if (content.ocrSkippedPages > 0) {
+        this.logger.info(
+          { documentId, ocrPages: content.ocrPages, ocrSkippedPages: content.ocrSkippedPages },
+          'OCR page limit reached; the other pages keep their text layer (AUTOD_OCR_MAX_PAGES)',
+        );
+      }
+      if (content.ocrFailedPages.length > 0) {
+        this.logger.warn({ documentId, pages: content.ocrFailedPages }, 'OCR failed on some pages; they have no text');
+      }
       this.stage('read', path, t);
 
       t = attemptStarted = performance.now();
       const out = await untilAborted(
         extractor.extract({
-          bytes,
+          // The model reads a PDF: for an image, the one made from it.
+          bytes: content.archivePdf ?? bytes,
           content,
           fileName,
           sha256,
@@ -440,6 +485,9 @@ export class Pipeline {
             fallbackDate: processedAt.slice(0, 10),
           }) + '.pdf',
         );
+      const originalExt = archive
+        ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
+        : undefined;
       const text = content.text.trim().length > 0 ? content.text : (out.metadata.ocr_text_excerpt ?? '');
       await db.transaction(async (trx) => {
         await trx.documents.complete(documentId, this.owner, {
@@ -450,6 +498,9 @@ export class Pipeline {
           provider,
           model: out.model,
           storagePath: planned,
+          ...(mode.refile
+            ? { mediaType: content.mediaType, originalPath: originalExt ? besidePdf(planned, originalExt) : null }
+            : {}),
           reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
         });
         await trx.attempts.record({
@@ -483,7 +534,23 @@ export class Pipeline {
       }
 
       let destination = planned;
-      if (mode.refile) {
+      if (mode.refile && originalExt) {
+        t = performance.now();
+        const staging = stagingPath(this.options.dirs.processed, sha256);
+        const filedImage = await fileImageDocument({ staging, planned, source: path, ext: originalExt });
+        destination = filedImage.destination;
+        try {
+          await db.documents.markFiled(documentId, destination, {
+            ...(filedImage.originalPath ? { originalPath: filedImage.originalPath } : {}),
+          });
+        } catch (error) {
+          // Compensation: back to staging and inbox, so recovery files them again from a consistent state.
+          await moveBack(destination, staging).catch(() => undefined);
+          if (filedImage.originalPath) await moveBack(filedImage.originalPath, path).catch(() => undefined);
+          throw error;
+        }
+        this.stage('file', path, t);
+      } else if (mode.refile) {
         t = performance.now();
         destination = await moveFileSafely(path, planned);
         try {
@@ -507,6 +574,8 @@ export class Pipeline {
         title: fields.title,
       };
     } catch (thrown) {
+      // A staged PDF of a document that did not commit is of no use (the next attempt stages its own).
+      if (mode.refile && !committed) await removeStaged(this.options.dirs.processed, sha256).catch(() => undefined);
       if (committed) {
         // The result is safe in the database; only the move failed. Recovery files it (the next run's start).
         const error = toAutodError(thrown);
@@ -795,12 +864,14 @@ export class Pipeline {
   }
 }
 
-/** Not empty, and `%PDF-` within the first 1 KB (some scanners write a few bytes of junk first). */
-function checkPdfBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
-  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(1024, bytes.byteLength));
-  if (head.includes('%PDF-')) return undefined;
-  return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
+/** Not empty, and a PDF or a supported image by its bytes (`INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`). */
+function checkDocumentBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
+  try {
+    checkDocumentType(bytes, fileName);
+    return undefined;
+  } catch (error) {
+    return toAutodError(error);
+  }
 }
 
 function describe(o: ProcessOutcome): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { ApiClient } from '@autod/api-client';
 import { RedisRateLimiter, closeRedis, redisConnection } from '@autod/batch';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
+import { errorFor, isAutodError } from '@autod/errors';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
 import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
@@ -110,7 +111,7 @@ export function createContainer(
     }),
   });
   c.register(TOKENS.Ocr, {
-    useFactory: instanceCachingFactory(() => (config.processing.ocr ? createTesseractOcr() : null)),
+    useFactory: instanceCachingFactory(() => (config.processing.ocr ? ocrEngineFor(config) : null)),
   });
   c.register(TOKENS.Extractor, {
     useFactory: instanceCachingFactory((dc) => {
@@ -142,6 +143,7 @@ export function createContainer(
           filingTemplate: config.paths.fileNameTemplate,
           reviewThreshold: config.processing.reviewThreshold,
           ocr: ocr ?? false,
+          ocrMaxPages: config.processing.ocrMaxPages,
           timeoutPerDocMs: config.processing.timeoutPerDocSeconds * 1000,
           maxStrikes: config.processing.failedRetryAttempts,
           // A deferral whose error names no time (a 503, the deadline) is tried again after the breaker's cool-down.
@@ -178,4 +180,22 @@ function vectorIndexer(db: Database, index: VectorIndex): DocumentIndexer {
     index: (doc) => index.index(doc),
     missing: (limit) => db.documents.missingFrom(VECTOR_DOCS_TABLE, 'doc_id', limit),
   };
+}
+
+/**
+ * The OCR engine for `AUTOD_OCR_LANGUAGES` (codes joined by "+"). A language that is not installed is a
+ * configuration error (CFG_INVALID, naming what is available), not a failure of the first scanned page.
+ */
+export function ocrEngineFor(config: Config): ReturnType<typeof createTesseractOcr> {
+  try {
+    return createTesseractOcr({ languages: config.processing.ocrLanguages.split('+') });
+  } catch (error) {
+    if (isAutodError(error) && error.code === 'VALIDATION_FAILED') {
+      throw errorFor('CFG_INVALID', `AUTOD_OCR_LANGUAGES: ${error.message}`, {
+        cause: error,
+        details: { setting: 'AUTOD_OCR_LANGUAGES', value: config.processing.ocrLanguages },
+      });
+    }
+    throw error;
+  }
 }

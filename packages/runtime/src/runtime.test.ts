@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@autod/config';
-import { toAutodError } from '@autod/errors';
-import type { Extractor } from '@autod/pipeline';
-import { badPdfs, generateCorpus, startEmulator } from '@autod/testkit';
-import { EInvoiceExtractor, LocalExtractor } from '@autod/pipeline';
+import { isAutodError, toAutodError } from '@autod/errors';
+import { EInvoiceExtractor, LocalExtractor, type Extractor } from '@autod/pipeline';
+import { badPdfs, buildScannedImage, generateCorpus, startEmulator } from '@autod/testkit';
 import { createRuntime, type Runtime } from './runtime.js';
 import { schemaStatus } from './schema.js';
 import { TOKENS } from './tokens.js';
@@ -28,6 +27,35 @@ const config = (env: Record<string, string>) =>
   loadConfig({ env: { AUTOD_DATA_DIR: dir, AUTOD_OCR: 'false', ...env }, cwd: dir, envFile: false });
 
 describe('createRuntime', () => {
+  it('maps AUTOD_OCR_LANGUAGES and AUTOD_OCR_MAX_PAGES onto the OCR engine and the pipeline', async () => {
+    runtime = await createRuntime(
+      config({ AUTOD_OCR: 'true', AUTOD_OCR_LANGUAGES: 'eng+deu', AUTOD_OCR_MAX_PAGES: '1' }),
+    );
+    expect(runtime.container.resolve(TOKENS.Ocr)?.languages).toEqual(['eng', 'deu']);
+    expect(await runtime.checkOcr()).toMatchObject({ ok: true, detail: expect.stringContaining('eng+deu') });
+    expect((await runtime.checkOcr()).detail).toContain('fra');
+    const path = join(runtime.config.paths.inbox, 'two-pages.tif');
+    await writeFile(
+      path,
+      await buildScannedImage([['FIRST PAGE Rechnung'], ['SECOND PAGE terms']], { format: 'tiff' }),
+    );
+    const outcome = await runtime.pipeline.processFile(path);
+    expect(outcome.kind).toBe('processed');
+    if (outcome.kind !== 'processed') return;
+    const text = (await runtime.db.documents.getText(outcome.documentId)) ?? '';
+    expect(text).toContain('FIRST');
+    expect(text).not.toContain('SECOND'); // page 2 was not OCR'd (AUTOD_OCR_MAX_PAGES=1)
+    expect((await runtime.db.documents.get(outcome.documentId))?.pageCount).toBe(2);
+  }, 60_000);
+
+  it('refuses an OCR language that is not installed with CFG_INVALID', async () => {
+    const err = await createRuntime(config({ AUTOD_OCR: 'true', AUTOD_OCR_LANGUAGES: 'eng+xyz' })).catch(
+      (e: unknown) => e,
+    );
+    expect(isAutodError(err) && err.code).toBe('CFG_INVALID');
+    expect((err as Error).message).toMatch(/AUTOD_OCR_LANGUAGES.*xyz.*Available: eng, deu/);
+  });
+
   it('wires the local provider without an API key: folders, migrated database, pipeline, vector index', async () => {
     runtime = await createRuntime(config({}));
     expect(runtime.extractor.provider).toBe('local');

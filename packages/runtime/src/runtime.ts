@@ -1,5 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
@@ -7,7 +6,7 @@ import type { DocumentStatus } from '@autod/core';
 import type { ApiClient } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
-import type { OcrEngine } from '@autod/extract';
+import { availableOcrLanguages, resolveOcrLanguages, type OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import { migrateBatchTables } from '@autod/batch';
 import { recordSpend } from './alerts.js';
@@ -65,6 +64,8 @@ export interface Runtime {
 
 /** Open the database (migrating it), create the folders and wire every service. */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  // A language that is not installed is a configuration error (exit 78) before anything is opened.
+  if (config.processing.ocr) ocrLanguagesOf(config);
   for (const dir of [config.paths.inbox, config.paths.processed, config.paths.failed, config.paths.duplicates]) {
     await mkdir(dir, { recursive: true });
   }
@@ -195,16 +196,16 @@ async function wire(
       await apiClient.ping();
     },
     async checkOcr() {
+      const installed = availableOcrLanguages().map((l) => l.code);
+      if (installed.length === 0) return { ok: false, detail: 'no OCR language data installed (@tesseract.js-data/*)' };
+      if (!config.processing.ocr) {
+        return { ok: false, detail: `OCR disabled (AUTOD_OCR=false); installed languages: ${installed.join(', ')}` };
+      }
       try {
-        const require = createRequire(import.meta.url);
-        const pkg = require.resolve('@tesseract.js-data/eng/package.json');
-        await access(pkg);
-        return {
-          ok: config.processing.ocr,
-          detail: config.processing.ocr ? `eng data at ${dirname(pkg)}` : 'OCR disabled (AUTOD_OCR=false)',
-        };
+        const used = ocrLanguagesOf(config).map((l) => l.code);
+        return { ok: true, detail: `languages ${used.join('+')} (installed: ${installed.join(', ')})` };
       } catch (error) {
-        return { ok: false, detail: `OCR data not found: ${(error as Error).message}` };
+        return { ok: false, detail: (error as Error).message };
       }
     },
     async close() {
@@ -260,4 +261,16 @@ async function openVectorIndex(
     onNearDuplicate: (id, ofId) => db.documents.setNearDuplicate(id, ofId),
     openaiSync: sync,
   });
+}
+
+/** The configured OCR languages, each checked to be installed (CFG_INVALID naming what is available otherwise). */
+export function ocrLanguagesOf(config: Config): { code: string; file: string }[] {
+  try {
+    return resolveOcrLanguages(config.processing.ocrLanguages);
+  } catch (error) {
+    throw errorFor('CFG_INVALID', `AUTOD_OCR_LANGUAGES: ${(error as Error).message}`, {
+      cause: error,
+      details: { setting: 'AUTOD_OCR_LANGUAGES', value: config.processing.ocrLanguages },
+    });
+  }
 }

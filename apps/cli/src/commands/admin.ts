@@ -141,7 +141,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
         add('api key', true, 'not needed (local provider)', false);
       }
       const ocr = await rt.checkOcr();
-      add('ocr data', ocr.ok, ocr.detail, false);
+      add('ocr', ocr.ok, ocr.detail, false);
       const counts = await rt.documentCounts();
       documents = counts;
       add(

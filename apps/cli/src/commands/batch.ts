@@ -42,7 +42,7 @@ export function installBatch(program: Command, run: Runner): void {
   program
     .command('batch')
     .description('process a folder in bulk: live (default), OpenAI Batch API (half price) or a Redis queue for workers')
-    .argument('[paths...]', 'PDF files or folders (default: the inbox)')
+    .argument('[paths...]', 'PDF or image files, or folders (default: the inbox)')
     .addOption(new Option('--mode <mode>', 'how to run').choices(['live', 'openai-batch', 'queue']).default('live'))
     .option('--resume <batch-id>', 'continue a batch where a crash or Ctrl-C left it')
     .option('--retry-failed', 'put failed items back to pending first')
@@ -63,7 +63,7 @@ export function installBatch(program: Command, run: Runner): void {
   program
     .command('estimate')
     .description('count files, pages and tokens and price a run per model, live and through the Batch API')
-    .argument('[paths...]', 'PDF files or folders (default: the inbox)')
+    .argument('[paths...]', 'PDF or image files, or folders (default: the inbox)')
     .option(
       '--model <models>',
       'comma-separated models to price (default OPENAI_MODEL plus gpt-5-mini, gpt-5-nano, gpt-4o-mini)',

@@ -103,6 +103,14 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ['sha256', doc.sha256],
     ['file', doc.fileName],
     ['stored at', doc.storagePath ? relative(ctx.cwd, doc.storagePath) : ''],
+    ...(doc.originalPath
+      ? [
+          ['original', `${relative(ctx.cwd, doc.originalPath)} (${doc.mediaType ?? 'unknown type'})`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['status', doc.status + (doc.errorCode ? ` (${doc.errorCode}: ${doc.errorMessage ?? ''})` : '')],
     ['title', doc.title],
     ['category', [doc.category, doc.subcategory].filter(Boolean).join(' / ')],
@@ -160,6 +168,8 @@ const CSV_COLUMNS = [
   'retryAt',
   'strikes',
   'createdAt',
+  'mediaType',
+  'originalPath',
 ] as const;
 
 export async function exportCommand(
@@ -262,5 +272,7 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     retryAt: d.retryAt,
     strikes: d.strikes,
     createdAt: d.createdAt,
+    mediaType: d.mediaType,
+    originalPath: d.originalPath,
   };
 }

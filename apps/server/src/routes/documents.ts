@@ -82,7 +82,7 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['documents'],
         description:
-          'Upload one PDF as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll.',
+          'Upload one PDF or image (JPEG, PNG, TIFF, WebP, GIF, AVIF; recognised by its bytes) as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll. An image is filed as a searchable PDF made from it, with the original kept beside it (`originalPath`).',
       },
     },
     async (request, reply) => {
@@ -150,7 +150,14 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
 
   app.get(
     '/v1/documents/:id/file',
-    { schema: { tags: ['documents'], params: idParams, description: 'The PDF itself (application/pdf).' } },
+    {
+      schema: {
+        tags: ['documents'],
+        params: idParams,
+        description:
+          'The filed PDF (application/pdf); for an image document, the PDF made from it (the original is at `originalPath`). Before an image document is filed: the image itself, with its own media type.',
+      },
+    },
     async (request, reply) => {
       const doc = await db.documents.get(request.params.id);
       if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${request.params.id}.`);
@@ -169,10 +176,13 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
           await fh.close();
           continue;
         }
+        // An image document not filed yet is still its image; once filed, its PDF.
+        const isOriginal = path === doc.sourcePath && doc.mediaType !== null && doc.mediaType !== 'application/pdf';
+        const name = isOriginal ? basename(doc.fileName) : basename(doc.fileName).replace(/\.[^.]*$/, '') + '.pdf';
         return reply
-          .type('application/pdf')
+          .type(isOriginal ? (doc.mediaType ?? 'application/octet-stream') : 'application/pdf')
           .header('content-length', String(s.size))
-          .header('content-disposition', contentDisposition(basename(doc.fileName)))
+          .header('content-disposition', contentDisposition(name))
           .send(fh.createReadStream());
       }
       throw errorFor('NOT_FOUND', `The file of document ${doc.id} is missing on the server.`);

@@ -727,7 +727,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** @description Upload one PDF as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll. */
+        /** @description Upload one PDF or image (JPEG, PNG, TIFF, WebP, GIF, AVIF; recognised by its bytes) as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll. An image is filed as a searchable PDF made from it, with the original kept beside it (`originalPath`). */
         post: {
             parameters: {
                 query?: never;
@@ -905,7 +905,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The PDF itself (application/pdf). */
+        /** @description The filed PDF (application/pdf); for an image document, the PDF made from it (the original is at `originalPath`). Before an image document is filed: the image itself, with its own media type. */
         get: {
             parameters: {
                 query?: never;

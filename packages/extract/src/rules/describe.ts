@@ -17,7 +17,7 @@ export function describe(
   meta: DocumentMetadata,
   h: HeadlineFacts,
   lines: LineIndex,
-  pages: readonly PdfPage[],
+  pages: readonly Pick<PdfPage, 'page' | 'text' | 'source'>[],
   pageCount: number | undefined,
   fileName: string,
 ): void {
@@ -114,7 +114,7 @@ export function tagify(s: string): string {
 }
 
 export function pageSummaries(
-  pages: readonly PdfPage[],
+  pages: readonly Pick<PdfPage, 'page' | 'text' | 'source'>[],
   pageCount: number | undefined,
 ): DocumentMetadata['ocr_page_summaries'] {
   const out: DocumentMetadata['ocr_page_summaries'] = [];
