@@ -36,7 +36,10 @@ describe('images are documents (real CLI)', () => {
     expect(summary).toMatchObject({ processed: 2, failed: 1 });
     expect(await tree(join(dir, 'inbox'))).toEqual([]);
 
-    const list = JSON.parse((await runCli(['list', '--json'], env, dir)).stdout);
+    // the .txt has a row too (every outcome is in the database), under status failed
+    const failedList = JSON.parse((await runCli(['list', '--status', 'failed', '--json'], env, dir)).stdout);
+    expect(failedList.items.map((d: { fileName: string; status: string }) => d.fileName)).toEqual(['notes.txt']);
+    const list = JSON.parse((await runCli(['list', '--status', 'completed', '--json'], env, dir)).stdout);
     expect(list.total).toBe(2);
     const byName = new Map<string, { id: number }>(list.items.map((d: { fileName: string }) => [d.fileName, d]));
     const cases = [
@@ -61,7 +64,9 @@ describe('images are documents (real CLI)', () => {
     // Full-text search finds the OCR'd words.
     const found = JSON.parse((await runCli(['search', 'NORTHWIND', '--json'], env, dir)).stdout);
     expect(found.hits.map((h: { id: number }) => h.id)).toContain(byName.get('phone-photo.png')?.id);
-    const exported = JSON.parse((await runCli(['export', '--format', 'json'], env, dir)).stdout);
+    const exported = JSON.parse(
+      (await runCli(['export', '--format', 'json', '--status', 'completed'], env, dir)).stdout,
+    );
     expect(exported.map((d: { mediaType: string }) => d.mediaType).sort()).toEqual(['image/png', 'image/tiff']);
     const failed = JSON.parse(await readFile(join(dir, 'failed', 'notes.txt.error.json'), 'utf8'));
     expect(failed.error.code).toBe('INPUT_UNSUPPORTED_TYPE');

@@ -108,7 +108,13 @@ async function expectAccountedFor(dir: string, outcomes: Outcome[]): Promise<voi
   const finals = [...byName.values()];
   for (const o of finals.filter((x) => x.kind === 'failed'))
     expect(failedFiles).toContain(`${base(o.destination!)}.error.json`);
-  expect((await tree(join(dir, 'processed'))).length).toBe(finals.filter((o) => o.kind === 'processed').length);
+  // one filed PDF per processed document, plus the original beside it for an image
+  const processedImages = finals.filter(
+    (o) => o.kind === 'processed' && inputs.find((i) => i.name === base(o.path))?.kind === 'image',
+  ).length;
+  expect((await tree(join(dir, 'processed'))).length).toBe(
+    finals.filter((o) => o.kind === 'processed').length + processedImages,
+  );
 }
 
 describe('robustness: odd inputs', () => {

@@ -406,7 +406,7 @@ describe('documents', () => {
           d.storagePath,
         ]),
     ).toEqual([
-      ['notes.txt', 'INPUT_NOT_PDF', join(h.dir, 'failed', 'notes.txt')],
+      ['notes.txt', 'INPUT_UNSUPPORTED_TYPE', join(h.dir, 'failed', 'notes.txt')],
       ['empty.pdf', 'INPUT_EMPTY', join(h.dir, 'failed', 'empty.pdf')],
     ]);
     const waiting = await h.app.inject({ method: 'GET', url: '/v1/documents?status=waiting', headers: AUTH });
