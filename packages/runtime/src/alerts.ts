@@ -55,13 +55,22 @@ export function createAlertManager(config: Config, logger: Logger): AlertManager
   });
 }
 
-/** Feed today's and this month's spend (UTC) from the attempts table into the cost rules. */
-export async function recordSpend(alerts: AlertManager, db: Database, now = new Date()): Promise<void> {
+/**
+ * A spend was committed (its cost is in the attempts table): read the UTC day's and month's totals, which include it,
+ * hand the commit to the cost-level rule and evaluate, so the command whose commit crosses a level alerts at once.
+ */
+export async function recordSpend(
+  alerts: AlertManager,
+  db: Database,
+  costUsd: number,
+  now = new Date(),
+): Promise<void> {
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const [daily, monthly] = await Promise.all([
     db.attempts.totals({ since: day }),
     db.attempts.totals({ since: month }),
   ]);
-  alerts.recordCost({ dailyUsd: daily.costUsd, monthlyUsd: monthly.costUsd });
+  alerts.recordSpendCommit({ costUsd, dailyUsd: daily.costUsd, monthlyUsd: monthly.costUsd });
+  await alerts.evaluate();
 }
