@@ -26,7 +26,12 @@ export interface LiveRunOptions {
   retryFailed?: boolean;
   /** Aborting finishes nothing new; in-flight items are released (they stay pending for a resume). */
   signal?: AbortSignal;
-  /** Estimated cost of one item for the budget (default: the batch's average cost per done item so far). */
+  /**
+   * Estimated cost of one item for the budget (default: the batch's average cost per done item so far). Estimates are
+   * calibrated as items finish: an item in flight reserves its estimate × the largest actual/estimated ratio seen so
+   * far in this run (the raw estimate until the first costed item), so a pessimistic estimator does not stop the batch
+   * early and an optimistic one does not let it overspend.
+   */
   estimateCost?: (item: BatchItem) => number | Promise<number>;
   /** Attempts per item for transient failures (rate limit, breaker open, held claim) before it fails (default 3). */
   maxItemAttempts?: number;
@@ -133,6 +138,8 @@ export class BatchRunner {
     let reserved = 0;
     /** Spent by items whose result is not committed yet (their cost reaches the tracker at the commit). */
     let unsaved = 0;
+    /** Largest actual cost / raw estimate seen in this run (undefined until an item with a cost finished). */
+    let calibration: number | undefined;
     let lock: Promise<unknown> = Promise.resolve();
     const pacer = opts.pace === false ? undefined : new StartPacer({ concurrency: this.concurrency });
 
@@ -142,7 +149,7 @@ export class BatchRunner {
       return c.done > 0 ? c.costUsd / c.done : 0;
     };
 
-    const take = async (): Promise<{ item: BatchItem; reserve: number } | undefined> => {
+    const take = async (): Promise<{ item: BatchItem; reserve: number; estimate: number } | undefined> => {
       for (;;) {
         if (signal?.aborted) stop ??= 'aborted';
         if (stop) return undefined;
@@ -173,23 +180,30 @@ export class BatchRunner {
         }
         pacer?.started();
         if (opts.maxCostUsd !== undefined) {
-          const cost = await estimate(item);
+          const raw = Math.max(0, await estimate(item));
+          const cost = calibration === undefined ? raw : raw * calibration;
           if (tracker.current.costUsd + unsaved + reserved + cost > opts.maxCostUsd) {
             stop = 'budget';
             this.logger.info(
-              { batchId, spent: tracker.current.costUsd, maxCostUsd: opts.maxCostUsd },
+              {
+                batchId,
+                spent: tracker.current.costUsd + unsaved,
+                reservedUsd: reserved,
+                nextItemUsd: cost,
+                maxCostUsd: opts.maxCostUsd,
+              },
               'budget reached: no new items',
             );
             return undefined;
           }
           reserved += cost;
-          return { item, reserve: cost };
+          return { item, reserve: cost, estimate: raw };
         }
-        return { item, reserve: 0 };
+        return { item, reserve: 0, estimate: 0 };
       }
     };
     // One taker at a time: paging, retries and the budget decision are not concurrent.
-    const next = (): Promise<{ item: BatchItem; reserve: number } | undefined> => {
+    const next = (): Promise<{ item: BatchItem; reserve: number; estimate: number } | undefined> => {
       const p = lock.then(take);
       lock = p.catch(() => undefined);
       return p;
@@ -199,7 +213,7 @@ export class BatchRunner {
     const settling = new Set<Promise<void>>();
     const worker = async (): Promise<void> => {
       for (let got = await next(); got; got = await next()) {
-        const { item, reserve } = got;
+        const { item, reserve, estimate: raw } = got;
         const t0 = performance.now();
         try {
           const result = await attemptItem({ db, pipeline, store: writer }, item, signal);
@@ -211,6 +225,7 @@ export class BatchRunner {
             const { patch } = result;
             const cost = patch.costUsd ?? 0;
             unsaved += cost; // the budget counts what was spent, committed or not
+            if (raw > 0 && cost > 0) calibration = Math.max(calibration ?? 0, cost / raw);
             const settled = writer
               .updateItem(item.id, { ...patch, attempts })
               .then(
