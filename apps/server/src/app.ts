@@ -31,7 +31,25 @@ declare module 'fastify' {
     /** No bearer token needed (health probes, API docs). */
     public?: boolean;
   }
+  interface FastifySchema {
+    /**
+     * A multipart/form-data request body for the OpenAPI document only (the route reads the parts itself, so nothing
+     * validates `request.body`).
+     */
+    multipartBody?: object;
+  }
 }
+
+/** jsonSchemaTransform, plus routes that document a multipart body (`schema.multipartBody`). */
+const openApiTransform: typeof jsonSchemaTransform = (document) => {
+  const out = jsonSchemaTransform(document);
+  const schema = out.schema as Record<string, unknown> | undefined;
+  if (schema && 'multipartBody' in schema) {
+    schema['body'] = schema['multipartBody'];
+    delete schema['multipartBody'];
+  }
+  return out;
+};
 
 export const SERVER_VERSION = '0.0.0';
 
@@ -188,7 +206,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
   void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
