@@ -38,7 +38,8 @@ export function numberFlag(value: string | undefined, flag: string, min?: number
 /** A calendar date YYYY-MM-DD; `undefined` when the flag was not given. */
 export function dateFlag(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  const day = new Date(`${value}T00:00:00Z`);
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
   if (!ok) throw flagError(flag, 'must be a date YYYY-MM-DD', value);
   return value;
 }
