@@ -187,7 +187,7 @@ describe('--max-cost on uniform items (the CLI estimator: estimateFile)', () => 
     expect(one).toBeGreaterThan(0);
 
     await writeCorpus(sb.dirs.inbox, 40);
-    const cap = 12 * one;
+    const cap = 8 * one;
     const estimates: number[] = [];
     const runner = new BatchRunner(
       { db: sb.db, pipeline: pipelineFor(sb, openaiExtractor(client)) },

@@ -140,6 +140,18 @@ export class BatchRunner {
     let unsaved = 0;
     /** Largest actual cost / raw estimate seen in this run (undefined until an item with a cost finished). */
     let calibration: number | undefined;
+    /** Woken whenever an in-flight item finishes (its reservation is replaced by what it really cost). */
+    const finished: (() => void)[] = [];
+    const nextFinish = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const done = () => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        finished.push(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
     let lock: Promise<unknown> = Promise.resolve();
     const pacer = opts.pace === false ? undefined : new StartPacer({ concurrency: this.concurrency });
 
@@ -181,7 +193,21 @@ export class BatchRunner {
         pacer?.started();
         if (opts.maxCostUsd !== undefined) {
           const raw = Math.max(0, await estimate(item));
-          const cost = calibration === undefined ? raw : raw * calibration;
+          let cost = calibration === undefined ? raw : raw * calibration;
+          // Over the cap with items in flight: their reservations are estimates. Wait for one to finish (its real
+          // cost replaces the estimate, and the estimates get calibrated), then decide again.
+          while (
+            reserved > 0 &&
+            tracker.current.costUsd + unsaved + reserved + cost > opts.maxCostUsd &&
+            !signal?.aborted
+          ) {
+            await nextFinish();
+            cost = calibration === undefined ? raw : raw * calibration;
+          }
+          if (signal?.aborted) {
+            stop ??= 'aborted'; // the item was not started: it stays pending
+            return undefined;
+          }
           if (tracker.current.costUsd + unsaved + reserved + cost > opts.maxCostUsd) {
             stop = 'budget';
             this.logger.info(
@@ -264,6 +290,7 @@ export class BatchRunner {
           this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
         } finally {
           reserved -= reserve;
+          for (const wake of finished.splice(0)) wake();
           metrics?.setQueueDepth('batch', tracker.current.pending);
         }
       }

@@ -569,7 +569,7 @@ export const configSchema = z.object({
     cachedPricePerMillion: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'CACHED_TOKEN_PRICE_PER_MILLION',
       description:
-        'Price override for OPENAI_MODEL only: USD per 1M cached input tokens (unset with only the input price overridden: the input price).',
+        'Price override for OPENAI_MODEL only: USD per 1M cached input tokens. Unset: the table’s cached price, or the input price for a model the table does not know.',
       seed: { field: 'cached_token_price_per_million', default: '0.075', note: 'see PROMPT_TOKEN_PRICE_PER_MILLION.' },
     }),
     alertThreshold1: num(0, Number.POSITIVE_INFINITY, {

@@ -39,9 +39,17 @@ export interface CostTotals {
   monthlyUsd: number;
 }
 
-/** One committed spend: what it cost and the day's and month's totals right after it (it included). */
+/**
+ * Spend committed since the last report: what it cost and the day's and month's totals right after it (it included).
+ * A level is crossed when the total before (`*BeforeUsd`, default total − costUsd) is under it and the total after is
+ * at or above it.
+ */
 export interface SpendCommit extends CostTotals {
   costUsd: number;
+  /** The day's total before this spend (default `dailyUsd − costUsd`). */
+  dailyBeforeUsd?: number;
+  /** The month's total before this spend (default `monthlyUsd − costUsd`). */
+  monthlyBeforeUsd?: number;
   /** Milliseconds since the epoch (set by the manager). */
   at: number;
 }
@@ -217,7 +225,9 @@ export function costLevelRule(
         const commitIso = new Date(commit.at).toISOString();
         for (const period of periods) {
           const total = period.name === 'daily' ? commit.dailyUsd : commit.monthlyUsd;
-          const before = total - Math.max(commit.costUsd, 0);
+          const before =
+            (period.name === 'daily' ? commit.dailyBeforeUsd : commit.monthlyBeforeUsd) ??
+            total - Math.max(commit.costUsd, 0);
           const periodKey = period.key(commitIso);
           let highest = -1;
           period.levels.forEach((level, i) => {
@@ -381,7 +391,7 @@ export class AlertManager {
    * UTC day's and month's totals right after it, it included. The cost-level rule alerts when this commit crossed a
    * level; call {@link evaluate} after it.
    */
-  recordSpendCommit(commit: { costUsd: number } & CostTotals): void {
+  recordSpendCommit(commit: Omit<SpendCommit, 'at'>): void {
     const at = this.clock();
     this.cost = { dailyUsd: commit.dailyUsd, monthlyUsd: commit.monthlyUsd, at };
     this.spendCommits.push({ ...commit, at });

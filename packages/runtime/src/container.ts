@@ -10,7 +10,7 @@ import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
 import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
-import { createAlertManager, recordSpend } from './alerts.js';
+import { SpendReporter, createAlertManager } from './alerts.js';
 import { Background } from './background.js';
 import { pricingFromConfig } from './pricing.js';
 
@@ -61,6 +61,9 @@ export function createContainer(
   c.register(TOKENS.Health, { useFactory: instanceCachingFactory(() => new HealthRegistry()) });
   c.register(TOKENS.Alerts, {
     useFactory: instanceCachingFactory((dc) => createAlertManager(config, dc.resolve(TOKENS.Logger))),
+  });
+  c.register(TOKENS.Spend, {
+    useFactory: instanceCachingFactory((dc) => new SpendReporter(dc.resolve(TOKENS.Alerts), db)),
   });
   c.register(TOKENS.ApiClient, {
     useFactory: instanceCachingFactory((dc) => {
@@ -129,6 +132,7 @@ export function createContainer(
     useFactory: instanceCachingFactory((dc) => {
       const metrics = dc.resolve(TOKENS.Metrics);
       const alerts = dc.resolve(TOKENS.Alerts);
+      const spend = dc.resolve(TOKENS.Spend);
       const extractor = dc.resolve(TOKENS.Extractor);
       const ocr = dc.resolve(TOKENS.Ocr);
       return new Pipeline(
@@ -156,8 +160,7 @@ export function createContainer(
               alerts.recordRequest(o.kind !== 'failed', e.durationMs);
               if (o.kind === 'failed') alerts.recordFailedDocument({ fileName: basename(o.path), code: o.error.code });
               // The commit that crosses a cost level alerts from whichever command made it (process, batch, worker…).
-              if (o.kind === 'processed' && o.costUsd > 0)
-                background.run('cost alert', () => recordSpend(alerts, db, o.costUsd));
+              if (o.kind === 'processed' && o.costUsd > 0) background.run('cost alert', () => spend.commit(o.costUsd));
               const status = o.kind === 'processed' ? 'completed' : o.kind;
               if (o.kind === 'processed' || o.kind === 'duplicate') {
                 // The category is the document's as committed (a duplicate counts under its original's).

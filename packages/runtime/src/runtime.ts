@@ -8,7 +8,6 @@ import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
-import { recordSpend } from './alerts.js';
 import { searchDocuments, type DocumentSearchOptions } from './search.js';
 import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
@@ -105,6 +104,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const health = container.resolve(TOKENS.Health);
   const background = container.resolve(TOKENS.Background);
   const apiClient = container.resolve(TOKENS.ApiClient);
+  // Spend alerts compare with the totals before this process spent anything (only the openai provider spends).
+  if (apiClient && options.migrate !== false) await container.resolve(TOKENS.Spend).start();
   const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
@@ -153,8 +154,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     search: (query, searchOptions) => searchDocuments({ config, db, index: vectorIndex }, query, searchOptions),
     recordSpend(costUsd) {
       if (!(costUsd > 0)) return;
-      const alerts = container.resolve(TOKENS.Alerts);
-      background.run('cost alert', () => recordSpend(alerts, db, costUsd));
+      const spend = container.resolve(TOKENS.Spend);
+      background.run('cost alert', () => spend.commit(costUsd));
     },
     startMonitoring(intervalMs = 60_000) {
       if (monitor) return;

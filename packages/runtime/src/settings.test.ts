@@ -186,8 +186,13 @@ describe('cost alerts from one-shot processing', () => {
       }),
     );
     const rt = runtime;
-    const first = await rt.pipeline.processFile(await drop(rt, 'd1.pdf', ['Invoice 11', 'Total 1.00']));
-    expect(first.kind).toBe('processed');
+    // Three documents finishing together: all three are committed before the first report reads the totals.
+    const done = await Promise.all(
+      [11, 12, 13].map(async (n) =>
+        rt.pipeline.processFile(await drop(rt, `d${n}.pdf`, [`Invoice ${n}`, 'Total 1.00'])),
+      ),
+    );
+    expect(done.map((o) => o.kind)).toEqual(['processed', 'processed', 'processed']);
     await rt.close(); // a one-shot command ends here: the alert must already be out
     const costs = received.filter((a) => a.rule.startsWith('cost_'));
     expect(costs.map((a) => a.rule).sort()).toEqual(['cost_daily', 'cost_monthly']);
@@ -204,7 +209,7 @@ describe('cost alerts from one-shot processing', () => {
         COST_ALERT_THRESHOLD_3: '100',
       }),
     );
-    await runtime.pipeline.processFile(await drop(runtime, 'd2.pdf', ['Invoice 12', 'Total 2.00']));
+    await runtime.pipeline.processFile(await drop(runtime, 'd2.pdf', ['Invoice 22', 'Total 2.00']));
     await runtime.close();
     expect(received.filter((a) => a.rule.startsWith('cost_'))).toEqual([]);
   });

@@ -7,6 +7,7 @@ import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import type { VectorIndex } from '@autod/vector-store';
 import type { Background } from './background.js';
+import type { SpendReporter } from './alerts.js';
 
 /** DI tokens: `Symbol.for('@autod/<pkg>:<Name>')`, one per service the runtime wires. */
 export const TOKENS = {
@@ -25,6 +26,8 @@ export const TOKENS = {
   Pricing: Symbol.for('@autod/runtime:Pricing') as InjectionToken<PricingTable>,
   /** Work started by pipeline events that closing the runtime waits for. */
   Background: Symbol.for('@autod/runtime:Background') as InjectionToken<Background>,
+  /** Committed spend for the cost-level alerts. */
+  Spend: Symbol.for('@autod/runtime:SpendReporter') as InjectionToken<SpendReporter>,
 } as const;
 
 export type TokenName = keyof typeof TOKENS;
