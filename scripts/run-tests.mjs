@@ -1,15 +1,29 @@
-// The README's test command ends here: build every package (turbo, cached), run every vitest project,
-// then print one plain summary line ("N passed, N failed, N skipped") that CI can read.
+// The README's test command ends here: build every package (turbo, cached), check formatting, typecheck (one program
+// over every package's sources, no build needed), lint, then run every vitest project and print one plain summary
+// line ("N passed, N failed, N skipped") that CI can read. `--tests-only` skips the static checks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
+const args = process.argv.slice(2);
+const testsOnly = args.includes('--tests-only');
+const vitestArgs = args.filter((a) => a !== '--tests-only');
 
-const build = run('turbo', ['run', 'build', '--output-logs=errors-only']);
-if (build !== 0) {
-  console.error('build failed');
-  process.exit(build);
+const steps = [['build', 'turbo', ['run', 'build', '--output-logs=errors-only']]];
+if (!testsOnly) {
+  steps.push(
+    ['format check', 'prettier', ['--check', '--log-level=warn', '.']],
+    ['typecheck', 'tsc', ['-p', 'tsconfig.check.json']],
+    ['lint', 'eslint', ['packages/*/src', 'apps/*/src']],
+  );
 }
+for (const [name, cmd, cmdArgs] of steps) {
+  const started = Date.now();
+  const code = run(cmd, cmdArgs);
+  console.log(`${name}: ${code === 0 ? 'ok' : 'FAILED'} (${Math.round((Date.now() - started) / 1000)} s)`);
+  if (code !== 0) process.exit(code);
+}
+
 mkdirSync('test-results', { recursive: true });
 rmSync('test-results/vitest.json', { force: true });
 const code = run('vitest', [
@@ -17,7 +31,7 @@ const code = run('vitest', [
   '--reporter=default',
   '--reporter=json',
   '--outputFile.json=test-results/vitest.json',
-  ...process.argv.slice(2),
+  ...vitestArgs,
 ]);
 if (existsSync('test-results/vitest.json')) {
   const r = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));

@@ -238,6 +238,21 @@ export class BatchManager {
   }
 
   /**
+   * Stops a batch running here: nothing new is scheduled, in-flight items are released (they stay pending) and the
+   * batch ends `interrupted`, so that resume continues it. Resolves once it has stopped.
+   */
+  async cancel(id: string): Promise<BatchSnapshot> {
+    const a = this.active.get(id);
+    if (!a) {
+      const batch = await this.require(id);
+      throw errorFor('CONFLICT', `Batch ${id} is not running on this server (it is ${batch.status}).`);
+    }
+    a.controller.abort(new Error('cancelled'));
+    await a.done;
+    return this.require(id);
+  }
+
+  /**
    * Shutdown: refuse new batches and abort the running ones. Nothing new is scheduled, in-flight items are released
    * (they stay pending) and each batch ends `interrupted`, ready for `POST /v1/batches/:id/resume` after a restart.
    */

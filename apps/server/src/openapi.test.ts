@@ -1,11 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AUTH, harness, invoicePdf, multipart, sha256, waitFor, type Harness } from './__tests__/helpers.js';
+import { AUTH, TOKEN, harness, invoicePdf, multipart, sha256, waitFor, type Harness } from './__tests__/helpers.js';
 
 /**
  * Every route is called for real (`app.inject`) and every answer is checked against the OpenAPI document the server
@@ -57,6 +57,13 @@ function check(method: string, template: string, res: LightMyRequestResponse): v
     .split(';')[0]!
     .trim();
   const content = response!.content ?? {};
+  if (res.statusCode === 204) {
+    expect(Object.keys(content), `${method} ${template} 204 documents a body`).toEqual([]);
+    expect(res.body).toBe('');
+    const k = `${method.toUpperCase()} ${template}`;
+    seen.set(k, (seen.get(k) ?? new Set()).add(res.statusCode));
+    return;
+  }
   expect(Object.keys(content), `${method} ${template} ${status}: content type ${type} is not documented`).toContain(
     type,
   );
@@ -76,7 +83,7 @@ function check(method: string, template: string, res: LightMyRequestResponse): v
 }
 
 async function call(
-  method: 'GET' | 'POST' | 'PATCH',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   template: string,
   url: string,
   extra: { headers?: Record<string, string>; payload?: unknown; auth?: boolean } = {},
@@ -115,7 +122,7 @@ describe('the OpenAPI document', () => {
     for (const { p, m, op } of routes) {
       const ok = Object.entries(op.responses).filter(([s]) => s.startsWith('2'));
       expect(ok.length, `${m} ${p} documents no success response`).toBeGreaterThan(0);
-      for (const [s, r] of ok)
+      for (const [s, r] of ok.filter(([code]) => code !== '204'))
         expect(Object.keys(r.content ?? {}).length, `${m} ${p} ${s} has no content`).toBeGreaterThan(0);
     }
     const upload = spec.paths['/v1/documents']!['post']!;
@@ -250,6 +257,81 @@ describe('every route answers as documented', () => {
     });
     const events = await call('GET', '/v1/batches/{id}/events', `/v1/batches/${batchId}/events`);
     expect(events.body).toContain('event: snapshot');
+  });
+
+  it('the web app routes: session, events, budget, system, corrections, thumbnails, originals, batch cancel', async () => {
+    const json = { 'content-type': 'application/json' };
+    const signIn = await call('POST', '/v1/session', '/v1/session', {
+      auth: false,
+      headers: json,
+      payload: JSON.stringify({ token: TOKEN }),
+    });
+    expect(signIn.statusCode).toBe(200);
+    const cookie = String(signIn.headers['set-cookie'] ?? '').split(';')[0]!;
+    await call('POST', '/v1/session', '/v1/session', {
+      auth: false,
+      headers: json,
+      payload: JSON.stringify({ token: 'not-the-token-at-all' }),
+    }); // 401
+    await call('GET', '/v1/session', '/v1/session', { auth: false, headers: { cookie } });
+    await call('GET', '/v1/session', '/v1/session');
+    await call('GET', '/v1/session', '/v1/session', { auth: false }); // 401
+    await call('DELETE', '/v1/session', '/v1/session');
+
+    await call('GET', '/v1/events/recent', '/v1/events/recent?after=0');
+    await call('GET', '/v1/budget', '/v1/budget');
+    await call('GET', '/v1/system', '/v1/system');
+    await call('GET', '/v1/system', '/v1/system', { auth: false }); // 401
+
+    // the live stream: read its head, then hang up
+    const stream = await h.app.inject({ method: 'GET', url: '/v1/events', headers: AUTH, payloadAsStream: true });
+    check('GET', '/v1/events', stream);
+    stream.stream().destroy();
+
+    const list = await h.app.inject({ method: 'GET', url: '/v1/documents?limit=1', headers: AUTH });
+    const id = list.json().items[0].id as number;
+    await call('GET', '/v1/documents/{id}/corrections', `/v1/documents/${id}/corrections`);
+    await call('GET', '/v1/documents/{id}/corrections', '/v1/documents/999999/corrections'); // 404
+    const thumb = await call('GET', '/v1/documents/{id}/pages/{n}/thumbnail', `/v1/documents/${id}/pages/1/thumbnail`);
+    expect(thumb.statusCode).toBe(200);
+    await call('GET', '/v1/documents/{id}/pages/{n}/thumbnail', `/v1/documents/${id}/pages/99/thumbnail`); // 404
+    const original = await call('GET', '/v1/documents/{id}/original', `/v1/documents/${id}/original`);
+    expect(original.statusCode).toBe(200);
+
+    // cancel: a batch held in flight is cancelled (200), a finished one is a conflict (409)
+    const folder = join(h.runtime.pipeline.dirs.inbox, 'to-cancel');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'c1.pdf'), await invoicePdf('Cancel One'));
+    const pipeline = h.runtime.pipeline;
+    const processFile = pipeline.processFile.bind(pipeline);
+    let entered!: () => void;
+    const inFlight = new Promise<void>((r) => (entered = r));
+    // held in flight until the batch is cancelled (its signal aborts)
+    const spy = vi.spyOn(pipeline, 'processFile').mockImplementation(async (path, signal, hooks) => {
+      entered();
+      await new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      return processFile(path, signal, hooks);
+    });
+    const started = await h.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: { ...AUTH, ...json },
+      payload: JSON.stringify({ dir: 'to-cancel' }),
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const batchId = started.json().id as string;
+    await inFlight;
+    const cancelled = await call('POST', '/v1/batches/{id}/cancel', `/v1/batches/${batchId}/cancel`);
+    expect(cancelled.statusCode).toBe(200);
+    spy.mockRestore();
+    await waitFor(async () => {
+      const r = await h.app.inject({ method: 'GET', url: `/v1/batches/${batchId}`, headers: AUTH });
+      return r.json().active === false ? true : undefined;
+    });
+    await call('POST', '/v1/batches/{id}/cancel', `/v1/batches/${batchId}/cancel`); // 409: not running
   });
 
   it('every documented route was called, with a success answer', () => {

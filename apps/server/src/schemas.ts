@@ -257,10 +257,9 @@ export const searchResponseSchema = z.object({
   ),
 });
 
-/** A plain-text or binary body, described by content type. */
-export function content(type: string, description: string, binary = false) {
-  return {
-    description,
-    content: { [type]: { schema: binary ? z.string().meta({ format: 'binary' }) : z.string() } },
-  };
+/** A plain-text or binary body, described by content type (one type, or several the route may send). */
+export function content(type: string | readonly string[], description: string, binary = false) {
+  const types = typeof type === 'string' ? [type] : type;
+  const schema = () => (binary ? z.string().meta({ format: 'binary' }) : z.string());
+  return { description, content: Object.fromEntries(types.map((t) => [t, { schema: schema() }])) };
 }

@@ -23,6 +23,8 @@ export interface WorkTrackerOptions {
   /** Final outcomes remembered for status look-ups (default 1000). */
   recentLimit?: number;
   onOutcome?: (outcome: ProcessOutcome) => void;
+  /** Every change of an upload's state (accepted → pending, processing, retry_later), for live displays. */
+  onState?: (state: UploadStatus) => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export class WorkTracker {
         count: 1,
       });
     this.recent.delete(sha256);
+    this.notify(sha256);
     this.enqueue(path, sha256, 1);
   }
 
@@ -167,6 +170,7 @@ export class WorkTracker {
     if (entry) {
       entry.status = 'processing';
       entry.attempts = attempt;
+      this.notify(sha256);
     }
     let outcome: ProcessOutcome;
     try {
@@ -200,7 +204,10 @@ export class WorkTracker {
       return;
     }
     const entry = this.uploads.get(sha256);
-    if (entry) entry.status = 'retry_later';
+    if (entry) {
+      entry.status = 'retry_later';
+      this.notify(sha256);
+    }
     const delay = (this.options.retryDelayMs ?? 15_000) * 2 ** (attempt - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -208,6 +215,17 @@ export class WorkTracker {
     }, delay);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  private notify(sha256: string): void {
+    const status = this.upload(sha256);
+    if (status && this.options.onState) {
+      try {
+        this.options.onState(status);
+      } catch (error) {
+        this.logger.warn({ err: error, sha256 }, 'upload state listener failed');
+      }
+    }
   }
 
   private finish(sha256: string): void {

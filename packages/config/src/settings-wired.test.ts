@@ -9,13 +9,9 @@ import { describeSettings } from './index.js';
  * docs make and autod does not keep. A setting may only be missing here with a written reason.
  */
 const NOT_READ_OUTSIDE_CONFIG: Readonly<Record<string, string>> = {
-  AUTOD_DATA_DIR:
-    'read inside packages/config only: the defaults of the folders, the database and the vector-store id cache derive from it (`defaultFrom`), and code reads those.',
   AUTOD_PRICING_FILE:
     'read inside packages/config only: loadConfig reads and validates the file into config.cost.pricingTable (CFG_INVALID on a bad file), which the runtime reads (pricingFromConfig).',
   AUTOD_OCR_LANGUAGES: 'wired by branch ingest (issue 11/12): OCR languages in packages/extract.',
-  AUTOD_BUDGET_DAILY_USD: 'wired by the budget work after branch robust (issue 12, item 1): daily budget cap.',
-  AUTOD_BUDGET_MONTHLY_USD: 'wired by the budget work after branch robust (issue 12, item 1): monthly budget cap.',
   PROCESSING_TIMEOUT_PER_DOC: 'wired by branch robust (issue 12): the per-document deadline in packages/pipeline.',
 };
 

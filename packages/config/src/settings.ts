@@ -396,6 +396,12 @@ export const configSchema = z.object({
       default: 300,
       description: 'Requests per minute per client accepted by the HTTP server.',
     }),
+    sessionTtlHours: num(0.01, 8760, {
+      env: 'AUTOD_SESSION_TTL_HOURS',
+      default: 12,
+      description:
+        'How long a web sign-in (session cookie) lasts, in hours from signing in; then the page asks for the token again.',
+    }),
   }),
 
   processing: z.object({
@@ -445,6 +451,12 @@ export const configSchema = z.object({
       env: 'AUTOD_OCR_LANGUAGES',
       default: 'eng',
       description: 'Tesseract language codes joined by "+", e.g. eng+deu.',
+    }),
+    einvoice: bool({
+      env: 'AUTOD_EINVOICE',
+      default: true,
+      description:
+        'Read e-invoices exactly: a PDF carrying Factur-X/ZUGFeRD/XRechnung XML (or a bare CII/UBL .xml) is read from its XML (provider einvoice, no model, $0), cross-checked against the PDF text. Off: every document goes to the configured provider.',
     }),
     failedRetryAttempts: int(1, 10, {
       env: 'FAILED_RETRY_ATTEMPTS',

@@ -59,6 +59,9 @@ export type DeadlineSource = (typeof DEADLINE_SOURCES)[number];
 export type DocumentStatus = 'processing' | 'completed' | 'failed';
 export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['processing', 'completed', 'failed'];
 
-/** Metadata providers (architecture §2). */
-export type ProviderName = 'openai' | 'local';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'local'];
+/**
+ * Metadata providers (architecture §2). `einvoice`: read from a structured e-invoice (Factur-X/ZUGFeRD/XRechnung
+ * XML) instead of the configured provider, no model involved.
+ */
+export type ProviderName = 'openai' | 'local' | 'einvoice';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'local', 'einvoice'];

@@ -8,6 +8,7 @@ import { CorrectionRepository } from './corrections.js';
 import type { Dialect, RepoContext } from './context.js';
 import { DocumentRepository } from './documents.js';
 import { DuplicateRepository } from './duplicates.js';
+import { SessionRepository } from './sessions.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSource } from './migrations/index.js';
 import { sqliteClient } from './sqlite-client.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
@@ -63,6 +64,8 @@ export interface Database {
   readonly audit: AuditRepository;
   readonly duplicates: DuplicateRepository;
   readonly corrections: CorrectionRepository;
+  /** Web sign-in sessions (hashed ids). */
+  readonly sessions: SessionRepository;
   readonly migrate: Migrator;
   /** `SELECT 1`; throws UpstreamError DB_UNAVAILABLE when the database cannot be reached. */
   ping(): Promise<void>;
@@ -140,6 +143,7 @@ class KnexDatabase implements Database {
   readonly audit: AuditRepository;
   readonly duplicates: DuplicateRepository;
   readonly corrections: CorrectionRepository;
+  readonly sessions: SessionRepository;
   readonly migrate: Migrator;
 
   constructor(
@@ -156,6 +160,7 @@ class KnexDatabase implements Database {
     this.audit = guarded(new AuditRepository(ctx), url);
     this.duplicates = guarded(new DuplicateRepository(ctx), url);
     this.corrections = guarded(new CorrectionRepository(ctx), url);
+    this.sessions = guarded(new SessionRepository(ctx), url);
     this.migrate = guarded(this.migrator(), url);
   }
 

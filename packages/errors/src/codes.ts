@@ -65,6 +65,12 @@ export const ERROR_CODES = {
   INPUT_EMPTY: code('input', 400, false, 'The file is empty; rescan the document.'),
   INPUT_TOO_LARGE: code('input', 413, false, 'The file exceeds the size limit; split it or raise AUTOD_MAX_FILE_MB.'),
   INPUT_CORRUPT_PDF: code('input', 422, false, 'The PDF cannot be parsed; rescan or re-export it.'),
+  INPUT_INVALID_EINVOICE: code(
+    'input',
+    422,
+    false,
+    'The XML file is not a readable e-invoice (CII or UBL); export it again from the sending system.',
+  ),
   INPUT_ENCRYPTED_PDF: code(
     'input',
     422,
@@ -80,6 +86,13 @@ export const ERROR_CODES = {
   INPUT_UNREADABLE: code('input', 400, false, 'The file cannot be read; check its permissions.'),
   // auth (a caller of autod's own HTTP API)
   UNAUTHORIZED: code('auth', 401, false, 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".'),
+  SESSION_EXPIRED: code('auth', 401, false, 'Sign in again with the server token (AUTOD_SERVER_TOKEN).'),
+  CSRF_REJECTED: code(
+    'auth',
+    403,
+    false,
+    "Reload the autod page and try again; changes sent from other sites or without the page's CSRF token are refused.",
+  ),
   // not found
   NOT_FOUND: code('not_found', 404, false, 'Check the id or path.'),
   DOCUMENT_NOT_FOUND: code('not_found', 404, false, 'Check the document id or sha256 (autod list shows them).'),

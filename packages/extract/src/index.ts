@@ -8,6 +8,7 @@ export {
   closePdfPool,
   type PdfPage,
   type PdfContent,
+  type PdfAttachment,
   type ReadPdfOptions,
   type PdfPool,
   type PdfPoolOptions,
@@ -20,7 +21,39 @@ export {
   type OfflineExtraction,
   type OfflineFacts,
   type EvidenceItem,
+  type ExtractPage,
+  type EvidenceLine,
+  type BoxInput,
 } from './extractor.js';
-export { parseDate, findDates, daysBetween, type FoundDate } from './dates.js';
+export { parseDate, findDates, daysBetween, type FoundDate, type FindDatesOptions } from './dates.js';
 export { parseAmount, findAmounts, parseNumber, type ParsedAmount, type FoundAmount } from './amounts.js';
 export { classify, detectLanguage, DOC_TYPE_RULES, type DocTypeRule, type Classification } from './classify.js';
+export {
+  parseEInvoice,
+  sniffEInvoiceXml,
+  eInvoiceToMetadata,
+  crossCheckEInvoice,
+  renderEInvoicePdf,
+  readEInvoiceXmlDocument,
+  readEInvoiceAttachments,
+  unreadableEInvoiceNote,
+  extractEInvoice,
+  MAX_EINVOICE_XML_BYTES,
+  type EInvoice,
+  type EInvoiceParty,
+  type EInvoiceAddress,
+  type EInvoiceLine,
+  type EInvoiceTaxLine,
+  type EInvoiceTotals,
+  type EInvoiceFlavor,
+  type EInvoiceSniff,
+  type EInvoiceSyntax,
+  type EInvoiceMetadataInput,
+  type EInvoiceMetadataResult,
+  type CrossCheckFinding,
+  type RenderedInvoice,
+  type EInvoiceXmlDocument,
+  type EInvoiceAttachmentResult,
+  type EInvoiceExtractInput,
+  type EInvoiceExtraction,
+} from './einvoice/index.js';

@@ -208,6 +208,48 @@ export interface PdfTexts {
   info: { title?: string; producer?: string };
   /** Text of pages 1..min(pageCount, maxPages). */
   texts: string[];
+  /** Embedded `.xml` files (e-invoices), each in a buffer of its own (transferable). */
+  attachments?: PdfAttachment[];
+}
+
+/** A file embedded in a PDF. */
+export interface PdfAttachment {
+  /** File name as embedded (e.g. `factur-x.xml`). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Largest embedded file returned; e-invoice XML is a few dozen KiB. */
+const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+const MAX_ATTACHMENTS = 10;
+
+/**
+ * The document's embedded files whose name ends in `.xml` (the EmbeddedFiles name tree, which is where Factur-X,
+ * ZUGFeRD and XRechnung put their XML; pdf.js does not expose files referenced only through `/AF`). Files over
+ * 5 MB are skipped. Never throws: a broken attachment is left out.
+ */
+async function xmlAttachments(doc: PdfDocumentProxy): Promise<PdfAttachment[]> {
+  const out: PdfAttachment[] = [];
+  let list: Awaited<ReturnType<PdfDocumentProxy['getAttachments']>>;
+  try {
+    list = await doc.getAttachments();
+  } catch {
+    return out;
+  }
+  for (const [id, att] of list ?? []) {
+    if (out.length >= MAX_ATTACHMENTS) break;
+    const name = [att.filename, att.rawFilename, id].find((n) => typeof n === 'string' && n.trim().length > 0) ?? '';
+    if (!/\.xml$/i.test(name.trim())) continue;
+    try {
+      const bytes = att.content ?? (await doc.getAttachmentContent(id));
+      if (bytes && bytes.byteLength > 0 && bytes.byteLength <= MAX_ATTACHMENT_BYTES) {
+        out.push({ name: name.trim(), bytes: bytes.slice() });
+      }
+    } catch {
+      // An unreadable attachment must not fail the read.
+    }
+  }
+  return out;
 }
 
 function infoString(info: unknown, key: string): string | undefined {
@@ -242,7 +284,8 @@ export async function readTexts(
       throw new PdfStageError('page', e, n, pageCount);
     }
   }
-  return { pageCount, info, texts };
+  const attachments = await xmlAttachments(doc);
+  return { pageCount, info, texts, ...(attachments.length > 0 ? { attachments } : {}) };
 }
 
 /** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */

@@ -33,7 +33,9 @@ async function handle(msg: Request): Promise<{ reply: Reply; transfer?: ArrayBuf
         current = opened;
         const result = await engine.readTexts(opened.doc, msg.maxPages);
         if (!msg.keepOpen) await closeCurrent();
-        return { reply: { op: 'texts', result } };
+        // Embedded files are moved, not copied, across the thread boundary.
+        const transfer = (result.attachments ?? []).map((a) => a.bytes.buffer as ArrayBuffer);
+        return { reply: { op: 'texts', result }, transfer };
       } catch (e) {
         await closeCurrent();
         return { reply: { op: 'error', error: engine.serializeError(e, 'open') } };

@@ -8,13 +8,14 @@ import {
   openPdf,
   readTexts,
   renderPage,
+  type PdfAttachment,
   type PdfTexts,
   type PdfWorkerReply,
   type PdfWorkerRequest,
   type SerializedPdfError,
 } from './pdf-engine.js';
 
-export { itemsToText } from './pdf-engine.js';
+export { itemsToText, type PdfAttachment } from './pdf-engine.js';
 
 /** One page of a PDF as text. `source` says where the text came from. */
 export interface PdfPage {
@@ -34,6 +35,8 @@ export interface PdfContent {
   info: { title?: string; producer?: string };
   /** How many pages were OCR'd. */
   ocrPages: number;
+  /** Embedded `.xml` files (≤ 5 MB each), e.g. the Factur-X/ZUGFeRD/XRechnung invoice XML; absent when none. */
+  attachments?: PdfAttachment[];
 }
 
 export interface ReadPdfOptions {
@@ -512,7 +515,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
     pool: options.pool,
   });
   try {
-    const { pageCount, info, texts } = session.texts;
+    const { pageCount, info, texts, attachments } = session.texts;
     const pages: PdfPage[] = [];
     let ocrPages = 0;
     for (const [i, text] of texts.entries()) {
@@ -544,6 +547,7 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
         .join('\n\n'),
       info,
       ocrPages,
+      ...(attachments && attachments.length > 0 ? { attachments } : {}),
     };
   } finally {
     await session.close();

@@ -1,7 +1,13 @@
 import type { DocumentMetadata, ProviderName, TokenUsage } from '@autod/core';
 import { ZERO_USAGE } from '@autod/core';
 import type { PdfContent } from '@autod/extract';
-import { extractOffline } from '@autod/extract';
+import {
+  extractEInvoice,
+  extractOffline,
+  readEInvoiceAttachments,
+  sniffEInvoiceXml,
+  unreadableEInvoiceNote,
+} from '@autod/extract';
 import type { ApiClient } from '@autod/api-client';
 
 /** What an extractor is given for one document. */
@@ -21,6 +27,8 @@ export interface ExtractionOutput {
   costUsd: number;
   model: string;
   latencyMs: number;
+  /** Who produced the metadata when it is not the extractor's own provider (e.g. `einvoice` from a wrapper). */
+  provider?: ProviderName;
 }
 
 /** A provider of metadata: the OpenAI Responses API or the offline rules. */
@@ -78,6 +86,63 @@ export class OpenAIExtractor implements Extractor {
       costUsd: result.costUsd,
       model: result.model,
       latencyMs: result.latencyMs,
+    };
+  }
+}
+
+/**
+ * Reads e-invoices exactly: when the document carries a Factur-X / ZUGFeRD / XRechnung XML (embedded in the PDF,
+ * or the input is a bare CII/UBL file whose read stage put the XML in `content.attachments`), the metadata comes
+ * from the XML (provider `einvoice`, model = the XML dialect, no OCR or model call, cost 0), cross-checked against
+ * the offline rules over the PDF text. Everything else, and an e-invoice XML that cannot be read (a note in
+ * `metadata.errors` says so), goes to the wrapped extractor.
+ */
+export class EInvoiceExtractor implements Extractor {
+  constructor(private readonly inner: Extractor) {}
+
+  get provider(): ProviderName {
+    return this.inner.provider;
+  }
+  get model(): string {
+    return this.inner.model;
+  }
+  get needsOcr(): boolean {
+    return this.inner.needsOcr;
+  }
+
+  async extract(input: ExtractionInput): Promise<ExtractionOutput> {
+    const attachments = input.content.attachments ?? [];
+    const found = attachments.length > 0 ? readEInvoiceAttachments(attachments) : null;
+    if (found === null) return this.inner.extract(input);
+    if (found.kind === 'unreadable') {
+      const out = await this.inner.extract(input);
+      return { ...out, metadata: { ...out.metadata, errors: [...out.metadata.errors, unreadableEInvoiceNote(found)] } };
+    }
+    const started = performance.now();
+    const base = { fileName: input.fileName, processedAt: input.processedAt, sourceFileId: input.sha256 };
+    // A bare XML file was rendered from the XML itself: its text is no independent reading to compare with.
+    const bare = sniffEInvoiceXml(input.bytes) !== null;
+    const textResult = bare
+      ? undefined
+      : extractOffline({
+          ...base,
+          text: input.content.text,
+          pages: input.content.pages,
+          pageCount: input.content.pageCount,
+        }).metadata;
+    const { metadata, model } = extractEInvoice({
+      ...base,
+      invoice: found.invoice,
+      content: input.content,
+      ...(textResult ? { textResult } : {}),
+    });
+    return {
+      metadata,
+      usage: ZERO_USAGE,
+      costUsd: 0,
+      model,
+      latencyMs: performance.now() - started,
+      provider: 'einvoice',
     };
   }
 }

@@ -1,6 +1,6 @@
 export { Pipeline, defaultOwner, isDeadLocalOwner } from './pipeline.js';
 export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
-export { LocalExtractor, OpenAIExtractor } from './extractor.js';
+export { EInvoiceExtractor, LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';
 export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox-watcher.js';
 export { discoverFiles, processFiles, type ProcessPathsOptions } from './process-paths.js';

@@ -267,6 +267,8 @@ export class Pipeline {
         ...(signal ? { signal } : {}),
       });
       this.stage('extract', path, t);
+      // A wrapper may hand the document to another provider (an e-invoice is read from its XML).
+      const provider = out.provider ?? extractor.provider;
 
       t = performance.now();
       if (mode.keepCorrections) {
@@ -293,14 +295,14 @@ export class Pipeline {
           fields,
           pageCount: content.pageCount,
           textContent: text,
-          provider: extractor.provider,
+          provider,
           model: out.model,
           storagePath: planned,
           reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
         });
         await trx.attempts.record({
           documentId,
-          provider: extractor.provider,
+          provider,
           model: out.model,
           status: 'succeeded',
           usage: out.usage,
@@ -311,7 +313,7 @@ export class Pipeline {
           actor: this.owner,
           action: mode.refile ? 'document.completed' : 'document.reprocessed',
           documentId,
-          details: { provider: extractor.provider, model: out.model, costUsd: out.costUsd },
+          details: { provider, model: out.model, costUsd: out.costUsd },
         });
       });
       this.stage('persist', path, t);
@@ -345,7 +347,7 @@ export class Pipeline {
         sha256,
         documentId,
         destination,
-        provider: extractor.provider,
+        provider,
         model: out.model,
         costUsd: out.costUsd,
         title: fields.title,

@@ -8,11 +8,12 @@ import { RedisRateLimiter, redisConnection } from '@autod/batch';
 import type { Database } from '@autod/db';
 import { createTesseractOcr } from '@autod/extract';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
-import { LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
+import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
 import { SpendReporter, createAlertManager } from './alerts.js';
 import { Background } from './background.js';
 import { pricingFromConfig } from './pricing.js';
+import { PipelineEventHub } from './pipeline-events.js';
 
 export interface ContainerOverrides {
   logger?: Logger;
@@ -40,6 +41,7 @@ export function createContainer(
     return conn;
   };
   c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.PipelineEvents, { useValue: new PipelineEventHub() });
   c.register(TOKENS.Database, { useValue: db });
   const logger: Logger =
     overrides.logger ??
@@ -125,7 +127,9 @@ export function createContainer(
     useFactory: instanceCachingFactory((dc) => {
       if (overrides.extractor) return overrides.extractor;
       const client = dc.resolve(TOKENS.ApiClient);
-      return client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+      const configured = client ? new OpenAIExtractor(client, config.openai.model) : new LocalExtractor();
+      // E-invoices (Factur-X/ZUGFeRD/XRechnung XML) are read from their XML whatever the provider is.
+      return config.processing.einvoice ? new EInvoiceExtractor(configured) : configured;
     }),
   });
   c.register(TOKENS.Pipeline, {
@@ -135,6 +139,7 @@ export function createContainer(
       const spend = dc.resolve(TOKENS.Spend);
       const extractor = dc.resolve(TOKENS.Extractor);
       const ocr = dc.resolve(TOKENS.Ocr);
+      const events = dc.resolve(TOKENS.PipelineEvents);
       return new Pipeline(
         { db, extractor, logger: dc.resolve(TOKENS.Logger) },
         {
@@ -152,6 +157,7 @@ export function createContainer(
           ...(dc.isRegistered(TOKENS.VectorIndex) ? { indexer: dc.resolve(TOKENS.VectorIndex) } : {}),
           ...(overrides.pipelineOwner ? { owner: overrides.pipelineOwner } : {}),
           onEvent: (e) => {
+            events.emit(e);
             if (e.type === 'stage') metrics.observeStage(e.stage, e.durationMs / 1000);
             else if (e.type === 'file.finished') {
               const o = e.outcome;

@@ -6,3 +6,4 @@ export { TOKENS, type TokenName } from './tokens.js';
 export { SpendReporter, alertChannels, createAlertManager } from './alerts.js';
 export { pricingFromConfig } from './pricing.js';
 export { searchDocuments, type DocumentSearchOptions } from './search.js';
+export { PipelineEventHub, type PipelineEventListener } from './pipeline-events.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@autod/config';
 import { badPdfs, generateCorpus, startEmulator } from '@autod/testkit';
+import { EInvoiceExtractor, LocalExtractor } from '@autod/pipeline';
 import { createRuntime, type Runtime } from './runtime.js';
 import { TOKENS } from './tokens.js';
 
@@ -41,6 +42,14 @@ describe('createRuntime', () => {
     expect(found.hits[0]?.id).toBe(outcome.kind === 'processed' ? outcome.documentId : -1);
     // One container per runtime: the same singleton on every resolve.
     expect(runtime.container.resolve(TOKENS.Pipeline)).toBe(runtime.pipeline);
+  });
+
+  it('wraps the configured extractor in the e-invoice reader unless AUTOD_EINVOICE=false', async () => {
+    runtime = await createRuntime(config({}));
+    expect(runtime.extractor).toBeInstanceOf(EInvoiceExtractor);
+    await runtime.close();
+    runtime = await createRuntime(config({ AUTOD_EINVOICE: 'false' }));
+    expect(runtime.extractor).toBeInstanceOf(LocalExtractor);
   });
 
   it('uses the openai provider against an OpenAI-compatible server when a key is set', async () => {

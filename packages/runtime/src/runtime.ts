@@ -20,6 +20,7 @@ import {
 } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
+import type { PipelineEventListener } from './pipeline-events.js';
 
 export interface RuntimeOptions {
   /** Apply pending migrations on open (default true; `autod migrate` passes false). */
@@ -45,6 +46,8 @@ export interface Runtime {
   readonly vectorIndex: VectorIndex;
   /** Alert rules and channels from config (error rate, p95, cost levels, breaker, failed documents). */
   readonly alerts: AlertManager;
+  /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
+  onPipelineEvent(listener: PipelineEventListener): () => void;
   /** The prices in use: the built-in table, AUTOD_PRICING_FILE and the *_TOKEN_PRICE_PER_MILLION overrides. */
   readonly pricing: PricingTable;
   /**
@@ -156,6 +159,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       if (!(costUsd > 0)) return;
       const spend = container.resolve(TOKENS.Spend);
       background.run('cost alert', () => spend.commit(costUsd));
+    },
+    onPipelineEvent(listener) {
+      return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
     },
     startMonitoring(intervalMs = 60_000) {
       if (monitor) return;

@@ -8,6 +8,7 @@ import type { Extractor, Pipeline } from '@autod/pipeline';
 import type { VectorIndex } from '@autod/vector-store';
 import type { Background } from './background.js';
 import type { SpendReporter } from './alerts.js';
+import type { PipelineEventHub } from './pipeline-events.js';
 
 /** DI tokens: `Symbol.for('@autod/<pkg>:<Name>')`, one per service the runtime wires. */
 export const TOKENS = {
@@ -28,6 +29,7 @@ export const TOKENS = {
   Background: Symbol.for('@autod/runtime:Background') as InjectionToken<Background>,
   /** Committed spend for the cost-level alerts. */
   Spend: Symbol.for('@autod/runtime:SpendReporter') as InjectionToken<SpendReporter>,
+  PipelineEvents: Symbol.for('@autod/runtime:PipelineEventHub') as InjectionToken<PipelineEventHub>,
 } as const;
 
 export type TokenName = keyof typeof TOKENS;

@@ -37,3 +37,18 @@ export {
   tempSqliteUrl,
   testPostgresAdminUrl,
 } from './test-databases.js';
+export {
+  buildCiiInvoiceXml,
+  buildUblInvoiceXml,
+  buildEInvoicePdf,
+  eInvoicePrintedLines,
+  eInvoiceTotals,
+  sampleEInvoice,
+  type CiiDialect,
+  type UblDialect,
+  type EInvoiceFixture,
+  type EInvoiceLineFixture,
+  type EInvoicePartyFixture,
+  type EInvoicePdfOptions,
+  type EInvoiceTotalsFixture,
+} from './fixtures/einvoice.js';

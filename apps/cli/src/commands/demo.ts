@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,11 @@ export async function demoCommand(ctx: CommandContext, o: { dir?: string }): Pro
     ctx.out.line('\nWhat is in the database now (autod list):\n');
     await listCommand(demo, {});
     ctx.out.line(`\nFiled under ${join(dataDir, 'processed')}. Try: ./autod show 1 --data-dir ${dataDir}`);
+    const token = randomBytes(16).toString('hex');
+    const port = demo.config({ AUTOD_DATA_DIR: dataDir }).server.port;
+    ctx.out.line('\nSee them in the browser (the web app):');
+    ctx.out.line(`  AUTOD_SERVER_TOKEN=${token} ./autod serve --data-dir ${dataDir}`);
+    ctx.out.line(`  then open http://127.0.0.1:${port}/ and sign in with that token.`);
     if (ctx.out.json) {
       ctx.out.data({ dataDir, inbox, provider: config.app.provider, process: parts[0], documents: parts[1] });
     }

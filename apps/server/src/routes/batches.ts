@@ -54,7 +54,7 @@ const listQuery = z.object({
   mode: z.enum(BATCH_MODES).optional(),
 });
 
-const batchSchema = z.object({
+export const batchSchema = z.object({
   id: z.string(),
   mode: z.enum(BATCH_MODES),
   status: z.enum(BATCH_STATUSES),

@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_fulltext.js';
 import * as m0005 from './0005_extraction_fields.js';
 import * as m0006 from './0006_corrections.js';
+import * as m0007 from './0007_sessions.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0002_fulltext', migration: m0002 },
   { name: '0005_extraction_fields', migration: m0005 },
   { name: '0006_corrections', migration: m0006 },
+  { name: '0007_sessions', migration: m0007 },
 ];
 
 /** The knex `migrationSource` over {@link MIGRATIONS}. */
