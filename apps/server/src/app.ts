@@ -41,11 +41,29 @@ declare module 'fastify' {
     /** No bearer token needed (health probes, API docs). */
     public?: boolean;
   }
+  interface FastifySchema {
+    /**
+     * A multipart/form-data request body for the OpenAPI document only (the route reads the parts itself, so nothing
+     * validates `request.body`).
+     */
+    multipartBody?: object;
+  }
   interface FastifyRequest {
     /** How the request was authenticated (bearer token or web session); unset on public routes. */
     autodAuth?: Extract<AuthResult, { ok: true }>;
   }
 }
+
+/** jsonSchemaTransform, plus routes that document a multipart body (`schema.multipartBody`). */
+const openApiTransform: typeof jsonSchemaTransform = (document) => {
+  const out = jsonSchemaTransform(document);
+  const schema = out.schema as Record<string, unknown> | undefined;
+  if (schema && 'multipartBody' in schema) {
+    schema['body'] = schema['multipartBody'];
+    delete schema['multipartBody'];
+  }
+  return out;
+};
 
 export const SERVER_VERSION = '0.0.0';
 
@@ -227,7 +245,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
   void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 

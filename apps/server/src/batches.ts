@@ -104,7 +104,7 @@ export interface BatchManagerOptions {
 }
 
 /** What the manager needs of the runtime. */
-export type BatchManagerRuntime = Pick<Runtime, 'db' | 'pipeline' | 'metrics' | 'config'>;
+export type BatchManagerRuntime = Pick<Runtime, 'db' | 'pipeline' | 'metrics' | 'config' | 'pricing'>;
 
 interface ActiveBatch {
   controller: AbortController;
@@ -298,7 +298,9 @@ export class BatchManager {
         // Aborted at shutdown (ours) or when a second signal forces the server down (the work tracker's).
         signal: AbortSignal.any([controller.signal, this.work.signal]),
         estimateCost: async (item) =>
-          openai ? (await estimateFile(item.path, model).catch(() => ({ liveUsd: 0 }))).liveUsd : 0,
+          openai
+            ? (await estimateFile(item.path, model, this.runtime.pricing).catch(() => ({ liveUsd: 0 }))).liveUsd
+            : 0,
         onProgress: emit,
       },
     );
@@ -386,7 +388,7 @@ export class BatchManager {
   private async estimate(files: string[], maxCost: number | undefined): Promise<BatchEstimate> {
     const { config } = this.runtime;
     const model = config.openai.model;
-    const est = await estimateRun(files, { models: [model] });
+    const est = await estimateRun(files, { models: [model], pricing: this.runtime.pricing });
     const maxCostUsd = maxCost ?? config.cost.maxCostPerRunUsd ?? null;
     const provider = config.app.provider;
     const live = est.models[0]?.liveUsd;

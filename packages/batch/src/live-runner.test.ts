@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '@autod/testkit';
 import {
@@ -10,6 +11,7 @@ import {
   type Sandbox,
 } from './__tests__/helpers.js';
 import { LocalExtractor, type Extractor } from '@autod/pipeline';
+import { estimateFile } from './estimate.js';
 import { BatchRunner } from './live-runner.js';
 import type { BatchProgressEvent } from './types.js';
 
@@ -216,5 +218,45 @@ describe('BatchRunner (live mode)', () => {
     const again = await new BatchRunner({ db: sb.db, pipeline }, { retryFailed: true }).run(result.batchId);
     expect(again.status).toBe('completed');
     expect(again.counts.done).toBe(2);
+  });
+});
+
+describe('--max-cost on uniform items (the CLI estimator: estimateFile)', () => {
+  it('uses at least 80% of the cap and never more than the cap', async () => {
+    emulator = await startEmulator({ latencyMs: { distribution: 'uniform', min: 1, max: 6 }, seed: 5 });
+    const client = emulatorClient(emulator);
+    // What one item really costs: one run of one file (uncached, the dearest an item gets).
+    const probeDir = join(sb.root, 'probe');
+    await mkdir(probeDir, { recursive: true });
+    await writeCorpus(probeDir, 1);
+    const probe = await new BatchRunner({ db: sb.db, pipeline: pipelineFor(sb, openaiExtractor(client)) }).start([
+      probeDir,
+    ]);
+    const one = probe.counts.costUsd;
+    expect(one).toBeGreaterThan(0);
+
+    await writeCorpus(sb.dirs.inbox, 40);
+    const cap = 8 * one;
+    const estimates: number[] = [];
+    const runner = new BatchRunner(
+      { db: sb.db, pipeline: pipelineFor(sb, openaiExtractor(client)) },
+      {
+        concurrency: 4,
+        maxCostUsd: cap,
+        estimateCost: async (item) => {
+          const e = (await estimateFile(item.path, 'gpt-5-mini')).liveUsd;
+          estimates.push(e);
+          return e;
+        },
+      },
+    );
+    const result = await runner.start([sb.dirs.inbox]);
+    client.close();
+    expect(result.status).toBe('budget_stopped');
+    expect(result.counts.pending).toBeGreaterThan(0);
+    expect(result.counts.costUsd).toBeLessThanOrEqual(cap);
+    expect(result.counts.costUsd).toBeGreaterThanOrEqual(0.8 * cap);
+    // the estimator alone is far from the real cost (which is why it must be calibrated)
+    expect(Math.abs(estimates[0]! / one - 1)).toBeGreaterThan(0.25);
   });
 });

@@ -26,7 +26,12 @@ export interface LiveRunOptions {
   retryFailed?: boolean;
   /** Aborting finishes nothing new; in-flight items are released (they stay pending for a resume). */
   signal?: AbortSignal;
-  /** Estimated cost of one item for the budget (default: the batch's average cost per done item so far). */
+  /**
+   * Estimated cost of one item for the budget (default: the batch's average cost per done item so far). Estimates are
+   * calibrated as items finish: an item in flight reserves its estimate × the largest actual/estimated ratio seen so
+   * far in this run (the raw estimate until the first costed item), so a pessimistic estimator does not stop the batch
+   * early and an optimistic one does not let it overspend.
+   */
   estimateCost?: (item: BatchItem) => number | Promise<number>;
   /** Attempts per item for transient failures (rate limit, breaker open, held claim) before it fails (default 3). */
   maxItemAttempts?: number;
@@ -135,6 +140,20 @@ export class BatchRunner {
     let reserved = 0;
     /** Spent by items whose result is not committed yet (their cost reaches the tracker at the commit). */
     let unsaved = 0;
+    /** Largest actual cost / raw estimate seen in this run (undefined until an item with a cost finished). */
+    let calibration: number | undefined;
+    /** Woken whenever an in-flight item finishes (its reservation is replaced by what it really cost). */
+    const finished: (() => void)[] = [];
+    const nextFinish = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const done = () => {
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        finished.push(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
     let lock: Promise<unknown> = Promise.resolve();
     const pacer = opts.pace === false ? undefined : new StartPacer({ concurrency: this.concurrency });
 
@@ -144,7 +163,7 @@ export class BatchRunner {
       return c.done > 0 ? c.costUsd / c.done : 0;
     };
 
-    const take = async (): Promise<{ item: BatchItem; reserve: number } | undefined> => {
+    const take = async (): Promise<{ item: BatchItem; reserve: number; estimate: number } | undefined> => {
       for (;;) {
         if (signal?.aborted) stop ??= 'aborted';
         if (stop) return undefined;
@@ -175,23 +194,44 @@ export class BatchRunner {
         }
         pacer?.started();
         if (opts.maxCostUsd !== undefined) {
-          const cost = await estimate(item);
+          const raw = Math.max(0, await estimate(item));
+          let cost = calibration === undefined ? raw : raw * calibration;
+          // Over the cap with items in flight: their reservations are estimates. Wait for one to finish (its real
+          // cost replaces the estimate, and the estimates get calibrated), then decide again.
+          while (
+            reserved > 0 &&
+            tracker.current.costUsd + unsaved + reserved + cost > opts.maxCostUsd &&
+            !signal?.aborted
+          ) {
+            await nextFinish();
+            cost = calibration === undefined ? raw : raw * calibration;
+          }
+          if (signal?.aborted) {
+            stop ??= 'aborted'; // the item was not started: it stays pending
+            return undefined;
+          }
           if (tracker.current.costUsd + unsaved + reserved + cost > opts.maxCostUsd) {
             stop = 'budget';
             this.logger.info(
-              { batchId, spent: tracker.current.costUsd, maxCostUsd: opts.maxCostUsd },
+              {
+                batchId,
+                spent: tracker.current.costUsd + unsaved,
+                reservedUsd: reserved,
+                nextItemUsd: cost,
+                maxCostUsd: opts.maxCostUsd,
+              },
               'budget reached: no new items',
             );
             return undefined;
           }
           reserved += cost;
-          return { item, reserve: cost };
+          return { item, reserve: cost, estimate: raw };
         }
-        return { item, reserve: 0 };
+        return { item, reserve: 0, estimate: 0 };
       }
     };
     // One taker at a time: paging, retries and the budget decision are not concurrent.
-    const next = (): Promise<{ item: BatchItem; reserve: number } | undefined> => {
+    const next = (): Promise<{ item: BatchItem; reserve: number; estimate: number } | undefined> => {
       const p = lock.then(take);
       lock = p.catch(() => undefined);
       return p;
@@ -216,8 +256,8 @@ export class BatchRunner {
         if (!more) return;
       }
     };
-    const handle = async (got: { item: BatchItem; reserve: number }): Promise<void> => {
-      const { item, reserve } = got;
+    const handle = async (got: { item: BatchItem; reserve: number; estimate: number }): Promise<void> => {
+      const { item, reserve, estimate: raw } = got;
       const t0 = performance.now();
       try {
         const result = await attemptItem({ db, pipeline, store: writer }, item, signal);
@@ -229,6 +269,7 @@ export class BatchRunner {
           const { patch } = result;
           const cost = patch.costUsd ?? 0;
           unsaved += cost; // the budget counts what was spent, committed or not
+          if (raw > 0 && cost > 0) calibration = Math.max(calibration ?? 0, cost / raw);
           const settled = writer
             .updateItem(item.id, { ...patch, attempts })
             .then(
@@ -267,6 +308,7 @@ export class BatchRunner {
         this.logger.error({ err: error, batchId, path: item.path }, 'batch item could not be checkpointed');
       } finally {
         reserved -= reserve;
+        for (const wake of finished.splice(0)) wake();
         metrics?.setQueueDepth('batch', tracker.current.pending);
       }
     };

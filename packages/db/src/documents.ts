@@ -653,6 +653,22 @@ export class DocumentRepository {
     return affected(n) > 0;
   }
 
+  /**
+   * Which of `ids` match `filter` (every field of it, as in {@link list}): the search surfaces apply the filters the
+   * search index does not hold this way. At most 1,000 ids per call.
+   */
+  async matching(ids: readonly number[], filter: DocumentFilter): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    if (ids.length > 1000)
+      throw errorFor('VALIDATION_FAILED', `matching() takes at most 1000 ids (got ${ids.length}).`);
+    const q = this.knex('documents')
+      .select('id')
+      .whereIn('id', [...ids]);
+    this.applyFilter(q, filter, 'documents');
+    const rows: Raw[] = await q;
+    return new Set(rows.map((r) => num(r['id'])));
+  }
+
   private async rawBySha(sha256: string): Promise<Raw | undefined> {
     return this.knex('documents').select(COLUMNS).where('sha256', sha256).first();
   }

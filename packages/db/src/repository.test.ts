@@ -570,6 +570,15 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(await ids({ needsReview: false })).toEqual([plain.id]);
       expect(await ids({ customer: 'kunde' })).toEqual([c.document.id]);
       expect(await ids({ invoiceNumber: 'R-2025-17' })).toEqual([c.document.id]);
+      // matching(): the same filters over a given set of ids (what the search surfaces use)
+      const both = [c.document.id, plain.id];
+      expect([...(await db.documents.matching(both, { needsReview: true }))]).toEqual([c.document.id]);
+      expect([...(await db.documents.matching(both, { customer: 'KUNDE', status: 'completed' }))]).toEqual([
+        c.document.id,
+      ]);
+      expect([...(await db.documents.matching(both, {}))].sort((x, y) => x - y)).toEqual(both.sort((x, y) => x - y));
+      expect((await db.documents.matching([plain.id], { invoiceNumber: 'R-2025-17' })).size).toBe(0);
+      expect((await db.documents.matching([], { status: 'completed' })).size).toBe(0);
     });
 
     it('upgrades metadata stored under schema 1.0.0 when it is read', async () => {

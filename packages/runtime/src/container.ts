@@ -11,9 +11,11 @@ import { errorFor, isAutodError } from '@autod/errors';
 import { AutodMetrics, HealthRegistry, createLogger, type Logger } from '@autod/ops';
 import { EInvoiceExtractor, LocalExtractor, OpenAIExtractor, Pipeline, type Extractor } from '@autod/pipeline';
 import { TOKENS } from './tokens.js';
-import { createAlertManager } from './alerts.js';
 import { VECTOR_DOCS_TABLE, type VectorIndex } from '@autod/vector-store';
 import type { DocumentIndexer } from '@autod/pipeline';
+import { SpendReporter, createAlertManager } from './alerts.js';
+import { Background } from './background.js';
+import { pricingFromConfig } from './pricing.js';
 import { PipelineEventHub } from './pipeline-events.js';
 
 export interface ContainerOverrides {
@@ -45,22 +47,29 @@ export function createContainer(
   c.register(TOKENS.Config, { useValue: config });
   c.register(TOKENS.PipelineEvents, { useValue: new PipelineEventHub() });
   c.register(TOKENS.Database, { useValue: db });
-  c.register(TOKENS.Logger, {
-    useValue:
-      overrides.logger ??
-      createLogger({
-        level: logOptions.quiet ? 'warn' : config.logging.level,
-        pretty: config.logging.format === 'text' ? true : config.logging.format === 'json' ? false : undefined,
-        ...(config.logging.file ? { file: config.logging.file } : {}),
-        ...(logOptions.destination ? { destination: logOptions.destination } : {}),
-        name: 'autod',
-        secrets: redactSecretsList(config),
-      }),
-  } as never);
+  const logger: Logger =
+    overrides.logger ??
+    createLogger({
+      level: logOptions.quiet ? 'warn' : config.logging.level,
+      pretty: config.logging.format === 'text' ? true : config.logging.format === 'json' ? false : undefined,
+      ...(config.logging.file
+        ? { file: config.logging.file, fileMaxBytes: config.logging.maxBytes, fileMaxFiles: config.logging.backupCount }
+        : {}),
+      ...(logOptions.destination ? { destination: logOptions.destination } : {}),
+      name: 'autod',
+      secrets: redactSecretsList(config),
+    }).child({ environment: config.app.environment });
+  c.register(TOKENS.Logger, { useValue: logger } as never);
+  c.register(TOKENS.Pricing, { useValue: pricingFromConfig(config) });
+  const background = new Background((error, what) => logger.warn({ err: error }, `${what} failed`));
+  c.register(TOKENS.Background, { useValue: background });
   c.register(TOKENS.Metrics, { useFactory: instanceCachingFactory(() => overrides.metrics ?? new AutodMetrics()) });
   c.register(TOKENS.Health, { useFactory: instanceCachingFactory(() => new HealthRegistry()) });
   c.register(TOKENS.Alerts, {
     useFactory: instanceCachingFactory((dc) => createAlertManager(config, dc.resolve(TOKENS.Logger))),
+  });
+  c.register(TOKENS.Spend, {
+    useFactory: instanceCachingFactory((dc) => new SpendReporter(dc.resolve(TOKENS.Alerts), db)),
   });
   c.register(TOKENS.ApiClient, {
     useFactory: instanceCachingFactory((dc) => {
@@ -100,6 +109,11 @@ export function createContainer(
           ...(config.rateLimit.rpm ? { rpm: config.rateLimit.rpm } : {}),
           ...(config.rateLimit.tpm ? { tpm: config.rateLimit.tpm } : {}),
         },
+        pricing: dc.resolve(TOKENS.Pricing),
+        maxOutputTokens: config.openai.maxOutputTokens,
+        reasoningEffort: config.openai.reasoningEffort,
+        verbosity: config.openai.verbosity,
+        onWarning: (message, details) => logger.warn(details, message),
         onEvent: (e) => {
           metrics.upstreamRequest(e);
           // Events only fire after construction, so `client` is initialised here.
@@ -126,6 +140,7 @@ export function createContainer(
     useFactory: instanceCachingFactory((dc) => {
       const metrics = dc.resolve(TOKENS.Metrics);
       const alerts = dc.resolve(TOKENS.Alerts);
+      const spend = dc.resolve(TOKENS.Spend);
       const extractor = dc.resolve(TOKENS.Extractor);
       const ocr = dc.resolve(TOKENS.Ocr);
       const events = dc.resolve(TOKENS.PipelineEvents);
@@ -161,10 +176,21 @@ export function createContainer(
               // Error rate and p95 rules count documents: a failed one is an error, retry-later is not.
               alerts.recordRequest(o.kind !== 'failed', e.durationMs);
               if (o.kind === 'failed') alerts.recordFailedDocument({ fileName: basename(o.path), code: o.error.code });
-              metrics.documentProcessed({
-                status: o.kind === 'processed' ? 'completed' : o.kind,
-                provider: extractor.provider,
-              });
+              // The commit that crosses a cost level alerts from whichever command made it (process, batch, worker…).
+              if (o.kind === 'processed' && o.costUsd > 0) background.run('cost alert', () => spend.commit(o.costUsd));
+              const status = o.kind === 'processed' ? 'completed' : o.kind;
+              if (o.kind === 'processed' || o.kind === 'duplicate') {
+                // The category is the document's as committed (a duplicate counts under its original's).
+                const id = o.documentId;
+                background.run('document metrics', async () => {
+                  const doc = await db.documents.get(id);
+                  metrics.documentProcessed({
+                    status,
+                    provider: extractor.provider,
+                    ...(doc?.category ? { category: doc.category } : {}),
+                  });
+                });
+              } else metrics.documentProcessed({ status, provider: extractor.provider });
             }
           },
         },

@@ -1,15 +1,16 @@
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
 import type { DocumentStatus } from '@autod/core';
-import type { ApiClient } from '@autod/api-client';
+import type { ApiClient, PricingTable } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import { availableOcrLanguages, resolveOcrLanguages, type OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import { migrateBatchTables } from '@autod/batch';
-import { recordSpend } from './alerts.js';
+import { searchDocuments, type DocumentSearchOptions } from './search.js';
 import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import {
@@ -17,6 +18,7 @@ import {
   OpenAIEmbedder,
   VECTOR_DOCS_TABLE,
   createVectorIndex,
+  type SearchResult,
   type VectorIndex,
 } from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
@@ -49,6 +51,18 @@ export interface Runtime {
   readonly alerts: AlertManager;
   /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
   onPipelineEvent(listener: PipelineEventListener): () => void;
+  /** The prices in use: the built-in table, AUTOD_PRICING_FILE and the *_TOKEN_PRICE_PER_MILLION overrides. */
+  readonly pricing: PricingTable;
+  /**
+   * Search with the search settings (SEARCH_DEFAULT_TOP_K, SEARCH_MAX_TOP_K, SEARCH_RELEVANCE_THRESHOLD) and every
+   * document-list filter (each hit matches all of them).
+   */
+  search(query: string, options?: DocumentSearchOptions): Promise<SearchResult>;
+  /**
+   * A spend committed outside the pipeline (OpenAI Batch API results): the cost-level alerts fire when it crosses a
+   * level. The pipeline's own commits are reported automatically. `close()` waits for the alert to be delivered.
+   */
+  recordSpend(costUsd: number): void;
   /**
    * Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`, and index
    * completed documents the vector index is missing every `sweepMs` (default 5 minutes).
@@ -61,6 +75,11 @@ export interface Runtime {
   checkOcr(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }
+
+/** autod's own version (the runtime package's; every package is released together). */
+const AUTOD_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/** Lookups the embedding cache must have served before its health check judges the hit rate. */
+const EMBEDDING_CACHE_MIN_LOOKUPS = 100;
 
 /** Open the database (migrating it), create the folders and wire every service. */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -109,13 +128,40 @@ async function wire(
   );
   onContainer(container);
   const logger = container.resolve(TOKENS.Logger);
+  logger.info(
+    {
+      version: AUTOD_VERSION,
+      ...(config.app.versionLabel ? { deployment: config.app.versionLabel } : {}),
+      provider: config.app.provider,
+      db: config.db.client,
+    },
+    'autod starting',
+  );
   const health = container.resolve(TOKENS.Health);
+  const background = container.resolve(TOKENS.Background);
   const apiClient = container.resolve(TOKENS.ApiClient);
+  // Spend alerts compare with the totals before this process spent anything (only the openai provider spends).
+  if (apiClient && options.migrate !== false) await container.resolve(TOKENS.Spend).start();
   const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
   // The batch tables too, so that every part of the schema is current after any command (`migrate status`, doctor).
   if (options.migrate !== false) await migrateBatchTables(db);
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
+  if (config.vectorCache.enabled) {
+    health.register({
+      name: 'embedding_cache',
+      kind: 'dependency',
+      critical: false,
+      check: async () => {
+        const s = vectorIndex.embedder.stats();
+        const details = { hitRate: s.hitRate, lookups: s.requests, target: config.vectorCache.hitRateTarget };
+        // Judged once there is something to judge: a fresh process has a cold memory tier.
+        if (s.requests >= EMBEDDING_CACHE_MIN_LOOKUPS && s.hitRate < config.vectorCache.hitRateTarget)
+          return { status: 'warn', details };
+        return { details };
+      },
+    });
+  }
   if (apiClient) {
     health.register({
       name: 'upstream',
@@ -143,6 +189,13 @@ async function wire(
     get alerts() {
       return container.resolve(TOKENS.Alerts);
     },
+    pricing: container.resolve(TOKENS.Pricing),
+    search: (query, searchOptions) => searchDocuments({ config, db, index: vectorIndex }, query, searchOptions),
+    recordSpend(costUsd) {
+      if (!(costUsd > 0)) return;
+      const spend = container.resolve(TOKENS.Spend);
+      background.run('cost alert', () => spend.commit(costUsd));
+    },
     onPipelineEvent(listener) {
       return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
     },
@@ -166,9 +219,6 @@ async function wire(
       sweeper.unref();
       const alerts = container.resolve(TOKENS.Alerts);
       const tick = async () => {
-        await recordSpend(alerts, db).catch((error: unknown) =>
-          logger.warn({ err: error }, 'could not read spend totals'),
-        );
         await alerts.evaluate().catch((error: unknown) => logger.warn({ err: error }, 'alert evaluation failed'));
       };
       monitor = setInterval(() => void tick(), intervalMs);
@@ -213,6 +263,8 @@ async function wire(
       closed = true;
       if (monitor) clearInterval(monitor);
       if (sweeper) clearInterval(sweeper);
+      // Alerts and metric labels started by the last documents are delivered before the process ends.
+      await background.settled();
       const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
       await ocr?.close().catch(() => undefined);
       apiClient?.close();
@@ -243,6 +295,9 @@ async function openVectorIndex(
           client: apiClient,
           storeName: config.vectorStore.name,
           ...(config.vectorStore.id ? { storeId: config.vectorStore.id } : {}),
+          cacheFile: config.vectorStore.cacheFile,
+          maxConcurrentUploads: config.vectorStore.maxConcurrentUploads,
+          maxFiles: config.vectorStore.maxFiles,
           uploadTimeoutMs: config.vectorStore.uploadTimeoutSeconds * 1000,
         }
       : undefined;

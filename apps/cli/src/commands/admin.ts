@@ -3,26 +3,23 @@ import { redactConfig } from '@autod/config';
 import { errorFor, toAutodError } from '@autod/errors';
 import { migrateSchema, schemaStatus, type Runtime } from '@autod/runtime';
 import type { CommandContext } from '../context.js';
+import { choiceFlag, dateFlag } from '../flags.js';
 import { formatUsd, paint, renderTable } from '../output.js';
 
 export async function costsCommand(
   ctx: CommandContext,
   o: { by?: string; from?: string; to?: string },
 ): Promise<number> {
-  const groupBy = (o.by ?? 'day') as 'day' | 'month' | 'model' | 'provider';
-  if (!['day', 'month', 'model', 'provider'].includes(groupBy)) {
-    throw errorFor('VALIDATION_FAILED', `--by must be day, month, model or provider (got ${o.by}).`);
-  }
+  const groupBy = choiceFlag(o.by, '--by', ['day', 'month', 'model', 'provider'] as const) ?? 'day';
+  const from = dateFlag(o.from, '--from');
+  const to = dateFlag(o.to, '--to');
   const rt = await ctx.open();
-  const day = (s: string, name: string, plus = 0) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw errorFor('VALIDATION_FAILED', `--${name} must be YYYY-MM-DD (got ${s}).`);
-    return new Date(Date.parse(`${s}T00:00:00Z`) + plus);
-  };
+  const day = (s: string, plus = 0) => new Date(Date.parse(`${s}T00:00:00Z`) + plus);
   const rows = await rt.db.attempts.costSummary({
     groupBy,
-    ...(o.from ? { from: day(o.from, 'from') } : {}),
+    ...(from ? { from: day(from) } : {}),
     // --to is inclusive for people; the repository's bound is exclusive.
-    ...(o.to ? { to: day(o.to, 'to', 86_400_000) } : {}),
+    ...(to ? { to: day(to, 86_400_000) } : {}),
   });
   const total = rows.reduce((s, r) => s + r.costUsd, 0);
   if (ctx.out.json) {
@@ -44,10 +41,7 @@ export async function migrateCommand(
   action: string | undefined,
   o: { yes?: boolean } = {},
 ): Promise<number> {
-  const act = action ?? 'up';
-  if (!['up', 'latest', 'down', 'rollback', 'status'].includes(act)) {
-    throw errorFor('VALIDATION_FAILED', `migrate takes up, down or status (got ${act}).`);
-  }
+  const act = choiceFlag(action, 'migrate <action>', ['up', 'latest', 'down', 'rollback', 'status'] as const) ?? 'up';
   if ((act === 'down' || act === 'rollback') && !o.yes) {
     throw errorFor(
       'VALIDATION_FAILED',

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { DOCUMENT_STATUSES } from '@autod/core';
-import type { DocumentRow } from '@autod/db';
+import type { DocumentFilter, DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { CommandContext } from '../context.js';
+import { choiceFlag, dateFlag, flagError, intFlag, numberFlag } from '../flags.js';
 import { formatUsd, renderTable } from '../output.js';
 import { report } from './process.js';
 
@@ -24,27 +25,23 @@ export interface ListOptions {
   offset?: string;
 }
 
-function filterFrom(o: ListOptions) {
-  const num = (s: string | undefined, name: string) => {
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isFinite(n)) throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
-    return n;
-  };
-  if (o.status !== undefined && !(DOCUMENT_STATUSES as readonly string[]).includes(o.status)) {
-    throw errorFor('VALIDATION_FAILED', `--status must be one of ${DOCUMENT_STATUSES.join(', ')} (got ${o.status}).`);
-  }
-  const status = o.status as DocumentRow['status'] | undefined;
+/** The document filters of `list`, `export` and `search` (every filter of `GET /v1/documents`), validated. */
+export function filterFrom(o: ListOptions): DocumentFilter {
+  const status = choiceFlag(o.status, '--status', DOCUMENT_STATUSES);
+  const from = dateFlag(o.from, '--from');
+  const to = dateFlag(o.to, '--to');
+  const minAmount = numberFlag(o.minAmount, '--min-amount');
+  const maxAmount = numberFlag(o.maxAmount, '--max-amount');
   return {
     ...(status ? { status } : {}),
     ...(o.category ? { category: o.category } : {}),
     ...(o.subcategory ? { subcategory: o.subcategory } : {}),
     ...(o.docType ? { docType: o.docType } : {}),
     ...(o.issuer ? { issuer: o.issuer } : {}),
-    ...(o.from ? { from: o.from } : {}),
-    ...(o.to ? { to: o.to } : {}),
-    ...(o.minAmount ? { minAmount: num(o.minAmount, 'min-amount') } : {}),
-    ...(o.maxAmount ? { maxAmount: num(o.maxAmount, 'max-amount') } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(minAmount !== undefined ? { minAmount } : {}),
+    ...(maxAmount !== undefined ? { maxAmount } : {}),
     ...(o.customer ? { customer: o.customer } : {}),
     ...(o.invoiceNumber ? { invoiceNumber: o.invoiceNumber } : {}),
     ...(o.needsReview !== undefined ? { needsReview: o.needsReview } : {}),
@@ -52,10 +49,11 @@ function filterFrom(o: ListOptions) {
 }
 
 export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<number> {
+  const filter = filterFrom(o);
+  const limit = intFlag(o.limit, '--limit', 1, 1000) ?? 50;
+  const offset = intFlag(o.offset, '--offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
   const rt = await ctx.open();
-  const limit = o.limit ? Number(o.limit) : 50;
-  const offset = o.offset ? Number(o.offset) : 0;
-  const { items, total } = await rt.db.documents.list({ ...filterFrom(o), limit, offset });
+  const { items, total } = await rt.db.documents.list({ ...filter, limit, offset });
   if (ctx.out.json) {
     ctx.out.data({ total, limit, offset, items: items.map(publicDocument) });
     return 0;
@@ -176,13 +174,14 @@ export async function exportCommand(
   ctx: CommandContext,
   o: ListOptions & { format?: string; output?: string },
 ): Promise<number> {
-  const format = o.format ?? 'json';
-  if (format !== 'json' && format !== 'csv')
-    throw errorFor('VALIDATION_FAILED', `--format must be json or csv (got ${format}).`);
+  const format = choiceFlag(o.format, '--format', ['json', 'csv'] as const) ?? 'json';
+  if (ctx.out.json && format === 'csv' && !o.output)
+    throw flagError('--format', 'csv cannot be printed with --json (use --format json, or -o <file>)', format);
+  const filter = filterFrom(o);
   const rt = await ctx.open();
   const all: DocumentRow[] = [];
   for (let offset = 0; ; offset += 500) {
-    const { items } = await rt.db.documents.list({ ...filterFrom(o), limit: 500, offset });
+    const { items } = await rt.db.documents.list({ ...filter, limit: 500, offset });
     all.push(...items);
     if (items.length < 500) break;
   }
@@ -199,7 +198,8 @@ export async function exportCommand(
         ].join('\n') + '\n';
   if (o.output) {
     await writeFile(o.output, text);
-    ctx.out.error(`wrote ${all.length} documents to ${o.output}`);
+    if (ctx.out.json) ctx.out.data({ written: all.length, format, output: o.output });
+    else ctx.out.error(`wrote ${all.length} documents to ${o.output}`);
   } else {
     process.stdout.write(text);
   }

@@ -11,15 +11,15 @@ export async function processCommand(
   paths: string[],
   opts: { concurrency?: string },
 ): Promise<number> {
+  ctx.useFlags({ AUTOD_CONCURRENCY: ['--concurrency', opts.concurrency] });
   const rt = await ctx.open();
   const { dirs } = rt.pipeline;
   await rt.pipeline.recover();
   const inputs = paths.length > 0 ? paths : [dirs.inbox];
   const files = await discoverFiles(inputs, [dirs.processed, dirs.failed, dirs.duplicates]);
-  const concurrency = opts.concurrency ? Number(opts.concurrency) : rt.config.processing.concurrency;
   const started = Date.now();
   const summary = await processFiles(rt.pipeline, files, {
-    concurrency,
+    concurrency: rt.config.processing.concurrency,
     onOutcome: (o, done, total) => {
       const elapsed = (Date.now() - started) / 1000;
       const eta = done > 0 ? ((total - done) * elapsed) / done : 0;

@@ -27,11 +27,11 @@ export function webAppDir(): string | undefined {
 
 /** `autod serve`: the HTTP API until SIGTERM/SIGINT (graceful: in-flight uploads and documents finish first). */
 export async function serveCommand(ctx: CommandContext, options: ServeOptions): Promise<number> {
-  const overrides: Record<string, unknown> = {};
-  if (options.host !== undefined) overrides['AUTOD_SERVER_HOST'] = options.host;
-  if (options.port !== undefined)
-    overrides['AUTOD_SERVER_PORT'] = /^\d+$/.test(options.port) ? Number(options.port) : options.port;
-  const config = ctx.config(overrides);
+  ctx.useFlags({
+    AUTOD_SERVER_HOST: ['--host', options.host],
+    AUTOD_SERVER_PORT: ['--port', options.port],
+  });
+  const config = ctx.config();
   if (!config.server.token) {
     throw errorFor(
       'CFG_INVALID',

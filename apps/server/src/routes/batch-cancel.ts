@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, errors } from '../schemas.js';
 import { batchSchema } from './batches.js';
 
 const batchParams = z.object({
@@ -14,7 +15,7 @@ export function batchCancelRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['batches'],
         params: batchParams,
-        response: { 200: batchSchema },
+        response: { 200: batchSchema, ...errors(400, 404, 409, ...AUTH_ERRORS) },
         description:
           'Stop a batch running on this server: in-flight items are released and stay pending, the batch ends "interrupted" ' +
           'and POST /v1/batches/{id}/resume continues it. 409 when it is not running here.',

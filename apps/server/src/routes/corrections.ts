@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, errors } from '../schemas.js';
 import { idParams } from './documents.js';
 
 const correctionSchema = z.object({
@@ -24,7 +25,7 @@ export function correctionRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['review'],
         params: idParams,
-        response: { 200: z.object({ items: z.array(correctionSchema) }) },
+        response: { 200: z.object({ items: z.array(correctionSchema) }), ...errors(400, 404, ...AUTH_ERRORS) },
         description: 'Corrections and acceptances made in review (PATCH /v1/documents/{id}), oldest first.',
       },
     },

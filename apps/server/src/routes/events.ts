@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, content, errors } from '../schemas.js';
 import { DOCUMENT_STATES, type DocumentStateEvent } from '../document-events.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -29,7 +30,7 @@ export function eventRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['events'],
         querystring: recentQuery,
-        response: { 200: z.object({ items: z.array(documentStateEventSchema) }) },
+        response: { 200: z.object({ items: z.array(documentStateEventSchema) }), ...errors(400, ...AUTH_ERRORS) },
         description:
           'The document states this server process saw recently (uploads and files the pipeline picked up), oldest first.',
       },
@@ -43,7 +44,11 @@ export function eventRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['events'],
         response: {
-          200: z.string().describe('text/event-stream of "document" events, each a DocumentStateEvent'),
+          200: content(
+            'text/event-stream',
+            'id: seq, event: document, data: one DocumentStateEvent (as GET /v1/events/recent)',
+          ),
+          ...errors(...AUTH_ERRORS),
         },
         description:
           'Server-sent events: one "document" event per state change (queued → processing → processed / duplicate / failed, ' +

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { redactDatabaseUrl } from '@autod/db';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, errors } from '../schemas.js';
 
 const capSchema = z.object({
   capUsd: z.number().nullable().describe('null: no cap set'),
@@ -43,7 +44,7 @@ export function overviewRoutes(app: AutodApp, ctx: ServerContext, version: strin
     {
       schema: {
         tags: ['costs'],
-        response: { 200: budgetSchema },
+        response: { 200: budgetSchema, ...errors(...AUTH_ERRORS) },
         description:
           'Spend caps (AUTOD_BUDGET_DAILY_USD, AUTOD_BUDGET_MONTHLY_USD, AUTOD_MAX_COST_USD) with what was spent today / this month (UTC) and what is left.',
       },
@@ -69,7 +70,7 @@ export function overviewRoutes(app: AutodApp, ctx: ServerContext, version: strin
     {
       schema: {
         tags: ['health'],
-        response: { 200: systemSchema },
+        response: { 200: systemSchema, ...errors(...AUTH_ERRORS) },
         description:
           'Version, provider and model, circuit breaker, queue depth and where the data lives (health checks: /health/dependencies).',
       },

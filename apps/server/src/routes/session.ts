@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, errors } from '../schemas.js';
 import { CSRF_HEADER, SESSION_COOKIE, readCookie, sameOrigin, sessionCookie } from '../session.js';
 
 const sessionSchema = z.object({
@@ -10,16 +11,6 @@ const sessionSchema = z.object({
     .nullable()
     .describe(`send it as the ${CSRF_HEADER} header with every POST/PATCH/DELETE made with the session cookie`),
   expiresAt: z.string().nullable().describe('ISO-8601; the session ends then (sign in again)'),
-});
-
-const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    hint: z.string(),
-    category: z.string(),
-    retryable: z.boolean(),
-  }),
 });
 
 /** Sign in with the server token for a session cookie (the web app), see who is signed in, sign out. */
@@ -37,7 +28,7 @@ export function sessionRoutes(
         tags: ['session'],
         security: [],
         body: z.strictObject({ token: z.string().min(1).max(1024).describe('the server token (AUTOD_SERVER_TOKEN)') }),
-        response: { 200: sessionSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: sessionSchema, ...errors(400, 401, 403, 429) },
         description:
           'Sign in: exchanges the server token for a session cookie (httpOnly, SameSite=Strict, Secure over TLS) that lasts ' +
           'AUTOD_SESSION_TTL_HOURS, and answers with the CSRF token that state-changing requests with the cookie must send.',
@@ -65,7 +56,7 @@ export function sessionRoutes(
     {
       schema: {
         tags: ['session'],
-        response: { 200: sessionSchema },
+        response: { 200: sessionSchema, ...errors(...AUTH_ERRORS) },
         description: 'Who is asking: a web session (with its CSRF token and expiry) or the bearer token.',
       },
     },
@@ -83,7 +74,7 @@ export function sessionRoutes(
     {
       schema: {
         tags: ['session'],
-        response: { 204: z.null().describe('signed out') },
+        response: { 204: z.undefined().describe('signed out (no body)'), ...errors(403, ...AUTH_ERRORS) },
         description: 'Sign out: the session ends on the server and the cookie is removed.',
       },
     },
@@ -93,7 +84,7 @@ export function sessionRoutes(
       return reply
         .code(204)
         .header('set-cookie', sessionCookie('', { secure: request.protocol === 'https', maxAgeSec: 0 }))
-        .send(null);
+        .send();
     },
   );
 }

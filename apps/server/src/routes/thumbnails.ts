@@ -5,6 +5,7 @@ import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import { renderPageToPng } from '@autod/extract';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, content, errors } from '../schemas.js';
 import { idParams } from './documents.js';
 
 export interface ThumbnailOptions {
@@ -75,7 +76,7 @@ export function thumbnailRoutes(app: AutodApp, ctx: ServerContext, options: Thum
       schema: {
         tags: ['documents'],
         params: pageParams,
-        response: { 200: z.any().describe('image/png') },
+        response: { 200: content('image/png', 'A PNG of the page.', true), ...errors(400, 404, ...AUTH_ERRORS) },
         description:
           'A PNG of one page (about 300 px wide), rendered once with pdf.js and cached on disk under the data folder.',
       },
@@ -91,7 +92,7 @@ export function thumbnailRoutes(app: AutodApp, ctx: ServerContext, options: Thum
         .type('image/png')
         .header('cache-control', 'private, max-age=86400')
         .header('content-length', String(png.byteLength))
-        .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
+        .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength) as unknown as string); // bytes; the schema documents them as binary
     },
   );
 
@@ -101,7 +102,14 @@ export function thumbnailRoutes(app: AutodApp, ctx: ServerContext, options: Thum
       schema: {
         tags: ['documents'],
         params: idParams,
-        response: { 200: z.any().describe('the original file, with its own media type') },
+        response: {
+          200: content(
+            ['application/pdf', 'image/jpeg', 'image/png', 'image/tiff', 'image/webp', 'application/octet-stream'],
+            'The original file, with its own media type.',
+            true,
+          ),
+          ...errors(400, 404, ...AUTH_ERRORS),
+        },
         description:
           'The file as it was received (for a scanned image: the image; for a PDF: the PDF). GET /v1/documents/{id}/file ' +
           'is the archive PDF.',
@@ -127,7 +135,7 @@ export function thumbnailRoutes(app: AutodApp, ctx: ServerContext, options: Thum
           .type(sniffType(head))
           .header('content-length', String(s.size))
           .header('content-disposition', attachment(path === original ? basename(path) : basename(doc.fileName)))
-          .send(fh.createReadStream({ start: 0 }));
+          .send(fh.createReadStream({ start: 0 }) as unknown as string); // a stream; the schema documents it as binary
       }
       throw errorFor('NOT_FOUND', `The file of document ${doc.id} is missing on the server.`);
     },

@@ -22,7 +22,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
                 };
             };
         };
@@ -56,7 +103,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
                 };
             };
         };
@@ -90,7 +184,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
                 };
             };
         };
@@ -124,7 +265,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                cached?: boolean;
+                                critical: boolean;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                error?: string;
+                                latencyMs: number;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pass" | "warn" | "fail";
+                            }[];
+                            httpStatus: 200 | 503;
+                            /** @enum {string} */
+                            status: "pass" | "warn" | "fail";
+                            timestamp: string;
+                            uptimeSeconds: number;
+                        };
+                    };
                 };
             };
         };
@@ -153,12 +341,62 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Prometheus text exposition format (version 0.0.4). */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -226,6 +464,78 @@ export interface paths {
                                 total: number;
                                 updatedAt: string;
                             }[];
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
                         };
                     };
                 };
@@ -327,6 +637,150 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -388,6 +842,102 @@ export interface paths {
                             status: "running" | "submitted" | "queued" | "completed" | "completed_with_errors" | "interrupted" | "budget_stopped";
                             total: number;
                             updatedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
                         };
                     };
                 };
@@ -459,6 +1009,126 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -486,12 +1156,110 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description event: snapshot|start|progress|end, data: one JSON object (the batch, or a progress event) per event */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -572,6 +1340,150 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -627,6 +1539,54 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -665,7 +1625,109 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description YYYY-MM-DD */
+                            from: string | null;
+                            /** @enum {string} */
+                            groupBy: "day" | "month" | "model" | "provider";
+                            rows: {
+                                attempts: number;
+                                cachedInputTokens: number;
+                                costUsd: number;
+                                documents: number;
+                                inputTokens: number;
+                                /** @description day (YYYY-MM-DD, UTC), month (YYYY-MM), model or provider */
+                                key: string;
+                                outputTokens: number;
+                                reasoningTokens: number;
+                            }[];
+                            /** @description YYYY-MM-DD */
+                            to: string | null;
+                            totals: {
+                                attempts: number;
+                                cachedInputTokens: number;
+                                costUsd: number;
+                                documents: number;
+                                failedAttempts: number;
+                                inputTokens: number;
+                                outputTokens: number;
+                                reasoningTokens: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -722,7 +1784,484 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: ({
+                                attemptCount: number;
+                                category: string | null;
+                                confidence: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string | null;
+                                customer: string | null;
+                                docType: string | null;
+                                /** @description YYYY-MM-DD */
+                                dueDate: string | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                /** Format: date-time */
+                                filedAt: string | null;
+                                fileName: string;
+                                id: number;
+                                invoiceNumber: string | null;
+                                issuer: string | null;
+                                /** @description the validated extraction (null until completed) */
+                                metadata: {
+                                    /** @description Actions the reader has to take */
+                                    action_items: {
+                                        /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                        assignee_suggestion: string | null;
+                                        /** @description True when other steps depend on this action */
+                                        blocking: boolean | null;
+                                        /** @description What has to be done (max 512 chars) */
+                                        description: string;
+                                        /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        due: string | null;
+                                        /**
+                                         * @description Priority of the action
+                                         * @enum {string|null}
+                                         */
+                                        priority: "low" | "medium" | "high" | "critical" | null;
+                                        /** @description Why this action is needed (max 1024 chars) */
+                                        rationale: string | null;
+                                    }[];
+                                    /** @description 1-2 sentences (max 512 chars) */
+                                    brief_description: string | null;
+                                    /**
+                                     * @description Top-level category
+                                     * @enum {string}
+                                     */
+                                    category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                    /** @description Confidence in the classification and fields, 0..1 */
+                                    confidence_score: number | null;
+                                    /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                    content_signature: string | null;
+                                    /** @description Related documents found by file search */
+                                    cross_doc_matches: {
+                                        /** @description File id of the related document (max 64 chars) */
+                                        file_id: string | null;
+                                        /** @description File name of the related document (max 255 chars) */
+                                        filename: string | null;
+                                        /** @description Why the documents are related (max 1024 chars) */
+                                        rationale: string | null;
+                                        /** @description Similarity 0..1 */
+                                        score: number | null;
+                                        /** @description Vector store of the related document (max 64 chars) */
+                                        vector_store_id: string | null;
+                                    }[];
+                                    /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                    customer: string | null;
+                                    /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                    deadline: string | null;
+                                    /**
+                                     * @description Where the deadline came from
+                                     * @enum {string|null}
+                                     */
+                                    deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                    /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                    doc_type: string | null;
+                                    /** @description Scannable Markdown email body (max 10000 chars) */
+                                    email_body_markdown: string | null;
+                                    /** @description Email preview text (max 160 chars) */
+                                    email_preview_text: string | null;
+                                    /** @description Subject line for a notification email (max 512 chars) */
+                                    email_subject: string | null;
+                                    /** @description Problems met while reading the document */
+                                    errors: string[];
+                                    /** @description Structured fields; null when absent */
+                                    extracted_fields: {
+                                        /** @description Account number as printed (keep masking) (max 256 chars) */
+                                        account_number: string | null;
+                                        /** @description Amount to pay, as a plain number */
+                                        amount_due: number | null;
+                                        /** @description Account balance, as a plain number */
+                                        balance: number | null;
+                                        /** @description BIC/SWIFT code (max 16 chars) */
+                                        bic: string | null;
+                                        /** @description Insurance claim number (max 256 chars) */
+                                        claim_number: string | null;
+                                        /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                        currency: string | null;
+                                        /** @description Customer or recipient name (max 256 chars) */
+                                        customer_name: string | null;
+                                        /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                        customer_tax_id: string | null;
+                                        /** @description Payment or response due date (YYYY-MM-DD) */
+                                        due_date: string | null;
+                                        /** @description Email address printed on the document (max 256 chars) */
+                                        email: string | null;
+                                        /** @description IBAN to pay to, as printed (max 64 chars) */
+                                        iban: string | null;
+                                        /** @description Invoice number (max 256 chars) */
+                                        invoice_number: string | null;
+                                        /** @description Line items in document order; empty when there are none */
+                                        line_items: {
+                                            /** @description Line amount */
+                                            amount: number | null;
+                                            /** @description What was sold or billed (max 512 chars) */
+                                            description: string;
+                                            /** @description Quantity */
+                                            quantity: number | null;
+                                            /** @description Price per unit */
+                                            unit_price: number | null;
+                                        }[];
+                                        /** @description Loan or mortgage number (max 256 chars) */
+                                        loan_number: string | null;
+                                        /** @description Meter readings, as text (max 512 chars) */
+                                        meter_readings: string | null;
+                                        /** @description Total before tax (net), as a plain number */
+                                        net_amount: number | null;
+                                        /** @description Order or purchase-order number (max 256 chars) */
+                                        order_number: string | null;
+                                        /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                        payment_terms: string | null;
+                                        /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Phone number printed on the document (max 64 chars) */
+                                        phone: string | null;
+                                        /** @description Insurance policy number (max 256 chars) */
+                                        policy_number: string | null;
+                                        /** @description Property address (max 512 chars) */
+                                        property_address: string | null;
+                                        /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                        seller_tax_id: string | null;
+                                        /** @description Service address (utilities, telecom) (max 512 chars) */
+                                        service_address: string | null;
+                                        /** @description Statement or issue date (YYYY-MM-DD) */
+                                        statement_date: string | null;
+                                        /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                        tax_amount: number | null;
+                                        /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                        tax_id: string | null;
+                                        /** @description Tax breakdown by rate; empty when not printed */
+                                        tax_lines: {
+                                            /** @description Amount the rate applies to */
+                                            net_amount: number | null;
+                                            /** @description Tax rate in percent, e.g. 19 for 19% */
+                                            rate: number | null;
+                                            /** @description Tax at this rate */
+                                            tax_amount: number | null;
+                                        }[];
+                                        /** @description Grand total of the document including tax, as a plain number */
+                                        total_amount: number | null;
+                                    };
+                                    /** @description Per key field: confidence, page, source text and box */
+                                    field_evidence: {
+                                        /** @description Evidence for currency; null when the field is null */
+                                        currency: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for customer; null when the field is null */
+                                        customer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for due_date; null when the field is null */
+                                        due_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for invoice_number; null when the field is null */
+                                        invoice_number: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for issuer; null when the field is null */
+                                        issuer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for primary_date; null when the field is null */
+                                        primary_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for total_amount; null when the field is null */
+                                        total_amount: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                    };
+                                    /** @description Organisation or person that issued the document (max 512 chars) */
+                                    issuer: string | null;
+                                    /** @description Key facts and flags */
+                                    key_points: string[];
+                                    /** @description ISO 639-1 language code of the document */
+                                    language: string | null;
+                                    /** @description One paragraph (max 2048 chars) */
+                                    long_description: string | null;
+                                    /** @description Canonical names for de-duplication */
+                                    normalization: {
+                                        /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                        canonical_account_label: string | null;
+                                        /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                        canonical_issuer: string | null;
+                                        /** @description Property the document is about, if any (max 256 chars) */
+                                        property_identifier: string | null;
+                                    };
+                                    /** @description One entry per page */
+                                    ocr_page_summaries: {
+                                        /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                        image_description: string;
+                                        /** @description 1-based page number */
+                                        page: number;
+                                        /** @description Text of the page (max 8000 chars) */
+                                        text_excerpt: string;
+                                    }[];
+                                    /** @description Document text (max 40000 chars) */
+                                    ocr_text_excerpt: string | null;
+                                    /** @description Echo original_file_name exactly */
+                                    original_file_name: string;
+                                    /** @description Number of pages */
+                                    page_count: number | null;
+                                    /** @description End of the period the document covers (YYYY-MM-DD) */
+                                    period_end_date: string | null;
+                                    /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                    period_start_date: string | null;
+                                    /** @description Most important date of the document (YYYY-MM-DD) */
+                                    primary_date: string | null;
+                                    /** @description Echo processed_at exactly */
+                                    processed_date: string;
+                                    /**
+                                     * @description Schema version
+                                     * @enum {string}
+                                     */
+                                    schema_version: "1.1.0";
+                                    /** @description Echo source_file_id exactly */
+                                    source_file_id: string;
+                                    /**
+                                     * @description Subcategory
+                                     * @enum {string|null}
+                                     */
+                                    subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                    /** @description ASCII file name without extension (max 150 chars) */
+                                    suggested_file_name: string;
+                                    /** @description Folder path relative to the archive root (max 1024 chars) */
+                                    suggested_relative_path: string | null;
+                                    /** @description Neutral summary of the content (max 1500 chars) */
+                                    summary: string | null;
+                                    /** @description About half a page (max 4096 chars) */
+                                    summary_long: string | null;
+                                    /** @description 5-12 lower-case tags */
+                                    tags: string[];
+                                    /** @description Human title, not a file name (max 512 chars) */
+                                    title: string | null;
+                                    /** @description 1-3 sentences (max 1024 chars) */
+                                    urgency_reason: string | null;
+                                    /** @description Urgency 0..100 */
+                                    urgency_score: number | null;
+                                } | null;
+                                model: string | null;
+                                /** @description the document this one is a rescan of (same content) */
+                                nearDuplicateOf: number | null;
+                                needsReview: boolean;
+                                pageCount: number | null;
+                                /** @description YYYY-MM-DD */
+                                primaryDate: string | null;
+                                /** @enum {string|null} */
+                                provider: "openai" | "local" | "einvoice" | null;
+                                reviewReasons: string[];
+                                sha256: string;
+                                sizeBytes: number;
+                                sourcePath: string;
+                                /** @enum {string} */
+                                status: "processing" | "waiting" | "completed" | "failed";
+                                /** @description where the file is (or will be) filed */
+                                storagePath: string | null;
+                                subcategory: string | null;
+                                summary: string | null;
+                                title: string | null;
+                                totalAmount: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            limit: number;
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -735,14 +2274,179 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description the PDF (or scan image), one file field
+                         */
+                        file: string;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
-                200: {
+                202: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            fileName: string;
+                            /** @description the document id to poll (its sha256) */
+                            id: string;
+                            location: string;
+                            sha256: string;
+                            sizeBytes: number;
+                            /** @enum {string} */
+                            status: "accepted";
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -777,7 +2481,575 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            attempts: {
+                                attemptNo: number;
+                                cachedInputTokens: number;
+                                costUsd: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                documentId: number;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                id: number;
+                                inputTokens: number;
+                                latencyMs: number;
+                                model: string;
+                                outputTokens: number;
+                                promptVersion: string | null;
+                                /** @enum {string} */
+                                provider: "openai" | "local" | "einvoice";
+                                reasoningTokens: number;
+                                /** @enum {string} */
+                                status: "succeeded" | "failed";
+                            }[];
+                            document: {
+                                attemptCount: number;
+                                category: string | null;
+                                confidence: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string | null;
+                                customer: string | null;
+                                docType: string | null;
+                                /** @description YYYY-MM-DD */
+                                dueDate: string | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                /** Format: date-time */
+                                filedAt: string | null;
+                                fileName: string;
+                                id: number;
+                                invoiceNumber: string | null;
+                                issuer: string | null;
+                                /** @description the validated extraction (null until completed) */
+                                metadata: {
+                                    /** @description Actions the reader has to take */
+                                    action_items: {
+                                        /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                        assignee_suggestion: string | null;
+                                        /** @description True when other steps depend on this action */
+                                        blocking: boolean | null;
+                                        /** @description What has to be done (max 512 chars) */
+                                        description: string;
+                                        /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        due: string | null;
+                                        /**
+                                         * @description Priority of the action
+                                         * @enum {string|null}
+                                         */
+                                        priority: "low" | "medium" | "high" | "critical" | null;
+                                        /** @description Why this action is needed (max 1024 chars) */
+                                        rationale: string | null;
+                                    }[];
+                                    /** @description 1-2 sentences (max 512 chars) */
+                                    brief_description: string | null;
+                                    /**
+                                     * @description Top-level category
+                                     * @enum {string}
+                                     */
+                                    category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                    /** @description Confidence in the classification and fields, 0..1 */
+                                    confidence_score: number | null;
+                                    /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                    content_signature: string | null;
+                                    /** @description Related documents found by file search */
+                                    cross_doc_matches: {
+                                        /** @description File id of the related document (max 64 chars) */
+                                        file_id: string | null;
+                                        /** @description File name of the related document (max 255 chars) */
+                                        filename: string | null;
+                                        /** @description Why the documents are related (max 1024 chars) */
+                                        rationale: string | null;
+                                        /** @description Similarity 0..1 */
+                                        score: number | null;
+                                        /** @description Vector store of the related document (max 64 chars) */
+                                        vector_store_id: string | null;
+                                    }[];
+                                    /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                    customer: string | null;
+                                    /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                    deadline: string | null;
+                                    /**
+                                     * @description Where the deadline came from
+                                     * @enum {string|null}
+                                     */
+                                    deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                    /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                    doc_type: string | null;
+                                    /** @description Scannable Markdown email body (max 10000 chars) */
+                                    email_body_markdown: string | null;
+                                    /** @description Email preview text (max 160 chars) */
+                                    email_preview_text: string | null;
+                                    /** @description Subject line for a notification email (max 512 chars) */
+                                    email_subject: string | null;
+                                    /** @description Problems met while reading the document */
+                                    errors: string[];
+                                    /** @description Structured fields; null when absent */
+                                    extracted_fields: {
+                                        /** @description Account number as printed (keep masking) (max 256 chars) */
+                                        account_number: string | null;
+                                        /** @description Amount to pay, as a plain number */
+                                        amount_due: number | null;
+                                        /** @description Account balance, as a plain number */
+                                        balance: number | null;
+                                        /** @description BIC/SWIFT code (max 16 chars) */
+                                        bic: string | null;
+                                        /** @description Insurance claim number (max 256 chars) */
+                                        claim_number: string | null;
+                                        /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                        currency: string | null;
+                                        /** @description Customer or recipient name (max 256 chars) */
+                                        customer_name: string | null;
+                                        /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                        customer_tax_id: string | null;
+                                        /** @description Payment or response due date (YYYY-MM-DD) */
+                                        due_date: string | null;
+                                        /** @description Email address printed on the document (max 256 chars) */
+                                        email: string | null;
+                                        /** @description IBAN to pay to, as printed (max 64 chars) */
+                                        iban: string | null;
+                                        /** @description Invoice number (max 256 chars) */
+                                        invoice_number: string | null;
+                                        /** @description Line items in document order; empty when there are none */
+                                        line_items: {
+                                            /** @description Line amount */
+                                            amount: number | null;
+                                            /** @description What was sold or billed (max 512 chars) */
+                                            description: string;
+                                            /** @description Quantity */
+                                            quantity: number | null;
+                                            /** @description Price per unit */
+                                            unit_price: number | null;
+                                        }[];
+                                        /** @description Loan or mortgage number (max 256 chars) */
+                                        loan_number: string | null;
+                                        /** @description Meter readings, as text (max 512 chars) */
+                                        meter_readings: string | null;
+                                        /** @description Total before tax (net), as a plain number */
+                                        net_amount: number | null;
+                                        /** @description Order or purchase-order number (max 256 chars) */
+                                        order_number: string | null;
+                                        /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                        payment_terms: string | null;
+                                        /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Phone number printed on the document (max 64 chars) */
+                                        phone: string | null;
+                                        /** @description Insurance policy number (max 256 chars) */
+                                        policy_number: string | null;
+                                        /** @description Property address (max 512 chars) */
+                                        property_address: string | null;
+                                        /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                        seller_tax_id: string | null;
+                                        /** @description Service address (utilities, telecom) (max 512 chars) */
+                                        service_address: string | null;
+                                        /** @description Statement or issue date (YYYY-MM-DD) */
+                                        statement_date: string | null;
+                                        /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                        tax_amount: number | null;
+                                        /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                        tax_id: string | null;
+                                        /** @description Tax breakdown by rate; empty when not printed */
+                                        tax_lines: {
+                                            /** @description Amount the rate applies to */
+                                            net_amount: number | null;
+                                            /** @description Tax rate in percent, e.g. 19 for 19% */
+                                            rate: number | null;
+                                            /** @description Tax at this rate */
+                                            tax_amount: number | null;
+                                        }[];
+                                        /** @description Grand total of the document including tax, as a plain number */
+                                        total_amount: number | null;
+                                    };
+                                    /** @description Per key field: confidence, page, source text and box */
+                                    field_evidence: {
+                                        /** @description Evidence for currency; null when the field is null */
+                                        currency: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for customer; null when the field is null */
+                                        customer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for due_date; null when the field is null */
+                                        due_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for invoice_number; null when the field is null */
+                                        invoice_number: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for issuer; null when the field is null */
+                                        issuer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for primary_date; null when the field is null */
+                                        primary_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for total_amount; null when the field is null */
+                                        total_amount: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                    };
+                                    /** @description Organisation or person that issued the document (max 512 chars) */
+                                    issuer: string | null;
+                                    /** @description Key facts and flags */
+                                    key_points: string[];
+                                    /** @description ISO 639-1 language code of the document */
+                                    language: string | null;
+                                    /** @description One paragraph (max 2048 chars) */
+                                    long_description: string | null;
+                                    /** @description Canonical names for de-duplication */
+                                    normalization: {
+                                        /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                        canonical_account_label: string | null;
+                                        /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                        canonical_issuer: string | null;
+                                        /** @description Property the document is about, if any (max 256 chars) */
+                                        property_identifier: string | null;
+                                    };
+                                    /** @description One entry per page */
+                                    ocr_page_summaries: {
+                                        /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                        image_description: string;
+                                        /** @description 1-based page number */
+                                        page: number;
+                                        /** @description Text of the page (max 8000 chars) */
+                                        text_excerpt: string;
+                                    }[];
+                                    /** @description Document text (max 40000 chars) */
+                                    ocr_text_excerpt: string | null;
+                                    /** @description Echo original_file_name exactly */
+                                    original_file_name: string;
+                                    /** @description Number of pages */
+                                    page_count: number | null;
+                                    /** @description End of the period the document covers (YYYY-MM-DD) */
+                                    period_end_date: string | null;
+                                    /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                    period_start_date: string | null;
+                                    /** @description Most important date of the document (YYYY-MM-DD) */
+                                    primary_date: string | null;
+                                    /** @description Echo processed_at exactly */
+                                    processed_date: string;
+                                    /**
+                                     * @description Schema version
+                                     * @enum {string}
+                                     */
+                                    schema_version: "1.1.0";
+                                    /** @description Echo source_file_id exactly */
+                                    source_file_id: string;
+                                    /**
+                                     * @description Subcategory
+                                     * @enum {string|null}
+                                     */
+                                    subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                    /** @description ASCII file name without extension (max 150 chars) */
+                                    suggested_file_name: string;
+                                    /** @description Folder path relative to the archive root (max 1024 chars) */
+                                    suggested_relative_path: string | null;
+                                    /** @description Neutral summary of the content (max 1500 chars) */
+                                    summary: string | null;
+                                    /** @description About half a page (max 4096 chars) */
+                                    summary_long: string | null;
+                                    /** @description 5-12 lower-case tags */
+                                    tags: string[];
+                                    /** @description Human title, not a file name (max 512 chars) */
+                                    title: string | null;
+                                    /** @description 1-3 sentences (max 1024 chars) */
+                                    urgency_reason: string | null;
+                                    /** @description Urgency 0..100 */
+                                    urgency_score: number | null;
+                                } | null;
+                                model: string | null;
+                                /** @description the document this one is a rescan of (same content) */
+                                nearDuplicateOf: number | null;
+                                needsReview: boolean;
+                                pageCount: number | null;
+                                /** @description YYYY-MM-DD */
+                                primaryDate: string | null;
+                                /** @enum {string|null} */
+                                provider: "openai" | "local" | "einvoice" | null;
+                                reviewReasons: string[];
+                                sha256: string;
+                                sizeBytes: number;
+                                sourcePath: string;
+                                /** @enum {string} */
+                                status: "processing" | "waiting" | "completed" | "failed";
+                                /** @description where the file is (or will be) filed */
+                                storagePath: string | null;
+                                subcategory: string | null;
+                                summary: string | null;
+                                title: string | null;
+                                totalAmount: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            duplicates: {
+                                /** Format: date-time */
+                                detectedAt: string;
+                                documentId: number;
+                                fileName: string;
+                                id: number;
+                                sha256: string;
+                                sourcePath: string;
+                                storedPath: string | null;
+                            }[];
+                            /** @enum {string} */
+                            status: "processing" | "waiting" | "completed" | "failed";
+                        } | {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                            id: string;
+                            sha256: string;
+                            /** @enum {string} */
+                            status: "failed";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description ISO-8601 */
+                            acceptedAt: string;
+                            attempts: number;
+                            fileName: string;
+                            id: string;
+                            sha256: string;
+                            /** @enum {string} */
+                            status: "pending" | "processing" | "retry_later";
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -838,7 +3110,542 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            corrections: {
+                                actor: string;
+                                /** Format: date-time */
+                                at: string;
+                                documentId: number;
+                                field: string | null;
+                                id: number;
+                                /** @enum {string} */
+                                kind: "correct" | "accept";
+                                note: string | null;
+                                previous: unknown;
+                                value: unknown;
+                            }[];
+                            document: {
+                                attemptCount: number;
+                                category: string | null;
+                                confidence: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string | null;
+                                customer: string | null;
+                                docType: string | null;
+                                /** @description YYYY-MM-DD */
+                                dueDate: string | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                /** Format: date-time */
+                                filedAt: string | null;
+                                fileName: string;
+                                id: number;
+                                invoiceNumber: string | null;
+                                issuer: string | null;
+                                /** @description the validated extraction (null until completed) */
+                                metadata: {
+                                    /** @description Actions the reader has to take */
+                                    action_items: {
+                                        /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                        assignee_suggestion: string | null;
+                                        /** @description True when other steps depend on this action */
+                                        blocking: boolean | null;
+                                        /** @description What has to be done (max 512 chars) */
+                                        description: string;
+                                        /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        due: string | null;
+                                        /**
+                                         * @description Priority of the action
+                                         * @enum {string|null}
+                                         */
+                                        priority: "low" | "medium" | "high" | "critical" | null;
+                                        /** @description Why this action is needed (max 1024 chars) */
+                                        rationale: string | null;
+                                    }[];
+                                    /** @description 1-2 sentences (max 512 chars) */
+                                    brief_description: string | null;
+                                    /**
+                                     * @description Top-level category
+                                     * @enum {string}
+                                     */
+                                    category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                    /** @description Confidence in the classification and fields, 0..1 */
+                                    confidence_score: number | null;
+                                    /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                    content_signature: string | null;
+                                    /** @description Related documents found by file search */
+                                    cross_doc_matches: {
+                                        /** @description File id of the related document (max 64 chars) */
+                                        file_id: string | null;
+                                        /** @description File name of the related document (max 255 chars) */
+                                        filename: string | null;
+                                        /** @description Why the documents are related (max 1024 chars) */
+                                        rationale: string | null;
+                                        /** @description Similarity 0..1 */
+                                        score: number | null;
+                                        /** @description Vector store of the related document (max 64 chars) */
+                                        vector_store_id: string | null;
+                                    }[];
+                                    /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                    customer: string | null;
+                                    /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                    deadline: string | null;
+                                    /**
+                                     * @description Where the deadline came from
+                                     * @enum {string|null}
+                                     */
+                                    deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                    /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                    doc_type: string | null;
+                                    /** @description Scannable Markdown email body (max 10000 chars) */
+                                    email_body_markdown: string | null;
+                                    /** @description Email preview text (max 160 chars) */
+                                    email_preview_text: string | null;
+                                    /** @description Subject line for a notification email (max 512 chars) */
+                                    email_subject: string | null;
+                                    /** @description Problems met while reading the document */
+                                    errors: string[];
+                                    /** @description Structured fields; null when absent */
+                                    extracted_fields: {
+                                        /** @description Account number as printed (keep masking) (max 256 chars) */
+                                        account_number: string | null;
+                                        /** @description Amount to pay, as a plain number */
+                                        amount_due: number | null;
+                                        /** @description Account balance, as a plain number */
+                                        balance: number | null;
+                                        /** @description BIC/SWIFT code (max 16 chars) */
+                                        bic: string | null;
+                                        /** @description Insurance claim number (max 256 chars) */
+                                        claim_number: string | null;
+                                        /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                        currency: string | null;
+                                        /** @description Customer or recipient name (max 256 chars) */
+                                        customer_name: string | null;
+                                        /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                        customer_tax_id: string | null;
+                                        /** @description Payment or response due date (YYYY-MM-DD) */
+                                        due_date: string | null;
+                                        /** @description Email address printed on the document (max 256 chars) */
+                                        email: string | null;
+                                        /** @description IBAN to pay to, as printed (max 64 chars) */
+                                        iban: string | null;
+                                        /** @description Invoice number (max 256 chars) */
+                                        invoice_number: string | null;
+                                        /** @description Line items in document order; empty when there are none */
+                                        line_items: {
+                                            /** @description Line amount */
+                                            amount: number | null;
+                                            /** @description What was sold or billed (max 512 chars) */
+                                            description: string;
+                                            /** @description Quantity */
+                                            quantity: number | null;
+                                            /** @description Price per unit */
+                                            unit_price: number | null;
+                                        }[];
+                                        /** @description Loan or mortgage number (max 256 chars) */
+                                        loan_number: string | null;
+                                        /** @description Meter readings, as text (max 512 chars) */
+                                        meter_readings: string | null;
+                                        /** @description Total before tax (net), as a plain number */
+                                        net_amount: number | null;
+                                        /** @description Order or purchase-order number (max 256 chars) */
+                                        order_number: string | null;
+                                        /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                        payment_terms: string | null;
+                                        /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Phone number printed on the document (max 64 chars) */
+                                        phone: string | null;
+                                        /** @description Insurance policy number (max 256 chars) */
+                                        policy_number: string | null;
+                                        /** @description Property address (max 512 chars) */
+                                        property_address: string | null;
+                                        /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                        seller_tax_id: string | null;
+                                        /** @description Service address (utilities, telecom) (max 512 chars) */
+                                        service_address: string | null;
+                                        /** @description Statement or issue date (YYYY-MM-DD) */
+                                        statement_date: string | null;
+                                        /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                        tax_amount: number | null;
+                                        /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                        tax_id: string | null;
+                                        /** @description Tax breakdown by rate; empty when not printed */
+                                        tax_lines: {
+                                            /** @description Amount the rate applies to */
+                                            net_amount: number | null;
+                                            /** @description Tax rate in percent, e.g. 19 for 19% */
+                                            rate: number | null;
+                                            /** @description Tax at this rate */
+                                            tax_amount: number | null;
+                                        }[];
+                                        /** @description Grand total of the document including tax, as a plain number */
+                                        total_amount: number | null;
+                                    };
+                                    /** @description Per key field: confidence, page, source text and box */
+                                    field_evidence: {
+                                        /** @description Evidence for currency; null when the field is null */
+                                        currency: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for customer; null when the field is null */
+                                        customer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for due_date; null when the field is null */
+                                        due_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for invoice_number; null when the field is null */
+                                        invoice_number: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for issuer; null when the field is null */
+                                        issuer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for primary_date; null when the field is null */
+                                        primary_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for total_amount; null when the field is null */
+                                        total_amount: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                    };
+                                    /** @description Organisation or person that issued the document (max 512 chars) */
+                                    issuer: string | null;
+                                    /** @description Key facts and flags */
+                                    key_points: string[];
+                                    /** @description ISO 639-1 language code of the document */
+                                    language: string | null;
+                                    /** @description One paragraph (max 2048 chars) */
+                                    long_description: string | null;
+                                    /** @description Canonical names for de-duplication */
+                                    normalization: {
+                                        /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                        canonical_account_label: string | null;
+                                        /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                        canonical_issuer: string | null;
+                                        /** @description Property the document is about, if any (max 256 chars) */
+                                        property_identifier: string | null;
+                                    };
+                                    /** @description One entry per page */
+                                    ocr_page_summaries: {
+                                        /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                        image_description: string;
+                                        /** @description 1-based page number */
+                                        page: number;
+                                        /** @description Text of the page (max 8000 chars) */
+                                        text_excerpt: string;
+                                    }[];
+                                    /** @description Document text (max 40000 chars) */
+                                    ocr_text_excerpt: string | null;
+                                    /** @description Echo original_file_name exactly */
+                                    original_file_name: string;
+                                    /** @description Number of pages */
+                                    page_count: number | null;
+                                    /** @description End of the period the document covers (YYYY-MM-DD) */
+                                    period_end_date: string | null;
+                                    /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                    period_start_date: string | null;
+                                    /** @description Most important date of the document (YYYY-MM-DD) */
+                                    primary_date: string | null;
+                                    /** @description Echo processed_at exactly */
+                                    processed_date: string;
+                                    /**
+                                     * @description Schema version
+                                     * @enum {string}
+                                     */
+                                    schema_version: "1.1.0";
+                                    /** @description Echo source_file_id exactly */
+                                    source_file_id: string;
+                                    /**
+                                     * @description Subcategory
+                                     * @enum {string|null}
+                                     */
+                                    subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                    /** @description ASCII file name without extension (max 150 chars) */
+                                    suggested_file_name: string;
+                                    /** @description Folder path relative to the archive root (max 1024 chars) */
+                                    suggested_relative_path: string | null;
+                                    /** @description Neutral summary of the content (max 1500 chars) */
+                                    summary: string | null;
+                                    /** @description About half a page (max 4096 chars) */
+                                    summary_long: string | null;
+                                    /** @description 5-12 lower-case tags */
+                                    tags: string[];
+                                    /** @description Human title, not a file name (max 512 chars) */
+                                    title: string | null;
+                                    /** @description 1-3 sentences (max 1024 chars) */
+                                    urgency_reason: string | null;
+                                    /** @description Urgency 0..100 */
+                                    urgency_score: number | null;
+                                } | null;
+                                model: string | null;
+                                /** @description the document this one is a rescan of (same content) */
+                                nearDuplicateOf: number | null;
+                                needsReview: boolean;
+                                pageCount: number | null;
+                                /** @description YYYY-MM-DD */
+                                primaryDate: string | null;
+                                /** @enum {string|null} */
+                                provider: "openai" | "local" | "einvoice" | null;
+                                reviewReasons: string[];
+                                sha256: string;
+                                sizeBytes: number;
+                                sourcePath: string;
+                                /** @enum {string} */
+                                status: "processing" | "waiting" | "completed" | "failed";
+                                /** @description where the file is (or will be) filed */
+                                storagePath: string | null;
+                                subcategory: string | null;
+                                summary: string | null;
+                                title: string | null;
+                                totalAmount: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -888,6 +3695,102 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -905,7 +3808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The filed PDF (application/pdf); for an image document, the PDF made from it (the original is at `originalPath`). Before an image document is filed: the image itself, with its own media type. */
+        /** @description The PDF itself (application/pdf). */
         get: {
             parameters: {
                 query?: never;
@@ -918,12 +3821,110 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The PDF itself. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -955,13 +3956,114 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the original file, with its own media type */
+                /** @description The original file, with its own media type. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/octet-stream": string;
+                        "application/pdf": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/tiff": string;
+                        "image/webp": string;
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
                     };
                 };
             };
@@ -996,13 +4098,109 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description image/png */
+                /** @description A PNG of the page. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "image/png": string;
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
                     };
                 };
             };
@@ -1045,7 +4243,620 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            document: ({
+                                attemptCount: number;
+                                category: string | null;
+                                confidence: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string | null;
+                                customer: string | null;
+                                docType: string | null;
+                                /** @description YYYY-MM-DD */
+                                dueDate: string | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                /** Format: date-time */
+                                filedAt: string | null;
+                                fileName: string;
+                                id: number;
+                                invoiceNumber: string | null;
+                                issuer: string | null;
+                                /** @description the validated extraction (null until completed) */
+                                metadata: {
+                                    /** @description Actions the reader has to take */
+                                    action_items: {
+                                        /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                        assignee_suggestion: string | null;
+                                        /** @description True when other steps depend on this action */
+                                        blocking: boolean | null;
+                                        /** @description What has to be done (max 512 chars) */
+                                        description: string;
+                                        /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        due: string | null;
+                                        /**
+                                         * @description Priority of the action
+                                         * @enum {string|null}
+                                         */
+                                        priority: "low" | "medium" | "high" | "critical" | null;
+                                        /** @description Why this action is needed (max 1024 chars) */
+                                        rationale: string | null;
+                                    }[];
+                                    /** @description 1-2 sentences (max 512 chars) */
+                                    brief_description: string | null;
+                                    /**
+                                     * @description Top-level category
+                                     * @enum {string}
+                                     */
+                                    category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                    /** @description Confidence in the classification and fields, 0..1 */
+                                    confidence_score: number | null;
+                                    /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                    content_signature: string | null;
+                                    /** @description Related documents found by file search */
+                                    cross_doc_matches: {
+                                        /** @description File id of the related document (max 64 chars) */
+                                        file_id: string | null;
+                                        /** @description File name of the related document (max 255 chars) */
+                                        filename: string | null;
+                                        /** @description Why the documents are related (max 1024 chars) */
+                                        rationale: string | null;
+                                        /** @description Similarity 0..1 */
+                                        score: number | null;
+                                        /** @description Vector store of the related document (max 64 chars) */
+                                        vector_store_id: string | null;
+                                    }[];
+                                    /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                    customer: string | null;
+                                    /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                    deadline: string | null;
+                                    /**
+                                     * @description Where the deadline came from
+                                     * @enum {string|null}
+                                     */
+                                    deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                    /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                    doc_type: string | null;
+                                    /** @description Scannable Markdown email body (max 10000 chars) */
+                                    email_body_markdown: string | null;
+                                    /** @description Email preview text (max 160 chars) */
+                                    email_preview_text: string | null;
+                                    /** @description Subject line for a notification email (max 512 chars) */
+                                    email_subject: string | null;
+                                    /** @description Problems met while reading the document */
+                                    errors: string[];
+                                    /** @description Structured fields; null when absent */
+                                    extracted_fields: {
+                                        /** @description Account number as printed (keep masking) (max 256 chars) */
+                                        account_number: string | null;
+                                        /** @description Amount to pay, as a plain number */
+                                        amount_due: number | null;
+                                        /** @description Account balance, as a plain number */
+                                        balance: number | null;
+                                        /** @description BIC/SWIFT code (max 16 chars) */
+                                        bic: string | null;
+                                        /** @description Insurance claim number (max 256 chars) */
+                                        claim_number: string | null;
+                                        /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                        currency: string | null;
+                                        /** @description Customer or recipient name (max 256 chars) */
+                                        customer_name: string | null;
+                                        /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                        customer_tax_id: string | null;
+                                        /** @description Payment or response due date (YYYY-MM-DD) */
+                                        due_date: string | null;
+                                        /** @description Email address printed on the document (max 256 chars) */
+                                        email: string | null;
+                                        /** @description IBAN to pay to, as printed (max 64 chars) */
+                                        iban: string | null;
+                                        /** @description Invoice number (max 256 chars) */
+                                        invoice_number: string | null;
+                                        /** @description Line items in document order; empty when there are none */
+                                        line_items: {
+                                            /** @description Line amount */
+                                            amount: number | null;
+                                            /** @description What was sold or billed (max 512 chars) */
+                                            description: string;
+                                            /** @description Quantity */
+                                            quantity: number | null;
+                                            /** @description Price per unit */
+                                            unit_price: number | null;
+                                        }[];
+                                        /** @description Loan or mortgage number (max 256 chars) */
+                                        loan_number: string | null;
+                                        /** @description Meter readings, as text (max 512 chars) */
+                                        meter_readings: string | null;
+                                        /** @description Total before tax (net), as a plain number */
+                                        net_amount: number | null;
+                                        /** @description Order or purchase-order number (max 256 chars) */
+                                        order_number: string | null;
+                                        /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                        payment_terms: string | null;
+                                        /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Phone number printed on the document (max 64 chars) */
+                                        phone: string | null;
+                                        /** @description Insurance policy number (max 256 chars) */
+                                        policy_number: string | null;
+                                        /** @description Property address (max 512 chars) */
+                                        property_address: string | null;
+                                        /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                        seller_tax_id: string | null;
+                                        /** @description Service address (utilities, telecom) (max 512 chars) */
+                                        service_address: string | null;
+                                        /** @description Statement or issue date (YYYY-MM-DD) */
+                                        statement_date: string | null;
+                                        /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                        tax_amount: number | null;
+                                        /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                        tax_id: string | null;
+                                        /** @description Tax breakdown by rate; empty when not printed */
+                                        tax_lines: {
+                                            /** @description Amount the rate applies to */
+                                            net_amount: number | null;
+                                            /** @description Tax rate in percent, e.g. 19 for 19% */
+                                            rate: number | null;
+                                            /** @description Tax at this rate */
+                                            tax_amount: number | null;
+                                        }[];
+                                        /** @description Grand total of the document including tax, as a plain number */
+                                        total_amount: number | null;
+                                    };
+                                    /** @description Per key field: confidence, page, source text and box */
+                                    field_evidence: {
+                                        /** @description Evidence for currency; null when the field is null */
+                                        currency: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for customer; null when the field is null */
+                                        customer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for due_date; null when the field is null */
+                                        due_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for invoice_number; null when the field is null */
+                                        invoice_number: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for issuer; null when the field is null */
+                                        issuer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for primary_date; null when the field is null */
+                                        primary_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for total_amount; null when the field is null */
+                                        total_amount: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                    };
+                                    /** @description Organisation or person that issued the document (max 512 chars) */
+                                    issuer: string | null;
+                                    /** @description Key facts and flags */
+                                    key_points: string[];
+                                    /** @description ISO 639-1 language code of the document */
+                                    language: string | null;
+                                    /** @description One paragraph (max 2048 chars) */
+                                    long_description: string | null;
+                                    /** @description Canonical names for de-duplication */
+                                    normalization: {
+                                        /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                        canonical_account_label: string | null;
+                                        /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                        canonical_issuer: string | null;
+                                        /** @description Property the document is about, if any (max 256 chars) */
+                                        property_identifier: string | null;
+                                    };
+                                    /** @description One entry per page */
+                                    ocr_page_summaries: {
+                                        /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                        image_description: string;
+                                        /** @description 1-based page number */
+                                        page: number;
+                                        /** @description Text of the page (max 8000 chars) */
+                                        text_excerpt: string;
+                                    }[];
+                                    /** @description Document text (max 40000 chars) */
+                                    ocr_text_excerpt: string | null;
+                                    /** @description Echo original_file_name exactly */
+                                    original_file_name: string;
+                                    /** @description Number of pages */
+                                    page_count: number | null;
+                                    /** @description End of the period the document covers (YYYY-MM-DD) */
+                                    period_end_date: string | null;
+                                    /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                    period_start_date: string | null;
+                                    /** @description Most important date of the document (YYYY-MM-DD) */
+                                    primary_date: string | null;
+                                    /** @description Echo processed_at exactly */
+                                    processed_date: string;
+                                    /**
+                                     * @description Schema version
+                                     * @enum {string}
+                                     */
+                                    schema_version: "1.1.0";
+                                    /** @description Echo source_file_id exactly */
+                                    source_file_id: string;
+                                    /**
+                                     * @description Subcategory
+                                     * @enum {string|null}
+                                     */
+                                    subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                    /** @description ASCII file name without extension (max 150 chars) */
+                                    suggested_file_name: string;
+                                    /** @description Folder path relative to the archive root (max 1024 chars) */
+                                    suggested_relative_path: string | null;
+                                    /** @description Neutral summary of the content (max 1500 chars) */
+                                    summary: string | null;
+                                    /** @description About half a page (max 4096 chars) */
+                                    summary_long: string | null;
+                                    /** @description 5-12 lower-case tags */
+                                    tags: string[];
+                                    /** @description Human title, not a file name (max 512 chars) */
+                                    title: string | null;
+                                    /** @description 1-3 sentences (max 1024 chars) */
+                                    urgency_reason: string | null;
+                                    /** @description Urgency 0..100 */
+                                    urgency_score: number | null;
+                                } | null;
+                                model: string | null;
+                                /** @description the document this one is a rescan of (same content) */
+                                nearDuplicateOf: number | null;
+                                needsReview: boolean;
+                                pageCount: number | null;
+                                /** @description YYYY-MM-DD */
+                                primaryDate: string | null;
+                                /** @enum {string|null} */
+                                provider: "openai" | "local" | "einvoice" | null;
+                                reviewReasons: string[];
+                                sha256: string;
+                                sizeBytes: number;
+                                sourcePath: string;
+                                /** @enum {string} */
+                                status: "processing" | "waiting" | "completed" | "failed";
+                                /** @description where the file is (or will be) filed */
+                                storagePath: string | null;
+                                subcategory: string | null;
+                                summary: string | null;
+                                title: string | null;
+                                totalAmount: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            outcome: {
+                                costUsd: number;
+                                destination: string;
+                                documentId: number;
+                                /** @enum {string} */
+                                kind: "processed";
+                                model: string;
+                                path: string;
+                                /** @enum {string} */
+                                provider: "openai" | "local" | "einvoice";
+                                sha256: string;
+                                title: string | null;
+                            } | {
+                                destination: string;
+                                documentId: number;
+                                /** @enum {string} */
+                                kind: "duplicate";
+                                path: string;
+                                sha256: string;
+                            } | {
+                                destination: string;
+                                documentId: number | null;
+                                error: {
+                                    category: string;
+                                    cause?: string;
+                                    /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                    code: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description what to do about it */
+                                    hint: string;
+                                    message: string;
+                                    name: string;
+                                    retryable: boolean;
+                                };
+                                /** @enum {string} */
+                                kind: "failed";
+                                path: string;
+                                sha256: string | null;
+                            } | {
+                                documentId: number;
+                                error: {
+                                    category: string;
+                                    cause?: string;
+                                    /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                    code: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description what to do about it */
+                                    hint: string;
+                                    message: string;
+                                    name: string;
+                                    retryable: boolean;
+                                };
+                                /** @enum {string} */
+                                kind: "retry_later";
+                                path: string;
+                                sha256: string;
+                            } | {
+                                /** @enum {string} */
+                                kind: "skipped";
+                                path: string;
+                                /** @enum {string} */
+                                reason: "held" | "vanished" | "ignored" | "aborted";
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1072,13 +4883,61 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description text/event-stream of "document" events, each a DocumentStateEvent */
+                /** @description id: seq, event: document, data: one DocumentStateEvent (as GET /v1/events/recent) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": string;
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
                     };
                 };
             };
@@ -1139,6 +4998,78 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1174,7 +5105,484 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: ({
+                                attemptCount: number;
+                                category: string | null;
+                                confidence: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string | null;
+                                customer: string | null;
+                                docType: string | null;
+                                /** @description YYYY-MM-DD */
+                                dueDate: string | null;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                /** Format: date-time */
+                                filedAt: string | null;
+                                fileName: string;
+                                id: number;
+                                invoiceNumber: string | null;
+                                issuer: string | null;
+                                /** @description the validated extraction (null until completed) */
+                                metadata: {
+                                    /** @description Actions the reader has to take */
+                                    action_items: {
+                                        /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                        assignee_suggestion: string | null;
+                                        /** @description True when other steps depend on this action */
+                                        blocking: boolean | null;
+                                        /** @description What has to be done (max 512 chars) */
+                                        description: string;
+                                        /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        due: string | null;
+                                        /**
+                                         * @description Priority of the action
+                                         * @enum {string|null}
+                                         */
+                                        priority: "low" | "medium" | "high" | "critical" | null;
+                                        /** @description Why this action is needed (max 1024 chars) */
+                                        rationale: string | null;
+                                    }[];
+                                    /** @description 1-2 sentences (max 512 chars) */
+                                    brief_description: string | null;
+                                    /**
+                                     * @description Top-level category
+                                     * @enum {string}
+                                     */
+                                    category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                    /** @description Confidence in the classification and fields, 0..1 */
+                                    confidence_score: number | null;
+                                    /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                    content_signature: string | null;
+                                    /** @description Related documents found by file search */
+                                    cross_doc_matches: {
+                                        /** @description File id of the related document (max 64 chars) */
+                                        file_id: string | null;
+                                        /** @description File name of the related document (max 255 chars) */
+                                        filename: string | null;
+                                        /** @description Why the documents are related (max 1024 chars) */
+                                        rationale: string | null;
+                                        /** @description Similarity 0..1 */
+                                        score: number | null;
+                                        /** @description Vector store of the related document (max 64 chars) */
+                                        vector_store_id: string | null;
+                                    }[];
+                                    /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                    customer: string | null;
+                                    /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                    deadline: string | null;
+                                    /**
+                                     * @description Where the deadline came from
+                                     * @enum {string|null}
+                                     */
+                                    deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                    /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                    doc_type: string | null;
+                                    /** @description Scannable Markdown email body (max 10000 chars) */
+                                    email_body_markdown: string | null;
+                                    /** @description Email preview text (max 160 chars) */
+                                    email_preview_text: string | null;
+                                    /** @description Subject line for a notification email (max 512 chars) */
+                                    email_subject: string | null;
+                                    /** @description Problems met while reading the document */
+                                    errors: string[];
+                                    /** @description Structured fields; null when absent */
+                                    extracted_fields: {
+                                        /** @description Account number as printed (keep masking) (max 256 chars) */
+                                        account_number: string | null;
+                                        /** @description Amount to pay, as a plain number */
+                                        amount_due: number | null;
+                                        /** @description Account balance, as a plain number */
+                                        balance: number | null;
+                                        /** @description BIC/SWIFT code (max 16 chars) */
+                                        bic: string | null;
+                                        /** @description Insurance claim number (max 256 chars) */
+                                        claim_number: string | null;
+                                        /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                        currency: string | null;
+                                        /** @description Customer or recipient name (max 256 chars) */
+                                        customer_name: string | null;
+                                        /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                        customer_tax_id: string | null;
+                                        /** @description Payment or response due date (YYYY-MM-DD) */
+                                        due_date: string | null;
+                                        /** @description Email address printed on the document (max 256 chars) */
+                                        email: string | null;
+                                        /** @description IBAN to pay to, as printed (max 64 chars) */
+                                        iban: string | null;
+                                        /** @description Invoice number (max 256 chars) */
+                                        invoice_number: string | null;
+                                        /** @description Line items in document order; empty when there are none */
+                                        line_items: {
+                                            /** @description Line amount */
+                                            amount: number | null;
+                                            /** @description What was sold or billed (max 512 chars) */
+                                            description: string;
+                                            /** @description Quantity */
+                                            quantity: number | null;
+                                            /** @description Price per unit */
+                                            unit_price: number | null;
+                                        }[];
+                                        /** @description Loan or mortgage number (max 256 chars) */
+                                        loan_number: string | null;
+                                        /** @description Meter readings, as text (max 512 chars) */
+                                        meter_readings: string | null;
+                                        /** @description Total before tax (net), as a plain number */
+                                        net_amount: number | null;
+                                        /** @description Order or purchase-order number (max 256 chars) */
+                                        order_number: string | null;
+                                        /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                        payment_terms: string | null;
+                                        /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Phone number printed on the document (max 64 chars) */
+                                        phone: string | null;
+                                        /** @description Insurance policy number (max 256 chars) */
+                                        policy_number: string | null;
+                                        /** @description Property address (max 512 chars) */
+                                        property_address: string | null;
+                                        /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                        seller_tax_id: string | null;
+                                        /** @description Service address (utilities, telecom) (max 512 chars) */
+                                        service_address: string | null;
+                                        /** @description Statement or issue date (YYYY-MM-DD) */
+                                        statement_date: string | null;
+                                        /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                        tax_amount: number | null;
+                                        /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                        tax_id: string | null;
+                                        /** @description Tax breakdown by rate; empty when not printed */
+                                        tax_lines: {
+                                            /** @description Amount the rate applies to */
+                                            net_amount: number | null;
+                                            /** @description Tax rate in percent, e.g. 19 for 19% */
+                                            rate: number | null;
+                                            /** @description Tax at this rate */
+                                            tax_amount: number | null;
+                                        }[];
+                                        /** @description Grand total of the document including tax, as a plain number */
+                                        total_amount: number | null;
+                                    };
+                                    /** @description Per key field: confidence, page, source text and box */
+                                    field_evidence: {
+                                        /** @description Evidence for currency; null when the field is null */
+                                        currency: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for customer; null when the field is null */
+                                        customer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for due_date; null when the field is null */
+                                        due_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for invoice_number; null when the field is null */
+                                        invoice_number: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for issuer; null when the field is null */
+                                        issuer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for primary_date; null when the field is null */
+                                        primary_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for total_amount; null when the field is null */
+                                        total_amount: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                    };
+                                    /** @description Organisation or person that issued the document (max 512 chars) */
+                                    issuer: string | null;
+                                    /** @description Key facts and flags */
+                                    key_points: string[];
+                                    /** @description ISO 639-1 language code of the document */
+                                    language: string | null;
+                                    /** @description One paragraph (max 2048 chars) */
+                                    long_description: string | null;
+                                    /** @description Canonical names for de-duplication */
+                                    normalization: {
+                                        /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                        canonical_account_label: string | null;
+                                        /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                        canonical_issuer: string | null;
+                                        /** @description Property the document is about, if any (max 256 chars) */
+                                        property_identifier: string | null;
+                                    };
+                                    /** @description One entry per page */
+                                    ocr_page_summaries: {
+                                        /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                        image_description: string;
+                                        /** @description 1-based page number */
+                                        page: number;
+                                        /** @description Text of the page (max 8000 chars) */
+                                        text_excerpt: string;
+                                    }[];
+                                    /** @description Document text (max 40000 chars) */
+                                    ocr_text_excerpt: string | null;
+                                    /** @description Echo original_file_name exactly */
+                                    original_file_name: string;
+                                    /** @description Number of pages */
+                                    page_count: number | null;
+                                    /** @description End of the period the document covers (YYYY-MM-DD) */
+                                    period_end_date: string | null;
+                                    /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                    period_start_date: string | null;
+                                    /** @description Most important date of the document (YYYY-MM-DD) */
+                                    primary_date: string | null;
+                                    /** @description Echo processed_at exactly */
+                                    processed_date: string;
+                                    /**
+                                     * @description Schema version
+                                     * @enum {string}
+                                     */
+                                    schema_version: "1.1.0";
+                                    /** @description Echo source_file_id exactly */
+                                    source_file_id: string;
+                                    /**
+                                     * @description Subcategory
+                                     * @enum {string|null}
+                                     */
+                                    subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                    /** @description ASCII file name without extension (max 150 chars) */
+                                    suggested_file_name: string;
+                                    /** @description Folder path relative to the archive root (max 1024 chars) */
+                                    suggested_relative_path: string | null;
+                                    /** @description Neutral summary of the content (max 1500 chars) */
+                                    summary: string | null;
+                                    /** @description About half a page (max 4096 chars) */
+                                    summary_long: string | null;
+                                    /** @description 5-12 lower-case tags */
+                                    tags: string[];
+                                    /** @description Human title, not a file name (max 512 chars) */
+                                    title: string | null;
+                                    /** @description 1-3 sentences (max 1024 chars) */
+                                    urgency_reason: string | null;
+                                    /** @description Urgency 0..100 */
+                                    urgency_score: number | null;
+                                } | null;
+                                model: string | null;
+                                /** @description the document this one is a rescan of (same content) */
+                                nearDuplicateOf: number | null;
+                                needsReview: boolean;
+                                pageCount: number | null;
+                                /** @description YYYY-MM-DD */
+                                primaryDate: string | null;
+                                /** @enum {string|null} */
+                                provider: "openai" | "local" | "einvoice" | null;
+                                reviewReasons: string[];
+                                sha256: string;
+                                sizeBytes: number;
+                                sourcePath: string;
+                                /** @enum {string} */
+                                status: "processing" | "waiting" | "completed" | "failed";
+                                /** @description where the file is (or will be) filed */
+                                storagePath: string | null;
+                                subcategory: string | null;
+                                summary: string | null;
+                                title: string | null;
+                                totalAmount: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            limit: number;
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1193,7 +5601,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Search documents. mode: fulltext | vector | hybrid; only the modes the server has configured are accepted (400 otherwise). Filters as in GET /v1/documents (status defaults to completed). */
+        /** @description Search documents. mode: fulltext | vector | hybrid; only the modes the server has configured are accepted (400 otherwise). Every filter of GET /v1/documents applies (status defaults to completed: only completed documents are indexed). Relevance: fulltext ranks by BM25; vector by cosine similarity, dropping hits under SEARCH_RELEVANCE_THRESHOLD; hybrid fuses both rankings (reciprocal rank fusion), so its score is a rank score and the threshold only filters its vector side. */
         get: {
             parameters: {
                 query: {
@@ -1207,6 +5615,7 @@ export interface paths {
                     invoiceNumber?: string;
                     /** @description case-insensitive "contains" */
                     issuer?: string;
+                    /** @description top-k hits (default SEARCH_DEFAULT_TOP_K = 5, at most SEARCH_MAX_TOP_K = 20) */
                     limit?: number;
                     maxAmount?: number;
                     minAmount?: number;
@@ -1230,7 +5639,493 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            hits: {
+                                document: ({
+                                    attemptCount: number;
+                                    category: string | null;
+                                    confidence: number | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    currency: string | null;
+                                    customer: string | null;
+                                    docType: string | null;
+                                    /** @description YYYY-MM-DD */
+                                    dueDate: string | null;
+                                    errorCode: string | null;
+                                    errorMessage: string | null;
+                                    /** Format: date-time */
+                                    filedAt: string | null;
+                                    fileName: string;
+                                    id: number;
+                                    invoiceNumber: string | null;
+                                    issuer: string | null;
+                                    /** @description the validated extraction (null until completed) */
+                                    metadata: {
+                                        /** @description Actions the reader has to take */
+                                        action_items: {
+                                            /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                            assignee_suggestion: string | null;
+                                            /** @description True when other steps depend on this action */
+                                            blocking: boolean | null;
+                                            /** @description What has to be done (max 512 chars) */
+                                            description: string;
+                                            /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                            due: string | null;
+                                            /**
+                                             * @description Priority of the action
+                                             * @enum {string|null}
+                                             */
+                                            priority: "low" | "medium" | "high" | "critical" | null;
+                                            /** @description Why this action is needed (max 1024 chars) */
+                                            rationale: string | null;
+                                        }[];
+                                        /** @description 1-2 sentences (max 512 chars) */
+                                        brief_description: string | null;
+                                        /**
+                                         * @description Top-level category
+                                         * @enum {string}
+                                         */
+                                        category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                        /** @description Confidence in the classification and fields, 0..1 */
+                                        confidence_score: number | null;
+                                        /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                        content_signature: string | null;
+                                        /** @description Related documents found by file search */
+                                        cross_doc_matches: {
+                                            /** @description File id of the related document (max 64 chars) */
+                                            file_id: string | null;
+                                            /** @description File name of the related document (max 255 chars) */
+                                            filename: string | null;
+                                            /** @description Why the documents are related (max 1024 chars) */
+                                            rationale: string | null;
+                                            /** @description Similarity 0..1 */
+                                            score: number | null;
+                                            /** @description Vector store of the related document (max 64 chars) */
+                                            vector_store_id: string | null;
+                                        }[];
+                                        /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                        customer: string | null;
+                                        /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        deadline: string | null;
+                                        /**
+                                         * @description Where the deadline came from
+                                         * @enum {string|null}
+                                         */
+                                        deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                        /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                        doc_type: string | null;
+                                        /** @description Scannable Markdown email body (max 10000 chars) */
+                                        email_body_markdown: string | null;
+                                        /** @description Email preview text (max 160 chars) */
+                                        email_preview_text: string | null;
+                                        /** @description Subject line for a notification email (max 512 chars) */
+                                        email_subject: string | null;
+                                        /** @description Problems met while reading the document */
+                                        errors: string[];
+                                        /** @description Structured fields; null when absent */
+                                        extracted_fields: {
+                                            /** @description Account number as printed (keep masking) (max 256 chars) */
+                                            account_number: string | null;
+                                            /** @description Amount to pay, as a plain number */
+                                            amount_due: number | null;
+                                            /** @description Account balance, as a plain number */
+                                            balance: number | null;
+                                            /** @description BIC/SWIFT code (max 16 chars) */
+                                            bic: string | null;
+                                            /** @description Insurance claim number (max 256 chars) */
+                                            claim_number: string | null;
+                                            /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                            currency: string | null;
+                                            /** @description Customer or recipient name (max 256 chars) */
+                                            customer_name: string | null;
+                                            /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                            customer_tax_id: string | null;
+                                            /** @description Payment or response due date (YYYY-MM-DD) */
+                                            due_date: string | null;
+                                            /** @description Email address printed on the document (max 256 chars) */
+                                            email: string | null;
+                                            /** @description IBAN to pay to, as printed (max 64 chars) */
+                                            iban: string | null;
+                                            /** @description Invoice number (max 256 chars) */
+                                            invoice_number: string | null;
+                                            /** @description Line items in document order; empty when there are none */
+                                            line_items: {
+                                                /** @description Line amount */
+                                                amount: number | null;
+                                                /** @description What was sold or billed (max 512 chars) */
+                                                description: string;
+                                                /** @description Quantity */
+                                                quantity: number | null;
+                                                /** @description Price per unit */
+                                                unit_price: number | null;
+                                            }[];
+                                            /** @description Loan or mortgage number (max 256 chars) */
+                                            loan_number: string | null;
+                                            /** @description Meter readings, as text (max 512 chars) */
+                                            meter_readings: string | null;
+                                            /** @description Total before tax (net), as a plain number */
+                                            net_amount: number | null;
+                                            /** @description Order or purchase-order number (max 256 chars) */
+                                            order_number: string | null;
+                                            /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                            payment_terms: string | null;
+                                            /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                            period_end_date: string | null;
+                                            /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                            period_start_date: string | null;
+                                            /** @description Phone number printed on the document (max 64 chars) */
+                                            phone: string | null;
+                                            /** @description Insurance policy number (max 256 chars) */
+                                            policy_number: string | null;
+                                            /** @description Property address (max 512 chars) */
+                                            property_address: string | null;
+                                            /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                            seller_tax_id: string | null;
+                                            /** @description Service address (utilities, telecom) (max 512 chars) */
+                                            service_address: string | null;
+                                            /** @description Statement or issue date (YYYY-MM-DD) */
+                                            statement_date: string | null;
+                                            /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                            tax_amount: number | null;
+                                            /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                            tax_id: string | null;
+                                            /** @description Tax breakdown by rate; empty when not printed */
+                                            tax_lines: {
+                                                /** @description Amount the rate applies to */
+                                                net_amount: number | null;
+                                                /** @description Tax rate in percent, e.g. 19 for 19% */
+                                                rate: number | null;
+                                                /** @description Tax at this rate */
+                                                tax_amount: number | null;
+                                            }[];
+                                            /** @description Grand total of the document including tax, as a plain number */
+                                            total_amount: number | null;
+                                        };
+                                        /** @description Per key field: confidence, page, source text and box */
+                                        field_evidence: {
+                                            /** @description Evidence for currency; null when the field is null */
+                                            currency: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                            /** @description Evidence for customer; null when the field is null */
+                                            customer: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                            /** @description Evidence for due_date; null when the field is null */
+                                            due_date: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                            /** @description Evidence for invoice_number; null when the field is null */
+                                            invoice_number: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                            /** @description Evidence for issuer; null when the field is null */
+                                            issuer: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                            /** @description Evidence for primary_date; null when the field is null */
+                                            primary_date: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                            /** @description Evidence for total_amount; null when the field is null */
+                                            total_amount: {
+                                                /** @description Position of the span on the page, when known */
+                                                box: {
+                                                    /** @description Left edge, 0..1 of the page width */
+                                                    x0: number;
+                                                    /** @description Right edge, 0..1 of the page width */
+                                                    x1: number;
+                                                    /** @description Top edge, 0..1 of the page height */
+                                                    y0: number;
+                                                    /** @description Bottom edge, 0..1 of the page height */
+                                                    y1: number;
+                                                } | null;
+                                                /** @description Confidence that the field value is right, 0..1 */
+                                                confidence: number;
+                                                /** @description 1-based page the value was read from */
+                                                page: number | null;
+                                                /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                                source_text: string | null;
+                                            } | null;
+                                        };
+                                        /** @description Organisation or person that issued the document (max 512 chars) */
+                                        issuer: string | null;
+                                        /** @description Key facts and flags */
+                                        key_points: string[];
+                                        /** @description ISO 639-1 language code of the document */
+                                        language: string | null;
+                                        /** @description One paragraph (max 2048 chars) */
+                                        long_description: string | null;
+                                        /** @description Canonical names for de-duplication */
+                                        normalization: {
+                                            /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                            canonical_account_label: string | null;
+                                            /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                            canonical_issuer: string | null;
+                                            /** @description Property the document is about, if any (max 256 chars) */
+                                            property_identifier: string | null;
+                                        };
+                                        /** @description One entry per page */
+                                        ocr_page_summaries: {
+                                            /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                            image_description: string;
+                                            /** @description 1-based page number */
+                                            page: number;
+                                            /** @description Text of the page (max 8000 chars) */
+                                            text_excerpt: string;
+                                        }[];
+                                        /** @description Document text (max 40000 chars) */
+                                        ocr_text_excerpt: string | null;
+                                        /** @description Echo original_file_name exactly */
+                                        original_file_name: string;
+                                        /** @description Number of pages */
+                                        page_count: number | null;
+                                        /** @description End of the period the document covers (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Most important date of the document (YYYY-MM-DD) */
+                                        primary_date: string | null;
+                                        /** @description Echo processed_at exactly */
+                                        processed_date: string;
+                                        /**
+                                         * @description Schema version
+                                         * @enum {string}
+                                         */
+                                        schema_version: "1.1.0";
+                                        /** @description Echo source_file_id exactly */
+                                        source_file_id: string;
+                                        /**
+                                         * @description Subcategory
+                                         * @enum {string|null}
+                                         */
+                                        subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                        /** @description ASCII file name without extension (max 150 chars) */
+                                        suggested_file_name: string;
+                                        /** @description Folder path relative to the archive root (max 1024 chars) */
+                                        suggested_relative_path: string | null;
+                                        /** @description Neutral summary of the content (max 1500 chars) */
+                                        summary: string | null;
+                                        /** @description About half a page (max 4096 chars) */
+                                        summary_long: string | null;
+                                        /** @description 5-12 lower-case tags */
+                                        tags: string[];
+                                        /** @description Human title, not a file name (max 512 chars) */
+                                        title: string | null;
+                                        /** @description 1-3 sentences (max 1024 chars) */
+                                        urgency_reason: string | null;
+                                        /** @description Urgency 0..100 */
+                                        urgency_score: number | null;
+                                    } | null;
+                                    model: string | null;
+                                    /** @description the document this one is a rescan of (same content) */
+                                    nearDuplicateOf: number | null;
+                                    needsReview: boolean;
+                                    pageCount: number | null;
+                                    /** @description YYYY-MM-DD */
+                                    primaryDate: string | null;
+                                    /** @enum {string|null} */
+                                    provider: "openai" | "local" | "einvoice" | null;
+                                    reviewReasons: string[];
+                                    sha256: string;
+                                    sizeBytes: number;
+                                    sourcePath: string;
+                                    /** @enum {string} */
+                                    status: "processing" | "waiting" | "completed" | "failed";
+                                    /** @description where the file is (or will be) filed */
+                                    storagePath: string | null;
+                                    subcategory: string | null;
+                                    summary: string | null;
+                                    title: string | null;
+                                    totalAmount: number | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                id: number;
+                                /** @description fused rank score (hybrid), cosine similarity (vector) or BM25 score (fulltext) */
+                                score: number;
+                                /** @description cosine similarity of the best chunk, when the vector side found it */
+                                similarity: number | null;
+                                snippet: string;
+                            }[];
+                            limit: number;
+                            /** @enum {string} */
+                            mode: "fulltext" | "vector" | "hybrid";
+                            query: string;
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -1278,6 +6173,54 @@ export interface paths {
                         };
                     };
                 };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1317,7 +6260,31 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1326,15 +6293,22 @@ export interface paths {
                         "application/json": {
                             error: {
                                 category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
                                 code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
                                 hint: string;
                                 message: string;
+                                name: string;
                                 retryable: boolean;
                             };
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description An error: code, message and what to do. */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1343,9 +6317,40 @@ export interface paths {
                         "application/json": {
                             error: {
                                 category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
                                 code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
                                 hint: string;
                                 message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
                                 retryable: boolean;
                             };
                         };
@@ -1363,13 +6368,83 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description signed out */
+                /** @description signed out (no body) */
                 204: {
                     headers: {
                         [name: string]: unknown;
                     };
+                    content?: never;
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
                     content: {
-                        "application/json": null;
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
                     };
                 };
             };
@@ -1431,6 +6506,54 @@ export interface paths {
                             };
                             sessionTtlHours: number;
                             version: string;
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
                         };
                     };
                 };

@@ -74,6 +74,7 @@ describe('<Documents>', () => {
     const search = calls.find((c) => c.path === '/v1/search')!;
     expect(search.search.get('q')).toBe('water');
     expect(search.search.get('mode')).toBe('hybrid');
+    expect(search.search.get('limit')).toBeNull(); // the server's SEARCH_DEFAULT_TOP_K
     expect(view.history.at(-1)).toBe('/documents?q=water');
     expect(screen.getByText('1 match for “water”')).toBeTruthy();
   });

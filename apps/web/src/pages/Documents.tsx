@@ -82,7 +82,8 @@ async function load(q: Query): Promise<Result> {
   const filters = apiFilters(q.filters);
   if (q.q) {
     const search = await unwrap<SearchResponse>(
-      api.GET('/v1/search', { params: { query: { q: q.q, mode: 'hybrid', limit: 100, ...filters } } }),
+      // How many hits: the server's SEARCH_DEFAULT_TOP_K (a larger limit than SEARCH_MAX_TOP_K is refused).
+      api.GET('/v1/search', { params: { query: { q: q.q, mode: 'hybrid', ...filters } } }),
     );
     return { kind: 'search', search };
   }
