@@ -1805,6 +1805,8 @@ export interface paths {
                                 id: number;
                                 invoiceNumber: string | null;
                                 issuer: string | null;
+                                /** @description what the dropped file was: application/pdf, image/jpeg, … */
+                                mediaType: string | null;
                                 /** @description the validated extraction (null until completed) */
                                 metadata: {
                                     /** @description Actions the reader has to take */
@@ -2163,11 +2165,18 @@ export interface paths {
                                 /** @description the document this one is a rescan of (same content) */
                                 nearDuplicateOf: number | null;
                                 needsReview: boolean;
+                                /** @description for an image (or bare e-invoice XML) document: the original kept beside the filed PDF */
+                                originalPath: string | null;
                                 pageCount: number | null;
                                 /** @description YYYY-MM-DD */
                                 primaryDate: string | null;
                                 /** @enum {string|null} */
                                 provider: "openai" | "local" | "einvoice" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when a waiting document is tried again
+                                 */
+                                retryAt: string | null;
                                 reviewReasons: string[];
                                 sha256: string;
                                 sizeBytes: number;
@@ -2176,6 +2185,8 @@ export interface paths {
                                 status: "processing" | "waiting" | "completed" | "failed";
                                 /** @description where the file is (or will be) filed */
                                 storagePath: string | null;
+                                /** @description attempts that ended without a result (the deadline passed, or the process died holding the claim) */
+                                strikes: number;
                                 subcategory: string | null;
                                 summary: string | null;
                                 title: string | null;
@@ -2523,6 +2534,8 @@ export interface paths {
                                 id: number;
                                 invoiceNumber: string | null;
                                 issuer: string | null;
+                                /** @description what the dropped file was: application/pdf, image/jpeg, … */
+                                mediaType: string | null;
                                 /** @description the validated extraction (null until completed) */
                                 metadata: {
                                     /** @description Actions the reader has to take */
@@ -2881,11 +2894,18 @@ export interface paths {
                                 /** @description the document this one is a rescan of (same content) */
                                 nearDuplicateOf: number | null;
                                 needsReview: boolean;
+                                /** @description for an image (or bare e-invoice XML) document: the original kept beside the filed PDF */
+                                originalPath: string | null;
                                 pageCount: number | null;
                                 /** @description YYYY-MM-DD */
                                 primaryDate: string | null;
                                 /** @enum {string|null} */
                                 provider: "openai" | "local" | "einvoice" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when a waiting document is tried again
+                                 */
+                                retryAt: string | null;
                                 reviewReasons: string[];
                                 sha256: string;
                                 sizeBytes: number;
@@ -2894,6 +2914,8 @@ export interface paths {
                                 status: "processing" | "waiting" | "completed" | "failed";
                                 /** @description where the file is (or will be) filed */
                                 storagePath: string | null;
+                                /** @description attempts that ended without a result (the deadline passed, or the process died holding the claim) */
+                                strikes: number;
                                 subcategory: string | null;
                                 summary: string | null;
                                 title: string | null;
@@ -3144,6 +3166,8 @@ export interface paths {
                                 id: number;
                                 invoiceNumber: string | null;
                                 issuer: string | null;
+                                /** @description what the dropped file was: application/pdf, image/jpeg, … */
+                                mediaType: string | null;
                                 /** @description the validated extraction (null until completed) */
                                 metadata: {
                                     /** @description Actions the reader has to take */
@@ -3502,11 +3526,18 @@ export interface paths {
                                 /** @description the document this one is a rescan of (same content) */
                                 nearDuplicateOf: number | null;
                                 needsReview: boolean;
+                                /** @description for an image (or bare e-invoice XML) document: the original kept beside the filed PDF */
+                                originalPath: string | null;
                                 pageCount: number | null;
                                 /** @description YYYY-MM-DD */
                                 primaryDate: string | null;
                                 /** @enum {string|null} */
                                 provider: "openai" | "local" | "einvoice" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when a waiting document is tried again
+                                 */
+                                retryAt: string | null;
                                 reviewReasons: string[];
                                 sha256: string;
                                 sizeBytes: number;
@@ -3515,6 +3546,8 @@ export interface paths {
                                 status: "processing" | "waiting" | "completed" | "failed";
                                 /** @description where the file is (or will be) filed */
                                 storagePath: string | null;
+                                /** @description attempts that ended without a result (the deadline passed, or the process died holding the claim) */
+                                strikes: number;
                                 subcategory: string | null;
                                 summary: string | null;
                                 title: string | null;
@@ -3808,7 +3841,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The PDF itself (application/pdf). */
+        /** @description The filed PDF (application/pdf); for an image document, the PDF made from it (the original is at `originalPath`). Before an image document is filed: the image itself, with its own media type. */
         get: {
             parameters: {
                 query?: never;
@@ -3821,13 +3854,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The PDF itself. */
+                /** @description The filed PDF (before an image document is filed: the image). */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/pdf": string;
+                        "image/avif": string;
+                        "image/gif": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/tiff": string;
+                        "image/webp": string;
                     };
                 };
                 /** @description An error: code, message and what to do. */
@@ -4264,6 +4303,8 @@ export interface paths {
                                 id: number;
                                 invoiceNumber: string | null;
                                 issuer: string | null;
+                                /** @description what the dropped file was: application/pdf, image/jpeg, … */
+                                mediaType: string | null;
                                 /** @description the validated extraction (null until completed) */
                                 metadata: {
                                     /** @description Actions the reader has to take */
@@ -4622,11 +4663,18 @@ export interface paths {
                                 /** @description the document this one is a rescan of (same content) */
                                 nearDuplicateOf: number | null;
                                 needsReview: boolean;
+                                /** @description for an image (or bare e-invoice XML) document: the original kept beside the filed PDF */
+                                originalPath: string | null;
                                 pageCount: number | null;
                                 /** @description YYYY-MM-DD */
                                 primaryDate: string | null;
                                 /** @enum {string|null} */
                                 provider: "openai" | "local" | "einvoice" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when a waiting document is tried again
+                                 */
+                                retryAt: string | null;
                                 reviewReasons: string[];
                                 sha256: string;
                                 sizeBytes: number;
@@ -4635,6 +4683,8 @@ export interface paths {
                                 status: "processing" | "waiting" | "completed" | "failed";
                                 /** @description where the file is (or will be) filed */
                                 storagePath: string | null;
+                                /** @description attempts that ended without a result (the deadline passed, or the process died holding the claim) */
+                                strikes: number;
                                 subcategory: string | null;
                                 summary: string | null;
                                 title: string | null;
@@ -4703,13 +4753,15 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "retry_later";
                                 path: string;
+                                /** @description ISO-8601: the document is tried again then (status waiting) */
+                                retryAt: string;
                                 sha256: string;
                             } | {
                                 /** @enum {string} */
                                 kind: "skipped";
                                 path: string;
                                 /** @enum {string} */
-                                reason: "held" | "vanished" | "ignored" | "aborted";
+                                reason: "held" | "vanished" | "ignored" | "aborted" | "incomplete";
                             };
                         };
                     };
@@ -5126,6 +5178,8 @@ export interface paths {
                                 id: number;
                                 invoiceNumber: string | null;
                                 issuer: string | null;
+                                /** @description what the dropped file was: application/pdf, image/jpeg, … */
+                                mediaType: string | null;
                                 /** @description the validated extraction (null until completed) */
                                 metadata: {
                                     /** @description Actions the reader has to take */
@@ -5484,11 +5538,18 @@ export interface paths {
                                 /** @description the document this one is a rescan of (same content) */
                                 nearDuplicateOf: number | null;
                                 needsReview: boolean;
+                                /** @description for an image (or bare e-invoice XML) document: the original kept beside the filed PDF */
+                                originalPath: string | null;
                                 pageCount: number | null;
                                 /** @description YYYY-MM-DD */
                                 primaryDate: string | null;
                                 /** @enum {string|null} */
                                 provider: "openai" | "local" | "einvoice" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description when a waiting document is tried again
+                                 */
+                                retryAt: string | null;
                                 reviewReasons: string[];
                                 sha256: string;
                                 sizeBytes: number;
@@ -5497,6 +5558,8 @@ export interface paths {
                                 status: "processing" | "waiting" | "completed" | "failed";
                                 /** @description where the file is (or will be) filed */
                                 storagePath: string | null;
+                                /** @description attempts that ended without a result (the deadline passed, or the process died holding the claim) */
+                                strikes: number;
                                 subcategory: string | null;
                                 summary: string | null;
                                 title: string | null;
@@ -5661,6 +5724,8 @@ export interface paths {
                                     id: number;
                                     invoiceNumber: string | null;
                                     issuer: string | null;
+                                    /** @description what the dropped file was: application/pdf, image/jpeg, … */
+                                    mediaType: string | null;
                                     /** @description the validated extraction (null until completed) */
                                     metadata: {
                                         /** @description Actions the reader has to take */
@@ -6019,11 +6084,18 @@ export interface paths {
                                     /** @description the document this one is a rescan of (same content) */
                                     nearDuplicateOf: number | null;
                                     needsReview: boolean;
+                                    /** @description for an image (or bare e-invoice XML) document: the original kept beside the filed PDF */
+                                    originalPath: string | null;
                                     pageCount: number | null;
                                     /** @description YYYY-MM-DD */
                                     primaryDate: string | null;
                                     /** @enum {string|null} */
                                     provider: "openai" | "local" | "einvoice" | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description when a waiting document is tried again
+                                     */
+                                    retryAt: string | null;
                                     reviewReasons: string[];
                                     sha256: string;
                                     sizeBytes: number;
@@ -6032,6 +6104,8 @@ export interface paths {
                                     status: "processing" | "waiting" | "completed" | "failed";
                                     /** @description where the file is (or will be) filed */
                                     storagePath: string | null;
+                                    /** @description attempts that ended without a result (the deadline passed, or the process died holding the claim) */
+                                    strikes: number;
                                     subcategory: string | null;
                                     summary: string | null;
                                     title: string | null;
