@@ -52,6 +52,7 @@ describe('autod CLI (real processes)', () => {
     ]);
     const sa = JSON.parse(a.stdout);
     const sb = JSON.parse(b.stdout);
+    expect([a.code, b.code], `${a.stdout}\n${a.stderr}\n${b.stdout}\n${b.stderr}`).toEqual([0, 0]);
     expect(sa.processed + sb.processed).toBe(24);
     expect(sa.failed + sb.failed).toBe(0);
     expect(sa.duplicates + sb.duplicates).toBe(0);
