@@ -9,7 +9,7 @@ const args = process.argv.slice(2);
 const testsOnly = args.includes('--tests-only');
 const vitestArgs = args.filter((a) => a !== '--tests-only');
 
-/** `packages/*/src` and `apps/*/src`, expanded here (no shell expands globs for spawnSync). */
+// Every `src` folder under packages/ and apps/, listed here: spawnSync has no shell to expand a glob.
 function sourceDirs() {
   return ['packages', 'apps'].flatMap((top) =>
     readdirSync(top)
