@@ -29,6 +29,7 @@ export type {
   DocumentFilter,
   DocumentOrderBy,
   ListOptions,
+  PageOptions,
   SearchOptions,
   SearchHit,
   AttemptStatus,
