@@ -104,8 +104,14 @@ export type FilterOf<Fields extends readonly FilterField[]> = {
   [F in Fields[number] as KeysOf<F>]?: Infer<F>;
 };
 
-/** Schema of the filter as the HTTP query and the command line give it (strings in, typed values out). */
-export type FilterQuerySchema = z.ZodObject<Record<string, z.ZodOptional<z.ZodType<FilterValue, string>>>>;
+type KnownFilter = FilterOf<typeof DOCUMENT_FILTER_FIELDS>;
+/**
+ * Schema of the filter as the HTTP query and the command line give it (strings in, typed values out). Typed with the
+ * keys of {@link DOCUMENT_FILTER_FIELDS}; the schema of an extended definition has its extra keys too (untyped).
+ */
+export type FilterQuerySchema = z.ZodObject<{
+  [K in keyof KnownFilter]-?: z.ZodOptional<z.ZodType<NonNullable<KnownFilter[K]>, string>>;
+}>;
 
 /** A validated list of filter fields and what every consumer derives from it. */
 export interface DocumentFilterDefinition {
@@ -198,7 +204,10 @@ export function defineDocumentFilter(input: readonly FilterField[]): DocumentFil
   const fields = parsed.data;
   const parameters = parametersOf(fields);
   const byKey = new Map(parameters.map((p) => [p.key, p]));
-  const querySchema = z.object(Object.fromEntries(parameters.map((p) => [p.key, valueSchema(p).optional()])));
+  // Built from the parameters, so its static type (the default fields) is asserted: see FilterQuerySchema.
+  const querySchema = z.object(
+    Object.fromEntries(parameters.map((p) => [p.key, valueSchema(p).optional()])),
+  ) as unknown as FilterQuerySchema;
   return {
     fields,
     parameters,
