@@ -136,9 +136,10 @@ function valueSchema(p: FilterParameter): z.ZodType<FilterValue, string> {
   const f = p.field;
   let schema: z.ZodType<FilterValue, string>;
   if (f.match === 'boolean') {
-    schema = z.enum(['true', 'false']).transform((v) => v === 'true');
+    schema = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
   } else if (f.type === 'enum') {
-    schema = z.enum(f.values as [string, ...string[]]);
+    const values = f.values ?? [];
+    schema = z.enum(values as [string, ...string[]], { error: `must be one of ${values.join(', ')}` });
   } else if (f.type === 'number') {
     // A blank value is no number (`z.coerce` alone would read '' as 0); the OpenAPI document shows a number.
     schema = z.preprocess(
@@ -151,10 +152,11 @@ function valueSchema(p: FilterParameter): z.ZodType<FilterValue, string> {
       .regex(new RegExp(ISO_DATE_PATTERN), { error: 'must be a date YYYY-MM-DD' })
       .refine(isIsoDate, { error: 'must be a real calendar date YYYY-MM-DD' });
   } else {
+    const max = 'maxLength' in f ? (f.maxLength ?? 200) : 200;
     schema = z
       .string()
-      .min(1)
-      .max('maxLength' in f ? (f.maxLength ?? 200) : 200);
+      .min(1, { error: 'must not be empty' })
+      .max(max, { error: `must be at most ${max} characters` });
   }
   return schema.describe(p.description);
 }
