@@ -145,7 +145,7 @@ function valueSchema(p: FilterParameter): z.ZodType<FilterValue, string> {
     schema = z.preprocess(
       (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
       z.coerce.number({ error: 'must be a number' }),
-    ) as z.ZodType<number, string>;
+    );
   } else if (f.type === 'date') {
     schema = z
       .string()
