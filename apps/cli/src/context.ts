@@ -136,7 +136,10 @@ export class CommandContext {
         ...(this.documentFilter ? { documentFilter: this.documentFilter } : {}),
       });
       try {
-        if (options.migrate) await withMigrationRetry(() => db.migrate.latest());
+        // Reading which migrations are applied writes nothing; `latest()` takes knex's migration lock (two write
+        // transactions), so a read-only command runs it only when something is pending (a fresh or older database).
+        if (options.migrate && (await withMigrationRetry(() => db.migrate.status())).some((m) => !m.applied))
+          await withMigrationRetry(() => db.migrate.latest());
       } catch (error) {
         await db.close().catch(() => undefined);
         throw error;
