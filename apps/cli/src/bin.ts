@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { enableCompileCache } from 'node:module';
+
+// Cache the compiled code of every module loaded after this line (node's compile cache, on disk in the OS temp
+// folder or NODE_COMPILE_CACHE): later runs skip parsing and compiling. Before the import, so it covers the CLI.
+enableCompileCache();
+const { main } = await import('./main.js');
 
 main(process.argv.slice(2)).then(
   (code) => {

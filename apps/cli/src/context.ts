@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from '@autod/config';
-import { createDatabase, type Database } from '@autod/db';
-import { createRuntime, type Runtime } from '@autod/runtime';
+import type { DocumentFilterDefinition } from '@autod/core';
+import type { Database } from '@autod/db';
+import type { Runtime } from '@autod/runtime';
 import type { Output } from './output.js';
 
 /** Global options every command accepts. */
@@ -16,7 +17,6 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-/** What a command gets: parsed options, output, and lazily the config and the runtime. */
 /** Global flags that stand for a setting (validated by the settings table like the env var). */
 const GLOBAL_FLAGS: readonly [keyof GlobalOptions, string, string][] = [
   ['dataDir', 'AUTOD_DATA_DIR', '--data-dir'],
@@ -25,20 +25,36 @@ const GLOBAL_FLAGS: readonly [keyof GlobalOptions, string, string][] = [
   ['logLevel', 'AUTOD_LOG_LEVEL', '--log-level'],
 ];
 
+export interface ContextOptions {
+  /** Settings that replace the env (below the flags), e.g. the demo's database. */
+  overrides?: Record<string, unknown>;
+  /** The fields documents are filtered by (default `DOCUMENT_FILTER` of `@autod/core`). */
+  documentFilter?: DocumentFilterDefinition;
+}
+
+/**
+ * What a command gets: parsed options, output, and on demand the config, the database alone (read-only commands) or
+ * the whole runtime. Each is loaded when first asked for, so a command pays only for what it uses.
+ */
 export class CommandContext {
   private runtime: Runtime | undefined;
   private database: Database | undefined;
   private cachedConfig: Config | undefined;
   /** Command flags standing for a setting: env var -> [flag, value]. */
   private readonly flags = new Map<string, [string, unknown]>();
+  private readonly extraOverrides: Record<string, unknown>;
+  readonly documentFilter: DocumentFilterDefinition | undefined;
 
   constructor(
     readonly options: GlobalOptions,
     readonly out: Output,
     readonly env: Record<string, string | undefined>,
     readonly cwd: string,
-    private readonly extraOverrides: Record<string, unknown> = {},
-  ) {}
+    contextOptions: ContextOptions = {},
+  ) {
+    this.extraOverrides = contextOptions.overrides ?? {};
+    this.documentFilter = contextOptions.documentFilter;
+  }
 
   /**
    * Command flags that stand for a setting, e.g. `{ AUTOD_CONCURRENCY: ['--concurrency', o.concurrency] }`: they become
@@ -85,29 +101,50 @@ export class CommandContext {
     return this.cachedConfig;
   }
 
+  /** The whole runtime (pipeline, extractor, vector index, alerts...), migrated unless told otherwise. */
   async open(options: { migrate?: boolean; config?: Config } = {}): Promise<Runtime> {
     if (!this.runtime) {
+      const { createRuntime } = await import('@autod/runtime');
       this.runtime = await createRuntime(options.config ?? this.config(), {
         migrate: options.migrate ?? true,
         // Human output owns stdout; logs go to stderr (JSON), quiet unless asked.
         logDestination: process.stderr,
         quietLogs: !this.options.verbose && !this.options.logLevel,
+        ...(this.documentFilter ? { documentFilter: this.documentFilter } : {}),
       });
     }
     return this.runtime;
   }
 
   /**
-   * Only the database, not migrated and without the services on top (`autod migrate`: the vector index and the
-   * pipeline need tables a fresh database does not have yet). Closed by `close()`.
+   * Only the database, without the services on top: what the read-only commands (`list`, `show`, `export`, `costs`)
+   * need, and `autod migrate` (a fresh database has none of the tables the rest of the runtime reads). With
+   * `migrate`, the documents tables are brought up to date first. The runtime's database when it is open. Closed by
+   * `close()`.
    */
-  async openDatabase(): Promise<Database> {
+  async openDatabase(options: { migrate?: boolean } = {}): Promise<Database> {
+    if (this.runtime) return this.runtime.db;
     if (!this.database) {
       const config = this.config();
       if (config.db.client === 'sqlite' && config.db.filename && config.db.filename !== ':memory:') {
         await mkdir(dirname(config.db.filename), { recursive: true });
       }
-      this.database = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
+      const { createDatabase, withMigrationRetry } = await import('@autod/db');
+      const db = await createDatabase({
+        url: config.db.url,
+        sqliteDriver: config.db.sqliteDriver,
+        ...(this.documentFilter ? { documentFilter: this.documentFilter } : {}),
+      });
+      try {
+        // Reading which migrations are applied writes nothing; `latest()` takes knex's migration lock (two write
+        // transactions), so a read-only command runs it only when something is pending (a fresh or older database).
+        if (options.migrate && (await withMigrationRetry(() => db.migrate.status())).some((m) => !m.applied))
+          await withMigrationRetry(() => db.migrate.latest());
+      } catch (error) {
+        await db.close().catch(() => undefined);
+        throw error;
+      }
+      this.database = db;
     }
     return this.database;
   }

@@ -7,10 +7,36 @@ import { ConfigError } from '@autod/errors';
  * argument) stays a usage error (64).
  */
 export function flagError(flag: string, message: string, got: unknown): ConfigError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
-  return new ConfigError('CFG_INVALID', `Invalid command line (1 problem):\n  ${flag}: ${message} (got ${shown})`, {
-    details: { issues: [{ name: flag, message, got: shown, source: 'override', sourceLabel: 'command line' }] },
-  });
+  return flagsError([{ flag, message, got }]);
+}
+
+/** One bad value of a flag. */
+export interface FlagProblem {
+  flag: string;
+  message: string;
+  got: unknown;
+}
+
+/** Every bad flag value of a command line in one `CFG_INVALID` (exit 78), like every bad setting of a config. */
+export function flagsError(problems: readonly FlagProblem[]): ConfigError {
+  const shown = (got: unknown) => (typeof got === 'string' ? JSON.stringify(got) : String(got));
+  const lines = problems.map((p) => `  ${p.flag}: ${p.message} (got ${shown(p.got)})`);
+  const n = problems.length;
+  return new ConfigError(
+    'CFG_INVALID',
+    `Invalid command line (${n} problem${n === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    {
+      details: {
+        issues: problems.map((p) => ({
+          name: p.flag,
+          message: p.message,
+          got: shown(p.got),
+          source: 'override',
+          sourceLabel: 'command line',
+        })),
+      },
+    },
+  );
 }
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -2,6 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DOCUMENT_FILTER } from '@autod/core';
+import type { CommandSpec } from './command.js';
+import { COMMANDS } from './commands/index.js';
 import { main } from './main.js';
 
 let dir: string;
@@ -66,5 +69,70 @@ describe('autod main()', () => {
     out = '';
     expect(await main(['migrate', 'status', '--json'], { env: env(), cwd: dir })).toBe(0);
     expect(JSON.parse(out).migrations.length).toBeGreaterThan(0);
+  });
+
+  it('loads only the module of the command that runs (or whose help is shown)', async () => {
+    const loaded: string[] = [];
+    const commands: CommandSpec[] = COMMANDS.map((spec) => ({
+      ...spec,
+      load: () => {
+        loaded.push(spec.name);
+        return spec.load();
+      },
+    }));
+    expect(await main(['--help'], { env: env(), cwd: dir, commands })).toBe(0);
+    expect(await main(['--version'], { env: env(), cwd: dir, commands })).toBe(0);
+    expect(loaded).toEqual([]);
+    expect(out).toContain('list');
+    expect(await main(['--json', '--data-dir', dir, 'config'], { env: env(), cwd: dir, commands })).toBe(0);
+    expect(loaded).toEqual(['config']);
+    out = '';
+    expect(await main(['help', 'export'], { env: env(), cwd: dir, commands })).toBe(0);
+    expect(loaded).toEqual(['config', 'export']);
+    // The filter flags come from the definition, with its descriptions.
+    for (const p of DOCUMENT_FILTER.parameters) expect(out).toContain(p.flag);
+    expect(out).toContain('--no-needs-review');
+    expect(out).toContain('issuer contains this text (case-insensitive)');
+  });
+
+  it('validates every filter flag through the filter definition: CFG_INVALID naming each bad flag', async () => {
+    const code = await main(
+      ['list', '--json', '--status', 'done', '--from', '2024-02-30', '--min-amount', 'ten', '--issuer', ''],
+      { env: env(), cwd: dir },
+    );
+    expect(code).toBe(78);
+    const error = JSON.parse(out).error;
+    expect(error.code).toBe('CFG_INVALID');
+    expect(error.details.issues.map((i: { name: string }) => i.name)).toEqual([
+      '--status',
+      '--issuer',
+      '--from',
+      '--min-amount',
+    ]);
+    expect(error.message).toContain('--status: must be one of processing, waiting, completed, failed (got "done")');
+    out = '';
+    expect(await main(['search', 'water', '--to', '2024-13-01'], { env: env(), cwd: dir })).toBe(78);
+    expect(err).toContain('--to: must be a real calendar date YYYY-MM-DD (got "2024-13-01")');
+  });
+
+  it('takes a filter definition with more fields: the flag appears, is validated and filters', async () => {
+    const documentFilter = DOCUMENT_FILTER.extend([
+      {
+        name: 'language',
+        match: 'exact',
+        type: 'enum',
+        values: ['de', 'en'],
+        column: 'currency',
+        flag: '--lang',
+        description: 'a test field',
+      },
+    ]);
+    expect(await main(['list', '--help'], { env: env(), cwd: dir, documentFilter })).toBe(0);
+    expect(out).toContain('--lang <language>');
+    expect(await main(['list', '--lang', 'fr'], { env: env(), cwd: dir, documentFilter })).toBe(78);
+    expect(err).toContain('--lang: must be one of de, en (got "fr")');
+    out = '';
+    expect(await main(['list', '--json', '--lang', 'de'], { env: env(), cwd: dir, documentFilter })).toBe(0);
+    expect(JSON.parse(out).total).toBe(0);
   });
 });

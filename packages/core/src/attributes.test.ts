@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fullExample } from './__tests__/fixtures.js';
-import { buildVectorStoreAttributes, createEmptyMetadata, normalizeContentSignature } from './index.js';
+import {
+  VECTOR_STORE_ATTRIBUTE_KEYS,
+  buildVectorStoreAttributes,
+  createEmptyMetadata,
+  normalizeContentSignature,
+} from './index.js';
 
 describe('buildVectorStoreAttributes', () => {
   it('maps the current schema in priority order', () => {
@@ -21,6 +26,7 @@ describe('buildVectorStoreAttributes', () => {
       filename: 'scan_0001.pdf',
     });
     expect(Object.keys(attrs)[0]).toBe('document_id');
+    expect(Object.keys(attrs)).toEqual([...VECTOR_STORE_ATTRIBUTE_KEYS]);
   });
 
   it('skips nulls and trims long values', () => {

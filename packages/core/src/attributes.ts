@@ -8,6 +8,27 @@ const MAX_ATTRIBUTE_VALUE_CHARS = 512;
 
 export type VectorStoreAttributes = Record<string, string | number | boolean>;
 
+/**
+ * The attributes an OpenAI vector-store file carries (in priority order; {@link buildVectorStoreAttributes}).
+ * Named like the `documents` columns they copy, so a document filter on one of these columns can be sent to OpenAI.
+ */
+export const VECTOR_STORE_ATTRIBUTE_KEYS = [
+  'document_id',
+  'sha256_hex',
+  'category',
+  'subcategory',
+  'doc_type',
+  'issuer',
+  'primary_date',
+  'total_amount',
+  'currency',
+  'urgency_score',
+  'language',
+  'processed_date',
+  'filename',
+] as const;
+export type VectorStoreAttributeKey = (typeof VECTOR_STORE_ATTRIBUTE_KEYS)[number];
+
 export interface VectorStoreAttributeInput {
   /** DB id of the document. */
   documentId?: string | number;
@@ -27,7 +48,7 @@ export function buildVectorStoreAttributes(
 ): VectorStoreAttributes {
   const f = indexedFields(m);
   const processedDay = m.processed_date.slice(0, 10);
-  const candidates: [string, string | number | boolean | null | undefined][] = [
+  const candidates: [VectorStoreAttributeKey, string | number | boolean | null | undefined][] = [
     ['document_id', input.documentId === undefined ? undefined : String(input.documentId)],
     ['sha256_hex', input.sha256Hex],
     ['category', f.category],

@@ -80,9 +80,29 @@ export { ZERO_USAGE, addUsage, type TokenUsage } from './usage.js';
 export { STATIC_PROMPT_PREFIX, buildExtractionPrompt, type PromptInput, type ExtractionPrompt } from './prompt.js';
 export {
   MAX_VECTOR_STORE_ATTRIBUTES,
+  VECTOR_STORE_ATTRIBUTE_KEYS,
+  type VectorStoreAttributeKey,
   buildVectorStoreAttributes,
   normalizeContentSignature,
   type VectorStoreAttributes,
   type VectorStoreAttributeInput,
 } from './attributes.js';
 export { highlightTerms } from './snippet.js';
+export {
+  FILTER_MATCHES,
+  FilterFieldSchema,
+  FilterBoundSchema,
+  DOCUMENT_FILTER,
+  DOCUMENT_FILTER_FIELDS,
+  defineDocumentFilter,
+  type FilterMatch,
+  type FilterField,
+  type FilterValue,
+  type FilterValues,
+  type FilterOperator,
+  type FilterParameter,
+  type FilterOf,
+  type FilterQuerySchema,
+  type DocumentFilter,
+  type DocumentFilterDefinition,
+} from './filter.js';

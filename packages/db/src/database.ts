@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errorFor, isAutodError, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
 import knexFactory, { type Knex } from 'knex';
+import { DOCUMENT_FILTER, type DocumentFilterDefinition } from '@autod/core';
 import { AttemptRepository } from './attempts.js';
 import { AuditRepository } from './audit.js';
 import { CorrectionRepository } from './corrections.js';
@@ -41,6 +42,8 @@ export interface DatabaseOptions {
   logger?: DatabaseLogger;
   /** Epoch-ms clock for timestamps (tests). Default `Date.now`. */
   clock?: () => number;
+  /** The fields documents are filtered by (list, search, matching). Default `DOCUMENT_FILTER` of `@autod/core`. */
+  documentFilter?: DocumentFilterDefinition;
 }
 
 export interface MigrationStatus {
@@ -67,6 +70,8 @@ export interface Database {
   /** Web sign-in sessions (hashed ids). */
   readonly sessions: SessionRepository;
   readonly migrate: Migrator;
+  /** The fields `documents.list`, `search` and `matching` filter by (the HTTP query and CLI flags derive from it). */
+  readonly documentFilter: DocumentFilterDefinition;
   /** `SELECT 1`; throws UpstreamError DB_UNAVAILABLE when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -162,9 +167,10 @@ class KnexDatabase implements Database {
     private readonly clock: () => number,
     private readonly root: Knex,
     private readonly logger: DatabaseLogger | undefined,
+    readonly documentFilter: DocumentFilterDefinition,
   ) {
     const ctx: RepoContext = { knex, dialect, now: clock };
-    this.documents = guarded(new DocumentRepository(ctx), url);
+    this.documents = guarded(new DocumentRepository(ctx, documentFilter), url);
     this.attempts = guarded(new AttemptRepository(ctx), url);
     this.audit = guarded(new AuditRepository(ctx), url);
     this.duplicates = guarded(new DuplicateRepository(ctx), url);
@@ -191,7 +197,7 @@ class KnexDatabase implements Database {
   async transaction<T>(fn: (trx: Database) => Promise<T>): Promise<T> {
     try {
       return await this.knex.transaction(async (trx) =>
-        fn(new KnexDatabase(trx, this.dialect, this.url, this.clock, this.root, this.logger)),
+        fn(new KnexDatabase(trx, this.dialect, this.url, this.clock, this.root, this.logger, this.documentFilter)),
       );
     } catch (error) {
       throw translate(error, this.url);
@@ -304,7 +310,15 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   }
   const knex = knexFactory(config);
   const dialect: Dialect = parsed.dialect;
-  const db = new KnexDatabase(knex, dialect, options.url, options.clock ?? Date.now, knex, options.logger);
+  const db = new KnexDatabase(
+    knex,
+    dialect,
+    options.url,
+    options.clock ?? Date.now,
+    knex,
+    options.logger,
+    options.documentFilter ?? DOCUMENT_FILTER,
+  );
   try {
     await db.ping();
   } catch (error) {

@@ -1,5 +1,7 @@
 import {
+  DOCUMENT_FILTER,
   highlightTerms,
+  type DocumentFilterDefinition,
   upgradeMetadata,
   type DocumentMetadata,
   type DocumentStatus,
@@ -7,17 +9,8 @@ import {
 } from '@autod/core';
 import { errorFor } from '@autod/errors';
 import type { Knex } from 'knex';
-import {
-  affected,
-  dateOrNull,
-  escapeLike,
-  num,
-  numOrNull,
-  parseJson,
-  strOrNull,
-  toJson,
-  type RepoContext,
-} from './context.js';
+import { affected, dateOrNull, num, numOrNull, parseJson, strOrNull, toJson, type RepoContext } from './context.js';
+import { applyDocumentFilter } from './filter.js';
 import type {
   ClaimInput,
   ClaimResult,
@@ -155,7 +148,11 @@ export function queryTokens(query: string): string[] {
  * filtering and full-text search.
  */
 export class DocumentRepository {
-  constructor(private readonly ctx: RepoContext) {}
+  constructor(
+    private readonly ctx: RepoContext,
+    /** The fields `list`, `search` and `matching` filter by. */
+    private readonly filter: DocumentFilterDefinition = DOCUMENT_FILTER,
+  ) {}
 
   private get knex(): Knex {
     return this.ctx.knex;
@@ -687,25 +684,7 @@ export class DocumentRepository {
   }
 
   private applyFilter(q: Knex.QueryBuilder, f: DocumentFilter, table: string): void {
-    const c = (name: string): string => `${table}.${name}`;
-    if (f.status !== undefined) q.where(c('status'), f.status);
-    if (f.category !== undefined) q.where(c('category'), f.category);
-    if (f.subcategory !== undefined) q.where(c('subcategory'), f.subcategory);
-    if (f.docType !== undefined) q.where(c('doc_type'), f.docType);
-    if (f.issuer !== undefined && f.issuer !== '') {
-      const pattern = `%${escapeLike(f.issuer.toLowerCase())}%`;
-      q.whereRaw(`lower(??) LIKE ? ESCAPE '\\'`, [c('issuer'), pattern]);
-    }
-    if (f.from !== undefined) q.where(c('primary_date'), '>=', f.from);
-    if (f.to !== undefined) q.where(c('primary_date'), '<=', f.to);
-    if (f.customer !== undefined && f.customer !== '') {
-      const pattern = `%${escapeLike(f.customer.toLowerCase())}%`;
-      q.whereRaw(`lower(??) LIKE ? ESCAPE '\\'`, [c('customer'), pattern]);
-    }
-    if (f.invoiceNumber !== undefined) q.where(c('invoice_number'), f.invoiceNumber);
-    if (f.needsReview !== undefined) q.where(c('needs_review'), f.needsReview);
-    if (f.minAmount !== undefined) q.where(c('total_amount'), '>=', f.minAmount);
-    if (f.maxAmount !== undefined) q.where(c('total_amount'), '<=', f.maxAmount);
+    applyDocumentFilter(q, this.filter, f, table);
   }
 }
 

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { SCHEMA_VERSION, createEmptyMetadata, indexedFields, type DocumentMetadata } from '@autod/core';
+import {
+  DOCUMENT_FILTER,
+  SCHEMA_VERSION,
+  createEmptyMetadata,
+  indexedFields,
+  type DocumentMetadata,
+} from '@autod/core';
 import { isAutodError } from '@autod/errors';
 import { createTempPostgres, requirePostgresUnlessLocal, tempSqliteUrl } from '@autod/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -48,12 +54,13 @@ function metadata(
 describe.each(targets)('repositories on $name', (target) => {
   const skip = target.pg === true && !pgOk;
   let db: Database;
+  let t: { url: string; dispose(): Promise<void> };
   let dispose: () => Promise<void>;
   let now = T0;
 
   beforeAll(async () => {
     if (skip) return;
-    const t = await openTemp(target);
+    t = await openTemp(target);
     dispose = t.dispose;
     db = await createDatabase({ url: t.url, sqliteDriver: target.driver, clock: () => now });
     await db.migrate.latest();
@@ -579,6 +586,57 @@ describe.each(targets)('repositories on $name', (target) => {
       expect([...(await db.documents.matching(both, {}))].sort((x, y) => x - y)).toEqual(both.sort((x, y) => x - y));
       expect((await db.documents.matching([plain.id], { invoiceNumber: 'R-2025-17' })).size).toBe(0);
       expect((await db.documents.matching([], { status: 'completed' })).size).toBe(0);
+    });
+
+    it('filters by a field added to the filter definition (list, search and matching)', async () => {
+      // A definition extended with two fields the default one does not have: an exact currency and a range on the
+      // page count. The database derives their SQL from the definition alone.
+      const documentFilter = DOCUMENT_FILTER.extend([
+        {
+          name: 'currency',
+          match: 'exact',
+          type: 'string',
+          column: 'currency',
+          flag: '--currency',
+          description: 'currency code',
+        },
+        {
+          name: 'pages',
+          match: 'range',
+          type: 'number',
+          column: 'page_count',
+          description: 'pages',
+          min: { name: 'minPages', flag: '--min-pages', description: 'at least this many pages' },
+          max: { name: 'maxPages', flag: '--max-pages', description: 'at most this many pages' },
+        },
+      ]);
+      const ext = await createDatabase({ url: t.url, sqliteDriver: target.driver, documentFilter });
+      try {
+        const eur = await completed(
+          31,
+          metadata({ title: 'euro water bill' }, { total_amount: 10, currency: 'EUR' }),
+          'water',
+        );
+        const usd = await completed(
+          32,
+          metadata({ title: 'dollar water bill' }, { total_amount: 10, currency: 'USD' }),
+          'water',
+        );
+        const ids = async (f: Parameters<typeof db.documents.list>[0]) =>
+          (await ext.documents.list(f)).items.map((d) => d.id);
+        expect(ext.documentFilter.parameter('currency')?.flag).toBe('--currency');
+        expect(await ids({ currency: 'EUR' })).toEqual([eur.id]);
+        expect(await ids({ currency: 'EUR', status: 'failed' })).toEqual([]);
+        expect(await ids({ minPages: 1, maxPages: 1, orderBy: 'id', order: 'asc' })).toEqual([eur.id, usd.id]);
+        expect(await ids({ minPages: 2 })).toEqual([]);
+        expect([...(await ext.documents.matching([eur.id, usd.id], { currency: 'USD' }))]).toEqual([usd.id]);
+        const hits = await ext.documents.search('water', { filter: { status: 'completed', currency: 'USD' } });
+        expect(hits.map((h) => h.id)).toEqual([usd.id]);
+        // The default definition does not know the key: it filters nothing.
+        expect((await db.documents.list({ currency: 'EUR' })).total).toBe(2);
+      } finally {
+        await ext.close();
+      }
     });
 
     it('upgrades metadata stored under schema 1.0.0 when it is read', async () => {

@@ -1,4 +1,11 @@
-import type { DocumentMetadata, DocumentStatus, IndexedFields, ProviderName, TokenUsage } from '@autod/core';
+import type {
+  DocumentFilter,
+  DocumentMetadata,
+  DocumentStatus,
+  IndexedFields,
+  ProviderName,
+  TokenUsage,
+} from '@autod/core';
 
 /** A row of `documents`, camelCased. `textContent` is not loaded here (see `DocumentRepository.getText`). */
 export interface DocumentRow {
@@ -119,27 +126,13 @@ export interface CompleteInput {
 
 export type DocumentOrderBy = 'createdAt' | 'updatedAt' | 'primaryDate' | 'totalAmount' | 'issuer' | 'title' | 'id';
 
-export interface DocumentFilter {
-  status?: DocumentStatus;
-  category?: string;
-  subcategory?: string;
-  docType?: string;
-  /** Case-insensitive "contains". */
-  issuer?: string;
-  /** Inclusive lower bound on `primaryDate` (YYYY-MM-DD). */
-  from?: string;
-  /** Inclusive upper bound on `primaryDate` (YYYY-MM-DD). */
-  to?: string;
-  minAmount?: number;
-  maxAmount?: number;
-  /** Case-insensitive "contains". */
-  customer?: string;
-  /** Exact invoice number. */
-  invoiceNumber?: string;
-  needsReview?: boolean;
-}
+/** A filter of documents (defined once, in `@autod/core`: `DOCUMENT_FILTER`). */
+export type { DocumentFilter };
 
-export interface ListOptions extends DocumentFilter {
+export type ListOptions = DocumentFilter & PageOptions;
+
+/** Paging and order of a document list. */
+export interface PageOptions {
   /** Default 50, at most 1000. */
   limit?: number;
   offset?: number;

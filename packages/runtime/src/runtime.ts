@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
-import type { DocumentStatus } from '@autod/core';
+import type { DocumentFilterDefinition, DocumentStatus } from '@autod/core';
 import type { ApiClient, PricingTable } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
@@ -32,6 +32,11 @@ export interface RuntimeOptions {
   logDestination?: NodeJS.WritableStream;
   /** Only warnings and errors in the log (the CLI's default: human output owns the terminal). */
   quietLogs?: boolean;
+  /**
+   * The fields documents are filtered by, everywhere (`db.documentFilter`: list, search, the server's query schema,
+   * the CLI's flags). Default `DOCUMENT_FILTER` of `@autod/core`.
+   */
+  documentFilter?: DocumentFilterDefinition;
 }
 
 /** Everything an app needs, resolved from the container. */
@@ -91,7 +96,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   if (config.db.client === 'sqlite' && config.db.filename && config.db.filename !== ':memory:') {
     await mkdir(dirname(config.db.filename), { recursive: true });
   }
-  const db = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
+  const db = await createDatabase({
+    url: config.db.url,
+    sqliteDriver: config.db.sqliteDriver,
+    ...(options.documentFilter ? { documentFilter: options.documentFilter } : {}),
+  });
   const closers: (() => Promise<void>)[] = [];
   let container: DependencyContainer | undefined;
   try {

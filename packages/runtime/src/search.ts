@@ -16,8 +16,8 @@ export interface DocumentSearchOptions {
 }
 
 /**
- * Search with the settings and every document filter: the filters the vector index holds narrow both sides directly,
- * and every candidate is then checked against the whole filter in the database (so status, subcategory, customer,
+ * Search with the settings and every document filter (`db.documentFilter`): the filters the vector index holds narrow
+ * its side directly, the full-text side applies every filter in SQL, and every candidate is then checked against the whole filter in the database (so status, subcategory, customer,
  * invoice number and the review flag apply too, and a value changed in review since indexing counts as it is now).
  */
 export async function searchDocuments(
@@ -34,19 +34,15 @@ export async function searchDocuments(
       { details: { limit, maxTopK: config.search.maxTopK } },
     );
   }
-  const filter: DocumentFilter = { status: 'completed', ...definedOnly(options.filter ?? {}) };
-  const { category, docType, issuer, from, to, minAmount, maxAmount } = filter;
+  // The index applies the keys it carries (the rest narrow the full-text side in SQL); `accept` checks every key.
+  const filter: DocumentFilter = { status: 'completed', ...db.documentFilter.pick(options.filter ?? {}) };
   const minSimilarity = options.minSimilarity ?? config.search.relevanceThreshold;
   return index.search(query, {
     ...(options.mode ? { mode: options.mode } : {}),
     limit,
-    filter: definedOnly({ category, docType, issuer, from, to, minAmount, maxAmount }),
+    filter,
     ...(minSimilarity !== undefined ? { minSimilarity } : {}),
     accept: (ids) => db.documents.matching(ids, filter),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

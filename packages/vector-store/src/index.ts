@@ -18,7 +18,13 @@ export {
 export { LruCache, type LruOptions, type LruStats } from './lru.js';
 export { chunkText, type ChunkOptions, type TextChunk } from './chunk.js';
 export { highlightSnippet } from './snippet.js';
-export { type SearchFilter } from './filter.js';
+export {
+  INDEX_COLUMNS,
+  openAIFilterKeys,
+  toOpenAIFilters,
+  type OpenAIAttributeFilter,
+  type SearchFilter,
+} from './filter.js';
 export {
   migrateVectorStore,
   rollbackVectorStore,
@@ -30,7 +36,6 @@ export { loadSqliteVec } from './sqlite-vec.js';
 export { type Dialect, type IvfOptions } from './local-index.js';
 export {
   OpenAIVectorSync,
-  toOpenAIFilters,
   type OpenAISearchHit,
   type OpenAISyncOptions,
   type VectorStoreClient,

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import { buildVectorStoreAttributes, type DocumentMetadata } from '@autod/core';
 import { isAutodError } from '@autod/errors';
-import type { SearchFilter } from './filter.js';
+import { openAIHitFilter, toOpenAIFilters, type SearchFilter } from './filter.js';
 import { TABLES } from './migrations.js';
 
 /** The part of `@autod/api-client`'s ApiClient used for OpenAI vector-store sync. */
@@ -224,7 +224,10 @@ export class OpenAIVectorSync {
     return true;
   }
 
-  /** Semantic search in the store with attribute filters (issuer "contains" is applied to the hits). */
+  /**
+   * Semantic search in the store with attribute filters (`toOpenAIFilters`); "contains" keys (issuer) are checked on
+   * the hits' attributes, so more hits are asked for.
+   */
   async search(
     query: string,
     filter: SearchFilter | undefined,
@@ -233,41 +236,22 @@ export class OpenAIVectorSync {
   ): Promise<OpenAISearchHit[]> {
     const storeId = await this.storeId(signal);
     const filters = toOpenAIFilters(filter);
+    const keep = openAIHitFilter(filter);
+    const postFiltered = filter !== undefined && !keep({});
     const hits = await this.#opts.client.vectorStores.search(storeId, query, {
-      maxResults: Math.min(50, Math.max(1, filter?.issuer ? limit * 3 : limit)),
+      maxResults: Math.min(50, Math.max(1, postFiltered ? limit * 3 : limit)),
       ...(filters ? { filters } : {}),
       ...(signal ? { signal } : {}),
     });
     const best = new Map<number, OpenAISearchHit>();
     for (const h of hits) {
       const id = Number(h.attributes['document_id']);
-      if (!Number.isFinite(id)) continue;
-      if (
-        filter?.issuer &&
-        !(typeof h.attributes['issuer'] === 'string' ? h.attributes['issuer'] : '')
-          .toLowerCase()
-          .includes(filter.issuer.toLowerCase())
-      )
-        continue;
+      if (!Number.isFinite(id) || !keep(h.attributes)) continue;
       const cur = best.get(id);
       if (!cur || h.score > cur.score) best.set(id, { docId: id, score: h.score, text: h.text });
     }
     return [...best.values()].sort((a, b) => b.score - a.score).slice(0, limit);
   }
-}
-
-/** SearchFilter → OpenAI comparison/compound filter (`undefined` when there is nothing to filter). */
-export function toOpenAIFilters(f: SearchFilter | undefined): unknown {
-  if (!f) return undefined;
-  const parts: { type: string; key: string; value: string | number }[] = [];
-  if (f.category) parts.push({ type: 'eq', key: 'category', value: f.category });
-  if (f.docType) parts.push({ type: 'eq', key: 'doc_type', value: f.docType });
-  if (f.from) parts.push({ type: 'gte', key: 'primary_date', value: f.from });
-  if (f.to) parts.push({ type: 'lte', key: 'primary_date', value: f.to });
-  if (f.minAmount !== undefined) parts.push({ type: 'gte', key: 'total_amount', value: f.minAmount });
-  if (f.maxAmount !== undefined) parts.push({ type: 'lte', key: 'total_amount', value: f.maxAmount });
-  if (parts.length === 0) return undefined;
-  return parts.length === 1 ? parts[0] : { type: 'and', filters: parts };
 }
 
 function isNotFound(error: unknown): boolean {

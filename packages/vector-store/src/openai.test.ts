@@ -4,7 +4,8 @@ import { ApiClient } from '@autod/api-client';
 import { startEmulator, type Emulator } from '@autod/testkit';
 import { OpenAIEmbedder } from './embedder.js';
 import { dot } from './hash.js';
-import { toOpenAIFilters } from './openai-sync.js';
+import { openAIFilterKeys, toOpenAIFilters } from './filter.js';
+import { DOCUMENT_FILTER } from '@autod/core';
 import { createVectorIndex, type VectorIndex } from './vector-index.js';
 import { CORPUS, memoryKnex, toIndexDoc } from './__tests__/fixtures.js';
 
@@ -107,6 +108,26 @@ describe('OpenAI vector-store sync (emulator)', () => {
       filters: [
         { type: 'gte', key: 'primary_date', value: '2024-01-01' },
         { type: 'lte', key: 'total_amount', value: 5 },
+      ],
+    });
+    // Derived from the definition: the keys on a column OpenAI files carry, except "contains" (issuer, on the hits).
+    expect(openAIFilterKeys()).toEqual(['category', 'subcategory', 'docType', 'from', 'to', 'minAmount', 'maxAmount']);
+    expect(toOpenAIFilters({ status: 'completed', issuer: 'acme', customer: 'x', needsReview: true })).toBeUndefined();
+    const withCurrency = DOCUMENT_FILTER.extend([
+      {
+        name: 'currency',
+        match: 'exact',
+        type: 'string',
+        column: 'currency',
+        flag: '--currency',
+        description: 'currency',
+      },
+    ]);
+    expect(toOpenAIFilters({ currency: 'EUR', subcategory: 'Utilities' }, withCurrency)).toEqual({
+      type: 'and',
+      filters: [
+        { type: 'eq', key: 'subcategory', value: 'Utilities' },
+        { type: 'eq', key: 'currency', value: 'EUR' },
       ],
     });
   });

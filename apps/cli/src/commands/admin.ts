@@ -1,7 +1,9 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { redactConfig } from '@autod/config';
 import { errorFor, toAutodError } from '@autod/errors';
-import { migrateSchema, schemaStatus, type Runtime } from '@autod/runtime';
+import type { Runtime } from '@autod/runtime';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { choiceFlag, dateFlag } from '../flags.js';
 import { formatUsd, paint, renderTable } from '../output.js';
@@ -13,9 +15,9 @@ export async function costsCommand(
   const groupBy = choiceFlag(o.by, '--by', ['day', 'month', 'model', 'provider'] as const) ?? 'day';
   const from = dateFlag(o.from, '--from');
   const to = dateFlag(o.to, '--to');
-  const rt = await ctx.open();
+  const db = await ctx.openDatabase({ migrate: true });
   const day = (s: string, plus = 0) => new Date(Date.parse(`${s}T00:00:00Z`) + plus);
-  const rows = await rt.db.attempts.costSummary({
+  const rows = await db.attempts.costSummary({
     groupBy,
     ...(from ? { from: day(from) } : {}),
     // --to is inclusive for people; the repository's bound is exclusive.
@@ -48,8 +50,10 @@ export async function migrateCommand(
       'migrate down drops the tables of the last migration batch and their data (for the first batch: every document); back the database up, then run `autod migrate down --yes`.',
     );
   }
-  // Only the database: a fresh one has none of the tables the rest of the runtime reads.
+  // Only the database: a fresh one has none of the tables the rest of the runtime reads. The schema of every part
+  // (documents, vector index, batches) is the runtime's to know.
   const db = await ctx.openDatabase();
+  const { migrateSchema, schemaStatus } = await import('@autod/runtime');
   if (act === 'up' || act === 'latest') {
     const applied = await migrateSchema(db);
     if (ctx.out.json) ctx.out.data({ applied });
@@ -116,6 +120,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     try {
       const rt = await ctx.open();
       await rt.db.ping();
+      const { schemaStatus } = await import('@autod/runtime');
       const status = await schemaStatus(rt.db);
       const pending = status.filter((s) => !s.applied).length;
       add('database', pending === 0, `${rt.db.dialect}, ${status.length} migrations, ${pending} pending`);
@@ -172,4 +177,24 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
   return failed.length === 0 ? 0 : 78;
 }
 
-export { formatUsd };
+export const defineCosts: DefineCommand = (cmd: Command, { run }) => {
+  cmd
+    .option('--by <group>', 'group by: day, month, model or provider', 'day')
+    .option('--from <date>', 'from (YYYY-MM-DD)')
+    .option('--to <date>', 'to (YYYY-MM-DD)')
+    .action((o: { by?: string; from?: string; to?: string }) => run((c) => costsCommand(c, o)));
+};
+
+export const defineDoctor: DefineCommand = (cmd: Command, { run }) => {
+  cmd.action(() => run((c) => doctorCommand(c)));
+};
+
+export const defineMigrate: DefineCommand = (cmd: Command, { run }) => {
+  cmd
+    .option('--yes', 'confirm `migrate down` (it drops tables and their data)')
+    .action((action: string, o: { yes?: boolean }) => run((c) => migrateCommand(c, action, o)));
+};
+
+export const defineConfig: DefineCommand = (cmd: Command, { run }) => {
+  cmd.action(() => run((c) => configCommand(c)));
+};

@@ -17,9 +17,9 @@ import {
 import { errorFor } from '@autod/errors';
 import { discoverFiles } from '@autod/pipeline';
 import { pricingFromConfig } from '@autod/runtime';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { choiceFlag } from '../flags.js';
-import type { Runner } from '../main.js';
 import { formatUsd, renderTable, type Output } from '../output.js';
 
 /** Exit code when the batch finished but some items failed (same as `process`). */
@@ -41,12 +41,10 @@ interface BatchOptions {
   list?: boolean;
 }
 
-/** `autod batch`, `autod worker`, `autod estimate`. */
-export function installBatch(program: Command, run: Runner): void {
-  program
-    .command('batch')
+/** `autod batch [paths...]`. */
+export const defineBatch: DefineCommand = (cmd: Command, { run }) => {
+  cmd
     .description('process a folder in bulk: live (default), OpenAI Batch API (half price) or a Redis queue for workers')
-    .argument('[paths...]', 'PDF or image files, or folders (default: the inbox)')
     .option('--mode <mode>', 'how to run: live, openai-batch or queue', 'live')
     .option('--resume <batch-id>', 'continue a batch where a crash or Ctrl-C left it')
     .option('--retry-failed', 'put failed items back to pending first')
@@ -56,24 +54,28 @@ export function installBatch(program: Command, run: Runner): void {
     .option('--model <model>', 'model for the openai provider (default OPENAI_MODEL)')
     .option('--no-wait', 'openai-batch/queue: submit and return; --resume later collects the results')
     .option('--list', 'list recent batches')
-    .action((paths: string[], o: BatchOptions) => run((c) => batchCommand(c, paths, o))());
-  program
-    .command('worker')
+    .action((paths: string[], o: BatchOptions) => run((c) => batchCommand(c, paths, o)));
+};
+
+/** `autod worker`. */
+export const defineWorker: DefineCommand = (cmd: Command, { run }) => {
+  cmd
     .description(
       'take documents from the Redis queue until SIGTERM (any number, on any machines sharing the database and files)',
     )
     .option('--concurrency <n>', 'documents at the same time in this worker (default AUTOD_CONCURRENCY)')
-    .action((o: { concurrency?: string }) => run((c) => workerCommand(c, o))());
-  program
-    .command('estimate')
-    .description('count files, pages and tokens and price a run per model, live and through the Batch API')
-    .argument('[paths...]', 'PDF or image files, or folders (default: the inbox)')
+    .action((o: { concurrency?: string }) => run((c) => workerCommand(c, o)));
+};
+
+/** `autod estimate [paths...]`. */
+export const defineEstimate: DefineCommand = (cmd: Command, { run }) => {
+  cmd
     .option(
       '--model <models>',
       'comma-separated models to price (default OPENAI_MODEL plus gpt-5-mini, gpt-5-nano, gpt-4o-mini)',
     )
-    .action((paths: string[], o: { model?: string }) => run((c) => estimateCommand(c, paths, o))());
-}
+    .action((paths: string[], o: { model?: string }) => run((c) => estimateCommand(c, paths, o)));
+};
 
 async function inputsOf(ctx: CommandContext, paths: string[], inbox: string): Promise<string[]> {
   return paths.length > 0 ? paths.map((p) => resolve(ctx.cwd, p)) : [inbox];

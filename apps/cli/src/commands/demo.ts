@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import type { DefineCommand } from '../command.js';
 import { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 import { processCommand } from './process.js';
@@ -25,7 +27,8 @@ export async function demoCommand(ctx: CommandContext, o: { dir?: string }): Pro
   const parts: unknown[] = [];
   const out: Output = ctx.out.json ? { ...ctx.out, data: (value) => void parts.push(value) } : ctx.out;
   const demo = new CommandContext({ ...ctx.options, dataDir }, out, ctx.env, ctx.cwd, {
-    AUTOD_DB_URL: join(dataDir, 'autod.sqlite'),
+    overrides: { AUTOD_DB_URL: join(dataDir, 'autod.sqlite') },
+    ...(ctx.documentFilter ? { documentFilter: ctx.documentFilter } : {}),
   });
   try {
     const config = demo.config({ AUTOD_DATA_DIR: dataDir });
@@ -47,3 +50,9 @@ export async function demoCommand(ctx: CommandContext, o: { dir?: string }): Pro
     await demo.close();
   }
 }
+
+export const defineDemo: DefineCommand = (cmd: Command, { run }) => {
+  cmd
+    .option('--dir <dir>', 'demo data folder', 'autod-demo')
+    .action((o: { dir?: string }) => run((c) => demoCommand(c, o)));
+};

@@ -1,59 +1,27 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { DOCUMENT_STATUSES } from '@autod/core';
-import type { DocumentFilter, DocumentRow } from '@autod/db';
+import type { Command } from 'commander';
+import type { DocumentFilter } from '@autod/core';
+import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { choiceFlag, dateFlag, flagError, intFlag, numberFlag } from '../flags.js';
+import { addFilterOptions, filterFromOptions } from '../filter-flags.js';
+import { choiceFlag, flagError, intFlag } from '../flags.js';
 import { formatUsd, renderTable } from '../output.js';
-import { report } from './process.js';
+import { report } from '../report.js';
 
+/** Paging of `autod list` (the filter flags are read by `filterFromOptions`). */
 export interface ListOptions {
-  status?: string;
-  category?: string;
-  subcategory?: string;
-  docType?: string;
-  issuer?: string;
-  from?: string;
-  to?: string;
-  minAmount?: string;
-  maxAmount?: string;
-  customer?: string;
-  invoiceNumber?: string;
-  needsReview?: boolean;
   limit?: string;
   offset?: string;
 }
 
-/** The document filters of `list`, `export` and `search` (every filter of `GET /v1/documents`), validated. */
-export function filterFrom(o: ListOptions): DocumentFilter {
-  const status = choiceFlag(o.status, '--status', DOCUMENT_STATUSES);
-  const from = dateFlag(o.from, '--from');
-  const to = dateFlag(o.to, '--to');
-  const minAmount = numberFlag(o.minAmount, '--min-amount');
-  const maxAmount = numberFlag(o.maxAmount, '--max-amount');
-  return {
-    ...(status ? { status } : {}),
-    ...(o.category ? { category: o.category } : {}),
-    ...(o.subcategory ? { subcategory: o.subcategory } : {}),
-    ...(o.docType ? { docType: o.docType } : {}),
-    ...(o.issuer ? { issuer: o.issuer } : {}),
-    ...(from ? { from } : {}),
-    ...(to ? { to } : {}),
-    ...(minAmount !== undefined ? { minAmount } : {}),
-    ...(maxAmount !== undefined ? { maxAmount } : {}),
-    ...(o.customer ? { customer: o.customer } : {}),
-    ...(o.invoiceNumber ? { invoiceNumber: o.invoiceNumber } : {}),
-    ...(o.needsReview !== undefined ? { needsReview: o.needsReview } : {}),
-  };
-}
-
-export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<number> {
-  const filter = filterFrom(o);
+export async function listCommand(ctx: CommandContext, filter: DocumentFilter, o: ListOptions = {}): Promise<number> {
   const limit = intFlag(o.limit, '--limit', 1, 1000) ?? 50;
   const offset = intFlag(o.offset, '--offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-  const rt = await ctx.open();
-  const { items, total } = await rt.db.documents.list({ ...filter, limit, offset });
+  const db = await ctx.openDatabase({ migrate: true });
+  const { items, total } = await db.documents.list({ ...filter, limit, offset });
   if (ctx.out.json) {
     ctx.out.data({ total, limit, offset, items: items.map(publicDocument) });
     return 0;
@@ -85,12 +53,12 @@ export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<
 }
 
 export async function showCommand(ctx: CommandContext, idOrSha: string): Promise<number> {
-  const rt = await ctx.open();
+  const db = await ctx.openDatabase({ migrate: true });
   const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
-  const doc = await rt.db.documents.get(key);
+  const doc = await db.documents.get(key);
   if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document with id or sha256 "${idOrSha}"; autod list shows them.`);
-  const attempts = await rt.db.attempts.list(doc.id);
-  const duplicates = await rt.db.duplicates.listFor(doc.id);
+  const attempts = await db.attempts.list(doc.id);
+  const duplicates = await db.duplicates.listFor(doc.id);
   if (ctx.out.json) {
     ctx.out.data({ ...publicDocument(doc), metadata: doc.metadata, attempts, duplicates });
     return 0;
@@ -172,16 +140,16 @@ const CSV_COLUMNS = [
 
 export async function exportCommand(
   ctx: CommandContext,
-  o: ListOptions & { format?: string; output?: string },
+  filter: DocumentFilter,
+  o: { format?: string; output?: string },
 ): Promise<number> {
   const format = choiceFlag(o.format, '--format', ['json', 'csv'] as const) ?? 'json';
   if (ctx.out.json && format === 'csv' && !o.output)
     throw flagError('--format', 'csv cannot be printed with --json (use --format json, or -o <file>)', format);
-  const filter = filterFrom(o);
-  const rt = await ctx.open();
+  const db = await ctx.openDatabase({ migrate: true });
   const all: DocumentRow[] = [];
   for (let offset = 0; ; offset += 500) {
-    const { items } = await rt.db.documents.list({ ...filter, limit: 500, offset });
+    const { items } = await db.documents.list({ ...filter, limit: 500, offset });
     all.push(...items);
     if (items.length < 500) break;
   }
@@ -276,3 +244,34 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     originalPath: d.originalPath,
   };
 }
+
+export const defineList: DefineCommand = async (cmd: Command, { run, documentFilter }) => {
+  const filters = await documentFilter();
+  addFilterOptions(cmd, filters);
+  cmd
+    .option('--limit <n>', 'page size (1..1000)', '50')
+    .option('--offset <n>', 'skip this many', '0')
+    .action((o: ListOptions) => run((c) => listCommand(c, filterFromOptions(cmd, filters), o)));
+};
+
+export const defineShow: DefineCommand = (cmd: Command, { run }) => {
+  cmd.action((id: string) => run((c) => showCommand(c, id)));
+};
+
+export const defineExport: DefineCommand = async (cmd: Command, { run, documentFilter }) => {
+  const filters = await documentFilter();
+  addFilterOptions(cmd, filters);
+  cmd
+    .option('--format <format>', 'output format: json or csv', 'json')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((o: { format?: string; output?: string }) =>
+      run((c) => exportCommand(c, filterFromOptions(cmd, filters), o)),
+    );
+};
+
+export const defineReprocess: DefineCommand = (cmd: Command, { run }) => {
+  cmd
+    .description('extract a document again with the current provider, model and prompt (old attempts are kept)')
+    .option('--force', 'drop the corrections a person made in review (default: they are re-applied)')
+    .action((id: string, o: { force?: boolean }) => run((c) => reprocessCommand(c, id, o)));
+};

@@ -1,10 +1,9 @@
-import { basename, relative } from 'node:path';
-import { discoverFiles, processFiles, type ProcessOutcome, type RunSummary } from '@autod/pipeline';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { discoverFiles, processFiles } from '@autod/pipeline';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
-import { formatUsd, paint, renderTable, type Output } from '../output.js';
-
-/** Exit code when the run finished but some files failed or must be retried later. */
-export const EXIT_PARTIAL = 3;
+import { EXIT_PARTIAL, report } from '../report.js';
 
 export async function processCommand(
   ctx: CommandContext,
@@ -34,51 +33,8 @@ export async function processCommand(
   return summary.failed > 0 || summary.retryLater > 0 || leftBehind ? EXIT_PARTIAL : 0;
 }
 
-export function report(out: Output, summary: RunSummary, cwd: string, provider: string): void {
-  if (out.json) {
-    out.data({ provider, ...summary });
-    return;
-  }
-  if (summary.total === 0) {
-    out.line('No files to process.');
-    return;
-  }
-  const rows = summary.outcomes.map((o) => [basename(o.path), label(o), where(o, cwd)]);
-  out.line(renderTable(['file', 'result', 'where / why'], rows));
-  out.line();
-  out.line(
-    `${summary.total} files: ${paint('green', `${summary.processed} processed`)}, ${summary.duplicates} duplicates, ` +
-      `${summary.failed > 0 ? paint('red', `${summary.failed} failed`) : '0 failed'}, ${summary.retryLater} to retry, ` +
-      `${summary.skipped} skipped — provider ${provider}, cost ${formatUsd(summary.costUsd)}`,
-  );
-}
-
-function label(o: ProcessOutcome): string {
-  switch (o.kind) {
-    case 'processed':
-      return paint('green', 'processed');
-    case 'duplicate':
-      return paint('yellow', 'duplicate');
-    case 'failed':
-      return paint('red', `failed ${o.error.code}`);
-    case 'retry_later':
-      return paint('yellow', `retry later ${o.error.code}`);
-    case 'skipped':
-      return `skipped (${o.reason})`;
-  }
-}
-
-function where(o: ProcessOutcome, cwd: string): string {
-  switch (o.kind) {
-    case 'processed':
-      return `${relative(cwd, o.destination)}${o.title ? `  "${o.title}"` : ''}`;
-    case 'duplicate':
-      return `${relative(cwd, o.destination)} (same as document #${o.documentId})`;
-    case 'failed':
-      return `${relative(cwd, o.destination)}: ${o.error.message}`;
-    case 'retry_later':
-      return `${o.error.message} (waiting; next try ${o.retryAt})`;
-    case 'skipped':
-      return o.reason === 'incomplete' ? 'still being written; left in the inbox for the next run' : '';
-  }
-}
+export const defineProcess: DefineCommand = (cmd: Command, { run }) => {
+  cmd
+    .option('--concurrency <n>', 'files at the same time (default AUTOD_CONCURRENCY)')
+    .action((paths: string[], o: { concurrency?: string }) => run((c) => processCommand(c, paths, o)));
+};

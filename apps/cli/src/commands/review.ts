@@ -4,8 +4,8 @@ import { EVIDENCE_FIELDS, keyFieldValue, parseCorrectionText, type FieldCorrecti
 import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { DocumentReview } from '@autod/pipeline';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../main.js';
 import { flagError, intFlag } from '../flags.js';
 import { renderTable } from '../output.js';
 import { publicDocument } from './documents.js';
@@ -190,11 +190,8 @@ export async function reviewCommand(ctx: CommandContext, id: string | undefined,
   return 0;
 }
 
-export function installReview(program: Command, run: Runner): void {
-  program
-    .command('review')
-    .description('documents whose key fields need a person: list, accept or correct them')
-    .argument('[id]', 'document id or sha256 to accept or correct')
+export const defineReview: DefineCommand = (cmd: Command, { run }) => {
+  cmd
     .option('--list', 'only list the review queue (the default when not on a terminal)')
     .option('--accept', 'confirm the extracted fields (after any --set)')
     .option(
@@ -205,5 +202,5 @@ export function installReview(program: Command, run: Runner): void {
     .option('--note <text>', 'why (kept in the audit log)')
     .option('--interactive', 'walk the queue with prompts even when stdin is not a terminal')
     .option('--limit <n>', 'list at most this many', '50')
-    .action((id: string | undefined, o: ReviewOptions) => run((c) => reviewCommand(c, id, o))());
-}
+    .action((id: string | undefined, o: ReviewOptions) => run((c) => reviewCommand(c, id, o)));
+};

@@ -1,33 +1,31 @@
 import type { Command } from 'commander';
-import type { DocumentMetadata } from '@autod/core';
+import type { DocumentFilter } from '@autod/core';
 import { errorFor } from '@autod/errors';
 import type { Runtime } from '@autod/runtime';
+import type { IndexDocument } from '@autod/vector-store';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
+import { addFilterOptions, filterFromOptions } from '../filter-flags.js';
 import { choiceFlag, intFlag } from '../flags.js';
-import type { Runner } from '../main.js';
 import { renderTable } from '../output.js';
-import { filterFrom, type ListOptions } from './documents.js';
 
 const MODES = ['fulltext', 'vector', 'hybrid'] as const;
 
-interface IndexDoc {
-  id: number;
-  sha256: string;
-  metadata: DocumentMetadata;
-  text: string;
-  path?: string;
-}
-
-export interface SearchCommandOptions extends ListOptions {
+export interface SearchCommandOptions {
   mode?: string;
+  limit?: string;
   minSimilarity?: string;
 }
 
-export async function searchCommand(ctx: CommandContext, query: string, o: SearchCommandOptions): Promise<number> {
+export async function searchCommand(
+  ctx: CommandContext,
+  query: string,
+  filter: DocumentFilter,
+  o: SearchCommandOptions,
+): Promise<number> {
   if (!query.trim())
     throw errorFor('VALIDATION_FAILED', 'Give a search text, e.g. autod search "water bill from March".');
   const mode = choiceFlag(o.mode, '--mode', MODES) ?? 'hybrid';
-  const filter = filterFrom(o);
   // --min-similarity is SEARCH_RELEVANCE_THRESHOLD for this run (validated like the setting).
   ctx.useFlags({ SEARCH_RELEVANCE_THRESHOLD: ['--min-similarity', o.minSimilarity] });
   const config = ctx.config();
@@ -64,7 +62,7 @@ export async function searchCommand(ctx: CommandContext, query: string, o: Searc
 }
 
 /** Every completed document with its metadata and text, oldest first, paged. */
-async function* completedDocuments(rt: Runtime): AsyncGenerator<IndexDoc> {
+async function* completedDocuments(rt: Runtime): AsyncGenerator<IndexDocument> {
   let offset = 0;
   for (;;) {
     const { items } = await rt.db.documents.list({
@@ -105,34 +103,30 @@ export async function reindexCommand(ctx: CommandContext, o: { batchSize?: strin
   return r.failed.length > 0 ? 1 : 0;
 }
 
-/** `autod search "<query>" [filters] [--mode ..] [--limit n]` and `autod reindex`. */
-export function installSearch(program: Command, run: Runner): void {
-  program
-    .command('search')
-    .description('search documents: full-text (BM25), semantic (vectors) or both fused (default)')
-    .argument('<query>', 'what to look for, e.g. "water bill from March"')
-    .option('--mode <mode>', 'fulltext (BM25), vector (semantic) or hybrid (both, fused by rank)', 'hybrid')
-    .option('--status <status>', 'document status (default completed: only completed documents are indexed)')
-    .option('--category <category>', 'e.g. "Financial & Administrative"')
-    .option('--subcategory <subcategory>', 'e.g. Utilities')
-    .option('--doc-type <type>', 'document type, e.g. invoice')
-    .option('--issuer <text>', 'issuer contains (case-insensitive)')
-    .option('--from <date>', 'primary date on or after (YYYY-MM-DD)')
-    .option('--to <date>', 'primary date on or before (YYYY-MM-DD)')
-    .option('--min-amount <n>', 'total amount at least')
-    .option('--max-amount <n>', 'total amount at most')
-    .option('--customer <text>', 'customer contains (case-insensitive)')
-    .option('--invoice-number <number>', 'exact invoice number')
-    .option('--needs-review', 'only documents that need a review')
+/** `autod search "<query>" [filters] [--mode ..] [--limit n] [--min-similarity x]`. */
+export const defineSearch: DefineCommand = async (cmd: Command, { run, documentFilter }) => {
+  const filters = await documentFilter();
+  cmd
+    .description(
+      'search documents: full-text (BM25), semantic (vectors) or both fused (default); only completed documents are indexed, so --status defaults to completed',
+    )
+    .option('--mode <mode>', 'fulltext (BM25), vector (semantic) or hybrid (both, fused by rank)', 'hybrid');
+  addFilterOptions(cmd, filters);
+  cmd
     .option('--limit <n>', 'top-k results (default SEARCH_DEFAULT_TOP_K, at most SEARCH_MAX_TOP_K)')
     .option(
       '--min-similarity <x>',
       'minimum cosine similarity of a semantic hit, 0–1 (default SEARCH_RELEVANCE_THRESHOLD; full-text hits have none)',
     )
-    .action((query: string, o: SearchCommandOptions) => run((c) => searchCommand(c, query, o))());
-  program
-    .command('reindex')
+    .action((query: string, o: SearchCommandOptions) =>
+      run((c) => searchCommand(c, query, filterFromOptions(cmd, filters), o)),
+    );
+};
+
+/** `autod reindex [--batch-size n]`. */
+export const defineReindex: DefineCommand = (cmd: Command, { run }) => {
+  cmd
     .description('rebuild the search vectors of every completed document (cached embeddings are reused)')
     .option('--batch-size <n>', 'documents per batch', '50')
-    .action((o: { batchSize?: string }) => run((c) => reindexCommand(c, o))());
-}
+    .action((o: { batchSize?: string }) => run((c) => reindexCommand(c, o)));
+};

@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { errorFor } from '@autod/errors';
 import { createRuntime } from '@autod/runtime';
 import { startServer } from '@autod/server';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../main.js';
 
 export interface ServeOptions {
   host?: string;
@@ -39,7 +39,10 @@ export async function serveCommand(ctx: CommandContext, options: ServeOptions): 
     );
   }
   // The server logs one JSON line per request to stderr at the configured level (not quiet like other commands).
-  const runtime = await createRuntime(config, { logDestination: process.stderr });
+  const runtime = await createRuntime(config, {
+    logDestination: process.stderr,
+    ...(ctx.documentFilter ? { documentFilter: ctx.documentFilter } : {}),
+  });
   let server;
   try {
     const webDir = webAppDir();
@@ -71,13 +74,12 @@ export async function serveCommand(ctx: CommandContext, options: ServeOptions): 
   return 0;
 }
 
-/** Adds `autod serve [--host] [--port] [--watch]`. Wire with `addCommands(installServe)`. */
-export function installServe(program: Command, run: Runner): void {
-  program
-    .command('serve')
+/** `autod serve [--host] [--port] [--watch]`. */
+export const defineServe: DefineCommand = (cmd: Command, { run }) => {
+  cmd
     .description('run the HTTP API (needs AUTOD_SERVER_TOKEN); --watch also processes files dropped in the inbox')
     .option('--host <host>', 'address to listen on (default AUTOD_SERVER_HOST or 127.0.0.1)')
     .option('--port <port>', 'port (default AUTOD_SERVER_PORT or 8080; 0 = any free port)')
     .option('--watch', 'also watch the inbox folder')
-    .action((o: ServeOptions) => run((c) => serveCommand(c, o))());
-}
+    .action((o: ServeOptions) => run((c) => serveCommand(c, o)));
+};

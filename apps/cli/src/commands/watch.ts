@@ -1,6 +1,8 @@
 import { InboxWatcher } from '@autod/pipeline';
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 
 /** Watch the inbox until SIGINT/SIGTERM; in-flight files finish (or are released) before exit. */
@@ -49,3 +51,9 @@ export async function watchCommand(
   await watcher.stop();
   return 0;
 }
+
+export const defineWatch: DefineCommand = (cmd: Command, { run }) => {
+  cmd
+    .option('--concurrency <n>', 'files at the same time (default AUTOD_CONCURRENCY)')
+    .action((inbox: string | undefined, o: { concurrency?: string }) => run((c) => watchCommand(c, inbox, o)));
+};

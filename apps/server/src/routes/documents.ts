@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { DOCUMENT_STATUSES, FieldCorrectionsSchema, type DocumentStatus } from '@autod/core';
-import type { DocumentRow } from '@autod/db';
+import { FieldCorrectionsSchema, type DocumentFilter, type DocumentFilterDefinition } from '@autod/core';
+import type { Database, DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
 import { receiveUpload } from '../upload.js';
@@ -19,44 +19,23 @@ import {
   uploadPendingSchema,
 } from '../schemas.js';
 
-const STATUS = z.enum(DOCUMENT_STATUSES as unknown as [DocumentStatus, ...DocumentStatus[]]);
-
 /** The multipart body of an upload, as the OpenAPI document shows it (the route reads the stream itself). */
 export const UPLOAD_BODY = {
   type: 'object',
   required: ['file'],
   properties: { file: { type: 'string', format: 'binary', description: 'the PDF (or scan image), one file field' } },
 } as const;
-const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date YYYY-MM-DD' });
-
-/** Filters shared by the list and search endpoints. */
-export const documentFilterSchema = z.object({
-  status: STATUS.optional(),
-  category: z.string().min(1).max(200).optional(),
-  subcategory: z.string().min(1).max(200).optional(),
-  docType: z.string().min(1).max(200).optional(),
-  issuer: z.string().min(1).max(200).optional().describe('case-insensitive "contains"'),
-  from: ISO_DATE.optional().describe('primary date on or after'),
-  to: ISO_DATE.optional().describe('primary date on or before'),
-  minAmount: z.coerce.number().optional(),
-  maxAmount: z.coerce.number().optional(),
-  customer: z.string().min(1).max(200).optional().describe('case-insensitive "contains"'),
-  invoiceNumber: z.string().min(1).max(256).optional().describe('exact invoice number'),
-  needsReview: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .describe('only documents that need (true) or do not need (false) a review'),
-});
-
-const listQuery = documentFilterSchema.extend({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  orderBy: z
-    .enum(['createdAt', 'updatedAt', 'primaryDate', 'totalAmount', 'issuer', 'title', 'id'])
-    .default('createdAt'),
-  order: z.enum(['asc', 'desc']).default('desc'),
-});
+/** The query of `GET /v1/documents`: every filter of the definition (`db.documentFilter`), paging and order. */
+function listQuery(definition: DocumentFilterDefinition) {
+  return definition.querySchema.extend({
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    orderBy: z
+      .enum(['createdAt', 'updatedAt', 'primaryDate', 'totalAmount', 'issuer', 'title', 'id'])
+      .default('createdAt'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  });
+}
 
 const reviewQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
@@ -79,6 +58,14 @@ export const idParams = z.object({
     .regex(/^(\d{1,15}|[0-9a-fA-F]{64})$/, { error: 'must be a numeric document id or a sha256 (64 hex digits)' })
     .describe('document id or sha256'),
 });
+
+/**
+ * The document filter of a parsed query (validated by the schema `db.documentFilter` derives): its filter keys,
+ * without paging and the other parameters.
+ */
+export function filterOf(db: Database, query: DocumentFilter): DocumentFilter {
+  return db.documentFilter.pick(query);
+}
 
 /** Keeps the columns a client may see (claim bookkeeping is internal). */
 export function documentJson(row: DocumentRow): Omit<DocumentRow, 'claimOwner' | 'leaseExpiresAt'> {
@@ -133,15 +120,15 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
     {
       schema: {
         tags: ['documents'],
-        querystring: listQuery,
+        querystring: listQuery(db.documentFilter),
         response: { 200: pageSchema, ...errors(400, ...AUTH_ERRORS) },
         description: 'List documents with filters and pagination.',
       },
     },
     async (request) => {
-      const q = request.query;
-      const { items, total } = await db.documents.list(q);
-      return { items: items.map(documentJson), total, limit: q.limit, offset: q.offset };
+      const { limit, offset, orderBy, order, ...filter } = request.query;
+      const { items, total } = await db.documents.list({ ...filterOf(db, filter), limit, offset, orderBy, order });
+      return { items: items.map(documentJson), total, limit, offset };
     },
   );
 

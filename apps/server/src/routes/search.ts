@@ -4,7 +4,7 @@ import type { Runtime } from '@autod/runtime';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
 import { AUTH_ERRORS, errors, searchResponseSchema } from '../schemas.js';
-import { documentFilterSchema, documentJson } from './documents.js';
+import { documentJson, filterOf } from './documents.js';
 
 export const SEARCH_MODES = ['fulltext', 'vector', 'hybrid'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -58,7 +58,7 @@ export function searchRoutes(app: AutodApp, ctx: ServerContext): void {
   const { db, config } = ctx.runtime;
   const metrics = ctx.runtime.metrics;
   const { defaultTopK, maxTopK } = config.search;
-  const searchQuery = documentFilterSchema.extend({
+  const searchQuery = db.documentFilter.querySchema.extend({
     q: z.string().trim().min(1, { error: 'must not be empty' }).max(500),
     mode: z.enum(SEARCH_MODES).default('hybrid'),
     limit: z.coerce
@@ -94,7 +94,7 @@ export function searchRoutes(app: AutodApp, ctx: ServerContext): void {
           },
         );
       }
-      const filter: DocumentFilter = { status: 'completed', ...definedOnly(rest) };
+      const filter: DocumentFilter = { status: 'completed', ...filterOf(db, rest) };
       const t0 = performance.now();
       const hits = await ctx.search.search({ query: q, mode, limit, filter });
       metrics.observeSearch(mode, (performance.now() - t0) / 1000);
@@ -110,8 +110,4 @@ export function searchRoutes(app: AutodApp, ctx: ServerContext): void {
       };
     },
   );
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1750,27 +1750,33 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description category, e.g. "Financial & Administrative" */
                     category?: string;
-                    /** @description case-insensitive "contains" */
+                    /** @description customer contains this text (case-insensitive) */
                     customer?: string;
+                    /** @description document type, e.g. invoice */
                     docType?: string;
-                    /** @description primary date on or after */
+                    /** @description primary date on or after (YYYY-MM-DD) */
                     from?: string;
                     /** @description exact invoice number */
                     invoiceNumber?: string;
-                    /** @description case-insensitive "contains" */
+                    /** @description issuer contains this text (case-insensitive) */
                     issuer?: string;
                     limit?: number;
+                    /** @description total amount at most */
                     maxAmount?: number;
+                    /** @description total amount at least */
                     minAmount?: number;
                     /** @description only documents that need (true) or do not need (false) a review */
                     needsReview?: "true" | "false";
                     offset?: number;
                     order?: "asc" | "desc";
                     orderBy?: "createdAt" | "updatedAt" | "primaryDate" | "totalAmount" | "issuer" | "title" | "id";
+                    /** @description document status: processing | waiting | completed | failed */
                     status?: "processing" | "waiting" | "completed" | "failed";
+                    /** @description subcategory, e.g. Utilities */
                     subcategory?: string;
-                    /** @description primary date on or before */
+                    /** @description primary date on or before (YYYY-MM-DD) */
                     to?: string;
                 };
                 header?: never;
@@ -5668,27 +5674,33 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description category, e.g. "Financial & Administrative" */
                     category?: string;
-                    /** @description case-insensitive "contains" */
+                    /** @description customer contains this text (case-insensitive) */
                     customer?: string;
+                    /** @description document type, e.g. invoice */
                     docType?: string;
-                    /** @description primary date on or after */
+                    /** @description primary date on or after (YYYY-MM-DD) */
                     from?: string;
                     /** @description exact invoice number */
                     invoiceNumber?: string;
-                    /** @description case-insensitive "contains" */
+                    /** @description issuer contains this text (case-insensitive) */
                     issuer?: string;
                     /** @description top-k hits (default SEARCH_DEFAULT_TOP_K = 5, at most SEARCH_MAX_TOP_K = 20) */
                     limit?: number;
+                    /** @description total amount at most */
                     maxAmount?: number;
+                    /** @description total amount at least */
                     minAmount?: number;
                     mode?: "fulltext" | "vector" | "hybrid";
                     /** @description only documents that need (true) or do not need (false) a review */
                     needsReview?: "true" | "false";
                     q: string;
+                    /** @description document status: processing | waiting | completed | failed */
                     status?: "processing" | "waiting" | "completed" | "failed";
+                    /** @description subcategory, e.g. Utilities */
                     subcategory?: string;
-                    /** @description primary date on or before */
+                    /** @description primary date on or before (YYYY-MM-DD) */
                     to?: string;
                 };
                 header?: never;
