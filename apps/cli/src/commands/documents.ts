@@ -60,7 +60,13 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
   const attempts = await db.attempts.list(doc.id);
   const duplicates = await db.duplicates.listFor(doc.id);
   if (ctx.out.json) {
-    ctx.out.data({ ...publicDocument(doc), metadata: doc.metadata, attempts, duplicates });
+    ctx.out.data({
+      ...publicDocument(doc),
+      reviewReasons: doc.reviewReasons,
+      metadata: doc.metadata,
+      attempts,
+      duplicates,
+    });
     return 0;
   }
   const m = doc.metadata;
