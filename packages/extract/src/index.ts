@@ -53,6 +53,7 @@ export {
   type EvidenceLine,
   type BoxInput,
 } from './extractor.js';
+export { locateEvidence } from './locate-evidence.js';
 export { parseDate, findDates, daysBetween, type FoundDate, type FindDatesOptions } from './dates.js';
 export { parseAmount, findAmounts, parseNumber, type ParsedAmount, type FoundAmount } from './amounts.js';
 export { classify, detectLanguage, DOC_TYPE_RULES, type DocTypeRule, type Classification } from './classify.js';

@@ -2,6 +2,7 @@ import type { DocumentMetadata, ProviderName, TokenUsage } from '@autod/core';
 import { ZERO_USAGE } from '@autod/core';
 import type { PdfContent } from '@autod/extract';
 import {
+  locateEvidence,
   extractEInvoice,
   extractOffline,
   readEInvoiceAttachments,
@@ -81,7 +82,8 @@ export class OpenAIExtractor implements Extractor {
       ...(input.signal ? { signal: input.signal } : {}),
     });
     return {
-      metadata: result.metadata,
+      // The model quotes the span it read each key field from; the reader knows where that line is on the page.
+      metadata: locateEvidence(result.metadata, input.content.pages),
       usage: result.usage,
       costUsd: result.costUsd,
       model: result.model,

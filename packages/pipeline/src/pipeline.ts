@@ -430,6 +430,8 @@ export class Pipeline {
         readDocument(bytes, {
           ocr: extractor.needsOcr || isImage ? (this.options.ocr ?? false) : false,
           ...(this.options.ocrMaxPages !== undefined ? { ocrMaxPages: this.options.ocrMaxPages } : {}),
+          // Line boxes: the evidence of each key field points at its place on the page.
+          geometry: true,
           fileName,
           ...(work ? { signal: work } : {}),
         }),

@@ -77,7 +77,7 @@ export class EvidenceLocator {
 }
 
 /** The box of the page line that best matches `source` (same text, else the one containing it). */
-function boxFor(page: EvidencePage, source: string): EvidenceBox | null {
+export function boxFor(page: EvidencePage, source: string): EvidenceBox | null {
   if (!page.lines || page.lines.length === 0) return null;
   const want = source.toLowerCase();
   let best: { box: EvidenceBox; score: number } | null = null;
