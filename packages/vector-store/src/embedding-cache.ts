@@ -3,6 +3,7 @@ import type { Embedder, EmbedResult } from './embedder.js';
 import { bufferToVector, sha256Hex, vectorToBuffer } from './hash.js';
 import { LruCache, type LruStats } from './lru.js';
 import { TABLES } from './migrations.js';
+import { SqlRunner } from './sql-runner.js';
 
 export interface EmbeddingCacheOptions {
   /** Default true. When false every text goes to the embedder. */
@@ -58,6 +59,7 @@ export class CachedEmbedder implements Embedder {
   readonly #persist: boolean;
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #sql: SqlRunner;
   #requests = 0;
   #memoryHits = 0;
   #dbHits = 0;
@@ -77,6 +79,7 @@ export class CachedEmbedder implements Embedder {
     this.#persist = options.persist ?? true;
     this.#ttlMs = (options.ttlDays ?? 7) * DAY_MS;
     this.#now = options.now ?? Date.now;
+    this.#sql = new SqlRunner(knex);
     this.memory = new LruCache<Float32Array>({
       maxSizeBytes: Math.max(0, options.memoryMaxMb ?? 100) * 1024 * 1024,
       ...(options.memoryMaxEntries !== undefined ? { maxEntries: options.memoryMaxEntries } : {}),
@@ -213,10 +216,12 @@ export class CachedEmbedder implements Embedder {
     const found = new Map<string, Float32Array>();
     const minCreated = this.#now() - this.#ttlMs;
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = (await this.knex(TABLES.cache)
-        .select('key', 'vector', 'dimensions')
-        .whereIn('key', keys.slice(i, i + 500))
-        .andWhere('created_at', '>=', minCreated)) as { key: string; vector: Uint8Array; dimensions: number }[];
+      const rows = await this.#sql.select<{ key: string; vector: Uint8Array; dimensions: number }>(
+        this.knex(TABLES.cache)
+          .select('key', 'vector', 'dimensions')
+          .whereIn('key', keys.slice(i, i + 500))
+          .andWhere('created_at', '>=', minCreated),
+      );
       for (const r of rows) if (Number(r.dimensions) === this.dimensions) found.set(r.key, bufferToVector(r.vector));
     }
     return found;
@@ -231,11 +236,17 @@ export class CachedEmbedder implements Embedder {
       vector: vectorToBuffer(v),
       created_at: now,
     }));
-    for (let i = 0; i < rows.length; i += 200) {
-      await this.knex(TABLES.cache)
-        .insert(rows.slice(i, i + 200))
-        .onConflict('key')
-        .merge(['vector', 'created_at', 'model', 'dimensions']);
+    const insert = (batch: typeof rows) =>
+      this.knex(TABLES.cache).insert(batch).onConflict('key').merge(['vector', 'created_at', 'model', 'dimensions']);
+    if (this.#sql.raw) {
+      // One transaction, statements from the connection's cache (a full batch of 200 is one statement).
+      await this.#sql.session((s) =>
+        s.transaction(() => {
+          for (let i = 0; i < rows.length; i += 200) s.query(insert(rows.slice(i, i + 200)));
+        }),
+      );
+      return;
     }
+    for (let i = 0; i < rows.length; i += 200) await insert(rows.slice(i, i + 200));
   }
 }

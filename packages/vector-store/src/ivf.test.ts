@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Knex } from 'knex';
 import type { Category } from '@autod/core';
 import { LexicalEmbedder } from './embedder.js';
-import { listRanges, quantize } from './local-index.js';
+import { quantize } from './local-index.js';
 import { LIST_KEY_SPAN, TABLES } from './migrations.js';
 import { createVectorIndex, documentHeader, type VectorIndex } from './vector-index.js';
 import { memoryKnex, metadataFor, sha, type FixtureDoc } from './__tests__/fixtures.js';
@@ -151,15 +151,6 @@ describe('IVF lists (list-contiguous int8 vectors, exact re-ranking)', () => {
 });
 
 describe('helpers', () => {
-  test('listRanges merges consecutive lists into half-open ranges', () => {
-    expect(listRanges([7, 3, 4, 5, 9, 10])).toEqual([
-      [3, 6],
-      [7, 8],
-      [9, 11],
-    ]);
-    expect(listRanges([])).toEqual([]);
-  });
-
   test('quantize scales by the largest component and keeps the direction', () => {
     const q = new Int8Array(quantize(Float32Array.from([0.5, -0.25, 0, 0.125])).buffer.slice(0));
     expect([...q.subarray(0, 4)]).toEqual([127, -63, 0, 32]);

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { errorFor } from '@autod/errors';
 import { indexedFields, normalizeContentSignature, type DocumentMetadata } from '@autod/core';
@@ -10,6 +11,7 @@ import { LocalVectorIndex, type Dialect, type IvfOptions } from './local-index.j
 import { migrateVectorStore, TABLES } from './migrations.js';
 import { OpenAIVectorSync, type OpenAISyncOptions } from './openai-sync.js';
 import { highlightSnippet } from './snippet.js';
+import { SqlRunner } from './sql-runner.js';
 import { loadSqliteVec, tuneSqlite } from './sqlite-vec.js';
 
 /** What the pipeline hands over after persisting a document (structurally `DocumentIndexer`'s input). */
@@ -209,14 +211,17 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   const sqlVec = dialect === 'sqlite' ? await loadSqliteVec(knex) : false;
   if (dialect === 'sqlite')
     await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 256);
+  const sql = new SqlRunner(knex);
   const embedder =
     options.embedder instanceof CachedEmbedder
       ? options.embedder
       : new CachedEmbedder(options.embedder, knex, options.cache);
-  const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf);
+  const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf, sql);
   await local.init();
   const sync = options.openaiSync ? new OpenAIVectorSync(knex, options.openaiSync) : undefined;
   const nd = options.nearDuplicates ?? true;
+  /** > 0 while `reindex` runs: it trains once at the end instead of after every batch. */
+  let bulk = 0;
   const ndThreshold = typeof nd === 'object' ? (nd.threshold ?? 0.9) : 0.9;
 
   const prepare = (doc: IndexDocument) => {
@@ -256,13 +261,15 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
 
   const signatureTwin = async (id: number, sha256: string, sig: string | null): Promise<number | null> => {
     if (!sig) return null;
-    const row = (await knex(TABLES.docs)
-      .select('doc_id')
-      .where('content_sig', sig)
-      .whereNot('doc_id', id)
-      .whereNot('sha256', sha256)
-      .orderBy('doc_id')
-      .first()) as { doc_id: number | string } | undefined;
+    const [row] = await sql.select<{ doc_id: number | string }>(
+      knex(TABLES.docs)
+        .select('doc_id')
+        .where('content_sig', sig)
+        .whereNot('doc_id', id)
+        .whereNot('sha256', sha256)
+        .orderBy('doc_id')
+        .limit(1),
+    );
     return row ? Number(row.doc_id) : null;
   };
 
@@ -300,8 +307,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
           minSimilarity: ndThreshold,
         });
         if (best) {
-          const row = (await knex(TABLES.docs).select('sha256').where('doc_id', best.docId).first()) as
-            { sha256: string } | undefined;
+          const [row] = await sql.select<{ sha256: string }>(
+            knex(TABLES.docs).select('sha256').where('doc_id', best.docId).limit(1),
+          );
           if (row && row.sha256 !== doc.sha256) {
             nearDuplicateOf = best.docId;
             nearDuplicateSimilarity = best.similarity;
@@ -309,7 +317,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         }
       }
       await store(doc, prepared, vectors);
-      await local.maybeTrain();
+      if (bulk === 0) await local.maybeTrain();
       if (nearDuplicateOf !== null && options.onNearDuplicate) {
         await options.onNearDuplicate(doc.id, nearDuplicateOf, nearDuplicateSimilarity ?? 1);
       }
@@ -331,32 +339,37 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       const embedded = embedder.stats().misses - before;
       const results: IndexResult[] = [];
       let offset = 0;
-      await knex.transaction(async (trx) => {
-        for (const [i, p] of prepared.entries()) {
-          const doc = docs[i] as IndexDocument;
-          const vs = vectors.slice(offset, offset + p.chunks.length);
-          offset += p.chunks.length;
-          await local.upsert(
-            p.attrs,
-            p.chunks.map((c, j) => ({ chunkNo: c.index, page: c.page, text: c.text, vector: vs[j] as Float32Array })),
-            trx,
-          );
-          results.push({
-            id: doc.id,
-            chunks: p.chunks.length,
-            embedded: 0,
-            nearDuplicateOf: null,
-            nearDuplicateSimilarity: null,
-          });
-        }
+      const items = prepared.map((p, i) => {
+        const doc = docs[i] as IndexDocument;
+        const vs = vectors.slice(offset, offset + p.chunks.length);
+        offset += p.chunks.length;
+        results.push({
+          id: doc.id,
+          chunks: p.chunks.length,
+          embedded: 0,
+          nearDuplicateOf: null,
+          nearDuplicateSimilarity: null,
+        });
+        return {
+          attrs: p.attrs,
+          chunks: p.chunks.map((c, j) => ({
+            chunkNo: c.index,
+            page: c.page,
+            text: c.text,
+            vector: vs[j] as Float32Array,
+          })),
+        };
       });
+      await local.upsertMany(items);
       const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((s): s is string => s !== null))];
       const bySig = new Map<string, { id: number; sha256: string }[]>();
       for (let i = 0; i < sigs.length; i += 500) {
-        const rows = (await knex(TABLES.docs)
-          .select('doc_id', 'sha256', 'content_sig')
-          .whereIn('content_sig', sigs.slice(i, i + 500))
-          .orderBy('doc_id')) as { doc_id: number | string; sha256: string; content_sig: string }[];
+        const rows = await sql.select<{ doc_id: number | string; sha256: string; content_sig: string }>(
+          knex(TABLES.docs)
+            .select('doc_id', 'sha256', 'content_sig')
+            .whereIn('content_sig', sigs.slice(i, i + 500))
+            .orderBy('doc_id'),
+        );
         for (const row of rows) {
           const list = bySig.get(row.content_sig) ?? [];
           list.push({ id: Number(row.doc_id), sha256: row.sha256 });
@@ -377,7 +390,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         if (sync) r.openaiFileId = await sync.upsert(doc);
       }
       if (results[0]) results[0].embedded = embedded;
-      await local.maybeTrain();
+      if (bulk === 0) await local.maybeTrain();
       return results;
     },
 
@@ -455,9 +468,11 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       const ranked = [...fused.entries()].sort((a, b) => b[1].score - a[1].score || a[0] - b[0]).slice(0, limit);
       const ids = ranked.map(([id]) => id);
       const attrRows = ids.length
-        ? ((await knex(TABLES.docs)
-            .select('doc_id', 'title', 'category', 'doc_type', 'issuer', 'primary_date', 'total_amount')
-            .whereIn('doc_id', ids)) as Record<string, unknown>[])
+        ? await sql.select<Record<string, unknown>>(
+            knex(TABLES.docs)
+              .select('doc_id', 'title', 'category', 'doc_type', 'issuer', 'primary_date', 'total_amount')
+              .whereIn('doc_id', ids),
+          )
         : [];
       const attrs = new Map(attrRows.map((r) => [Number(r['doc_id']), r]));
       const need = ranked
@@ -499,6 +514,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       let indexed = 0;
       let chunks = 0;
       let batch: IndexDocument[] = [];
+      bulk++;
       const flush = async () => {
         if (batch.length === 0) return;
         try {
@@ -518,12 +534,19 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         }
         batch = [];
         opts.onProgress?.(indexed + failed.length);
+        // One turn of the event loop per batch: Node-API finalizers (native memory of statements,
+        // buffers) only run there, and a loop of awaited synchronous SQLite calls never gets there.
+        await nextTurn();
       };
-      for await (const d of docs) {
-        batch.push(d);
-        if (batch.length >= batchSize) await flush();
+      try {
+        for await (const d of docs) {
+          batch.push(d);
+          if (batch.length >= batchSize) await flush();
+        }
+        await flush();
+      } finally {
+        bulk--;
       }
-      await flush();
       const trained = await local.maybeTrain(true).catch(() => false);
       if (options.cache?.maxDbMb !== undefined) await embedder.prune(options.cache.maxDbMb);
       const after = embedder.stats();
@@ -555,8 +578,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async similarTo(id, opts = {}) {
-      const row = (await knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).first()) as
-        { embedding: Uint8Array } | undefined;
+      const [row] = await sql.select<{ embedding: Uint8Array }>(
+        knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).limit(1),
+      );
       if (!row) return [];
       const matches = await local.search(bufferToVector(row.embedding), {
         k: opts.limit ?? 10,
@@ -572,7 +596,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async stats() {
-      const row = (await knex(TABLES.docs).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      const [row] = await sql.select<{ n: number | string }>(knex(TABLES.docs).count({ n: '*' }));
       return {
         documents: Number(row?.n ?? 0),
         chunks: local.chunkCount,
