@@ -320,10 +320,25 @@ try {
   const curve = [];
   let batches = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  // bytes this process made the kernel write to storage (WAL, checkpoints, temp files)
+  const io = () =>
+    Object.fromEntries(
+      readFileSync('/proc/self/io', 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(': '))
+        .map(([k, v]) => [k, Number(v)]),
+    );
+  const io0 = io();
   const built = await impl.build(() => {
     if (++batches % 20 === 0) curve.push({ s: Math.round((performance.now() - t0) / 1000), rssMb: mem().rssMb });
   });
   const buildMs = performance.now() - t0;
+  const cpu1 = process.cpuUsage(cpu0);
+  const buildCpuMs = Math.round((cpu1.user + cpu1.system) / 1000);
+  const io1 = io();
+  const buildWriteMb = Math.round((io1.write_bytes - io0.write_bytes) / 1048576);
   const afterBuild = mem();
   const loadAfterBuild = load();
 
@@ -356,6 +371,8 @@ try {
     queries: QUERIES,
     ...built,
     buildMs: Math.round(buildMs),
+    buildCpuMs,
+    buildWriteMb,
     memory: {
       baselineRssMb: before.rssMb,
       peakRssMb: peakReset ? afterBuild.hwmMb : null,

@@ -51,6 +51,8 @@ const get = (o, path) => path.split('.').reduce((x, k) => (x == null ? undefined
 
 const METRICS = [
   'buildMs',
+  'buildCpuMs',
+  'buildWriteMb',
   'memory.baselineRssMb',
   'memory.peakRssMb',
   'memory.peakAboveBaselineMb',
@@ -114,7 +116,7 @@ for (const n of sizes) {
   for (const variant of VARIANTS) {
     const s = summary[variant];
     console.log(
-      `${variant.padEnd(8)} build ${(s.buildMs / 1000).toFixed(1)} s, peak RSS +${s['memory.peakAboveBaselineMb']} MB, ` +
+      `${variant.padEnd(8)} build ${(s.buildMs / 1000).toFixed(1)} s (CPU ${(s.buildCpuMs / 1000).toFixed(1)} s, ${s.buildWriteMb} MB written), peak RSS +${s['memory.peakAboveBaselineMb']} MB, ` +
         `fulltext p95 ${s['searchMs.fulltext.p95']} ms, vector p95 ${s['searchMs.vector.p95']} ms, ` +
         `hybrid p50/p95/p99 ${s['searchMs.hybrid.p50']}/${s['searchMs.hybrid.p95']}/${s['searchMs.hybrid.p99']} ms` +
         (s.recallAt10 !== null ? `, recall@10 ${s.recallAt10}` : ''),

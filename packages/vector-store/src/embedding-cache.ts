@@ -96,10 +96,25 @@ export class CachedEmbedder implements Embedder {
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
+    const { pending, ...result } = await this.embedDeferred(texts, signal);
+    await this.persist([pending]);
+    return result;
+  }
+
+  /**
+   * {@link embed} without writing the DB tier yet: the vectors computed now are returned in
+   * `pending` (already in the memory tier) for {@link persist}, so that a bulk run writes the rows
+   * of many calls in one transaction (each commit rewrites the random-key index pages it touched).
+   */
+  async embedDeferred(
+    texts: string[],
+    signal?: AbortSignal,
+  ): Promise<EmbedResult & { pending: Map<string, Float32Array> }> {
+    const pending = new Map<string, Float32Array>();
     this.#requests += texts.length;
     if (!this.#enabled) {
       this.#misses += texts.length;
-      return this.#call(texts, signal);
+      return { ...(await this.#call(texts, signal)), pending };
     }
     const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t));
     const out: (Float32Array | undefined)[] = keys.map((k) => this.memory.get(k));
@@ -130,8 +145,10 @@ export class CachedEmbedder implements Embedder {
       costUsd = fresh.costUsd;
       const computed = new Map<string, Float32Array>();
       missing.forEach((k, i) => computed.set(k, fresh.vectors[i] as Float32Array));
-      for (const [k, v] of computed) this.memory.set(k, v);
-      if (this.#persist) await this.#writeDb(computed);
+      for (const [k, v] of computed) {
+        this.memory.set(k, v);
+        if (this.#persist) pending.set(k, v);
+      }
       keys.forEach((k, i) => {
         if (!out[i]) {
           out[i] = computed.get(k);
@@ -143,7 +160,15 @@ export class CachedEmbedder implements Embedder {
       vectors: out as Float32Array[],
       ...(usage ? { usage } : {}),
       ...(costUsd !== undefined ? { costUsd } : {}),
+      pending,
     };
+  }
+
+  /** Write the DB-tier rows returned by {@link embedDeferred} calls (one transaction on SQLite). */
+  async persist(pending: Iterable<Map<string, Float32Array>>): Promise<void> {
+    const all = new Map<string, Float32Array>();
+    for (const p of pending) for (const [k, v] of p) all.set(k, v);
+    if (all.size > 0 && this.#persist) await this.#writeDb(all);
   }
 
   /**

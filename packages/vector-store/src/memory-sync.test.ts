@@ -47,7 +47,7 @@ async function scenario(dialect: Dialect, open: () => Knex): Promise<void> {
     embedder: new LexicalEmbedder(),
     nearDuplicates: false,
     migrate,
-    ivf: { minVectors: 100, autoTrain: false, probeFraction: 0.3 },
+    ivf: { minVectors: 100, autoTrain: false, probeFraction: 0.3, minScan: 0 },
   });
   const [ka, kb, kc] = [open(), open(), open()];
   try {
@@ -138,6 +138,70 @@ describe('every process follows the others through the change log', () => {
     },
     60_000,
   );
+});
+
+describe('SQLite tuning', () => {
+  test('page cache and mmap window: defaults 64 MB and off, both settable', async () => {
+    const pragmas = async (knex: Knex) => {
+      const [cache] = (await knex.raw('PRAGMA cache_size')) as { cache_size: number }[];
+      const [mmap] = (await knex.raw('PRAGMA mmap_size')) as { mmap_size: number }[];
+      return { cache: cache?.cache_size, mmap: mmap?.mmap_size };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'autod-vs-tune-'));
+    const a = memoryKnex(join(dir, 'a.db'));
+    const b = memoryKnex(join(dir, 'b.db'));
+    try {
+      await createVectorIndex({ knex: a, dialect: 'sqlite', embedder: new LexicalEmbedder() });
+      expect(await pragmas(a)).toEqual({ cache: -64 * 1024, mmap: 0 });
+      await createVectorIndex({
+        knex: b,
+        dialect: 'sqlite',
+        embedder: new LexicalEmbedder(),
+        sqlite: { cacheSizeMb: 8, mmapSizeMb: 16 },
+      });
+      expect(await pragmas(b)).toEqual({ cache: -8 * 1024, mmap: 16 * 1048576 });
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bulk writes', () => {
+  test('reindex writes many small batches in a few transactions', async () => {
+    const knex = memoryKnex();
+    try {
+      const conn = (await knex.client.acquireConnection()) as {
+        prepare(sql: string): { run(...a: unknown[]): unknown };
+      };
+      let commits = 0;
+      const original = conn.prepare.bind(conn);
+      conn.prepare = (sql: string) => {
+        const stmt = original(sql);
+        if (!/^COMMIT/i.test(sql)) return stmt;
+        const run = stmt.run.bind(stmt);
+        stmt.run = (...a: unknown[]) => {
+          commits++;
+          return run(...a);
+        };
+        return stmt;
+      };
+      await knex.client.releaseConnection(conn);
+      const index = await createVectorIndex({ knex, dialect: 'sqlite', embedder: new LexicalEmbedder() });
+      const progress: number[] = [];
+      const r = await index.reindex(
+        Array.from({ length: 300 }, (_, i) => toIndex(doc(5000 + i))),
+        { batchSize: 10, onProgress: (n) => progress.push(n) },
+      );
+      expect(r.indexed).toBe(300);
+      expect((await index.stats()).documents).toBe(300);
+      // 30 batches of 10: written as one group (embedding-cache rows + vectors) instead of 60 commits.
+      expect(commits).toBeLessThanOrEqual(4);
+      expect(progress.at(-1)).toBe(300);
+    } finally {
+      await knex.destroy();
+    }
+  });
 });
 
 describe('statements are prepared once, not per document', () => {

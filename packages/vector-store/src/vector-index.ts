@@ -122,7 +122,12 @@ export interface VectorIndex {
   /** Index many documents (embedding batched); near-duplicate vectors are not compared (signatures are). */
   indexMany(docs: IndexDocument[]): Promise<IndexResult[]>;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
-  /** Re-embed every document from `docs` (re-uses cached embeddings) and retrain the IVF lists. */
+  /**
+   * Re-embed every document from `docs` (re-uses cached embeddings) and retrain the IVF lists once
+   * at the end. `batchSize` documents (default 50) are embedded per call; embedded batches are
+   * written together, up to 5,000 documents or 2 s of embedding per transaction, and
+   * `onProgress` reports after each write.
+   */
   reindex(
     docs: AsyncIterable<IndexDocument> | Iterable<IndexDocument>,
     options?: { batchSize?: number; onProgress?: (done: number) => void },
@@ -159,8 +164,9 @@ export interface VectorIndexOptions {
   /** Apply this package's migrations on open (default true). */
   migrate?: boolean;
   /**
-   * SQLite connection tuning applied on open (searches read a few MB of list pages per query):
-   * page cache (default 64 MB) and memory-mapped I/O (default 256 MB); 0 keeps SQLite's setting.
+   * SQLite connection tuning applied on open: page cache (default 64 MB) and memory-mapped I/O
+   * (default 0: off — searches scan the IVF lists in memory and read only a few rows by key; a
+   * mapped window counts the file's pages in the process's RSS). 0 keeps SQLite's setting.
    */
   sqlite?: { cacheSizeMb?: number; mmapSizeMb?: number } | undefined;
 }
@@ -196,6 +202,15 @@ export function documentHeader(m: DocumentMetadata): string {
     .join(' | ');
 }
 
+/**
+ * `reindex` writes embedded batches together, in transactions of up to this many documents (or
+ * what was embedded in {@link WRITE_GROUP_MS}, so that slow embedders still write often): each
+ * commit rewrites every page of the random-key indexes (embedding-cache keys, content signatures)
+ * it touched, so 2,000–5,000 documents per commit write 1.5–2× less than 500.
+ */
+const WRITE_GROUP_DOCS = 5000;
+const WRITE_GROUP_MS = 2000;
+
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 10;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -209,8 +224,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   const { knex, dialect } = options;
   if (options.migrate !== false) await migrateVectorStore(knex);
   const sqlVec = dialect === 'sqlite' ? await loadSqliteVec(knex) : false;
-  if (dialect === 'sqlite')
-    await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 256);
+  if (dialect === 'sqlite') await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 0);
   const sql = new SqlRunner(knex);
   const embedder =
     options.embedder instanceof CachedEmbedder
@@ -285,6 +299,93 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     );
   };
 
+  /** A batch of documents chunked and embedded, its new embedding-cache rows not written yet. */
+  interface Embedded {
+    docs: IndexDocument[];
+    prepared: ReturnType<typeof prepare>[];
+    vectors: Float32Array[];
+    embedded: number;
+    pending: Map<string, Float32Array>;
+  }
+
+  const embedGroup = async (docs: IndexDocument[]): Promise<Embedded> => {
+    const prepared = docs.map(prepare);
+    const before = embedder.stats().misses;
+    const { vectors, pending } = await embedder.embedDeferred(prepared.flatMap((p) => p.inputs));
+    return { docs, prepared, vectors, embedded: embedder.stats().misses - before, pending };
+  };
+
+  /**
+   * Write embedded batches: the embedding-cache rows in one transaction, the vectors and attribute
+   * rows in another, then content-signature twins and the OpenAI sync. Results per document; each
+   * batch's first result carries the batch's count of texts embedded.
+   */
+  const writeGroup = async (groups: Embedded[]): Promise<IndexResult[]> => {
+    await embedder.persist(groups.map((g) => g.pending));
+    const docs = groups.flatMap((g) => g.docs);
+    const prepared = groups.flatMap((g) => g.prepared);
+    const vectors = groups.flatMap((g) => g.vectors);
+    const results: IndexResult[] = [];
+    let offset = 0;
+    const items = prepared.map((p, i) => {
+      const doc = docs[i] as IndexDocument;
+      const vs = vectors.slice(offset, offset + p.chunks.length);
+      offset += p.chunks.length;
+      results.push({
+        id: doc.id,
+        chunks: p.chunks.length,
+        embedded: 0,
+        nearDuplicateOf: null,
+        nearDuplicateSimilarity: null,
+      });
+      return {
+        attrs: p.attrs,
+        chunks: p.chunks.map((c, j) => ({
+          chunkNo: c.index,
+          page: c.page,
+          text: c.text,
+          vector: vs[j] as Float32Array,
+        })),
+      };
+    });
+    let first = 0;
+    for (const g of groups) {
+      const r = results[first];
+      if (r) r.embedded = g.embedded;
+      first += g.docs.length;
+    }
+    await local.upsertMany(items);
+    const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((x): x is string => x !== null))];
+    const bySig = new Map<string, { id: number; sha256: string }[]>();
+    for (let i = 0; i < sigs.length; i += 500) {
+      const rows = await sql.select<{ doc_id: number | string; sha256: string; content_sig: string }>(
+        knex(TABLES.docs)
+          .select('doc_id', 'sha256', 'content_sig')
+          .whereIn('content_sig', sigs.slice(i, i + 500))
+          .orderBy('doc_id'),
+      );
+      for (const row of rows) {
+        const list = bySig.get(row.content_sig) ?? [];
+        list.push({ id: Number(row.doc_id), sha256: row.sha256 });
+        bySig.set(row.content_sig, list);
+      }
+    }
+    for (const [i, r] of results.entries()) {
+      const p = prepared[i] as ReturnType<typeof prepare>;
+      const doc = docs[i] as IndexDocument;
+      const twin = p.attrs.contentSig
+        ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256)
+        : undefined;
+      r.nearDuplicateOf = twin ? twin.id : null;
+      if (r.nearDuplicateOf !== null) {
+        r.nearDuplicateSimilarity = 1;
+        await options.onNearDuplicate?.(doc.id, r.nearDuplicateOf, 1);
+      }
+      if (sync) r.openaiFileId = await sync.upsert(doc);
+    }
+    return results;
+  };
+
   const api: VectorIndex = {
     embedder,
 
@@ -333,63 +434,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async indexMany(docs) {
-      const prepared = docs.map(prepare);
-      const before = embedder.stats().misses;
-      const { vectors } = await embedder.embed(prepared.flatMap((p) => p.inputs));
-      const embedded = embedder.stats().misses - before;
-      const results: IndexResult[] = [];
-      let offset = 0;
-      const items = prepared.map((p, i) => {
-        const doc = docs[i] as IndexDocument;
-        const vs = vectors.slice(offset, offset + p.chunks.length);
-        offset += p.chunks.length;
-        results.push({
-          id: doc.id,
-          chunks: p.chunks.length,
-          embedded: 0,
-          nearDuplicateOf: null,
-          nearDuplicateSimilarity: null,
-        });
-        return {
-          attrs: p.attrs,
-          chunks: p.chunks.map((c, j) => ({
-            chunkNo: c.index,
-            page: c.page,
-            text: c.text,
-            vector: vs[j] as Float32Array,
-          })),
-        };
-      });
-      await local.upsertMany(items);
-      const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((s): s is string => s !== null))];
-      const bySig = new Map<string, { id: number; sha256: string }[]>();
-      for (let i = 0; i < sigs.length; i += 500) {
-        const rows = await sql.select<{ doc_id: number | string; sha256: string; content_sig: string }>(
-          knex(TABLES.docs)
-            .select('doc_id', 'sha256', 'content_sig')
-            .whereIn('content_sig', sigs.slice(i, i + 500))
-            .orderBy('doc_id'),
-        );
-        for (const row of rows) {
-          const list = bySig.get(row.content_sig) ?? [];
-          list.push({ id: Number(row.doc_id), sha256: row.sha256 });
-          bySig.set(row.content_sig, list);
-        }
-      }
-      for (const [i, r] of results.entries()) {
-        const p = prepared[i] as ReturnType<typeof prepare>;
-        const doc = docs[i] as IndexDocument;
-        const twin = p.attrs.contentSig
-          ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256)
-          : undefined;
-        r.nearDuplicateOf = twin ? twin.id : null;
-        if (r.nearDuplicateOf !== null) {
-          r.nearDuplicateSimilarity = 1;
-          await options.onNearDuplicate?.(doc.id, r.nearDuplicateOf, 1);
-        }
-        if (sync) r.openaiFileId = await sync.upsert(doc);
-      }
-      if (results[0]) results[0].embedded = embedded;
+      const results = await writeGroup([await embedGroup(docs)]);
       if (bulk === 0) await local.maybeTrain();
       return results;
     },
@@ -514,36 +559,60 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       let indexed = 0;
       let chunks = 0;
       let batch: IndexDocument[] = [];
-      bulk++;
-      const flush = async () => {
-        if (batch.length === 0) return;
-        try {
-          const rs = await api.indexMany(batch);
-          indexed += rs.length;
-          chunks += rs.reduce((s, r) => s + r.chunks, 0);
-        } catch {
-          for (const d of batch) {
-            try {
-              const r = await api.indexDocument(d);
-              indexed++;
-              chunks += r.chunks;
-            } catch (error) {
-              failed.push({ id: d.id, error: error instanceof Error ? error.message : String(error) });
-            }
+      // Embedded batches wait here and are written together (see WRITE_GROUP_DOCS).
+      let group: Embedded[] = [];
+      let groupDocs = 0;
+      let groupStarted = 0;
+      const oneByOne = async (list: IndexDocument[]) => {
+        for (const d of list) {
+          try {
+            const r = await api.indexDocument(d);
+            indexed++;
+            chunks += r.chunks;
+          } catch (error) {
+            failed.push({ id: d.id, error: error instanceof Error ? error.message : String(error) });
           }
         }
-        batch = [];
+      };
+      const write = async () => {
+        if (group.length === 0) return;
+        const pending = group;
+        group = [];
+        groupDocs = 0;
+        try {
+          const rs = await writeGroup(pending);
+          indexed += rs.length;
+          chunks += rs.reduce((sum, r) => sum + r.chunks, 0);
+        } catch {
+          await oneByOne(pending.flatMap((g) => g.docs));
+        }
         opts.onProgress?.(indexed + failed.length);
-        // One turn of the event loop per batch: Node-API finalizers (native memory of statements,
+        // One turn of the event loop per group: Node-API finalizers (native memory of statements,
         // buffers) only run there, and a loop of awaited synchronous SQLite calls never gets there.
         await nextTurn();
       };
+      const embed = async () => {
+        if (batch.length === 0) return;
+        const docsNow = batch;
+        batch = [];
+        if (group.length === 0) groupStarted = performance.now();
+        try {
+          group.push(await embedGroup(docsNow));
+          groupDocs += docsNow.length;
+        } catch {
+          await write();
+          await oneByOne(docsNow);
+        }
+        if (groupDocs >= WRITE_GROUP_DOCS || performance.now() - groupStarted >= WRITE_GROUP_MS) await write();
+      };
+      bulk++;
       try {
         for await (const d of docs) {
           batch.push(d);
-          if (batch.length >= batchSize) await flush();
+          if (batch.length >= batchSize) await embed();
         }
-        await flush();
+        await embed();
+        await write();
       } finally {
         bulk--;
       }
