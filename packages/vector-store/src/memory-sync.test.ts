@@ -143,8 +143,8 @@ describe('every process follows the others through the change log', () => {
 describe('SQLite tuning', () => {
   test('page cache and mmap window: defaults 64 MB and off, both settable', async () => {
     const pragmas = async (knex: Knex) => {
-      const [cache] = (await knex.raw('PRAGMA cache_size')) as { cache_size: number }[];
-      const [mmap] = (await knex.raw('PRAGMA mmap_size')) as { mmap_size: number }[];
+      const [cache]: { cache_size: number }[] = await knex.raw('PRAGMA cache_size');
+      const [mmap]: { mmap_size: number }[] = await knex.raw('PRAGMA mmap_size');
       return { cache: cache?.cache_size, mmap: mmap?.mmap_size };
     };
     const dir = mkdtempSync(join(tmpdir(), 'autod-vs-tune-'));
