@@ -88,13 +88,6 @@ export class ListMemory {
     return this.#blocks[list]?.n ?? 0;
   }
 
-  /** Approximate bytes held (typed arrays, not the JS object overhead). */
-  get bytes(): number {
-    let b = 0;
-    for (const blk of this.#blocks) b += blk.vecs.byteLength + blk.inv.byteLength * 5;
-    return b + this.#docIds.byteLength * 3;
-  }
-
   #code(s: string | null): number {
     if (s === null) return 0;
     let c = this.#codes.get(s);

@@ -57,6 +57,36 @@ export interface IvfOptions {
   autoTrain?: boolean;
 }
 
+/** Options of one vector search in a {@link VectorBackend}. */
+export interface VectorSearchOptions {
+  k: number;
+  filter?: SearchFilter;
+  minSimilarity?: number;
+  exact?: boolean;
+  excludeDocId?: number;
+  firstChunkOnly?: boolean;
+}
+
+/**
+ * What `createVectorIndex` needs from the storage of vectors: {@link LocalVectorIndex} (SQLite,
+ * PostgreSQL without pgvector) implements it; a pgvector backend would too (ADR 0007).
+ */
+export interface VectorBackend {
+  /** Approximate (IVF/HNSW) search is available; otherwise searches are exact. */
+  readonly trained: boolean;
+  readonly chunkCount: number;
+  init(): Promise<void>;
+  /** Replace the attribute rows and chunks of several documents in one transaction. */
+  upsertMany(items: { attrs: DocAttributes; chunks: StoredChunk[] }[]): Promise<void>;
+  remove(docId: number): Promise<boolean>;
+  /** Build or refresh the approximate index when due (`force`: now); true when it did. */
+  maybeTrain(force?: boolean): Promise<boolean>;
+  /** The top `k` documents by their best chunk's cosine similarity. */
+  search(query: Float32Array, opts: VectorSearchOptions): Promise<VectorMatch[]>;
+  /** Texts and pages of chunks, keyed `docId:chunkNo`. */
+  chunkTexts(keys: { docId: number; chunkNo: number }[]): Promise<Map<string, { text: string; page: number }>>;
+}
+
 interface ChunkRow {
   id: number | string;
   doc_id: number | string;
@@ -178,7 +208,7 @@ function memoryAttrs(r: DocAttrRow) {
  * Exact search (untrained index, `exact: true`): sqlite-vec's `vec_distance_cosine` in SQLite, dot
  * products in process over rows streamed in pages elsewhere.
  */
-export class LocalVectorIndex {
+export class LocalVectorIndex implements VectorBackend {
   #centroids: Float32Array[] = [];
   /** The centroids packed for {@link nearest}. */
   #packed: Float32Array = new Float32Array(0);
@@ -221,11 +251,6 @@ export class LocalVectorIndex {
 
   get chunkCount(): number {
     return this.#chunkCount;
-  }
-
-  /** Bytes of the lists held in memory (0 until the first search of a trained index). */
-  get memoryBytes(): number {
-    return this.#memory?.bytes ?? 0;
   }
 
   /** Reads (no transaction) on the raw connection or through knex. */
@@ -730,14 +755,7 @@ export class LocalVectorIndex {
   }
 }
 
-type SearchOpts = {
-  k: number;
-  filter?: SearchFilter;
-  minSimilarity?: number;
-  exact?: boolean;
-  excludeDocId?: number;
-  firstChunkOnly?: boolean;
-};
+type SearchOpts = VectorSearchOptions;
 
 async function maxSeq(x: Exec): Promise<number> {
   const [row] = await x.all<{ m: number | string | null }>(MAX_SEQ);

@@ -7,7 +7,7 @@ import type { Embedder } from './embedder.js';
 import { CachedEmbedder, type EmbeddingCacheOptions, type EmbeddingCacheStats } from './embedding-cache.js';
 import type { SearchFilter } from './filter.js';
 import { bufferToVector, sha256Hex } from './hash.js';
-import { LocalVectorIndex, type Dialect, type IvfOptions } from './local-index.js';
+import { LocalVectorIndex, type Dialect, type IvfOptions, type VectorBackend } from './local-index.js';
 import { migrateVectorStore, TABLES } from './migrations.js';
 import { OpenAIVectorSync, type OpenAISyncOptions } from './openai-sync.js';
 import { highlightSnippet } from './snippet.js';
@@ -230,7 +230,15 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     options.embedder instanceof CachedEmbedder
       ? options.embedder
       : new CachedEmbedder(options.embedder, knex, options.cache);
-  const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf, sql);
+  const local: VectorBackend = new LocalVectorIndex(
+    knex,
+    dialect,
+    embedder.model,
+    embedder.dimensions,
+    sqlVec,
+    options.ivf,
+    sql,
+  );
   await local.init();
   const sync = options.openaiSync ? new OpenAIVectorSync(knex, options.openaiSync) : undefined;
   const nd = options.nearDuplicates ?? true;
@@ -288,15 +296,17 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   };
 
   const store = async (doc: IndexDocument, prepared: ReturnType<typeof prepare>, vectors: Float32Array[]) => {
-    await local.upsert(
-      prepared.attrs,
-      prepared.chunks.map((c, i) => ({
-        chunkNo: c.index,
-        page: c.page,
-        text: c.text,
-        vector: vectors[i] as Float32Array,
-      })),
-    );
+    await local.upsertMany([
+      {
+        attrs: prepared.attrs,
+        chunks: prepared.chunks.map((c, i) => ({
+          chunkNo: c.index,
+          page: c.page,
+          text: c.text,
+          vector: vectors[i] as Float32Array,
+        })),
+      },
+    ]);
   };
 
   /** A batch of documents chunked and embedded, its new embedding-cache rows not written yet. */
