@@ -67,4 +67,37 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
   ...layerRules,
+  // The web app runs in the browser: it reaches the server only through the client generated from the OpenAPI
+  // document (src/api), and imports no @autod/* runtime package.
+  {
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@autod/*'],
+              message: 'The web app talks to the server through src/api only (no @autod/* code).',
+            },
+            { group: ['node:*'], message: 'The web app runs in the browser.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    ignores: ['apps/web/src/api/**', '**/*.test.{ts,tsx}', 'apps/web/src/test-*.{ts,tsx}'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['fetch', 'XMLHttpRequest', 'EventSource'].map((name) => ({
+          name,
+          message: 'Call the server through the generated client in src/api (api.GET/POST/…, uploadFile, use*Events).',
+        })),
+      ],
+    },
+  },
 );

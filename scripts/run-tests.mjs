@@ -2,19 +2,28 @@
 // over every package's sources, no build needed), lint, then run every vitest project and print one plain summary
 // line ("N passed, N failed, N skipped") that CI can read. `--tests-only` skips the static checks.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
 const args = process.argv.slice(2);
 const testsOnly = args.includes('--tests-only');
 const vitestArgs = args.filter((a) => a !== '--tests-only');
 
+// Every `src` folder under packages/ and apps/, listed here: spawnSync has no shell to expand a glob.
+function sourceDirs() {
+  return ['packages', 'apps'].flatMap((top) =>
+    readdirSync(top)
+      .map((name) => `${top}/${name}/src`)
+      .filter((dir) => existsSync(dir)),
+  );
+}
+
 const steps = [['build', 'turbo', ['run', 'build', '--output-logs=errors-only']]];
 if (!testsOnly) {
   steps.push(
     ['format check', 'prettier', ['--check', '--log-level=warn', '.']],
     ['typecheck', 'tsc', ['-p', 'tsconfig.check.json']],
-    ['lint', 'eslint', ['packages/*/src', 'apps/*/src']],
+    ['lint', 'eslint', sourceDirs()],
   );
 }
 for (const [name, cmd, cmdArgs] of steps) {

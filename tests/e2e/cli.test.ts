@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,7 @@ describe('autod CLI (real processes)', () => {
     ]);
     const sa = JSON.parse(a.stdout);
     const sb = JSON.parse(b.stdout);
+    expect([a.code, b.code], `${a.stdout}\n${a.stderr}\n${b.stdout}\n${b.stderr}`).toEqual([0, 0]);
     expect(sa.processed + sb.processed).toBe(24);
     expect(sa.failed + sb.failed).toBe(0);
     expect(sa.duplicates + sb.duplicates).toBe(0);
@@ -74,6 +75,9 @@ describe('autod CLI (real processes)', () => {
     await writeFile(join(dir, 'inbox', 'encrypted.pdf'), badPdfs.encrypted());
     await writeFile(join(dir, 'inbox', 'notes.txt'), 'just text, not a pdf');
     await writeFile(join(dir, 'inbox', 'huge.pdf'), await badPdfs.huge(3));
+    // Files that have been sitting there: a young file that looks cut off (truncated.pdf) is left for its writer.
+    const old = new Date(Date.now() - 3_600_000);
+    for (const name of await tree(join(dir, 'inbox'))) await utimes(join(dir, 'inbox', name), old, old);
     const r = await runCli(['process', '--json'], { ...env, AUTOD_MAX_FILE_MB: '2' }, dir);
     expect(r.code).toBe(3);
     const s = JSON.parse(r.stdout);
@@ -89,7 +93,7 @@ describe('autod CLI (real processes)', () => {
       'empty.pdf': 'INPUT_EMPTY',
       'encrypted.pdf': 'INPUT_ENCRYPTED_PDF',
       'huge.pdf': 'INPUT_TOO_LARGE',
-      'notes.txt': 'INPUT_NOT_PDF',
+      'notes.txt': 'INPUT_UNSUPPORTED_TYPE',
       'truncated.pdf': 'INPUT_CORRUPT_PDF',
     });
     const failed = await tree(join(dir, 'failed'));
@@ -97,6 +101,13 @@ describe('autod CLI (real processes)', () => {
     const report = JSON.parse(await readFile(join(dir, 'failed', 'encrypted.pdf.error.json'), 'utf8'));
     expect(report.error.message).toMatch(/password/i);
     expect(await tree(join(dir, 'inbox'))).toEqual([]);
+    // every failure has a database row, also those found before a claim (empty, not a PDF, too large)
+    const failedRows = JSON.parse(
+      (await runCli(['list', '--status', 'failed', '--json'], { ...env, AUTOD_MAX_FILE_MB: '2' }, dir)).stdout,
+    ) as { total: number; items: { fileName: string; errorCode: string; storagePath: string }[] };
+    expect(failedRows.total).toBe(6);
+    expect(Object.fromEntries(failedRows.items.map((d) => [d.fileName, d.errorCode]))).toEqual(codes);
+    for (const d of failedRows.items) expect(d.storagePath).toBe(join(dir, 'failed', d.fileName));
   });
 
   describe('with the openai provider against the emulator', () => {

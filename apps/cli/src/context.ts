@@ -1,4 +1,7 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { loadConfig, type Config } from '@autod/config';
+import { createDatabase, type Database } from '@autod/db';
 import { createRuntime, type Runtime } from '@autod/runtime';
 import type { Output } from './output.js';
 
@@ -14,9 +17,20 @@ export interface GlobalOptions {
 }
 
 /** What a command gets: parsed options, output, and lazily the config and the runtime. */
+/** Global flags that stand for a setting (validated by the settings table like the env var). */
+const GLOBAL_FLAGS: readonly [keyof GlobalOptions, string, string][] = [
+  ['dataDir', 'AUTOD_DATA_DIR', '--data-dir'],
+  ['dbUrl', 'AUTOD_DB_URL', '--db-url'],
+  ['provider', 'AUTOD_PROVIDER', '--provider'],
+  ['logLevel', 'AUTOD_LOG_LEVEL', '--log-level'],
+];
+
 export class CommandContext {
   private runtime: Runtime | undefined;
+  private database: Database | undefined;
   private cachedConfig: Config | undefined;
+  /** Command flags standing for a setting: env var -> [flag, value]. */
+  private readonly flags = new Map<string, [string, unknown]>();
 
   constructor(
     readonly options: GlobalOptions,
@@ -26,15 +40,36 @@ export class CommandContext {
     private readonly extraOverrides: Record<string, unknown> = {},
   ) {}
 
+  /**
+   * Command flags that stand for a setting, e.g. `{ AUTOD_CONCURRENCY: ['--concurrency', o.concurrency] }`: they become
+   * the highest-priority overrides and go through the same validation as the setting, so a bad value is `CFG_INVALID`
+   * (exit 78) naming the flag. Unset values (`undefined`) are ignored. Call before `config()` / `open()`.
+   */
+  useFlags(flags: Record<string, readonly [flag: string, value: unknown]>): void {
+    for (const [env, [flag, value]] of Object.entries(flags)) {
+      if (value !== undefined) this.flags.set(env, [flag, value]);
+    }
+    this.cachedConfig = undefined;
+  }
+
   /** Flag overrides, keyed by the env var they replace (highest precedence). */
   overrides(extra: Record<string, unknown> = {}): Record<string, unknown> {
     const o: Record<string, unknown> = { ...this.extraOverrides, ...extra };
-    if (this.options.dataDir) o['AUTOD_DATA_DIR'] = this.options.dataDir;
-    if (this.options.dbUrl) o['AUTOD_DB_URL'] = this.options.dbUrl;
-    if (this.options.provider) o['AUTOD_PROVIDER'] = this.options.provider;
-    if (this.options.logLevel) o['AUTOD_LOG_LEVEL'] = this.options.logLevel;
-    else if (this.options.verbose) o['AUTOD_LOG_LEVEL'] = 'debug';
+    for (const [key, env] of GLOBAL_FLAGS) {
+      const value = this.options[key];
+      if (value !== undefined && value !== false) o[env] = value;
+    }
+    if (!this.options.logLevel && this.options.verbose) o['AUTOD_LOG_LEVEL'] = 'debug';
+    for (const [env, [, value]] of this.flags) o[env] = value;
     return o;
+  }
+
+  /** How each override is named in error messages: the flag it came from. */
+  private overrideNames(): Record<string, string> {
+    const names: Record<string, string> = {};
+    for (const [key, env, flag] of GLOBAL_FLAGS) if (this.options[key] !== undefined) names[env] = flag;
+    for (const [env, [flag]] of this.flags) names[env] = flag;
+    return names;
   }
 
   config(extra: Record<string, unknown> = {}): Config {
@@ -43,6 +78,7 @@ export class CommandContext {
         env: this.env,
         cwd: this.cwd,
         overrides: this.overrides(extra),
+        overrideNames: this.overrideNames(),
         ...(this.options.config ? { configFile: this.options.config } : {}),
       });
     }
@@ -61,8 +97,28 @@ export class CommandContext {
     return this.runtime;
   }
 
+  /**
+   * Only the database, not migrated and without the services on top (`autod migrate`: the vector index and the
+   * pipeline need tables a fresh database does not have yet). Closed by `close()`.
+   */
+  async openDatabase(): Promise<Database> {
+    if (!this.database) {
+      const config = this.config();
+      if (config.db.client === 'sqlite' && config.db.filename && config.db.filename !== ':memory:') {
+        await mkdir(dirname(config.db.filename), { recursive: true });
+      }
+      this.database = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
+    }
+    return this.database;
+  }
+
   async close(): Promise<void> {
-    await this.runtime?.close();
-    this.runtime = undefined;
+    try {
+      await this.runtime?.close();
+    } finally {
+      this.runtime = undefined;
+      await this.database?.close();
+      this.database = undefined;
+    }
   }
 }

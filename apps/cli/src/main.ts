@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { DOCUMENT_STATUSES } from '@autod/core';
 import { toAutodError } from '@autod/errors';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { createOutput } from './output.js';
@@ -29,7 +30,7 @@ export function addCommands(installer: CommandInstaller): void {
 
 function listFilters(cmd: Command): Command {
   return cmd
-    .option('--status <status>', 'processing | completed | failed')
+    .option('--status <status>', DOCUMENT_STATUSES.join(' | '))
     .option('--category <category>', 'e.g. "Financial & Administrative"')
     .option('--subcategory <subcategory>', 'e.g. Utilities')
     .option('--doc-type <type>', 'document type, e.g. invoice')
@@ -60,8 +61,8 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .option('-c, --config <file>', 'config file (default ./autod.config.json)')
     .option('--data-dir <dir>', 'data folder (inbox, processed, failed, duplicates, database)')
     .option('--db-url <url>', 'database: SQLite file path or postgres:// URL')
-    .addOption(new Option('--provider <name>', 'extraction provider').choices(['auto', 'openai', 'local']))
-    .option('--log-level <level>', 'log level for stderr logs')
+    .option('--provider <name>', 'extraction provider: auto, openai or local (AUTOD_PROVIDER)')
+    .option('--log-level <level>', 'log level for stderr logs (AUTOD_LOG_LEVEL)')
     .option('-v, --verbose', 'show logs on stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -75,17 +76,17 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   program
     .command('process')
     .description('process files or folders once (default: the inbox)')
-    .argument('[paths...]', 'PDF files or folders')
-    .option('--concurrency <n>', 'files at the same time')
+    .argument('[paths...]', 'PDF or image files (JPEG, PNG, TIFF, WebP, GIF, AVIF), or folders')
+    .option('--concurrency <n>', 'files at the same time (default AUTOD_CONCURRENCY)')
     .action((paths: string[], o: { concurrency?: string }) => run((c) => processCommand(c, paths, o))());
   program
     .command('watch')
     .description('watch the inbox and process new files until stopped')
     .argument('[inbox]', 'folder to watch (default: the configured inbox)')
-    .option('--concurrency <n>', 'files at the same time')
+    .option('--concurrency <n>', 'files at the same time (default AUTOD_CONCURRENCY)')
     .action((inbox: string | undefined, o: { concurrency?: string }) => run((c) => watchCommand(c, inbox, o))());
   listFilters(program.command('list').description('list documents'))
-    .option('--limit <n>', 'page size', '50')
+    .option('--limit <n>', 'page size (1..1000)', '50')
     .option('--offset <n>', 'skip this many', '0')
     .action((o: ListOptions) => run((c) => listCommand(c, o))());
   program
@@ -94,7 +95,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .argument('<id>', 'document id or sha256')
     .action((id: string) => run((c) => showCommand(c, id))());
   listFilters(program.command('export').description('export documents as JSON or CSV'))
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
+    .option('--format <format>', 'output format: json or csv', 'json')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action((o: ListOptions & { format?: string; output?: string }) => run((c) => exportCommand(c, o))());
   program
@@ -106,7 +107,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   program
     .command('costs')
     .description('tokens and dollars spent')
-    .addOption(new Option('--by <group>', 'group by').choices(['day', 'month', 'model', 'provider']).default('day'))
+    .option('--by <group>', 'group by: day, month, model or provider', 'day')
     .option('--from <date>', 'from (YYYY-MM-DD)')
     .option('--to <date>', 'to (YYYY-MM-DD)')
     .action((o: { by?: string; from?: string; to?: string }) => run((c) => costsCommand(c, o))());
@@ -116,9 +117,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .action(() => run((c) => doctorCommand(c))());
   program
     .command('migrate')
-    .description('database migrations')
+    .description('database migrations (documents, vector index and batch tables)')
     .argument('[action]', 'up | down | status', 'up')
-    .action((action: string) => run((c) => migrateCommand(c, action))());
+    .option('--yes', 'confirm `migrate down` (it drops tables and their data)')
+    .action((action: string, o: { yes?: boolean }) => run((c) => migrateCommand(c, action, o))());
   program
     .command('config')
     .description('print the effective configuration (secrets redacted)')

@@ -1,7 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
+import { buildScannedImage } from '@autod/testkit';
 import { buildApp } from './app.js';
 import {
   AUTH,
@@ -304,7 +305,7 @@ describe('documents', () => {
     h = await harness({ bodyLimitMb: 0.05 });
     const notPdf = await upload(h.app, 'evil.pdf', Buffer.from('MZ\x90\x00 this is an executable, not a PDF'));
     expect(notPdf.statusCode).toBe(415);
-    expect(notPdf.json().error.code).toBe('INPUT_NOT_PDF');
+    expect(notPdf.json().error.code).toBe('INPUT_UNSUPPORTED_TYPE');
 
     const tiny = await upload(h.app, 'tiny.pdf', Buffer.from('%PD'));
     expect(tiny.statusCode).toBe(415);
@@ -326,6 +327,22 @@ describe('documents', () => {
     expect(unauth.statusCode).toBe(401);
 
     expect(await listTree(join(h.dir, 'inbox'))).toEqual([]);
+  });
+
+  it('accepts an image by its bytes, names it by its type and files it as a PDF with the original kept', async () => {
+    h = await harness();
+    const png = await buildScannedImage([['Image upload', 'Total 3.00']]);
+    const res = await upload(h.app, 'phone photo.pdf', png);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().fileName).toBe('phone photo.png');
+    const body = await waitForDocument(h.app, res.json().id);
+    expect(body.document).toMatchObject({ mediaType: 'image/png', fileName: 'phone photo.png' });
+    expect(body.document.storagePath).toMatch(/\.pdf$/);
+    expect(body.document.originalPath).toMatch(/\.png$/);
+    await h.app.autod.work.idle(); // completed is committed before the file is moved: wait for the filing
+    const file = await h.app.inject({ method: 'GET', url: `/v1/documents/${res.json().id}/file`, headers: AUTH });
+    expect(file.headers['content-type']).toBe('application/pdf');
+    expect(file.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
   it('stores hostile file names as a safe basename inside the inbox', async () => {
@@ -362,6 +379,39 @@ describe('documents', () => {
       return files.some((f) => f.endsWith('.error.json')) ? files : undefined;
     });
     expect(failed).toEqual(['broken.pdf', 'broken.pdf.error.json']);
+  });
+
+  it('lists every failure, also those found before a claim, under status=failed and waiting documents apart', async () => {
+    h = await harness();
+    const inbox = h.runtime.pipeline.dirs.inbox;
+    const old = new Date(Date.now() - 3_600_000);
+    await writeFile(join(inbox, 'notes.txt'), 'just text, not a document');
+    await writeFile(join(inbox, 'empty.pdf'), '');
+    for (const n of ['notes.txt', 'empty.pdf']) await utimes(join(inbox, n), old, old);
+    for (const n of ['notes.txt', 'empty.pdf'])
+      expect((await h.runtime.pipeline.processFile(join(inbox, n))).kind).toBe('failed');
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/v1/documents?status=failed&orderBy=id&order=asc',
+      headers: AUTH,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().total).toBe(2);
+    expect(
+      res
+        .json()
+        .items.map((d: { fileName: string; errorCode: string; storagePath: string }) => [
+          d.fileName,
+          d.errorCode,
+          d.storagePath,
+        ]),
+    ).toEqual([
+      ['notes.txt', 'INPUT_UNSUPPORTED_TYPE', join(h.dir, 'failed', 'notes.txt')],
+      ['empty.pdf', 'INPUT_EMPTY', join(h.dir, 'failed', 'empty.pdf')],
+    ]);
+    const waiting = await h.app.inject({ method: 'GET', url: '/v1/documents?status=waiting', headers: AUTH });
+    expect(waiting.statusCode).toBe(200);
+    expect(waiting.json().total).toBe(0);
   });
 
   it('validates ids and query parameters', async () => {

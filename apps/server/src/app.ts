@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
@@ -24,6 +25,15 @@ import { costRoutes } from './routes/costs.js';
 import { documentRoutes } from './routes/documents.js';
 import { healthRoutes } from './routes/health.js';
 import { indexSearch, searchRoutes, type SearchBackend } from './routes/search.js';
+import { eventRoutes } from './routes/events.js';
+import { overviewRoutes } from './routes/overview.js';
+import { correctionRoutes } from './routes/corrections.js';
+import { batchCancelRoutes } from './routes/batch-cancel.js';
+import { sessionRoutes } from './routes/session.js';
+import { thumbnailRoutes } from './routes/thumbnails.js';
+import { DocumentEvents } from './document-events.js';
+import { SESSION_COOKIE, SessionAuth, readCookie, type AuthResult } from './session.js';
+import { staticRoutes, webSecurityHeaders } from './static.js';
 import { WorkTracker } from './work.js';
 
 declare module 'fastify' {
@@ -31,7 +41,29 @@ declare module 'fastify' {
     /** No bearer token needed (health probes, API docs). */
     public?: boolean;
   }
+  interface FastifySchema {
+    /**
+     * A multipart/form-data request body for the OpenAPI document only (the route reads the parts itself, so nothing
+     * validates `request.body`).
+     */
+    multipartBody?: object;
+  }
+  interface FastifyRequest {
+    /** How the request was authenticated (bearer token or web session); unset on public routes. */
+    autodAuth?: Extract<AuthResult, { ok: true }>;
+  }
 }
+
+/** jsonSchemaTransform, plus routes that document a multipart body (`schema.multipartBody`). */
+const openApiTransform: typeof jsonSchemaTransform = (document) => {
+  const out = jsonSchemaTransform(document);
+  const schema = out.schema as Record<string, unknown> | undefined;
+  if (schema && 'multipartBody' in schema) {
+    schema['body'] = schema['multipartBody'];
+    delete schema['multipartBody'];
+  }
+  return out;
+};
 
 export const SERVER_VERSION = '0.0.0';
 
@@ -56,6 +88,12 @@ export interface BuildAppOptions {
   shutdownGraceMs?: number;
   /** Wait before re-processing an upload after a transient failure (default 15 s, doubling). */
   retryDelayMs?: number;
+  /** The built web app (`@autod/web`'s dist folder) served at `/`; without it `/` answers 404. */
+  webDir?: string;
+  /** Web session lifetime in ms (default `config.server.sessionTtlHours`). */
+  sessionTtlMs?: number;
+  /** Where page thumbnails are cached (default `<AUTOD_DATA_DIR>/thumbnails`). */
+  thumbnailDir?: string;
 }
 
 declare module 'fastify' {
@@ -103,9 +141,15 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  const events = new DocumentEvents();
   const work = new WorkTracker(pipeline, logger, {
     concurrency: config.processing.concurrency,
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    onState: (state) => events.fromUpload(state),
+  });
+  const sessions = new SessionAuth({
+    db: runtime.db,
+    ttlMs: options.sessionTtlMs ?? Math.round(config.server.sessionTtlHours * 3_600_000),
   });
   const ctx: ServerContext = {
     runtime,
@@ -118,7 +162,10 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     search: options.search ?? indexSearch(runtime),
     maxUploadBytes: Math.round((options.bodyLimitMb ?? config.processing.maxFileMb) * 1024 * 1024),
     streams: new Set<ServerResponse>(),
+    events,
+    sessions,
   };
+  const stopEvents = runtime.onPipelineEvent((event) => events.fromPipeline(event));
   app.decorate('autod', ctx);
 
   // Request ids in and out; one log line and one metric per request.
@@ -151,12 +198,21 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
       reply: FastifyReply,
     ) => Promise<void>;
     await limit(request, reply);
+    if (reply.sent) return;
+    // A bearer token (scripts) wins; without one, a web session cookie (the page, CSRF-checked).
+    if (request.headers.authorization === undefined && readCookie(request.headers.cookie, SESSION_COOKIE)) {
+      const result = await sessions.check(request);
+      if (!result.ok) return reply.code(result.status).send({ error: result.error.toJSON() });
+      request.autodAuth = result;
+      return;
+    }
     if (!checkToken(request.headers.authorization)) {
       const message = request.headers.authorization
         ? 'The bearer token is wrong.'
         : 'This endpoint needs a bearer token.';
       return reply.code(401).header('www-authenticate', 'Bearer realm="autod"').send(unauthorized(message));
     }
+    request.autodAuth = { ok: true, via: 'bearer' };
   });
 
   app.setErrorHandler(errorHandler(logger));
@@ -170,6 +226,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     contentSecurityPolicy: false,
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
+  webSecurityHeaders(app);
   void app.register(fastifyMultipart, { throwFileSizeLimit: false });
   void app.register(fastifyRateLimit, {
     global: false,
@@ -188,7 +245,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
   void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
@@ -198,6 +255,13 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     searchRoutes(app, ctx);
     batchRoutes(app, ctx);
     costRoutes(app, ctx);
+    sessionRoutes(app, ctx, checkToken);
+    eventRoutes(app, ctx);
+    overviewRoutes(app, ctx, SERVER_VERSION);
+    correctionRoutes(app, ctx);
+    batchCancelRoutes(app, ctx);
+    thumbnailRoutes(app, ctx, { dir: options.thumbnailDir ?? join(config.app.dataDir, 'thumbnails') });
+    if (options.webDir) staticRoutes(app, options.webDir);
   });
 
   let watcher: InboxWatcher | undefined;
@@ -215,6 +279,7 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   // Shutdown: end event streams so the listener can close, then (after in-flight requests such as uploads have
   // finished) drain background processing, aborting it after the grace period; aborted files stay in the inbox.
   app.addHook('preClose', async () => {
+    stopEvents();
     for (const stream of ctx.streams) stream.end();
     ctx.streams.clear();
   });

@@ -104,7 +104,7 @@ export interface BatchManagerOptions {
 }
 
 /** What the manager needs of the runtime. */
-export type BatchManagerRuntime = Pick<Runtime, 'db' | 'pipeline' | 'metrics' | 'config'>;
+export type BatchManagerRuntime = Pick<Runtime, 'db' | 'pipeline' | 'metrics' | 'config' | 'pricing'>;
 
 interface ActiveBatch {
   controller: AbortController;
@@ -238,6 +238,21 @@ export class BatchManager {
   }
 
   /**
+   * Stops a batch running here: nothing new is scheduled, in-flight items are released (they stay pending) and the
+   * batch ends `interrupted`, so that resume continues it. Resolves once it has stopped.
+   */
+  async cancel(id: string): Promise<BatchSnapshot> {
+    const a = this.active.get(id);
+    if (!a) {
+      const batch = await this.require(id);
+      throw errorFor('CONFLICT', `Batch ${id} is not running on this server (it is ${batch.status}).`);
+    }
+    a.controller.abort(new Error('cancelled'));
+    await a.done;
+    return this.require(id);
+  }
+
+  /**
    * Shutdown: refuse new batches and abort the running ones. Nothing new is scheduled, in-flight items are released
    * (they stay pending) and each batch ends `interrupted`, ready for `POST /v1/batches/:id/resume` after a restart.
    */
@@ -283,7 +298,9 @@ export class BatchManager {
         // Aborted at shutdown (ours) or when a second signal forces the server down (the work tracker's).
         signal: AbortSignal.any([controller.signal, this.work.signal]),
         estimateCost: async (item) =>
-          openai ? (await estimateFile(item.path, model).catch(() => ({ liveUsd: 0 }))).liveUsd : 0,
+          openai
+            ? (await estimateFile(item.path, model, this.runtime.pricing).catch(() => ({ liveUsd: 0 }))).liveUsd
+            : 0,
         onProgress: emit,
       },
     );
@@ -371,7 +388,7 @@ export class BatchManager {
   private async estimate(files: string[], maxCost: number | undefined): Promise<BatchEstimate> {
     const { config } = this.runtime;
     const model = config.openai.model;
-    const est = await estimateRun(files, { models: [model] });
+    const est = await estimateRun(files, { models: [model], pricing: this.runtime.pricing });
     const maxCostUsd = maxCost ?? config.cost.maxCostPerRunUsd ?? null;
     const provider = config.app.provider;
     const live = est.models[0]?.liveUsd;

@@ -3,6 +3,8 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '@autod/runtime';
 import type { BatchManager } from './batches.js';
+import type { DocumentEvents } from './document-events.js';
+import type { SessionAuth } from './session.js';
 import type { SearchBackend } from './routes/search.js';
 import type { WorkTracker } from './work.js';
 
@@ -25,6 +27,10 @@ export interface ServerContext {
   maxUploadBytes: number;
   /** Open server-sent-event streams (ended before the server closes). */
   streams: Set<ServerResponse>;
+  /** Live document states (uploads and pipeline) for `GET /v1/events`. */
+  events: DocumentEvents;
+  /** Web sign-in sessions beside the bearer token. */
+  sessions: SessionAuth;
 }
 
 /** Route config flag: no token needed. */

@@ -1,5 +1,5 @@
 import { link, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 
 /** Longest base name kept (UTF-8 bytes), well under the 255-byte limit of common filesystems. */
 const MAX_BASE_BYTES = 180;
@@ -9,12 +9,15 @@ function isControl(code: number): boolean {
   return code <= 0x1f || (code >= 0x7f && code <= 0x9f);
 }
 
+/** Extensions of the document types autod accepts (stripped from a client's name before `ext` is added). */
+const DOCUMENT_EXTENSIONS = /\.(pdf|jpe?g|jpe|jfif|png|tiff?|webp|gif|avif|xml)$/i;
+
 /**
- * Reduces a client-supplied file name to a safe basename ending in `.pdf`: no directory parts (`/`, `\`), no `..`,
- * no leading dots (hidden files), no control or bidi-override characters, no characters Windows forbids, bounded
- * length. Empty results fall back to `fallback`.
+ * Reduces a client-supplied file name to a safe basename ending in `ext` (default `.pdf`; the extension of the type
+ * the bytes turned out to be): no directory parts (`/`, `\`), no `..`, no leading dots (hidden files), no control or
+ * bidi-override characters, no characters Windows forbids, bounded length. Empty results fall back to `fallback`.
  */
-export function safeFileName(raw: string | undefined, fallback = 'upload'): string {
+export function safeFileName(raw: string | undefined, fallback = 'upload', ext = '.pdf'): string {
   let name = (raw ?? '').normalize('NFC');
   name = name.split(/[/\\]/).pop() ?? '';
   name = name
@@ -26,11 +29,11 @@ export function safeFileName(raw: string | undefined, fallback = 'upload'): stri
     .replace(/[<>:"|?*]/g, '_')
     .replace(/\s+/g, ' ')
     .trim();
-  let base = name.replace(/\.pdf$/i, '');
+  let base = name.replace(DOCUMENT_EXTENSIONS, '');
   base = base.replace(/^[.\s-]+/, '').replace(/[.\s]+$/, '');
   while (Buffer.byteLength(base, 'utf8') > MAX_BASE_BYTES) base = Array.from(base).slice(0, -1).join('');
   if (base === '') base = fallback;
-  return `${base}.pdf`;
+  return `${base}${ext}`;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -43,15 +46,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Moves a completed upload into `dir` as `name`, or `<base>-<sha8>.pdf`, `<base>-<sha8>-2.pdf`... when taken.
+ * Moves a completed upload into `dir` as `name`, or `<base>-<sha8><ext>`, `<base>-<sha8>-2<ext>`... when taken.
  * A hard link makes the move atomic and never overwrites a file (EEXIST); filesystems without hard links fall back
  * to a checked rename. Returns the final path.
  */
 export async function placeFile(source: string, dir: string, name: string, sha256: string): Promise<string> {
-  const base = name.replace(/\.pdf$/i, '');
+  const ext = extname(name) || '.pdf';
+  const base = name.slice(0, name.length - extname(name).length);
   const sha8 = sha256.slice(0, 8);
-  const candidates = [`${base}.pdf`, `${base}-${sha8}.pdf`];
-  for (let i = 2; i <= 50; i++) candidates.push(`${base}-${sha8}-${i}.pdf`);
+  const candidates = [`${base}${ext}`, `${base}-${sha8}${ext}`];
+  for (let i = 2; i <= 50; i++) candidates.push(`${base}-${sha8}-${i}${ext}`);
   for (const candidate of candidates) {
     const dest = join(dir, candidate);
     try {
@@ -67,7 +71,7 @@ export async function placeFile(source: string, dir: string, name: string, sha25
       return dest;
     }
   }
-  const dest = join(dir, `${base}-${sha8}-${Date.now()}.pdf`);
+  const dest = join(dir, `${base}-${sha8}-${Date.now()}${ext}`);
   await rename(source, dest);
   return dest;
 }

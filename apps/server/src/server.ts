@@ -1,3 +1,4 @@
+import { errorFor } from '@autod/errors';
 import type { Runtime } from '@autod/runtime';
 import { buildApp, type BuildAppOptions } from './app.js';
 import type { AutodApp } from './context.js';
@@ -29,7 +30,14 @@ export async function startServer(runtime: Runtime, options: StartServerOptions 
   const { config, logger } = runtime;
   const app = buildApp(runtime, options);
   await runtime.pipeline.recover();
-  await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+  const wantedHost = options.host ?? config.server.host;
+  const wantedPort = options.port ?? config.server.port;
+  try {
+    await app.listen({ host: wantedHost, port: wantedPort });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw listenError(error, wantedHost, wantedPort);
+  }
   const info = app.server.address();
   const port = typeof info === 'object' && info ? info.port : (options.port ?? config.server.port);
   const host = options.host ?? config.server.host;
@@ -69,4 +77,26 @@ export async function startServer(runtime: Runtime, options: StartServerOptions 
     process.on('SIGINT', onSignal);
   }
   return { app, address, port, close, closed };
+}
+
+/** "Address in use" and "not allowed" name the address and the setting to change, instead of a bug report. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return errorFor(
+      'CFG_PORT_IN_USE',
+      `Port ${port} on ${host} is already in use by another program; stop it, or start autod on another port with --port or AUTOD_SERVER_PORT.`,
+      { cause: error, details: { host, port } },
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return errorFor(
+      'CFG_INVALID',
+      code === 'EACCES'
+        ? `Not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --port or AUTOD_SERVER_PORT.`
+        : `${host} is not an address of this machine; set AUTOD_SERVER_HOST (or --host) to one of its addresses, e.g. 127.0.0.1.`,
+      { cause: error, details: { host, port } },
+    );
+  }
+  return error;
 }

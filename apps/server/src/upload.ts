@@ -6,9 +6,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { errorFor } from '@autod/errors';
+import { SUPPORTED_FORMATS_TEXT, sniffDocument, type SniffedDocument } from '@autod/extract';
 import { placeFile, safeFileName } from './file-names.js';
-
-const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
 
 export interface SavedUpload {
   /** Where the file now is (inside the inbox). */
@@ -19,6 +18,8 @@ export interface SavedUpload {
   requestedName: string;
   sha256: string;
   sizeBytes: number;
+  /** What the bytes are (`application/pdf`, `image/png`...). */
+  mediaType: string;
 }
 
 export interface ReceiveUploadOptions {
@@ -26,20 +27,36 @@ export interface ReceiveUploadOptions {
   maxBytes: number;
 }
 
-/** Hashes and counts the bytes flowing through; drops them (but keeps draining) once they are known not to be a PDF. */
+/**
+ * Hashes and counts the bytes flowing through; sniffs the first KiB for the document type and drops the bytes (but
+ * keeps draining) once they are known not to be a PDF or a supported image.
+ */
+/** Bytes sniffed: PDF and image signatures sit in the first KiB, an XML root may follow a longer prolog. */
+const HEAD_BYTES = 8 * 1024;
+
 class Inspector extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
   head = Buffer.alloc(0);
-  notPdf = false;
+  sniffed: SniffedDocument | undefined;
+
+  get rejected(): boolean {
+    return this.sniffed !== undefined && (this.sniffed.kind === 'empty' || this.sniffed.kind === 'unknown');
+  }
+
+  /** The type, once known (after the first KiB, or at the end for a shorter file). */
+  type(): SniffedDocument {
+    this.sniffed ??= sniffDocument(this.head);
+    return this.sniffed;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.head.length < PDF_MAGIC.length) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, PDF_MAGIC.length - this.head.length)]);
-      if (!PDF_MAGIC.subarray(0, this.head.length).equals(this.head)) this.notPdf = true;
+    if (this.head.length < HEAD_BYTES) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
+      if (this.head.length >= HEAD_BYTES) this.type();
     }
-    if (this.notPdf) {
+    if (this.rejected) {
       done();
       return;
     }
@@ -54,21 +71,23 @@ async function removeQuietly(path: string): Promise<void> {
 
 /**
  * Streams the first file part of a multipart request to `<inbox>/.uploads/<random>.part` while hashing it, rejects
- * it (deleting the partial file) when it is too large (413 INPUT_TOO_LARGE), empty (400 INPUT_EMPTY) or does not
- * start with `%PDF-` (415 INPUT_NOT_PDF), then moves it into the inbox under a sanitised, collision-free name.
+ * it (deleting the partial file) when it is too large (413 INPUT_TOO_LARGE), empty (400 INPUT_EMPTY) or neither a PDF
+ * nor a supported image by its bytes (415 INPUT_UNSUPPORTED_TYPE), then moves it into the inbox under a sanitised,
+ * collision-free name with the extension of its type.
  */
 export async function receiveUpload(request: FastifyRequest, options: ReceiveUploadOptions): Promise<SavedUpload> {
   if (!request.isMultipart()) {
     throw errorFor(
       'VALIDATION_FAILED',
-      'Send the PDF as multipart/form-data with one file field (e.g. curl -F file=@scan.pdf).',
+      'Send the PDF or image as multipart/form-data with one file field (e.g. curl -F file=@scan.pdf).',
     );
   }
   const part = await request.file({
     limits: { fileSize: options.maxBytes, files: 1, fields: 10, parts: 20 },
     throwFileSizeLimit: false,
   });
-  if (!part) throw errorFor('VALIDATION_FAILED', 'The multipart body has no file part; send the PDF as a file field.');
+  if (!part)
+    throw errorFor('VALIDATION_FAILED', 'The multipart body has no file part; send the PDF or image as a file field.');
   const uploads = join(options.inbox, '.uploads');
   await mkdir(uploads, { recursive: true });
   const partPath = join(uploads, `${randomUUID()}.part`);
@@ -92,12 +111,16 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     await removeQuietly(partPath);
     throw errorFor('INPUT_EMPTY', 'The uploaded file is empty.');
   }
-  if (inspector.notPdf || inspector.head.length < PDF_MAGIC.length) {
+  const type = inspector.type();
+  if (type.kind === 'empty' || type.kind === 'unknown') {
     await removeQuietly(partPath);
-    throw errorFor('INPUT_NOT_PDF', 'The uploaded file is not a PDF (it does not start with "%PDF-").');
+    throw errorFor(
+      'INPUT_UNSUPPORTED_TYPE',
+      `The uploaded file is neither a PDF nor a supported image (${SUPPORTED_FORMATS_TEXT}).`,
+    );
   }
   const sha256 = inspector.hash.digest('hex');
-  const requestedName = safeFileName(part.filename);
+  const requestedName = safeFileName(part.filename, 'upload', type.extension);
   let path: string;
   try {
     path = await placeFile(partPath, options.inbox, requestedName, sha256);
@@ -105,5 +128,12 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     await removeQuietly(partPath);
     throw error;
   }
-  return { path, fileName: basename(path), requestedName, sha256, sizeBytes: inspector.bytes };
+  return {
+    path,
+    fileName: basename(path),
+    requestedName,
+    sha256,
+    sizeBytes: inspector.bytes,
+    mediaType: type.mediaType,
+  };
 }

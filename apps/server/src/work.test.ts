@@ -72,36 +72,64 @@ describe('WorkTracker', () => {
     expect(work.upload(SHA)).toBeUndefined();
   });
 
-  it('retries transient outcomes with backoff, then gives up leaving the file', async () => {
-    const retry = async (p: string): Promise<ProcessOutcome> => ({
-      kind: 'retry_later',
-      path: p,
-      sha256: SHA,
-      documentId: 1,
-      error: {
-        name: 'UpstreamError',
-        code: 'UPSTREAM_UNAVAILABLE',
-        category: 'upstream',
-        message: 'down',
-        hint: '',
-        retryable: true,
-      },
-    });
+  it('retries transient outcomes at their retryAt (held ones with backoff), then gives up leaving the file', async () => {
+    const deferredBy =
+      (code: 'UPSTREAM_UNAVAILABLE' | 'PROCESSING_TIMEOUT', category: 'upstream' | 'timeout') =>
+      async (p: string): Promise<ProcessOutcome> => ({
+        kind: 'retry_later',
+        path: p,
+        sha256: SHA,
+        documentId: 1,
+        retryAt: new Date(Date.now() + 1).toISOString(),
+        error: { name: 'E', code, category, message: 'later', hint: '', retryable: true },
+      });
+    const upstream = deferredBy('UPSTREAM_UNAVAILABLE', 'upstream');
+    const timeout = deferredBy('PROCESSING_TIMEOUT', 'timeout');
     const held = async (p: string): Promise<ProcessOutcome> => ({ kind: 'skipped', path: p, reason: 'held' });
-    const { pipeline, calls } = fakePipeline([retry, held, async (p) => processed(p)]);
+    const { pipeline, calls } = fakePipeline([timeout, held, async (p) => processed(p)]);
     const work = new WorkTracker(pipeline, noopLogger, { retryDelayMs: 1, maxAttempts: 5 });
     work.submit('/inbox/x.pdf', SHA, 'x.pdf');
     for (let i = 0; i < 200 && work.upload(SHA); i++) await new Promise((r) => setTimeout(r, 5));
     expect(calls).toHaveLength(3);
     expect(work.outcome(SHA)?.kind).toBe('processed');
 
-    const gaveUp = fakePipeline([retry, retry]);
+    const gaveUp = fakePipeline([timeout, timeout]);
     const work2 = new WorkTracker(gaveUp.pipeline, noopLogger, { retryDelayMs: 1, maxAttempts: 2 });
     work2.submit('/inbox/y.pdf', SHA, 'y.pdf');
     for (let i = 0; i < 200 && work2.upload(SHA); i++) await new Promise((r) => setTimeout(r, 5));
     expect(gaveUp.calls).toHaveLength(2);
     expect(work2.upload(SHA)).toBeUndefined();
     expect(work2.outcome(SHA)).toBeUndefined();
+
+    // The upstream's deferrals (breaker, rate limit) are not the upload's tries: it waits for the upstream.
+    const patient = fakePipeline([upstream, upstream, upstream, async (p) => processed(p)]);
+    const work3 = new WorkTracker(patient.pipeline, noopLogger, { retryDelayMs: 1, maxAttempts: 2 });
+    work3.submit('/inbox/z.pdf', SHA, 'z.pdf');
+    for (let i = 0; i < 200 && work3.upload(SHA); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(patient.calls).toHaveLength(4);
+    expect(work3.outcome(SHA)?.kind).toBe('processed');
+  });
+
+  it('no head-of-line blocking: a slow upload gives its slot to the next ones', async () => {
+    const gate = deferred<void>();
+    const order: string[] = [];
+    const slow = async (p: string) => {
+      await gate.promise;
+      order.push(p);
+      return processed(p);
+    };
+    const fast = async (p: string) => {
+      order.push(p);
+      if (order.length === 2) gate.resolve();
+      return processed(p);
+    };
+    const { pipeline } = fakePipeline([slow, fast, fast]);
+    const work = new WorkTracker(pipeline, noopLogger, { concurrency: 1, slowAfterMs: 10 });
+    work.submit('/inbox/slow.pdf', 'b'.repeat(64), 'slow.pdf');
+    work.submit('/inbox/1.pdf', 'c'.repeat(64), '1.pdf');
+    work.submit('/inbox/2.pdf', 'd'.repeat(64), '2.pdf');
+    await work.idle();
+    expect(order).toEqual(['/inbox/1.pdf', '/inbox/2.pdf', '/inbox/slow.pdf']);
   });
 
   it('bounds how many uploads are processed at the same time', async () => {

@@ -1,5 +1,5 @@
 import type { Logger } from '@autod/ops';
-import type { Pipeline, ProcessOutcome } from '@autod/pipeline';
+import { WorkLanes, isUpstreamDeferral, type Pipeline, type ProcessOutcome } from '@autod/pipeline';
 
 export type UploadState = 'pending' | 'processing' | 'retry_later';
 
@@ -16,13 +16,23 @@ export interface UploadStatus {
 export interface WorkTrackerOptions {
   /** Uploads processed at the same time (default 4); the rest wait as "pending". */
   concurrency?: number;
-  /** Wait before processing a file again after `retry_later` or a claim held elsewhere (default 15 s, doubling). */
+  /**
+   * Wait before processing a file again after a claim held elsewhere or an unexpected error (default 15 s, doubling).
+   * A `retry_later` upload is tried again at its `retryAt` (e.g. when the breaker's cool-down ends).
+   */
   retryDelayMs?: number;
-  /** Tries per upload before it is left in the inbox for the watcher / next run (default 5). */
+  /**
+   * Tries per upload before it is left in the inbox (status `waiting`) for the watcher / next run (default 5).
+   * Deferrals caused by the upstream (breaker open, rate limit) do not count: they are retried when it is back.
+   */
   maxAttempts?: number;
+  /** An upload running longer than this gives its slot to the next one (the slow lane, see WorkLanes); default 20 000. */
+  slowAfterMs?: number;
   /** Final outcomes remembered for status look-ups (default 1000). */
   recentLimit?: number;
   onOutcome?: (outcome: ProcessOutcome) => void;
+  /** Every change of an upload's state (accepted → pending, processing, retry_later), for live displays. */
+  onState?: (state: UploadStatus) => void;
 }
 
 /**
@@ -38,14 +48,18 @@ export class WorkTracker {
   private readonly recent = new Map<string, ProcessOutcome>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closing = false;
-  private running = 0;
-  private readonly waiters: (() => void)[] = [];
+  private readonly lanes: WorkLanes;
 
   constructor(
     private readonly pipeline: Pipeline,
     private readonly logger: Logger,
     private readonly options: WorkTrackerOptions = {},
-  ) {}
+  ) {
+    this.lanes = new WorkLanes({
+      concurrency: options.concurrency ?? 4,
+      ...(options.slowAfterMs !== undefined ? { slowAfterMs: options.slowAfterMs } : {}),
+    });
+  }
 
   /** Aborted when a shutdown's grace period runs out: in-flight files are released and stay in the inbox. */
   get signal(): AbortSignal {
@@ -82,6 +96,7 @@ export class WorkTracker {
         count: 1,
       });
     this.recent.delete(sha256);
+    this.notify(sha256);
     this.enqueue(path, sha256, 1);
   }
 
@@ -133,28 +148,8 @@ export class WorkTracker {
     });
   }
 
-  private async acquire(): Promise<void> {
-    if (this.running < Math.max(1, this.options.concurrency ?? 4)) {
-      this.running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Hands the slot to the next waiter (the running count stays the same) or frees it. */
-  private release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.running--;
-  }
-
   private async run(path: string, sha256: string, attempt: number): Promise<void> {
-    await this.acquire();
-    try {
-      await this.runAcquired(path, sha256, attempt);
-    } finally {
-      this.release();
-    }
+    await this.lanes.run(() => this.runAcquired(path, sha256, attempt));
   }
 
   private async runAcquired(path: string, sha256: string, attempt: number): Promise<void> {
@@ -167,17 +162,25 @@ export class WorkTracker {
     if (entry) {
       entry.status = 'processing';
       entry.attempts = attempt;
+      this.notify(sha256);
     }
     let outcome: ProcessOutcome;
     try {
-      outcome = await this.pipeline.processFile(path, this.controller.signal);
+      // An upload was received in full before it was put in the inbox: no half-written check.
+      outcome = await this.pipeline.processFile(path, this.controller.signal, { complete: true });
     } catch (error) {
       this.logger.error({ err: error, sha256 }, 'unexpected error while processing an upload');
       this.retryOrGiveUp(path, sha256, attempt);
       return;
     }
     this.options.onOutcome?.(outcome);
-    const transient = outcome.kind === 'retry_later' || (outcome.kind === 'skipped' && outcome.reason === 'held');
+    if (outcome.kind === 'retry_later') {
+      // The upstream's own deferral (breaker, rate limit) is no try of the upload's: retry when it says.
+      const counted = isUpstreamDeferral(outcome) ? attempt - 1 : attempt;
+      this.retryOrGiveUp(path, sha256, counted, Date.parse(outcome.retryAt) - Date.now());
+      return;
+    }
+    const transient = outcome.kind === 'skipped' && (outcome.reason === 'held' || outcome.reason === 'incomplete');
     if (transient) {
       this.retryOrGiveUp(path, sha256, attempt);
       return;
@@ -191,7 +194,7 @@ export class WorkTracker {
     this.finish(sha256);
   }
 
-  private retryOrGiveUp(path: string, sha256: string, attempt: number): void {
+  private retryOrGiveUp(path: string, sha256: string, attempt: number, afterMs?: number): void {
     const max = this.options.maxAttempts ?? 5;
     if (this.closing || attempt >= max) {
       if (!this.closing)
@@ -200,14 +203,31 @@ export class WorkTracker {
       return;
     }
     const entry = this.uploads.get(sha256);
-    if (entry) entry.status = 'retry_later';
-    const delay = (this.options.retryDelayMs ?? 15_000) * 2 ** (attempt - 1);
+    if (entry) {
+      entry.status = 'retry_later';
+      this.notify(sha256);
+    }
+    const delay =
+      afterMs !== undefined && Number.isFinite(afterMs)
+        ? Math.max(50, afterMs)
+        : (this.options.retryDelayMs ?? 15_000) * 2 ** Math.max(0, attempt - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.enqueue(path, sha256, attempt + 1);
     }, delay);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  private notify(sha256: string): void {
+    const status = this.upload(sha256);
+    if (status && this.options.onState) {
+      try {
+        this.options.onState(status);
+      } catch (error) {
+        this.logger.warn({ err: error, sha256 }, 'upload state listener failed');
+      }
+    }
   }
 
   private finish(sha256: string): void {

@@ -19,7 +19,8 @@ import {
 } from '@autod/core';
 import { UpstreamBreaker, type BreakerState } from './breaker.js';
 import { mapOpenAIError } from './map-openai-error.js';
-import { mergePricing, priceUsage, type PricingTable } from './pricing.js';
+import { requestParams, type ReasoningEffort, type Verbosity } from './model-params.js';
+import { costAt, findModelPrice, mergePricing, type PricingTable } from './pricing.js';
 import { RateLimiter } from './rate-limiter.js';
 import {
   CHARS_PER_TOKEN,
@@ -101,6 +102,12 @@ export class ApiClient {
   readonly #retry: Partial<RetryPolicy>;
   readonly #onEvent: ((e: ApiEvent) => void) | undefined;
   readonly #useFilesApi: boolean;
+  readonly #maxOutputTokens: number | undefined;
+  readonly #reasoningEffort: ReasoningEffort | undefined;
+  readonly #verbosity: Verbosity | undefined;
+  readonly #onWarning: ((message: string, details: Record<string, unknown>) => void) | undefined;
+  /** Causes already warned about (each once per client). */
+  readonly #warned = new Set<string>();
   readonly #clock: { now(): number };
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -133,11 +140,16 @@ export class ApiClient {
     this.#model = options.model;
     this.#embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
     this.#pricing = mergePricing(options.pricing);
-    // Fail at construction, not on the first call, when the default model has no price.
-    priceUsage(ZERO_USAGE, this.#model, { pricing: this.#pricing });
     this.#retry = options.retry ?? {};
     this.#onEvent = options.onEvent;
     this.#useFilesApi = options.useFilesApi ?? false;
+    this.#maxOutputTokens = options.maxOutputTokens;
+    this.#reasoningEffort = options.reasoningEffort;
+    this.#verbosity = options.verbosity;
+    this.#onWarning = options.onWarning;
+    // Say at start-up, not on the first bill, when the models in use have no price.
+    this.#priceOf(this.#model);
+    this.#priceOf(this.#embeddingModel);
   }
 
   /** State of the circuit breaker. */
@@ -230,9 +242,37 @@ export class ApiClient {
     }
   }
 
+  #warnOnce(key: string, message: string, details: Record<string, unknown>): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    try {
+      this.#onWarning?.(message, details);
+    } catch {
+      // An observer must never break a call.
+    }
+  }
+
+  #priceOf(model: string) {
+    const price = findModelPrice(model, this.#pricing);
+    if (!price)
+      this.#warnOnce(
+        `price:${model}`,
+        `No price is known for model "${model}": its calls are recorded at $0. Add its price with AUTOD_PRICING_FILE or PROMPT_TOKEN_PRICE_PER_MILLION / COMPLETION_TOKEN_PRICE_PER_MILLION.`,
+        { model },
+      );
+    return price;
+  }
+
+  /** Dollars of `usage` on `model`; $0 (with one warning) for a model with no price. */
   #price(usage: TokenUsage, model: string | undefined, batch = false): number {
     if (!model) return 0;
-    return priceUsage(usage, model, { batch, pricing: this.#pricing });
+    const price = this.#priceOf(model);
+    return price ? costAt(usage, price, { batch }) : 0;
+  }
+
+  /** The price the client uses for `model` (undefined when unknown). */
+  priceFor(model: string): { input: number; cachedInput: number; output: number } | undefined {
+    return findModelPrice(model, this.#pricing);
   }
 
   // ---------------------------------------------------------------- files
@@ -291,8 +331,15 @@ export class ApiClient {
         details: { fileName: input.fileName },
       });
     }
+    const model = input.model ?? this.#model;
+    const params = requestParams(model, {
+      maxOutputTokens: this.#maxOutputTokens,
+      reasoningEffort: this.#reasoningEffort,
+      verbosity: this.#verbosity,
+    });
+    for (const adjustment of params.adjustments) this.#warnOnce(`param:${adjustment}`, adjustment, { model });
     return {
-      model: input.model ?? this.#model,
+      model,
       input: [
         { role: 'system', content: prompt.system },
         { role: 'developer', content: prompt.developer },
@@ -300,7 +347,9 @@ export class ApiClient {
       ],
       // No per-file `const`s: the schema stays byte-identical across files so the prompt cache
       // hits; the echo fields are overwritten locally instead (see `pinEchoFields`).
-      text: { format: sharedTextFormat() },
+      text: { format: sharedTextFormat(), ...(params.verbosity ? { verbosity: params.verbosity } : {}) },
+      ...(params.reasoningEffort ? { reasoning: { effort: params.reasoningEffort } } : {}),
+      ...(params.maxOutputTokens !== undefined ? { max_output_tokens: params.maxOutputTokens } : {}),
       store: false,
       metadata: {
         source_file_id: input.sourceFileId,

@@ -27,8 +27,12 @@ export type BreakerState = 'closed' | 'open' | 'halfOpen';
  */
 export class UpstreamBreaker {
   readonly #breaker: CircuitBreaker<[() => Promise<unknown>], unknown> | undefined;
+  readonly #resetMs: number;
+  /** When the circuit last opened (epoch ms): it lets a probe through `resetMs` later. */
+  #openedAt = 0;
 
   constructor(options: BreakerOptions = {}) {
+    this.#resetMs = options.resetTimeoutMs ?? 30_000;
     if (options.enabled === false) return;
     const rolling = options.rollingCountTimeoutMs ?? 30_000;
     this.#breaker = new CircuitBreaker((fn: () => Promise<unknown>) => fn(), {
@@ -41,6 +45,15 @@ export class UpstreamBreaker {
       // `true` = "not a failure": only errors that say the upstream is unhealthy count.
       errorFilter: (error: unknown) => !(isAutodError(error) && isUpstreamFailure(error)),
     });
+    this.#breaker.on('open', () => {
+      this.#openedAt = Date.now();
+    });
+  }
+
+  /** Milliseconds until an open circuit lets a probe call through (0 when it is not open). */
+  get retryAfterMs(): number {
+    if (this.state !== 'open') return 0;
+    return Math.max(0, this.#openedAt + this.#resetMs - Date.now());
   }
 
   /** `closed`, `open` or `halfOpen` (always `closed` when disabled). */
@@ -65,6 +78,8 @@ export class UpstreamBreaker {
           {
             cause: error,
             retryable: true,
+            // When the cool-down ends (a caller may defer work until then instead of guessing).
+            retryAfterMs: this.retryAfterMs,
             details: { state: this.state },
           },
         );

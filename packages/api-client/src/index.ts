@@ -5,12 +5,24 @@ export { mapOpenAIError, redactSecrets } from './map-openai-error.js';
 export {
   BATCH_DISCOUNT,
   DEFAULT_PRICING,
+  PRICE_ROWS,
+  costAt,
+  findModelPrice,
   mergePricing,
   priceUsage,
   resolveModelPrice,
   type ModelPrice,
+  type PriceRow,
   type PricingTable,
 } from './pricing.js';
+export {
+  modelParams,
+  requestParams,
+  type ModelParams,
+  type ReasoningEffort,
+  type RequestParams,
+  type Verbosity,
+} from './model-params.js';
 export {
   CHARS_PER_TOKEN,
   EXTRACTION_OUTPUT_TOKENS,

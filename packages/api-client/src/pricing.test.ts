@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { mapOpenAIError, redactSecrets } from './map-openai-error.js';
-import { DEFAULT_PRICING, priceUsage, resolveModelPrice } from './pricing.js';
+import { DEFAULT_PRICING, PRICE_ROWS, findModelPrice, priceUsage, resolveModelPrice } from './pricing.js';
 import { countPdfPages, estimateExtractionCost, estimatePdfTokens, estimateTextTokens } from './tokens.js';
 import { tinyPdf } from './__tests__/helpers.js';
 
@@ -31,9 +31,14 @@ describe('pricing', () => {
     expect(priceUsage(usage(1_000_000, 0, 0), 'text-embedding-3-large')).toBeCloseTo(0.13, 10);
   });
 
-  test('dated snapshots and suffixed names resolve to their family; overrides win; unknown models throw ConfigError', () => {
+  test('dated snapshots resolve to their model; no other name is guessed from a prefix; overrides win', () => {
     expect(resolveModelPrice('gpt-4o-2024-08-06')).toBe(DEFAULT_PRICING['gpt-4o']);
     expect(resolveModelPrice('gpt-5-mini-2025-08-07')).toBe(DEFAULT_PRICING['gpt-5-mini']);
+    expect(resolveModelPrice('gpt-5-pro-2025-10-06')).toBe(DEFAULT_PRICING['gpt-5-pro']);
+    // gpt-5-pro is priced as itself (12× gpt-5's input price), never as gpt-5
+    expect(resolveModelPrice('gpt-5-pro')).toEqual({ input: 15, cachedInput: 15, output: 120 });
+    expect(findModelPrice('gpt-5-mini-foo')).toBeUndefined();
+    expect(findModelPrice('gpt-5-turbo')).toBeUndefined();
     expect(
       priceUsage(usage(1_000_000, 0, 0), 'gpt-5', { pricing: { 'gpt-5': { input: 7, cachedInput: 1, output: 9 } } }),
     ).toBeCloseTo(7, 10);
@@ -45,6 +50,15 @@ describe('pricing', () => {
     expect(() => resolveModelPrice('llama-3-70b')).toThrow(
       expect.objectContaining({ name: 'ConfigError', code: 'CFG_INVALID' }),
     );
+  });
+
+  test('every row says when it was checked and where it comes from', () => {
+    for (const [model, row] of Object.entries(PRICE_ROWS)) {
+      expect(row.checkedOn, model).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(row.source.length, model).toBeGreaterThan(10);
+      expect(row.cachedInput, model).toBeLessThanOrEqual(row.input);
+      expect(DEFAULT_PRICING[model]).toEqual({ input: row.input, cachedInput: row.cachedInput, output: row.output });
+    }
   });
 
   test('every model the brief names has a price', () => {
@@ -59,6 +73,8 @@ describe('pricing', () => {
       'o4-mini',
       'text-embedding-3-small',
       'text-embedding-3-large',
+      'text-embedding-ada-002',
+      'gpt-5-pro',
     ]) {
       expect(DEFAULT_PRICING[m]?.input).toBeGreaterThan(0);
     }

@@ -56,6 +56,9 @@ describe('circuit breaker', () => {
     expect(open.code).toBe('CIRCUIT_OPEN');
     expect(open.retryable).toBe(true);
     expect(open.category).toBe('upstream');
+    // It says when the cool-down ends (callers defer work until then).
+    expect(open.retryAfterMs).toBeGreaterThan(0);
+    expect(open.retryAfterMs).toBeLessThanOrEqual(80);
     expect(embeddingRequests()).toBe(sent);
     expect(t.waits).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ status: 'circuit_open', errorCode: 'CIRCUIT_OPEN' });

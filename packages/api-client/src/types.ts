@@ -1,6 +1,7 @@
 import type { AutodError, RetryPolicy } from '@autod/errors';
 import type { DocumentMetadata, TokenUsage } from '@autod/core';
 import type { BreakerOptions } from './breaker.js';
+import type { ReasoningEffort, Verbosity } from './model-params.js';
 import type { PricingTable } from './pricing.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -42,8 +43,25 @@ export interface ApiClientOptions {
   rateLimit?: { rpm?: number; tpm?: number };
   /** A limiter shared with other clients in the process (default: one per client from `rateLimit`). */
   limiter?: RateLimiter;
-  /** Prices merged over `DEFAULT_PRICING`. */
+  /** Prices merged over `DEFAULT_PRICING` (AUTOD_PRICING_FILE, *_TOKEN_PRICE_PER_MILLION). */
   pricing?: PricingTable;
+  /**
+   * `max_output_tokens` of each extraction request (`MAX_OUTPUT_TOKENS`), capped at the model's own limit. Unset: not
+   * sent (the model's default).
+   */
+  maxOutputTokens?: number;
+  /**
+   * `reasoning.effort` (`AUTOD_REASONING_EFFORT`), sent to reasoning models only (gpt-5*, o-series); a value the model
+   * does not take is replaced by the nearest one it does. Unset: not sent.
+   */
+  reasoningEffort?: ReasoningEffort;
+  /** `text.verbosity` (`AUTOD_VERBOSITY`), sent to gpt-5 models only. Unset: not sent. */
+  verbosity?: Verbosity;
+  /**
+   * Told once per cause about something the caller should know but that does not fail a call: a model with no price
+   * (its calls cost $0 in the books), or a configured request parameter the model does not take.
+   */
+  onWarning?: (message: string, details: Record<string, unknown>) => void;
   /** Called once per HTTP attempt. Exceptions it throws are swallowed. */
   onEvent?: (e: ApiEvent) => void;
   /** Upload PDFs through the Files API instead of inline base64 `file_data` (default false). */

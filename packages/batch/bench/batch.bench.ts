@@ -51,7 +51,7 @@ function stubPipeline(client: ApiClient, dirs: BatchPipeline['dirs']): BatchPipe
   const pdf = new TextEncoder().encode('%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF');
   return {
     dirs,
-    recover: async () => ({ filed: 0, released: 0 }),
+    recover: async () => ({ filed: 0, released: 0, failed: 0, indexed: 0 }),
     // What the real pipeline does around the model call: one read, SHA-256, the checkpoint hook, then extraction.
     processFile: async (path: string, _signal?: AbortSignal, hooks?: ProcessFileHooks): Promise<ProcessOutcome> => {
       const file = await readDocumentFile(path, 1024 * 1024);

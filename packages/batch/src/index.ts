@@ -2,7 +2,13 @@ export { BatchRunner, type BatchRunnerDeps, type LiveRunOptions } from './live-r
 export { BatchStore, newBatchId, type CreateBatchInput, type ItemCheckpoints, type ItemPatch } from './store.js';
 export { CheckpointWriter } from './checkpoint-writer.js';
 export { StartPacer, type StartPacerOptions } from './start-pacer.js';
-export { BATCH_MIGRATIONS, BATCH_MIGRATIONS_TABLE, migrateBatchTables, rollbackBatchTables } from './migrations.js';
+export {
+  BATCH_MIGRATIONS,
+  BATCH_MIGRATIONS_TABLE,
+  batchMigrationStatus,
+  migrateBatchTables,
+  rollbackBatchTables,
+} from './migrations.js';
 export {
   estimateFile,
   estimateRun,
@@ -44,6 +50,8 @@ export {
   QueueProducer,
   QueueWorker,
   queueLimiter,
+  closeRedis,
+  ensureRedisReachable,
   redisConnection,
   type DeadLetter,
   type QueueJobData,

@@ -5,7 +5,7 @@ import type { ItemCheckpoints, ItemPatch } from './store.js';
 import type { BatchItem, BatchItemError } from './types.js';
 
 /** What the batch runners need of the pipeline. */
-export type BatchPipeline = Pick<Pipeline, 'processFile' | 'recover' | 'dirs'>;
+export type BatchPipeline = Pick<Pipeline, 'processFile' | 'recover' | 'dirs'> & Partial<Pick<Pipeline, 'ocr'>>;
 
 /** How one attempt at an item ended. */
 export type ItemAttempt =

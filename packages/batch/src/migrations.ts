@@ -1,5 +1,5 @@
 import type { Database } from '@autod/db';
-import { errorFor } from '@autod/errors';
+import { errorFor, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
 
 /** knex's bookkeeping table for this package (separate from `@autod/db`'s). */
 export const BATCH_MIGRATIONS_TABLE = 'autod_batch_migrations';
@@ -84,7 +84,19 @@ export async function migrateBatchTables(db: Database, attempts = 20): Promise<s
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
     }
   }
+  // A damaged database or a full disk says so (DB_CORRUPT / DISK_FULL) rather than "unavailable".
+  if (isDatabaseCorrupt(last) || isDiskFull(last)) throw toAutodError(last);
   throw errorFor('DB_UNAVAILABLE', 'Could not create the batch tables; run the command again.', { cause: last });
+}
+
+/** The batch tables' migrations and whether each is applied (creates knex's bookkeeping table when missing). */
+export async function batchMigrationStatus(db: Database): Promise<{ name: string; applied: boolean }[]> {
+  const [completed] = (await db.knex.migrate.list({ migrationSource: source, tableName: BATCH_MIGRATIONS_TABLE })) as [
+    ({ name: string } | string)[],
+    unknown[],
+  ];
+  const applied = new Set(completed.map((c) => (typeof c === 'string' ? c : c.name)));
+  return BATCH_MIGRATIONS.map((m) => ({ name: m.name, applied: applied.has(m.name) }));
 }
 
 /** Undo the batch tables (tests, `migrate down`). */

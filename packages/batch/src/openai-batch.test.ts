@@ -2,7 +2,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { priceUsage } from '@autod/api-client';
-import { startEmulator, type Emulator } from '@autod/testkit';
+import { buildScannedImage, startEmulator, type Emulator } from '@autod/testkit';
 import { emulatorClient, pipelineFor, sandbox, writeCorpus, type Sandbox } from './__tests__/helpers.js';
 import { OpenAIBatchRunner } from './openai-batch.js';
 
@@ -19,6 +19,27 @@ afterEach(async () => {
 });
 
 describe('OpenAIBatchRunner', () => {
+  it('sends an image as the PDF made from it and files that PDF with the original beside it', async () => {
+    await writeFile(
+      join(sb.dirs.inbox, 'receipt.jpg'),
+      await buildScannedImage([['Receipt', 'Total 4.20']], { format: 'jpeg' }),
+    );
+    const client = emulatorClient(emulator);
+    const runner = new OpenAIBatchRunner(
+      { db: sb.db, pipeline: pipelineFor(sb), apiClient: client },
+      { model: 'gpt-5-mini', pollMs: 5, maxPollMs: 20 },
+    );
+    const result = await runner.start([sb.dirs.inbox]);
+    client.close();
+    expect(result.counts).toMatchObject({ total: 1, done: 1 });
+    const [item] = await runner.store.items(result.batchId);
+    const doc = await sb.db.documents.get(item?.documentId ?? 0);
+    expect(doc).toMatchObject({ status: 'completed', mediaType: 'image/jpeg' });
+    expect(doc?.storagePath).toMatch(/\.pdf$/);
+    expect(doc?.originalPath).toBe(doc?.storagePath?.replace(/\.pdf$/, '.jpg'));
+    expect(await readdir(sb.dirs.inbox)).toEqual([]);
+  });
+
   it('round-trips through the emulator: JSONL chunks, polling, mapping by custom_id, half-price persistence, filing', async () => {
     await writeCorpus(sb.dirs.inbox, 7, 1);
     await writeFile(join(sb.dirs.inbox, 'not-a-pdf.pdf'), 'hello');
@@ -39,7 +60,7 @@ describe('OpenAIBatchRunner', () => {
     const items = await runner.store.items(result.batchId);
     const byName = new Map(items.map((i) => [i.path.split('/').pop(), i]));
     expect(byName.get('doc-0003.pdf')).toMatchObject({ status: 'failed', error: { code: 'MODEL_OUTPUT_INVALID' } });
-    expect(byName.get('not-a-pdf.pdf')).toMatchObject({ status: 'failed', error: { code: 'INPUT_NOT_PDF' } });
+    expect(byName.get('not-a-pdf.pdf')).toMatchObject({ status: 'failed', error: { code: 'INPUT_UNSUPPORTED_TYPE' } });
     // copy-0000.pdf sorts first, so it is the original and doc-0000.pdf its duplicate.
     expect(byName.get('copy-0000.pdf')).toMatchObject({ status: 'done' });
     expect(byName.get('doc-0000.pdf')).toMatchObject({

@@ -12,6 +12,7 @@ import {
 } from '@autod/api-client';
 import type { Database } from '@autod/db';
 import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
+import { checkDocumentType, readDocument, sniffDocument } from '@autod/extract';
 import { discoverFiles } from '@autod/pipeline';
 import { noopLogger, type Logger } from '@autod/ops';
 import { settleVanished, type BatchPipeline } from './item.js';
@@ -252,6 +253,7 @@ export class OpenAIBatchRunner {
               costUsd: result.costUsd,
               provider: 'openai',
               model: this.options.model,
+              ocr: pipeline.ocr ?? false,
             });
             await settle(item, {
               status: 'done',
@@ -353,9 +355,11 @@ export class OpenAIBatchRunner {
         this.logger.info({ batchId, jobId, items: items.length }, 'submitted a Batch API job');
       } catch (thrown) {
         const error = toAutodError(thrown);
-        // Nothing was submitted: release the claims so the items can be tried again.
+        // Nothing was submitted: the documents wait (with the reason) so the items can be tried again.
         for (const p of items) {
-          await db.documents.release(p.documentId, owner).catch(() => undefined);
+          await db.documents
+            .defer(p.documentId, owner, { code: error.code, message: error.message, retryAt: Date.now() })
+            .catch(() => undefined);
           await this.store.updateItem(p.item.id, {
             attempts: p.item.attempts + 1,
             error: { code: error.code, message: error.message },
@@ -375,7 +379,14 @@ export class OpenAIBatchRunner {
         if (item.attempts >= maxAttempts) {
           // Transient trouble every time: give the claim back (the file stays where it is for a later run).
           const doc = item.sha256 ? await db.documents.get(item.sha256) : undefined;
-          if (doc?.status === 'processing') await db.documents.release(doc.id, owner).catch(() => undefined);
+          if (doc?.status === 'processing')
+            await db.documents
+              .defer(doc.id, owner, {
+                code: item.error?.code ?? 'UPSTREAM_ERROR',
+                message: item.error?.message ?? 'Too many attempts in this batch.',
+                retryAt: Date.now(),
+              })
+              .catch(() => undefined);
           await settle(item, {
             status: 'failed',
             error: item.error ?? { code: 'UPSTREAM_ERROR', message: 'Too many attempts.' },
@@ -388,7 +399,13 @@ export class OpenAIBatchRunner {
           opts.maxCostUsd !== undefined &&
           tracker.current.costUsd + reserved + prepared.estimateUsd > opts.maxCostUsd
         ) {
-          await db.documents.release(prepared.documentId, owner).catch(() => undefined);
+          await db.documents
+            .defer(prepared.documentId, owner, {
+              code: 'BUDGET_EXCEEDED',
+              message: 'The batch budget (--max-cost) is reached; the document waits for the next run.',
+              retryAt: Date.now(),
+            })
+            .catch(() => undefined);
           blocked = true;
           break;
         }
@@ -401,7 +418,14 @@ export class OpenAIBatchRunner {
       if (blocked || opts.signal?.aborted) break;
     }
     if (opts.signal?.aborted) {
-      for (const p of chunk) await db.documents.release(p.documentId, owner).catch(() => undefined);
+      for (const p of chunk)
+        await db.documents
+          .defer(p.documentId, owner, {
+            code: 'SHUTTING_DOWN',
+            message: 'The batch was stopped before this document was submitted; a resume submits it.',
+            retryAt: Date.now(),
+          })
+          .catch(() => undefined);
       chunk = [];
     }
     await flush();
@@ -468,11 +492,27 @@ export class OpenAIBatchRunner {
       });
       return undefined;
     }
-    const pageCount = countPdfPages(bytes);
+    // The model reads a PDF: an image (or a bare e-invoice XML) is sent as the PDF made from it (no OCR needed).
+    let pdf = bytes;
+    if (sniffDocument(bytes).kind !== 'pdf') {
+      try {
+        pdf = (await readDocument(bytes, { ocr: false, fileName })).archivePdf ?? bytes;
+      } catch (error) {
+        const e = toAutodError(error);
+        await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, e);
+        await settle(item, {
+          status: 'failed',
+          attempts: item.attempts + 1,
+          error: { code: e.code, message: e.message },
+        });
+        return undefined;
+      }
+    }
+    const pageCount = countPdfPages(pdf);
     const request: BatchRequestItem = {
       customId: sha256,
       input: {
-        pdf: bytes,
+        pdf,
         fileName,
         sourceFileId: sha256,
         processedAt: new Date().toISOString(),
@@ -516,9 +556,10 @@ export class OpenAIBatchRunner {
 }
 
 function checkIntake(bytes: Uint8Array, fileName: string): AutodError | undefined {
-  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-  if (!Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024)).includes('%PDF-')) {
-    return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
+  try {
+    checkDocumentType(bytes, fileName);
+    return undefined;
+  } catch (error) {
+    return toAutodError(error);
   }
-  return undefined;
 }

@@ -3,8 +3,19 @@ import { basename, join } from 'node:path';
 import { indexedFields, type DocumentMetadata, type ProviderName, type TokenUsage } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import type { AutodError } from '@autod/errors';
-import { readPdf } from '@autod/extract';
-import { moveFileSafely, renderFilingPath, safeJoin, writeErrorReport, type PipelineDirs } from '@autod/pipeline';
+import { readDocument, sniffDocument, type OcrEngine } from '@autod/extract';
+import {
+  besidePdf,
+  fileImageDocument,
+  moveFileSafely,
+  originalExtension,
+  renderFilingPath,
+  safeJoin,
+  stageArchive,
+  stagingPath,
+  writeErrorReport,
+  type PipelineDirs,
+} from '@autod/pipeline';
 
 /** Default filing template (the config default `AUTOD_FILE_NAME_TEMPLATE`). */
 export const DEFAULT_FILING_TEMPLATE = '{yyyy}/{mm}/{date}_{issuer}_{doc_type}';
@@ -22,6 +33,8 @@ export interface PersistExtractionInput {
   latencyMs?: number;
   /** Audit action (default `document.completed`). */
   action?: string;
+  /** OCR for the text layer of the PDF made from an image (default none). */
+  ocr?: OcrEngine | false;
 }
 
 /**
@@ -37,7 +50,10 @@ export async function persistExtraction(
   input: PersistExtractionInput,
 ): Promise<{ destination: string; title: string | null }> {
   const bytes = new Uint8Array(await readFile(input.path));
-  const content = await readPdf(bytes, { ocr: false });
+  // An image is filed as the PDF made from it (staged before the commit, like the pipeline does).
+  const content = await readDocument(bytes, { ocr: input.ocr ?? false, fileName: basename(input.path) });
+  const archive = content.archivePdf;
+  if (archive) await stageArchive(dirs.processed, input.sha256, archive);
   const fields = indexedFields(input.metadata);
   const fileName = basename(input.path);
   const planned = safeJoin(
@@ -49,6 +65,9 @@ export async function persistExtraction(
       fallbackDate: (input.metadata.processed_date || new Date().toISOString()).slice(0, 10),
     }) + '.pdf',
   );
+  const originalExt = archive
+    ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
+    : undefined;
   const text = content.text.trim().length > 0 ? content.text : (input.metadata.ocr_text_excerpt ?? '');
   await db.transaction(async (trx) => {
     await trx.documents.complete(input.documentId, input.owner, {
@@ -59,6 +78,8 @@ export async function persistExtraction(
       provider: input.provider,
       model: input.model,
       storagePath: planned,
+      mediaType: content.mediaType,
+      originalPath: originalExt ? besidePdf(planned, originalExt) : null,
     });
     await trx.attempts.record({
       documentId: input.documentId,
@@ -76,6 +97,18 @@ export async function persistExtraction(
       details: { provider: input.provider, model: input.model, costUsd: input.costUsd, via: 'openai-batch' },
     });
   });
+  if (originalExt) {
+    const filed = await fileImageDocument({
+      staging: stagingPath(dirs.processed, input.sha256),
+      planned,
+      source: input.path,
+      ext: originalExt,
+    });
+    await db.documents.markFiled(input.documentId, filed.destination, {
+      ...(filed.originalPath ? { originalPath: filed.originalPath } : {}),
+    });
+    return { destination: filed.destination, title: fields.title };
+  }
   const destination = await moveFileSafely(input.path, planned);
   await db.documents.markFiled(input.documentId, destination);
   return { destination, title: fields.title };

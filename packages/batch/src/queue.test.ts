@@ -31,7 +31,58 @@ describe('queueLimiter', () => {
   });
 });
 
+describe('queue mode without Redis', () => {
+  it('fails fast with QUEUE_UNAVAILABLE instead of hanging when Redis cannot be reached', async () => {
+    const unreachable = { url: 'redis://:s3cret@127.0.0.1:1', prefix, connectTimeoutMs: 500 };
+    const worker = new QueueWorker({ db: sb.db, pipeline: pipelineFor(sb), redis: unreachable });
+    const error = await worker.start().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    expect((error as Error).message).not.toContain('s3cret');
+    await worker.close();
+    const producer = new QueueProducer({ db: sb.db, redis: unreachable, dirs: sb.dirs });
+    await writeCorpus(sb.dirs.inbox, 1);
+    await expect(producer.start([sb.dirs.inbox])).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await producer.close();
+  });
+});
+
 describe('queue mode (in-process workers)', () => {
+  it('no head-of-line blocking: a slow job holds one slot, the other jobs finish meanwhile', async () => {
+    const files = await writeCorpus(sb.dirs.inbox, 5);
+    const slowPath = files[0]!;
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const real = pipelineFor(sb);
+    const pipeline = {
+      dirs: real.dirs,
+      recover: () => real.recover(),
+      processFile: async (path: string, signal?: AbortSignal, hooks?: ProcessFileHooks) => {
+        if (path === slowPath) await gate;
+        return real.processFile(path, signal, hooks);
+      },
+    };
+    const producer = new QueueProducer({ db: sb.db, redis: { url: REDIS_URL, prefix }, dirs: sb.dirs });
+    closers.push(() => producer.close());
+    const batch = await producer.start([sb.dirs.inbox]);
+    const finished: string[] = [];
+    const worker = new QueueWorker(
+      { db: sb.db, pipeline, redis: { url: REDIS_URL, prefix } },
+      {
+        concurrency: 2,
+        onJob: (e) => {
+          finished.push(e.path);
+          if (finished.length === 4) open();
+        },
+      },
+    );
+    closers.push(() => worker.close());
+    await worker.start();
+    const result = await producer.waitFor(batch.id, { pollMs: 50 });
+    expect(result.counts).toMatchObject({ total: 5, done: 5 });
+    expect(finished.slice(0, 4).sort()).toEqual(files.slice(1).sort());
+    expect(finished[4]).toBe(slowPath);
+  });
+
   it('processes every item exactly once across two workers and dead-letters items whose attempts run out', async () => {
     await writeCorpus(sb.dirs.inbox, 20, 2);
     const producer = new QueueProducer(

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Database } from '@autod/db';
 import { errorFor, toAutodError } from '@autod/errors';
@@ -33,11 +33,64 @@ export interface RedisTarget {
   url: string;
   /** Key prefix (AUTOD_REDIS_PREFIX); separate prefixes never see each other's queues. */
   prefix?: string;
+  /** How long to wait for Redis to answer before QUEUE_UNAVAILABLE (default 10,000 ms). */
+  connectTimeoutMs?: number;
 }
 
 /** A new ioredis connection as BullMQ wants it (`maxRetriesPerRequest: null`). Each Worker needs its own. */
 export function redisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+/**
+ * Close a connection without waiting for a server that never answered: `quit()` on a connection that is not ready
+ * would queue until Redis comes back (and keep the process alive), so such a connection is dropped at once.
+ */
+export async function closeRedis(conn: Redis): Promise<void> {
+  if (conn.status !== 'ready') {
+    conn.disconnect();
+    return;
+  }
+  await conn.quit().catch(() => conn.disconnect());
+}
+
+/**
+ * Fail fast when Redis cannot be reached: BullMQ's connections retry forever (`maxRetriesPerRequest: null`), so a
+ * wrong AUTOD_REDIS_URL would otherwise hang the command. Drops the connections and throws QUEUE_UNAVAILABLE.
+ */
+export async function ensureRedisReachable(connections: Redis[], url: string, timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // Connection errors while we wait are the answer we are waiting for, not "unhandled" events.
+  const quiet = (): void => undefined;
+  for (const c of connections) c.on('error', quiet);
+  try {
+    await Promise.race([
+      Promise.all(connections.map((c) => c.ping())),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    for (const c of connections) c.disconnect();
+    throw errorFor(
+      'QUEUE_UNAVAILABLE',
+      `Redis at ${redactRedisUrl(url)} cannot be reached (${error instanceof Error ? error.message : String(error)}); check AUTOD_REDIS_URL and that Redis runs.`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+    for (const c of connections) c.off('error', quiet);
+  }
+}
+
+function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
 }
 
 /**
@@ -77,6 +130,7 @@ export class QueueProducer {
   readonly deadLetters: Queue<DeadLetter>;
   private readonly logger: Logger;
   private readonly connections: Redis[];
+  private reachable = false;
 
   constructor(
     private readonly deps: QueueProducerDeps,
@@ -88,6 +142,9 @@ export class QueueProducer {
     this.connections = [redisConnection(deps.redis.url), redisConnection(deps.redis.url)];
     this.queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: this.connections[0]!, prefix });
     this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: this.connections[1]!, prefix });
+    // Connection trouble reaches the caller as QUEUE_UNAVAILABLE (ensureRedisReachable); keep BullMQ from printing it.
+    for (const q of [this.queue, this.deadLetters] as Queue[])
+      q.on('error', (error: Error) => this.logger.debug({ err: error }, 'queue connection error'));
   }
 
   async create(inputs: string[], options: { exclude?: string[] } = {}): Promise<BatchRecord> {
@@ -107,6 +164,10 @@ export class QueueProducer {
 
   /** Enqueue every pending item of the batch. Returns how many jobs were added. */
   async enqueue(batchId: string, options: { retryFailed?: boolean } = {}): Promise<number> {
+    if (!this.reachable) {
+      await ensureRedisReachable(this.connections, this.deps.redis.url, this.deps.redis.connectTimeoutMs);
+      this.reachable = true;
+    }
     await migrateBatchTables(this.deps.db);
     await this.store.require(batchId);
     if (options.retryFailed) await this.store.resetFailed(batchId);
@@ -184,7 +245,7 @@ export class QueueProducer {
     await this.queue.close();
     await this.deadLetters.close();
     // BullMQ does not close connections it was given.
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(this.connections.map(closeRedis));
   }
 }
 
@@ -207,6 +268,8 @@ export interface QueueWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (default 30,000 ms). */
   stalledIntervalMs?: number;
+  /** Wait before a job whose document another worker holds is tried again; no attempt is spent (default 1000 ms). */
+  heldDelayMs?: number;
   /** Called after each job with the item's new status. */
   onJob?: (e: { batchId: string; itemId: number; path: string; status: string; error?: BatchItemError }) => void;
 }
@@ -240,9 +303,10 @@ export class QueueWorker {
     await this.deps.pipeline.recover();
     const prefix = this.deps.redis.prefix ?? 'autod';
     this.connections = [redisConnection(this.deps.redis.url), redisConnection(this.deps.redis.url)];
+    await ensureRedisReachable(this.connections, this.deps.redis.url, this.deps.redis.connectTimeoutMs);
     this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: this.connections[0]!, prefix });
     const o = this.options;
-    this.worker = new Worker<QueueJobData>(QUEUE_NAME, (job, _token, signal) => this.process(job, signal), {
+    this.worker = new Worker<QueueJobData>(QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connections[1]!,
       prefix,
       concurrency: Math.max(1, o.concurrency ?? 4),
@@ -260,7 +324,13 @@ export class QueueWorker {
       );
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
-    await this.worker.waitUntilReady();
+    try {
+      await this.worker.waitUntilReady();
+    } catch (error) {
+      // Nothing may keep the process alive after a failed start.
+      await this.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   private async deadLetter(
@@ -281,7 +351,7 @@ export class QueueWorker {
     );
   }
 
-  private async process(job: Job<QueueJobData>, signal?: AbortSignal): Promise<string> {
+  private async process(job: Job<QueueJobData>, token: string | undefined, signal?: AbortSignal): Promise<string> {
     const { db, pipeline } = this.deps;
     const item = await this.store.item(job.data.itemId);
     // Idempotent: a redelivered (stalled) job of a finished item does nothing.
@@ -302,6 +372,12 @@ export class QueueWorker {
       return result.patch.status;
     }
     if (result.kind === 'aborted') throw new Error('The worker is shutting down; the job will run again.');
+    if (result.error.code === 'CLAIM_HELD') {
+      // Another worker is on the same content (a copy of the file in this batch): wait for it without spending an
+      // attempt. It ends: the holder finishes, or its lease runs out and the claim is taken over.
+      await job.moveToDelayed(Date.now() + (this.options.heldDelayMs ?? 1000), token);
+      throw new DelayedError();
+    }
     await this.store.updateItem(item.id, { error: result.error, attempts });
     if (attempts >= (job.opts.attempts ?? 1)) {
       await this.deadLetter(job, attempts, result.error);
@@ -315,7 +391,7 @@ export class QueueWorker {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.deadLetters?.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(this.connections.map(closeRedis));
     this.connections = [];
     this.worker = undefined;
   }

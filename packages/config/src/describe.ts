@@ -1,3 +1,4 @@
+import { DROPPED_SETTINGS } from './dropped.js';
 import { ALLOWED_MODELS, SETTINGS, type SettingKind, type SettingMeta } from './settings.js';
 
 /** One setting, as documented. */
@@ -178,6 +179,16 @@ export function renderConfigurationDoc(): string {
     '(≤ 3072), `text-embedding-ada-002` (1536). When `OPENAI_BASE_URL` points at an OpenAI-compatible server, any model',
     'name and key length are accepted.',
     '',
+    '### Prices',
+    '',
+    'Each call is priced from, highest priority first: `PROMPT_TOKEN_PRICE_PER_MILLION` /',
+    '`COMPLETION_TOKEN_PRICE_PER_MILLION` / `CACHED_TOKEN_PRICE_PER_MILLION` (for `OPENAI_MODEL` only), the file named by',
+    '`AUTOD_PRICING_FILE`, then the built-in table (`packages/api-client/src/pricing.ts`: every allowed model and embedding',
+    'model, each row with the date its price was checked and its source). A dated snapshot (`gpt-5-mini-2025-08-07`) is',
+    'priced as its model; no other name is guessed from a prefix (`gpt-5-pro` is not `gpt-5`). A model with no price',
+    '(only possible with `OPENAI_BASE_URL`) logs one warning, its calls are recorded at $0, and `autod estimate` lists it',
+    'as unpriced instead of guessing. The Batch API is billed at half price.',
+    '',
     '### Errors',
     '',
     'Every problem is reported at once in one `ConfigError` with code `CFG_INVALID`, one line per problem:',
@@ -217,8 +228,9 @@ export function renderConfigurationDoc(): string {
     '',
     '## Changes from the seed (Paper Autopilot)',
     '',
-    'All 41 settings of the seed’s `Config` are here, plus `PAPER_AUTOPILOT_INBOX_PATH`. Where autod renamed a setting',
-    'the seed’s name still works as an alias. Rows below differ from the seed in name, default or range:',
+    `${41 - Object.keys(DROPPED_SETTINGS).length} of the 41 settings of the seed’s \`Config\` are here, plus \`PAPER_AUTOPILOT_INBOX_PATH\`; the others are dropped (see`,
+    'below). Where autod renamed a setting the seed’s name still works as an alias. Rows below differ from the seed in',
+    'name, default or range:',
     '',
   );
   const seedRows: string[][] = [];
@@ -237,6 +249,18 @@ export function renderConfigurationDoc(): string {
     ]);
   }
   out.push(...table(['Seed', 'autod', 'Seed default', 'autod default', 'Why'], seedRows));
+  out.push(
+    '',
+    'Seed settings that are gone (an environment variable of that name is ignored; `autod.config.json` naming one is an',
+    'error that gives the reason):',
+    '',
+  );
+  out.push(
+    ...table(
+      ['Seed', 'Why it is gone'],
+      Object.entries(DROPPED_SETTINGS).map(([name, why]) => [code(name), cell(why)]),
+    ),
+  );
   out.push(
     '',
     'Seed behaviour that is gone on purpose: the `~/.OPENAI_API_KEY` file fallback (set `OPENAI_API_KEY`), the',

@@ -224,8 +224,63 @@ describe('ranges', () => {
       env: { AUTOD_FAILED_DIR: join(dir, 'x'), AUTOD_DUPLICATES_DIR: './x', AUTOD_PRICING_FILE: 'missing.json' },
     });
     expect(found.map((i) => i.name).sort()).toEqual(['AUTOD_DUPLICATES_DIR', 'AUTOD_PRICING_FILE']);
-    writeFileSync(join(dir, 'prices.json'), '{}');
-    expect(load({ env: { AUTOD_PRICING_FILE: 'prices.json' } }).cost.pricingFile).toBe(join(dir, 'prices.json'));
+    expect(found.find((i) => i.name === 'AUTOD_PRICING_FILE')?.message).toMatch(/does not exist/);
+  });
+
+  it('reads and validates the pricing file: every bad entry is named, cachedInput defaults to input', () => {
+    writeFileSync(
+      join(dir, 'prices.json'),
+      JSON.stringify({
+        $schema: 'ignored',
+        'my-model': { input: 1, output: 4, checkedOn: '2026-12-01', source: 'our contract' },
+        'gpt-5-mini': { input: 0.2, cachedInput: 0.02, output: 1.5 },
+      }),
+    );
+    const config = load({ env: { AUTOD_PRICING_FILE: 'prices.json' } });
+    expect(config.cost.pricingFile).toBe(join(dir, 'prices.json'));
+    expect(config.cost.pricingTable).toEqual({
+      'my-model': { input: 1, cachedInput: 1, output: 4 },
+      'gpt-5-mini': { input: 0.2, cachedInput: 0.02, output: 1.5 },
+    });
+    expect(load({}).cost.pricingTable).toBeUndefined();
+
+    const bad = (content: string): string[] => {
+      writeFileSync(join(dir, 'bad.json'), content);
+      const found = issues({ env: { AUTOD_PRICING_FILE: 'bad.json' } });
+      expect(found.every((i) => i.name === 'AUTOD_PRICING_FILE')).toBe(true);
+      return found.map((i) => i.message);
+    };
+    expect(bad('{ not json')[0]).toMatch(/not valid JSON/);
+    expect(bad('[1, 2]')[0]).toMatch(/one JSON object/);
+    expect(bad('{}')[0]).toMatch(/names no model/);
+    const many = bad(
+      JSON.stringify({
+        a: { input: -1, output: 2 },
+        b: { input: '0.5', output: 2 },
+        c: { input: 1 },
+        d: { input: 1, output: 2, inptu: 3 },
+        e: 5,
+      }),
+    );
+    expect(many).toHaveLength(5);
+    expect(many[0]).toMatch(/"a": input must be at least 0/);
+    expect(many[1]).toMatch(/"b": input must be a number/);
+    expect(many[2]).toMatch(/"c": output is missing/);
+    expect(many[3]).toMatch(/"d": unknown field "inptu"/);
+    expect(many[4]).toMatch(/"e": must be an object/);
+  });
+
+  it('names a CLI flag in its error, and dropped seed settings in a config file get their reason', () => {
+    const e = failure({
+      overrides: { AUTOD_CONCURRENCY: 'abc' },
+      overrideNames: { AUTOD_CONCURRENCY: '--concurrency' },
+    });
+    expect(e.code).toBe('CFG_INVALID');
+    expect(e.message).toContain('--concurrency (AUTOD_CONCURRENCY): must be a whole number (got "abc")');
+    writeFileSync(join(dir, 'autod.config.json'), JSON.stringify({ BATCH_SIZE: 10 }));
+    const found = issues({});
+    expect(found[0]?.name).toBe('BATCH_SIZE');
+    expect(found[0]?.message).toMatch(/no longer a setting .*AUTOD_CONCURRENCY/);
   });
 
   it('validates the file-name template', () => {

@@ -11,6 +11,8 @@ import {
   type SettingEntry,
   type SettingMeta,
 } from './settings.js';
+import { readPricingFile } from './pricing-file.js';
+import { DROPPED_SETTINGS } from './dropped.js';
 import { parseDbUrl, redactUrl, resolvePath, type DbTarget } from './urls.js';
 
 export interface LoadConfigOptions {
@@ -20,6 +22,11 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Highest-priority values (CLI flags), keyed by env var name, e.g. `{ AUTOD_CONCURRENCY: 8 }`. */
   overrides?: Record<string, unknown>;
+  /**
+   * How to name an override in error messages, keyed by env var name, e.g. `{ AUTOD_CONCURRENCY: '--concurrency' }`:
+   * a bad flag is then reported as `--concurrency (AUTOD_CONCURRENCY): must be a whole number (got "abc")`.
+   */
+  overrideNames?: Record<string, string>;
   /** JSON file with flat env-var-name keys. Default: `AUTOD_CONFIG_FILE`, else `<cwd>/autod.config.json` if present. */
   configFile?: string;
   /** `.env` file; default `<cwd>/.env` if present; `false` to skip. */
@@ -240,9 +247,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const record = readConfigFile(configPath);
     for (const [key, value] of Object.entries(record)) {
       if (key === '$schema' || BY_NAME.has(key)) continue;
+      const dropped = DROPPED_SETTINGS[key.toUpperCase()];
       issues.push({
         name: key,
-        message: `unknown setting in ${configPath}${suggestion(key)}`,
+        message: dropped
+          ? `is no longer a setting (remove it from ${configPath}): ${dropped}`
+          : `unknown setting in ${configPath}${suggestion(key)}`,
         got: showValue(undefined, value),
         source: 'configFile',
       });
@@ -268,11 +278,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ['configFile', configFile],
   ];
 
+  const flagName = (env: string): string => {
+    const flag = options.overrideNames?.[env];
+    return flag ? `${flag} (${env})` : env;
+  };
   const find = (meta: SettingMeta): Raw | undefined => {
     for (const [source, lookup] of sources) {
       for (const name of [meta.env, ...(meta.aliases ?? [])]) {
         const value = lookup(name);
-        if (!isUnset(value)) return { value, source, name };
+        if (!isUnset(value)) return { value, source, name: source === 'override' ? flagName(name) : name };
       }
     }
     return undefined;
@@ -339,6 +353,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   crossCheck(values, failed, fail);
 
+  let pricingTable: Record<string, unknown> | undefined;
+  const pricingFile = values.get('AUTOD_PRICING_FILE');
+  if (typeof pricingFile === 'string') {
+    const read = readPricingFile(pricingFile);
+    if ('table' in read) pricingTable = read.table;
+    else {
+      const meta = BY_NAME.get('AUTOD_PRICING_FILE')!.meta;
+      for (const problem of read.problems) fail(meta, problem, rawOf.get(meta.env));
+    }
+  }
+
   if (issues.length > 0) throw invalid(issues);
 
   const provider =
@@ -359,6 +384,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
     setPath(nested, entry.path, value);
   }
+  if (pricingTable) setPath(nested, ['cost', 'pricingTable'], pricingTable);
   const final = configSchema.safeParse(nested);
   if (!final.success) {
     throw invalid(
@@ -467,11 +493,6 @@ function crossCheck(
         fail(meta(name), 'is required when AUTOD_ALERT_EMAIL_TO is set');
       }
     }
-  }
-
-  const pricing = str('AUTOD_PRICING_FILE');
-  if (pricing !== undefined && !existsSync(pricing)) {
-    fail(meta('AUTOD_PRICING_FILE'), `file does not exist (${pricing})`);
   }
 
   const dirs = ['AUTOD_INBOX_DIR', 'AUTOD_PROCESSED_DIR', 'AUTOD_FAILED_DIR', 'AUTOD_DUPLICATES_DIR'];

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DROPPED_SETTINGS } from './dropped.js';
 import { describeSettings, loadConfig } from './index.js';
 
 type Seed = readonly [field: string, defaultValue: string | number | boolean | null, range?: string];
@@ -66,8 +67,15 @@ describe('the seed’s 41 settings', () => {
 
   const cases = SEED.map(([field, seedDefault, range]) => ({ field, seedDefault, range }));
   it.each(cases)(
-    '$field exists with the seed’s env name, default and range (or a documented reason)',
+    '$field exists with the seed’s env name, default and range (or a documented reason), or is dropped with a reason',
     ({ field, seedDefault, range }) => {
+      const dropped = DROPPED_SETTINGS[field.toUpperCase()];
+      if (dropped !== undefined) {
+        // gone on purpose: no setting of that name, and a reason the docs print
+        expect(settings.filter((s) => s.seed?.field === field || s.name === field.toUpperCase())).toHaveLength(0);
+        expect(dropped.length).toBeGreaterThan(40);
+        return;
+      }
       const matches = settings.filter((s) => s.seed?.field === field);
       expect(matches).toHaveLength(1);
       const s = matches[0]!;
@@ -100,7 +108,7 @@ describe('the seed’s 41 settings', () => {
     expect([config.cost.alertThreshold1, config.cost.alertThreshold2, config.cost.alertThreshold3]).toEqual([
       10, 50, 100,
     ]);
-    expect(config.search).toEqual({ defaultTopK: 5, maxTopK: 20, relevanceThreshold: 0.7 });
+    expect(config.search).toEqual({ defaultTopK: 5, maxTopK: 20 }); // relevance: the embedder's own (see the seed note)
     expect(config.vectorCache).toEqual({ enabled: true, ttlDays: 7, maxSizeMb: 1024, hitRateTarget: 0.8 });
     expect(config.embeddings).toEqual({ model: 'text-embedding-3-small', dimension: 1536, batchSize: 100 });
     expect(config.logging).toEqual({ level: 'info', format: 'json', maxBytes: 10485760, backupCount: 5 });

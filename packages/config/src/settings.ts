@@ -178,6 +178,14 @@ const fileNameTemplate = z
     error: 'has an unbalanced "{" or "}" (placeholders look like {issuer})',
   });
 
+/** One model's prices in USD per 1M tokens, as AUTOD_PRICING_FILE holds them (after defaults). */
+export const modelPriceSchema = z.object({
+  input: z.number().min(0),
+  cachedInput: z.number().min(0),
+  output: z.number().min(0),
+});
+export type ModelPriceEntry = z.output<typeof modelPriceSchema>;
+
 export const configSchema = z.object({
   app: z.object({
     /** Resolved provider: `auto` becomes `openai` when an API key is set, else `local`. */
@@ -193,12 +201,12 @@ export const configSchema = z.object({
     environment: oneOf(['development', 'staging', 'production'], {
       env: 'ENVIRONMENT',
       default: 'development',
-      description: 'Deployment environment (informational; shown by `autod config` and in logs).',
+      description: 'Deployment environment: shown by `autod config` and carried as `environment` on every log line.',
       seed: { field: 'environment' },
     }),
     versionLabel: optStr({
       env: 'PAPER_AUTOPILOT_VERSION',
-      description: 'Deployment label logged at start-up next to autod’s own version.',
+      description: 'Deployment label: logged as `deployment` in the start-up log line, next to autod’s own `version`.',
       seed: {
         field: 'paper_autopilot_version',
         default: '1.0.0',
@@ -247,18 +255,21 @@ export const configSchema = z.object({
     maxOutputTokens: int(1000, 100000, {
       env: 'MAX_OUTPUT_TOKENS',
       default: 60000,
-      description: 'max_output_tokens sent with each extraction request.',
+      description:
+        'max_output_tokens sent with each extraction request (reasoning tokens included), capped at the model’s own output limit (32768 for gpt-4.1, 128000 for gpt-5 models).',
       seed: { field: 'max_output_tokens', note: 'declared but never sent by the seed; autod sends it.' },
     }),
     reasoningEffort: oneOf(['minimal', 'low', 'medium', 'high'], {
       env: 'AUTOD_REASONING_EFFORT',
       default: 'minimal',
-      description: 'reasoning.effort for reasoning models (the seed’s intended value was minimal).',
+      description:
+        'reasoning.effort sent to reasoning models only (gpt-5*, o-series); never sent to gpt-4.1 and other non-reasoning models. A value the model does not take is replaced by the nearest one it does (gpt-5-pro: high; o-series: minimal → low), with a warning logged once.',
     }),
     verbosity: oneOf(['low', 'medium', 'high'], {
       env: 'AUTOD_VERBOSITY',
       default: 'low',
-      description: 'text.verbosity sent with each extraction request.',
+      description:
+        'text.verbosity sent to gpt-5 models only (other models reject any value but their default, so nothing is sent to them).',
     }),
   }),
 
@@ -385,6 +396,12 @@ export const configSchema = z.object({
       default: 300,
       description: 'Requests per minute per client accepted by the HTTP server.',
     }),
+    sessionTtlHours: num(0.01, 8760, {
+      env: 'AUTOD_SESSION_TTL_HOURS',
+      default: 12,
+      description:
+        'How long a web sign-in (session cookie) lasts, in hours from signing in; then the page asks for the token again.',
+    }),
   }),
 
   processing: z.object({
@@ -402,28 +419,23 @@ export const configSchema = z.object({
     maxFileMb: int(1, 1024, {
       env: 'AUTOD_MAX_FILE_MB',
       default: 50,
-      description: 'Largest accepted PDF, in MB (bigger files fail with INPUT_TOO_LARGE).',
+      description: 'Largest accepted file (PDF or image), in MB (bigger files fail with INPUT_TOO_LARGE).',
     }),
     leaseSeconds: int(10, 86400, {
       env: 'AUTOD_LEASE_SECONDS',
       default: 300,
       description: 'How long a worker’s claim on a document lasts before another worker may retry it.',
     }),
-    timeoutPerDocSeconds: int(10, 3600, {
+    timeoutPerDocSeconds: int(1, 3600, {
       env: 'PROCESSING_TIMEOUT_PER_DOC',
-      default: 600,
-      description: 'Deadline for processing one document, in seconds.',
+      default: 300,
+      description:
+        'Deadline for one document from its claim to its result (reading, OCR, extraction), in seconds. It stops the work (PDF worker terminated, API request cancelled); a document that hits it is retried later and failed with PROCESSING_TIMEOUT after FAILED_RETRY_ATTEMPTS hits. Keep it above the slowest legitimate document at your concurrency (OCR takes ~4.5 s per page on one core, and documents share the OCR engine).',
       seed: {
         field: 'processing_timeout_per_doc',
         default: '60 (range 10–600)',
-        note: 'unused by the seed; 60 s is shorter than one API call may take (API_TIMEOUT_SECONDS 300), so autod uses 600.',
+        note: 'unused by the seed; 60 s is shorter than one API call may take, so autod uses 300 (a 20-page OCR scan takes ~90 s alone on 2 cores, ~180 s when two share them).',
       },
-    }),
-    batchSize: int(1, 100, {
-      env: 'BATCH_SIZE',
-      default: 10,
-      description: 'Files taken from the inbox per pass (`autod process` on a folder, `process_inbox`).',
-      seed: { field: 'batch_size' },
     }),
     reviewThreshold: num(0, 1, {
       env: 'AUTOD_REVIEW_THRESHOLD',
@@ -434,12 +446,20 @@ export const configSchema = z.object({
     ocr: bool({
       env: 'AUTOD_OCR',
       default: true,
-      description: 'Run OCR on pages without a text layer (local provider).',
+      description:
+        'Run OCR on PDF pages without a text layer (local provider) and on images (any provider: the PDF filed for an image gets the recognised text as an invisible layer).',
     }),
     ocrLanguages: str({
       env: 'AUTOD_OCR_LANGUAGES',
-      default: 'eng',
-      description: 'Tesseract language codes joined by "+", e.g. eng+deu.',
+      default: 'eng+deu',
+      description:
+        'Tesseract language codes joined by "+". Shipped offline: eng, deu, fra, spa, ita, nld, por, msa (`autod doctor` lists them). Two models read better than one even on English text (measured on real receipts), each extra one costs time (eng+deu ≈ 1.6× eng); use `eng` for speed.',
+    }),
+    ocrMaxPages: int(0, 10000, {
+      env: 'AUTOD_OCR_MAX_PAGES',
+      default: 20,
+      description:
+        'OCR at most this many pages of one document (long scans); the other pages keep their text layer, if any, and the count of pages left out is logged.',
     }),
     einvoice: bool({
       env: 'AUTOD_EINVOICE',
@@ -450,14 +470,9 @@ export const configSchema = z.object({
     failedRetryAttempts: int(1, 10, {
       env: 'FAILED_RETRY_ATTEMPTS',
       default: 3,
-      description: 'How many times a document that failed with a retryable error is re-queued.',
+      description:
+        'How many attempts at a document may end without a result — it hit PROCESSING_TIMEOUT_PER_DOC, or autod died while processing it (crash, kill -9, out of memory) — before it is moved to failed/ (PROCESSING_TIMEOUT / PROCESSING_CRASHED), so one poison file never blocks the inbox. Queue mode (`autod batch --mode queue`) also retries a job this many times after a transient failure before it is dead-lettered.',
       seed: { field: 'failed_retry_attempts', note: 'unused by the seed (failed files were never retried).' },
-    }),
-    processedRetentionDays: int(1, 365, {
-      env: 'PROCESSED_RETENTION_DAYS',
-      default: 30,
-      description: 'Days a processed file’s audit data is kept by the cleanup job.',
-      seed: { field: 'processed_retention_days', note: 'unused by the seed.' },
     }),
   }),
 
@@ -547,13 +562,17 @@ export const configSchema = z.object({
   }),
 
   cost: z.object({
+    /** Derived: the validated contents of AUTOD_PRICING_FILE (model -> USD per 1M tokens). */
+    pricingTable: z.record(z.string(), modelPriceSchema).optional(),
     pricingFile: optPath({
       env: 'AUTOD_PRICING_FILE',
-      description: 'JSON file overriding the built-in per-model prices (USD per 1M tokens). Must exist when set.',
+      description:
+        'JSON file of per-model prices merged over the built-in table, USD per 1M tokens: {"my-model": {"input": 1.25, "cachedInput": 0.125, "output": 10}} (cachedInput defaults to input). Read and validated at start-up: a missing file or a bad entry is CFG_INVALID naming it.',
     }),
     promptPricePerMillion: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'PROMPT_TOKEN_PRICE_PER_MILLION',
-      description: 'Override: USD per 1M uncached input tokens for OPENAI_MODEL. Unset: the built-in pricing table.',
+      description:
+        'Price override for OPENAI_MODEL only: USD per 1M uncached input tokens. Wins over AUTOD_PRICING_FILE and the built-in table; unset: the table.',
       seed: {
         field: 'prompt_token_price_per_million',
         default: '0.15',
@@ -562,7 +581,7 @@ export const configSchema = z.object({
     }),
     completionPricePerMillion: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'COMPLETION_TOKEN_PRICE_PER_MILLION',
-      description: 'Override: USD per 1M output tokens for OPENAI_MODEL.',
+      description: 'Price override for OPENAI_MODEL only: USD per 1M output tokens (reasoning tokens included).',
       seed: {
         field: 'completion_token_price_per_million',
         default: '0.60',
@@ -571,25 +590,27 @@ export const configSchema = z.object({
     }),
     cachedPricePerMillion: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'CACHED_TOKEN_PRICE_PER_MILLION',
-      description: 'Override: USD per 1M cached input tokens for OPENAI_MODEL.',
+      description:
+        'Price override for OPENAI_MODEL only: USD per 1M cached input tokens. Unset: the table’s cached price, or the input price for a model the table does not know.',
       seed: { field: 'cached_token_price_per_million', default: '0.075', note: 'see PROMPT_TOKEN_PRICE_PER_MILLION.' },
     }),
     alertThreshold1: num(0, Number.POSITIVE_INFINITY, {
       env: 'COST_ALERT_THRESHOLD_1',
       default: 10,
-      description: 'Daily spend (USD) that raises an info alert. Thresholds must ascend strictly.',
+      description:
+        'Spend level (USD) that raises an info alert, for the UTC day’s total and for the UTC month’s total: the command whose commit crosses it alerts. Thresholds must ascend strictly.',
       seed: { field: 'cost_alert_threshold_1' },
     }),
     alertThreshold2: num(0, Number.POSITIVE_INFINITY, {
       env: 'COST_ALERT_THRESHOLD_2',
       default: 50,
-      description: 'Daily spend (USD) that raises a warning alert.',
+      description: 'Spend level (USD, day and month totals) that raises a warning alert.',
       seed: { field: 'cost_alert_threshold_2' },
     }),
     alertThreshold3: num(0, Number.POSITIVE_INFINITY, {
       env: 'COST_ALERT_THRESHOLD_3',
       default: 100,
-      description: 'Daily spend (USD) that raises a critical alert.',
+      description: 'Spend level (USD, day and month totals) that raises a critical alert.',
       seed: { field: 'cost_alert_threshold_3' },
     }),
     budgetDailyUsd: optNum(0, Number.POSITIVE_INFINITY, {
@@ -602,7 +623,8 @@ export const configSchema = z.object({
     }),
     maxCostPerRunUsd: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'AUTOD_MAX_COST_USD',
-      description: 'Default cap for one run (`autod process|batch`; --max-cost overrides it).',
+      description:
+        'Default spending cap of one batch run (`autod batch`, `POST /v1/batches`; --max-cost / maxCostUsd override it): no new item starts once the spend plus the reserved cost of the items in flight would exceed it.',
     }),
   }),
 
@@ -643,13 +665,13 @@ export const configSchema = z.object({
     maxBytes: int(1048576, Number.POSITIVE_INFINITY, {
       env: 'LOG_MAX_BYTES',
       default: 10485760,
-      description: 'Size at which the log file is rotated.',
+      description: 'Size at which the log file (AUTOD_LOG_FILE) is rotated.',
       seed: { field: 'log_max_bytes' },
     }),
     backupCount: int(1, 50, {
       env: 'LOG_BACKUP_COUNT',
       default: 5,
-      description: 'Rotated log files kept.',
+      description: 'Rotated log files kept beside AUTOD_LOG_FILE (<file>.1 is the newest).',
       seed: { field: 'log_backup_count' },
     }),
   }),
@@ -658,20 +680,26 @@ export const configSchema = z.object({
     defaultTopK: int(1, 50, {
       env: 'SEARCH_DEFAULT_TOP_K',
       default: 5,
-      description: 'Results returned by a search when no limit is given (at most SEARCH_MAX_TOP_K).',
+      description:
+        'Results returned by `autod search` and `GET /v1/search` when no limit is given (at most SEARCH_MAX_TOP_K).',
       seed: { field: 'search_default_top_k' },
     }),
     maxTopK: int(1, 100, {
       env: 'SEARCH_MAX_TOP_K',
       default: 20,
-      description: 'Largest accepted search limit.',
+      description:
+        'Largest limit `autod search --limit` and `GET /v1/search?limit=` accept (more is CFG_INVALID / 400).',
       seed: { field: 'search_max_top_k' },
     }),
-    relevanceThreshold: num(0, 1, {
+    relevanceThreshold: optNum(0, 1, {
       env: 'SEARCH_RELEVANCE_THRESHOLD',
-      default: 0.7,
-      description: 'Minimum cosine similarity of a semantic search hit.',
-      seed: { field: 'search_relevance_threshold' },
+      description:
+        'Minimum cosine similarity of a semantic (vector) hit. Unset: the embedder’s calibrated value (0.2 for OpenAI embeddings, 0.05 for the offline lexical embedder). It filters the vector side only: full-text hits are ranked by BM25 and have no similarity, and a hybrid hit is kept when either side found it (its score is the fused rank, not a similarity). `autod search --min-similarity` overrides it.',
+      seed: {
+        field: 'search_relevance_threshold',
+        default: '0.7',
+        note: 'unset by default: 0.7 drops most relevant hits of text-embedding-3 models, whose similarities for a matching query rarely reach it.',
+      },
     }),
   }),
 
@@ -697,7 +725,8 @@ export const configSchema = z.object({
     cacheFile: path({
       env: 'VECTOR_STORE_CACHE_FILE',
       defaultFrom: { display: '<AUTOD_DATA_DIR>/vector-store-id', compute: dataDirChild('vector-store-id') },
-      description: 'File caching the vector store id.',
+      description:
+        'File caching the vector store id: written when the store is found or created, then read by every later process. A lock file beside it makes processes that start together create one store.',
       seed: { field: 'vector_store_cache_file', default: '.paper_autopilot_vs_id', note: 'kept in the data folder.' },
     }),
     uploadTimeoutSeconds: int(60, 600, {
@@ -709,13 +738,14 @@ export const configSchema = z.object({
     maxConcurrentUploads: int(1, 20, {
       env: 'VECTOR_STORE_MAX_CONCURRENT_UPLOADS',
       default: 5,
-      description: 'Parallel uploads to the vector store.',
+      description: 'Documents one process uploads to the vector store at the same time (more wait their turn).',
       seed: { field: 'vector_store_max_concurrent_uploads' },
     }),
     maxFiles: int(1, 10000, {
       env: 'VECTOR_STORE_MAX_FILES',
       default: 10000,
-      description: 'Files kept in the vector store.',
+      description:
+        'Most documents kept in the vector store: a sync that goes over it removes the least recently synced documents from the store (they stay in local search).',
       seed: { field: 'vector_store_max_files' },
     }),
   }),
@@ -742,7 +772,8 @@ export const configSchema = z.object({
     hitRateTarget: num(0.5, 1, {
       env: 'VECTOR_CACHE_HIT_RATE_TARGET',
       default: 0.8,
-      description: 'Hit rate below which the cache health check reports degraded.',
+      description:
+        'Hit rate below which the `embedding_cache` check of /health/dependencies warns (judged once the cache has served 100 lookups since start).',
       seed: { field: 'vector_cache_hit_rate_target' },
     }),
   }),

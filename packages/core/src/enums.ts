@@ -55,9 +55,13 @@ export type Priority = (typeof PRIORITIES)[number];
 export const DEADLINE_SOURCES = ['explicit_due_date', 'implied_in_text', 'inferred_from_context', 'none'] as const;
 export type DeadlineSource = (typeof DEADLINE_SOURCES)[number];
 
-/** Lifecycle of a document row. */
-export type DocumentStatus = 'processing' | 'completed' | 'failed';
-export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['processing', 'completed', 'failed'];
+/**
+ * Lifecycle of a document row: `processing` (claimed by a worker right now), `waiting` (deferred: a transient upstream
+ * problem, the per-document deadline, a shutdown or a crash; the row says why and when it is tried next), `completed`,
+ * `failed` (set aside in `failed/` with its reason).
+ */
+export type DocumentStatus = 'processing' | 'waiting' | 'completed' | 'failed';
+export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['processing', 'waiting', 'completed', 'failed'];
 
 /**
  * Metadata providers (architecture §2). `einvoice`: read from a structured e-invoice (Factur-X/ZUGFeRD/XRechnung

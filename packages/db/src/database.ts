@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errorFor, isAutodError } from '@autod/errors';
+import { errorFor, isAutodError, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
 import knexFactory, { type Knex } from 'knex';
 import { AttemptRepository } from './attempts.js';
 import { AuditRepository } from './audit.js';
@@ -8,6 +8,7 @@ import { CorrectionRepository } from './corrections.js';
 import type { Dialect, RepoContext } from './context.js';
 import { DocumentRepository } from './documents.js';
 import { DuplicateRepository } from './duplicates.js';
+import { SessionRepository } from './sessions.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSource } from './migrations/index.js';
 import { sqliteClient } from './sqlite-client.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
@@ -63,6 +64,8 @@ export interface Database {
   readonly audit: AuditRepository;
   readonly duplicates: DuplicateRepository;
   readonly corrections: CorrectionRepository;
+  /** Web sign-in sessions (hashed ids). */
+  readonly sessions: SessionRepository;
   readonly migrate: Migrator;
   /** `SELECT 1`; throws UpstreamError DB_UNAVAILABLE when the database cannot be reached. */
   ping(): Promise<void>;
@@ -82,7 +85,6 @@ const CONNECTION_ERROR_CODES = new Set([
   'EPIPE',
   'SQLITE_CANTOPEN',
   'SQLITE_BUSY',
-  'SQLITE_NOTADB',
   'SQLITE_READONLY',
   '3D000', // database does not exist
   '28000', // invalid authorization
@@ -106,7 +108,17 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 function translate(error: unknown, url: string): unknown {
-  if (isAutodError(error) || !isConnectionError(error)) return error;
+  if (isAutodError(error)) return error;
+  // A damaged file (DB_CORRUPT) or a full disk (DISK_FULL) is not "unreachable": say what it is.
+  if (isDatabaseCorrupt(error) || isDiskFull(error)) {
+    const translated = toAutodError(error);
+    const redacted = redactDatabaseUrl(url);
+    return errorFor(translated.code, `${translated.message.split(url).join(redacted)} (database ${redacted})`, {
+      cause: error,
+      details: { url: redacted },
+    });
+  }
+  if (!isConnectionError(error)) return error;
   const redacted = redactDatabaseUrl(url);
   const raw = error instanceof Error ? error.message : String(error);
   const detail = raw.split(url).join(redacted);
@@ -140,6 +152,7 @@ class KnexDatabase implements Database {
   readonly audit: AuditRepository;
   readonly duplicates: DuplicateRepository;
   readonly corrections: CorrectionRepository;
+  readonly sessions: SessionRepository;
   readonly migrate: Migrator;
 
   constructor(
@@ -156,6 +169,7 @@ class KnexDatabase implements Database {
     this.audit = guarded(new AuditRepository(ctx), url);
     this.duplicates = guarded(new DuplicateRepository(ctx), url);
     this.corrections = guarded(new CorrectionRepository(ctx), url);
+    this.sessions = guarded(new SessionRepository(ctx), url);
     this.migrate = guarded(this.migrator(), url);
   }
 
@@ -271,7 +285,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       acquireConnectionTimeout: 10_000,
     };
   }
-  if (options.logger) {
+  if (!options.logger) {
+    // Without a logger knex prints warnings (e.g. "Acquire connection error" with a stack) to the console, on top of
+    // the error the caller gets anyway (DB_CORRUPT, DB_UNAVAILABLE): keep the CLI's output to the one clear message.
+    const quiet = (): void => undefined;
+    config.log = { warn: quiet, error: quiet, deprecate: quiet, debug: quiet };
+  } else {
     const logger = options.logger;
     const text = (m: unknown): string =>
       m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m);

@@ -22,6 +22,7 @@ import type {
   ClaimInput,
   ClaimResult,
   CompleteInput,
+  DeferInput,
   DocumentFilter,
   DocumentOrderBy,
   DocumentRow,
@@ -29,6 +30,7 @@ import type {
   ReviewedInput,
   SearchHit,
   SearchOptions,
+  StrikeInput,
 } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -46,6 +48,8 @@ const COLUMNS = [
   'lease_expires_at',
   'storage_path',
   'filed_at',
+  'original_path',
+  'media_type',
   'provider',
   'model',
   'metadata',
@@ -62,6 +66,8 @@ const COLUMNS = [
   'error_code',
   'error_message',
   'attempt_count',
+  'strikes',
+  'retry_at',
   'near_duplicate_of',
   'customer',
   'invoice_number',
@@ -100,6 +106,8 @@ export function toDocumentRow(r: Raw): DocumentRow {
     leaseExpiresAt: numOrNull(r['lease_expires_at']),
     storagePath: strOrNull(r['storage_path']),
     filedAt: dateOrNull(r['filed_at']),
+    originalPath: strOrNull(r['original_path']),
+    mediaType: strOrNull(r['media_type']),
     provider: strOrNull(r['provider']) as ProviderName | null,
     model: strOrNull(r['model']),
     metadata: upgradeMetadata(parseJson<DocumentMetadata>(r['metadata'])),
@@ -116,6 +124,8 @@ export function toDocumentRow(r: Raw): DocumentRow {
     errorCode: strOrNull(r['error_code']),
     errorMessage: strOrNull(r['error_message']),
     attemptCount: num(r['attempt_count']),
+    strikes: num(r['strikes']),
+    retryAt: dateOrNull(r['retry_at']),
     nearDuplicateOf: numOrNull(r['near_duplicate_of']),
     customer: strOrNull(r['customer']),
     invoiceNumber: strOrNull(r['invoice_number']),
@@ -154,9 +164,10 @@ export class DocumentRepository {
   /**
    * Claim a file by its SHA-256. Exactly once: the row is inserted with a unique sha256; if it
    * exists, a completed row is a `duplicate`, a processing row with a live lease of another
-   * owner is `held`, and a processing row whose lease expired (or was released), a failed row,
-   * or this owner's own row is taken over with a conditional UPDATE — only one concurrent
-   * taker can win, the affected row count decides.
+   * owner is `held`, and a processing row whose lease expired (or was released), a waiting or
+   * failed row, or this owner's own row is taken over with a conditional UPDATE — only one
+   * concurrent taker can win, the affected row count decides. Taking over a lease that ran out
+   * without being released (its owner died or stalled) adds a strike.
    */
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const sha256 = normaliseSha(input.sha256);
@@ -192,7 +203,7 @@ export class DocumentRepository {
       const updated: Raw[] = await this.knex('documents')
         .where('id', doc.id)
         .andWhere((q) => {
-          q.where('status', 'failed').orWhere((p) => {
+          q.whereIn('status', ['failed', 'waiting']).orWhere((p) => {
             p.where('status', 'processing').andWhere((l) => {
               l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner);
             });
@@ -207,7 +218,17 @@ export class DocumentRepository {
           size_bytes: input.sizeBytes,
           error_code: null,
           error_message: null,
+          retry_at: null,
           attempt_count: this.knex.raw('attempt_count + 1'),
+          // A lease that ran out without a release: the previous owner died (or hung) holding it.
+          // A failed document dropped in again starts afresh (the user replaced or fixed something).
+          strikes: this.knex.raw(
+            `CASE WHEN status = 'failed' THEN 0 ELSE strikes + CASE WHEN status = 'processing' AND lease_expires_at > 0 AND lease_expires_at < ? AND (claim_owner IS NULL OR claim_owner <> ?) THEN 1 ELSE 0 END END`,
+            [now, input.owner],
+          ),
+          // A failed document dropped in again is a new copy in the inbox: it is not filed (yet).
+          storage_path: this.knex.raw(`CASE WHEN status = 'failed' THEN NULL ELSE storage_path END`),
+          filed_at: this.knex.raw(`CASE WHEN status = 'failed' THEN NULL ELSE filed_at END`),
           updated_at: now,
         })
         .returning(COLUMNS as unknown as string[]);
@@ -242,6 +263,7 @@ export class DocumentRepository {
         lease_expires_at: now + input.leaseMs,
         error_code: null,
         error_message: null,
+        retry_at: null,
         attempt_count: this.knex.raw('attempt_count + 1'),
         updated_at: now,
       })
@@ -267,6 +289,83 @@ export class DocumentRepository {
     await this.knex('documents')
       .where({ id, claim_owner: owner, status: 'processing' })
       .update({ lease_expires_at: 0, updated_at: this.ctx.now() });
+  }
+
+  /**
+   * Put a claimed document back as `waiting` (anyone may claim it; `retryAt` says when it is tried next, `code` and
+   * `message` why). Only while `owner` holds the claim; false otherwise.
+   */
+  async defer(id: number, owner: string, input: DeferInput): Promise<boolean> {
+    const n = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({
+        status: 'waiting',
+        claim_owner: null,
+        lease_expires_at: null,
+        error_code: input.code.slice(0, 64),
+        error_message: input.message,
+        retry_at: Math.round(input.retryAt),
+        updated_at: this.ctx.now(),
+      });
+    return affected(n) === 1;
+  }
+
+  /**
+   * An attempt of `owner` (this process, or a dead one found by recovery) ended without a result: one strike more.
+   * Below `maxStrikes` the document is `waiting` (like `defer`), at `maxStrikes` it is `failed` (not filed yet: the
+   * caller moves the file). Returns the updated row, or undefined when `owner` no longer holds the claim.
+   */
+  async strike(id: number, owner: string, input: StrikeInput): Promise<DocumentRow | undefined> {
+    const out = input.failed ?? { code: input.code, message: input.message };
+    const last = this.knex.raw('strikes + 1 >= ?', [input.maxStrikes]);
+    const rows: Raw[] = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({
+        strikes: this.knex.raw('strikes + 1'),
+        status: this.knex.raw(`CASE WHEN ? THEN 'failed' ELSE 'waiting' END`, [last]),
+        error_code: this.knex.raw('CASE WHEN ? THEN ? ELSE ? END', [
+          last,
+          out.code.slice(0, 64),
+          input.code.slice(0, 64),
+        ]),
+        error_message: this.knex.raw('CASE WHEN ? THEN ? ELSE ? END', [last, out.message, input.message]),
+        retry_at: this.knex.raw('CASE WHEN ? THEN NULL ELSE CAST(? AS bigint) END', [last, Math.round(input.retryAt)]),
+        claim_owner: null,
+        lease_expires_at: null,
+        filed_at: null,
+        updated_at: this.ctx.now(),
+      })
+      .returning(COLUMNS as unknown as string[]);
+    const row = rows[0];
+    return row ? toDocumentRow(row) : undefined;
+  }
+
+  /**
+   * End a reprocessing claim without a new result: the document goes back to what it was (`completed` when it has
+   * metadata, else `failed`), still filed where it was. Only while `owner` holds the claim; false otherwise.
+   */
+  async restore(id: number, owner: string): Promise<boolean> {
+    const n = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing' })
+      .update({
+        status: this.knex.raw(`CASE WHEN metadata IS NULL THEN 'failed' ELSE 'completed' END`),
+        lease_expires_at: null,
+        updated_at: this.ctx.now(),
+      });
+    return affected(n) === 1;
+  }
+
+  /**
+   * Delete a row this owner created by its claim and nothing else happened to (first attempt, no result): used when
+   * the bytes claimed turn out to be a half-written file, so no row stays behind for the partial content's hash.
+   * Returns false (and deletes nothing) for any other row.
+   */
+  async abandon(id: number, owner: string): Promise<boolean> {
+    const n = await this.knex('documents')
+      .where({ id, claim_owner: owner, status: 'processing', attempt_count: 1 })
+      .whereNull('metadata')
+      .delete();
+    return affected(n) === 1;
   }
 
   /**
@@ -305,6 +404,8 @@ export class DocumentRepository {
         error_code: null,
         error_message: null,
         storage_path: input.storagePath,
+        ...(input.originalPath !== undefined ? { original_path: input.originalPath } : {}),
+        ...(input.mediaType !== undefined ? { media_type: input.mediaType.slice(0, 100) } : {}),
         // still filed only if it already sits at the planned destination (reprocess)
         filed_at: this.knex.raw('CASE WHEN storage_path = ? THEN filed_at ELSE NULL END', [input.storagePath]),
         updated_at: now,
@@ -351,12 +452,17 @@ export class DocumentRepository {
     });
   }
 
-  /** Record that the file now sits at `storagePath`. */
-  async markFiled(id: number, storagePath: string): Promise<void> {
+  /** Record that the file now sits at `storagePath` (and, for an image document, its original at `originalPath`). */
+  async markFiled(id: number, storagePath: string, options: { originalPath?: string } = {}): Promise<void> {
     const now = this.ctx.now();
     const n = await this.knex('documents')
       .where({ id })
-      .update({ storage_path: storagePath, filed_at: now, updated_at: now });
+      .update({
+        storage_path: storagePath,
+        ...(options.originalPath !== undefined ? { original_path: options.originalPath } : {}),
+        filed_at: now,
+        updated_at: now,
+      });
     if (affected(n) === 0) throw notFound(id);
   }
 
@@ -499,14 +605,39 @@ export class DocumentRepository {
     return rows.map(toDocumentRow);
   }
 
-  /** Completed (committed) documents whose file has not been moved yet. */
+  /** Completed or failed (committed) documents whose file has not been moved to its folder yet. */
   async unfiled(): Promise<DocumentRow[]> {
     const rows: Raw[] = await this.knex('documents')
       .select(COLUMNS)
-      .where('status', 'completed')
+      .whereIn('status', ['completed', 'failed'])
       .whereNull('filed_at')
       .orderBy('id');
     return rows.map(toDocumentRow);
+  }
+
+  /** How many documents have each status (every status is present, 0 when none). */
+  async countByStatus(): Promise<Record<DocumentStatus, number>> {
+    const rows: Raw[] = await this.knex('documents').select('status').count({ n: '*' }).groupBy('status');
+    const counts: Record<DocumentStatus, number> = { processing: 0, waiting: 0, completed: 0, failed: 0 };
+    for (const r of rows) counts[r['status'] as DocumentStatus] = num(r['n']);
+    return counts;
+  }
+
+  /**
+   * Completed documents without a row in `table` (whose `column` holds document ids), e.g. the vector index's
+   * documents table: ids (oldest first, at most `limit`) and how many there are in all.
+   */
+  async missingFrom(table: string, column: string, limit = 100): Promise<{ ids: number[]; total: number }> {
+    const base = this.knex({ d: 'documents' })
+      .where('d.status', 'completed')
+      .whereNotExists((q) => {
+        q.select(this.knex.raw('1')).from(table).whereRaw('??.?? = d.id', [table, column]);
+      });
+    const [rows, countRow] = await Promise.all([
+      base.clone().select('d.id').orderBy('d.id').limit(Math.max(1, limit)) as Promise<Raw[]>,
+      base.clone().count({ n: '*' }).first() as Promise<Raw | undefined>,
+    ]);
+    return { ids: rows.map((r) => num(r['id'])), total: num(countRow?.['n']) };
   }
 
   async setNearDuplicate(id: number, ofId: number | null): Promise<void> {
@@ -520,6 +651,22 @@ export class DocumentRepository {
   async delete(id: number): Promise<boolean> {
     const n = await this.knex('documents').where({ id }).delete();
     return affected(n) > 0;
+  }
+
+  /**
+   * Which of `ids` match `filter` (every field of it, as in {@link list}): the search surfaces apply the filters the
+   * search index does not hold this way. At most 1,000 ids per call.
+   */
+  async matching(ids: readonly number[], filter: DocumentFilter): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    if (ids.length > 1000)
+      throw errorFor('VALIDATION_FAILED', `matching() takes at most 1000 ids (got ${ids.length}).`);
+    const q = this.knex('documents')
+      .select('id')
+      .whereIn('id', [...ids]);
+    this.applyFilter(q, filter, 'documents');
+    const rows: Raw[] = await q;
+    return new Set(rows.map((r) => num(r['id'])));
   }
 
   private async rawBySha(sha256: string): Promise<Raw | undefined> {

@@ -16,6 +16,7 @@ export { AttemptRepository } from './attempts.js';
 export { AuditRepository } from './audit.js';
 export { DuplicateRepository } from './duplicates.js';
 export { CorrectionRepository } from './corrections.js';
+export { SessionRepository, type SessionRow, type SessionInput } from './sessions.js';
 export { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
 export { parseDatabaseUrl, redactDatabaseUrl, type ParsedDatabaseUrl } from './url.js';
 export type {
@@ -23,6 +24,8 @@ export type {
   ClaimInput,
   ClaimResult,
   CompleteInput,
+  DeferInput,
+  StrikeInput,
   DocumentFilter,
   DocumentOrderBy,
   ListOptions,

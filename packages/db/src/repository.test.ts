@@ -4,7 +4,7 @@ import { SCHEMA_VERSION, createEmptyMetadata, indexedFields, type DocumentMetada
 import { isAutodError } from '@autod/errors';
 import { createTempPostgres, requirePostgresUnlessLocal, tempSqliteUrl } from '@autod/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, createDatabase, type Database, type DocumentRow } from './index.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, createDatabase, type Database, type DocumentRow } from './index.js';
 
 const pgOk = await requirePostgresUnlessLocal();
 
@@ -124,6 +124,198 @@ describe.each(targets)('repositories on $name', (target) => {
       } finally {
         await fresh.close();
         await t.dispose();
+      }
+    });
+
+    it('upgrades a database with rows to 0008 (waiting, strikes, retry_at) keeping rows, full text and foreign keys', async () => {
+      const t = await openTemp(target);
+      const old = await createDatabase({ url: t.url, sqliteDriver: target.driver, clock: () => T0 });
+      const source = {
+        getMigrations: async () => MIGRATIONS.filter((m) => m.name < '0008'),
+        getMigrationName: (m: (typeof MIGRATIONS)[number]) => m.name,
+        getMigration: async (m: (typeof MIGRATIONS)[number]) => m.migration,
+      };
+      try {
+        await old.knex.migrate.latest({ migrationSource: source, tableName: MIGRATIONS_TABLE });
+        // rows as the old schema stores them (the repositories already use the new columns)
+        const m = metadata({ title: 'Gas bill from Stadtwerke' });
+        const row = (n: string, over: Record<string, unknown>) => ({
+          sha256: sha(n),
+          file_name: `${n}.pdf`,
+          source_path: `/inbox/${n}.pdf`,
+          size_bytes: 1,
+          attempt_count: 1,
+          created_at: T0,
+          updated_at: T0,
+          ...over,
+        });
+        await old.knex('documents').insert([
+          row('old', {
+            status: 'completed',
+            title: 'Gas bill from Stadtwerke',
+            metadata: JSON.stringify(m),
+            text_content: 'kilowatt hours',
+            storage_path: '/processed/old.pdf',
+            filed_at: T0,
+          }),
+          row('doomed', { status: 'processing', claim_owner: 'w', lease_expires_at: T0 + 1000 }),
+        ]);
+        const ids = (await old.knex('documents').select('id', 'sha256').orderBy('id')) as { id: number }[];
+        const c = { document: { id: Number(ids[0]!.id) } };
+        const doomed = { document: { id: Number(ids[1]!.id) } };
+        await old.knex('extraction_attempts').insert({
+          document_id: c.document.id,
+          attempt_no: 1,
+          provider: 'local',
+          model: 'rules-v1',
+          status: 'succeeded',
+          created_at: T0,
+        });
+        await old.migrate.latest();
+        const got = await old.documents.get(c.document.id);
+        expect(got).toMatchObject({
+          status: 'completed',
+          title: 'Gas bill from Stadtwerke',
+          strikes: 0,
+          retryAt: null,
+        });
+        expect((await old.documents.search('kilowatt')).map((h) => h.id)).toEqual([c.document.id]);
+        expect(await old.attempts.list(c.document.id)).toHaveLength(1);
+        // the new status is accepted, ids continue after the old ones
+        expect(await old.documents.defer(doomed.document.id, 'w', { code: 'X', message: 'x', retryAt: T0 })).toBe(true);
+        const next = await old.documents.claim({
+          sha256: sha('new'),
+          fileName: 'n.pdf',
+          sourcePath: '/inbox/n.pdf',
+          sizeBytes: 1,
+          owner: 'w',
+          leaseMs: 1000,
+        });
+        expect(next.document.id).toBeGreaterThan(doomed.document.id);
+        // foreign keys still cascade (and were not cascaded by the rebuild)
+        await old.documents.delete(c.document.id);
+        expect(await old.knex('extraction_attempts').count({ n: '*' }).first()).toMatchObject({ n: expect.anything() });
+        expect(Number((await old.knex('extraction_attempts').count({ n: '*' }).first())?.['n'])).toBe(0);
+        expect(await old.documents.search('kilowatt')).toEqual([]);
+        // down again: waiting documents become released claims, the check refuses `waiting`
+        expect(await old.migrate.rollback()).toEqual(['0008_document_outcomes']);
+        const demoted = (await old.knex('documents').where('id', doomed.document.id).first()) as Record<
+          string,
+          unknown
+        >;
+        expect(demoted['status']).toBe('processing');
+        expect(Number(demoted['lease_expires_at'])).toBe(0);
+        const refused = await old
+          .knex('documents')
+          .where('id', doomed.document.id)
+          .update({ status: 'waiting' })
+          .catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(Error);
+        expect(await old.migrate.latest()).toEqual(['0008_document_outcomes']);
+      } finally {
+        await old.close();
+        await t.dispose();
+      }
+    });
+
+    it('defers a claim as waiting with its reason and next try; anyone may claim it again', async () => {
+      const c = await claim(30, 'w1');
+      expect(await db.documents.defer(c.document.id, 'w2', { code: 'CIRCUIT_OPEN', message: 'm', retryAt: T0 })).toBe(
+        false,
+      );
+      expect(
+        await db.documents.defer(c.document.id, 'w1', {
+          code: 'CIRCUIT_OPEN',
+          message: 'breaker open',
+          retryAt: T0 + 60_000,
+        }),
+      ).toBe(true);
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        status: 'waiting',
+        claimOwner: null,
+        leaseExpiresAt: null,
+        errorCode: 'CIRCUIT_OPEN',
+        errorMessage: 'breaker open',
+        retryAt: new Date(T0 + 60_000),
+        strikes: 0,
+      });
+      expect((await db.documents.list({ status: 'waiting' })).items.map((d) => d.id)).toEqual([c.document.id]);
+      const again = await claim(30, 'w2', 60_000, T0 + 1);
+      expect(again).toMatchObject({ kind: 'claimed', takeover: true });
+      expect(again.document).toMatchObject({ status: 'processing', errorCode: null, retryAt: null, strikes: 0 });
+      expect(await db.documents.countByStatus()).toEqual({ processing: 1, waiting: 0, completed: 0, failed: 0 });
+    });
+
+    it('counts strikes (deadline, dead owner, lease run out) and fails at the limit, unfiled', async () => {
+      const input = (max: number) => ({
+        code: 'PROCESSING_TIMEOUT',
+        message: 'too slow',
+        retryAt: T0 + 1000,
+        maxStrikes: max,
+        failed: { code: 'PROCESSING_TIMEOUT', message: 'too slow 3 times' },
+      });
+      const c = await claim(31, 'w1');
+      expect(await db.documents.strike(c.document.id, 'other', input(3))).toBeUndefined();
+      expect(await db.documents.strike(c.document.id, 'w1', input(3))).toMatchObject({
+        status: 'waiting',
+        strikes: 1,
+        errorCode: 'PROCESSING_TIMEOUT',
+        retryAt: new Date(T0 + 1000),
+      });
+      // an expired lease that was never released: the owner died holding it, a takeover adds a strike
+      await claim(31, 'w2', 1000);
+      const taken = await claim(31, 'w3', 60_000, T0 + 5000);
+      expect(taken).toMatchObject({ kind: 'claimed', takeover: true, document: { strikes: 2 } });
+      // a released lease is no strike
+      await db.documents.release(taken.document.id, 'w3');
+      expect((await claim(31, 'w4', 60_000, T0 + 6000)).document.strikes).toBe(2);
+      const last = await db.documents.strike(taken.document.id, 'w4', input(3));
+      expect(last).toMatchObject({
+        status: 'failed',
+        strikes: 3,
+        errorMessage: 'too slow 3 times',
+        retryAt: null,
+        filedAt: null,
+        leaseExpiresAt: null,
+      });
+      expect((await db.documents.unfiled()).map((d) => d.id)).toEqual([c.document.id]);
+      await db.documents.markFiled(c.document.id, '/failed/f31.pdf');
+      expect(await db.documents.unfiled()).toEqual([]);
+      // dropped in again: a new copy in the inbox, not filed, and a fresh start
+      const again = await claim(31, 'w5', 60_000, T0 + 7000);
+      expect(again.document).toMatchObject({ status: 'processing', storagePath: null, filedAt: null, strikes: 0 });
+    });
+
+    it('restores a reprocessed document and abandons a first claim that never got a result', async () => {
+      const done = await completed(32, metadata({ title: 'kept' }));
+      await db.documents.reclaim(done.id, { owner: 'w9', leaseMs: 1000 });
+      expect(await db.documents.restore(done.id, 'w8')).toBe(false);
+      expect(await db.documents.restore(done.id, 'w9')).toBe(true);
+      expect(await db.documents.get(done.id)).toMatchObject({
+        status: 'completed',
+        title: 'kept',
+        leaseExpiresAt: null,
+      });
+      expect(await db.documents.abandon(done.id, 'w9')).toBe(false);
+      const partial = await claim(33, 'w1');
+      expect(await db.documents.abandon(partial.document.id, 'w2')).toBe(false);
+      expect(await db.documents.abandon(partial.document.id, 'w1')).toBe(true);
+      expect(await db.documents.get(sha(33))).toBeUndefined();
+    });
+
+    it('lists completed documents missing from another table (the vector index)', async () => {
+      const a = await completed(34, metadata());
+      const b = await completed(35, metadata());
+      await claim(36);
+      await db.knex.schema.dropTableIfExists('test_index');
+      await db.knex.schema.createTable('test_index', (t) => t.bigInteger('doc_id').primary());
+      try {
+        await db.knex('test_index').insert({ doc_id: a.id });
+        expect(await db.documents.missingFrom('test_index', 'doc_id', 10)).toEqual({ ids: [b.id], total: 1 });
+        await db.knex('test_index').insert({ doc_id: b.id });
+        expect(await db.documents.missingFrom('test_index', 'doc_id')).toEqual({ ids: [], total: 0 });
+      } finally {
+        await db.knex.schema.dropTableIfExists('test_index');
       }
     });
 
@@ -253,6 +445,44 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(isAutodError(missing) && missing.code).toBe('DOCUMENT_NOT_FOUND');
     });
 
+    it('stores the media type and the original of an image document, and keeps them on a later complete', async () => {
+      const c = await claim(30, 'w1', 1000);
+      const pdfDone = await completed(31, metadata());
+      expect(pdfDone).toMatchObject({ originalPath: null, mediaType: null });
+      await db.documents.complete(c.document.id, 'w1', {
+        metadata: metadata(),
+        fields: indexedFields(metadata()),
+        pageCount: 2,
+        textContent: 'scan',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/scan.pdf',
+        originalPath: '/processed/scan.tif',
+        mediaType: 'image/tiff',
+      });
+      await db.documents.markFiled(c.document.id, '/processed/scan-1.pdf', { originalPath: '/processed/scan-1.tif' });
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        storagePath: '/processed/scan-1.pdf',
+        originalPath: '/processed/scan-1.tif',
+        mediaType: 'image/tiff',
+      });
+      // a reprocess completes again without media fields: they stay
+      expect((await db.documents.reclaim(c.document.id, { owner: 'w2', leaseMs: 1000 })).kind).toBe('claimed');
+      await db.documents.complete(c.document.id, 'w2', {
+        metadata: metadata(),
+        fields: indexedFields(metadata()),
+        pageCount: 2,
+        textContent: 'scan',
+        provider: 'local',
+        model: 'rules-v1',
+        storagePath: '/processed/scan-1.pdf',
+      });
+      expect(await db.documents.get(c.document.id)).toMatchObject({
+        originalPath: '/processed/scan-1.tif',
+        mediaType: 'image/tiff',
+      });
+    });
+
     it('reclaims a completed document for reprocessing unless someone holds it', async () => {
       const done = await completed(10, metadata());
       const r = await db.documents.reclaim(done.id, { owner: 'w9', leaseMs: 1000 });
@@ -340,6 +570,15 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(await ids({ needsReview: false })).toEqual([plain.id]);
       expect(await ids({ customer: 'kunde' })).toEqual([c.document.id]);
       expect(await ids({ invoiceNumber: 'R-2025-17' })).toEqual([c.document.id]);
+      // matching(): the same filters over a given set of ids (what the search surfaces use)
+      const both = [c.document.id, plain.id];
+      expect([...(await db.documents.matching(both, { needsReview: true }))]).toEqual([c.document.id]);
+      expect([...(await db.documents.matching(both, { customer: 'KUNDE', status: 'completed' }))]).toEqual([
+        c.document.id,
+      ]);
+      expect([...(await db.documents.matching(both, {}))].sort((x, y) => x - y)).toEqual(both.sort((x, y) => x - y));
+      expect((await db.documents.matching([plain.id], { invoiceNumber: 'R-2025-17' })).size).toBe(0);
+      expect((await db.documents.matching([], { status: 'completed' })).size).toBe(0);
     });
 
     it('upgrades metadata stored under schema 1.0.0 when it is read', async () => {
@@ -668,6 +907,50 @@ describe.each(targets)('repositories on $name', (target) => {
 });
 
 const silent = { debug: () => undefined, warn: () => undefined };
+
+describe('a damaged SQLite file', () => {
+  it.each(['better-sqlite3', 'sqlite3'] as const)('is DB_CORRUPT, not a hang or a bug (%s)', async (driver) => {
+    const t = await tempSqliteUrl();
+    try {
+      const db = await createDatabase({ url: t.url, sqliteDriver: driver, logger: silent });
+      await db.migrate.latest();
+      for (let i = 0; i < 200; i++)
+        await db.documents.claim({
+          sha256: sha(`c${i}`),
+          fileName: `${'x'.repeat(200)}${i}.pdf`,
+          sourcePath: `/inbox/${i}.pdf`,
+          sizeBytes: i,
+          owner: 'w',
+          leaseMs: 1000,
+        });
+      await db.knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      await db.close();
+      // overwrite the middle of the file (the table pages, not the header)
+      const { readFile: read, writeFile: write } = await import('node:fs/promises');
+      const bytes = await read(t.url);
+      bytes.fill(0xab, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16_384);
+      await write(t.url, bytes);
+      // Depending on which pages the damage hits, opening or the first read notices it: DB_CORRUPT either way.
+      let error: unknown;
+      try {
+        const broken = await createDatabase({ url: t.url, sqliteDriver: driver, logger: silent });
+        try {
+          await broken.documents.list({ limit: 1000 });
+        } catch (e) {
+          error = e;
+        } finally {
+          await broken.close();
+        }
+      } catch (e) {
+        error = e;
+      }
+      expect(isAutodError(error) && error.code).toBe('DB_CORRUPT');
+      expect((error as Error).message).toMatch(/malformed|damaged/i);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
 
 describe('connection failures', () => {
   it('become DB_UNAVAILABLE with the password redacted', async () => {

@@ -16,6 +16,13 @@ export interface DocumentRow {
   storagePath: string | null;
   /** When the file was moved to `storagePath`; null = not moved yet. */
   filedAt: Date | null;
+  /**
+   * For image documents: where the original image is kept (beside the PDF made from it, same stem).
+   * Null for PDFs (the PDF filed is the original) and for rows from before migration 0003.
+   */
+  originalPath: string | null;
+  /** What the dropped file was (`application/pdf`, `image/jpeg`, `image/tiff`...); null when unknown. */
+  mediaType: string | null;
   provider: ProviderName | null;
   model: string | null;
   metadata: DocumentMetadata | null;
@@ -34,6 +41,14 @@ export interface DocumentRow {
   errorMessage: string | null;
   /** How many times the document was claimed for processing. */
   attemptCount: number;
+  /**
+   * Attempts that ended without a result: the process died while holding the claim (crash, kill -9, out of memory) or
+   * the per-document deadline passed. At the caller's limit the document is failed (`PROCESSING_CRASHED` /
+   * `PROCESSING_TIMEOUT`).
+   */
+  strikes: number;
+  /** For a `waiting` document: when it is tried next (the reason is in `errorCode`/`errorMessage`). */
+  retryAt: Date | null;
   nearDuplicateOf: number | null;
   /** Party the document is addressed to (schema 1.1 `customer`). */
   customer: string | null;
@@ -69,6 +84,22 @@ export type ClaimResult =
   | { kind: 'duplicate'; document: DocumentRow }
   | { kind: 'held'; document: DocumentRow };
 
+/** Why a claimed document is put back as `waiting`, and when it is tried next. */
+export interface DeferInput {
+  code: string;
+  message: string;
+  /** Epoch ms. */
+  retryAt: number;
+}
+
+/** An attempt that ended without a result (crash or deadline): `strikes + 1`, failed at `maxStrikes`. */
+export interface StrikeInput extends DeferInput {
+  /** Strikes at which the document is failed instead of deferred. */
+  maxStrikes: number;
+  /** The code and message stored when the document is failed (default: `code` / `message`). */
+  failed?: { code: string; message: string };
+}
+
 export interface CompleteInput {
   metadata: DocumentMetadata;
   fields: IndexedFields;
@@ -78,6 +109,10 @@ export interface CompleteInput {
   model: string;
   /** Planned destination of the file (filed later, see `markFiled`). */
   storagePath: string;
+  /** Image documents: planned place of the original (left unchanged when undefined). */
+  originalPath?: string | null;
+  /** What the dropped file was (left unchanged when undefined). */
+  mediaType?: string;
   /** Why the document needs a person's review (empty = it does not); see `reviewReasons` in core. */
   reviewReasons?: string[];
 }

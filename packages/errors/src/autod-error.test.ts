@@ -13,6 +13,8 @@ import {
   ValidationError,
   errorFor,
   isAutodError,
+  isDatabaseCorrupt,
+  isDiskFull,
   toAutodError,
 } from './autod-error.js';
 import { ERROR_CODES, EXIT_CODES, getCodeInfo, type ErrorCategory, type ErrorCode } from './codes.js';
@@ -160,6 +162,37 @@ describe('toAutodError', () => {
     const timeout = toAutodError(new DOMException('The operation timed out.', 'TimeoutError'));
     expect(timeout).toBeInstanceOf(TimeoutError);
     expect(timeout.code).toBe('TIMEOUT');
+  });
+
+  it('maps a full disk (ENOSPC, EDQUOT, SQLITE_FULL, also as a cause) to the retryable DISK_FULL', () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const e = toAutodError(enospc);
+    expect(e.code).toBe('DISK_FULL');
+    expect(e.retryable).toBe(true);
+    expect(e.exitCode).toBe(75);
+    expect(e.cause).toBe(enospc);
+    expect(toAutodError(Object.assign(new Error('quota'), { code: 'EDQUOT' })).code).toBe('DISK_FULL');
+    expect(toAutodError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })).code).toBe(
+      'DISK_FULL',
+    );
+    expect(toAutodError(new Error('insert failed', { cause: enospc })).code).toBe('DISK_FULL');
+    expect(toAutodError(errorFor('INTERNAL', 'wrapped', { cause: enospc })).code).toBe('DISK_FULL');
+    expect(isDiskFull(new Error('plain'))).toBe(false);
+    expect(toAutodError(Object.assign(new Error('gone'), { code: 'ENOENT' })).code).toBe('INTERNAL');
+  });
+
+  it('maps a damaged database (SQLITE_CORRUPT, SQLITE_NOTADB, PostgreSQL XX001) to DB_CORRUPT', () => {
+    const malformed = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+    expect(toAutodError(malformed)).toMatchObject({ code: 'DB_CORRUPT', retryable: false });
+    expect(toAutodError(Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' })).code).toBe(
+      'DB_CORRUPT',
+    );
+    expect(toAutodError(Object.assign(new Error('bad page'), { code: 'SQLITE_CORRUPT_INDEX' })).code).toBe(
+      'DB_CORRUPT',
+    );
+    expect(toAutodError(Object.assign(new Error('invalid page'), { code: 'XX001' })).code).toBe('DB_CORRUPT');
+    expect(toAutodError(errorFor('INTERNAL', 'wrapped', { cause: malformed })).code).toBe('DB_CORRUPT');
+    expect(isDatabaseCorrupt(new Error('plain'))).toBe(false);
   });
 
   it('wraps non-Error values with a readable message', () => {

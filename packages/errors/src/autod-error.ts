@@ -125,7 +125,20 @@ export class InternalError extends category('InternalError', 'INTERNAL') {}
  * AutodErrors pass through unchanged.
  */
 export function toAutodError(value: unknown, fallbackCode: ErrorCode = 'INTERNAL'): AutodError {
-  if (isAutodError(value)) return value;
+  // A full disk or a damaged database is not a bug in autod, even when a lower layer wrapped it as one.
+  if (
+    isAutodError(value) &&
+    !(value.code === 'INTERNAL' && (isDiskFull(value.cause) || isDatabaseCorrupt(value.cause)))
+  )
+    return value;
+  if (isDiskFull(value)) {
+    const message = value instanceof Error ? value.message : String(value);
+    return new UpstreamError('DISK_FULL', `No space left on the device: ${message}`, { cause: value });
+  }
+  if (isDatabaseCorrupt(value)) {
+    const message = value instanceof Error ? value.message : String(value);
+    return new UpstreamError('DB_CORRUPT', `The database is damaged: ${message}`, { cause: value });
+  }
   if (value instanceof Error) {
     if (value.name === 'AbortError') return new TimeoutError('ABORTED', value.message || 'Aborted', { cause: value });
     // DOMException from AbortSignal.timeout(): a timeout, not a user cancellation.
@@ -135,6 +148,36 @@ export function toAutodError(value: unknown, fallbackCode: ErrorCode = 'INTERNAL
   }
   const message = typeof value === 'string' ? value : safeStringify(value);
   return new (ctorFor(fallbackCode))(fallbackCode, message, { cause: value });
+}
+
+/**
+ * Errno codes (and SQLite result codes) that mean "no space left": the whole disk (`ENOSPC`, `SQLITE_FULL`) or the
+ * user's quota (`EDQUOT`). They are environmental and temporary, never a bug in autod or a bad document.
+ */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** True for a Node.js `ENOSPC`/`EDQUOT` error, a SQLite `SQLITE_FULL` error, or one of those as a cause. */
+export function isDiskFull(value: unknown): boolean {
+  for (let e: unknown = value, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return true;
+    if (isAutodError(e) && e.code === 'DISK_FULL') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** SQLite's "database disk image is malformed" / "file is not a database", PostgreSQL's data/index corruption. */
+const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'XX001', 'XX002']);
+
+/** True for an error (or a cause chain holding one) that says the database file or its data is damaged. */
+export function isDatabaseCorrupt(value: unknown): boolean {
+  for (let e: unknown = value, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (CORRUPT_CODES.has(code) || code.startsWith('SQLITE_CORRUPT'))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 const CTORS: Record<ErrorCategory, CategoryCtor> = {

@@ -52,6 +52,12 @@ export const ERROR_CODES = {
   CFG_INVALID: code('config', 500, false, 'Fix the listed settings (env vars, .env or autod.config.json) and retry.'),
   CFG_FILE_UNREADABLE: code('config', 500, false, 'Check that the config file exists and is valid JSON.'),
   CFG_MISSING_API_KEY: code('config', 500, false, 'Set OPENAI_API_KEY or use AUTOD_PROVIDER=local.'),
+  CFG_PORT_IN_USE: code(
+    'config',
+    500,
+    false,
+    'Another program listens on that port: stop it, or choose another port with --port or AUTOD_SERVER_PORT.',
+  ),
   // validation
   VALIDATION_FAILED: code('validation', 400, false, 'Correct the input so that it matches the documented schema.'),
   MODEL_OUTPUT_INVALID: code(
@@ -84,8 +90,28 @@ export const ERROR_CODES = {
     'No text could be read (no text layer and OCR found nothing); rescan at a higher resolution.',
   ),
   INPUT_UNREADABLE: code('input', 400, false, 'The file cannot be read; check its permissions.'),
+  PROCESSING_CRASHED: code(
+    'input',
+    422,
+    false,
+    'autod stopped (crash, out of memory, kill -9) while processing this file several times, so it was set aside; rescan or re-export it, then drop it in again.',
+  ),
+  INPUT_UNSUPPORTED_TYPE: code(
+    'input',
+    415,
+    false,
+    'Only PDF and image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) are accepted; convert the file to one of them.',
+  ),
+  INPUT_CORRUPT_IMAGE: code('input', 422, false, 'The image cannot be decoded; rescan or re-export it.'),
   // auth (a caller of autod's own HTTP API)
   UNAUTHORIZED: code('auth', 401, false, 'Send the header "Authorization: Bearer <AUTOD_SERVER_TOKEN>".'),
+  SESSION_EXPIRED: code('auth', 401, false, 'Sign in again with the server token (AUTOD_SERVER_TOKEN).'),
+  CSRF_REJECTED: code(
+    'auth',
+    403,
+    false,
+    "Reload the autod page and try again; changes sent from other sites or without the page's CSRF token are refused.",
+  ),
   // not found
   NOT_FOUND: code('not_found', 404, false, 'Check the id or path.'),
   DOCUMENT_NOT_FOUND: code('not_found', 404, false, 'Check the document id or sha256 (autod list shows them).'),
@@ -136,6 +162,18 @@ export const ERROR_CODES = {
     true,
     'Redis is unreachable; check AUTOD_REDIS_URL and that the server runs.',
   ),
+  DB_CORRUPT: code(
+    'upstream',
+    503,
+    false,
+    'The database file is damaged; stop autod, restore it from a backup (see docs/runbook.md) or move it away to start afresh.',
+  ),
+  DISK_FULL: code(
+    'upstream',
+    507,
+    true,
+    'The disk is full; free space (or raise the quota) and run again: nothing was lost, unfinished files stay in the inbox.',
+  ),
   SHUTTING_DOWN: code(
     'upstream',
     503,
@@ -146,6 +184,12 @@ export const ERROR_CODES = {
   TIMEOUT: code('timeout', 504, true, 'The operation timed out; it will be retried.'),
   DEADLINE_EXCEEDED: code('timeout', 504, false, 'Retries ran out of time; try again later or raise the deadline.'),
   ABORTED: code('timeout', 499, false, 'The operation was cancelled.'),
+  PROCESSING_TIMEOUT: code(
+    'timeout',
+    504,
+    true,
+    'The document took longer than PROCESSING_TIMEOUT_PER_DOC; it is tried again later and set aside after FAILED_RETRY_ATTEMPTS such attempts.',
+  ),
   // internal
   INTERNAL: code('internal', 500, false, 'This is a bug in autod; please report it with the log lines around it.'),
 } as const satisfies Record<string, CodeInfo>;

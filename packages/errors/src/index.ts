@@ -13,6 +13,8 @@ export {
   ValidationError,
   errorFor,
   isAutodError,
+  isDatabaseCorrupt,
+  isDiskFull,
   toAutodError,
   type AutodErrorJSON,
   type AutodErrorOptions,

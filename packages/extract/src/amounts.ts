@@ -6,8 +6,11 @@
  *   by 1-2 digits it is the decimal mark; followed by exactly 3 digits (once or repeatedly) it
  *   groups thousands (`1,234` = 1234, `1.234` = 1234: money rarely has three decimals).
  * - A leading `-`, a trailing `-` or parentheses make the amount negative; `CR` is ignored.
- * Currencies: symbols `$ € £ ¥ ₹ ₩ ₽ ₺ ₪ CHF Fr.`, `US$ C$ CA$ A$ AU$ NZ$ HK$ S$ R$`, and ISO codes
- * before or after the number. `$` alone means USD.
+ * Currencies: symbols `$ € £ ¥ ₹ ₩ ₽ ₺ ₪ ฿ ₱ ₫`, `US$ C$ CA$ A$ AU$ NZ$ HK$ S$ R$ MX$`, the letter
+ * marks `RM` (MYR), `Rs`/`Rs.` (INR), `zł` (PLN), `Kč` (CZK), `Ft` (HUF), `Rp` (IDR), `CHF`/`Fr.`/
+ * `SFr.` (CHF) and `kr` (Nordic krona/krone: left open, the document's country decides), and ISO
+ * codes before or after the number. `$` alone means USD and `¥` JPY unless the caller knows better
+ * (`symbol` keeps the mark as printed).
  */
 
 export interface ParsedAmount {
@@ -20,6 +23,8 @@ export interface FoundAmount extends ParsedAmount {
   index: number;
   /** Whether the number carried an explicit decimal part (e.g. `.00`). */
   hasDecimals: boolean;
+  /** The currency mark as printed (`$`, `kr`, `EUR` …), null when none. */
+  symbol: string | null;
 }
 
 const SYMBOLS: Record<string, string> = {
@@ -34,6 +39,7 @@ const SYMBOLS: Record<string, string> = {
   HK$: 'HKD',
   S$: 'SGD',
   R$: 'BRL',
+  MX$: 'MXN',
   '€': 'EUR',
   '£': 'GBP',
   '¥': 'JPY',
@@ -42,8 +48,27 @@ const SYMBOLS: Record<string, string> = {
   '₽': 'RUB',
   '₺': 'TRY',
   '₪': 'ILS',
+  '฿': 'THB',
+  '₱': 'PHP',
+  '₫': 'VND',
+};
+
+/** Currency marks made of letters: only when not glued to other letters. `kr` stays open (null). */
+const LETTER_SYMBOLS: Record<string, string | null> = {
+  RM: 'MYR',
+  Rs: 'INR',
+  'Rs.': 'INR',
+  zł: 'PLN',
+  Kč: 'CZK',
+  Ft: 'HUF',
+  Rp: 'IDR',
+  'Rp.': 'IDR',
   'Fr.': 'CHF',
   'SFr.': 'CHF',
+  kr: null,
+  'kr.': null,
+  Kr: null,
+  'Kr.': null,
 };
 
 export const CURRENCY_CODES = new Set([
@@ -59,9 +84,15 @@ export const CURRENCY_CODES = new Set([
   'HKD',
   'SGD',
   'INR',
+  'MYR',
+  'IDR',
+  'PHP',
+  'VND',
+  'TWD',
   'SEK',
   'NOK',
   'DKK',
+  'ISK',
   'PLN',
   'CZK',
   'HUF',
@@ -79,14 +110,19 @@ export const CURRENCY_CODES = new Set([
   'THB',
 ]);
 
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const CODE_ALT = [...CURRENCY_CODES].join('|');
 const SYMBOL_ALT = Object.keys(SYMBOLS)
   .sort((a, b) => b.length - a.length)
-  .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  .map(escape)
   .join('|');
-const CUR = `(?:${SYMBOL_ALT}|(?<![A-Za-z])(?:${CODE_ALT})(?![A-Za-z]))`;
+const LETTER_ALT = Object.keys(LETTER_SYMBOLS)
+  .sort((a, b) => b.length - a.length)
+  .map(escape)
+  .join('|');
+const CUR = `(?:${SYMBOL_ALT}|(?<![\\p{L}])(?:${CODE_ALT}|${LETTER_ALT})(?![\\p{L}]))`;
 /** A number: grouped thousands with `,` `.` `'` or nbsp/thin space, optional 1-2 decimals; or plain digits. */
-const NUM = `(?:\\d{1,3}(?:(?<gs>[,.'\\u00a0\\u202f])\\d{3})(?:\\k<gs>\\d{3})*(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)`;
+const NUM = `(?:\\d{1,3}(?: \\d{3})+,\\d{2}|\\d{1,3}(?:(?<gs>[,.'\\u00a0\\u202f])\\d{3})(?:\\k<gs>\\d{3})*(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)`;
 
 const AMOUNT_RE = new RegExp(
   `(?<open>\\()?(?<pre>${CUR})?\\s?(?<sign>[-\u2212])?\\s?(?<pre2>${CUR})?\\s?(?<num>${NUM})(?![\\d])(?:\\s?(?<post>${CUR}))?(?<trail>-(?![\\d]))?(?<close>\\))?`,
@@ -123,6 +159,7 @@ export function parseNumber(raw: string): number | null {
 function currencyOf(token: string | undefined): string | null {
   if (!token) return null;
   const t = token.trim();
+  if (t in LETTER_SYMBOLS) return LETTER_SYMBOLS[t] ?? null;
   return SYMBOLS[t] ?? (CURRENCY_CODES.has(t) ? t : null);
 }
 
@@ -147,11 +184,18 @@ export function findAmounts(text: string): FoundAmount[] {
     const after = text.slice(numStart + num.length, numStart + num.length + 2);
     const startsWithSymbol = /^[(]?[^\p{L}\d\s(-]/u.test(m[0].trim());
     // Glued to letters/ids/dates/times: not an amount.
-    if (!startsWithSymbol && (/[\p{L}\d#/.\-_]$/u.test(lead) || /\d:$/.test(lead))) continue;
+    if (!startsWithSymbol && (/[\p{L}\d#/.\-_]$/u.test(lead) || /\d[:.,]$/.test(lead))) continue;
     if (/^[/:%-]\d|^%|^\s%|^[/:]/.test(after) || /^[.,]\d/.test(after)) continue;
+    const currency = currencyOf(g.pre) ?? currencyOf(g.pre2) ?? currencyOf(g.post);
+    // "1 740,00 €": a plain space groups thousands only next to a currency mark (in a table
+    // "1 250,00" is more often a quantity and a price); else read on from after the first group.
+    if (/ /.test(num) && !(g.pre ?? g.pre2 ?? g.post)) {
+      AMOUNT_RE.lastIndex = numStart + num.indexOf(' ');
+      continue;
+    }
     const value = parseNumber(num);
     if (value === null) continue;
-    const currency = currencyOf(g.pre) ?? currencyOf(g.pre2) ?? currencyOf(g.post);
+    const symbol = (g.pre ?? g.pre2 ?? g.post)?.trim() ?? null;
     const negative = Boolean(g.sign) || Boolean(g.trail) || (Boolean(g.open) && Boolean(g.close));
     out.push({
       amount: negative ? -value : value,
@@ -159,6 +203,7 @@ export function findAmounts(text: string): FoundAmount[] {
       raw: m[0].trim(),
       index: start,
       hasDecimals: /[.,]\d{1,2}$/.test(num) && !/^\d{1,3}([.,])\d{3}$/.test(num),
+      symbol,
     });
   }
   return out;

@@ -1,25 +1,56 @@
 import {
   DocumentMetadataSchema,
   createEmptyMetadata,
+  emptyFieldEvidence,
   sanitizeFileNamePart,
   stripExtension,
-  type ActionItem,
   type Category,
   type DocumentMetadata,
-  type Priority,
+  type FieldEvidenceMap,
+  type LineItem,
   type Subcategory,
+  type TaxLine,
 } from '@autod/core';
 import { classify, detectLanguage, headOf, type DocTypeRule } from './classify.js';
-import { daysBetween, parseDate } from './dates.js';
-import { amountFacts, dateFacts, findEmail, findId, findIssuer, findLabelledLine, findPhone } from './fields.js';
 import type { PdfPage } from './pdf.js';
-import { LineIndex, formatMoney, monthYear, squash, titleCase, truncate } from './text.js';
+import { amountFacts, type AmountCandidate } from './rules/amounts.js';
+import {
+  clamp,
+  customerConfidence,
+  dateConfidence,
+  dueDateConfidence,
+  invoiceNumberConfidence,
+  issuerConfidence,
+  totalConfidence,
+} from './rules/confidence.js';
+import { decideCurrency } from './rules/currency.js';
+import { dateFacts } from './rules/dates.js';
+import { describe, pageSummaries } from './rules/describe.js';
+import { EvidenceLocator, type EvidenceLine } from './rules/evidence.js';
+import { recordDeadline } from './rules/deadline.js';
+import { recordIdentifiers } from './rules/record-ids.js';
+import { inferLocale } from './rules/locale.js';
+import { canonicalIssuer, findParties } from './rules/parties.js';
+import { LineIndex, formatMoney, squash, truncate } from './text.js';
+
+export type { BoxInput, EvidenceLine } from './rules/evidence.js';
+
+/**
+ * A page of input: its text and, when known, its lines with boxes in page coordinates 0..1
+ * (`PdfPage` from `readPdf` is one).
+ */
+export interface ExtractPage {
+  page: number;
+  text: string;
+  source: PdfPage['source'];
+  lines?: readonly EvidenceLine[] | undefined;
+}
 
 export interface OfflineExtractInput {
   /** The document text (all pages). */
   text: string;
-  /** Per-page texts, for page summaries (default: the whole text as page 1). */
-  pages?: PdfPage[];
+  /** Per-page texts, for page summaries and evidence (default: the whole text as page 1). */
+  pages?: readonly ExtractPage[];
   fileName: string;
   /** ISO timestamp of processing; also the "today" for due-date urgency. */
   processedAt: string;
@@ -37,9 +68,27 @@ export interface EvidenceItem {
 export interface OfflineFacts {
   /** Stable key of the recognised document type (e.g. `utility_bill`), null when unknown. */
   docTypeKey: string | null;
-  /** The document's main amount: amount due, total, closing balance, net pay or premium. */
+  /** The document's main amount: gross total, amount due, closing balance, net pay or premium. */
   totalAmount: number | null;
   currency: string | null;
+  /** The gross total incl. tax (receipts and invoices alike), null when none is printed. */
+  grossTotal: number | null;
+  /** The party the document is addressed or billed to. */
+  customer: string | null;
+  netAmount: number | null;
+  taxAmount: number | null;
+  taxLines: TaxLine[];
+  orderNumber: string | null;
+  sellerTaxId: string | null;
+  customerTaxId: string | null;
+  iban: string | null;
+  bic: string | null;
+  paymentTerms: string | null;
+  lineItems: LineItem[];
+  /** Per key field: calibrated confidence and where the value was read. */
+  fieldEvidence: FieldEvidenceMap;
+  /** ISO 3166 country the document appears to come from (null when unclear). */
+  country: string | null;
 }
 
 export interface OfflineExtraction {
@@ -103,52 +152,37 @@ export function confidenceFrom(parts: {
   return Math.round(Math.min(0.95, c) * 100) / 100;
 }
 
-function urgencyFor(days: number): { score: number; priority: Priority; reason: string } {
-  if (days < 0)
-    return { score: 95, priority: 'critical', reason: `The due date passed ${-days} day(s) before processing.` };
-  if (days <= 3) return { score: 85, priority: 'high', reason: `Due in ${days} day(s).` };
-  if (days <= 7) return { score: 70, priority: 'high', reason: `Due within a week (${days} days).` };
-  if (days <= 14) return { score: 55, priority: 'medium', reason: `Due within two weeks (${days} days).` };
-  if (days <= 30) return { score: 40, priority: 'medium', reason: `Due within a month (${days} days).` };
-  return { score: 20, priority: 'low', reason: `Due in ${days} days.` };
-}
-
-function canonicalIssuer(issuer: string): string {
-  return squash(
-    issuer
-      .replace(
-        /,?\s(?:Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|LLP|PLC|plc|Corp\.?|Corporation|Co\.|GmbH(?: & Co\. KG)?|AG|KG|S\.A\.?|SAS|SARL|B\.V\.|N\.V\.)$/,
-        '',
-      )
-      .replace(/[^\p{L}\p{N}&' -]/gu, ' '),
-  ).slice(0, 256);
-}
-
 function normaliseSignature(text: string): string | null {
   const s = squash(text.toLowerCase()).slice(0, SIGNATURE_CHARS);
   return s.length > 0 ? s : null;
 }
 
-function tagify(s: string): string {
-  return s
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64);
-}
-
-function processedDay(processedAt: string): string | null {
-  const iso = /^(\d{4}-\d{2}-\d{2})/.exec(processedAt)?.[1];
-  if (iso && parseDate(iso)) return iso;
-  const t = Date.parse(processedAt);
-  return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 10) : null;
+function emptyFacts(): OfflineFacts {
+  return {
+    docTypeKey: null,
+    totalAmount: null,
+    currency: null,
+    grossTotal: null,
+    customer: null,
+    netAmount: null,
+    taxAmount: null,
+    taxLines: [],
+    orderNumber: null,
+    sellerTaxId: null,
+    customerTaxId: null,
+    iban: null,
+    bic: null,
+    paymentTerms: null,
+    lineItems: [],
+    fieldEvidence: emptyFieldEvidence(),
+    country: null,
+  };
 }
 
 /**
  * Fill the metadata schema from text with rules only (no model). Pure and fast; the result always
- * passes `DocumentMetadataSchema`. `evidence` lists, per field, the value and the rule that found it.
+ * passes `DocumentMetadataSchema`. `evidence` lists, per field, the value and the rule that found
+ * it; `facts.fieldEvidence` gives each key field a calibrated confidence and its source.
  */
 export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const fileName = input.fileName.trim().length > 0 ? input.fileName.slice(0, 255) : 'document.pdf';
@@ -162,7 +196,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     ...(pageCount ? { pageCount } : {}),
   });
   const evidence: EvidenceItem[] = [];
-  const facts: OfflineFacts = { docTypeKey: null, totalAmount: null, currency: null };
+  const facts = emptyFacts();
   const note = (field: string, value: string, rule: string): void => {
     evidence.push({ field, value: value.slice(0, 200), rule });
   };
@@ -171,7 +205,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const fullText = input.text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ');
   const text = fullText.slice(0, ANALYSIS_LIMIT);
   const textChars = text.replace(/\s+/g, '').length;
-  const pages =
+  const pages: readonly ExtractPage[] =
     input.pages && input.pages.length > 0
       ? input.pages
       : textChars > 0
@@ -188,8 +222,10 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
 
   const lines = new LineIndex(text);
   const head = headOf(text);
+  const ocr = pages.length > 0 && pages.every((p) => p.source !== 'text');
+  const locator = new EvidenceLocator(text, lines, pages);
 
-  // --- classification
+  // --- classification, language, country
   const cls = classify(text, head);
   const rule: DocTypeRule | undefined = cls.rule;
   if (rule) {
@@ -208,9 +244,13 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     note('doc_type', 'document', 'no document-type keywords found');
   }
   const payable = rule?.payable ?? false;
+  meta.language = detectLanguage(text);
+  const locale = inferLocale(text, meta.language);
+  facts.country = locale.country;
+  if (locale.country) note('country', locale.country, `cues: ${locale.cues.slice(0, 4).join(', ')}`);
 
   // --- dates
-  const dates = dateFacts(text, lines);
+  const dates = dateFacts(text, lines, locale, meta.language);
   let dateKind: 'labelled' | 'bare' | 'unlabelled' | 'none' = 'none';
   if (dates.primary) {
     meta.primary_date = dates.primary.iso;
@@ -221,6 +261,8 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
       dates.primary.label ? `labelled "${squash(dates.primary.label).slice(-40)}"` : 'first unlabelled date',
     );
   }
+  if (dates.dayFirst !== undefined)
+    note('date_order', dates.dayFirst ? 'day first' : 'month first', `evidence ${dates.orderEvidence}`);
   if (dates.periodStart && dates.periodEnd) {
     meta.period_start_date = dates.periodStart;
     meta.period_end_date = dates.periodEnd;
@@ -234,34 +276,64 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     note('due_date', dates.due.iso, `labelled "${squash(dates.due.label).slice(-40)}"`);
   }
 
-  // --- amounts
-  const amounts = amountFacts(text, lines, rule?.amountExpected ?? false);
+  // --- amounts and currency
+  const amounts = amountFacts(text, lines, rule?.amountExpected ?? false, payable, dates.all);
   let totalKind: 'labelled' | 'fallback' | 'none' = 'none';
   const total = amounts.total;
-  const currency = amounts.currency;
+  const currencyFact = decideCurrency(text, amounts.all, total, locale, meta.language);
+  const currency = currencyFact?.code ?? null;
   if (total) {
-    totalKind = total.kind === 'none' || total.kind === 'other' ? 'fallback' : 'labelled';
+    totalKind = total.cls === 'none' || total.cls === 'other' ? 'fallback' : 'labelled';
     note(
       'total',
-      formatMoney(total.amount, total.currency ?? currency),
-      total.label ? `labelled "${squash(total.label).slice(-40)}"` : 'largest amount with a currency',
+      formatMoney(total.amount, currency),
+      (total.label ? `labelled "${squash(total.label).slice(-40)}"` : 'largest amount with a currency') +
+        (total.checks.length > 0 ? ` (${total.checks.join(', ')})` : ''),
     );
   }
-  if (currency) meta.extracted_fields.currency = currency;
+  if (currencyFact) {
+    meta.extracted_fields.currency = currency;
+    note('currency', currencyFact.code, currencyFact.how);
+  }
   facts.totalAmount = total ? round2(total.amount) : null;
   facts.currency = currency;
-  const amountDue = amounts.due ?? (payable ? total : undefined);
+  const gross =
+    amounts.gross ??
+    (total && total.cls !== 'balance' && total.cls !== 'netpay' && total.cls !== 'premium' ? total : undefined);
+  facts.grossTotal = gross ? round2(gross.amount) : null;
+  // `total_amount`: on invoices and receipts (and unknown documents) the gross grand total, which
+  // a prepayment does not lower; on other documents their headline amount (a bill's amount due,
+  // a payslip's net pay, an explanation of benefits' patient responsibility, a premium).
+  const invoiceLike = !rule || rule.key === 'invoice' || rule.key === 'receipt';
+  // A bill whose labelled gross total is at least its amount due (instalments or a credit were
+  // paid) is headed by that gross total too; one whose amount due adds a previous balance is not.
+  const grossHeads =
+    gross !== undefined &&
+    gross.cls === 'gross' &&
+    (amounts.due === undefined || amounts.due.amount <= gross.amount + 0.005);
+  const headlineTotal: AmountCandidate | undefined = invoiceLike || grossHeads ? (gross ?? total) : (total ?? gross);
+  facts.netAmount = amounts.net ? round2(amounts.net.amount) : null;
+  facts.taxAmount = amounts.tax ? round2(amounts.tax.amount) : null;
+  facts.taxLines = amounts.taxLines;
+  // An amount due belongs to payable documents (and to unclassified ones that say so), not to
+  // receipts: their total is `total_amount`.
+  const amountDue = payable ? (amounts.due ?? total) : rule ? undefined : amounts.due;
   if (amountDue) meta.extracted_fields.amount_due = round2(amountDue.amount);
   if (amounts.balance) meta.extracted_fields.balance = round2(amounts.balance.amount);
-  else if (total && (total.kind === 'balance' || rule?.key === 'bank_statement'))
+  else if (total && (total.cls === 'balance' || rule?.key === 'bank_statement'))
     meta.extracted_fields.balance = round2(total.amount);
 
-  // --- issuer
-  const issuerFact = findIssuer(text, lines);
+  // --- issuer and customer
+  const parties = findParties(text, lines);
+  const issuerFact = parties.issuer;
   if (issuerFact) {
     meta.issuer = issuerFact.name.slice(0, 512);
     meta.normalization.canonical_issuer = canonicalIssuer(issuerFact.name) || null;
     note('issuer', issuerFact.name, issuerFact.rule);
+  }
+  if (parties.customer) {
+    facts.customer = parties.customer.name.slice(0, 256);
+    note('customer', parties.customer.name, parties.customer.rule);
   }
 
   // --- letters take their category from the sender
@@ -277,169 +349,78 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
 
   // --- identifiers and contact details
   const ef = meta.extracted_fields;
-  ef.account_number = findId(text, 'account');
-  ef.invoice_number = findId(text, 'invoice');
-  ef.policy_number = findId(text, 'policy');
-  ef.claim_number = findId(text, 'claim');
-  ef.loan_number = findId(text, 'loan');
-  ef.tax_id = findId(text, 'tax')?.slice(0, 64) ?? null;
-  // Insurers and lenders use the policy/loan number as the account number.
-  ef.account_number ??= ef.policy_number ?? ef.loan_number;
-  ef.email = findEmail(text);
-  ef.phone = findPhone(text);
-  ef.service_address = findLabelledLine(text, SERVICE_ADDRESS, 512);
-  ef.property_address = findLabelledLine(text, PROPERTY_ADDRESS, 512);
-  ef.customer_name = findLabelledLine(text, CUSTOMER_NAME, 256) ?? billToName(lines) ?? dearName(text);
-  const meter =
-    /\b(?:meter|reading|usage|consumption)\b[^\n]{0,80}?\b\d[\d,.]*\s?(?:kwh|m3|m³|ccf|therms?|gallons|gal|liters?|l)\b/i.exec(
-      text,
-    );
-  ef.meter_readings = meter ? squash(meter[0]).slice(0, 512) : null;
-  for (const [field, value] of Object.entries(ef)) {
-    if (
-      typeof value === 'string' &&
-      ['account_number', 'invoice_number', 'policy_number', 'claim_number', 'loan_number'].includes(field)
-    ) {
-      note(field, value, 'labelled identifier');
-    }
-  }
-  const ids = [ef.account_number, ef.invoice_number, ef.policy_number, ef.claim_number, ef.loan_number].filter(
-    (v) => v !== null,
-  ).length;
-  if (ef.account_number) {
-    const tail = ef.account_number.replace(/[^A-Za-z0-9]/g, '').slice(-4);
-    meta.normalization.canonical_account_label =
-      `${meta.normalization.canonical_issuer ?? meta.issuer ?? 'Account'} ****${tail}`.slice(0, 256);
-  }
-  meta.normalization.property_identifier = ef.property_address ?? ef.service_address;
+  const { invoiceNo, ids } = recordIdentifiers(meta, facts, text, lines, parties.customer, rule?.key ?? null, note);
 
   // --- deadline and actions
-  const today = processedDay(processedDate);
-  const issuerName = meta.issuer ?? 'the issuer';
-  if (dates.due) {
-    meta.deadline = dates.due.iso;
-    meta.deadline_source = 'explicit_due_date';
-    const days = today ? daysBetween(today, dates.due.iso) : 30;
-    const urgency = urgencyFor(days);
-    meta.urgency_score = urgency.score;
-    meta.urgency_reason = urgency.reason;
-    const what = amountDue
-      ? `Pay ${formatMoney(amountDue.amount, amountDue.currency ?? currency)} to ${issuerName}`
-      : `Respond to ${issuerName}`;
-    meta.action_items.push(
-      action(
-        `${what} by ${dates.due.iso}`,
-        dates.due.iso,
-        urgency.priority,
-        `Explicit due date on the ${meta.doc_type ?? 'document'}.`,
-      ),
-    );
-  } else if (payable && amountDue && amountDue.kind === 'due') {
-    meta.deadline_source = 'none';
-    meta.urgency_score = 30;
-    meta.urgency_reason = 'An amount is due but no due date is printed.';
-    meta.action_items.push(
-      action(
-        `Pay ${formatMoney(amountDue.amount, amountDue.currency ?? currency)} to ${issuerName}`,
-        null,
-        'medium',
-        'Amount due without a printed due date.',
-      ),
-    );
-  } else {
-    meta.deadline_source = 'none';
-    meta.urgency_score = 0;
-  }
+  recordDeadline(
+    meta,
+    dates.due?.iso ?? null,
+    amountDue ? { amount: amountDue.amount, due: amountDue.kind === 'due' } : null,
+    currency,
+    payable,
+    processedDate,
+  );
 
-  // --- language, text, signature
-  meta.language = detectLanguage(text);
+  // --- text, signature, descriptive fields
   meta.ocr_text_excerpt = truncate(fullText.trim(), EXCERPT_LIMIT);
   meta.content_signature = normaliseSignature(fullText);
   meta.ocr_page_summaries = pageSummaries(pages, pageCount);
-
-  // --- titles, summaries, filing
-  const typeName = meta.doc_type ?? 'document';
-  const when = meta.primary_date ? monthYear(meta.primary_date) : null;
-  meta.title = [meta.issuer, titleCase(typeName), when]
-    .filter((p): p is string => Boolean(p))
-    .join(' ')
-    .slice(0, 512);
-  const points: string[] = [];
-  if (meta.issuer) points.push(`Issuer: ${meta.issuer}`);
-  if (meta.primary_date) points.push(`Date: ${meta.primary_date}`);
-  if (total) points.push(`${labelName(total.kind)}: ${formatMoney(total.amount, total.currency ?? currency)}`);
-  if (dates.due) points.push(`Due: ${dates.due.iso}`);
-  if (meta.period_start_date && meta.period_end_date)
-    points.push(`Period: ${meta.period_start_date} to ${meta.period_end_date}`);
-  if (ef.account_number) points.push(`Account: ${ef.account_number}`);
-  if (ef.invoice_number) points.push(`Invoice number: ${ef.invoice_number}`);
-  if (ef.policy_number) points.push(`Policy number: ${ef.policy_number}`);
-  meta.key_points = points.map((f) => f.slice(0, 512));
-
-  const article = /^[aeio]|^u(?!ti|ni|s)/i.test(typeName) ? 'An' : 'A';
-  let brief = `${article} ${typeName}`;
-  if (meta.issuer) brief += ` from ${meta.issuer}`;
-  if (meta.primary_date) brief += ` dated ${meta.primary_date}`;
-  if (total) brief += ` for ${formatMoney(total.amount, total.currency ?? currency)}`;
-  brief += '.';
-  if (dates.due) brief += ` Due ${dates.due.iso}.`;
-  meta.brief_description = brief.slice(0, 512);
-  const firstLines = lines.nonEmpty
-    .slice(0, 6)
-    .map((l) => squash(l.text))
-    .join(' / ');
-  meta.summary = truncate(
-    `${brief} ${points.length > 0 ? points.join('; ') + '.' : ''} Pages: ${pageCount ?? pages.length}.`.trim(),
-    1500,
-  );
-  meta.long_description = truncate(`${meta.summary} Opening lines: ${firstLines}`, 2048);
-  meta.summary_long = truncate(
-    `${meta.summary}\n\nOpening lines: ${firstLines}\n\nExtracted offline by rules (no model); confidence reflects the evidence found.`,
-    4096,
-  );
-  meta.email_subject = (meta.title || brief).slice(0, 512);
-  meta.email_preview_text = truncate(brief, 160, '…');
-  meta.email_body_markdown = truncate(
-    [
-      `**${meta.title || typeName}**`,
-      '',
-      ...points.map((f) => `- ${f}`),
-      ...meta.action_items.map((a) => `- [ ] ${a.description}`),
-    ].join('\n'),
-    10_000,
+  describe(
+    meta,
+    {
+      total: total ? { amount: total.amount, label: labelName(total) } : null,
+      currency,
+      dueDate: dates.due?.iso ?? null,
+    },
+    lines,
+    pages,
+    pageCount,
+    fileName,
   );
 
-  const datePart = meta.primary_date ?? null;
-  const nameParts = [datePart, meta.issuer ? sanitizeFileNamePart(meta.issuer, 60) : null, typeName].filter(
-    (p): p is string => Boolean(p),
-  );
-  meta.suggested_file_name = sanitizeFileNamePart(
-    nameParts.length > 1 ? nameParts.join(' - ') : stripExtension(fileName),
-    150,
-  );
-  meta.suggested_relative_path = [meta.category, meta.subcategory]
-    .filter((p): p is NonNullable<typeof p> => p !== null)
-    .map((p) => sanitizeFileNamePart(p, 100))
-    .join('/');
-
-  const tags = new Set<string>();
-  for (const t of [
-    typeName,
-    meta.subcategory ?? '',
-    meta.category.split(' & ')[0] ?? '',
-    meta.normalization.canonical_issuer ?? '',
-    meta.primary_date?.slice(0, 4) ?? '',
-    currency ?? '',
-    meta.language ?? '',
-  ]) {
-    const tag = tagify(t);
-    if (tag.length > 0) tags.add(tag);
+  // --- per-field evidence and confidence
+  const fe = facts.fieldEvidence;
+  const put = (field: keyof FieldEvidenceMap, index: number | null, confidence: number): void => {
+    fe[field] = locator.at(index, confidence);
+  };
+  if (issuerFact) put('issuer', issuerFact.index, issuerConfidence(issuerFact, parties.issuerRunnerUp, ocr));
+  if (parties.customer) put('customer', parties.customer.index, customerConfidence(parties.customer, ocr));
+  if (dates.primary) {
+    const p = dates.primary;
+    const repeated = dates.all.some((d) => d !== p && d.iso === p.iso && !d.repaired);
+    put('primary_date', p.index, dateConfidence(p, dates.orderEvidence, ocr, repeated));
   }
-  if (meta.action_items.length > 0) tags.add('action-required');
-  if (pages.some((p) => p.source === 'ocr')) tags.add('ocr');
-  meta.tags = [...tags].slice(0, 12);
+  const headline = headlineTotal;
+  if (headline) put('total_amount', headline.index, totalConfidence(headline, amounts.margin, ocr));
+  if (currencyFact) put('currency', currencyFact.index, currencyFact.confidence);
+  if (ef.invoice_number)
+    put(
+      'invoice_number',
+      invoiceNo?.index ?? text.indexOf(ef.invoice_number),
+      invoiceNumberConfidence(invoiceNo?.strength ?? 0.6, ocr),
+    );
+  if (dates.due) put('due_date', dates.due.index, dueDateConfidence(dates.due, dates.orderEvidence));
 
-  meta.confidence_score = confidenceFrom({
+  // --- schema 1.1 fields
+  meta.customer = facts.customer;
+  ef.total_amount = headlineTotal ? round2(headlineTotal.amount) : null;
+  ef.net_amount = facts.netAmount;
+  ef.tax_amount = facts.taxAmount;
+  ef.tax_lines = facts.taxLines.map((t) => ({ rate: t.rate, net_amount: t.net_amount, tax_amount: t.tax_amount }));
+  ef.order_number = facts.orderNumber;
+  ef.seller_tax_id = facts.sellerTaxId;
+  ef.customer_tax_id = facts.customerTaxId;
+  ef.iban = facts.iban;
+  ef.bic = facts.bic;
+  ef.payment_terms = facts.paymentTerms;
+  ef.line_items = facts.lineItems.map((l) => ({ ...l, description: l.description.slice(0, 512) }));
+  meta.field_evidence = { ...fe };
+
+  // The document is as sure as its weakest expected key field.
+  const expected: (keyof FieldEvidenceMap)[] = ['issuer', 'primary_date'];
+  if (rule?.amountExpected) expected.push('total_amount', 'currency');
+  const weakest = Math.min(...expected.map((f) => fe[f]?.confidence ?? 0.2));
+  const overall = confidenceFrom({
     textChars,
     typeScore: cls.score,
     typeRunnerUp: cls.runnerUp,
@@ -451,14 +432,25 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     ids,
     due: dates.due !== undefined,
   });
-  note('confidence_score', String(meta.confidence_score), 'weighted evidence (see confidenceFrom)');
+  meta.confidence_score = clamp(Math.min(overall, weakest + 0.05), 0, 0.95);
+  note('confidence_score', String(meta.confidence_score), `evidence ${overall}, weakest key field ${weakest}`);
   return finish(meta, evidence, facts);
 }
 
-const SERVICE_ADDRESS = /\bservice (?:address|location)\b/;
-const PROPERTY_ADDRESS = /\bproperty address\b|\bpremises\b/;
-const CUSTOMER_NAME =
-  /\b(?:customer name|account holder|account name|employee name|employee|policyholder|insured|patient name|patient|taxpayer|name)\b(?=\s*:)/;
+function labelName(t: AmountCandidate): string {
+  switch (t.kind) {
+    case 'due':
+      return 'Amount due';
+    case 'balance':
+      return 'Balance';
+    case 'net':
+      return 'Net pay';
+    case 'premium':
+      return 'Premium';
+    default:
+      return 'Total';
+  }
+}
 
 /** Sender keywords that decide a letter's category (first match wins). */
 const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [
@@ -475,73 +467,8 @@ const LETTER_SENDERS: readonly (readonly [RegExp, Category, Subcategory])[] = [
   [/\b(?:human resources|hr department|employer|payroll)\b/i, 'Business & Professional', 'HR'],
 ];
 
-function labelName(kind: string): string {
-  switch (kind) {
-    case 'due':
-      return 'Amount due';
-    case 'balance':
-      return 'Balance';
-    case 'net':
-      return 'Net pay';
-    case 'premium':
-      return 'Premium';
-    default:
-      return 'Total';
-  }
-}
-
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function action(description: string, due: string | null, priority: Priority, rationale: string): ActionItem {
-  return {
-    description: description.slice(0, 512),
-    assignee_suggestion: null,
-    due,
-    priority,
-    blocking: false,
-    rationale,
-  };
-}
-
-function billToName(lines: LineIndex): string | null {
-  const i = lines.nonEmpty.findIndex((l) => /^\s*(?:bill(?:ed)? to|sold to|customer|to)\s*:?\s*$/i.test(l.text));
-  const next = i >= 0 ? lines.nonEmpty[i + 1] : undefined;
-  const inline = lines.nonEmpty.find((l) => /^\s*(?:bill(?:ed)? to|sold to)\s*:\s*\S/i.test(l.text));
-  const raw = next?.text ?? inline?.text.replace(/^\s*(?:bill(?:ed)? to|sold to)\s*:\s*/i, '');
-  if (!raw) return null;
-  const v = squash(raw.split(/\s{3,}/)[0] ?? '');
-  return v.length >= 2 && !/\d{3,}/.test(v) ? v.slice(0, 256) : null;
-}
-
-function dearName(text: string): string | null {
-  const m = /^\s*(?:dear|hello|hi)\s+([^,\n]{2,60}),/im.exec(text);
-  const v = m?.[1]?.trim();
-  return v && !/^(?:customer|sir|madam|sir or madam|valued customer|member)$/i.test(v) ? v.slice(0, 256) : null;
-}
-
-function pageSummaries(
-  pages: readonly PdfPage[],
-  pageCount: number | undefined,
-): DocumentMetadata['ocr_page_summaries'] {
-  const out: DocumentMetadata['ocr_page_summaries'] = [];
-  for (const p of pages.slice(0, 500)) {
-    if (!Number.isInteger(p.page) || p.page < 1) continue;
-    const lineCount = p.text.split('\n').filter((l) => l.trim().length > 0).length;
-    const how =
-      p.source === 'ocr'
-        ? 'scanned page (text recognised by OCR)'
-        : p.source === 'text'
-          ? 'page with a text layer'
-          : 'page without readable text';
-    out.push({
-      page: p.page,
-      text_excerpt: truncate(p.text.trim(), 8000),
-      image_description: `${how}; ${lineCount} line(s)${pageCount ? ` (page ${p.page} of ${pageCount})` : ''}. No image analysis in offline mode.`,
-    });
-  }
-  return out;
 }
 
 /** Validate; if a rule ever produced something out of schema, keep the schema-valid empty shell instead. */

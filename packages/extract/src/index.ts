@@ -6,6 +6,9 @@ export {
   createPdfPool,
   configurePdfPool,
   closePdfPool,
+  DEFAULT_OCR_DPI,
+  DEFAULT_OCR_MAX_PAGES,
+  DEFAULT_MAX_PAGE_PIXELS,
   type PdfPage,
   type PdfContent,
   type PdfAttachment,
@@ -13,7 +16,32 @@ export {
   type PdfPool,
   type PdfPoolOptions,
 } from './pdf.js';
-export { createTesseractOcr, defaultLangPath, type OcrEngine, type TesseractOcrOptions } from './ocr.js';
+export { readDocument, checkDocumentType, type DocumentContent, type ReadDocumentOptions } from './document.js';
+export {
+  sniffDocument,
+  hasPdfHeader,
+  SUPPORTED_MEDIA_TYPES,
+  SUPPORTED_FORMATS_TEXT,
+  SNIFF_BYTES,
+  type DocumentMediaType,
+  type SniffedDocument,
+} from './sniff.js';
+export { buildArchivePdf, type ArchivePage, type ArchiveOptions } from './archive-pdf.js';
+export type { PageLine } from './ocr-page.js';
+export {
+  createTesseractOcr,
+  defaultLangPath,
+  availableOcrLanguages,
+  resolveOcrLanguages,
+  SHIPPED_OCR_LANGUAGES,
+  type OcrEngine,
+  type OcrResult,
+  type OcrLine,
+  type OcrWord,
+  type PixelBox,
+  type RecognizeOptions,
+  type TesseractOcrOptions,
+} from './ocr.js';
 export {
   extractOffline,
   confidenceFrom,
@@ -21,8 +49,11 @@ export {
   type OfflineExtraction,
   type OfflineFacts,
   type EvidenceItem,
+  type ExtractPage,
+  type EvidenceLine,
+  type BoxInput,
 } from './extractor.js';
-export { parseDate, findDates, daysBetween, type FoundDate } from './dates.js';
+export { parseDate, findDates, daysBetween, type FoundDate, type FindDatesOptions } from './dates.js';
 export { parseAmount, findAmounts, parseNumber, type ParsedAmount, type FoundAmount } from './amounts.js';
 export { classify, detectLanguage, DOC_TYPE_RULES, type DocTypeRule, type Classification } from './classify.js';
 export {

@@ -71,6 +71,9 @@ function standardFontDataUrl(): string {
   return fontDir;
 }
 
+/** Largest embedded image pdf.js decodes (64 MP, 256 MB as RGBA); bigger ones are left out of renders. */
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+
 /** Where a pdf.js failure happened: opening the document, or reading one page's text. */
 export class PdfStageError extends Error {
   readonly stage: 'open' | 'page';
@@ -102,12 +105,18 @@ interface PositionedItem {
   eol: boolean;
 }
 
+/** A rebuilt line: its text and the items it was made of (for its box). */
+interface BuiltLine {
+  text: string;
+  items: PositionedItem[];
+}
+
 /**
  * Rebuild reading-order lines from pdf.js text items: items are grouped by baseline (within half a
  * glyph height), sorted left to right, and separated by a space when there is a visible gap (three
  * spaces for a wide, column-like gap, so "Total      $12.00" stays recognisably two cells).
  */
-export function itemsToText(items: readonly PositionedItem[]): string {
+function buildLines(items: readonly PositionedItem[]): BuiltLine[] {
   // Whitespace items (pdf.js inserts them for gaps) are dropped: gaps are measured from positions.
   const sorted = items
     .filter((i) => i.str.trim().length > 0)
@@ -121,7 +130,7 @@ export function itemsToText(items: readonly PositionedItem[]): string {
       line.push(item);
     else lines.push([item]);
   }
-  const out: string[] = [];
+  const out: BuiltLine[] = [];
   for (const line of lines) {
     line.sort((a, b) => a.x - b.x);
     let s = '';
@@ -137,9 +146,65 @@ export function itemsToText(items: readonly PositionedItem[]): string {
       prevEnd = item.x + item.width;
     }
     const trimmed = s.replace(/[ \t]+$/u, '');
-    if (trimmed.trim().length > 0) out.push(trimmed);
+    if (trimmed.trim().length > 0) out.push({ text: trimmed, items: line });
   }
-  return out.join('\n');
+  return out;
+}
+
+/** The text of `buildLines`, one line per row. */
+export function itemsToText(items: readonly PositionedItem[]): string {
+  return buildLines(items)
+    .map((l) => l.text)
+    .join('\n');
+}
+
+/** A line with its box in page coordinates 0..1, origin top left (`[x0, y0, x1, y1]`). */
+export interface EngineLine {
+  text: string;
+  box: [number, number, number, number];
+}
+
+const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
+const round4 = (v: number): number => Math.round(v * 10_000) / 10_000;
+
+/**
+ * Lines with normalised boxes. `toView` maps a PDF user-space point to viewport pixels (scale 1,
+ * rotation applied); a line's box spans its items from the baseline less a descent to the baseline
+ * plus the glyph height.
+ */
+function linesWithBoxes(
+  items: readonly PositionedItem[],
+  toView: (x: number, y: number) => [number, number],
+  width: number,
+  height: number,
+): EngineLine[] {
+  return buildLines(items).map((l) => {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const it of l.items) {
+      for (const [px, py] of [
+        [it.x, it.y - it.size * 0.25],
+        [it.x + it.width, it.y + it.size * 0.85],
+      ] as const) {
+        const [vx, vy] = toView(px, py);
+        x0 = Math.min(x0, vx);
+        x1 = Math.max(x1, vx);
+        y0 = Math.min(y0, vy);
+        y1 = Math.max(y1, vy);
+      }
+    }
+    return {
+      text: l.text,
+      box: [
+        round4(clamp01(x0 / width)),
+        round4(clamp01(y0 / height)),
+        round4(clamp01(x1 / width)),
+        round4(clamp01(y1 / height)),
+      ],
+    };
+  });
 }
 
 /** An open document; `destroy()` is idempotent. */
@@ -168,6 +233,8 @@ export async function openPdf(
     useSystemFonts: false,
     verbosity: 0,
     stopAtErrors: false,
+    // An image over this many pixels is not decoded (pdf.js would hold it as RGBA: 4 bytes a pixel).
+    maxImageSize: MAX_IMAGE_PIXELS,
   });
   let destroyed: Promise<void> | undefined;
   const destroy = (): Promise<void> => (destroyed ??= task.destroy());
@@ -180,7 +247,12 @@ export async function openPdf(
   }
 }
 
-async function pageText(doc: PdfDocumentProxy, pageNo: number): Promise<string> {
+interface PageRead {
+  text: string;
+  lines?: EngineLine[];
+}
+
+async function pageText(doc: PdfDocumentProxy, pageNo: number, geometry: boolean): Promise<PageRead> {
   const page = await doc.getPage(pageNo);
   try {
     const content = await page.getTextContent();
@@ -197,7 +269,15 @@ async function pageText(doc: PdfDocumentProxy, pageNo: number): Promise<string> 
         eol: item.hasEOL,
       });
     }
-    return itemsToText(items);
+    if (!geometry) return { text: itemsToText(items) };
+    const viewport = page.getViewport({ scale: 1 });
+    const lines = linesWithBoxes(
+      items,
+      (x, y) => viewport.convertToViewportPoint(x, y) as [number, number],
+      viewport.width,
+      viewport.height,
+    );
+    return { text: lines.map((l) => l.text).join('\n'), lines };
   } finally {
     page.cleanup();
   }
@@ -208,6 +288,8 @@ export interface PdfTexts {
   info: { title?: string; producer?: string };
   /** Text of pages 1..min(pageCount, maxPages). */
   texts: string[];
+  /** Lines with boxes of the same pages, when asked for (`geometry`). */
+  lines?: EngineLine[][];
   /** Embedded `.xml` files (e-invoices), each in a buffer of its own (transferable). */
   attachments?: PdfAttachment[];
 }
@@ -263,6 +345,7 @@ export async function readTexts(
   doc: PdfDocumentProxy,
   maxPages: number | undefined,
   shouldStop?: () => boolean,
+  geometry = false,
 ): Promise<PdfTexts> {
   const pageCount = doc.numPages;
   const limit = Math.min(pageCount, maxPages ?? pageCount);
@@ -276,25 +359,112 @@ export async function readTexts(
     // Broken info dictionaries are common and harmless.
   }
   const texts: string[] = [];
+  const lines: EngineLine[][] = [];
   for (let n = 1; n <= limit; n++) {
     if (shouldStop?.()) throw new PdfStopped();
     try {
-      texts.push(await pageText(doc, n));
+      const read = await pageText(doc, n, geometry);
+      texts.push(read.text);
+      if (read.lines) lines.push(read.lines);
     } catch (e) {
       throw new PdfStageError('page', e, n, pageCount);
     }
   }
   const attachments = await xmlAttachments(doc);
-  return { pageCount, info, texts, ...(attachments.length > 0 ? { attachments } : {}) };
+  return {
+    pageCount,
+    info,
+    texts,
+    ...(geometry ? { lines } : {}),
+    ...(attachments.length > 0 ? { attachments } : {}),
+  };
 }
 
-/** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
-export async function renderPage(doc: PdfDocumentProxy, pageNo: number, scale: number): Promise<Uint8Array> {
+type Matrix = [number, number, number, number, number, number];
+
+function multiply(m: Matrix, t: readonly number[]): Matrix {
+  const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = t;
+  return [
+    m[0] * a + m[2] * b,
+    m[1] * a + m[3] * b,
+    m[0] * c + m[2] * d,
+    m[1] * c + m[3] * d,
+    m[0] * e + m[2] * f + m[4],
+    m[1] * e + m[3] * f + m[5],
+  ];
+}
+
+/**
+ * Pixels per point of the largest image drawn over at least 30 % of the page (a scan), from the page's
+ * operator list with the transformation matrix tracked through save/restore/transform; undefined when
+ * the page has no such image.
+ */
+async function scannedImageScale(
+  page: Awaited<ReturnType<PdfDocumentProxy['getPage']>>,
+  pdfjs: PdfJs,
+  pageArea: number,
+): Promise<number | undefined> {
+  const { fnArray, argsArray } = await page.getOperatorList();
+  const OPS = pdfjs.OPS;
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const stack: Matrix[] = [];
+  let best: number | undefined;
+  for (let i = 0; i < fnArray.length; i++) {
+    const fn = fnArray[i];
+    const args = (argsArray[i] ?? []) as unknown[];
+    if (fn === OPS.save) stack.push(ctm);
+    else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
+    else if (fn === OPS.transform) ctm = multiply(ctm, args as number[]);
+    else if (fn === OPS.paintImageXObject || fn === OPS.paintInlineImageXObject) {
+      const img = args[0] as { width?: unknown; height?: unknown } | undefined;
+      const w = Number(fn === OPS.paintImageXObject ? args[1] : img?.width);
+      const h = Number(fn === OPS.paintImageXObject ? args[2] : img?.height);
+      const wPt = Math.hypot(ctm[0], ctm[1]);
+      const hPt = Math.hypot(ctm[2], ctm[3]);
+      if (!(w > 0 && h > 0 && wPt > 0 && hPt > 0) || wPt * hPt < 0.3 * pageArea) continue;
+      best = Math.max(best ?? 0, Math.min(w / wPt, h / hPt));
+    }
+  }
+  return best;
+}
+
+/** A rendered page: PNG bytes and the pixel size (after the pixel cap). */
+export interface RenderedPage {
+  png: Uint8Array;
+  width: number;
+  height: number;
+  /** The scale used (≤ the one asked for when the page is over `maxPixels`). */
+  scale: number;
+}
+
+/**
+ * Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. A page
+ * that would be over `maxPixels` at that scale is rendered at the scale that fits (an 8400 pt square
+ * page at scale 2 would be 282 MP, 1.1 GB of RGBA canvas).
+ */
+export async function renderPage(
+  doc: PdfDocumentProxy,
+  pageNo: number,
+  scale: number,
+  maxPixels = Number.POSITIVE_INFINITY,
+  native?: { min: number; max: number },
+): Promise<RenderedPage> {
   const { createCanvas } = await import('@napi-rs/canvas');
   const page = await doc.getPage(pageNo);
   try {
-    const viewport = page.getViewport({ scale });
-    const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)));
+    const unit = page.getViewport({ scale: 1 });
+    let wanted = scale;
+    if (native) {
+      // A scanned page is rendered at its image's own resolution: what was scanned, no resampling.
+      const found = await scannedImageScale(page, await loadPdfJs(), unit.width * unit.height);
+      if (found !== undefined) wanted = Math.min(native.max, Math.max(native.min, found));
+    }
+    const fit = Math.sqrt(maxPixels / Math.max(1, unit.width * unit.height));
+    const used = Math.max(0.01, Math.min(wanted, fit));
+    const viewport = page.getViewport({ scale: used });
+    const width = Math.max(1, Math.floor(viewport.width));
+    const height = Math.max(1, Math.floor(viewport.height));
+    const canvas = createCanvas(width, height);
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
@@ -304,7 +474,11 @@ export async function renderPage(doc: PdfDocumentProxy, pageNo: number, scale: n
       canvasContext: ctx as never,
       viewport,
     }).promise;
-    return new Uint8Array(await canvas.encode('png'));
+    const png = new Uint8Array(await canvas.encode('png'));
+    // Free the pixel buffer now rather than at the next GC (it can be 100 MB).
+    canvas.width = 1;
+    canvas.height = 1;
+    return { png, width, height, scale: used };
   } finally {
     page.cleanup();
   }
@@ -323,14 +497,14 @@ export interface SerializedPdfError {
 }
 
 export type PdfWorkerRequest =
-  | { op: 'read'; bytes: Uint8Array; forRendering: boolean; maxPages?: number; keepOpen: boolean }
-  | { op: 'render'; page: number; scale: number }
+  | { op: 'read'; bytes: Uint8Array; forRendering: boolean; maxPages?: number; keepOpen: boolean; geometry?: boolean }
+  | { op: 'render'; page: number; scale: number; maxPixels?: number; native?: { min: number; max: number } }
   | { op: 'close' };
 
 export type PdfWorkerReply =
   | { op: 'ready' }
   | { op: 'texts'; result: PdfTexts }
-  | { op: 'png'; png: Uint8Array }
+  | { op: 'png'; page: RenderedPage }
   | { op: 'closed' }
   | { op: 'error'; error: SerializedPdfError };
 

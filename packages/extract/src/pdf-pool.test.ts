@@ -1,5 +1,5 @@
 import { isAutodError, type AutodError } from '@autod/errors';
-import { badPdfs, buildTextPdf } from '@autod/testkit';
+import { badPdfs, buildScannedPdf, buildTextPdf } from '@autod/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { closePdfPool, configurePdfPool, createPdfPool, readPdf, renderPageToPng } from './pdf.js';
@@ -92,6 +92,31 @@ describe('readPdf in the worker pool', () => {
     const png = await renderPageToPng(bytes, 1, 0.5, { pool });
     expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     expect((await rejection(renderPageToPng(bytes, 3, 1, { pool }))).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('a short read does not wait behind a document that holds every worker for its OCR (no head-of-line blocking)', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let rendering: () => void = () => undefined;
+    const rendered = new Promise<void>((r) => (rendering = r));
+    // an OCR engine that is slow on the scan: the scan's session keeps the pool's only worker meanwhile
+    const slowOcr = {
+      recognize: async () => {
+        rendering();
+        await gate;
+        return { text: 'recognised text of the scanned page', confidence: 90 };
+      },
+      close: async () => undefined,
+    };
+    const scan = readPdf(await buildScannedPdf(['A SCANNED PAGE', 'Total 12.00']), { pool, ocr: slowOcr });
+    await rendered;
+    const text = await readPdf(await buildTextPdf([['a text PDF behind the scan']]), { pool });
+    expect(text.pages[0]?.text).toBe('a text PDF behind the scan');
+    release();
+    expect((await scan).pages[0]?.source).toBe('ocr');
+    // the extra worker went away again: the pool is back to its size
+    const again = await readPdf(await buildTextPdf([['after']]), { pool });
+    expect(again.pages[0]?.text).toBe('after');
   });
 
   it('a closed pool refuses work; the shared pool is re-created after closePdfPool', async () => {

@@ -31,7 +31,7 @@ async function handle(msg: Request): Promise<{ reply: Reply; transfer?: ArrayBuf
       try {
         const opened = await engine.openPdf(msg.bytes, msg.forRendering);
         current = opened;
-        const result = await engine.readTexts(opened.doc, msg.maxPages);
+        const result = await engine.readTexts(opened.doc, msg.maxPages, undefined, msg.geometry === true);
         if (!msg.keepOpen) await closeCurrent();
         // Embedded files are moved, not copied, across the thread boundary.
         const transfer = (result.attachments ?? []).map((a) => a.bytes.buffer as ArrayBuffer);
@@ -45,8 +45,8 @@ async function handle(msg: Request): Promise<{ reply: Reply; transfer?: ArrayBuf
       if (!current)
         return { reply: { op: 'error', error: { stage: 'render', name: 'Error', message: 'no open document' } } };
       try {
-        const png = await engine.renderPage(current.doc, msg.page, msg.scale);
-        return { reply: { op: 'png', png }, transfer: [png.buffer as ArrayBuffer] };
+        const page = await engine.renderPage(current.doc, msg.page, msg.scale, msg.maxPixels, msg.native);
+        return { reply: { op: 'png', page }, transfer: [page.png.buffer as ArrayBuffer] };
       } catch (e) {
         return { reply: { op: 'error', error: engine.serializeError(e, 'render') } };
       }

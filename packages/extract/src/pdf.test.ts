@@ -1,4 +1,5 @@
 import { isAutodError, type AutodError } from '@autod/errors';
+import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import { badPdfs, buildScannedPdf, buildTextPdf } from '@autod/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTesseractOcr, type OcrEngine } from './ocr.js';
@@ -132,4 +133,107 @@ describe('OCR of a scanned PDF', () => {
     expect(content.text).toMatch(/1,234\.56/);
     expect(content.text.toLowerCase()).toContain('thank you');
   }, 60_000);
+});
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
+describe('rendering caps and geometry', () => {
+  let ocr: OcrEngine | undefined;
+  afterAll(async () => {
+    await ocr?.close();
+  });
+
+  /** A 12 KB-ish PDF with one 8400 × 8400 pt page (a CAD export; 282 MP when rendered at 144 dpi). */
+  async function giantPagePdf(): Promise<Uint8Array> {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([8400, 8400]);
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    page.drawRectangle({ x: 400, y: 400, width: 7600, height: 7600, borderWidth: 20, borderColor: rgb(0, 0, 0) });
+    page.drawText('X', { x: 4000, y: 4000, size: 400, font }); // under minTextChars: the page is OCR'd
+    return doc.save();
+  }
+
+  it('renders a giant page within the pixel cap', async () => {
+    const png = await renderPageToPng(await giantPagePdf(), 1, 2);
+    const { width, height } = pngSize(png);
+    expect(width * height).toBeLessThanOrEqual(25_000_000);
+    expect(width).toBeGreaterThan(4000);
+    const small = pngSize(await renderPageToPng(await giantPagePdf(), 1, 2, { maxPixels: 1_000_000 }));
+    expect(small.width * small.height).toBeLessThanOrEqual(1_000_000);
+  }, 60_000);
+
+  it('reads a giant page with OCR on and ends with an outcome', async () => {
+    ocr = createTesseractOcr();
+    const content = await readPdf(await giantPagePdf(), { ocr });
+    expect(content.pageCount).toBe(1);
+    expect(content.pages).toHaveLength(1);
+    expect(content.ocrPages + content.ocrFailedPages.length).toBe(1);
+  }, 120_000);
+
+  it('OCRs at most ocrMaxPages pages of a scanned PDF and counts the rest', async () => {
+    ocr ??= createTesseractOcr();
+    const one = await buildScannedPdf(['Scanned page with enough words to read']);
+    const doc = await PDFDocument.create();
+    const src = await PDFDocument.load(one);
+    for (let i = 0; i < 3; i++) {
+      const [p] = await doc.copyPages(src, [0]);
+      if (p) doc.addPage(p);
+    }
+    const content = await readPdf(await doc.save(), { ocr, ocrMaxPages: 1 });
+    expect(content).toMatchObject({ pageCount: 3, ocrPages: 1, ocrSkippedPages: 2 });
+    expect(content.pages.map((p) => p.source)).toEqual(['ocr', 'none', 'none']);
+  }, 120_000);
+
+  it('keeps lines with normalised boxes when asked, in the pool and on the calling thread', async () => {
+    const bytes = await buildTextPdf([['ACME Energy Inc.', 'Amount Due: $123.45', 'Thank you']]);
+    for (const pool of [undefined, false] as const) {
+      const content = await readPdf(bytes, { geometry: true, ...(pool === false ? { pool } : {}) });
+      const lines = content.pages[0]?.lines ?? [];
+      expect(lines.map((l) => l.text)).toEqual(['ACME Energy Inc.', 'Amount Due: $123.45', 'Thank you']);
+      const [a, b] = lines;
+      // top-left origin: the first line is near the top, the next one below it, left margin ~56 pt of 595
+      expect(a?.box[1]).toBeLessThan(0.1);
+      expect(b?.box[1]).toBeGreaterThan(a?.box[1] ?? 1);
+      expect(a?.box[0]).toBeGreaterThan(0.05);
+      expect(a?.box[0]).toBeLessThan(0.15);
+      for (const l of lines) expect(l.box[2]).toBeGreaterThan(l.box[0]);
+    }
+    expect((await readPdf(bytes)).pages[0]?.lines).toBeUndefined();
+  });
+});
+
+describe('OCR render resolution', () => {
+  /** An engine that records the size of every image it is given and reads nothing. */
+  function recorder(): OcrEngine & { widths: number[] } {
+    const widths: number[] = [];
+    return {
+      widths,
+      recognize: (png: Uint8Array) => {
+        widths.push(pngSize(png).width);
+        return Promise.resolve({ text: '', confidence: 0, lines: [] });
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+
+  it('renders a scanned page at its image resolution, within 144-400 dpi, unless a scale is forced', async () => {
+    const a4 = 595; // points; buildScannedPdf draws its image over the whole A4 page
+    const cases: [number, number][] = [
+      [300 / 72, 300], // a 300 dpi scan: its own pixels
+      [200 / 72, 200],
+      [1.25, 144], // a 90 dpi scan: enlarged to the 144 dpi floor
+    ];
+    for (const [scale, dpi] of cases) {
+      const ocr = recorder();
+      await readPdf(await buildScannedPdf(['a scanned line'], { scale }), { ocr, ocrMaxPages: 1 });
+      expect(Math.abs((ocr.widths[0] ?? 0) - (a4 * dpi) / 72)).toBeLessThan(4);
+    }
+    const forced = recorder();
+    await readPdf(await buildScannedPdf(['x'], { scale: 300 / 72 }), { ocr: forced, ocrScale: 1 });
+    expect(forced.widths[0]).toBe(a4);
+  });
 });

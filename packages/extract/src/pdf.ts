@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { errorFor, isAutodError, type AutodError } from '@autod/errors';
 import type { OcrEngine } from './ocr.js';
+import { ocrLinesToPageLines, recognizePage, type PageLine } from './ocr-page.js';
+import { hasPdfHeader } from './sniff.js';
 import {
   PdfStageError,
   PdfStopped,
@@ -10,6 +12,7 @@ import {
   renderPage,
   type PdfAttachment,
   type PdfTexts,
+  type RenderedPage,
   type PdfWorkerReply,
   type PdfWorkerRequest,
   type SerializedPdfError,
@@ -24,6 +27,11 @@ export interface PdfPage {
   text: string;
   /** `text`: the PDF's text layer; `ocr`: recognised from the rendered page; `none`: no text found. */
   source: 'text' | 'ocr' | 'none';
+  /**
+   * The page's lines with boxes in page coordinates 0..1 (origin top left), from the text layer or
+   * from OCR; present only when asked for (`geometry: true`).
+   */
+  lines?: PageLine[];
 }
 
 export interface PdfContent {
@@ -35,6 +43,10 @@ export interface PdfContent {
   info: { title?: string; producer?: string };
   /** How many pages were OCR'd. */
   ocrPages: number;
+  /** Pages that needed OCR but were not OCR'd because of `ocrMaxPages` (their text layer, if any, is used). */
+  ocrSkippedPages: number;
+  /** Pages whose OCR failed (engine error): they keep their text layer or stay `none`. */
+  ocrFailedPages: number[];
   /** Embedded `.xml` files (≤ 5 MB each), e.g. the Factur-X/ZUGFeRD/XRechnung invoice XML; absent when none. */
   attachments?: PdfAttachment[];
 }
@@ -46,8 +58,20 @@ export interface ReadPdfOptions {
   maxPages?: number;
   /** A page whose text layer has fewer non-space characters than this is OCR'd (default 20). */
   minTextChars?: number;
-  /** Render scale for OCR (default 2, i.e. 144 dpi). */
+  /**
+   * Render resolution for OCR in dpi of a page without a scanned image (default {@link DEFAULT_OCR_DPI}). A page
+   * whose text is a scanned image is rendered at that image's own resolution, kept within
+   * {@link OCR_NATIVE_DPI_RANGE}. Everything is capped by `maxPixels`.
+   */
+  ocrDpi?: number;
+  /** A fixed render scale for OCR (72 dpi = 1) for every page; overrides the above (kept for older callers). */
   ocrScale?: number;
+  /** OCR at most this many pages of a document (default {@link DEFAULT_OCR_MAX_PAGES}); the rest keep their text layer. */
+  ocrMaxPages?: number;
+  /** Largest rendered page in pixels (default {@link DEFAULT_MAX_PAGE_PIXELS}); bigger pages are rendered smaller. */
+  maxPixels?: number;
+  /** Keep each page's lines with boxes (`PdfPage.lines`); off by default (it costs a little and crosses threads). */
+  geometry?: boolean;
   signal?: AbortSignal;
   /**
    * Where pdf.js runs: a pool from `createPdfPool`, `false` = on the calling thread (blocks its
@@ -68,26 +92,23 @@ export interface PdfPool {
   close(): Promise<void>;
 }
 
+/** Default render resolution for OCR of a page without a scanned image (vector outlines, a form). */
+export const DEFAULT_OCR_DPI = 200;
+/**
+ * A scanned page is rendered at its image's own resolution, but never under 144 dpi (small scans read better
+ * a little enlarged) or over 400 dpi (more pixels only cost time). See the README for the measurement.
+ */
+export const OCR_NATIVE_DPI_RANGE = { min: 144, max: 400 } as const;
+/** Default number of pages OCR'd per document. */
+export const DEFAULT_OCR_MAX_PAGES = 20;
+/**
+ * Default pixel cap of a page rendered or decoded for OCR: 25 MP (A4 at 300 dpi is 8.7 MP, A3 at 300 dpi
+ * 17.4 MP). As RGBA that is a 100 MB canvas; tesseract's working set for such a page stays below ~500 MB.
+ */
+export const DEFAULT_MAX_PAGE_PIXELS = 25_000_000;
+
 /** Smallest byte count that can be a PDF (`%PDF-1.x` + a trailer); anything shorter is corrupt. */
 const MIN_PDF_BYTES = 64;
-const HEADER_WINDOW = 1024;
-
-/** Index of `%PDF-` within the first KiB (some scanners prepend junk, which readers tolerate), or -1. */
-function headerIndex(bytes: Uint8Array): number {
-  const end = Math.min(bytes.length - 5, HEADER_WINDOW);
-  for (let i = 0; i <= end; i++) {
-    if (
-      bytes[i] === 0x25 &&
-      bytes[i + 1] === 0x50 &&
-      bytes[i + 2] === 0x44 &&
-      bytes[i + 3] === 0x46 &&
-      bytes[i + 4] === 0x2d
-    ) {
-      return i;
-    }
-  }
-  return -1;
-}
 
 /**
  * Cheap checks before parsing: not empty, starts with a `%PDF-` header, long enough to hold one.
@@ -97,7 +118,7 @@ export function sniffPdf(bytes: Uint8Array): void {
   if (bytes.length === 0) {
     throw errorFor('INPUT_EMPTY', 'The file is empty (0 bytes); rescan or re-export the document.');
   }
-  if (headerIndex(bytes) < 0) {
+  if (!hasPdfHeader(bytes)) {
     throw errorFor(
       'INPUT_NOT_PDF',
       'The file is not a PDF (no "%PDF-" header in its first 1024 bytes); convert it to PDF and drop it in again.',
@@ -258,6 +279,8 @@ class WorkerPool implements PdfPool {
   readonly size: number;
   private readonly all = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
+  /** Workers in use, and whether each is held for a whole document (`long`). */
+  private readonly busy = new Map<PoolWorker, boolean>();
   private readonly waiters: { resolve: (w: PoolWorker | undefined) => void; reject: (e: unknown) => void }[] = [];
   private closed = false;
   /** Set when a worker could not even start (e.g. a runtime without TS stripping under src/): run in-thread. */
@@ -267,13 +290,19 @@ class WorkerPool implements PdfPool {
     this.size = Math.max(1, Math.floor(options.size ?? Math.min(2, availableParallelism())));
   }
 
-  /** A ready worker (ref'd while in use), or `undefined` when workers cannot start here. */
-  async acquire(): Promise<PoolWorker | undefined> {
+  /**
+   * A ready worker (ref'd while in use), or `undefined` when workers cannot start here. `long`: the caller keeps the
+   * worker for a whole document (rendering pages for OCR, minutes for a long scan). When every worker is held that
+   * way, a short request gets one extra worker instead of waiting behind them (no head-of-line blocking).
+   */
+  async acquire(long = false): Promise<PoolWorker | undefined> {
     if (this.closed)
       throw errorFor('ABORTED', 'The PDF worker pool is closed; create a new one (or call readPdf without it).');
     if (this.unusable) return undefined;
     let w = this.idle.pop();
-    if (!w && this.all.size < this.size) {
+    const heldLong = [...this.busy.values()].filter(Boolean).length;
+    const room = this.all.size < this.size || (!long && heldLong >= this.size && this.all.size < this.size + 1);
+    if (!w && room) {
       const created = new PoolWorker((dead) => this.forget(dead));
       this.all.add(created);
       try {
@@ -290,13 +319,16 @@ class WorkerPool implements PdfPool {
       w = await new Promise<PoolWorker | undefined>((resolve, reject) => this.waiters.push({ resolve, reject }));
       if (!w) return undefined;
     }
+    this.busy.set(w, long);
     w.worker.ref();
     return w;
   }
 
   release(w: PoolWorker): void {
+    this.busy.delete(w);
     if (w.dead) return;
-    if (this.closed) {
+    if (this.closed || this.all.size > this.size) {
+      // closed, or the extra worker a short request got while long sessions held the others
       this.forget(w);
       w.terminate();
       return;
@@ -309,6 +341,7 @@ class WorkerPool implements PdfPool {
 
   private forget(w: PoolWorker): void {
     this.all.delete(w);
+    this.busy.delete(w);
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);
     // A waiter may now start a fresh worker instead of waiting for one that died.
@@ -367,15 +400,22 @@ function poolFor(option: PdfPool | false | undefined): WorkerPool | undefined {
 // Document sessions: the same steps in a worker or on this thread
 // ---------------------------------------------------------------------------------------------
 
+/** Resolution range (scale, 72 dpi = 1) of a scanned page rendered at its image's own resolution. */
+interface NativeRange {
+  min: number;
+  max: number;
+}
+
 interface DocSession {
   texts: PdfTexts;
-  render(page: number, scale: number): Promise<Uint8Array>;
+  render(page: number, scale: number, maxPixels: number, native?: NativeRange): Promise<RenderedPage>;
   close(): Promise<void>;
 }
 
 interface OpenOptions {
   forRendering: boolean;
   keepOpen: boolean;
+  geometry?: boolean;
   maxPages: number | undefined;
   signal: AbortSignal | undefined;
   pool: PdfPool | false | undefined;
@@ -389,9 +429,13 @@ async function openInThread(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
     // pdf.js may transfer (detach) the buffer it is given: always hand it a copy.
     const opened = await openPdf(bytes.slice(), o.forRendering, (d) => (destroy = d));
     try {
-      const texts = await readTexts(opened.doc, o.maxPages, () => o.signal?.aborted === true);
+      const texts = await readTexts(opened.doc, o.maxPages, () => o.signal?.aborted === true, o.geometry === true);
       if (!o.keepOpen) await opened.destroy();
-      return { texts, render: (page, scale) => renderPage(opened.doc, page, scale), close: () => opened.destroy() };
+      return {
+        texts,
+        render: (page, scale, maxPixels, native) => renderPage(opened.doc, page, scale, maxPixels, native),
+        close: () => opened.destroy(),
+      };
     } catch (e) {
       await opened.destroy();
       throw e;
@@ -407,7 +451,7 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
   sniffPdf(bytes);
   checkAborted(o.signal);
   const pool = poolFor(o.pool);
-  const w = await pool?.acquire();
+  const w = await pool?.acquire(o.keepOpen);
   if (!pool || !w) return openInThread(bytes, o);
   let released = false;
   const release = (): void => {
@@ -424,6 +468,7 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
         bytes: copy,
         forRendering: o.forRendering,
         keepOpen: o.keepOpen,
+        ...(o.geometry ? { geometry: true } : {}),
         ...(o.maxPages !== undefined ? { maxPages: o.maxPages } : {}),
       },
       [copy.buffer],
@@ -434,9 +479,13 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
     if (!o.keepOpen) release();
     return {
       texts: reply.result,
-      render: async (page, scale) => {
-        const r = await w.request({ op: 'render', page, scale }, [], o.signal);
-        if (r.op === 'png') return r.png;
+      render: async (page, scale, maxPixels, native) => {
+        const r = await w.request(
+          { op: 'render', page, scale, maxPixels, ...(native ? { native } : {}) },
+          [],
+          o.signal,
+        );
+        if (r.op === 'png') return r.page;
         throw r.op === 'error' ? rebuildError(r.error) : new Error(`unexpected PDF worker reply ${r.op}`);
       },
       close: async () => {
@@ -456,12 +505,15 @@ async function openDocument(bytes: Uint8Array, o: OpenOptions): Promise<DocSessi
   }
 }
 
-/** Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi. */
+/**
+ * Render one page (1-based) to a PNG with pdf.js and @napi-rs/canvas. `scale` 2 = 144 dpi; a page over
+ * `maxPixels` (default {@link DEFAULT_MAX_PAGE_PIXELS}) is rendered at the scale that fits.
+ */
 export async function renderPageToPng(
   bytes: Uint8Array,
   pageNo: number,
   scale = 2,
-  options: { pool?: PdfPool | false; signal?: AbortSignal } = {},
+  options: { pool?: PdfPool | false; signal?: AbortSignal; maxPixels?: number } = {},
 ): Promise<Uint8Array> {
   const session = await openDocument(bytes, {
     forRendering: true,
@@ -476,7 +528,7 @@ export async function renderPageToPng(
       throw errorFor('VALIDATION_FAILED', `Page ${pageNo} does not exist; the PDF has ${pageCount} page(s).`);
     }
     try {
-      return await session.render(pageNo, scale);
+      return (await session.render(pageNo, scale, options.maxPixels ?? DEFAULT_MAX_PAGE_PIXELS)).png;
     } catch (e) {
       if (isAutodError(e)) throw e;
       throw errorFor('INPUT_CORRUPT_PDF', `Page ${pageNo} of the PDF cannot be rendered; rescan or re-export it.`, {
@@ -495,21 +547,31 @@ function nonSpaceChars(s: string): number {
 
 /**
  * Read a PDF: page count, the text of each page (text layer; OCR for pages with less than
- * `minTextChars` characters when an OCR engine is given) and the document info. pdf.js runs in a
- * worker thread of the shared pool (see `configurePdfPool`), so the caller's event loop stays free.
+ * `minTextChars` characters when an OCR engine is given, at most `ocrMaxPages` of them) and the
+ * document info. pdf.js runs in a worker thread of the shared pool (see `configurePdfPool`), so the
+ * caller's event loop stays free.
  *
  * Errors (InputError): `INPUT_EMPTY`, `INPUT_NOT_PDF`, `INPUT_ENCRYPTED_PDF`, `INPUT_CORRUPT_PDF`;
- * `ABORTED` when `signal` fires. OCR failures of a single page do not fail the read: the page is
- * returned with `source: 'none'`.
+ * `ABORTED` when `signal` fires (the pdf.js worker and the OCR thread are terminated). A failed
+ * render or OCR of one page does not fail the read: the page keeps its text layer or is `none`, and
+ * is listed in `ocrFailedPages`.
  */
 export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): Promise<PdfContent> {
   const minTextChars = options.minTextChars ?? 20;
   const ocr = options.ocr === false ? undefined : options.ocr;
-  const scale = options.ocrScale ?? 2;
+  const scale = options.ocrScale ?? (options.ocrDpi ?? DEFAULT_OCR_DPI) / 72;
+  const native =
+    options.ocrScale === undefined
+      ? { min: OCR_NATIVE_DPI_RANGE.min / 72, max: OCR_NATIVE_DPI_RANGE.max / 72 }
+      : undefined;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PAGE_PIXELS;
+  const ocrMaxPages = Math.max(0, Math.floor(options.ocrMaxPages ?? DEFAULT_OCR_MAX_PAGES));
+  const geometry = options.geometry === true;
   const signal = options.signal;
   const session = await openDocument(bytes, {
     forRendering: ocr !== undefined,
     keepOpen: ocr !== undefined,
+    geometry,
     maxPages: options.maxPages,
     signal,
     pool: options.pool,
@@ -518,25 +580,45 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
     const { pageCount, info, texts, attachments } = session.texts;
     const pages: PdfPage[] = [];
     let ocrPages = 0;
+    let ocrSkippedPages = 0;
+    const ocrFailedPages: number[] = [];
     for (const [i, text] of texts.entries()) {
       const n = i + 1;
+      const layer: PdfPage = { page: n, text, source: nonSpaceChars(text) > 0 ? 'text' : 'none' };
+      const layerLines = session.texts.lines?.[i];
+      if (geometry) layer.lines = layerLines ?? [];
       if (nonSpaceChars(text) >= minTextChars || !ocr) {
-        pages.push({ page: n, text, source: nonSpaceChars(text) > 0 ? 'text' : 'none' });
+        pages.push(layer);
+        continue;
+      }
+      if (ocrPages + ocrFailedPages.length >= ocrMaxPages) {
+        ocrSkippedPages++;
+        pages.push(layer);
         continue;
       }
       checkAborted(signal);
-      let recognised: string;
       try {
-        const png = await session.render(n, scale);
+        const rendered = await session.render(n, scale, maxPixels, native);
         checkAborted(signal);
-        recognised = (await ocr.recognize(png)).text.trim();
+        const r = await recognizePage(ocr, rendered.png, rendered, {
+          ...(signal ? { signal } : {}),
+          dpi: rendered.scale * 72,
+        });
         ocrPages++;
+        const recognised = r.text.trim();
+        if (nonSpaceChars(recognised) > nonSpaceChars(text)) {
+          const page: PdfPage = { page: n, text: recognised, source: 'ocr' };
+          if (geometry) page.lines = ocrLinesToPageLines(r.lines, r.width, r.height);
+          pages.push(page);
+        } else {
+          pages.push(layer);
+        }
       } catch (e) {
-        if (signal?.aborted) throw aborted(e);
-        recognised = '';
+        if (signal?.aborted) throw aborted(signal.reason ?? e);
+        if (isAutodError(e) && e.code === 'ABORTED') throw e;
+        ocrFailedPages.push(n);
+        pages.push(layer);
       }
-      if (nonSpaceChars(recognised) > nonSpaceChars(text)) pages.push({ page: n, text: recognised, source: 'ocr' });
-      else pages.push({ page: n, text, source: nonSpaceChars(text) > 0 ? 'text' : 'none' });
     }
     return {
       pageCount,
@@ -547,6 +629,8 @@ export async function readPdf(bytes: Uint8Array, options: ReadPdfOptions = {}): 
         .join('\n\n'),
       info,
       ocrPages,
+      ocrSkippedPages,
+      ocrFailedPages,
       ...(attachments && attachments.length > 0 ? { attachments } : {}),
     };
   } finally {

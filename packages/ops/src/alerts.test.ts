@@ -8,6 +8,7 @@ import {
   p95LatencyRule,
   percentile,
   breakerOpenRule,
+  formatUsd,
   type Alert,
   type AlertChannel,
 } from './alerts.js';
@@ -73,36 +74,48 @@ describe('p95 latency rule', () => {
 });
 
 describe('cost-level rule', () => {
-  it('fires once per level crossed per day; staying above gives no more', async () => {
+  /** A commit of `cost` that brings the day's total to `daily` (and the month's to `monthly`). */
+  const commit = (m: AlertManager, cost: number, daily: number, monthly = daily) =>
+    m.recordSpendCommit({ costUsd: cost, dailyUsd: daily, monthlyUsd: monthly });
+
+  it('fires at the commit that crosses a level, once per level per day; staying above gives no more', async () => {
     const { m, ch, clock } = setup([costLevelRule({ dailyLevelsUsd: [10, 50, 100], monthlyLevelsUsd: [1000] })], {
       minIntervalMs: 0,
     });
-    m.recordCost({ dailyUsd: 9.99, monthlyUsd: 9.99 });
+    commit(m, 0.5, 9.99);
     expect(await m.evaluate()).toEqual([]);
-    m.recordCost({ dailyUsd: 10, monthlyUsd: 10 });
+    commit(m, 0.01, 10);
     expect((await m.evaluate()).map((a) => a.details?.levelUsd)).toEqual([10]);
-    m.recordCost({ dailyUsd: 30, monthlyUsd: 30 });
+    commit(m, 20, 30);
     expect(await m.evaluate()).toEqual([]);
-    m.recordCost({ dailyUsd: 55, monthlyUsd: 55 });
+    commit(m, 25, 55);
     const fifty = await m.evaluate();
     expect(fifty).toHaveLength(1);
     expect(fifty[0]).toMatchObject({
       rule: 'cost_daily',
       severity: 'warning',
-      details: { levelUsd: 50, totalUsd: 55 },
+      details: { levelUsd: 50, totalUsd: 55, commitUsd: 25 },
     });
-    m.recordCost({ dailyUsd: 60, monthlyUsd: 60 });
+    commit(m, 5, 60);
     expect(await m.evaluate()).toEqual([]);
     expect(ch.got).toHaveLength(2);
     // next day: the daily total starts over and the levels re-arm
     clock.now += 24 * 3600_000;
-    m.recordCost({ dailyUsd: 12, monthlyUsd: 72 });
+    commit(m, 12, 12, 72);
     expect((await m.evaluate()).map((a) => `${a.rule}:${String(a.details?.levelUsd)}`)).toEqual(['cost_daily:10']);
+  });
+
+  it('spend already above a level when the process started does not alert; the commit that crossed it did', async () => {
+    const { m } = setup([costLevelRule({ levelsUsd: [10] })]);
+    commit(m, 0.2, 15); // another command crossed $10 earlier today
+    expect(await m.evaluate()).toEqual([]);
+    m.recordCost({ dailyUsd: 15, monthlyUsd: 15 }); // totals alone never alert
+    expect(await m.evaluate()).toEqual([]);
   });
 
   it('reports only the highest of several levels crossed at once, daily and monthly separately', async () => {
     const { m } = setup([costLevelRule()]);
-    m.recordCost({ dailyUsd: 5, monthlyUsd: 120 });
+    commit(m, 116, 5, 120);
     const fired = await m.evaluate();
     expect(fired).toHaveLength(1);
     expect(fired[0]).toMatchObject({
@@ -110,9 +123,22 @@ describe('cost-level rule', () => {
       severity: 'critical',
       details: { levelUsd: 100, periodKey: '2025-03' },
     });
-    m.recordCost({ dailyUsd: 11, monthlyUsd: 126 });
+    commit(m, 6, 11, 126);
     const daily = await m.evaluate();
     expect(daily.map((a) => [a.rule, a.severity])).toEqual([['cost_daily', 'info']]);
+  });
+
+  it('says the money with enough digits to mean something', async () => {
+    const { m } = setup([costLevelRule({ levelsUsd: [0.001, 0.005] })]);
+    commit(m, 0.00926, 0.00926, 0.00926);
+    const [daily] = await m.evaluate();
+    expect(daily?.summary).toBe('Daily spend $0.00926 crossed the $0.005 level (2025-03-10)');
+    expect(formatUsd(0)).toBe('$0');
+    expect(formatUsd(0.001)).toBe('$0.001');
+    expect(formatUsd(0.5)).toBe('$0.50');
+    expect(formatUsd(0.0000123)).toBe('$0.0000123');
+    expect(formatUsd(12.345)).toBe('$12.35');
+    expect(formatUsd(100)).toBe('$100.00');
   });
 });
 

@@ -39,14 +39,31 @@ export interface CostTotals {
   monthlyUsd: number;
 }
 
+/**
+ * Spend committed since the last report: what it cost and the day's and month's totals right after it (it included).
+ * A level is crossed when the total before (`*BeforeUsd`, default total − costUsd) is under it and the total after is
+ * at or above it.
+ */
+export interface SpendCommit extends CostTotals {
+  costUsd: number;
+  /** The day's total before this spend (default `dailyUsd − costUsd`). */
+  dailyBeforeUsd?: number;
+  /** The month's total before this spend (default `monthlyUsd − costUsd`). */
+  monthlyBeforeUsd?: number;
+  /** Milliseconds since the epoch (set by the manager). */
+  at: number;
+}
+
 /** What the manager knows when rules are evaluated. */
 export interface AlertFacts {
   /** Milliseconds since the epoch. */
   now: number;
   /** Requests in the retention window, oldest first. */
   requests: readonly RequestSample[];
-  /** Latest spend totals (undefined until `recordCost`). */
+  /** Latest spend totals (undefined until `recordCost` or `recordSpendCommit`). */
   cost: (CostTotals & { at: number }) | undefined;
+  /** Spend committed since the last evaluation, oldest first (each commit is evaluated once). */
+  spendCommits: readonly SpendCommit[];
   breaker: { state: BreakerState; since: number };
   /** Failed documents in the retention window, oldest first. */
   failedDocuments: readonly FailedDocumentSample[];
@@ -84,7 +101,21 @@ const HOUR = 60 * MINUTE;
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const fmtWindow = (ms: number): string => (ms % MINUTE === 0 ? `${ms / MINUTE} min` : `${ms / 1000} s`);
-const usd = (x: number): string => `$${x.toFixed(2)}`;
+/**
+ * Dollars with enough digits to mean something: cents from $1 up, otherwise three significant digits
+ * (`$0.00926`, `$0.001`), never `$0.00` for a non-zero amount.
+ */
+export function formatUsd(x: number): string {
+  if (!Number.isFinite(x)) return `$${x}`;
+  if (x === 0) return '$0';
+  const sign = x < 0 ? '-' : '';
+  const abs = Math.abs(x);
+  if (abs >= 1) return `${sign}$${abs.toFixed(2)}`;
+  // three significant digits, at least two decimals; zeros beyond the second decimal dropped
+  const decimals = Math.min(12, Math.max(2, Math.ceil(-Math.log10(abs)) + 2));
+  return `${sign}$${abs.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
+}
+const usd = formatUsd;
 
 function inWindow<T extends { at: number }>(samples: readonly T[], now: number, windowMs: number): T[] {
   return samples.filter((s) => s.at > now - windowMs && s.at <= now);
@@ -161,10 +192,11 @@ function severityForLevel(index: number, count: number): AlertSeverity {
 }
 
 /**
- * Fires once per level crossed per UTC day (daily total) and per UTC month (monthly total):
- * crossing $10 then $50 gives two alerts, staying above $50 gives no more. When one update
- * crosses several levels, only the highest is reported. Top level is critical, the one below
- * warning, lower ones info.
+ * Fires at the commit that crosses a level, for the UTC day's total and the UTC month's total: a level is crossed by a
+ * commit when the total before it (total − its cost) was under the level and the total after it is at or above it.
+ * Crossing $10 then $50 gives two alerts; spend that was already above a level when the process started gives none (the
+ * command whose commit crossed it alerted). When one commit crosses several levels only the highest is reported. Top
+ * level is critical, the one below warning, lower ones info. Within one process a level fires at most once per period.
  */
 export function costLevelRule(
   opts: { levelsUsd?: number[]; dailyLevelsUsd?: number[]; monthlyLevelsUsd?: number[] } = {},
@@ -180,7 +212,7 @@ export function costLevelRule(
   return {
     name: 'cost_levels',
     evaluate(facts) {
-      if (!facts.cost) return [];
+      if (facts.spendCommits.length === 0) return [];
       const iso = new Date(facts.now).toISOString();
       const periodKeys = periods.map((p) => p.key(iso)).join('|');
       if (periodKeys !== lastPeriodKeys) {
@@ -189,25 +221,37 @@ export function costLevelRule(
         lastPeriodKeys = periodKeys;
       }
       const out: AlertDraft[] = [];
-      for (const period of periods) {
-        const total = period.name === 'daily' ? facts.cost.dailyUsd : facts.cost.monthlyUsd;
-        const periodKey = period.key(iso);
-        let highest = -1;
-        period.levels.forEach((level, i) => {
-          if (total >= level) highest = i;
-        });
-        if (highest < 0) continue;
-        const level = period.levels[highest] ?? 0;
-        const key = `${period.name}:${periodKey}:${level}`;
-        if (fired.has(key)) continue;
-        for (const l of period.levels.slice(0, highest + 1)) fired.add(`${period.name}:${periodKey}:${l}`);
-        out.push({
-          rule: `cost_${period.name}`,
-          severity: severityForLevel(highest, period.levels.length),
-          summary: `${period.name === 'daily' ? 'Daily' : 'Monthly'} spend ${usd(total)} crossed the ${usd(level)} level (${periodKey})`,
-          details: { period: period.name, periodKey, totalUsd: total, levelUsd: level },
-          dedupeKey: `cost_${period.name}:${periodKey}:${level}`,
-        });
+      for (const commit of facts.spendCommits) {
+        const commitIso = new Date(commit.at).toISOString();
+        for (const period of periods) {
+          const total = period.name === 'daily' ? commit.dailyUsd : commit.monthlyUsd;
+          const before =
+            (period.name === 'daily' ? commit.dailyBeforeUsd : commit.monthlyBeforeUsd) ??
+            total - Math.max(commit.costUsd, 0);
+          const periodKey = period.key(commitIso);
+          let highest = -1;
+          period.levels.forEach((level, i) => {
+            if (before < level && total >= level) highest = i;
+          });
+          if (highest < 0) continue;
+          const level = period.levels[highest] ?? 0;
+          const key = `${period.name}:${periodKey}:${level}`;
+          if (fired.has(key)) continue;
+          for (const l of period.levels.slice(0, highest + 1)) fired.add(`${period.name}:${periodKey}:${l}`);
+          out.push({
+            rule: `cost_${period.name}`,
+            severity: severityForLevel(highest, period.levels.length),
+            summary: `${period.name === 'daily' ? 'Daily' : 'Monthly'} spend ${usd(total)} crossed the ${usd(level)} level (${periodKey})`,
+            details: {
+              period: period.name,
+              periodKey,
+              totalUsd: total,
+              levelUsd: level,
+              commitUsd: commit.costUsd,
+            },
+            dedupeKey: `cost_${period.name}:${periodKey}:${level}`,
+          });
+        }
       }
       return out;
     },
@@ -312,6 +356,7 @@ export class AlertManager {
   private requests: RequestSample[] = [];
   private failedDocs: FailedDocumentSample[] = [];
   private cost: (CostTotals & { at: number }) | undefined;
+  private spendCommits: SpendCommit[] = [];
   private breaker: { state: BreakerState; since: number };
   private readonly lastSent = new Map<string, number>();
   private sentTimes: number[] = [];
@@ -341,6 +386,19 @@ export class AlertManager {
     this.cost = { dailyUsd: totals.dailyUsd, monthlyUsd: totals.monthlyUsd, at: this.clock() };
   }
 
+  /**
+   * A spend was committed (an extraction's cost is in the ledger): `costUsd` is its cost, `dailyUsd`/`monthlyUsd` the
+   * UTC day's and month's totals right after it, it included. The cost-level rule alerts when this commit crossed a
+   * level; call {@link evaluate} after it.
+   */
+  recordSpendCommit(commit: Omit<SpendCommit, 'at'>): void {
+    const at = this.clock();
+    this.cost = { dailyUsd: commit.dailyUsd, monthlyUsd: commit.monthlyUsd, at };
+    this.spendCommits.push({ ...commit, at });
+    if (this.spendCommits.length > this.maxSamples)
+      this.spendCommits.splice(0, this.spendCommits.length - this.maxSamples);
+  }
+
   recordBreaker(state: BreakerState): void {
     if (state !== this.breaker.state) this.breaker = { state, since: this.clock() };
   }
@@ -354,10 +412,13 @@ export class AlertManager {
   async evaluate(): Promise<Alert[]> {
     const now = this.clock();
     this.prune(now);
+    const spendCommits = this.spendCommits;
+    this.spendCommits = [];
     const facts: AlertFacts = {
       now,
       requests: this.requests,
       cost: this.cost,
+      spendCommits,
       breaker: this.breaker,
       failedDocuments: this.failedDocs,
     };

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reviewReasons } from '@autod/core';
@@ -181,5 +181,37 @@ describe('Pipeline with the e-invoice extractor', () => {
     const attempts = await db.attempts.list(outcome.documentId);
     expect(attempts).toEqual([expect.objectContaining({ provider: 'einvoice', model: 'zugferd-1', costUsd: 0 })]);
     expect(outcome.destination).toContain('2024-03-05_Nordlicht');
+  });
+  it('takes a bare e-invoice XML at intake: read from the XML, its rendering filed as the PDF, the XML kept beside it', async () => {
+    const xml = new TextEncoder().encode(buildUblInvoiceXml(sampleEInvoice({ number: 'UBL-77' })));
+    const src = join(root, 'inbox', 'invoice-77.xml');
+    await writeFile(src, xml);
+    const pipeline = new Pipeline(
+      { db, extractor: new EInvoiceExtractor(new LocalExtractor()) },
+      {
+        dirs: {
+          inbox: join(root, 'inbox'),
+          processed: join(root, 'processed'),
+          failed: join(root, 'failed'),
+          duplicates: join(root, 'duplicates'),
+        },
+        maxFileBytes: 5 * 1024 * 1024,
+        leaseMs: 60_000,
+        filingTemplate: '{yyyy}/{date}_{issuer}_{doc_type}',
+        stableFile: false,
+        ocr: false,
+      },
+    );
+    const outcome = await pipeline.processFile(src);
+    expect(outcome).toMatchObject({ kind: 'processed', provider: 'einvoice', costUsd: 0 });
+    if (outcome.kind !== 'processed') return;
+    const row = await db.documents.get(outcome.documentId);
+    expect(row).toMatchObject({ mediaType: 'application/xml', totalAmount: 120.04 });
+    expect(row?.metadata?.extracted_fields.invoice_number).toBe('UBL-77');
+    expect(outcome.destination).toMatch(/\.pdf$/);
+    expect(row?.originalPath).toBe(outcome.destination.replace(/\.pdf$/, '.xml'));
+    const filed = await readPdf(new Uint8Array(await readFile(outcome.destination)));
+    expect(filed.text).toContain('UBL-77');
+    expect(Buffer.compare(await readFile(row?.originalPath ?? ''), Buffer.from(xml))).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,5 +83,22 @@ describe('moveFileSafely', () => {
     expect(names).toHaveLength(12);
     expect(names).toEqual(expect.arrayContaining(['same.pdf', 'same-1.pdf', 'same-2.pdf', 'same-3.pdf']));
     for (const p of moved) expect((await readFile(p, 'utf8')).startsWith('content ')).toBe(true);
+  });
+
+  it('finishes a move a crash interrupted between link and unlink instead of filing a second copy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'autod-move-crash-'));
+    await mkdir(join(dir, 'out'));
+    await writeFile(join(dir, 'in.pdf'), 'the document');
+    // kill -9 after link(), before unlink(): the same file is in both folders
+    await link(join(dir, 'in.pdf'), join(dir, 'out', 'doc.pdf'));
+    const dest = await moveFileSafely(join(dir, 'in.pdf'), join(dir, 'out', 'doc.pdf'));
+    expect(dest).toBe(join(dir, 'out', 'doc.pdf'));
+    expect(await readdir(join(dir, 'out'))).toEqual(['doc.pdf']);
+    expect((await readdir(dir)).sort()).toEqual(['out']);
+    // a different file of the same name is still never overwritten
+    await writeFile(join(dir, 'other.pdf'), 'the document');
+    expect(await moveFileSafely(join(dir, 'other.pdf'), join(dir, 'out', 'doc.pdf'))).toBe(
+      join(dir, 'out', 'doc-1.pdf'),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
 import { sanitizeFileNamePart, type IndexedFields } from '@autod/core';
 
@@ -64,6 +64,10 @@ function candidateName(stem: string, ext: string, n: number): string {
 /**
  * Move a file to `destination`, never overwriting: when the name is taken, `-1` … `-3`, then a random suffix is
  * appended. Works across devices (copy + fsync + unlink when rename fails with EXDEV). Returns the final path.
+ *
+ * Idempotent across a crash: a move is link + unlink (copy + unlink across devices), and a kill between the two
+ * leaves the file in both places. When a taken name already holds this very file (the same inode, or across devices
+ * the same bytes), the move is finished by removing the source instead of filing a second copy as `-1`.
  */
 export async function moveFileSafely(source: string, destination: string): Promise<string> {
   await mkdir(dirname(destination), { recursive: true });
@@ -78,7 +82,13 @@ export async function moveFileSafely(source: string, destination: string): Promi
       return candidate;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
+      if (code === 'EEXIST') {
+        if (await sameInode(source, candidate)) {
+          await unlink(source);
+          return candidate;
+        }
+        continue;
+      }
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
         return crossDeviceMove(source, stem, ext, n);
       }
@@ -94,7 +104,14 @@ async function crossDeviceMove(source: string, stem: string, ext: string, start:
     try {
       await copyFile(source, candidate, constants.COPYFILE_EXCL);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        // A copy finished before a crash (it was fsync'd before the source was removed).
+        if (await sameBytes(source, candidate)) {
+          await unlink(source);
+          return candidate;
+        }
+        continue;
+      }
       throw error;
     }
     const fh = await open(candidate, 'r');
@@ -107,6 +124,26 @@ async function crossDeviceMove(source: string, stem: string, ext: string, start:
     return candidate;
   }
   throw new Error(`no free name for ${stem}${ext}`);
+}
+
+async function sameInode(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    return sa.ino === sb.ino && sa.dev === sb.dev;
+  } catch {
+    return false;
+  }
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    if (sa.size !== sb.size) return false;
+    const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
+    return ba.equals(bb);
+  } catch {
+    return false;
+  }
 }
 
 /** Move a file back (used by compensations); overwrites nothing. */

@@ -1,17 +1,25 @@
 import { basename } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import pLimit from 'p-limit';
+import { toAutodError } from '@autod/errors';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { ProcessOutcome } from './outcome.js';
 import type { Pipeline } from './pipeline.js';
+import { WorkLanes } from './work-lanes.js';
 import { DEFAULT_STABLE_FILE_OPTIONS, waitForStableFile, type StableFileOptions } from './stable-file.js';
 
 export interface InboxWatcherOptions {
   /** Files processed at the same time. */
   concurrency: number;
-  /** First wait before retrying a file whose outcome was retry_later; doubles up to maxRetryDelayMs. */
+  /**
+   * First wait before retrying a file held by another worker (or after an unexpected error), default 2000 ms; doubles
+   * up to maxRetryDelayMs. A `retry_later` file is retried at its `retryAt` (e.g. when the breaker's cool-down ends).
+   */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Wait before looking again at a file that is still being written (`incomplete`); default 2000 ms. */
+  incompleteRetryDelayMs?: number;
+  /** A file running longer than this gives its slot to the next file (the slow lane, see WorkLanes); default 20 000. */
+  slowAfterMs?: number;
   /** How long stop() waits for in-flight files before aborting them (they are released, never lost). */
   drainTimeoutMs?: number;
   /** Use polling (network shares, some containers). */
@@ -30,13 +38,14 @@ export function isCandidateFile(path: string): boolean {
 }
 
 /**
- * Watches an inbox folder and feeds new files to the pipeline with bounded concurrency.
- * Bursts of hundreds of files queue up (one pending entry per path); transient failures are retried with backoff;
+ * Watches an inbox folder and feeds new files to the pipeline with bounded concurrency and a slow lane (a long scan
+ * never holds up the files behind it). Bursts of hundreds of files queue up (one pending entry per path); deferred
+ * files are retried at their `retryAt` (a breaker's cool-down), held ones with backoff, half-written ones shortly;
  * stop() stops accepting, lets in-flight files finish (or aborts and releases them after drainTimeoutMs).
  */
 export class InboxWatcher {
   private watcher: FSWatcher | undefined;
-  private readonly limit;
+  private readonly lanes: WorkLanes;
   private readonly known = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly retryDelays = new Map<string, number>();
@@ -52,7 +61,10 @@ export class InboxWatcher {
     private readonly inbox: string,
     private readonly options: InboxWatcherOptions,
   ) {
-    this.limit = pLimit(Math.max(1, options.concurrency));
+    this.lanes = new WorkLanes({
+      concurrency: options.concurrency,
+      ...(options.slowAfterMs !== undefined ? { slowAfterMs: options.slowAfterMs } : {}),
+    });
     this.logger = options.logger ?? noopLogger;
   }
 
@@ -91,11 +103,15 @@ export class InboxWatcher {
     ).then((stable) =>
       !stable || this.stopping
         ? undefined
-        : this.limit(async () => {
+        : this.lanes.run(async () => {
             if (this.stopping) return;
             const outcome = await this.pipeline.processFile(path, this.abort.signal);
             this.options.onOutcome?.(outcome);
-            if (outcome.kind === 'retry_later' || (outcome.kind === 'skipped' && outcome.reason === 'held')) {
+            if (outcome.kind === 'retry_later') {
+              this.scheduleRetry(path, Date.parse(outcome.retryAt) - Date.now());
+            } else if (outcome.kind === 'skipped' && outcome.reason === 'incomplete') {
+              this.scheduleRetry(path, this.options.incompleteRetryDelayMs ?? 2000);
+            } else if (outcome.kind === 'skipped' && outcome.reason === 'held') {
               this.scheduleRetry(path);
             } else {
               this.retryDelays.delete(path);
@@ -104,7 +120,9 @@ export class InboxWatcher {
     );
     const tracked = task
       .catch((error: unknown) => {
-        this.logger.error({ err: error, file: basename(path) }, 'unexpected error while processing');
+        // The database or the disk (DISK_FULL): the file stays in the inbox and is tried again with backoff.
+        const code = toAutodError(error).code;
+        this.logger.error({ err: error, code, file: basename(path) }, 'processing failed; the file is retried later');
         this.scheduleRetry(path);
       })
       .finally(() => {
@@ -122,7 +140,7 @@ export class InboxWatcher {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopWaiting.abort();
-    this.limit.clearQueue();
+    this.lanes.clear();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
     await this.watcher?.close();
@@ -133,11 +151,17 @@ export class InboxWatcher {
     this.logger.info({ inbox: this.inbox }, 'inbox watcher stopped');
   }
 
-  private scheduleRetry(path: string): void {
+  /** Look at `path` again after `afterMs` (a retryAt, a short wait for a writer), or with doubling backoff. */
+  private scheduleRetry(path: string, afterMs?: number): void {
     if (this.stopping) return;
-    const base = this.options.retryDelayMs ?? 15_000;
-    const delay = Math.min(this.retryDelays.get(path) ?? base, this.options.maxRetryDelayMs ?? 10 * 60_000);
-    this.retryDelays.set(path, delay * 2);
+    const max = this.options.maxRetryDelayMs ?? 10 * 60_000;
+    let delay: number;
+    if (afterMs !== undefined && Number.isFinite(afterMs)) {
+      delay = Math.min(Math.max(afterMs, 50), max);
+    } else {
+      delay = Math.min(this.retryDelays.get(path) ?? this.options.retryDelayMs ?? 2000, max);
+      this.retryDelays.set(path, delay * 2);
+    }
     clearTimeout(this.retryTimers.get(path));
     const timer = setTimeout(() => {
       this.retryTimers.delete(path);

@@ -23,10 +23,18 @@ export type ProcessOutcome =
       destination: string;
       error: AutodErrorJSON;
     }
-  /** A transient problem (rate limit, breaker open, timeout): the file stays in the inbox and is retried later. */
-  | { kind: 'retry_later'; path: string; sha256: string; documentId: number; error: AutodErrorJSON }
-  /** Not ours to process now: another worker holds it, the file vanished, or it is not a candidate. */
-  | { kind: 'skipped'; path: string; reason: 'held' | 'vanished' | 'ignored' | 'aborted' };
+  /**
+   * A transient problem (rate limit, breaker open, timeout, the per-document deadline): the file stays in the inbox,
+   * its row is `waiting`, and it is tried again at `retryAt` (ISO-8601) or later.
+   */
+  | { kind: 'retry_later'; path: string; sha256: string; documentId: number; error: AutodErrorJSON; retryAt: string }
+  /**
+   * Not ours to process now: another worker holds it, the file vanished, it is not a candidate, the run was aborted,
+   * or the file is still being written (`incomplete`: it looks cut off and is young, or it changed while being read).
+   */
+  | { kind: 'skipped'; path: string; reason: SkipReason };
+
+export type SkipReason = 'held' | 'vanished' | 'ignored' | 'aborted' | 'incomplete';
 
 export type OutcomeKind = ProcessOutcome['kind'];
 
@@ -60,6 +68,6 @@ export type PipelineEvent =
   | { type: 'file.started'; path: string }
   | { type: 'file.finished'; outcome: ProcessOutcome; durationMs: number }
   | { type: 'stage'; stage: PipelineStage; path: string; durationMs: number }
-  | { type: 'recovery'; filed: number; released: number };
+  | { type: 'recovery'; filed: number; released: number; failed: number; indexed: number };
 
 export type PipelineStage = 'intake' | 'hash' | 'claim' | 'read' | 'extract' | 'persist' | 'index' | 'file';

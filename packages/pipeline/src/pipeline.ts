@@ -1,18 +1,28 @@
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
-import { errorFor, toAutodError, type AutodError } from '@autod/errors';
-import { readPdf, type OcrEngine } from '@autod/extract';
+import { ERROR_CODES, errorFor, isDiskFull, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
+import { checkDocumentType, readDocument, sniffDocument, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
+import { looksComplete } from './completeness.js';
 import { DocumentReview } from './review.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
 import { waitForStableFile, type StableFileOptions } from './stable-file.js';
+import {
+  fileImageDocument,
+  originalExtension,
+  besidePdf,
+  removeStaged,
+  stageArchive,
+  stagingPath,
+} from './originals.js';
 
 export interface PipelineDirs {
   inbox: string;
@@ -30,6 +40,11 @@ export interface DocumentIndexer {
     text: string;
     path: string;
   }): Promise<void>;
+  /**
+   * Completed documents that are not in the index (a crash between commit and indexing, or indexing failed): ids,
+   * oldest first, at most `limit`, and how many there are. Recovery and `indexMissing()` index them.
+   */
+  missing?(limit: number): Promise<{ ids: number[]; total: number }>;
 }
 
 export interface PipelineOptions {
@@ -47,9 +62,40 @@ export interface PipelineOptions {
   /** Wait for the file to stop changing before reading it (off by default; the inbox watcher does it). */
   stableFile?: StableFileOptions | false;
   ocr?: OcrEngine | false;
+  /** OCR at most this many pages per document (default: the reader's, 20); the rest keep their text layer. */
+  ocrMaxPages?: number;
   indexer?: DocumentIndexer;
   onEvent?: (event: PipelineEvent) => void;
+  /**
+   * Deadline for one document, from its claim to its result (reading, OCR, extraction), in ms; default 300 000,
+   * 0 = none. It aborts the work (the PDF worker is terminated, the API request cancelled) and is not waited for when
+   * an extractor ignores the signal. A deadline hit is a strike (`PROCESSING_TIMEOUT`): the document waits and is
+   * tried again, and is failed at `maxStrikes`.
+   */
+  timeoutPerDocMs?: number;
+  /**
+   * Attempts that may end without a result — the deadline passed, or the process died while holding the claim
+   * (crash, kill -9, out of memory; found by `recover()` or by a takeover of a lease that ran out) — before the
+   * document is failed into `failed/` (`PROCESSING_TIMEOUT` / `PROCESSING_CRASHED`). Default 3.
+   */
+  maxStrikes?: number;
+  /**
+   * A file modified less than this long ago that looks cut off (see `looksComplete`: an empty file, a PDF without
+   * `%%EOF`, a JPEG without its end marker...) or that changed while it was read is left for its writer: the outcome
+   * is `skipped` (`incomplete`) and no row is kept for the partial bytes. Older files are processed as they are.
+   * Default 60 000 ms.
+   */
+  incompleteGraceMs?: number;
+  /** When a deferred document is tried next if the error does not say (e.g. a breaker's cool-down); default 60 000 ms. */
+  retryDelayMs?: number;
 }
+
+const DEFAULT_TIMEOUT_PER_DOC_MS = 300_000;
+const DEFAULT_MAX_STRIKES = 3;
+const DEFAULT_INCOMPLETE_GRACE_MS = 60_000;
+const DEFAULT_RETRY_DELAY_MS = 60_000;
+/** Completed-but-unindexed documents indexed by one `recover()` (the periodic sweep does the rest). */
+const RECOVERY_INDEX_LIMIT = 100;
 
 /** Callbacks into one `processFile` run. */
 export interface ProcessFileHooks {
@@ -58,6 +104,11 @@ export interface ProcessFileHooks {
    * which document a path became (the batch runner does) before anything is committed for it.
    */
   onHashed?: (sha256: string) => Promise<void>;
+  /**
+   * The caller knows the file is whole (an HTTP upload, received in full before it was put in the inbox): the
+   * half-written check (a young file that looks cut off) is skipped, and a bad file fails at once.
+   */
+  complete?: boolean;
 }
 
 export interface PipelineDeps {
@@ -74,7 +125,9 @@ const PERMANENT = new Set(['input', 'validation']);
  * The document pipeline: intake → hash → claim → read → extract → persist → index → file.
  *
  * Invariants: a file's SHA-256 is claimed by a unique insert (exactly once); an inbox file is moved only after its
- * transaction commits (nothing lost); transient upstream failures release the claim and leave the file in the inbox.
+ * transaction commits (nothing lost); transient upstream failures leave the file in the inbox and the row `waiting`;
+ * every failure has a row (status `failed`, code, message, its path in `failed/`); a document that hits the deadline
+ * or dies with the process `maxStrikes` times is failed instead of blocking the inbox.
  */
 export class Pipeline {
   readonly owner: string;
@@ -82,6 +135,9 @@ export class Pipeline {
   readonly review: DocumentReview;
   private readonly logger: Logger;
   private readonly now: () => Date;
+  private readonly maxStrikes: number;
+  /** SHA-256s this instance is working on right now (its claims share one owner). */
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -91,6 +147,7 @@ export class Pipeline {
     this.review = new DocumentReview(deps.db, { reviewThreshold: options.reviewThreshold ?? 0.8 });
     this.logger = deps.logger ?? noopLogger;
     this.now = deps.now ?? (() => new Date());
+    this.maxStrikes = Math.max(1, Math.floor(options.maxStrikes ?? DEFAULT_MAX_STRIKES));
   }
 
   get dirs(): PipelineDirs {
@@ -101,52 +158,129 @@ export class Pipeline {
     return this.deps.extractor.provider;
   }
 
+  /** The OCR engine documents are read with (`false` = none), for other intakes that read documents themselves. */
+  get ocr(): OcrEngine | false {
+    return this.options.ocr ?? false;
+  }
+
   /**
-   * Crash recovery, run at start: files whose transaction committed but which were not moved are filed now, and
-   * claims held by dead processes on this host are released so they can be taken over at once (other hosts' claims
-   * expire with their lease).
+   * Crash recovery, run at start:
+   * - documents whose transaction committed (completed or failed) but whose file was not moved are filed now — a
+   *   file already at its destination (a kill between the link and the unlink of a move) is recognised, not filed twice;
+   * - claims held by dead processes on this host, and claims of other hosts whose lease ran out, count a strike
+   *   (`PROCESSING_CRASHED`): the document waits and is tried again, or is failed into `failed/` at `maxStrikes`;
+   * - completed documents missing from the index are indexed (up to 100; `indexMissing()` does the rest).
    */
-  async recover(): Promise<{ filed: number; released: number }> {
+  async recover(): Promise<{ filed: number; released: number; failed: number; indexed: number }> {
     const { documents } = this.deps.db;
     let filed = 0;
     for (const doc of await documents.unfiled()) {
       try {
-        if (await exists(doc.sourcePath)) {
-          const dest = await moveFileSafely(doc.sourcePath, doc.storagePath ?? this.plannedPath(doc));
-          await documents.markFiled(doc.id, dest);
+        if (doc.status === 'completed' && doc.originalPath && doc.mediaType && doc.mediaType !== 'application/pdf') {
+          // An image document: its PDF waits in staging, its original in the inbox (or both are in place).
+          const filedImage = await fileImageDocument({
+            staging: stagingPath(this.options.dirs.processed, doc.sha256),
+            planned: doc.storagePath ?? this.plannedPath(doc),
+            source: doc.sourcePath,
+            ext: doc.originalPath.slice(doc.originalPath.lastIndexOf('.')),
+          });
+          await documents.markFiled(doc.id, filedImage.destination, {
+            ...(filedImage.originalPath ? { originalPath: filedImage.originalPath } : {}),
+          });
           filed++;
-        } else if (doc.storagePath && (await exists(doc.storagePath))) {
-          await documents.markFiled(doc.id, doc.storagePath);
-          filed++;
-        } else {
-          this.logger.warn(
-            { documentId: doc.id, sourcePath: doc.sourcePath },
-            'committed document has no file to file',
-          );
-        }
+        } else if (await this.fileCommitted(doc)) filed++;
       } catch (error) {
+        if (isDiskFull(error)) throw toAutodError(error);
         this.logger.error({ err: error, documentId: doc.id }, 'recovery could not file a document');
       }
     }
     let released = 0;
+    let failed = 0;
     const nowMs = this.now().getTime();
-    // Every processing row (lease in the past or future): dead local owners are released at once.
+    // Every processing row (lease in the past or future): dead local owners and expired leases end here.
     for (const doc of await documents.expiredLeases(Number.MAX_SAFE_INTEGER)) {
       const owner = doc.claimOwner ?? '';
-      const expired = (doc.leaseExpiresAt ?? 0) < nowMs;
-      if (owner !== this.owner && (expired || isDeadLocalOwner(owner))) {
-        await documents.release(doc.id, owner);
-        released++;
+      const lease = doc.leaseExpiresAt ?? 0;
+      if (owner === this.owner || !(lease < nowMs || isDeadLocalOwner(owner))) continue;
+      if (doc.filedAt !== null) {
+        // A reprocess that died: the document keeps its previous result where it is filed.
+        if (await documents.restore(doc.id, owner)) released++;
+        continue;
+      }
+      if (lease === 0) {
+        // Released earlier without a reason (an older version, a batch): waiting, no strike.
+        const ok = await documents.defer(doc.id, owner, {
+          code: 'SHUTTING_DOWN',
+          message: 'A worker gave this document up before it was done; it is tried again.',
+          retryAt: nowMs,
+        });
+        if (ok) released++;
+        continue;
+      }
+      const struck = await documents.strike(doc.id, owner, {
+        code: 'PROCESSING_CRASHED',
+        message: 'autod stopped (crash, kill -9, out of memory) while processing this document; it is tried again.',
+        retryAt: nowMs,
+        maxStrikes: this.maxStrikes,
+        failed: {
+          code: 'PROCESSING_CRASHED',
+          message: `autod stopped (crash, kill -9, out of memory) while processing this file ${this.maxStrikes} times, so it was set aside.`,
+        },
+      });
+      if (!struck) continue; // someone else got there first
+      released++;
+      this.logger.warn(
+        { documentId: doc.id, file: doc.fileName, strikes: struck.strikes, status: struck.status },
+        'a claim of a process that died was found',
+      );
+      if (struck.status === 'failed') {
+        failed++;
+        await this.fileCommitted(struck).catch((error: unknown) => {
+          this.logger.error({ err: error, documentId: doc.id }, 'recovery could not file a failed document');
+        });
       }
     }
-    this.options.onEvent?.({ type: 'recovery', filed, released });
-    if (filed || released) this.logger.info({ filed, released }, 'recovered after an interrupted run');
-    return { filed, released };
+    const indexed = (await this.indexMissing(RECOVERY_INDEX_LIMIT)).indexed;
+    this.options.onEvent?.({ type: 'recovery', filed, released, failed, indexed });
+    if (filed || released || indexed)
+      this.logger.info({ filed, released, failed, indexed }, 'recovered after an interrupted run');
+    return { filed, released, failed, indexed };
+  }
+
+  /**
+   * Index completed documents the index lacks (a crash between commit and indexing, or an open breaker while
+   * indexing), at most `limit`. Watch and serve run it periodically. Failures are logged and left for the next sweep.
+   */
+  async indexMissing(limit = RECOVERY_INDEX_LIMIT): Promise<{ indexed: number; failed: number; remaining: number }> {
+    const indexer = this.options.indexer;
+    if (!indexer?.missing) return { indexed: 0, failed: 0, remaining: 0 };
+    const { ids, total } = await indexer.missing(limit);
+    let indexed = 0;
+    let failed = 0;
+    for (const id of ids) {
+      const doc = await this.deps.db.documents.get(id);
+      if (!doc?.metadata || doc.status !== 'completed') continue;
+      try {
+        const text = (await this.deps.db.documents.getText(id)) ?? '';
+        await indexer.index({
+          id,
+          sha256: doc.sha256,
+          metadata: doc.metadata,
+          text,
+          path: doc.storagePath ?? doc.sourcePath,
+        });
+        indexed++;
+      } catch (error) {
+        failed++;
+        this.logger.warn({ err: error, documentId: id }, 'indexing a missing document failed; the next sweep retries');
+      }
+    }
+    return { indexed, failed, remaining: Math.max(0, total - indexed) };
   }
 
   /**
    * Process one file from wherever it is (normally the inbox). Never throws for a bad document; an error thrown by a
-   * hook (or the database) is thrown with the file left where it was.
+   * hook, the database or the disk (`DISK_FULL`) is thrown with the file left where it was.
    */
   async processFile(path: string, signal?: AbortSignal, hooks: ProcessFileHooks = {}): Promise<ProcessOutcome> {
     const started = performance.now();
@@ -191,8 +325,13 @@ export class Pipeline {
     if (file.kind === 'vanished') return { kind: 'skipped', path, reason: 'vanished' };
     if (file.kind === 'not_a_file') return { kind: 'skipped', path, reason: 'ignored' };
     if (file.kind === 'too_large') return this.failUnclaimed(path, null, this.tooLarge(fileName, file.sizeBytes));
+    // A young file that looks cut off is still being written (a copy that paused): leave it for its writer.
+    if (hooks.complete !== true && this.isYoung(file.mtimeMs) && !looksComplete(file.bytes))
+      return { kind: 'skipped', path, reason: 'incomplete' };
+    const read = { size: file.bytes.byteLength, mtimeMs: file.mtimeMs };
+
     const { bytes } = file;
-    const rejected = checkPdfBytes(fileName, bytes); // readDocumentFile already refused files over the limit
+    const rejected = checkDocumentBytes(fileName, bytes); // readDocumentFile already refused files over the limit
     if (rejected) return this.failUnclaimed(path, null, rejected);
     this.stage('intake', path, t);
     t = performance.now();
@@ -201,7 +340,26 @@ export class Pipeline {
     this.stage('hash', path, t);
     await hooks.onHashed?.(sha256);
 
-    t = performance.now();
+    // The same content twice in this process (a file and its copy at once): one waits, as for another worker's claim.
+    if (this.active.has(sha256)) return { kind: 'skipped', path, reason: 'held' };
+    this.active.add(sha256);
+    try {
+      return await this.claimAndProcess(path, fileName, sha256, sizeBytes, bytes, read, signal);
+    } finally {
+      this.active.delete(sha256);
+    }
+  }
+
+  private async claimAndProcess(
+    path: string,
+    fileName: string,
+    sha256: string,
+    sizeBytes: number,
+    bytes: Uint8Array,
+    read: { size: number; mtimeMs: number },
+    signal: AbortSignal | undefined,
+  ): Promise<ProcessOutcome> {
+    const t = performance.now();
     const claim = await this.deps.db.documents.claim({
       sha256,
       fileName,
@@ -220,11 +378,21 @@ export class Pipeline {
       }
       return this.fileDuplicate(path, sha256, claim.document);
     }
+    if (claim.document.strikes >= this.maxStrikes) {
+      // Its previous owners died holding it (leases that ran out): do not let it take this process down too.
+      const error = errorFor(
+        'PROCESSING_CRASHED',
+        `autod stopped while processing ${fileName} ${claim.document.strikes} times, so it was set aside.`,
+        { details: { strikes: claim.document.strikes } },
+      );
+      await this.deps.db.documents.fail(claim.document.id, this.owner, { code: error.code, message: error.message });
+      return this.failUnclaimed(path, { sha256, documentId: claim.document.id }, error);
+    }
     if (signal?.aborted) {
-      await this.deps.db.documents.release(claim.document.id, this.owner);
+      await this.deferShutdown(claim.document.id);
       return { kind: 'skipped', path, reason: 'aborted' };
     }
-    return this.extractAndPersist(claim.document.id, sha256, path, fileName, signal, { refile: true }, bytes);
+    return this.extractAndPersist(claim.document.id, sha256, path, fileName, signal, { refile: true, read }, bytes);
   }
 
   private async extractAndPersist(
@@ -233,7 +401,7 @@ export class Pipeline {
     path: string,
     fileName: string,
     signal: AbortSignal | undefined,
-    mode: { refile: boolean; keepCorrections?: boolean },
+    mode: { refile: boolean; keepCorrections?: boolean; read?: { size: number; mtimeMs: number } },
     read?: Uint8Array,
   ): Promise<ProcessOutcome> {
     const { db, extractor } = this.deps;
@@ -246,26 +414,55 @@ export class Pipeline {
       Math.max(1000, Math.floor(this.options.leaseMs / 3)),
     );
     heartbeat.unref();
+    const timeoutMs = this.options.timeoutPerDocMs ?? DEFAULT_TIMEOUT_PER_DOC_MS;
+    // The deadline aborts the work where it can really be stopped (worker thread, HTTP request) and is not waited for.
+    const deadline = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const work = deadline && signal ? AbortSignal.any([signal, deadline]) : (deadline ?? signal);
     const processedAt = this.now().toISOString();
     let attemptStarted = performance.now();
+    let committed = false;
     try {
       let t = performance.now();
       const bytes = read ?? new Uint8Array(await readFile(path));
-      const content = await readPdf(bytes, {
-        ocr: extractor.needsOcr ? (this.options.ocr ?? false) : false,
-        ...(signal ? { signal } : {}),
-      });
+      // Images are always OCR'd when an engine is configured: the PDF filed for them gets the text layer.
+      const isImage = sniffDocument(bytes).kind === 'image';
+      const content = await untilAborted(
+        readDocument(bytes, {
+          ocr: extractor.needsOcr || isImage ? (this.options.ocr ?? false) : false,
+          ...(this.options.ocrMaxPages !== undefined ? { ocrMaxPages: this.options.ocrMaxPages } : {}),
+          fileName,
+          ...(work ? { signal: work } : {}),
+        }),
+        work,
+      );
+      // The PDF made from an image (or rendered from a bare e-invoice XML) is staged before the commit, so recovery
+      // can file it after a crash.
+      const archive = mode.refile ? content.archivePdf : undefined;
+      if (archive) await stageArchive(this.options.dirs.processed, sha256, archive);
+      if (content.ocrSkippedPages > 0) {
+        this.logger.info(
+          { documentId, ocrPages: content.ocrPages, ocrSkippedPages: content.ocrSkippedPages },
+          'OCR page limit reached; the other pages keep their text layer (AUTOD_OCR_MAX_PAGES)',
+        );
+      }
+      if (content.ocrFailedPages.length > 0) {
+        this.logger.warn({ documentId, pages: content.ocrFailedPages }, 'OCR failed on some pages; they have no text');
+      }
       this.stage('read', path, t);
 
       t = attemptStarted = performance.now();
-      const out = await extractor.extract({
-        bytes,
-        content,
-        fileName,
-        sha256,
-        processedAt,
-        ...(signal ? { signal } : {}),
-      });
+      const out = await untilAborted(
+        extractor.extract({
+          // The model reads a PDF: for an image, the one made from it.
+          bytes: content.archivePdf ?? bytes,
+          content,
+          fileName,
+          sha256,
+          processedAt,
+          ...(work ? { signal: work } : {}),
+        }),
+        work,
+      );
       this.stage('extract', path, t);
       // A wrapper may hand the document to another provider (an e-invoice is read from its XML).
       const provider = out.provider ?? extractor.provider;
@@ -288,6 +485,9 @@ export class Pipeline {
             fallbackDate: processedAt.slice(0, 10),
           }) + '.pdf',
         );
+      const originalExt = archive
+        ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
+        : undefined;
       const text = content.text.trim().length > 0 ? content.text : (out.metadata.ocr_text_excerpt ?? '');
       await db.transaction(async (trx) => {
         await trx.documents.complete(documentId, this.owner, {
@@ -298,6 +498,9 @@ export class Pipeline {
           provider,
           model: out.model,
           storagePath: planned,
+          ...(mode.refile
+            ? { mediaType: content.mediaType, originalPath: originalExt ? besidePdf(planned, originalExt) : null }
+            : {}),
           reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
         });
         await trx.attempts.record({
@@ -316,6 +519,7 @@ export class Pipeline {
           details: { provider, model: out.model, costUsd: out.costUsd },
         });
       });
+      committed = true;
       this.stage('persist', path, t);
 
       if (this.options.indexer) {
@@ -323,13 +527,30 @@ export class Pipeline {
         try {
           await this.options.indexer.index({ id: documentId, sha256, metadata: out.metadata, text, path: planned });
         } catch (error) {
-          this.logger.warn({ err: error, documentId }, 'indexing failed; run `autod reindex` later');
+          // The periodic sweep (watch, serve) and the next recovery index it.
+          this.logger.warn({ err: error, documentId }, 'indexing failed; it is retried by the next sweep');
         }
         this.stage('index', path, t);
       }
 
       let destination = planned;
-      if (mode.refile) {
+      if (mode.refile && originalExt) {
+        t = performance.now();
+        const staging = stagingPath(this.options.dirs.processed, sha256);
+        const filedImage = await fileImageDocument({ staging, planned, source: path, ext: originalExt });
+        destination = filedImage.destination;
+        try {
+          await db.documents.markFiled(documentId, destination, {
+            ...(filedImage.originalPath ? { originalPath: filedImage.originalPath } : {}),
+          });
+        } catch (error) {
+          // Compensation: back to staging and inbox, so recovery files them again from a consistent state.
+          await moveBack(destination, staging).catch(() => undefined);
+          if (filedImage.originalPath) await moveBack(filedImage.originalPath, path).catch(() => undefined);
+          throw error;
+        }
+        this.stage('file', path, t);
+      } else if (mode.refile) {
         t = performance.now();
         destination = await moveFileSafely(path, planned);
         try {
@@ -353,7 +574,23 @@ export class Pipeline {
         title: fields.title,
       };
     } catch (thrown) {
-      const error = toAutodError(thrown);
+      // A staged PDF of a document that did not commit is of no use (the next attempt stages its own).
+      if (mode.refile && !committed) await removeStaged(this.options.dirs.processed, sha256).catch(() => undefined);
+      if (committed) {
+        // The result is safe in the database; only the move failed. Recovery files it (the next run's start).
+        const error = toAutodError(thrown);
+        if (error.code === 'DISK_FULL') throw error;
+        this.logger.error({ err: thrown, documentId }, 'a committed document could not be filed; recovery files it');
+        return { kind: 'skipped', path, reason: 'held' };
+      }
+      const timedOut = deadline?.aborted === true && signal?.aborted !== true;
+      const error = timedOut
+        ? errorFor(
+            'PROCESSING_TIMEOUT',
+            `${fileName} took longer than ${Math.round(timeoutMs / 1000)} s (PROCESSING_TIMEOUT_PER_DOC); it is tried again later.`,
+            { cause: thrown, details: { timeoutMs } },
+          )
+        : toAutodError(thrown);
       await db.attempts
         .record({
           documentId,
@@ -366,18 +603,112 @@ export class Pipeline {
           error: { code: error.code, message: error.message },
         })
         .catch(() => undefined);
-      if (PERMANENT.has(error.category) && !signal?.aborted) {
+      if (!mode.refile) {
+        // Reprocessing: a permanent error fails the document where it is filed; anything else keeps its old result.
+        if (PERMANENT.has(error.category) && !signal?.aborted) {
+          await db.documents.fail(documentId, this.owner, { code: error.code, message: error.message });
+          return this.failedOutcome(path, sha256, documentId, path, error);
+        }
+        await db.documents.restore(documentId, this.owner).catch(() => undefined);
+        if (signal?.aborted) return { kind: 'skipped', path, reason: 'aborted' };
+        return this.retryLater(path, sha256, documentId, error, this.retryAt(error));
+      }
+      if (signal?.aborted) {
+        await this.deferShutdown(documentId);
+        return { kind: 'skipped', path, reason: 'aborted' };
+      }
+      if (timedOut) return this.strikeTimeout(path, sha256, documentId, fileName, error);
+      if (PERMANENT.has(error.category)) {
+        // A file that changed since it was read was taken half-written: no failure, no row for the partial bytes.
+        if (mode.read && (await changedSince(path, mode.read))) return this.abandonPartial(path, documentId);
         await db.documents.fail(documentId, this.owner, { code: error.code, message: error.message });
-        // A failed reprocess leaves the file where it was filed.
-        if (!mode.refile) return this.failedOutcome(path, sha256, documentId, path, error);
         return this.failUnclaimed(path, { sha256, documentId }, error);
       }
-      await db.documents.release(documentId, this.owner).catch(() => undefined);
-      if (signal?.aborted) return { kind: 'skipped', path, reason: 'aborted' };
-      return { kind: 'retry_later', path, sha256, documentId, error: error.toJSON() };
+      const retryAt = this.retryAt(error);
+      await db.documents
+        .defer(documentId, this.owner, { code: error.code, message: error.message, retryAt: retryAt.getTime() })
+        .catch(() => undefined);
+      // A full disk stops the run (the caller's catch): the file stays in the inbox, the claim is released.
+      if (error.code === 'DISK_FULL') throw error;
+      return this.retryLater(path, sha256, documentId, error, retryAt);
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /** The deadline passed: a strike; the document waits, or is failed at `maxStrikes`. */
+  private async strikeTimeout(
+    path: string,
+    sha256: string,
+    documentId: number,
+    fileName: string,
+    error: AutodError,
+  ): Promise<ProcessOutcome> {
+    const retryAt = this.retryAt(error);
+    const seconds = Math.round((this.options.timeoutPerDocMs ?? DEFAULT_TIMEOUT_PER_DOC_MS) / 1000);
+    const row = await this.deps.db.documents.strike(documentId, this.owner, {
+      code: error.code,
+      message: error.message,
+      retryAt: retryAt.getTime(),
+      maxStrikes: this.maxStrikes,
+      failed: {
+        code: 'PROCESSING_TIMEOUT',
+        message: `${fileName} took longer than ${seconds} s (PROCESSING_TIMEOUT_PER_DOC) ${this.maxStrikes} times, so it was set aside; split it, rescan it with fewer pages, or raise PROCESSING_TIMEOUT_PER_DOC.`,
+      },
+    });
+    if (row?.status === 'failed') {
+      const final = errorFor('PROCESSING_TIMEOUT', row.errorMessage ?? error.message, {
+        retryable: false,
+        details: { strikes: row.strikes },
+      });
+      return this.failUnclaimed(path, { sha256, documentId }, final);
+    }
+    return this.retryLater(path, sha256, documentId, error, retryAt);
+  }
+
+  /** The bytes read were a half-written file: drop the claim (and the row made for those bytes); try later. */
+  private async abandonPartial(path: string, documentId: number): Promise<ProcessOutcome> {
+    const { documents } = this.deps.db;
+    if (!(await documents.abandon(documentId, this.owner))) {
+      await documents.defer(documentId, this.owner, {
+        code: 'INPUT_CORRUPT_PDF',
+        message: 'The file changed while it was read (still being written); it is tried again.',
+        retryAt: this.now().getTime(),
+      });
+    }
+    this.logger.info({ file: basename(path) }, 'the file changed while it was read; it is tried again');
+    return { kind: 'skipped', path, reason: 'incomplete' };
+  }
+
+  private async deferShutdown(documentId: number): Promise<void> {
+    await this.deps.db.documents
+      .defer(documentId, this.owner, {
+        code: 'SHUTTING_DOWN',
+        message: 'autod stopped before this document was done; the next run processes it.',
+        retryAt: this.now().getTime(),
+      })
+      .catch(() => undefined);
+  }
+
+  private retryLater(
+    path: string,
+    sha256: string,
+    documentId: number,
+    error: AutodError,
+    retryAt: Date,
+  ): ProcessOutcome {
+    return { kind: 'retry_later', path, sha256, documentId, error: error.toJSON(), retryAt: retryAt.toISOString() };
+  }
+
+  /** When a deferred document is tried next: what the error says (Retry-After, a breaker's cool-down) or the default. */
+  private retryAt(error: AutodError): Date {
+    const fallback = this.options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    const after = error.retryAfterMs !== undefined && error.retryAfterMs >= 0 ? error.retryAfterMs : fallback;
+    return new Date(this.now().getTime() + after);
+  }
+
+  private isYoung(mtimeMs: number): boolean {
+    return this.now().getTime() - mtimeMs < (this.options.incompleteGraceMs ?? DEFAULT_INCOMPLETE_GRACE_MS);
   }
 
   /** Cheap checks before hashing: empty, too large, not a PDF. */
@@ -390,11 +721,33 @@ export class Pipeline {
     );
   }
 
+  /**
+   * File a failure into `failed/` with `<name>.error.json`. Every failure has a database row: a file that failed
+   * before it was claimed (empty, not a PDF, too large...) is hashed and claimed here, then failed. The row is failed
+   * before the move, so a crash in between leaves a failed-but-unfiled row that recovery files.
+   */
   private async failUnclaimed(
     path: string,
     claimed: { sha256: string; documentId: number } | null,
     error: AutodError,
   ): Promise<ProcessOutcome> {
+    if (!claimed) {
+      const hashed = await hashFile(path);
+      if (!hashed) return { kind: 'skipped', path, reason: 'vanished' };
+      const claim = await this.deps.db.documents.claim({
+        sha256: hashed.sha256,
+        fileName: basename(path),
+        sourcePath: path,
+        sizeBytes: hashed.size,
+        owner: this.owner,
+        leaseMs: this.options.leaseMs,
+        now: this.now().getTime(),
+      });
+      if (claim.kind === 'held') return { kind: 'skipped', path, reason: 'held' };
+      if (claim.kind === 'duplicate') return this.fileDuplicate(path, hashed.sha256, claim.document);
+      claimed = { sha256: hashed.sha256, documentId: claim.document.id };
+      await this.deps.db.documents.fail(claimed.documentId, this.owner, { code: error.code, message: error.message });
+    }
     let destination: string;
     try {
       destination = await moveFileSafely(path, join(this.options.dirs.failed, basename(path)));
@@ -402,24 +755,73 @@ export class Pipeline {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished' };
       throw error;
     }
-    await writeErrorReport(destination, {
-      file: basename(path),
-      failedAt: this.now().toISOString(),
-      sha256: claimed?.sha256 ?? null,
-      documentId: claimed?.documentId ?? null,
-      error: error.toJSON(),
-      whatToDo: error.hint,
-    });
+    await this.deps.db.documents.markFiled(claimed.documentId, destination);
+    await this.writeReport(destination, basename(path), claimed, error);
     await this.deps.db.audit
       .write({
         actor: this.owner,
         action: 'document.failed',
-        ...(claimed ? { documentId: claimed.documentId } : {}),
+        documentId: claimed.documentId,
         details: { file: basename(path), code: error.code, destination },
       })
       .catch(() => undefined);
-    if (claimed) await this.deps.db.documents.markFiled(claimed.documentId, destination).catch(() => undefined);
-    return this.failedOutcome(path, claimed?.sha256 ?? null, claimed?.documentId ?? null, destination, error);
+    return this.failedOutcome(path, claimed.sha256, claimed.documentId, destination, error);
+  }
+
+  private async writeReport(
+    destination: string,
+    file: string,
+    claimed: { sha256: string; documentId: number },
+    error: AutodError,
+  ): Promise<void> {
+    try {
+      await writeErrorReport(destination, {
+        file,
+        failedAt: this.now().toISOString(),
+        sha256: claimed.sha256,
+        documentId: claimed.documentId,
+        error: error.toJSON(),
+        whatToDo: error.hint,
+      });
+    } catch (e) {
+      // The reason is in the database row; a full disk still stops the run.
+      if (isDiskFull(e)) throw toAutodError(e);
+      this.logger.warn({ err: e, destination }, 'could not write the error report');
+    }
+  }
+
+  /**
+   * File a committed document whose file was not moved (recovery): completed → `processed/`, failed → `failed/` with
+   * its report. A file already at its destination (a kill between link and unlink) is finished, not filed twice.
+   * Returns false when there is no file to file.
+   */
+  private async fileCommitted(doc: DocumentRow): Promise<boolean> {
+    const { documents } = this.deps.db;
+    if (await exists(doc.sourcePath)) {
+      if (doc.status === 'failed') {
+        const dest = await moveFileSafely(
+          doc.sourcePath,
+          doc.storagePath ?? join(this.options.dirs.failed, basename(doc.sourcePath)),
+        );
+        await documents.markFiled(doc.id, dest);
+        if (!(await exists(`${dest}.error.json`))) {
+          const error = errorFor(isErrorCode(doc.errorCode) ? doc.errorCode : 'INTERNAL', doc.errorMessage ?? 'failed');
+          await this.writeReport(dest, basename(doc.sourcePath), { sha256: doc.sha256, documentId: doc.id }, error);
+        }
+        return true;
+      }
+      const dest = await moveFileSafely(doc.sourcePath, doc.storagePath ?? this.plannedPath(doc));
+      await documents.markFiled(doc.id, dest);
+      return true;
+    }
+    if (doc.storagePath && (await exists(doc.storagePath))) {
+      await documents.markFiled(doc.id, doc.storagePath);
+      return true;
+    }
+    if (doc.status === 'completed') {
+      this.logger.warn({ documentId: doc.id, sourcePath: doc.sourcePath }, 'committed document has no file to file');
+    }
+    return false;
   }
 
   private failedOutcome(
@@ -462,12 +864,14 @@ export class Pipeline {
   }
 }
 
-/** Not empty, and `%PDF-` within the first 1 KB (some scanners write a few bytes of junk first). */
-function checkPdfBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
-  if (bytes.byteLength === 0) return errorFor('INPUT_EMPTY', `${fileName} is empty (0 bytes); rescan the document.`);
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(1024, bytes.byteLength));
-  if (head.includes('%PDF-')) return undefined;
-  return errorFor('INPUT_NOT_PDF', `${fileName} is not a PDF (no %PDF- header); convert it to PDF.`);
+/** Not empty, and a PDF or a supported image by its bytes (`INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`). */
+function checkDocumentBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
+  try {
+    checkDocumentType(bytes, fileName);
+    return undefined;
+  } catch (error) {
+    return toAutodError(error);
+  }
 }
 
 function describe(o: ProcessOutcome): Record<string, unknown> {
@@ -485,6 +889,70 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts: work that ignores its signal (an extractor stuck in a
+ * promise that never settles) cannot hold the pipeline past its deadline. The abandoned promise's result is dropped.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => undefined);
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): AutodError {
+  return errorFor('ABORTED', 'The work on this document was stopped.', { cause: signal.reason });
+}
+
+/** True when the file's size or modification time differs from what was read (a writer is still at it). */
+async function changedSince(path: string, read: { size: number; mtimeMs: number }): Promise<boolean> {
+  try {
+    const s = await stat(path);
+    return s.size !== read.size || s.mtimeMs !== read.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/** SHA-256 and size of a file, streamed (it may be over the size limit); undefined when it is gone. */
+async function hashFile(path: string): Promise<{ sha256: string; size: number } | undefined> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path)) {
+      const b = chunk as Buffer;
+      size += b.byteLength;
+      hash.update(b);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+function isErrorCode(code: string | null): code is ErrorCode {
+  return code !== null && Object.hasOwn(ERROR_CODES, code);
 }
 
 export function defaultOwner(): string {

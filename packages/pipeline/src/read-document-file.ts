@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises';
 
 /** How reading a document file ended. */
 export type DocumentFileRead =
-  | { kind: 'read'; bytes: Uint8Array }
+  /** `mtimeMs`: the file's modification time when it was read (a young file may still be being written). */
+  | { kind: 'read'; bytes: Uint8Array; mtimeMs: number }
   /** Not a regular file (a directory, a FIFO...). */
   | { kind: 'not_a_file' }
   /** The file is gone (renamed or filed by another worker). */
@@ -34,7 +35,11 @@ export async function readDocumentFile(path: string, maxBytes: number): Promise<
       if (bytesRead === 0) break; // it shrank since the stat: keep what is there
       filled += bytesRead;
     }
-    return { kind: 'read', bytes: filled === bytes.byteLength ? bytes : bytes.subarray(0, filled) };
+    return {
+      kind: 'read',
+      bytes: filled === bytes.byteLength ? bytes : bytes.subarray(0, filled),
+      mtimeMs: st.mtimeMs,
+    };
   } finally {
     await fh.close();
   }

@@ -55,13 +55,68 @@ export function createAlertManager(config: Config, logger: Logger): AlertManager
   });
 }
 
-/** Feed today's and this month's spend (UTC) from the attempts table into the cost rules. */
-export async function recordSpend(alerts: AlertManager, db: Database, now = new Date()): Promise<void> {
-  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const [daily, monthly] = await Promise.all([
-    db.attempts.totals({ since: day }),
-    db.attempts.totals({ since: month }),
-  ]);
-  alerts.recordCost({ dailyUsd: daily.costUsd, monthlyUsd: monthly.costUsd });
+/**
+ * Tells the cost-level rule about committed spend, so that the command whose commits move a total across a level
+ * alerts (process, batch, worker, serve — one-shot commands too). `start()` reads the UTC day's and month's totals
+ * before the process spends anything; every report then reads them again and reports the move since the previous
+ * reading, so no crossing falls between two reports (commits reach the ledger before their events do). Spend already
+ * above a level at start-up does not alert. Reports run one at a time. When several processes spend at the same time,
+ * each may see a crossing: an alert can come twice, none is missed.
+ */
+export class SpendReporter {
+  #unreported = 0;
+  #last: { day: string; month: string; dailyUsd: number; monthlyUsd: number } | undefined;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly alerts: AlertManager,
+    private readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Read the totals before this process commits anything (the baseline of the first report). */
+  async start(): Promise<void> {
+    this.#last = await this.#read();
+  }
+
+  /** `costUsd` was just committed to the attempts table; resolves once its alerts (if any) are sent. */
+  commit(costUsd: number): Promise<void> {
+    if (!(costUsd > 0)) return this.#chain;
+    this.#unreported += costUsd;
+    const report = this.#chain.then(() => this.#report());
+    this.#chain = report.catch(() => undefined);
+    return report;
+  }
+
+  async #read(): Promise<{ day: string; month: string; dailyUsd: number; monthlyUsd: number }> {
+    const now = this.now();
+    const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const [daily, monthly] = await Promise.all([
+      this.db.attempts.totals({ since: dayStart }),
+      this.db.attempts.totals({ since: monthStart }),
+    ]);
+    const day = dayStart.toISOString().slice(0, 10);
+    return { day, month: day.slice(0, 7), dailyUsd: daily.costUsd, monthlyUsd: monthly.costUsd };
+  }
+
+  async #report(): Promise<void> {
+    const own = this.#unreported;
+    if (own <= 0) return;
+    this.#unreported = 0;
+    const last = this.#last;
+    const now = await this.#read();
+    this.#last = now;
+    // Before the first reading (no start()): only this process's own reported spend is known.
+    const before = (period: 'day' | 'month', total: number, previous: number | undefined): number =>
+      last === undefined ? total - own : last[period] === now[period] ? (previous ?? 0) : 0;
+    this.alerts.recordSpendCommit({
+      costUsd: own,
+      dailyUsd: now.dailyUsd,
+      monthlyUsd: now.monthlyUsd,
+      dailyBeforeUsd: before('day', now.dailyUsd, last?.dailyUsd),
+      monthlyBeforeUsd: before('month', now.monthlyUsd, last?.monthlyUsd),
+    });
+    await this.alerts.evaluate();
+  }
 }

@@ -2,5 +2,9 @@ import 'reflect-metadata';
 
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 export { createContainer, type ContainerOverrides } from './container.js';
+export { migrateSchema, schemaStatus, type SchemaMigration } from './schema.js';
 export { TOKENS, type TokenName } from './tokens.js';
-export { alertChannels, createAlertManager, recordSpend } from './alerts.js';
+export { SpendReporter, alertChannels, createAlertManager } from './alerts.js';
+export { pricingFromConfig } from './pricing.js';
+export { searchDocuments, type DocumentSearchOptions } from './search.js';
+export { PipelineEventHub, type PipelineEventListener } from './pipeline-events.js';

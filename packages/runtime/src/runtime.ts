@@ -1,19 +1,29 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
-import type { ApiClient } from '@autod/api-client';
+import type { DocumentStatus } from '@autod/core';
+import type { ApiClient, PricingTable } from '@autod/api-client';
 import { createDatabase, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
-import type { OcrEngine } from '@autod/extract';
+import { availableOcrLanguages, resolveOcrLanguages, type OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
-import { recordSpend } from './alerts.js';
+import { migrateBatchTables } from '@autod/batch';
+import { searchDocuments, type DocumentSearchOptions } from './search.js';
 import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
-import { LexicalEmbedder, OpenAIEmbedder, createVectorIndex, type VectorIndex } from '@autod/vector-store';
+import {
+  LexicalEmbedder,
+  OpenAIEmbedder,
+  VECTOR_DOCS_TABLE,
+  createVectorIndex,
+  type SearchResult,
+  type VectorIndex,
+} from '@autod/vector-store';
 import { createContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
+import type { PipelineEventListener } from './pipeline-events.js';
 
 export interface RuntimeOptions {
   /** Apply pending migrations on open (default true; `autod migrate` passes false). */
@@ -39,16 +49,42 @@ export interface Runtime {
   readonly vectorIndex: VectorIndex;
   /** Alert rules and channels from config (error rate, p95, cost levels, breaker, failed documents). */
   readonly alerts: AlertManager;
-  /** Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`. */
-  startMonitoring(intervalMs?: number): void;
+  /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
+  onPipelineEvent(listener: PipelineEventListener): () => void;
+  /** The prices in use: the built-in table, AUTOD_PRICING_FILE and the *_TOKEN_PRICE_PER_MILLION overrides. */
+  readonly pricing: PricingTable;
+  /**
+   * Search with the search settings (SEARCH_DEFAULT_TOP_K, SEARCH_MAX_TOP_K, SEARCH_RELEVANCE_THRESHOLD) and every
+   * document-list filter (each hit matches all of them).
+   */
+  search(query: string, options?: DocumentSearchOptions): Promise<SearchResult>;
+  /**
+   * A spend committed outside the pipeline (OpenAI Batch API results): the cost-level alerts fire when it crosses a
+   * level. The pipeline's own commits are reported automatically. `close()` waits for the alert to be delivered.
+   */
+  recordSpend(costUsd: number): void;
+  /**
+   * Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`, and index
+   * completed documents the vector index is missing every `sweepMs` (default 5 minutes).
+   */
+  startMonitoring(intervalMs?: number, sweepMs?: number): void;
+  /** Documents per status, and completed documents missing from the vector index (`autod doctor`). */
+  documentCounts(): Promise<Record<DocumentStatus, number> & { unindexed: number }>;
   /** Throws when the configured OpenAI-compatible server cannot be reached. */
   checkUpstream(): Promise<void>;
   checkOcr(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }
 
+/** autod's own version (the runtime package's; every package is released together). */
+const AUTOD_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/** Lookups the embedding cache must have served before its health check judges the hit rate. */
+const EMBEDDING_CACHE_MIN_LOOKUPS = 100;
+
 /** Open the database (migrating it), create the folders and wire every service. */
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  // A language that is not installed is a configuration error (exit 78) before anything is opened.
+  if (config.processing.ocr) ocrLanguagesOf(config);
   for (const dir of [config.paths.inbox, config.paths.processed, config.paths.failed, config.paths.duplicates]) {
     await mkdir(dir, { recursive: true });
   }
@@ -56,8 +92,30 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     await mkdir(dirname(config.db.filename), { recursive: true });
   }
   const db = await createDatabase({ url: config.db.url, sqliteDriver: config.db.sqliteDriver });
-  if (options.migrate !== false) await withMigrationRetry(() => db.migrate.latest());
   const closers: (() => Promise<void>)[] = [];
+  let container: DependencyContainer | undefined;
+  try {
+    return await wire(config, options, db, closers, (c) => (container = c));
+  } catch (error) {
+    // Anything that fails after the database is open (a migration, a damaged file, the vector index, Redis) must
+    // not leave handles behind: an open pool would keep the process alive after the error is reported.
+    const c = container;
+    const ocr: OcrEngine | null = c?.isRegistered(TOKENS.Ocr) === true ? c.resolve<OcrEngine | null>(TOKENS.Ocr) : null;
+    await ocr?.close().catch(() => undefined);
+    for (const close of closers) await close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function wire(
+  config: Config,
+  options: RuntimeOptions,
+  db: Database,
+  closers: (() => Promise<void>)[],
+  onContainer: (c: DependencyContainer) => void,
+): Promise<Runtime> {
+  if (options.migrate !== false) await withMigrationRetry(() => db.migrate.latest());
   const container = createContainer(
     config,
     db,
@@ -68,12 +126,42 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     },
     closers,
   );
+  onContainer(container);
   const logger = container.resolve(TOKENS.Logger);
+  logger.info(
+    {
+      version: AUTOD_VERSION,
+      ...(config.app.versionLabel ? { deployment: config.app.versionLabel } : {}),
+      provider: config.app.provider,
+      db: config.db.client,
+    },
+    'autod starting',
+  );
   const health = container.resolve(TOKENS.Health);
+  const background = container.resolve(TOKENS.Background);
   const apiClient = container.resolve(TOKENS.ApiClient);
+  // Spend alerts compare with the totals before this process spent anything (only the openai provider spends).
+  if (apiClient && options.migrate !== false) await container.resolve(TOKENS.Spend).start();
   const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
+  // The batch tables too, so that every part of the schema is current after any command (`migrate status`, doctor).
+  if (options.migrate !== false) await migrateBatchTables(db);
   health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
+  if (config.vectorCache.enabled) {
+    health.register({
+      name: 'embedding_cache',
+      kind: 'dependency',
+      critical: false,
+      check: async () => {
+        const s = vectorIndex.embedder.stats();
+        const details = { hitRate: s.hitRate, lookups: s.requests, target: config.vectorCache.hitRateTarget };
+        // Judged once there is something to judge: a fresh process has a cold memory tier.
+        if (s.requests >= EMBEDDING_CACHE_MIN_LOOKUPS && s.hitRate < config.vectorCache.hitRateTarget)
+          return { status: 'warn', details };
+        return { details };
+      },
+    });
+  }
   if (apiClient) {
     health.register({
       name: 'upstream',
@@ -89,6 +177,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   }
   let closed = false;
   let monitor: NodeJS.Timeout | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     container,
     config,
@@ -100,13 +189,36 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     get alerts() {
       return container.resolve(TOKENS.Alerts);
     },
-    startMonitoring(intervalMs = 60_000) {
+    pricing: container.resolve(TOKENS.Pricing),
+    search: (query, searchOptions) => searchDocuments({ config, db, index: vectorIndex }, query, searchOptions),
+    recordSpend(costUsd) {
+      if (!(costUsd > 0)) return;
+      const spend = container.resolve(TOKENS.Spend);
+      background.run('cost alert', () => spend.commit(costUsd));
+    },
+    onPipelineEvent(listener) {
+      return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
+    },
+    startMonitoring(intervalMs = 60_000, sweepMs = 300_000) {
       if (monitor) return;
+      // Completed documents missing from the index (a crash, an open breaker while indexing) are indexed here.
+      let sweeping = false;
+      const sweep = async () => {
+        if (sweeping) return;
+        sweeping = true;
+        try {
+          const r = await container.resolve(TOKENS.Pipeline).indexMissing();
+          if (r.indexed || r.failed) logger.info(r, 'indexed documents the index was missing');
+        } catch (error) {
+          logger.warn({ err: error }, 'the index sweep failed');
+        } finally {
+          sweeping = false;
+        }
+      };
+      sweeper = setInterval(() => void sweep(), sweepMs);
+      sweeper.unref();
       const alerts = container.resolve(TOKENS.Alerts);
       const tick = async () => {
-        await recordSpend(alerts, db).catch((error: unknown) =>
-          logger.warn({ err: error }, 'could not read spend totals'),
-        );
         await alerts.evaluate().catch((error: unknown) => logger.warn({ err: error }, 'alert evaluation failed'));
       };
       monitor = setInterval(() => void tick(), intervalMs);
@@ -122,27 +234,37 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     get extractor() {
       return container.resolve(TOKENS.Extractor);
     },
+    async documentCounts() {
+      const [byStatus, missing] = await Promise.all([
+        db.documents.countByStatus(),
+        db.documents.missingFrom(VECTOR_DOCS_TABLE, 'doc_id', 1),
+      ]);
+      return { ...byStatus, unindexed: missing.total };
+    },
     async checkUpstream() {
       if (!apiClient) throw errorFor('CFG_MISSING_API_KEY', 'The openai provider is not configured.');
       await apiClient.ping();
     },
     async checkOcr() {
+      const installed = availableOcrLanguages().map((l) => l.code);
+      if (installed.length === 0) return { ok: false, detail: 'no OCR language data installed (@tesseract.js-data/*)' };
+      if (!config.processing.ocr) {
+        return { ok: false, detail: `OCR disabled (AUTOD_OCR=false); installed languages: ${installed.join(', ')}` };
+      }
       try {
-        const require = createRequire(import.meta.url);
-        const pkg = require.resolve('@tesseract.js-data/eng/package.json');
-        await access(pkg);
-        return {
-          ok: config.processing.ocr,
-          detail: config.processing.ocr ? `eng data at ${dirname(pkg)}` : 'OCR disabled (AUTOD_OCR=false)',
-        };
+        const used = ocrLanguagesOf(config).map((l) => l.code);
+        return { ok: true, detail: `languages ${used.join('+')} (installed: ${installed.join(', ')})` };
       } catch (error) {
-        return { ok: false, detail: `OCR data not found: ${(error as Error).message}` };
+        return { ok: false, detail: (error as Error).message };
       }
     },
     async close() {
       if (closed) return;
       closed = true;
       if (monitor) clearInterval(monitor);
+      if (sweeper) clearInterval(sweeper);
+      // Alerts and metric labels started by the last documents are delivered before the process ends.
+      await background.settled();
       const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
       await ocr?.close().catch(() => undefined);
       apiClient?.close();
@@ -173,6 +295,9 @@ async function openVectorIndex(
           client: apiClient,
           storeName: config.vectorStore.name,
           ...(config.vectorStore.id ? { storeId: config.vectorStore.id } : {}),
+          cacheFile: config.vectorStore.cacheFile,
+          maxConcurrentUploads: config.vectorStore.maxConcurrentUploads,
+          maxFiles: config.vectorStore.maxFiles,
           uploadTimeoutMs: config.vectorStore.uploadTimeoutSeconds * 1000,
         }
       : undefined;
@@ -191,4 +316,16 @@ async function openVectorIndex(
     onNearDuplicate: (id, ofId) => db.documents.setNearDuplicate(id, ofId),
     openaiSync: sync,
   });
+}
+
+/** The configured OCR languages, each checked to be installed (CFG_INVALID naming what is available otherwise). */
+export function ocrLanguagesOf(config: Config): { code: string; file: string }[] {
+  try {
+    return resolveOcrLanguages(config.processing.ocrLanguages);
+  } catch (error) {
+    throw errorFor('CFG_INVALID', `AUTOD_OCR_LANGUAGES: ${(error as Error).message}`, {
+      cause: error,
+      details: { setting: 'AUTOD_OCR_LANGUAGES', value: config.processing.ocrLanguages },
+    });
+  }
 }

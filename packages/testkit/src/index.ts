@@ -17,6 +17,7 @@ export { sampleFromSchema } from './emulator/schema-sample.js';
 export { CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, CHARS_PER_TOKEN, PDF_PAGE_TOKENS } from './emulator/tokens.js';
 export { inspectPdf, type PdfInfo } from './pdf-inspect.js';
 export { buildScannedPdf, buildTextPdf, type ScannedPdfOptions, type TextPdfOptions } from './fixtures/pdf-build.js';
+export { buildScannedImage, type ScannedImageOptions } from './fixtures/image-build.js';
 export {
   DOC_TYPES,
   generateCorpus,
@@ -26,6 +27,7 @@ export {
   type GroundTruth,
 } from './fixtures/corpus.js';
 export { badPdfs, encryptedPdf } from './fixtures/bad-pdfs.js';
+export { oddInputs, type OddInput, type OddInputKind } from './fixtures/odd-inputs.js';
 export { createTruthResponder, metadataFromTruth } from './fixtures/truth-responder.js';
 export { knownValues } from './emulator/prompt-values.js';
 export { writeSampleInbox, type SampleInboxOptions } from './fixtures/inbox.js';

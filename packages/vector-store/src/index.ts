@@ -19,7 +19,13 @@ export { LruCache, type LruOptions, type LruStats } from './lru.js';
 export { chunkText, type ChunkOptions, type TextChunk } from './chunk.js';
 export { highlightSnippet } from './snippet.js';
 export { type SearchFilter } from './filter.js';
-export { migrateVectorStore, rollbackVectorStore, VECTOR_MIGRATIONS_TABLE } from './migrations.js';
+export {
+  migrateVectorStore,
+  rollbackVectorStore,
+  vectorStoreMigrationStatus,
+  VECTOR_DOCS_TABLE,
+  VECTOR_MIGRATIONS_TABLE,
+} from './migrations.js';
 export { loadSqliteVec } from './sqlite-vec.js';
 export { type Dialect, type IvfOptions } from './local-index.js';
 export {

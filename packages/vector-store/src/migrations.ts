@@ -215,6 +215,19 @@ export async function migrateVectorStore(knex: Knex): Promise<string[]> {
   return names;
 }
 
+/** This package's migrations and whether each is applied (creates knex's bookkeeping table when missing). */
+export async function vectorStoreMigrationStatus(knex: Knex): Promise<{ name: string; applied: boolean }[]> {
+  const [completed] = (await knex.migrate.list({ migrationSource, tableName: VECTOR_MIGRATIONS_TABLE })) as [
+    ({ name: string } | string)[],
+    unknown[],
+  ];
+  const applied = new Set(completed.map((c) => (typeof c === 'string' ? c : c.name)));
+  return MIGRATIONS.map((m) => ({ name: m.name, applied: applied.has(m.name) }));
+}
+
+/** The table with one row per indexed document (`doc_id` = the document's id): what "indexed" means. */
+export const VECTOR_DOCS_TABLE = TABLES.docs;
+
 /** Undo every migration of this package (drops its tables). */
 export async function rollbackVectorStore(knex: Knex): Promise<void> {
   await knex.migrate.rollback({ migrationSource, tableName: VECTOR_MIGRATIONS_TABLE }, true);

@@ -142,6 +142,33 @@ describe('filters combine on every mode', () => {
   });
 });
 
+describe('an accept filter from the app (filters the index does not hold)', () => {
+  beforeAll(setup);
+  afterAll(() => knex.destroy());
+
+  test.each(MODES)('only accepted documents come back, ranked among themselves (%s)', async (mode) => {
+    const seen: number[][] = [];
+    const accepted = new Set([2, 4, 6, 8]);
+    const r = await index.search('amount due water', {
+      mode,
+      limit: 3,
+      minSimilarity: -1,
+      accept: async (ids) => {
+        seen.push([...ids]);
+        return new Set(ids.filter((id) => accepted.has(id)));
+      },
+    });
+    expect(seen).toHaveLength(1);
+    expect(r.hits.length).toBeGreaterThan(0);
+    expect(r.hits.length).toBeLessThanOrEqual(3);
+    for (const h of r.hits) expect(accepted.has(h.id)).toBe(true);
+    expect(r.hits.map((h) => h.rank)).toEqual(r.hits.map((_, i) => i + 1));
+    // without it, rejected documents are among the top 3
+    const plain = await index.search('amount due water', { mode, limit: 3, minSimilarity: -1 });
+    expect(plain.hits.some((h) => !accepted.has(h.id))).toBe(true);
+  });
+});
+
 describe('near-duplicates, reindex, IVF', () => {
   beforeEach(setup);
   afterEach(() => knex.destroy());

@@ -57,6 +57,12 @@ export interface SearchOptions {
   rrfK?: number;
   /** Compare with every vector (ignore the IVF lists): slower, exact. */
   exact?: boolean;
+  /**
+   * Keep only the documents the app accepts: for filters the index does not hold (status, review flag, customer…) or
+   * values that changed since indexing. Applied to both sides' candidates before they are fused and cut to `limit`;
+   * each side then fetches more candidates (up to 200).
+   */
+  accept?: (ids: readonly number[]) => Promise<ReadonlySet<number>>;
   signal?: AbortSignal;
 }
 
@@ -458,11 +464,13 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         throw errorFor('VALIDATION_FAILED', 'Full-text search is not available here; use --mode vector.');
       }
       const minSimilarity = opts.minSimilarity ?? embedder.defaultMinSimilarity;
-      // RRF only needs ranks: each side contributes its best 2 × limit (at least 20) candidates.
-      const depth = mode === 'hybrid' ? Math.max(limit * 2, 20) : limit;
+      // RRF only needs ranks: each side contributes its best 2 × limit (at least 20) candidates; with an `accept`
+      // filter after the fact, more of them.
+      const baseDepth = mode === 'hybrid' ? Math.max(limit * 2, 20) : limit;
+      const depth = opts.accept ? Math.min(200, Math.max(baseDepth * 4, 100)) : baseDepth;
       const useOpenAI = Boolean(sync?.searchEnabled) && mode !== 'fulltext';
 
-      const textSide = mode !== 'vector' && options.fullText ? await options.fullText(query, depth, opts.filter) : [];
+      let textSide = mode !== 'vector' && options.fullText ? await options.fullText(query, depth, opts.filter) : [];
       let vectorSide: { docId: number; similarity: number; chunkNo: number | null; text?: string }[] = [];
       if (mode !== 'fulltext') {
         if (useOpenAI && sync) {
@@ -481,6 +489,13 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
             ...(opts.filter ? { filter: opts.filter } : {}),
           });
         }
+      }
+
+      if (opts.accept) {
+        const candidates = [...new Set([...textSide.map((h) => h.id), ...vectorSide.map((h) => h.docId)])];
+        const accepted = candidates.length > 0 ? await opts.accept(candidates) : new Set<number>();
+        textSide = textSide.filter((h) => accepted.has(h.id));
+        vectorSide = vectorSide.filter((h) => accepted.has(h.docId));
       }
 
       const k = opts.rrfK ?? 60;

@@ -1,27 +1,25 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { redactConfig } from '@autod/config';
 import { errorFor, toAutodError } from '@autod/errors';
+import { migrateSchema, schemaStatus, type Runtime } from '@autod/runtime';
 import type { CommandContext } from '../context.js';
+import { choiceFlag, dateFlag } from '../flags.js';
 import { formatUsd, paint, renderTable } from '../output.js';
 
 export async function costsCommand(
   ctx: CommandContext,
   o: { by?: string; from?: string; to?: string },
 ): Promise<number> {
-  const groupBy = (o.by ?? 'day') as 'day' | 'month' | 'model' | 'provider';
-  if (!['day', 'month', 'model', 'provider'].includes(groupBy)) {
-    throw errorFor('VALIDATION_FAILED', `--by must be day, month, model or provider (got ${o.by}).`);
-  }
+  const groupBy = choiceFlag(o.by, '--by', ['day', 'month', 'model', 'provider'] as const) ?? 'day';
+  const from = dateFlag(o.from, '--from');
+  const to = dateFlag(o.to, '--to');
   const rt = await ctx.open();
-  const day = (s: string, name: string, plus = 0) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw errorFor('VALIDATION_FAILED', `--${name} must be YYYY-MM-DD (got ${s}).`);
-    return new Date(Date.parse(`${s}T00:00:00Z`) + plus);
-  };
+  const day = (s: string, plus = 0) => new Date(Date.parse(`${s}T00:00:00Z`) + plus);
   const rows = await rt.db.attempts.costSummary({
     groupBy,
-    ...(o.from ? { from: day(o.from, 'from') } : {}),
+    ...(from ? { from: day(from) } : {}),
     // --to is inclusive for people; the repository's bound is exclusive.
-    ...(o.to ? { to: day(o.to, 'to', 86_400_000) } : {}),
+    ...(to ? { to: day(to, 86_400_000) } : {}),
   });
   const total = rows.reduce((s, r) => s + r.costUsd, 0);
   if (ctx.out.json) {
@@ -38,29 +36,41 @@ export async function costsCommand(
   return 0;
 }
 
-export async function migrateCommand(ctx: CommandContext, action: string | undefined): Promise<number> {
-  const rt = await ctx.open({ migrate: false });
-  const act = action ?? 'up';
+export async function migrateCommand(
+  ctx: CommandContext,
+  action: string | undefined,
+  o: { yes?: boolean } = {},
+): Promise<number> {
+  const act = choiceFlag(action, 'migrate <action>', ['up', 'latest', 'down', 'rollback', 'status'] as const) ?? 'up';
+  if ((act === 'down' || act === 'rollback') && !o.yes) {
+    throw errorFor(
+      'VALIDATION_FAILED',
+      'migrate down drops the tables of the last migration batch and their data (for the first batch: every document); back the database up, then run `autod migrate down --yes`.',
+    );
+  }
+  // Only the database: a fresh one has none of the tables the rest of the runtime reads.
+  const db = await ctx.openDatabase();
   if (act === 'up' || act === 'latest') {
-    const applied = await rt.db.migrate.latest();
+    const applied = await migrateSchema(db);
     if (ctx.out.json) ctx.out.data({ applied });
-    else ctx.out.line(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
+    else
+      ctx.out.line(
+        applied.length ? `applied: ${applied.map((m) => `${m.set}/${m.name}`).join(', ')}` : 'already up to date',
+      );
   } else if (act === 'down' || act === 'rollback') {
-    const reverted = await rt.db.migrate.rollback();
+    const reverted = await db.migrate.rollback();
     if (ctx.out.json) ctx.out.data({ reverted });
     else ctx.out.line(reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert');
-  } else if (act === 'status') {
-    const status = await rt.db.migrate.status();
+  } else {
+    const status = await schemaStatus(db);
     if (ctx.out.json) ctx.out.data({ migrations: status });
     else
       ctx.out.line(
         renderTable(
-          ['migration', 'applied'],
-          status.map((s) => [s.name, s.applied ? 'yes' : 'no']),
+          ['part', 'migration', 'applied'],
+          status.map((s) => [s.set, s.name, s.applied ? 'yes' : 'no']),
         ),
       );
-  } else {
-    throw errorFor('VALIDATION_FAILED', `migrate takes up, down or status (got ${act}).`);
   }
   return 0;
 }
@@ -84,6 +94,7 @@ interface Check {
 export async function doctorCommand(ctx: CommandContext): Promise<number> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string, fatal = true) => checks.push({ name, ok, detail, fatal });
+  let documents: Awaited<ReturnType<Runtime['documentCounts']>> | undefined;
   let config;
   try {
     config = ctx.config();
@@ -105,7 +116,7 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
     try {
       const rt = await ctx.open();
       await rt.db.ping();
-      const status = await rt.db.migrate.status();
+      const status = await schemaStatus(rt.db);
       const pending = status.filter((s) => !s.applied).length;
       add('database', pending === 0, `${rt.db.dialect}, ${status.length} migrations, ${pending} pending`);
       if (config.app.provider === 'openai') {
@@ -124,14 +135,34 @@ export async function doctorCommand(ctx: CommandContext): Promise<number> {
         add('api key', true, 'not needed (local provider)', false);
       }
       const ocr = await rt.checkOcr();
-      add('ocr data', ocr.ok, ocr.detail, false);
+      add('ocr', ocr.ok, ocr.detail, false);
+      const counts = await rt.documentCounts();
+      documents = counts;
+      add(
+        'documents',
+        true,
+        `${counts.completed} completed, ${counts.waiting} waiting, ${counts.failed} failed, ${counts.processing} processing`,
+        false,
+      );
+      add(
+        'search index',
+        counts.unindexed === 0,
+        counts.unindexed === 0
+          ? 'every completed document is indexed'
+          : `${counts.unindexed} completed documents are not indexed yet (watch/serve index them within minutes, or run autod process)`,
+        false,
+      );
+      if (counts.waiting > 0)
+        add('waiting', false, `${counts.waiting} documents wait for a retry: autod list --status waiting`, false);
+      if (counts.failed > 0)
+        add('failed', false, `${counts.failed} documents failed: autod list --status failed`, false);
     } catch (error) {
       add('database', false, toAutodError(error).message);
     }
   }
   const failed = checks.filter((c) => !c.ok && c.fatal);
   if (ctx.out.json) {
-    ctx.out.data({ ok: failed.length === 0, checks });
+    ctx.out.data({ ok: failed.length === 0, checks, ...(documents ? { documents } : {}) });
   } else {
     for (const c of checks)
       ctx.out.line(

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import {
   BatchRunner,
@@ -16,7 +16,9 @@ import {
 } from '@autod/batch';
 import { errorFor } from '@autod/errors';
 import { discoverFiles } from '@autod/pipeline';
+import { pricingFromConfig } from '@autod/runtime';
 import type { CommandContext } from '../context.js';
+import { choiceFlag } from '../flags.js';
 import type { Runner } from '../main.js';
 import { formatUsd, renderTable, type Output } from '../output.js';
 
@@ -25,8 +27,10 @@ const EXIT_PARTIAL = 3;
 /** Exit code when the batch stopped early (budget, Ctrl-C) with items left pending. */
 const EXIT_INCOMPLETE = 4;
 
+const BATCH_MODES = ['live', 'openai-batch', 'queue'] as const;
+
 interface BatchOptions {
-  mode?: 'live' | 'openai-batch' | 'queue';
+  mode?: string;
   resume?: string;
   retryFailed?: boolean;
   dryRun?: boolean;
@@ -42,13 +46,13 @@ export function installBatch(program: Command, run: Runner): void {
   program
     .command('batch')
     .description('process a folder in bulk: live (default), OpenAI Batch API (half price) or a Redis queue for workers')
-    .argument('[paths...]', 'PDF files or folders (default: the inbox)')
-    .addOption(new Option('--mode <mode>', 'how to run').choices(['live', 'openai-batch', 'queue']).default('live'))
+    .argument('[paths...]', 'PDF or image files, or folders (default: the inbox)')
+    .option('--mode <mode>', 'how to run: live, openai-batch or queue', 'live')
     .option('--resume <batch-id>', 'continue a batch where a crash or Ctrl-C left it')
     .option('--retry-failed', 'put failed items back to pending first')
     .option('--dry-run', 'only estimate files, pages, tokens and cost')
     .option('--max-cost <usd>', 'stop before the batch would spend more than this (default AUTOD_MAX_COST_USD)')
-    .option('--concurrency <n>', 'items at the same time (live mode)')
+    .option('--concurrency <n>', 'items at the same time (live mode; default AUTOD_CONCURRENCY)')
     .option('--model <model>', 'model for the openai provider (default OPENAI_MODEL)')
     .option('--no-wait', 'openai-batch/queue: submit and return; --resume later collects the results')
     .option('--list', 'list recent batches')
@@ -58,25 +62,17 @@ export function installBatch(program: Command, run: Runner): void {
     .description(
       'take documents from the Redis queue until SIGTERM (any number, on any machines sharing the database and files)',
     )
-    .option('--concurrency <n>', 'documents at the same time in this worker')
+    .option('--concurrency <n>', 'documents at the same time in this worker (default AUTOD_CONCURRENCY)')
     .action((o: { concurrency?: string }) => run((c) => workerCommand(c, o))());
   program
     .command('estimate')
     .description('count files, pages and tokens and price a run per model, live and through the Batch API')
-    .argument('[paths...]', 'PDF files or folders (default: the inbox)')
+    .argument('[paths...]', 'PDF or image files, or folders (default: the inbox)')
     .option(
       '--model <models>',
       'comma-separated models to price (default OPENAI_MODEL plus gpt-5-mini, gpt-5-nano, gpt-4o-mini)',
     )
     .action((paths: string[], o: { model?: string }) => run((c) => estimateCommand(c, paths, o))());
-}
-
-function positive(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw errorFor('CFG_INVALID', `${name} must be a non-negative number (got "${value}").`);
-  return n;
 }
 
 async function inputsOf(ctx: CommandContext, paths: string[], inbox: string): Promise<string[]> {
@@ -85,6 +81,7 @@ async function inputsOf(ctx: CommandContext, paths: string[], inbox: string): Pr
 
 export async function estimateCommand(ctx: CommandContext, paths: string[], o: { model?: string }): Promise<number> {
   const config = ctx.config();
+  const pricing = pricingFromConfig(config);
   const inputs = paths.length > 0 ? paths.map((p) => resolve(ctx.cwd, p)) : [config.paths.inbox];
   const files = await discoverFiles(inputs, [config.paths.processed, config.paths.failed, config.paths.duplicates]);
   const models = o.model
@@ -93,7 +90,7 @@ export async function estimateCommand(ctx: CommandContext, paths: string[], o: {
         .map((m) => m.trim())
         .filter(Boolean)
     : [...new Set([config.openai.model, 'gpt-5-mini', 'gpt-5-nano', 'gpt-4o-mini'])];
-  const est = await estimateRun(files, { models });
+  const est = await estimateRun(files, { models, pricing });
   printEstimate(ctx.out, est, config.app.provider);
   return 0;
 }
@@ -121,19 +118,26 @@ function printEstimate(out: Output, est: RunEstimate, provider: string, extra: R
     ),
   );
   if (est.unpriced.length > 0)
-    out.line(`\nNo price known for: ${est.unpriced.join(', ')} (add it with AUTOD_PRICING_FILE).`);
+    out.line(
+      `\nCannot price ${est.unpriced.join(', ')}: no price is known (add it with AUTOD_PRICING_FILE or PROMPT_/COMPLETION_TOKEN_PRICE_PER_MILLION).`,
+    );
   if (provider !== 'openai') out.line('\nThe configured provider is local: running it costs nothing.');
 }
 
 export async function batchCommand(ctx: CommandContext, paths: string[], o: BatchOptions): Promise<number> {
+  const mode = choiceFlag(o.mode, '--mode', BATCH_MODES) ?? 'live';
+  ctx.useFlags({
+    AUTOD_CONCURRENCY: ['--concurrency', o.concurrency],
+    AUTOD_MAX_COST_USD: ['--max-cost', o.maxCost],
+    OPENAI_MODEL: ['--model', o.model],
+  });
   const rt = await ctx.open();
   const store = new BatchStore(rt.db);
   await migrateBatchTables(rt.db);
   if (o.list) return listBatches(ctx, store);
-  const mode = o.mode ?? 'live';
-  const model = o.model ?? rt.config.openai.model;
+  const model = rt.config.openai.model;
   const inputs = await inputsOf(ctx, paths, rt.pipeline.dirs.inbox);
-  const maxCostUsd = positive(o.maxCost, '--max-cost') ?? rt.config.cost.maxCostPerRunUsd;
+  const maxCostUsd = rt.config.cost.maxCostPerRunUsd;
 
   if (o.dryRun) {
     const files = await discoverFiles(inputs, [
@@ -141,7 +145,7 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
       rt.pipeline.dirs.failed,
       rt.pipeline.dirs.duplicates,
     ]);
-    const est = await estimateRun(files, { models: [model] });
+    const est = await estimateRun(files, { models: [model], pricing: rt.pricing });
     const m = est.models[0];
     const cost = m ? (mode === 'openai-batch' ? m.batchUsd : m.liveUsd) : undefined;
     const priced = cost !== undefined && maxCostUsd !== undefined && rt.config.app.provider === 'openai';
@@ -180,12 +184,12 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
       const runner = new BatchRunner(
         { db: rt.db, pipeline: rt.pipeline, logger: rt.logger, metrics: rt.metrics },
         {
-          concurrency: positive(o.concurrency, '--concurrency') ?? rt.config.processing.concurrency,
+          concurrency: rt.config.processing.concurrency,
           ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
           ...(o.retryFailed ? { retryFailed: true } : {}),
           signal: controller.signal,
           estimateCost: async (item) =>
-            openai ? (await estimateFile(item.path, model).catch(() => ({ liveUsd: 0 }))).liveUsd : 0,
+            openai ? (await estimateFile(item.path, model, rt.pricing).catch(() => ({ liveUsd: 0 }))).liveUsd : 0,
           onProgress: progress.update,
         },
       );
@@ -193,16 +197,23 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
     } else if (mode === 'openai-batch') {
       if (!rt.apiClient)
         throw errorFor('CFG_MISSING_API_KEY', 'OpenAI Batch API mode needs the openai provider: set OPENAI_API_KEY.');
+      let spent = o.resume ? (await store.counts(o.resume)).costUsd : 0;
       const runner = new OpenAIBatchRunner(
         { db: rt.db, pipeline: rt.pipeline, apiClient: rt.apiClient, logger: rt.logger },
         {
           model,
           filingTemplate: rt.config.paths.fileNameTemplate,
+          pricing: rt.pricing,
           ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
           ...(o.retryFailed ? { retryFailed: true } : {}),
           wait: o.wait !== false,
           signal: controller.signal,
-          onProgress: progress.update,
+          // Batch API results are committed here, not by the pipeline: report their spend to the cost alerts.
+          onProgress: (e) => {
+            if (e.costUsd > spent) rt.recordSpend(e.costUsd - spent);
+            spent = Math.max(spent, e.costUsd);
+            progress.update(e);
+          },
         },
       );
       result = o.resume ? await runner.run(o.resume) : await runner.start(inputs);
@@ -342,6 +353,7 @@ function progressReporter(out: Output): { update: (e: BatchProgressEvent) => voi
 }
 
 export async function workerCommand(ctx: CommandContext, o: { concurrency?: string }): Promise<number> {
+  ctx.useFlags({ AUTOD_CONCURRENCY: ['--concurrency', o.concurrency] });
   const rt = await ctx.open();
   const url = rt.config.redis.url;
   if (!url) throw errorFor('CFG_INVALID', 'A worker needs Redis: set AUTOD_REDIS_URL (e.g. redis://127.0.0.1:6379).');
@@ -354,7 +366,7 @@ export async function workerCommand(ctx: CommandContext, o: { concurrency?: stri
       metrics: rt.metrics,
     },
     {
-      concurrency: positive(o.concurrency, '--concurrency') ?? rt.config.processing.concurrency,
+      concurrency: rt.config.processing.concurrency,
       ...(rt.config.app.provider === 'openai' ? { rpm: rt.config.rateLimit.rpm } : {}),
       onJob: (e) => {
         if (ctx.out.json) process.stdout.write(JSON.stringify({ event: 'job', ...e }) + '\n');

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandContext } from '../context.js';
+import type { Output } from '../output.js';
 import { processCommand } from './process.js';
 import { listCommand } from './documents.js';
 
@@ -19,7 +21,10 @@ export async function demoCommand(ctx: CommandContext, o: { dir?: string }): Pro
   await mkdir(inbox, { recursive: true });
   const samples = (await readdir(SAMPLES_DIR)).filter((f) => f.toLowerCase().endsWith('.pdf'));
   for (const f of samples) await cp(join(SAMPLES_DIR, f), join(inbox, f));
-  const demo = new CommandContext({ ...ctx.options, dataDir }, ctx.out, ctx.env, ctx.cwd, {
+  // With --json the steps' documents are collected and printed as one: {dataDir, provider, process, documents}.
+  const parts: unknown[] = [];
+  const out: Output = ctx.out.json ? { ...ctx.out, data: (value) => void parts.push(value) } : ctx.out;
+  const demo = new CommandContext({ ...ctx.options, dataDir }, out, ctx.env, ctx.cwd, {
     AUTOD_DB_URL: join(dataDir, 'autod.sqlite'),
   });
   try {
@@ -29,6 +34,14 @@ export async function demoCommand(ctx: CommandContext, o: { dir?: string }): Pro
     ctx.out.line('\nWhat is in the database now (autod list):\n');
     await listCommand(demo, {});
     ctx.out.line(`\nFiled under ${join(dataDir, 'processed')}. Try: ./autod show 1 --data-dir ${dataDir}`);
+    const token = randomBytes(16).toString('hex');
+    const port = demo.config({ AUTOD_DATA_DIR: dataDir }).server.port;
+    ctx.out.line('\nSee them in the browser (the web app):');
+    ctx.out.line(`  AUTOD_SERVER_TOKEN=${token} ./autod serve --data-dir ${dataDir}`);
+    ctx.out.line(`  then open http://127.0.0.1:${port}/ and sign in with that token.`);
+    if (ctx.out.json) {
+      ctx.out.data({ dataDir, inbox, provider: config.app.provider, process: parts[0], documents: parts[1] });
+    }
     return code;
   } finally {
     await demo.close();

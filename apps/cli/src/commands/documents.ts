@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type { DocumentRow } from '@autod/db';
+import { DOCUMENT_STATUSES } from '@autod/core';
+import type { DocumentFilter, DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { CommandContext } from '../context.js';
+import { choiceFlag, dateFlag, flagError, intFlag, numberFlag } from '../flags.js';
 import { formatUsd, renderTable } from '../output.js';
 import { report } from './process.js';
 
@@ -23,24 +25,23 @@ export interface ListOptions {
   offset?: string;
 }
 
-function filterFrom(o: ListOptions) {
-  const num = (s: string | undefined, name: string) => {
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isFinite(n)) throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
-    return n;
-  };
-  const status = o.status as DocumentRow['status'] | undefined;
+/** The document filters of `list`, `export` and `search` (every filter of `GET /v1/documents`), validated. */
+export function filterFrom(o: ListOptions): DocumentFilter {
+  const status = choiceFlag(o.status, '--status', DOCUMENT_STATUSES);
+  const from = dateFlag(o.from, '--from');
+  const to = dateFlag(o.to, '--to');
+  const minAmount = numberFlag(o.minAmount, '--min-amount');
+  const maxAmount = numberFlag(o.maxAmount, '--max-amount');
   return {
     ...(status ? { status } : {}),
     ...(o.category ? { category: o.category } : {}),
     ...(o.subcategory ? { subcategory: o.subcategory } : {}),
     ...(o.docType ? { docType: o.docType } : {}),
     ...(o.issuer ? { issuer: o.issuer } : {}),
-    ...(o.from ? { from: o.from } : {}),
-    ...(o.to ? { to: o.to } : {}),
-    ...(o.minAmount ? { minAmount: num(o.minAmount, 'min-amount') } : {}),
-    ...(o.maxAmount ? { maxAmount: num(o.maxAmount, 'max-amount') } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(minAmount !== undefined ? { minAmount } : {}),
+    ...(maxAmount !== undefined ? { maxAmount } : {}),
     ...(o.customer ? { customer: o.customer } : {}),
     ...(o.invoiceNumber ? { invoiceNumber: o.invoiceNumber } : {}),
     ...(o.needsReview !== undefined ? { needsReview: o.needsReview } : {}),
@@ -48,10 +49,11 @@ function filterFrom(o: ListOptions) {
 }
 
 export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<number> {
+  const filter = filterFrom(o);
+  const limit = intFlag(o.limit, '--limit', 1, 1000) ?? 50;
+  const offset = intFlag(o.offset, '--offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
   const rt = await ctx.open();
-  const limit = o.limit ? Number(o.limit) : 50;
-  const offset = o.offset ? Number(o.offset) : 0;
-  const { items, total } = await rt.db.documents.list({ ...filterFrom(o), limit, offset });
+  const { items, total } = await rt.db.documents.list({ ...filter, limit, offset });
   if (ctx.out.json) {
     ctx.out.data({ total, limit, offset, items: items.map(publicDocument) });
     return 0;
@@ -68,8 +70,13 @@ export async function listCommand(ctx: CommandContext, o: ListOptions): Promise<
         d.totalAmount === null || d.totalAmount === undefined
           ? ''
           : `${d.totalAmount.toFixed(2)} ${d.currency ?? ''}`.trim(),
-        d.status + (d.needsReview ? ' (review)' : '') + (d.nearDuplicateOf !== null ? ` ~#${d.nearDuplicateOf}` : ''),
-        d.title,
+        // why a document failed or waits, and until when; flagged for review; a near-duplicate
+        (d.errorCode && (d.status === 'failed' || d.status === 'waiting')
+          ? `${d.status} ${d.errorCode}${d.status === 'waiting' && d.retryAt ? ` until ${d.retryAt.toISOString().slice(11, 19)}` : ''}`
+          : d.status) +
+          (d.needsReview ? ' (review)' : '') +
+          (d.nearDuplicateOf !== null ? ` ~#${d.nearDuplicateOf}` : ''),
+        d.title ?? (d.status === 'failed' ? d.fileName : null),
       ]),
     ),
   );
@@ -94,6 +101,14 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ['sha256', doc.sha256],
     ['file', doc.fileName],
     ['stored at', doc.storagePath ? relative(ctx.cwd, doc.storagePath) : ''],
+    ...(doc.originalPath
+      ? [
+          ['original', `${relative(ctx.cwd, doc.originalPath)} (${doc.mediaType ?? 'unknown type'})`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['status', doc.status + (doc.errorCode ? ` (${doc.errorCode}: ${doc.errorMessage ?? ''})` : '')],
     ['title', doc.title],
     ['category', [doc.category, doc.subcategory].filter(Boolean).join(' / ')],
@@ -146,20 +161,27 @@ const CSV_COLUMNS = [
   'provider',
   'model',
   'storagePath',
+  'errorCode',
+  'errorMessage',
+  'retryAt',
+  'strikes',
   'createdAt',
+  'mediaType',
+  'originalPath',
 ] as const;
 
 export async function exportCommand(
   ctx: CommandContext,
   o: ListOptions & { format?: string; output?: string },
 ): Promise<number> {
-  const format = o.format ?? 'json';
-  if (format !== 'json' && format !== 'csv')
-    throw errorFor('VALIDATION_FAILED', `--format must be json or csv (got ${format}).`);
+  const format = choiceFlag(o.format, '--format', ['json', 'csv'] as const) ?? 'json';
+  if (ctx.out.json && format === 'csv' && !o.output)
+    throw flagError('--format', 'csv cannot be printed with --json (use --format json, or -o <file>)', format);
+  const filter = filterFrom(o);
   const rt = await ctx.open();
   const all: DocumentRow[] = [];
   for (let offset = 0; ; offset += 500) {
-    const { items } = await rt.db.documents.list({ ...filterFrom(o), limit: 500, offset });
+    const { items } = await rt.db.documents.list({ ...filter, limit: 500, offset });
     all.push(...items);
     if (items.length < 500) break;
   }
@@ -176,7 +198,8 @@ export async function exportCommand(
         ].join('\n') + '\n';
   if (o.output) {
     await writeFile(o.output, text);
-    ctx.out.error(`wrote ${all.length} documents to ${o.output}`);
+    if (ctx.out.json) ctx.out.data({ written: all.length, format, output: o.output });
+    else ctx.out.error(`wrote ${all.length} documents to ${o.output}`);
   } else {
     process.stdout.write(text);
   }
@@ -244,6 +267,12 @@ export function publicDocument(d: DocumentRow): Record<(typeof CSV_COLUMNS)[numb
     provider: d.provider,
     model: d.model,
     storagePath: d.storagePath,
+    errorCode: d.errorCode,
+    errorMessage: d.errorMessage,
+    retryAt: d.retryAt,
+    strikes: d.strikes,
     createdAt: d.createdAt,
+    mediaType: d.mediaType,
+    originalPath: d.originalPath,
   };
 }

@@ -11,15 +11,15 @@ export async function processCommand(
   paths: string[],
   opts: { concurrency?: string },
 ): Promise<number> {
+  ctx.useFlags({ AUTOD_CONCURRENCY: ['--concurrency', opts.concurrency] });
   const rt = await ctx.open();
   const { dirs } = rt.pipeline;
   await rt.pipeline.recover();
   const inputs = paths.length > 0 ? paths : [dirs.inbox];
   const files = await discoverFiles(inputs, [dirs.processed, dirs.failed, dirs.duplicates]);
-  const concurrency = opts.concurrency ? Number(opts.concurrency) : rt.config.processing.concurrency;
   const started = Date.now();
   const summary = await processFiles(rt.pipeline, files, {
-    concurrency,
+    concurrency: rt.config.processing.concurrency,
     onOutcome: (o, done, total) => {
       const elapsed = (Date.now() - started) / 1000;
       const eta = done > 0 ? ((total - done) * elapsed) / done : 0;
@@ -30,7 +30,8 @@ export async function processCommand(
   });
   ctx.out.endProgress();
   report(ctx.out, summary, ctx.cwd, rt.pipeline.provider);
-  return summary.failed > 0 || summary.retryLater > 0 ? EXIT_PARTIAL : 0;
+  const leftBehind = summary.outcomes.some((o) => o.kind === 'skipped' && o.reason === 'incomplete');
+  return summary.failed > 0 || summary.retryLater > 0 || leftBehind ? EXIT_PARTIAL : 0;
 }
 
 export function report(out: Output, summary: RunSummary, cwd: string, provider: string): void {
@@ -76,8 +77,8 @@ function where(o: ProcessOutcome, cwd: string): string {
     case 'failed':
       return `${relative(cwd, o.destination)}: ${o.error.message}`;
     case 'retry_later':
-      return o.error.message;
+      return `${o.error.message} (waiting; next try ${o.retryAt})`;
     case 'skipped':
-      return '';
+      return o.reason === 'incomplete' ? 'still being written; left in the inbox for the next run' : '';
   }
 }

@@ -6,6 +6,7 @@ import { errorFor } from '@autod/errors';
 import type { DocumentReview } from '@autod/pipeline';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../main.js';
+import { flagError, intFlag } from '../flags.js';
 import { renderTable } from '../output.js';
 import { publicDocument } from './documents.js';
 
@@ -119,6 +120,9 @@ async function interactive(ctx: CommandContext, review: DocumentReview, ask: Ask
 }
 
 export async function reviewCommand(ctx: CommandContext, id: string | undefined, o: ReviewOptions): Promise<number> {
+  const limit = intFlag(o.limit, '--limit', 1, 1000) ?? 50;
+  if (o.interactive && ctx.out.json)
+    throw flagError('--interactive', 'cannot be used with --json (prompts are not JSON; use --list)', true);
   const rt = await ctx.open();
   const review = rt.pipeline.review;
   const actor = actorName(ctx);
@@ -160,10 +164,6 @@ export async function reviewCommand(ctx: CommandContext, id: string | undefined,
       rl.close();
     }
     return 0;
-  }
-  const limit = o.limit ? Number(o.limit) : 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw errorFor('CFG_INVALID', `--limit must be a whole number 1–1000 (got ${o.limit}).`);
   }
   const { items, total } = await review.queue({ limit });
   if (ctx.out.json) {

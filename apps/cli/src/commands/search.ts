@@ -1,40 +1,14 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { DocumentMetadata } from '@autod/core';
 import { errorFor } from '@autod/errors';
 import type { Runtime } from '@autod/runtime';
 import type { CommandContext } from '../context.js';
+import { choiceFlag, intFlag } from '../flags.js';
 import type { Runner } from '../main.js';
 import { renderTable } from '../output.js';
+import { filterFrom, type ListOptions } from './documents.js';
 
-/** Filters of `autod search` (names as in @autod/vector-store's SearchFilter and @autod/db's DocumentFilter). */
-interface SearchFilter {
-  category?: string;
-  docType?: string;
-  issuer?: string;
-  from?: string;
-  to?: string;
-  minAmount?: number;
-  maxAmount?: number;
-}
-
-type Mode = 'fulltext' | 'vector' | 'hybrid';
-
-interface Hit {
-  id: number;
-  rank: number;
-  score: number;
-  similarity: number | null;
-  textScore: number | null;
-  snippet: string;
-  matchedBy: string[];
-  page: number | null;
-  title: string | null;
-  category: string | null;
-  docType: string | null;
-  issuer: string | null;
-  primaryDate: string | null;
-  totalAmount: number | null;
-}
+const MODES = ['fulltext', 'vector', 'hybrid'] as const;
 
 interface IndexDoc {
   id: number;
@@ -44,124 +18,22 @@ interface IndexDoc {
   path?: string;
 }
 
-/** What this command needs of `@autod/vector-store`'s VectorIndex (the runtime exposes it as `vectorIndex`). */
-interface SearchIndex {
-  search(
-    query: string,
-    options: { mode?: Mode; filter?: SearchFilter; limit?: number; minSimilarity?: number },
-  ): Promise<{ query: string; mode: Mode; backend: string; hits: Hit[]; tookMs: number }>;
-  reindex(
-    docs: AsyncIterable<IndexDoc>,
-    options?: { batchSize?: number; onProgress?: (done: number) => void },
-  ): Promise<{
-    indexed: number;
-    failed: { id: number; error: string }[];
-    chunks: number;
-    trained: boolean;
-    tookMs: number;
-    cache: { requests: number; memoryHits: number; dbHits: number; misses: number; hitRate: number };
-  }>;
-}
-
-export interface SearchCommandOptions {
+export interface SearchCommandOptions extends ListOptions {
   mode?: string;
-  category?: string;
-  docType?: string;
-  issuer?: string;
-  from?: string;
-  to?: string;
-  minAmount?: string;
-  maxAmount?: string;
-  limit?: string;
   minSimilarity?: string;
-}
-
-function vectorIndexOf(rt: Runtime): SearchIndex | undefined {
-  return (rt as unknown as { vectorIndex?: SearchIndex }).vectorIndex ?? undefined;
-}
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function num(s: string | undefined, name: string): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n))
-    throw errorFor('VALIDATION_FAILED', `--${name} must be a number (got ${s}).`);
-  return n;
-}
-
-export function searchFilterFrom(o: SearchCommandOptions): SearchFilter {
-  for (const [flag, value] of [
-    ['from', o.from],
-    ['to', o.to],
-  ] as const) {
-    if (value !== undefined && !DATE.test(value))
-      throw errorFor('VALIDATION_FAILED', `--${flag} must be a date YYYY-MM-DD (got ${value}).`);
-  }
-  const minAmount = num(o.minAmount, 'min-amount');
-  const maxAmount = num(o.maxAmount, 'max-amount');
-  return {
-    ...(o.category ? { category: o.category } : {}),
-    ...(o.docType ? { docType: o.docType } : {}),
-    ...(o.issuer ? { issuer: o.issuer } : {}),
-    ...(o.from ? { from: o.from } : {}),
-    ...(o.to ? { to: o.to } : {}),
-    ...(minAmount !== undefined ? { minAmount } : {}),
-    ...(maxAmount !== undefined ? { maxAmount } : {}),
-  };
 }
 
 export async function searchCommand(ctx: CommandContext, query: string, o: SearchCommandOptions): Promise<number> {
   if (!query.trim())
     throw errorFor('VALIDATION_FAILED', 'Give a search text, e.g. autod search "water bill from March".');
-  const mode = (o.mode ?? 'hybrid') as Mode;
-  const limit = num(o.limit, 'limit') ?? 10;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw errorFor('VALIDATION_FAILED', `--limit must be an integer in 1..100 (got ${o.limit}).`);
-  const minSimilarity = num(o.minSimilarity, 'min-similarity');
-  const filter = searchFilterFrom(o);
+  const mode = choiceFlag(o.mode, '--mode', MODES) ?? 'hybrid';
+  const filter = filterFrom(o);
+  // --min-similarity is SEARCH_RELEVANCE_THRESHOLD for this run (validated like the setting).
+  ctx.useFlags({ SEARCH_RELEVANCE_THRESHOLD: ['--min-similarity', o.minSimilarity] });
+  const config = ctx.config();
+  const limit = intFlag(o.limit, '--limit', 1, config.search.maxTopK) ?? config.search.defaultTopK;
   const rt = await ctx.open();
-  const index = vectorIndexOf(rt);
-
-  let result: { query: string; mode: Mode; backend: string; hits: Hit[]; tookMs: number };
-  if (index) {
-    result = await index.search(query, {
-      mode,
-      filter,
-      limit,
-      ...(minSimilarity !== undefined ? { minSimilarity } : {}),
-    });
-  } else if (mode === 'fulltext') {
-    // No vector index wired: plain full-text search in the database.
-    const started = performance.now();
-    const found = await rt.db.documents.search(query, { limit, filter: { status: 'completed', ...filter } });
-    const hits: Hit[] = [];
-    for (const [i, h] of found.entries()) {
-      const d = await rt.db.documents.get(h.id);
-      hits.push({
-        id: h.id,
-        rank: i + 1,
-        score: h.score,
-        similarity: null,
-        textScore: h.score,
-        snippet: h.snippet,
-        matchedBy: ['fulltext'],
-        page: null,
-        title: d?.title ?? null,
-        category: d?.category ?? null,
-        docType: d?.docType ?? null,
-        issuer: d?.issuer ?? null,
-        primaryDate: d?.primaryDate ?? null,
-        totalAmount: d?.totalAmount ?? null,
-      });
-    }
-    result = { query, mode, backend: 'database', hits, tookMs: performance.now() - started };
-  } else {
-    throw errorFor(
-      'VALIDATION_FAILED',
-      `Semantic search (--mode ${mode}) is not available in this build; use --mode fulltext.`,
-    );
-  }
+  const result = await rt.search(query, { mode, filter, limit });
 
   if (ctx.out.json) {
     ctx.out.data({ ...result, filter, limit, tookMs: Math.round(result.tookMs * 10) / 10 });
@@ -213,11 +85,9 @@ async function* completedDocuments(rt: Runtime): AsyncGenerator<IndexDoc> {
 }
 
 export async function reindexCommand(ctx: CommandContext, o: { batchSize?: string }): Promise<number> {
-  const batchSize = num(o.batchSize, 'batch-size') ?? 50;
+  const batchSize = intFlag(o.batchSize, '--batch-size', 1, 10_000) ?? 50;
   const rt = await ctx.open();
-  const index = vectorIndexOf(rt);
-  if (!index) throw errorFor('VALIDATION_FAILED', 'No vector index is configured in this build; nothing to reindex.');
-  const r = await index.reindex(completedDocuments(rt), {
+  const r = await rt.vectorIndex.reindex(completedDocuments(rt), {
     batchSize,
     onProgress: (done) => ctx.out.progress(`reindexed ${done} documents`),
   });
@@ -241,16 +111,24 @@ export function installSearch(program: Command, run: Runner): void {
     .command('search')
     .description('search documents: full-text (BM25), semantic (vectors) or both fused (default)')
     .argument('<query>', 'what to look for, e.g. "water bill from March"')
-    .addOption(new Option('--mode <mode>', 'search mode').choices(['fulltext', 'vector', 'hybrid']).default('hybrid'))
+    .option('--mode <mode>', 'fulltext (BM25), vector (semantic) or hybrid (both, fused by rank)', 'hybrid')
+    .option('--status <status>', 'document status (default completed: only completed documents are indexed)')
     .option('--category <category>', 'e.g. "Financial & Administrative"')
+    .option('--subcategory <subcategory>', 'e.g. Utilities')
     .option('--doc-type <type>', 'document type, e.g. invoice')
     .option('--issuer <text>', 'issuer contains (case-insensitive)')
     .option('--from <date>', 'primary date on or after (YYYY-MM-DD)')
     .option('--to <date>', 'primary date on or before (YYYY-MM-DD)')
     .option('--min-amount <n>', 'total amount at least')
     .option('--max-amount <n>', 'total amount at most')
-    .option('--limit <n>', 'top-k results (1..100)', '10')
-    .option('--min-similarity <x>', 'relevance threshold for semantic hits (cosine)')
+    .option('--customer <text>', 'customer contains (case-insensitive)')
+    .option('--invoice-number <number>', 'exact invoice number')
+    .option('--needs-review', 'only documents that need a review')
+    .option('--limit <n>', 'top-k results (default SEARCH_DEFAULT_TOP_K, at most SEARCH_MAX_TOP_K)')
+    .option(
+      '--min-similarity <x>',
+      'minimum cosine similarity of a semantic hit, 0–1 (default SEARCH_RELEVANCE_THRESHOLD; full-text hits have none)',
+    )
     .action((query: string, o: SearchCommandOptions) => run((c) => searchCommand(c, query, o))());
   program
     .command('reindex')

@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { errorFor } from '@autod/errors';
 import { createRuntime } from '@autod/runtime';
@@ -11,13 +14,24 @@ export interface ServeOptions {
   watch?: boolean;
 }
 
+/** The built web app of the `@autod/web` package (its `dist` folder), or undefined when it is not built. */
+export function webAppDir(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@autod/web/package.json');
+    const dist = join(dirname(pkg), 'dist');
+    return existsSync(join(dist, 'index.html')) ? dist : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `autod serve`: the HTTP API until SIGTERM/SIGINT (graceful: in-flight uploads and documents finish first). */
 export async function serveCommand(ctx: CommandContext, options: ServeOptions): Promise<number> {
-  const overrides: Record<string, unknown> = {};
-  if (options.host !== undefined) overrides['AUTOD_SERVER_HOST'] = options.host;
-  if (options.port !== undefined)
-    overrides['AUTOD_SERVER_PORT'] = /^\d+$/.test(options.port) ? Number(options.port) : options.port;
-  const config = ctx.config(overrides);
+  ctx.useFlags({
+    AUTOD_SERVER_HOST: ['--host', options.host],
+    AUTOD_SERVER_PORT: ['--port', options.port],
+  });
+  const config = ctx.config();
   if (!config.server.token) {
     throw errorFor(
       'CFG_INVALID',
@@ -28,17 +42,27 @@ export async function serveCommand(ctx: CommandContext, options: ServeOptions): 
   const runtime = await createRuntime(config, { logDestination: process.stderr });
   let server;
   try {
-    server = await startServer(runtime, { watch: Boolean(options.watch) });
+    const webDir = webAppDir();
+    server = await startServer(runtime, { watch: Boolean(options.watch), ...(webDir ? { webDir } : {}) });
   } catch (error) {
     await runtime.close();
     throw error;
   }
+  const page = `${server.address}/`;
+  const webReady = webAppDir() !== undefined;
   if (ctx.out.json)
     process.stdout.write(
-      JSON.stringify({ event: 'ready', address: server.address, watch: Boolean(options.watch) }) + '\n',
+      JSON.stringify({
+        event: 'ready',
+        address: server.address,
+        ...(webReady ? { page } : {}),
+        watch: Boolean(options.watch),
+      }) + '\n',
     );
   else {
     ctx.out.line(`autod server listening on ${server.address} (API docs: ${server.address}/docs)`);
+    if (webReady) ctx.out.line(`Open ${page} in a browser and sign in with the server token (AUTOD_SERVER_TOKEN).`);
+    else ctx.out.line('The web app is not built (pnpm --filter @autod/web build); the API works without it.');
     if (options.watch) ctx.out.line(`Watching ${runtime.pipeline.dirs.inbox}`);
     ctx.out.line('Ctrl-C to stop (in-flight uploads and documents finish first).');
   }

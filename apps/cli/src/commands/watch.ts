@@ -9,12 +9,13 @@ export async function watchCommand(
   inbox: string | undefined,
   opts: { concurrency?: string },
 ): Promise<number> {
+  ctx.useFlags({ AUTOD_CONCURRENCY: ['--concurrency', opts.concurrency] });
   const rt = await ctx.open();
   const dir = inbox ? resolve(ctx.cwd, inbox) : rt.pipeline.dirs.inbox;
   await mkdir(dir, { recursive: true });
   await rt.pipeline.recover();
   const watcher = new InboxWatcher(rt.pipeline, dir, {
-    concurrency: opts.concurrency ? Number(opts.concurrency) : rt.config.processing.concurrency,
+    concurrency: rt.config.processing.concurrency,
     logger: rt.logger,
     stableFile: {
       intervalMs: rt.config.watch.pollMs,

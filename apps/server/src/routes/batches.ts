@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BatchProgressEvent } from '@autod/batch';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, content, errors } from '../schemas.js';
 
 const BATCH_STATUSES = [
   'running',
@@ -53,7 +54,7 @@ const listQuery = z.object({
   mode: z.enum(BATCH_MODES).optional(),
 });
 
-const batchSchema = z.object({
+export const batchSchema = z.object({
   id: z.string(),
   mode: z.enum(BATCH_MODES),
   status: z.enum(BATCH_STATUSES),
@@ -111,7 +112,7 @@ export function batchRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['batches'],
         body: createBody,
-        response: { 200: estimateSchema, 202: batchSchema },
+        response: { 200: estimateSchema, 202: batchSchema, ...errors(400, 404, 409, 503, ...AUTH_ERRORS) },
         description:
           'Start a durable batch over files or folders that are on the server (inside the inbox by default): 202 with the batch. ' +
           'With "dryRun": 200 with the estimate (files, pages, tokens, dollars per model) and nothing created.',
@@ -130,7 +131,7 @@ export function batchRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['batches'],
         querystring: listQuery,
-        response: { 200: z.object({ items: z.array(batchSchema) }) },
+        response: { 200: z.object({ items: z.array(batchSchema) }), ...errors(400, ...AUTH_ERRORS) },
         description: 'Stored batches (also those started by the CLI or on the queue), newest first.',
       },
     },
@@ -143,7 +144,7 @@ export function batchRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['batches'],
         params: batchParams,
-        response: { 200: batchSchema },
+        response: { 200: batchSchema, ...errors(400, 404, ...AUTH_ERRORS) },
         description: 'One batch: counts, cost, rate and ETA.',
       },
     },
@@ -157,7 +158,7 @@ export function batchRoutes(app: AutodApp, ctx: ServerContext): void {
         tags: ['batches'],
         params: batchParams,
         body: resumeBody,
-        response: { 202: batchSchema },
+        response: { 202: batchSchema, ...errors(400, 404, 409, 503, ...AUTH_ERRORS) },
         description:
           'Continue an unfinished live batch (cut off by a restart, a shutdown or its budget): done items are not redone. ' +
           '409 when it is running, has nothing left, or is a queue/openai-batch batch.',
@@ -175,6 +176,13 @@ export function batchRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['batches'],
         params: batchParams,
+        response: {
+          200: content(
+            'text/event-stream',
+            'event: snapshot|start|progress|end, data: one JSON object (the batch, or a progress event) per event',
+          ),
+          ...errors(400, 404, ...AUTH_ERRORS),
+        },
         description:
           'Server-sent events: "snapshot" (the batch now) first, then the runner\'s "start", "progress" (one per finished item) and ' +
           '"end" events; the stream closes after "end". A batch not running in this process gets its snapshot and an "end" at once.',

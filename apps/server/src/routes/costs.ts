@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, costsSchema, errors } from '../schemas.js';
 
 const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date YYYY-MM-DD' });
 
@@ -19,6 +20,7 @@ export function costRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['costs'],
         querystring: costsQuery,
+        response: { 200: costsSchema, ...errors(400, ...AUTH_ERRORS) },
         description: 'Tokens and dollars spent, grouped, with totals.',
       },
     },

@@ -1,13 +1,32 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { FieldCorrectionsSchema } from '@autod/core';
+import { DOCUMENT_STATUSES, FieldCorrectionsSchema, type DocumentStatus } from '@autod/core';
 import type { DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
 import { receiveUpload } from '../upload.js';
+import {
+  AUTH_ERRORS,
+  content,
+  correctionSchema,
+  documentDetailSchema,
+  documentSchema,
+  errors,
+  outcomeSchema,
+  pageSchema,
+  uploadAcceptedSchema,
+  uploadPendingSchema,
+} from '../schemas.js';
 
-const STATUS = z.enum(['processing', 'completed', 'failed']);
+const STATUS = z.enum(DOCUMENT_STATUSES as unknown as [DocumentStatus, ...DocumentStatus[]]);
+
+/** The multipart body of an upload, as the OpenAPI document shows it (the route reads the stream itself). */
+export const UPLOAD_BODY = {
+  type: 'object',
+  required: ['file'],
+  properties: { file: { type: 'string', format: 'binary', description: 'the PDF (or scan image), one file field' } },
+} as const;
 const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date YYYY-MM-DD' });
 
 /** Filters shared by the list and search endpoints. */
@@ -81,8 +100,11 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
     {
       schema: {
         tags: ['documents'],
+        consumes: ['multipart/form-data'],
+        multipartBody: UPLOAD_BODY,
+        response: { 202: uploadAcceptedSchema, ...errors(400, 413, 415, 503, ...AUTH_ERRORS) },
         description:
-          'Upload one PDF as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll.',
+          'Upload one PDF or image (JPEG, PNG, TIFF, WebP, GIF, AVIF; recognised by its bytes) as multipart/form-data (one file field). The file is stored in the inbox and processed in the background; answers 202 with the document id (its sha256) to poll. An image is filed as a searchable PDF made from it, with the original kept beside it (`originalPath`).',
       },
     },
     async (request, reply) => {
@@ -112,6 +134,7 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['documents'],
         querystring: listQuery,
+        response: { 200: pageSchema, ...errors(400, ...AUTH_ERRORS) },
         description: 'List documents with filters and pagination.',
       },
     },
@@ -128,6 +151,11 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['documents'],
         params: idParams,
+        response: {
+          200: documentDetailSchema,
+          202: uploadPendingSchema,
+          ...errors(400, 404, ...AUTH_ERRORS),
+        },
         description:
           'One document with its extraction attempts and duplicates. For an upload not yet claimed by the pipeline: 202 {status: "pending" | "processing" | "retry_later"}; for an upload that failed before a database row existed: 200 {status: "failed", error}.',
       },
@@ -143,14 +171,29 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       const upload = ctx.work.upload(sha);
       if (upload) return reply.code(202).send({ id: sha, ...upload });
       const outcome = ctx.work.outcome(sha);
-      if (outcome?.kind === 'failed') return { id: sha, sha256: sha, status: 'failed', error: outcome.error };
+      if (outcome?.kind === 'failed') return { id: sha, sha256: sha, status: 'failed' as const, error: outcome.error };
       throw errorFor('DOCUMENT_NOT_FOUND', `No document ${id}.`);
     },
   );
 
   app.get(
     '/v1/documents/:id/file',
-    { schema: { tags: ['documents'], params: idParams, description: 'The PDF itself (application/pdf).' } },
+    {
+      schema: {
+        tags: ['documents'],
+        params: idParams,
+        description:
+          'The filed PDF (application/pdf); for an image document, the PDF made from it (the original is at `originalPath`). Before an image document is filed: the image itself, with its own media type.',
+        response: {
+          200: content(
+            ['application/pdf', 'image/jpeg', 'image/png', 'image/tiff', 'image/webp', 'image/gif', 'image/avif'],
+            'The filed PDF (before an image document is filed: the image).',
+            true,
+          ),
+          ...errors(400, 404, ...AUTH_ERRORS),
+        },
+      },
+    },
     async (request, reply) => {
       const doc = await db.documents.get(request.params.id);
       if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${request.params.id}.`);
@@ -169,11 +212,17 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
           await fh.close();
           continue;
         }
-        return reply
-          .type('application/pdf')
-          .header('content-length', String(s.size))
-          .header('content-disposition', contentDisposition(basename(doc.fileName)))
-          .send(fh.createReadStream());
+        // An image document not filed yet is still its image; once filed, its PDF.
+        const isOriginal = path === doc.sourcePath && doc.mediaType !== null && doc.mediaType !== 'application/pdf';
+        const name = isOriginal ? basename(doc.fileName) : basename(doc.fileName).replace(/\.[^.]*$/, '') + '.pdf';
+        return (
+          reply
+            .type(isOriginal ? (doc.mediaType ?? 'application/octet-stream') : 'application/pdf')
+            .header('content-length', String(s.size))
+            .header('content-disposition', contentDisposition(name))
+            // A stream: fastify sends it as it is (the schema only documents the body as binary).
+            .send(fh.createReadStream() as unknown as string)
+        );
       }
       throw errorFor('NOT_FOUND', `The file of document ${doc.id} is missing on the server.`);
     },
@@ -186,6 +235,10 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
         tags: ['review'],
         params: idParams,
         body: reviewBody,
+        response: {
+          200: z.object({ document: documentSchema, corrections: z.array(correctionSchema) }),
+          ...errors(400, 404, 409, ...AUTH_ERRORS),
+        },
         description:
           'Correct extracted fields and/or accept the extraction (a review). Corrections are validated like the metadata fields they replace, kept (append-only), audited, and re-applied by reprocess unless it is forced. Answers with the updated document.',
       },
@@ -209,6 +262,7 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       schema: {
         tags: ['review'],
         querystring: reviewQuery,
+        response: { 200: pageSchema, ...errors(400, ...AUTH_ERRORS) },
         description:
           'Documents that need a review (a key field under AUTOD_REVIEW_THRESHOLD, or no issuer/date), oldest first, with the reasons.',
       },
@@ -229,6 +283,10 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
         querystring: z.object({
           force: z.enum(['true', 'false']).optional().describe('drop the corrections a person made in review'),
         }),
+        response: {
+          200: z.object({ outcome: outcomeSchema, document: documentSchema.nullable() }),
+          ...errors(400, 404, 409, 503, ...AUTH_ERRORS),
+        },
         description:
           'Extract the document again with the current provider, model and prompt (old attempts are kept; corrections made in review are re-applied unless force=true). Answers with the outcome.',
       },

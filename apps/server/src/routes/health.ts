@@ -1,5 +1,6 @@
 import type { HealthReport } from '@autod/ops';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, content, errors, healthReportSchema } from '../schemas.js';
 
 /** `/health/live|ready|startup|dependencies` (no token) and `/metrics` (token). */
 export function healthRoutes(app: AutodApp, ctx: ServerContext): void {
@@ -13,17 +14,41 @@ export function healthRoutes(app: AutodApp, ctx: ServerContext): void {
   for (const [url, probe, description] of probes) {
     app.get(
       url,
-      { config: { public: true, rateLimit: false }, schema: { tags: ['health'], description, security: [] } },
+      {
+        config: { public: true, rateLimit: false },
+        schema: {
+          tags: ['health'],
+          description,
+          security: [],
+          response: { 200: healthReportSchema, 503: healthReportSchema },
+        },
+      },
       async (_req, reply) => {
         const report = await probe();
-        return reply.code(report.httpStatus).header('cache-control', 'no-store').send(report);
+        const body = {
+          ...report,
+          checks: report.checks.map(({ details, ...c }) => ({
+            ...c,
+            ...(details ? { details: { ...details } } : {}),
+          })),
+        };
+        return reply.code(report.httpStatus).header('cache-control', 'no-store').send(body);
       },
     );
   }
   const metrics = ctx.runtime.metrics;
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], description: 'Prometheus metrics (text exposition format).' } },
+    {
+      schema: {
+        tags: ['health'],
+        description: 'Prometheus metrics (text exposition format).',
+        response: {
+          200: content('text/plain', 'Prometheus text exposition format (version 0.0.4).'),
+          ...errors(...AUTH_ERRORS),
+        },
+      },
+    },
     async (_req, reply) => {
       const text = await metrics.metrics();
       return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);

@@ -3,6 +3,7 @@ import type { Database, DocumentFilter } from '@autod/db';
 import type { Runtime } from '@autod/runtime';
 import { errorFor } from '@autod/errors';
 import type { AutodApp, ServerContext } from '../context.js';
+import { AUTH_ERRORS, errors, searchResponseSchema } from '../schemas.js';
 import { documentFilterSchema, documentJson } from './documents.js';
 
 export const SEARCH_MODES = ['fulltext', 'vector', 'hybrid'] as const;
@@ -12,61 +13,74 @@ export interface SearchRequest {
   query: string;
   mode: SearchMode;
   limit: number;
+  /** Every filter of `GET /v1/documents`; each hit matches all of them. */
   filter: DocumentFilter;
 }
 
 export interface SearchResult {
   id: number;
   score: number;
+  /** Cosine similarity of the best chunk, when the vector side found the document. */
+  similarity: number | null;
   snippet: string;
 }
 
-/** Where `/v1/search` gets its hits; swap in a hybrid (vector + full-text) backend when one is configured. */
+/** Where `/v1/search` gets its hits. */
 export interface SearchBackend {
   readonly modes: readonly SearchMode[];
   search(request: SearchRequest): Promise<SearchResult[]>;
 }
 
-/** Full-text search in the database (FTS5 / tsvector). */
+/** Full-text search in the database only (FTS5 / tsvector), with every filter. */
 export function fulltextSearch(db: Database): SearchBackend {
   return {
     modes: ['fulltext'],
-    search: ({ query, limit, filter }) => db.documents.search(query, { limit, filter }),
+    search: async ({ query, limit, filter }) =>
+      (await db.documents.search(query, { limit, filter })).map((h) => ({ ...h, similarity: null })),
   };
 }
 
-/** Hybrid (BM25 + vectors, reciprocal rank fusion), vector and full-text search through the runtime's vector index. */
-export function indexSearch(runtime: Pick<Runtime, 'vectorIndex'>): SearchBackend {
+/**
+ * Hybrid (BM25 + vectors, reciprocal rank fusion), vector and full-text search through the runtime, which applies the
+ * search settings (SEARCH_RELEVANCE_THRESHOLD) and every document filter.
+ */
+export function indexSearch(runtime: Pick<Runtime, 'search'>): SearchBackend {
   return {
     modes: SEARCH_MODES,
     search: async ({ query, mode, limit, filter }) => {
-      const { category, docType, issuer, from, to, minAmount, maxAmount } = filter;
-      const result = await runtime.vectorIndex.search(query, {
-        mode,
-        limit,
-        filter: definedOnly({ category, docType, issuer, from, to, minAmount, maxAmount }),
-      });
-      return result.hits.map((h) => ({ id: h.id, score: h.score, snippet: h.snippet }));
+      const result = await runtime.search(query, { mode, limit, filter });
+      return result.hits.map((h) => ({ id: h.id, score: h.score, similarity: h.similarity, snippet: h.snippet }));
     },
   };
 }
 
-const searchQuery = documentFilterSchema.extend({
-  q: z.string().trim().min(1, { error: 'must not be empty' }).max(500),
-  mode: z.enum(SEARCH_MODES).default('hybrid'),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
-
 export function searchRoutes(app: AutodApp, ctx: ServerContext): void {
-  const { db } = ctx.runtime;
+  const { db, config } = ctx.runtime;
   const metrics = ctx.runtime.metrics;
+  const { defaultTopK, maxTopK } = config.search;
+  const searchQuery = documentFilterSchema.extend({
+    q: z.string().trim().min(1, { error: 'must not be empty' }).max(500),
+    mode: z.enum(SEARCH_MODES).default('hybrid'),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(maxTopK, { error: `must be at most ${maxTopK} (SEARCH_MAX_TOP_K)` })
+      .default(defaultTopK)
+      .describe(`top-k hits (default SEARCH_DEFAULT_TOP_K = ${defaultTopK}, at most SEARCH_MAX_TOP_K = ${maxTopK})`),
+  });
   app.get(
     '/v1/search',
     {
       schema: {
         tags: ['search'],
         querystring: searchQuery,
-        description: `Search documents. mode: ${SEARCH_MODES.join(' | ')}; only the modes the server has configured are accepted (400 otherwise). Filters as in GET /v1/documents (status defaults to completed).`,
+        response: { 200: searchResponseSchema, ...errors(400, ...AUTH_ERRORS) },
+        description:
+          `Search documents. mode: ${SEARCH_MODES.join(' | ')}; only the modes the server has configured are accepted (400 otherwise). ` +
+          'Every filter of GET /v1/documents applies (status defaults to completed: only completed documents are indexed). ' +
+          'Relevance: fulltext ranks by BM25; vector by cosine similarity, dropping hits under SEARCH_RELEVANCE_THRESHOLD; ' +
+          'hybrid fuses both rankings (reciprocal rank fusion), so its score is a rank score and the threshold only filters its vector side.',
       },
     },
     async (request) => {
@@ -88,6 +102,7 @@ export function searchRoutes(app: AutodApp, ctx: ServerContext): void {
       return {
         query: q,
         mode,
+        limit,
         hits: hits.map((h, i) => {
           const doc = docs[i];
           return { ...h, document: doc ? documentJson(doc) : null };

@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_fulltext.js';
+import * as m0003 from './0003_original_media.js';
 import * as m0005 from './0005_extraction_fields.js';
 import * as m0006 from './0006_corrections.js';
+import * as m0007 from './0007_sessions.js';
+import * as m0008 from './0008_document_outcomes.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -13,8 +16,11 @@ interface NamedMigration {
 export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0001_initial', migration: m0001 },
   { name: '0002_fulltext', migration: m0002 },
+  { name: '0003_original_media', migration: m0003 },
   { name: '0005_extraction_fields', migration: m0005 },
   { name: '0006_corrections', migration: m0006 },
+  { name: '0007_sessions', migration: m0007 },
+  { name: '0008_document_outcomes', migration: m0008 },
 ];
 
 /** The knex `migrationSource` over {@link MIGRATIONS}. */

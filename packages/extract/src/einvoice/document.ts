@@ -110,6 +110,8 @@ export async function readEInvoiceXmlDocument(
     text: pages.map((p) => p.text).join('\n\n'),
     info: { title: `${invoice.number ?? 'e-invoice'}`, producer: 'autod e-invoice renderer' },
     ocrPages: 0,
+    ocrSkippedPages: 0,
+    ocrFailedPages: [],
     attachments: [{ name, bytes: bytes.slice() }],
     archivePdf: rendered.pdf,
     invoice,

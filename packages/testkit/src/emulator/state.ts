@@ -3,6 +3,7 @@ import { inspectPdf, type PdfInfo } from '../pdf-inspect.js';
 import { Lru } from './lru.js';
 import { knownValues } from './prompt-values.js';
 import { hashString, randomHex } from './rng.js';
+import { checkGenerationParams } from './model-rules.js';
 import { ApiError, nowSeconds } from './http-util.js';
 import { sampleFromSchema, sampleWithKnown, violateSchema } from './schema-sample.js';
 import { PromptCache, pdfTokens, textTokens } from './tokens.js';
@@ -232,6 +233,7 @@ export class EmulatorState {
         'missing_required_parameter',
         'input',
       );
+    const generation = checkGenerationParams(model, body);
 
     const instructions = str(body.instructions);
     const promptParts: string[] = [];
@@ -398,11 +400,11 @@ export class EmulatorState {
       parallel_tool_calls: true,
       previous_response_id: body.previous_response_id ?? null,
       prompt_cache_key: body.prompt_cache_key ?? null,
-      reasoning: { effort: null, summary: null },
+      reasoning: { effort: generation.effort, summary: null },
       service_tier: 'default',
       store: body.store ?? true,
       temperature: body.temperature ?? 1,
-      text: { format, verbosity: 'medium' },
+      text: { format, verbosity: generation.verbosity },
       tool_choice: body.tool_choice ?? 'auto',
       tools: Array.isArray(body.tools) ? body.tools : [],
       top_p: body.top_p ?? 1,

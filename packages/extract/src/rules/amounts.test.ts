@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { LineIndex } from '../text.js';
+import { amountFacts, classifyAmountLabel, taxLines } from './amounts.js';
+import { dateFacts } from './dates.js';
+import { inferLocale } from './locale.js';
+
+function facts(text: string, opts: { receipt?: boolean } = {}) {
+  const lines = new LineIndex(text);
+  const dates = dateFacts(text, lines, inferLocale(text, null), null);
+  return amountFacts(text, lines, true, !opts.receipt, dates.all);
+}
+
+describe('classifyAmountLabel', () => {
+  it.each([
+    ['Grand Total', 'gross'],
+    ['Total Sales (Inclusive of GST)', 'gross'],
+    ['Tatal Sales (Inclusive of GST)', 'gross'],
+    ['Total Sales (Excluding GST)', 'net'],
+    ['TOTAL INCL. GST@6%', 'gross'],
+    ['Total GST', 'tax'],
+    ['GST @ 6% included in total', 'tax'],
+    ['Total includes 6% GST', 'tax'],
+    ['Nett Total', 'gross'],
+    ['Net total', 'net'],
+    ['Subtotal', 'net'],
+    ['Rounding Adj', 'rounding'],
+    ['Total after rounding', 'gross'],
+    ['Total rounded', 'gross'],
+    ['CASH', 'tender'],
+    ['Cash tendered', 'tender'],
+    ['CHANGE', 'change'],
+    ['Total Qty', 'qty'],
+    ['Total Discount', 'discount'],
+    ['Amount due', 'due'],
+    ['Balance due', 'due'],
+    ['Gesamtbetrag', 'gross'],
+    ['Bruttosumme', 'gross'],
+    ['Rechnungsbetrag', 'gross'],
+    ['Rechnungssumme ohne USt.', 'net'],
+    ['Zahlbetrag', 'due'],
+    ['Erhaltene Anzahlungen', 'prepaid'],
+    ['Gesamtbetrag der Zuschläge', 'discount'],
+    ['Rückgeld', 'change'],
+    ['Montant TTC', 'gross'],
+    ['Total HT', 'net'],
+    ['TVA 20 %', 'tax'],
+    ['Net à payer', 'due'],
+    ['Totaal te betalen', 'due'],
+    ['Subtotaal', 'net'],
+    ['BTW 21%', 'tax'],
+    ['Total factura', 'gross'],
+    ['Base imponible', 'net'],
+    ['Totale documento', 'gross'],
+    ['Imponibile', 'net'],
+    ['di cui IVA', 'tax'],
+    ['Total a pagar', 'due'],
+    ['Valor total', 'gross'],
+    ['JUMLAH', 'gross'],
+    ['BAKI', 'change'],
+    ['TUNAI', 'tender'],
+    ['Umsatzsteuerbefreit', 'other'],
+    ['Gross amount', 'gross'],
+    ['Gross pay', 'other'],
+    ['Net pay', 'netpay'],
+    ['Closing balance', 'balance'],
+  ])('%s → %s', (label, cls) => {
+    expect(classifyAmountLabel(label.toLowerCase())).toBe(cls);
+  });
+});
+
+describe('amountFacts on receipts', () => {
+  it('takes the rounded total after the rounding line, not the unrounded one, cash or change', () => {
+    const f = facts(
+      [
+        'SRI MAJU TRADING',
+        'BREAD   2.50',
+        'MILK   7.81',
+        'TOTAL AMOUNT   RM 10.31',
+        'ROUNDING ADJ   -0.01',
+        'RM 10.30',
+        'CASH   RM 20.30',
+        'CHANGE   RM 10.00',
+      ].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).toBe(10.3);
+    expect(f.total?.checks).toContain('cash − change');
+  });
+
+  it('never takes a tax summary table row, a cash amount or a quantity', () => {
+    const f = facts(
+      [
+        'Total Qty   4',
+        'Total Sales (Excluding GST)   30.00',
+        'Total GST   1.80',
+        'Total Sales (Inclusive of GST)   31.80',
+        'CASH   50.00',
+        'Change   18.20',
+        'GST SUMMARY',
+        'Tax Code   %   Amt   Tax',
+        'SR   6   30.00   1.80',
+        'Total:   30.00   1.80',
+      ].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).toBe(31.8);
+    expect(f.net?.amount).toBe(30);
+    expect(f.tax?.amount).toBe(1.8);
+    expect(f.all.find((c) => c.label.includes('total:'))?.inSummary).toBe(true);
+  });
+
+  it('puts back a decimal point OCR turned into a space on a labelled line', () => {
+    const f = facts(['Total Sales (Incl GST)   RM 64 15', 'CASH   RM 100. 00', 'CHANGE   35.85'].join('\n'), {
+      receipt: true,
+    });
+    expect(f.total?.amount).toBe(64.15);
+  });
+
+  it('reads a Malay receipt: JUMLAH, TUNAI, BAKI', () => {
+    const f = facts(
+      ['KEDAI RUNCIT', 'GULA 1KG   2   5.60', 'JUMLAH   36.00', 'TUNAI   50.00', 'BAKI   14.00'].join('\n'),
+      {
+        receipt: true,
+      },
+    );
+    expect(f.total?.amount).toBe(36);
+  });
+
+  it('takes a "Net Amount" that is what was paid as the total', () => {
+    const f = facts(
+      [
+        'Sub Total   900.00',
+        'CGST 2.5%   22.50',
+        'SGST 2.5%   22.50',
+        'Net Amount   945.00',
+        'Cash   1000.00',
+        'Change   55.00',
+      ].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).toBe(945);
+  });
+
+  it('falls back to cash − change when no total is legible', () => {
+    const f = facts(['T0TAl   ###', 'CASH   50.00', 'CHANGE   14.65'].join('\n'), { receipt: true });
+    expect(f.total?.amount).toBe(35.35);
+    expect(f.total?.checks).toContain('fallback');
+  });
+});
+
+describe('amountFacts on invoices', () => {
+  it('keeps the gross total when a prepayment lowers the amount due (de)', () => {
+    const f = facts(
+      [
+        'Positionssumme   180,76',
+        'Rechnungssumme ohne USt.   177,49',
+        'Steuerbetrag in   EUR   20,16',
+        'Bruttosumme   197,65',
+        'Erhaltene Anzahlungen   -50,00',
+        'Zahlbetrag   147,65',
+      ].join('\n'),
+    );
+    expect(f.gross?.amount).toBe(197.65);
+    expect(f.due?.amount).toBe(147.65);
+  });
+
+  it('reads French amounts grouped with spaces next to a currency', () => {
+    const f = facts(['Total HT   1 450,00 €', 'TVA 20 %   290,00 €', 'Total TTC   1 740,00 €'].join('\n'));
+    expect(f.gross?.amount).toBe(1740);
+    expect(f.gross?.checks).toContain('net + tax');
+  });
+
+  it('never takes the year of a date in the label as the total', () => {
+    const f = facts(['Subtotal   $4.11', 'TOTAL AMOUNT DUE ON August 3, 2014   $4.11'].join('\n'));
+    expect(f.total?.amount).toBe(4.11);
+  });
+
+  it('does not read payment terms, phone numbers or postcodes as money', () => {
+    const f = facts(
+      ['Lieferant GmbH, 80333 München, Tel. 089 123456', 'Zahlbar innerhalb 30 Tagen', 'Gesamtbetrag   119,00 €'].join(
+        '\n',
+      ),
+    );
+    expect(f.total?.amount).toBe(119);
+    expect(f.all.some((c) => c.amount === 30 && c.cls === 'due')).toBe(false);
+  });
+
+  it('keeps a credit note negative (nl)', () => {
+    const f = facts(['CREDITNOTA', 'Subtotaal   -10,00 €', 'BTW 21%   -2,10 €', 'Totaal   -12,10 €'].join('\n'));
+    expect(f.gross?.amount).toBe(-12.1);
+  });
+
+  it('prefers the amount due the arithmetic confirms over a net figure under an unknown label (pt)', () => {
+    const f = facts(['Total ilíquido   780,00 €', 'IVA 23%   179,40 €', 'Total a pagar   959,40 €'].join('\n'));
+    expect((f.gross ?? f.total)?.amount).toBe(959.4);
+    expect(f.total?.checks).toContain('net + tax');
+  });
+});
+
+describe('taxLines', () => {
+  it('finds rate, net and tax in any order and language', () => {
+    const text = ['MwSt 19 % auf 1.000,00   190,00', 'Umsatzsteuer (S)   113,03   7   7,91', 'VAT 20%   £60.00'].join(
+      '\n',
+    );
+    expect(taxLines(text, new LineIndex(text))).toEqual([
+      { rate: 19, net_amount: 1000, tax_amount: 190 },
+      { rate: 7, net_amount: 113.03, tax_amount: 7.91 },
+      { rate: 20, net_amount: null, tax_amount: 60 },
+    ]);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { LineIndex } from '../text.js';
+import { dateFacts, decideDayFirst, repairDateTokens } from './dates.js';
+import { inferLocale } from './locale.js';
+
+function primary(text: string, language: string | null = null): string | undefined {
+  const lines = new LineIndex(text);
+  return dateFacts(text, lines, inferLocale(text, language), language).primary?.iso;
+}
+
+describe('decideDayFirst', () => {
+  it('follows an unambiguous date of the same document', () => {
+    expect(decideDayFirst('Date: 03/04/2024\nDelivered 25/03/2024', inferLocale('', null), null).dayFirst).toBe(true);
+    expect(decideDayFirst('Date: 03/04/2024\nDelivered 03/25/2024', inferLocale('', null), null).dayFirst).toBe(false);
+  });
+
+  it('reads the language and the country when the dates are all ambiguous', () => {
+    expect(decideDayFirst('Factuurdatum: 8-9-2022', inferLocale('', 'nl'), 'nl').dayFirst).toBe(true);
+    const us = 'Acme LLC\n12 Main St, Springfield, IL 62701\nTotal $5.00\nDate: 03/04/2024';
+    expect(decideDayFirst(us, inferLocale(us, 'en'), 'en').dayFirst).toBe(false);
+    const my = 'KEDAI MAJU SDN BHD\nJALAN MAWAR, 81200 JOHOR BAHRU\nDate: 03/04/2018';
+    expect(decideDayFirst(my, inferLocale(my, 'en'), 'en').dayFirst).toBe(true);
+  });
+
+  it('reads how month names are written: "March 5, 2024" is month first', () => {
+    expect(decideDayFirst('Issued March 5, 2024\nDue 04/05/2024', inferLocale('', null), null).dayFirst).toBe(false);
+    expect(decideDayFirst('Issued 5 March 2024\nDue 04/05/2024', inferLocale('', null), null).dayFirst).toBe(true);
+  });
+
+  it('has no opinion without evidence', () => {
+    expect(decideDayFirst('Date: 03/04/2024', inferLocale('', null), null).dayFirst).toBeUndefined();
+  });
+});
+
+describe('dateFacts', () => {
+  it('reads a Dutch invoice date day first, with Dutch month names too', () => {
+    expect(primary('Van Dijk B.V.\nFactuurdatum: 8-9-2022\nVervaldatum: 22-9-2022', 'nl')).toBe('2022-09-08');
+    expect(primary('Groenstroom N.V.\nDatum: 14 maart 2023', 'nl')).toBe('2023-03-14');
+  });
+
+  it('reads month names in Malay, Italian and Portuguese', () => {
+    expect(primary('TARIKH: 12 Ogos 2018')).toBe('2018-08-12');
+    expect(primary('FATTURA N. 145/2024 del 4 aprile 2024', 'it')).toBe('2024-04-04');
+    expect(primary('Data de emissão: 19 de fevereiro de 2024', 'pt')).toBe('2024-02-19');
+  });
+
+  it('takes the invoice date from an invoice heading, not the order or delivery date (de)', () => {
+    const text = [
+      'Handelsrechnung Nr. 471102 vom 05.06.2018',
+      'Liefer- und Leistungsdatum   : 03.06.2018',
+      'Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018.',
+    ].join('\n');
+    expect(primary(text, 'de')).toBe('2018-06-05');
+  });
+
+  it('puts the due date after the issue date when the order is a guess', () => {
+    const text = 'Invoice date: 04/03/2024\nDue date: 04/30/2024';
+    expect(primary(text)).toBe('2024-04-03');
+  });
+
+  it('recovers dates OCR damaged next to a date label or a time', () => {
+    expect(primary('KEDAI SDN BHD\nJALAN MAWAR, JOHOR\nDoc No CS00031663 Date 2512/2018')).toBe('2018-12-25');
+    expect(primary('Receipt\n28-03-18 18:05 SHO1 ZJ42')).toBe('2018-03-28');
+    expect(primary('RECEIPT\nDate : 25 Hay 2017 09:41am')).toBe('2017-05-25');
+    expect(repairDateTokens('Date 3O/O3/2018 8:13')).toBe('Date 30/03/2018 8:13');
+  });
+
+  it('leaves dashed two-digit-year numbers alone without a label or a time', () => {
+    expect(primary('Part no 12-05-24 x 3')).toBeUndefined();
+  });
+});

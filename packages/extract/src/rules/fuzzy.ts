@@ -1,0 +1,204 @@
+/**
+ * OCR-tolerant label matching. Labels on scanned receipts come out of OCR with wrong letters
+ * ("Tatal", "Raunding", "6ST" for GST), dot leaders read as letters ("TOTAL ANTeeeenss") and
+ * glued words. A label is folded (lower case, no accents, digits inside words mapped to the letters
+ * OCR confuses them with) and split into tokens; a lexicon phrase matches when its words appear as
+ * consecutive tokens, each within a small edit distance that grows with the word's length.
+ */
+
+/** Digits OCR reads for letters, used only inside tokens that also hold letters ("6ST", "T0TAL"). */
+const DIGIT_AS_LETTER: Record<string, string> = {
+  '0': 'o',
+  '1': 'l',
+  '5': 's',
+  '6': 'g',
+  '8': 'b',
+  '3': 'e',
+  '4': 'a',
+};
+
+/** Lower-case, strip accents (ß → ss), map digits inside letter tokens, punctuation → spaces. */
+export function foldLabel(s: string): string {
+  const base = s
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '');
+  return base
+    .replace(/[\p{L}\p{N}]+/gu, (tok) =>
+      /\p{L}/u.test(tok) && /\d/.test(tok) && /\p{L}{2}/u.test(tok)
+        ? tok.replace(/\d/g, (d) => DIGIT_AS_LETTER[d] ?? d)
+        : tok,
+    )
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+export function labelTokens(s: string): string[] {
+  const f = foldLabel(s);
+  return f.length === 0 ? [] : f.split(' ');
+}
+
+/** Levenshtein distance, giving up (returning `max + 1`) once it exceeds `max`. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1),
+      );
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length] ?? max + 1;
+}
+
+/** Edits allowed for a lexicon word of this length: none up to 3 letters, 1 up to 7, 2 beyond. */
+function allowedEdits(word: string): number {
+  if (word.length <= 3) return 0;
+  if (word.length <= 7) return 1;
+  return 2;
+}
+
+/** Words a glued OCR token may start with without meaning the lexicon word ("cashier" is not "cash"). */
+const PREFIX_STOP = new Set(['cashier', 'totally', 'changes', 'datum', 'dated', 'summer', 'totalled']);
+
+/**
+ * Whether token `tok` is lexicon word `word`: equal; within the allowed edits; or (for words of 4+
+ * letters, `prefix` on) the token starts with the word and the rest is OCR junk from a dot leader.
+ */
+/** Per token: the lexicon words it matches (whole, and glued to junk). Rebuilt if the lexicon grows. */
+const TOKEN_CACHE = new Map<string, { whole: Set<string>; glued: Set<string> }>();
+let cachedVocabularySize = 0;
+
+function matchesOf(tok: string): { whole: Set<string>; glued: Set<string> } {
+  if (cachedVocabularySize !== VOCABULARY.size) {
+    TOKEN_CACHE.clear();
+    cachedVocabularySize = VOCABULARY.size;
+  }
+  let m = TOKEN_CACHE.get(tok);
+  if (!m) {
+    m = { whole: new Set(), glued: new Set() };
+    for (const word of VOCABULARY) {
+      if (tokenMatchesUncached(tok, word, false)) m.whole.add(word);
+      else if (tokenMatchesUncached(tok, word, true)) m.glued.add(word);
+    }
+    if (TOKEN_CACHE.size > 50_000) TOKEN_CACHE.clear();
+    TOKEN_CACHE.set(tok, m);
+  }
+  return m;
+}
+
+export function tokenMatches(tok: string, word: string, prefix = true): boolean {
+  if (tok === word) return true;
+  if (!VOCABULARY.has(word)) return tokenMatchesUncached(tok, word, prefix);
+  const m = matchesOf(tok);
+  return m.whole.has(word) || (prefix && m.glued.has(word));
+}
+
+function tokenMatchesUncached(tok: string, word: string, prefix: boolean): boolean {
+  // A token that is itself a lexicon word is that word, not a misspelling of another ("nett" ≠ "netto").
+  if (VOCABULARY.has(tok)) return false;
+  const edits = allowedEdits(word);
+  if (edits > 0 && editDistance(tok, word, edits) <= edits) {
+    // Short words: the first letter must agree ("total" ≠ "metal"), unless OCR lost it ("otal").
+    return word.length > 5 || tok[0] === word[0] || (word.length >= 5 && tok === word.slice(1));
+  }
+  if (prefix && word.length >= 4 && tok.length >= word.length + 3 && tok.startsWith(word) && !PREFIX_STOP.has(tok))
+    return true;
+  return false;
+}
+
+export interface Phrase {
+  /** The lexicon text as written. */
+  text: string;
+  words: string[];
+}
+
+/** Every word of every phrase made with {@link phrase}, plus common words that look like labels. */
+const VOCABULARY = new Set<string>(['late', 'rate', 'data', 'tote', 'metal', 'dated', 'cast', 'note', 'notes']);
+
+/** Whether `word` (folded) is a word of some lexicon phrase. */
+export function isLexiconWord(word: string): boolean {
+  return VOCABULARY.has(word) && !NOT_LABELS.has(word);
+}
+/** Vocabulary entries that are common words of names as much as of labels. */
+const NOT_LABELS = new Set([
+  'late',
+  'rate',
+  'data',
+  'tote',
+  'metal',
+  'cast',
+  'note',
+  'notes',
+  'bar',
+  'bank',
+  'an',
+  'to',
+  'a',
+  'de',
+  'en',
+  'van',
+  'company',
+  'carta',
+  'pin',
+  'master',
+  'card',
+]);
+
+export function phrase(text: string): Phrase {
+  const words = labelTokens(text);
+  for (const w of words) VOCABULARY.add(w);
+  return { text, words };
+}
+
+/** Index of the first token where `p` matches consecutively in `toks`, or -1. */
+export function findPhrase(toks: readonly string[], p: Phrase, prefix = true): number {
+  const n = p.words.length;
+  if (n === 0) return -1;
+  outer: for (let i = 0; i + n <= toks.length; i++) {
+    for (let k = 0; k < n; k++) {
+      const tok = toks[i + k];
+      const word = p.words[k];
+      if (tok === undefined || word === undefined) continue outer;
+      // Only the last word of a phrase may be glued to junk.
+      if (!tokenMatches(tok, word, prefix && k === n - 1)) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+/** The first phrase of `list` found in `toks` (with its position), or undefined. */
+export function firstPhrase(
+  toks: readonly string[],
+  list: readonly Phrase[],
+  prefix = true,
+): { phrase: Phrase; at: number } | undefined {
+  let best: { phrase: Phrase; at: number } | undefined;
+  for (const p of list) {
+    const at = findPhrase(toks, p, prefix);
+    // Prefer the longest phrase, then the earliest.
+    if (
+      at >= 0 &&
+      (!best ||
+        p.words.length > best.phrase.words.length ||
+        (p.words.length === best.phrase.words.length && at < best.at))
+    )
+      best = { phrase: p, at };
+  }
+  return best;
+}
+
+export function phrases(...texts: string[]): Phrase[] {
+  return texts.map(phrase);
+}
