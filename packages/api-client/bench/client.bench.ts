@@ -4,7 +4,11 @@
  * the client's alone; `emulatorCpuMsPerCall` is reported next to it.
  * 1. Zero latency: ms per extraction through ApiClient (retry + limiter + breaker + validation)
  *    minus ms per bare SDK `responses.create` with the same body = overhead per call.
- * 2. 100 ms emulated latency, 64 concurrent callers: calls/s as a ratio of the ideal 64 / 0.1 s.
+ * 2. 100 ms emulated latency, 64 concurrent callers: calls/s of the client against the **ceiling**, a minimal loop of
+ *    bare SDK calls with the same bodies, the same concurrency and the same emulator process, measured in the same run
+ *    (three alternating runs, medians; `clientVsCeiling` is the median of the per-run ratios). The ideal 64 / 0.1 s is
+ *    reported for reference only: it needs more than 2 cores for any client (each call costs ~1–3 ms of CPU in the SDK
+ *    alone, plus the emulator's), so it is not the goal.
  * Writes <repo>/bench-results/api-client.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,7 +49,9 @@ async function compareSequential(
 
 function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+  const m = Math.floor(s.length / 2);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** Calls/s with `concurrency` callers, plus this process's and the emulator's CPU ms per call. */
@@ -154,32 +160,48 @@ test('api-client overhead and throughput', async () => {
     const concurrency = 64;
     const total = concurrency * 6;
     const ideal = concurrency / 0.1;
+    const RUNS = 3;
+    const loads: number[] = [];
     const throughputs: Record<string, unknown> = {};
     for (const [name, op] of Object.entries(ops)) {
       await throughput(emu, concurrency, concurrency, op.client); // warm-up: open the 64 connections
-      const sdk = await throughput(emu, total, concurrency, op.sdk);
-      const cl = await throughput(emu, total, concurrency, op.client);
+      const sdkRuns: Awaited<ReturnType<typeof throughput>>[] = [];
+      const clientRuns: Awaited<ReturnType<typeof throughput>>[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        loads.push(loadavg()[0] ?? 0);
+        sdkRuns.push(await throughput(emu, total, concurrency, op.sdk));
+        clientRuns.push(await throughput(emu, total, concurrency, op.client));
+      }
+      const ceiling = median(sdkRuns.map((x) => x.perSec));
+      const cl = median(clientRuns.map((x) => x.perSec));
       throughputs[name] = {
         concurrency,
         latencyMs: 100,
         calls: total,
+        runs: RUNS,
+        ceilingPerSec: round(ceiling),
+        ceilingPerSecRuns: sdkRuns.map((x) => round(x.perSec)),
+        clientPerSec: round(cl),
+        clientPerSecRuns: clientRuns.map((x) => round(x.perSec)),
+        clientVsCeiling: round(median(clientRuns.map((x, i) => x.perSec / (sdkRuns[i]?.perSec ?? Number.NaN)))),
         idealPerSec: ideal,
-        sdkPerSec: round(sdk.perSec),
-        clientPerSec: round(cl.perSec),
-        ratioToIdeal: round(cl.perSec / ideal),
-        sdkRatioToIdeal: round(sdk.perSec / ideal),
-        clientToSdk: round(cl.perSec / sdk.perSec),
-        clientCpuMsPerCall: round(cl.cpuMsPerCall),
-        sdkCpuMsPerCall: round(sdk.cpuMsPerCall),
-        emulatorCpuMsPerCall: round(cl.emulatorCpuMsPerCall),
+        ceilingVsIdeal: round(ceiling / ideal),
+        clientVsIdeal: round(cl / ideal),
+        clientCpuMsPerCall: round(median(clientRuns.map((x) => x.cpuMsPerCall))),
+        sdkCpuMsPerCall: round(median(sdkRuns.map((x) => x.cpuMsPerCall))),
+        emulatorCpuMsPerCall: round(median(clientRuns.map((x) => x.emulatorCpuMsPerCall))),
       };
     }
 
     const result = {
       package: '@autod/api-client',
       date: new Date().toISOString(),
-      machine: { cpus: availableParallelism(), loadAverage1m: round(loadavg()[0] ?? 0) },
-      note: 'the emulator runs in a separate process (loopback); *CpuMsPerCall is CPU time (user + system) per call of this process or of the emulator process',
+      command: 'pnpm --filter @autod/api-client run bench',
+      machine: {
+        cpus: availableParallelism(),
+        loadAverage1m: { min: round(Math.min(...loads)), median: round(median(loads)), max: round(Math.max(...loads)) },
+      },
+      note: 'the emulator runs in a separate process (loopback); *CpuMsPerCall is CPU time (user + system) per call of this process or of the emulator process; ceiling = bare SDK calls at the same concurrency against the same emulator',
       overhead,
       throughput: throughputs,
     };

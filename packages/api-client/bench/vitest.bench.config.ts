@@ -10,6 +10,6 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['bench/**/*.bench.ts'],
     environment: 'node',
-    testTimeout: 120_000,
+    testTimeout: 600_000,
   },
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@autod/config';
+import { MIGRATIONS_TABLE } from '@autod/db';
 import { isAutodError, toAutodError } from '@autod/errors';
 import { EInvoiceExtractor, LocalExtractor, type Extractor } from '@autod/pipeline';
 import { badPdfs, buildScannedImage, generateCorpus, startEmulator } from '@autod/testkit';
@@ -182,12 +183,20 @@ describe('createRuntime', () => {
   });
 
   it('closes the database when start-up fails after opening it (no handle keeps the process alive)', async () => {
-    // a damaged database: the migration fails with DB_CORRUPT, and the file is closed again
+    // a damaged database: the migration fails with DB_CORRUPT, and the file is closed again. The damaged page is the
+    // migrations table's (which the migration reads first), not a fixed offset: the layout moves with the schema.
     const ok = await createRuntime(config({}));
+    const master: { rootpage: number }[] = await ok.db.knex.raw('SELECT rootpage FROM sqlite_master WHERE name = ?', [
+      MIGRATIONS_TABLE,
+    ]);
+    const pragma: { page_size: number }[] = await ok.db.knex.raw('PRAGMA page_size');
+    const rootpage = Number(master[0]?.rootpage);
+    const pageSize = Number(pragma[0]?.page_size);
+    expect(rootpage).toBeGreaterThan(1);
     await ok.close();
     const file = join(dir, 'autod.sqlite');
     const bytes = await readFile(file);
-    bytes.fill(0xab, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16_384);
+    bytes.fill(0xab, (rootpage - 1) * pageSize, rootpage * pageSize);
     await writeFile(file, bytes);
     await rm(`${file}-wal`, { force: true });
     await rm(`${file}-shm`, { force: true });

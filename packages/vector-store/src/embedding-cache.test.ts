@@ -45,6 +45,25 @@ describe('CachedEmbedder', () => {
     expect(cold.stats()).toMatchObject({ requests: 2, dbHits: 1, misses: 1, memoryHits: 0 });
   });
 
+  test('embedDeferred keeps the new DB rows until persist writes them (one transaction for many calls)', async () => {
+    const c = new CachedEmbedder(inner, knex);
+    const a = await c.embedDeferred(['x y', 'z w']);
+    const b = await c.embedDeferred(['z w', 'u v']);
+    expect([...a.pending.keys()]).toHaveLength(2);
+    expect([...b.pending.keys()]).toHaveLength(1); // 'z w' came from the memory tier
+    const count = async () =>
+      Number(((await knex('autod_embedding_cache').count({ n: '*' }).first()) as { n: number }).n);
+    expect(await count()).toBe(0);
+    await c.persist([a.pending, b.pending]);
+    expect(await count()).toBe(3);
+    const cold = new CachedEmbedder(inner, knex);
+    await cold.embed(['x y', 'z w', 'u v']);
+    expect(cold.stats()).toMatchObject({ dbHits: 3, misses: 0 });
+    // with the DB tier off there is nothing pending
+    const off = new CachedEmbedder(inner, knex, { persist: false });
+    expect((await off.embedDeferred(['new text'])).pending.size).toBe(0);
+  });
+
   test('the key is a hash of model, dimensions and text', () => {
     expect(embeddingCacheKey('m', 64, 'x')).toMatch(/^[0-9a-f]{64}$/);
     expect(embeddingCacheKey('m', 64, 'x')).not.toBe(embeddingCacheKey('m2', 64, 'x'));

@@ -3,6 +3,7 @@ import type { Embedder, EmbedResult } from './embedder.js';
 import { bufferToVector, sha256Hex, vectorToBuffer } from './hash.js';
 import { LruCache, type LruStats } from './lru.js';
 import { TABLES } from './migrations.js';
+import { SqlRunner } from './sql-runner.js';
 
 export interface EmbeddingCacheOptions {
   /** Default true. When false every text goes to the embedder. */
@@ -58,6 +59,7 @@ export class CachedEmbedder implements Embedder {
   readonly #persist: boolean;
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #sql: SqlRunner;
   #requests = 0;
   #memoryHits = 0;
   #dbHits = 0;
@@ -77,6 +79,7 @@ export class CachedEmbedder implements Embedder {
     this.#persist = options.persist ?? true;
     this.#ttlMs = (options.ttlDays ?? 7) * DAY_MS;
     this.#now = options.now ?? Date.now;
+    this.#sql = new SqlRunner(knex);
     this.memory = new LruCache<Float32Array>({
       maxSizeBytes: Math.max(0, options.memoryMaxMb ?? 100) * 1024 * 1024,
       ...(options.memoryMaxEntries !== undefined ? { maxEntries: options.memoryMaxEntries } : {}),
@@ -93,10 +96,25 @@ export class CachedEmbedder implements Embedder {
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<EmbedResult> {
+    const { pending, ...result } = await this.embedDeferred(texts, signal);
+    await this.persist([pending]);
+    return result;
+  }
+
+  /**
+   * {@link embed} without writing the DB tier yet: the vectors computed now are returned in
+   * `pending` (already in the memory tier) for {@link persist}, so that a bulk run writes the rows
+   * of many calls in one transaction (each commit rewrites the random-key index pages it touched).
+   */
+  async embedDeferred(
+    texts: string[],
+    signal?: AbortSignal,
+  ): Promise<EmbedResult & { pending: Map<string, Float32Array> }> {
+    const pending = new Map<string, Float32Array>();
     this.#requests += texts.length;
     if (!this.#enabled) {
       this.#misses += texts.length;
-      return this.#call(texts, signal);
+      return { ...(await this.#call(texts, signal)), pending };
     }
     const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t));
     const out: (Float32Array | undefined)[] = keys.map((k) => this.memory.get(k));
@@ -127,8 +145,10 @@ export class CachedEmbedder implements Embedder {
       costUsd = fresh.costUsd;
       const computed = new Map<string, Float32Array>();
       missing.forEach((k, i) => computed.set(k, fresh.vectors[i] as Float32Array));
-      for (const [k, v] of computed) this.memory.set(k, v);
-      if (this.#persist) await this.#writeDb(computed);
+      for (const [k, v] of computed) {
+        this.memory.set(k, v);
+        if (this.#persist) pending.set(k, v);
+      }
       keys.forEach((k, i) => {
         if (!out[i]) {
           out[i] = computed.get(k);
@@ -140,7 +160,15 @@ export class CachedEmbedder implements Embedder {
       vectors: out as Float32Array[],
       ...(usage ? { usage } : {}),
       ...(costUsd !== undefined ? { costUsd } : {}),
+      pending,
     };
+  }
+
+  /** Write the DB-tier rows returned by {@link embedDeferred} calls (one transaction on SQLite). */
+  async persist(pending: Iterable<Map<string, Float32Array>>): Promise<void> {
+    const all = new Map<string, Float32Array>();
+    for (const p of pending) for (const [k, v] of p) all.set(k, v);
+    if (all.size > 0 && this.#persist) await this.#writeDb(all);
   }
 
   /**
@@ -213,10 +241,12 @@ export class CachedEmbedder implements Embedder {
     const found = new Map<string, Float32Array>();
     const minCreated = this.#now() - this.#ttlMs;
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = (await this.knex(TABLES.cache)
-        .select('key', 'vector', 'dimensions')
-        .whereIn('key', keys.slice(i, i + 500))
-        .andWhere('created_at', '>=', minCreated)) as { key: string; vector: Uint8Array; dimensions: number }[];
+      const rows = await this.#sql.select<{ key: string; vector: Uint8Array; dimensions: number }>(
+        this.knex(TABLES.cache)
+          .select('key', 'vector', 'dimensions')
+          .whereIn('key', keys.slice(i, i + 500))
+          .andWhere('created_at', '>=', minCreated),
+      );
       for (const r of rows) if (Number(r.dimensions) === this.dimensions) found.set(r.key, bufferToVector(r.vector));
     }
     return found;
@@ -231,11 +261,17 @@ export class CachedEmbedder implements Embedder {
       vector: vectorToBuffer(v),
       created_at: now,
     }));
-    for (let i = 0; i < rows.length; i += 200) {
-      await this.knex(TABLES.cache)
-        .insert(rows.slice(i, i + 200))
-        .onConflict('key')
-        .merge(['vector', 'created_at', 'model', 'dimensions']);
+    const insert = (batch: typeof rows) =>
+      this.knex(TABLES.cache).insert(batch).onConflict('key').merge(['vector', 'created_at', 'model', 'dimensions']);
+    if (this.#sql.raw) {
+      // One transaction, statements from the connection's cache (a full batch of 200 is one statement).
+      await this.#sql.session((s) =>
+        s.transaction(() => {
+          for (let i = 0; i < rows.length; i += 200) s.query(insert(rows.slice(i, i + 200)));
+        }),
+      );
+      return;
     }
+    for (let i = 0; i < rows.length; i += 200) await insert(rows.slice(i, i + 200));
   }
 }

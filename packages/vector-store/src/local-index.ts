@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { applyFilter, hasFilter, type SearchFilter } from './filter.js';
 import { bufferToVector, dot, vectorToBuffer } from './hash.js';
+import { ListMemory } from './list-memory.js';
 import { LIST_KEY_SPAN, TABLES } from './migrations.js';
+import { SqlRunner, type SqliteSession } from './sql-runner.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -42,12 +44,47 @@ export interface IvfOptions {
   probeFraction?: number;
   /** Fewest lists probed per query (default 4). */
   minProbe?: number;
+  /**
+   * Fewest vectors scanned per query (default 5000): small indexes scan a larger share (a few
+   * milliseconds at most) instead of losing recall to coarse lists.
+   */
+  minScan?: number;
   /** Candidates of the int8 coarse scan re-ranked with the exact float32 vectors (default: 1.5 × the chunks wanted, at least 60). */
   rerank?: number;
   /** Retrain when the chunk count has grown by this factor since the last training (default 2). */
   growthFactor?: number;
   /** Retrain automatically inside `upsert` (default true). */
   autoTrain?: boolean;
+}
+
+/** Options of one vector search in a {@link VectorBackend}. */
+export interface VectorSearchOptions {
+  k: number;
+  filter?: SearchFilter;
+  minSimilarity?: number;
+  exact?: boolean;
+  excludeDocId?: number;
+  firstChunkOnly?: boolean;
+}
+
+/**
+ * What `createVectorIndex` needs from the storage of vectors: {@link LocalVectorIndex} (SQLite,
+ * PostgreSQL without pgvector) implements it; a pgvector backend would too (ADR 0007).
+ */
+export interface VectorBackend {
+  /** Approximate (IVF/HNSW) search is available; otherwise searches are exact. */
+  readonly trained: boolean;
+  readonly chunkCount: number;
+  init(): Promise<void>;
+  /** Replace the attribute rows and chunks of several documents in one transaction. */
+  upsertMany(items: { attrs: DocAttributes; chunks: StoredChunk[] }[]): Promise<void>;
+  remove(docId: number): Promise<boolean>;
+  /** Build or refresh the approximate index when due (`force`: now); true when it did. */
+  maybeTrain(force?: boolean): Promise<boolean>;
+  /** The top `k` documents by their best chunk's cosine similarity. */
+  search(query: Float32Array, opts: VectorSearchOptions): Promise<VectorMatch[]>;
+  /** Texts and pages of chunks, keyed `docId:chunkNo`. */
+  chunkTexts(keys: { docId: number; chunkNo: number }[]): Promise<Map<string, { text: string; page: number }>>;
 }
 
 interface ChunkRow {
@@ -58,21 +95,133 @@ interface ChunkRow {
   sim?: number;
 }
 
+/** Rows of `autod_vec_changes` kept for processes that follow the log (older ones are pruned). */
+const KEEP_CHANGES = 20_000;
+/** More changed documents than this since a process last looked: it reloads everything instead. */
+const MAX_INCREMENTAL = 5_000;
+const PAGE = 2_000;
+
+/**
+ * SQL run either on the raw better-sqlite3 connection (statements prepared once, see
+ * `SqlRunner`) or through knex (PostgreSQL, the `sqlite3` driver). Statements are written with `?`
+ * placeholders, valid on both SQLite and PostgreSQL.
+ */
+interface Exec {
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Rows changed (NaN when the driver does not tell: knex on the `sqlite3` driver). */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** `DELETE FROM table WHERE column = value`, returns the rows deleted. */
+  del(table: string, column: string, value: number): Promise<number>;
+  /** Insert one row, return its generated `idColumn`. */
+  insertId(sql: string, params: readonly unknown[], idColumn: string): Promise<number>;
+  /** Insert rows into `table` (one cached statement per row on SQLite, multi-row inserts through knex). */
+  insertMany(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** A SELECT built with knex. */
+  query<T>(builder: Knex.QueryBuilder): Promise<T[]>;
+}
+
+function rawExec(s: SqliteSession): Exec {
+  return {
+    all: async <T>(sql: string, params: readonly unknown[] = []) => s.all<T>(sql, params),
+    run: async (sql, params = []) => s.run(sql, params).changes,
+    insertId: async (sql, params) => s.run(sql, params).lastInsertRowid,
+    async insertMany(table, rows) {
+      const first = rows[0];
+      if (!first) return;
+      const cols = Object.keys(first);
+      const sql = `INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+      for (const row of rows)
+        s.run(
+          sql,
+          cols.map((c) => row[c]),
+        );
+    },
+    query: async <T>(builder: Knex.QueryBuilder) => s.query<T>(builder),
+    del: async (table, column, value) => s.run(`DELETE FROM ${table} WHERE ${column} = ?`, [value]).changes,
+  };
+}
+
+function knexExec(k: Knex | Knex.Transaction): Exec {
+  const rows = (r: unknown): Record<string, unknown>[] =>
+    (Array.isArray(r) ? r : ((r as { rows?: unknown[] }).rows ?? [])) as Record<string, unknown>[];
+  return {
+    all: async <T>(sql: string, params: readonly unknown[] = []) =>
+      rows(await k.raw(sql, [...params] as Knex.RawBinding[])) as T[],
+    async run(sql, params = []) {
+      const r: { rowCount?: number | null } = await k.raw(sql, [...params] as Knex.RawBinding[]);
+      return typeof r.rowCount === 'number' ? r.rowCount : Number.NaN;
+    },
+    async insertId(sql, params, idColumn) {
+      const r = rows(await k.raw(`${sql} RETURNING ${idColumn}`, [...params] as Knex.RawBinding[]));
+      return Number(r[0]?.[idColumn]);
+    },
+    async insertMany(table, list) {
+      for (let i = 0; i < list.length; i += 500) await k(table).insert(list.slice(i, i + 500));
+    },
+    query: async <T>(builder: Knex.QueryBuilder) => (await builder) as T[],
+    del: async (table, column, value) => Number(await k(table).where(column, value).delete()),
+  };
+}
+
+const UPSERT_DOC = `INSERT INTO ${TABLES.docs} (doc_id, sha256, model, category, doc_type, issuer, issuer_lc, primary_date,
+  total_amount, title, content_sig, chunk_count, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (doc_id) DO UPDATE SET sha256 = excluded.sha256, model = excluded.model, category = excluded.category,
+  doc_type = excluded.doc_type, issuer = excluded.issuer, issuer_lc = excluded.issuer_lc,
+  primary_date = excluded.primary_date, total_amount = excluded.total_amount, title = excluded.title,
+  content_sig = excluded.content_sig, chunk_count = excluded.chunk_count, indexed_at = excluded.indexed_at`;
+const INSERT_CHUNK = `INSERT INTO ${TABLES.chunks} (doc_id, chunk_no, page, model, embedding) VALUES (?, ?, ?, ?, ?)`;
+const INSERT_LIST = `INSERT INTO ${TABLES.lists} ("key", doc_id, chunk_no, qvec) VALUES (?, ?, ?, ?)`;
+const INSERT_TEXT = `INSERT INTO ${TABLES.chunkTexts} (doc_id, chunk_no, page, text) VALUES (?, ?, ?, ?)`;
+const INSERT_CHANGE = `INSERT INTO ${TABLES.changes} (doc_id) VALUES (?)`;
+const MAX_SEQ = `SELECT max(seq) AS m FROM ${TABLES.changes}`;
+const DOC_ATTRS = `SELECT doc_id, category, doc_type, issuer, primary_date, total_amount FROM ${TABLES.docs}`;
+
+interface DocAttrRow {
+  doc_id: number | string;
+  category: string | null;
+  doc_type: string | null;
+  issuer: string | null;
+  primary_date: string | null;
+  total_amount: number | string | null;
+}
+
+function memoryAttrs(r: DocAttrRow) {
+  return {
+    docId: Number(r.doc_id),
+    category: r.category,
+    docType: r.doc_type,
+    issuer: r.issuer,
+    primaryDate: r.primary_date,
+    totalAmount: r.total_amount === null ? null : Number(r.total_amount),
+  };
+}
+
 /**
  * Vectors and attribute rows in the app's database, searched exactly or through an IVF index
- * (k-means lists, nearest lists probed). Distances: sqlite-vec's `vec_distance_cosine` in
- * SQLite when the extension loads, else (PostgreSQL without pgvector, or no extension) dot
- * products in process over rows streamed in pages (memory stays bounded).
+ * (k-means lists, nearest lists probed).
+ *
+ * Storage: float32 vectors in `autod_vec_chunks`, one int8 copy per vector in `autod_vec_lists`
+ * (keyed by list). Search: the lists are held in memory ({@link ListMemory}: the int8 vectors and
+ * the documents' filterable attributes), the probed lists are scanned in process and the best
+ * candidates re-ranked with the float32 vectors read from the database. Every process follows the
+ * other processes' writes through the `autod_vec_changes` log (checked before each search).
+ * Exact search (untrained index, `exact: true`): sqlite-vec's `vec_distance_cosine` in SQLite, dot
+ * products in process over rows streamed in pages elsewhere.
  */
-export class LocalVectorIndex {
+export class LocalVectorIndex implements VectorBackend {
   #centroids: Float32Array[] = [];
-  /** Vectors per list (maintained on insert, recounted on load/training; deletions are not subtracted). */
-  #listSizes: number[] = [];
+  /** The centroids packed for {@link nearest}. */
+  #packed: Float32Array = new Float32Array(0);
   #trainedCount = 0;
   #chunkCount = 0;
-  /** Documents with an attribute row (kept up to date approximately; for the probe budget of filtered searches). */
-  #docCount = 0;
+  /** Last change-log sequence number reflected in the centroids and the memory lists. */
+  #seq = 0;
+  /** The lists in memory; loaded on the first search of a trained index. */
+  #memory: ListMemory | undefined;
+  /** The training running in this process, if any (concurrent calls share it). */
+  #training: Promise<{ lists: number; vectors: number }> | undefined;
   readonly #ivf: Required<IvfOptions>;
+  readonly #sql: SqlRunner;
 
   constructor(
     private readonly knex: Knex,
@@ -82,15 +231,18 @@ export class LocalVectorIndex {
     /** sqlite-vec SQL functions are available on the connection. */
     readonly sqlVec: boolean,
     ivf: IvfOptions = {},
+    sql: SqlRunner = new SqlRunner(knex),
   ) {
     this.#ivf = {
       minVectors: ivf.minVectors ?? 8000,
       probeFraction: ivf.probeFraction ?? 0.15,
       minProbe: ivf.minProbe ?? 4,
+      minScan: ivf.minScan ?? 5000,
       rerank: ivf.rerank ?? 0,
       growthFactor: ivf.growthFactor ?? 2,
       autoTrain: ivf.autoTrain ?? true,
     };
+    this.#sql = sql;
   }
 
   get trained(): boolean {
@@ -101,221 +253,379 @@ export class LocalVectorIndex {
     return this.#chunkCount;
   }
 
+  /** Reads (no transaction) on the raw connection or through knex. */
+  async #read<T>(fn: (x: Exec) => Promise<T>): Promise<T> {
+    if (this.#sql.raw) return this.#sql.session((s) => fn(rawExec(s)));
+    return fn(knexExec(this.knex));
+  }
+
+  /** One write transaction (`BEGIN IMMEDIATE` on SQLite; on PostgreSQL the lists table is locked in `mode`). */
+  async #write<T>(fn: (x: Exec) => Promise<T>, pgLock: 'ROW EXCLUSIVE' | 'EXCLUSIVE' = 'ROW EXCLUSIVE'): Promise<T> {
+    if (this.#sql.raw) {
+      return this.#sql.session(async (s) => {
+        if (s.db.inTransaction) return fn(rawExec(s));
+        s.run('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(rawExec(s));
+          s.run('COMMIT');
+          return out;
+        } catch (error) {
+          if (s.db.inTransaction) s.run('ROLLBACK');
+          throw error;
+        }
+      });
+    }
+    return this.knex.transaction(async (trx) => {
+      if (this.dialect === 'postgres') await trx.raw(`LOCK TABLE ${TABLES.lists} IN ${pgLock} MODE`);
+      return fn(knexExec(trx));
+    });
+  }
+
   /** Load centroids and counts (call once after migrations). */
   async init(): Promise<void> {
-    const meta = await this.#meta();
+    await this.#read(async (x) => {
+      this.#seq = await maxSeq(x);
+      await this.#loadCentroids(x);
+      this.#chunkCount = await this.#countChunks(x);
+    });
+  }
+
+  async #loadCentroids(x: Exec): Promise<void> {
+    const meta = await readMeta(x);
     if (meta.get('ivf_model') === `${this.model}:${this.dimensions}`) {
-      const rows = (await this.knex(TABLES.centroids).select('cluster', 'vector').orderBy('cluster')) as {
-        cluster: number;
-        vector: Uint8Array;
-      }[];
-      this.#centroids = rows.map((r) => bufferToVector(r.vector));
+      const rows = await x.all<{ vector: Uint8Array }>(`SELECT vector FROM ${TABLES.centroids} ORDER BY cluster`);
+      this.#setCentroids(rows.map((r) => bufferToVector(r.vector)));
       this.#trainedCount = Number(meta.get('ivf_trained_count') ?? 0);
-      this.#listSizes = new Array<number>(this.#centroids.length).fill(0);
-      // An integer literal divisor: integer division (a bound JS number would be a REAL in SQLite).
-      const sizes: { list: number | string; n: number | string }[] = await this.knex(TABLES.lists)
-        .select(this.knex.raw(`?? / ${LIST_KEY_SPAN} AS list`, ['key']))
-        .count({ n: '*' })
-        .groupBy('list');
-      for (const r of sizes) if (Number(r.list) < this.#listSizes.length) this.#listSizes[Number(r.list)] = Number(r.n);
+    } else {
+      this.#setCentroids([]);
+      this.#trainedCount = 0;
     }
-    this.#chunkCount = await this.#countChunks();
-    const docs = (await this.knex(TABLES.docs).count({ n: '*' }).first()) as { n: number | string } | undefined;
-    this.#docCount = Number(docs?.n ?? 0);
+  }
+
+  #setCentroids(centroids: Float32Array[]): void {
+    this.#centroids = centroids;
+    this.#packed = pack(centroids, this.dimensions);
+  }
+
+  /**
+   * Bring the centroids and the memory lists up to date with the change log (other processes'
+   * writes and trainings), loading the lists on first use.
+   */
+  async #refresh(): Promise<void> {
+    await this.#read(async (x) => {
+      const m = await maxSeq(x);
+      if (m !== this.#seq) {
+        const pruned = Number((await readMeta(x)).get('changes_pruned_below') ?? 0);
+        const rows = await x.all<{ seq: number | string; doc_id: number | string }>(
+          `SELECT seq, doc_id FROM ${TABLES.changes} WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ${MAX_INCREMENTAL + 1}`,
+          [this.#seq, m],
+        );
+        const ids = [...new Set(rows.map((r) => Number(r.doc_id)))];
+        if (this.#seq < pruned || ids.some((id) => id < 0) || rows.length > MAX_INCREMENTAL) {
+          await this.#loadCentroids(x);
+          this.#chunkCount = await this.#countChunks(x);
+          this.#memory = undefined;
+        } else if (this.#memory) {
+          for (const id of ids) await this.#reloadDoc(x, this.#memory, id);
+        }
+        this.#seq = m;
+      }
+      if (this.trained && !this.#memory) await this.#loadMemory(x);
+    });
+  }
+
+  async #loadMemory(x: Exec): Promise<void> {
+    const m0 = await maxSeq(x);
+    const mem = new ListMemory(this.dimensions, this.#centroids.length);
+    await loadDocAttrs(x, mem);
+    let last = -1;
+    for (;;) {
+      const rows = await x.all<{ key: number | string; doc_id: number | string; chunk_no: number; qvec: Uint8Array }>(
+        `SELECT "key", doc_id, chunk_no, qvec FROM ${TABLES.lists} WHERE "key" > ? ORDER BY "key" LIMIT ${PAGE}`,
+        [last],
+      );
+      for (const r of rows) {
+        const key = Number(r.key);
+        const list = Math.floor(key / LIST_KEY_SPAN);
+        mem.add(list, key - list * LIST_KEY_SPAN, Number(r.doc_id), Number(r.chunk_no), int8(r.qvec));
+      }
+      if (rows.length < PAGE) break;
+      last = Number(rows[rows.length - 1]?.key);
+    }
+    this.#memory = mem;
+    this.#seq = Math.max(this.#seq, m0);
+  }
+
+  async #reloadDoc(x: Exec, mem: ListMemory, docId: number): Promise<void> {
+    mem.removeDoc(docId);
+    const [attrs] = await x.all<DocAttrRow>(`${DOC_ATTRS} WHERE doc_id = ?`, [docId]);
+    if (!attrs) return;
+    mem.setDoc(memoryAttrs(attrs));
+    const rows = await x.all<{ key: number | string; chunk_no: number; qvec: Uint8Array }>(
+      `SELECT "key", chunk_no, qvec FROM ${TABLES.lists} WHERE doc_id = ?`,
+      [docId],
+    );
+    for (const r of rows) {
+      const key = Number(r.key);
+      const list = Math.floor(key / LIST_KEY_SPAN);
+      mem.add(list, key - list * LIST_KEY_SPAN, docId, Number(r.chunk_no), int8(r.qvec));
+    }
   }
 
   /** Replace a document's attribute row and chunks. */
-  async upsert(attrs: DocAttributes, chunks: StoredChunk[], trx?: Knex.Transaction): Promise<void> {
-    const run = async (k: Knex | Knex.Transaction): Promise<void> => {
-      const removed = await this.#deleteChunks(k, attrs.docId);
-      if (removed === 0) this.#docCount++;
-      const row = {
-        doc_id: attrs.docId,
-        sha256: attrs.sha256,
-        model: this.model,
-        category: attrs.category,
-        doc_type: attrs.docType,
-        issuer: attrs.issuer,
-        issuer_lc: attrs.issuer?.toLowerCase() ?? null,
-        primary_date: attrs.primaryDate,
-        total_amount: attrs.totalAmount,
-        title: attrs.title,
-        content_sig: attrs.contentSig,
-        chunk_count: chunks.length,
-        indexed_at: Date.now(),
-      };
-      await k(TABLES.docs).insert(row).onConflict('doc_id').merge();
-      const rows = chunks.map((c) => ({
-        doc_id: attrs.docId,
-        chunk_no: c.chunkNo,
-        page: c.page,
-        model: this.model,
-        embedding: vectorToBuffer(c.vector),
-      }));
-      const trained = this.trained;
-      const byNo = new Map(chunks.map((c) => [c.chunkNo, c.vector]));
-      for (let i = 0; i < rows.length; i += 100) {
-        const batch = rows.slice(i, i + 100);
-        if (!trained) {
-          await k(TABLES.chunks).insert(batch);
-          continue;
-        }
-        const ids: { id: number | string; chunk_no: number }[] = await k(TABLES.chunks).insert(batch, [
-          'id',
-          'chunk_no',
+  async upsert(attrs: DocAttributes, chunks: StoredChunk[]): Promise<void> {
+    await this.upsertMany([{ attrs, chunks }]);
+  }
+
+  /** Replace the attribute rows and chunks of several documents in one transaction. */
+  async upsertMany(items: { attrs: DocAttributes; chunks: StoredChunk[] }[]): Promise<void> {
+    if (items.length === 0) return;
+    const memRows: { attrs: DocAttributes; rows: { list: number; id: number; chunkNo: number; q8: Int8Array }[] }[] =
+      [];
+    const { fresh, lastSeq, delta } = await this.#write(async (x) => {
+      // Another process may have trained since we loaded the centroids: list rows must use the new ones.
+      const m0 = await maxSeq(x);
+      if (m0 !== this.#seq) {
+        const retrained = await x.all(`SELECT seq FROM ${TABLES.changes} WHERE seq > ? AND doc_id < 0 LIMIT 1`, [
+          this.#seq,
         ]);
-        const listRows = ids.map((r) => {
-          const v = byNo.get(Number(r.chunk_no)) as Float32Array;
-          const list = nearest(this.#centroids, v);
-          this.#listSizes[list] = (this.#listSizes[list] ?? 0) + 1;
-          return {
-            key: list * LIST_KEY_SPAN + Number(r.id),
-            doc_id: attrs.docId,
-            chunk_no: Number(r.chunk_no),
-            qvec: quantize(v),
-          };
-        });
-        await k(TABLES.lists).insert(listRows);
+        if (retrained.length > 0) {
+          await this.#loadCentroids(x);
+          this.#memory = undefined;
+        }
       }
-      const texts = chunks.map((c) => ({ doc_id: attrs.docId, chunk_no: c.chunkNo, page: c.page, text: c.text }));
-      for (let i = 0; i < texts.length; i += 200) await k(TABLES.chunkTexts).insert(texts.slice(i, i + 200));
-      this.#chunkCount += chunks.length - removed;
-    };
-    if (trx) await run(trx);
-    else await this.knex.transaction(run);
+      const trained = this.trained;
+      let delta = 0;
+      let lastSeq = m0;
+      const now = Date.now();
+      for (const { attrs, chunks } of items) {
+        delta -= await this.#deleteRows(x, attrs.docId);
+        await x.run(UPSERT_DOC, [
+          attrs.docId,
+          attrs.sha256,
+          this.model,
+          attrs.category,
+          attrs.docType,
+          attrs.issuer,
+          attrs.issuer?.toLowerCase() ?? null,
+          attrs.primaryDate,
+          attrs.totalAmount,
+          attrs.title,
+          attrs.contentSig,
+          chunks.length,
+          now,
+        ]);
+        const rows: { list: number; id: number; chunkNo: number; q8: Int8Array }[] = [];
+        for (const c of chunks) {
+          const id = await x.insertId(
+            INSERT_CHUNK,
+            [attrs.docId, c.chunkNo, c.page, this.model, vectorToBuffer(c.vector)],
+            'id',
+          );
+          await x.run(INSERT_TEXT, [attrs.docId, c.chunkNo, c.page, c.text]);
+          if (trained) {
+            const list = nearest(this.#packed, this.dimensions, c.vector);
+            const q = quantize(c.vector);
+            await x.run(INSERT_LIST, [list * LIST_KEY_SPAN + id, attrs.docId, c.chunkNo, q]);
+            rows.push({ list, id, chunkNo: c.chunkNo, q8: int8(q) });
+          }
+        }
+        delta += chunks.length;
+        if (trained) {
+          lastSeq = await x.insertId(INSERT_CHANGE, [attrs.docId], 'seq');
+          memRows.push({ attrs, rows });
+        }
+      }
+      if (lastSeq !== m0) await pruneChanges(x, m0, lastSeq);
+      return { fresh: m0 === this.#seq, lastSeq, delta };
+    });
+    this.#chunkCount += delta;
+    if (lastSeq === this.#seq) return;
+    // Our own changes go straight into memory when nothing else happened in between; otherwise the
+    // next refresh re-reads every document changed since (ours included).
+    const mem = this.#memory;
+    if (fresh && mem) {
+      for (const { attrs, rows } of memRows) {
+        mem.clearRows(attrs.docId);
+        mem.setDoc(attrs);
+        for (const r of rows) mem.add(r.list, r.id, attrs.docId, r.chunkNo, r.q8);
+      }
+      this.#seq = lastSeq;
+    }
   }
 
   async remove(docId: number): Promise<boolean> {
-    return this.knex.transaction(async (trx) => {
-      const removed = await this.#deleteChunks(trx, docId);
-      this.#chunkCount -= removed;
-      const n = await trx(TABLES.docs).where('doc_id', docId).delete();
-      this.#docCount -= Number(n);
-      return Number(n) > 0;
+    const { removed, docs, fresh, seq } = await this.#write(async (x) => {
+      const m0 = await maxSeq(x);
+      const removed = await this.#deleteRows(x, docId);
+      const docs = await x.del(TABLES.docs, 'doc_id', docId);
+      let seq = m0;
+      if (this.trained) {
+        seq = await x.insertId(INSERT_CHANGE, [docId], 'seq');
+        await pruneChanges(x, m0, seq);
+      }
+      return { removed, docs, fresh: m0 === this.#seq, seq };
     });
+    this.#chunkCount -= removed;
+    if (fresh && this.#memory && seq !== this.#seq) {
+      this.#memory.removeDoc(docId);
+      this.#seq = seq;
+    }
+    return docs > 0;
+  }
+
+  async #deleteRows(x: Exec, docId: number): Promise<number> {
+    const n = await x.del(TABLES.chunks, 'doc_id', docId);
+    if (n > 0) {
+      await x.del(TABLES.lists, 'doc_id', docId);
+      await x.del(TABLES.chunkTexts, 'doc_id', docId);
+    }
+    return n;
   }
 
   /** Train (or retrain) the IVF lists when the index is big enough and has grown; returns true if trained. */
   async maybeTrain(force = false): Promise<boolean> {
     if (!force && !this.#ivf.autoTrain) return false;
+    if (!force && this.#training) return false;
     if (this.#chunkCount < this.#ivf.minVectors) return false;
     if (!force && this.trained && this.#chunkCount < this.#trainedCount * this.#ivf.growthFactor) return false;
     await this.train();
     return true;
   }
 
-  /** k-means (Lloyd, k-means++-style seeding over a sample) and assignment of every chunk to its nearest list. */
+  /**
+   * k-means (Lloyd, seeded by spreading picks over a random sample) and assignment of every chunk
+   * to its nearest list. The assignment is computed outside any transaction (into a new
+   * {@link ListMemory}); the write transaction only replaces the centroids and the list rows.
+   */
   async train(): Promise<{ lists: number; vectors: number }> {
-    const n = await this.#countChunks();
+    this.#training ??= this.#train().finally(() => {
+      this.#training = undefined;
+    });
+    return this.#training;
+  }
+
+  async #train(): Promise<{ lists: number; vectors: number }> {
+    const { n, sample } = await this.#read(async (x) => {
+      const n = await this.#countChunks(x);
+      const size = Math.min(n, Math.max(4, Math.min(256, Math.round(Math.sqrt(n) / 2))) * 40);
+      const ids = (
+        await x.all<{ id: number | string }>(
+          `SELECT id FROM ${TABLES.chunks} WHERE model = ? ORDER BY random() LIMIT ${size}`,
+          [this.model],
+        )
+      ).map((r) => Number(r.id));
+      const sample: Float32Array[] = [];
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await x.query<{ embedding: Uint8Array }>(
+          this.knex(TABLES.chunks)
+            .select('embedding')
+            .whereIn('id', ids.slice(i, i + 500)),
+        );
+        for (const r of rows) sample.push(bufferToVector(r.embedding));
+      }
+      return { n, sample };
+    });
     if (n === 0) return { lists: 0, vectors: 0 };
     const lists = Math.max(4, Math.min(256, Math.round(Math.sqrt(n) / 2)));
-    const sampleRows = (await this.knex(TABLES.chunks)
-      .where('model', this.model)
-      .select('embedding')
-      .orderByRaw('random()')
-      .limit(Math.min(n, lists * 40))) as { embedding: Uint8Array }[];
-    const sample = sampleRows.map((r) => bufferToVector(r.embedding));
-    const centroids = seedCentroids(sample, lists);
-    const assign = new Int32Array(sample.length);
-    for (let iter = 0; iter < 8; iter++) {
-      sample.forEach((v, i) => (assign[i] = nearest(centroids, v)));
-      const sums = centroids.map(() => new Float32Array(this.dimensions));
-      const counts = new Int32Array(centroids.length);
-      sample.forEach((v, i) => {
-        const c = assign[i] as number;
-        counts[c] = (counts[c] as number) + 1;
-        const s = sums[c] as Float32Array;
-        for (let j = 0; j < v.length; j++) s[j] = (s[j] as number) + (v[j] as number);
-      });
-      sums.forEach((s, c) => {
-        if ((counts[c] as number) > 0) {
-          let norm = 0;
-          for (let j = 0; j < s.length; j++) norm += (s[j] as number) ** 2;
-          norm = Math.sqrt(norm) || 1;
-          for (let j = 0; j < s.length; j++) s[j] = (s[j] as number) / norm;
-          centroids[c] = s;
+    const centroids = kmeans(sample, lists, this.dimensions);
+    const packed = pack(centroids, this.dimensions);
+
+    // Assign every chunk (pages by id), building the new memory lists as we go.
+    const mem = new ListMemory(this.dimensions, centroids.length);
+    const seen = await this.#read(async (x) => {
+      await loadDocAttrs(x, mem);
+      let maxId = 0;
+      let count = 0;
+      for (;;) {
+        const rows = await x.all<ChunkRow & { embedding: Uint8Array }>(
+          `SELECT id, doc_id, chunk_no, embedding FROM ${TABLES.chunks} WHERE model = ? AND id > ? ORDER BY id LIMIT ${PAGE}`,
+          [this.model, maxId],
+        );
+        for (const r of rows) {
+          const v = bufferToVector(r.embedding);
+          const id = Number(r.id);
+          mem.add(nearest(packed, this.dimensions, v), id, Number(r.doc_id), Number(r.chunk_no), int8(quantize(v)));
+          maxId = Math.max(maxId, id);
         }
-      });
-    }
-    const sizes = new Array<number>(centroids.length).fill(0);
-    await this.knex.transaction(async (trx) => {
-      await trx(TABLES.centroids).delete();
-      for (let i = 0; i < centroids.length; i += 50) {
-        await trx(TABLES.centroids).insert(
-          centroids.slice(i, i + 50).map((v, j) => ({ cluster: i + j, vector: vectorToBuffer(v) })),
+        count += rows.length;
+        if (rows.length < PAGE) break;
+      }
+      return { count, maxId };
+    });
+
+    const { seq, unchanged } = await this.#write(async (x) => {
+      await x.run(`DELETE FROM ${TABLES.centroids}`);
+      await x.insertMany(
+        TABLES.centroids,
+        centroids.map((v, i) => ({ cluster: i, vector: vectorToBuffer(v) })),
+      );
+      await x.run(`DELETE FROM ${TABLES.lists}`);
+      for (let l = 0; l < mem.lists; l++) {
+        await x.insertMany(
+          TABLES.lists,
+          mem
+            .rows(l)
+            .map((r) => ({ key: l * LIST_KEY_SPAN + r.id, doc_id: r.docId, chunk_no: r.chunkNo, qvec: r.qvec })),
         );
       }
-      // Every vector goes to its nearest list: an int8 copy in `autod_vec_lists`, keyed so that a
-      // list is one contiguous key range.
-      await trx(TABLES.lists).delete();
-      sizes.fill(0);
-      let lastId = 0;
-      for (;;) {
-        const rows = (await trx(TABLES.chunks)
-          .select('id', 'doc_id', 'chunk_no', 'embedding')
-          .where('model', this.model)
-          .where('id', '>', lastId)
-          .orderBy('id')
-          .limit(2000)) as {
-          id: number | string;
-          doc_id: number | string;
-          chunk_no: number;
-          embedding: Uint8Array;
-        }[];
-        if (rows.length === 0) break;
-        const listRows = rows.map((r) => {
-          const v = bufferToVector(r.embedding);
-          const list = nearest(centroids, v);
-          sizes[list] = (sizes[list] ?? 0) + 1;
-          return {
-            key: list * LIST_KEY_SPAN + Number(r.id),
-            doc_id: Number(r.doc_id),
-            chunk_no: Number(r.chunk_no),
-            qvec: quantize(v),
-          };
-        });
-        for (let i = 0; i < listRows.length; i += 500) await trx(TABLES.lists).insert(listRows.slice(i, i + 500));
-        lastId = Number(rows[rows.length - 1]?.id);
+      // Chunks written or deleted while the assignment ran: drop rows of deleted chunks, assign new ones.
+      const orphans = await x.run(
+        `DELETE FROM ${TABLES.lists} WHERE NOT EXISTS (SELECT 1 FROM ${TABLES.chunks} c WHERE c.id = ${TABLES.lists}."key" % ${LIST_KEY_SPAN})`,
+      );
+      const late = await x.all<ChunkRow & { embedding: Uint8Array }>(
+        `SELECT id, doc_id, chunk_no, embedding FROM ${TABLES.chunks} WHERE model = ? AND id > ? ORDER BY id`,
+        [this.model, seen.maxId],
+      );
+      for (const r of late) {
+        const v = bufferToVector(r.embedding);
+        const list = nearest(packed, this.dimensions, v);
+        await x.run(INSERT_LIST, [list * LIST_KEY_SPAN + Number(r.id), Number(r.doc_id), r.chunk_no, quantize(v)]);
       }
-      await this.#setMeta(trx, { ivf_model: `${this.model}:${this.dimensions}`, ivf_trained_count: String(n) });
-    });
-    this.#centroids = centroids;
-    this.#listSizes = sizes;
+      await setMeta(x, { ivf_model: `${this.model}:${this.dimensions}`, ivf_trained_count: String(n) });
+      await x.run(`DELETE FROM ${TABLES.changes}`);
+      const seq = await x.insertId(INSERT_CHANGE, [-1], 'seq');
+      await setMeta(x, { changes_pruned_below: String(seq) });
+      return { seq, unchanged: orphans === 0 && late.length === 0 };
+    }, 'EXCLUSIVE');
+    this.#setCentroids(centroids);
     this.#trainedCount = n;
+    this.#chunkCount = seen.count;
+    this.#seq = seq;
+    // The lists just computed are the memory copy, unless chunks changed meanwhile (then reload).
+    this.#memory = unchanged ? mem : undefined;
     return { lists, vectors: n };
   }
 
   /**
    * Best documents for `query`: the top `k` documents by their best chunk's cosine similarity,
-   * at least `minSimilarity`, matching `filter`. Uses IVF lists when trained; a filtered search
-   * that finds fewer than `k` documents there is repeated exactly over the filtered rows.
+   * at least `minSimilarity`, matching `filter`. Uses the IVF lists when trained; a filtered (or
+   * excluding) search that finds fewer than `k` documents widens the probe (×4, then every list).
    */
   async search(query: Float32Array, opts: SearchOpts): Promise<VectorMatch[]> {
     const min = opts.minSimilarity ?? -1;
-    if (opts.exact || !this.trained) return this.#scan(query, opts, min);
+    if (!opts.exact) await this.#refresh();
+    const mem = this.#memory;
+    if (opts.exact || !this.trained || !mem) return this.#scan(query, opts, min);
     if (norm(query) === 0) return [];
-    // Probe the nearest lists; a filtered (or excluding) search that finds fewer than k documents
-    // widens the probe (×4, then every list) before giving up.
-    let budget = Math.max(1, Math.ceil(this.#chunkCount * this.#ivf.probeFraction));
-    if (hasFilter(opts.filter)) {
-      // Scale the probe by the filter's selectivity so that a filtered query sees as many
-      // matching candidates as an unfiltered one (the count uses the attribute indexes).
-      const q = this.knex({ d: TABLES.docs });
-      applyFilter(q, opts.filter, 'd');
-      const row = (await q.count({ n: '*' }).first()) as { n: number | string } | undefined;
-      const matching = Number(row?.n ?? 0);
-      if (matching === 0) return [];
-      // √ of the selectivity, not all of it: matching vectors are not spread evenly over the
-      // lists (a filter usually correlates with content), and a scan that still finds fewer than
-      // k documents widens below.
-      const selectivity = Math.max(0.02, Math.min(1, matching / Math.max(1, this.#docCount)));
+    let budget = Math.max(1, this.#ivf.minScan, Math.ceil(mem.size * this.#ivf.probeFraction));
+    const matching = mem.matching(opts.filter);
+    if (matching) {
+      if (matching.count === 0) return [];
+      // Scale the probe by the filter's selectivity so that a filtered query sees about as many
+      // matching candidates as an unfiltered one; by its fourth root, not all of it: matching
+      // vectors are not spread evenly over the lists (a filter usually correlates with content),
+      // and a scan that still finds fewer than k documents widens below.
+      const selectivity = Math.max(0.02, Math.min(1, matching.count / Math.max(1, mem.documents)));
       budget = Math.ceil(budget / Math.sqrt(Math.sqrt(selectivity)));
     }
     const steps =
-      hasFilter(opts.filter) || opts.excludeDocId !== undefined
-        ? [budget, budget * 4, Number.POSITIVE_INFINITY]
-        : [budget];
+      matching || opts.excludeDocId !== undefined ? [budget, budget * 4, Number.POSITIVE_INFINITY] : [budget];
     const order = this.#centroids.map((c, i) => ({ i, s: dot(c, query) })).sort((a, b) => b.s - a.s);
+    const perDocChunks = opts.firstChunkOnly ? 1 : 4;
+    const chunkLimit = Math.max(opts.k * perDocChunks, 20);
+    const want = Math.max(this.#ivf.rerank || Math.ceil(chunkLimit * 1.5), chunkLimit, 60);
+    const q8 = int8(quantize(query));
     let matches: VectorMatch[] = [];
     for (const step of steps) {
       const lists: number[] = [];
@@ -323,88 +633,44 @@ export class LocalVectorIndex {
       for (const { i } of order) {
         if (lists.length >= this.#ivf.minProbe && rows >= step) break;
         lists.push(i);
-        rows += this.#listSizes[i] ?? 0;
+        rows += mem.listSize(i);
       }
-      matches = await this.#ivfScan(query, opts, lists.length === order.length ? undefined : lists, min);
+      const candidates = mem.scan(q8, lists, want, {
+        mask: matching?.mask,
+        excludeDocId: opts.excludeDocId,
+        firstChunkOnly: opts.firstChunkOnly,
+      });
+      matches = await this.#rerank(query, candidates, chunkLimit, min, opts.k);
       if (matches.length >= opts.k || lists.length === order.length) break;
     }
     return matches;
   }
 
-  /** int8 coarse scan of `lists` (all when undefined), then exact cosine of the best candidates. */
-  async #ivfScan(
+  /** Exact cosine of the candidate chunks (float32 vectors from the database), best chunk per document. */
+  async #rerank(
     query: Float32Array,
-    opts: SearchOpts,
-    lists: number[] | undefined,
+    ids: number[],
+    chunkLimit: number,
     min: number,
+    k: number,
   ): Promise<VectorMatch[]> {
-    const perDocChunks = opts.firstChunkOnly ? 1 : 4;
-    const chunkLimit = Math.max(opts.k * perDocChunks, 20);
-    const want = Math.max(this.#ivf.rerank || Math.ceil(chunkLimit * 1.5), chunkLimit, 60);
-    const base = this.knex({ l: TABLES.lists });
-    if (hasFilter(opts.filter)) {
-      if (this.dialect === 'sqlite') {
-        // The matching documents as a subquery SQLite materialises once; the unary `+` keeps the
-        // planner from driving the scan from the filter (random `doc_id` lookups across every
-        // list) instead of walking the probed lists' contiguous key ranges.
-        const sub = this.knex({ d: TABLES.docs }).select('d.doc_id');
-        applyFilter(sub, opts.filter, 'd');
-        base.whereRaw('+l.doc_id IN (?)', [sub]);
-      } else {
-        base.join({ d: TABLES.docs }, 'd.doc_id', 'l.doc_id');
-        applyFilter(base, opts.filter, 'd');
-      }
-    }
-    if (lists) {
-      const ranges = listRanges(lists);
-      // Integer literals (computed here, not user input): a bound JS number is a REAL in SQLite.
-      base.whereRaw(
-        `(${ranges.map(([lo, hi]) => `(l.key >= ${lo * LIST_KEY_SPAN} AND l.key < ${hi * LIST_KEY_SPAN})`).join(' OR ')})`,
-      );
-    }
-    if (opts.excludeDocId !== undefined) base.whereNot('l.doc_id', opts.excludeDocId);
-    if (opts.firstChunkOnly) base.where('l.chunk_no', 0);
-
-    let candidates: number[];
-    const q8 = quantize(query);
-    if (this.sqlVec) {
-      const rows = (await base
-        .select('l.key', this.knex.raw('vec_distance_cosine(vec_int8(l.qvec), vec_int8(?)) AS dist', [q8]))
-        .orderBy('dist')
-        .limit(want)) as { key: number | string }[];
-      candidates = rows.map((r) => Number(r.key) % LIST_KEY_SPAN);
-    } else {
-      const q = new Int8Array(q8.buffer, q8.byteOffset, q8.byteLength);
-      const top = new TopK<number>(want);
-      let lastKey = -1;
-      for (;;) {
-        const rows = (await base
-          .clone()
-          .select('l.key', 'l.qvec')
-          .where('l.key', '>', lastKey)
-          .orderBy('l.key')
-          .limit(5000)) as { key: number | string; qvec: Uint8Array }[];
-        for (const r of rows) {
-          const v = new Int8Array(r.qvec.buffer, r.qvec.byteOffset, r.qvec.byteLength);
-          top.push(cosineInt8(q, v), Number(r.key) % LIST_KEY_SPAN);
-        }
-        if (rows.length < 5000) break;
-        lastKey = Number(rows[rows.length - 1]?.key);
-      }
-      candidates = top.sorted().map((x) => x.item);
-    }
-    if (candidates.length === 0) return [];
-    const exact = (await this.knex(TABLES.chunks)
-      .select('doc_id', 'chunk_no', 'embedding')
-      .whereIn('id', candidates)) as ChunkRow[];
+    if (ids.length === 0) return [];
+    const rows = await this.#read((x) =>
+      this.#sql.raw
+        ? x.all<ChunkRow>(
+            `SELECT doc_id, chunk_no, embedding FROM ${TABLES.chunks} WHERE id IN (SELECT value FROM json_each(?))`,
+            [JSON.stringify(ids)],
+          )
+        : x.query<ChunkRow>(this.knex(TABLES.chunks).select('doc_id', 'chunk_no', 'embedding').whereIn('id', ids)),
+    );
     const qn = norm(query);
-    const scored = exact.map((r) => {
+    const scored = rows.map((r) => {
       const v = bufferToVector(r.embedding as Uint8Array);
       const n = norm(v);
       return { docId: Number(r.doc_id), chunkNo: Number(r.chunk_no), sim: n === 0 ? 0 : dot(query, v) / (qn * n) };
     });
     scored.sort((a, b) => b.sim - a.sim);
-    return bestPerDoc(scored.slice(0, chunkLimit), min, opts.k);
+    return bestPerDoc(scored.slice(0, chunkLimit), min, k);
   }
 
   /** Texts and pages of chunks, keyed `docId:chunkNo`. */
@@ -413,10 +679,11 @@ export class LocalVectorIndex {
     if (keys.length === 0) return out;
     // doc_id is the primary key's prefix: one index range per document (OR-ed pairs can scan the table).
     const wanted = new Set(keys.map((k) => `${k.docId}:${k.chunkNo}`));
-    const q = this.knex(TABLES.chunkTexts)
-      .select('doc_id', 'chunk_no', 'page', 'text')
-      .whereIn('doc_id', [...new Set(keys.map((k) => k.docId))]);
-    const rows = (await q) as { doc_id: number | string; chunk_no: number; page: number; text: string }[];
+    const rows = await this.#sql.select<{ doc_id: number | string; chunk_no: number; page: number; text: string }>(
+      this.knex(TABLES.chunkTexts)
+        .select('doc_id', 'chunk_no', 'page', 'text')
+        .whereIn('doc_id', [...new Set(keys.map((k) => k.docId))]),
+    );
     for (const r of rows) {
       const key = `${Number(r.doc_id)}:${Number(r.chunk_no)}`;
       if (wanted.has(key)) out.set(key, { text: r.text, page: Number(r.page) });
@@ -443,26 +710,30 @@ export class LocalVectorIndex {
       if (!cur || sim > cur.similarity) best.set(docId, { docId, similarity: sim, chunkNo });
     };
     if (this.sqlVec) {
-      const rows = (await base
-        .select(
-          'c.doc_id',
-          'c.chunk_no',
-          this.knex.raw('1 - vec_distance_cosine(c.embedding, ?) AS sim', [vectorToBuffer(query)]),
-        )
-        .orderBy('sim', 'desc')
-        .limit(chunkLimit)) as ChunkRow[];
+      const rows = await this.#sql.select<ChunkRow>(
+        base
+          .select(
+            'c.doc_id',
+            'c.chunk_no',
+            this.knex.raw('1 - vec_distance_cosine(c.embedding, ?) AS sim', [vectorToBuffer(query)]),
+          )
+          .orderBy('sim', 'desc')
+          .limit(chunkLimit),
+      );
       for (const r of rows) consider(Number(r.doc_id), Number(r.chunk_no), Number(r.sim));
     } else {
       // In-process cosine over pages of rows; keeps only the best `chunkLimit` chunks.
       const top = new TopK<ChunkRow>(chunkLimit);
       let lastId = 0;
       for (;;) {
-        const rows = (await base
-          .clone()
-          .select('c.id', 'c.doc_id', 'c.chunk_no', 'c.embedding')
-          .where('c.id', '>', lastId)
-          .orderBy('c.id')
-          .limit(5000)) as ChunkRow[];
+        const rows = await this.#sql.select<ChunkRow>(
+          base
+            .clone()
+            .select('c.id', 'c.doc_id', 'c.chunk_no', 'c.embedding')
+            .where('c.id', '>', lastId)
+            .orderBy('c.id')
+            .limit(5000),
+        );
         if (rows.length === 0) break;
         for (const r of rows) {
           const sim = dot(query, bufferToVector(r.embedding as Uint8Array));
@@ -476,39 +747,58 @@ export class LocalVectorIndex {
     return [...best.values()].sort((a, b) => b.similarity - a.similarity || a.docId - b.docId).slice(0, opts.k);
   }
 
-  async #deleteChunks(k: Knex | Knex.Transaction, docId: number): Promise<number> {
-    const n = await k(TABLES.chunks).where('doc_id', docId).delete();
-    await k(TABLES.lists).where('doc_id', docId).delete();
-    await k(TABLES.chunkTexts).where('doc_id', docId).delete();
-    return Number(n);
-  }
-
-  async #countChunks(): Promise<number> {
-    const row = (await this.knex(TABLES.chunks).where('model', this.model).count({ n: '*' }).first()) as
-      { n: number | string } | undefined;
+  async #countChunks(x: Exec): Promise<number> {
+    const [row] = await x.all<{ n: number | string }>(`SELECT count(*) AS n FROM ${TABLES.chunks} WHERE model = ?`, [
+      this.model,
+    ]);
     return Number(row?.n ?? 0);
-  }
-
-  async #meta(): Promise<Map<string, string>> {
-    const rows: { key: string; value: string }[] = await this.knex(TABLES.meta).select('key', 'value');
-    return new Map(rows.map((r) => [r.key, r.value]));
-  }
-
-  async #setMeta(k: Knex | Knex.Transaction, values: Record<string, string>): Promise<void> {
-    for (const [key, value] of Object.entries(values)) {
-      await k(TABLES.meta).insert({ key, value }).onConflict('key').merge();
-    }
   }
 }
 
-type SearchOpts = {
-  k: number;
-  filter?: SearchFilter;
-  minSimilarity?: number;
-  exact?: boolean;
-  excludeDocId?: number;
-  firstChunkOnly?: boolean;
-};
+type SearchOpts = VectorSearchOptions;
+
+async function maxSeq(x: Exec): Promise<number> {
+  const [row] = await x.all<{ m: number | string | null }>(MAX_SEQ);
+  return Number(row?.m ?? 0);
+}
+
+async function readMeta(x: Exec): Promise<Map<string, string>> {
+  const rows = await x.all<{ key: string; value: string }>(`SELECT "key", value FROM ${TABLES.meta}`);
+  return new Map(rows.map((r) => [r.key, r.value]));
+}
+
+async function setMeta(x: Exec, values: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(values)) {
+    await x.run(
+      `INSERT INTO ${TABLES.meta} ("key", value) VALUES (?, ?) ON CONFLICT ("key") DO UPDATE SET value = excluded.value`,
+      [key, value],
+    );
+  }
+}
+
+/** Every ~1,000 changes, drop log rows older than the last {@link KEEP_CHANGES}. */
+async function pruneChanges(x: Exec, from: number, to: number): Promise<void> {
+  if (Math.floor(from / 1000) === Math.floor(to / 1000)) return;
+  const below = to - KEEP_CHANGES;
+  if (below <= 0) return;
+  await x.run(`DELETE FROM ${TABLES.changes} WHERE seq < ?`, [below]);
+  await setMeta(x, { changes_pruned_below: String(below) });
+}
+
+async function loadDocAttrs(x: Exec, mem: ListMemory): Promise<void> {
+  let last = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = await x.all<DocAttrRow>(`${DOC_ATTRS} WHERE doc_id > ? ORDER BY doc_id LIMIT ${PAGE}`, [last]);
+    for (const r of rows) mem.setDoc(memoryAttrs(r));
+    if (rows.length < PAGE) break;
+    last = Number(rows[rows.length - 1]?.doc_id);
+  }
+}
+
+/** A view of an int8 vector stored as bytes. */
+function int8(b: Uint8Array): Int8Array {
+  return new Int8Array(b.buffer, b.byteOffset, b.byteLength);
+}
 
 /** Best chunk per document, at least `min`, top `k` documents. `scored` is best first. */
 function bestPerDoc(scored: { docId: number; chunkNo: number; sim: number }[], min: number, k: number): VectorMatch[] {
@@ -519,17 +809,6 @@ function bestPerDoc(scored: { docId: number; chunkNo: number; sim: number }[], m
     if (!cur || sim > cur.similarity) best.set(docId, { docId, similarity: sim, chunkNo });
   }
   return [...best.values()].sort((a, b) => b.similarity - a.similarity || a.docId - b.docId).slice(0, k);
-}
-
-/** Sorted list numbers → half-open ranges [lo, hi) of consecutive lists. */
-export function listRanges(lists: number[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const l of [...lists].sort((a, b) => a - b)) {
-    const last = out[out.length - 1];
-    if (last && last[1] === l) last[1] = l + 1;
-    else out.push([l, l + 1]);
-  }
-  return out;
 }
 
 /**
@@ -545,35 +824,71 @@ export function quantize(v: Float32Array): Buffer {
   return Buffer.from(q.buffer, q.byteOffset, q.byteLength);
 }
 
-function cosineInt8(a: Int8Array, b: Int8Array): number {
-  let s = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    s += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : s / Math.sqrt(na * nb);
-}
-
 function norm(v: Float32Array): number {
   return Math.sqrt(dot(v, v));
 }
 
-function nearest(centroids: Float32Array[], v: Float32Array): number {
+/** Centroids packed row after row in one array (one cache-friendly pass per vector). */
+function pack(centroids: Float32Array[], dims: number): Float32Array {
+  const m = new Float32Array(centroids.length * dims);
+  centroids.forEach((c, i) => m.set(c.subarray(0, dims), i * dims));
+  return m;
+}
+
+/** Index of the row of `packed` (centroids, `dims` wide) with the highest dot product with `v`: the loop that dominates training. */
+function nearest(packed: Float32Array, dims: number, v: Float32Array): number {
   let best = 0;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < centroids.length; i++) {
-    const s = dot(centroids[i] as Float32Array, v);
+  const k = packed.length / dims;
+  const d4 = dims - (dims % 4);
+  for (let i = 0; i < k; i++) {
+    const o = i * dims;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < d4; j += 4) {
+      s0 += (packed[o + j] as number) * (v[j] as number);
+      s1 += (packed[o + j + 1] as number) * (v[j + 1] as number);
+      s2 += (packed[o + j + 2] as number) * (v[j + 2] as number);
+      s3 += (packed[o + j + 3] as number) * (v[j + 3] as number);
+    }
+    for (let j = d4; j < dims; j++) s0 += (packed[o + j] as number) * (v[j] as number);
+    const s = s0 + s1 + s2 + s3;
     if (s > bestScore) {
       bestScore = s;
       best = i;
     }
   }
   return best;
+}
+
+/** Spherical k-means (8 Lloyd iterations) over `sample`, seeded by picks spread over the sample. */
+function kmeans(sample: Float32Array[], lists: number, dims: number): Float32Array[] {
+  const centroids = seedCentroids(sample, lists);
+  const assign = new Int32Array(sample.length);
+  for (let iter = 0; iter < 8; iter++) {
+    const packed = pack(centroids, dims);
+    sample.forEach((v, i) => (assign[i] = nearest(packed, dims, v)));
+    const sums = centroids.map(() => new Float32Array(dims));
+    const counts = new Int32Array(centroids.length);
+    sample.forEach((v, i) => {
+      const c = assign[i] as number;
+      counts[c] = (counts[c] as number) + 1;
+      const s = sums[c] as Float32Array;
+      for (let j = 0; j < v.length; j++) s[j] = (s[j] as number) + (v[j] as number);
+    });
+    sums.forEach((s, c) => {
+      if ((counts[c] as number) > 0) {
+        let n = 0;
+        for (let j = 0; j < s.length; j++) n += (s[j] as number) ** 2;
+        n = Math.sqrt(n) || 1;
+        for (let j = 0; j < s.length; j++) s[j] = (s[j] as number) / n;
+        centroids[c] = s;
+      }
+    });
+  }
+  return centroids;
 }
 
 /** Deterministic farthest-point-flavoured seeding: spread picks over the sample. */

@@ -13,6 +13,7 @@ export const TABLES = {
   cache: 'autod_embedding_cache',
   openaiFiles: 'autod_vec_openai_files',
   lists: 'autod_vec_lists',
+  changes: 'autod_vec_changes',
 } as const;
 
 /**
@@ -90,7 +91,7 @@ const initial: Knex.Migration = {
   },
   async down(knex) {
     for (const name of Object.values(TABLES).reverse())
-      if (name !== TABLES.lists) await knex.schema.dropTableIfExists(name);
+      if (name !== TABLES.lists && name !== TABLES.changes) await knex.schema.dropTableIfExists(name);
   },
 };
 
@@ -145,10 +146,58 @@ const dateAmount: Knex.Migration = {
   },
 };
 
+/**
+ * Change log of the IVF lists, so every process's in-memory copy of the lists follows writes made
+ * by other processes: one row per document indexed or removed while the index is trained, and
+ * `doc_id = -1` for a training (reload everything). Sequence numbers only grow (AUTOINCREMENT /
+ * bigserial); old rows are pruned and `autod_vec_meta.changes_pruned_below` tells a process that
+ * fell behind the pruning to reload everything.
+ */
+const changes: Knex.Migration = {
+  async up(knex) {
+    await knex.schema.createTable(TABLES.changes, (t) => {
+      t.bigIncrements('seq').primary();
+      t.bigInteger('doc_id').notNullable();
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists(TABLES.changes);
+  },
+};
+
+/**
+ * Filters are evaluated in memory on the IVF lists (and the full-text side joins by primary key),
+ * so the attribute indexes only cost writes: every indexed document put a random entry into each of
+ * them (dates, amounts), which made every batch commit rewrite thousands of index pages. The
+ * `cluster` column of the chunks is unused since v0002.
+ */
+const DROPPED_INDEXES: [table: string, name: string, columns: string[]][] = [
+  [TABLES.docs, 'autod_vec_docs_category', ['category']],
+  [TABLES.docs, 'autod_vec_docs_doc_type', ['doc_type']],
+  [TABLES.docs, 'autod_vec_docs_primary_date', ['primary_date']],
+  [TABLES.docs, 'autod_vec_docs_total_amount', ['total_amount']],
+  [TABLES.docs, 'autod_vec_docs_date_amount', ['primary_date', 'total_amount', 'doc_id']],
+  [TABLES.chunks, 'autod_vec_chunks_cluster', ['cluster']],
+];
+const fewerIndexes: Knex.Migration = {
+  async up(knex) {
+    for (const [, name] of DROPPED_INDEXES) await knex.raw(`DROP INDEX IF EXISTS ${name}`);
+  },
+  async down(knex) {
+    for (const [table, name, columns] of DROPPED_INDEXES) {
+      await knex.schema.alterTable(table, (t) => {
+        t.index(columns, name);
+      });
+    }
+  },
+};
+
 const MIGRATIONS: readonly NamedMigration[] = [
   { name: 'v0001_vector_store', migration: initial },
   { name: 'v0002_vector_lists', migration: lists },
   { name: 'v0003_docs_date_amount', migration: dateAmount },
+  { name: 'v0004_vector_changes', migration: changes },
+  { name: 'v0005_drop_attribute_indexes', migration: fewerIndexes },
 ];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -4,6 +4,7 @@ import { applyFilter } from './filter.js';
 import { tokenize } from './embedder.js';
 import { highlightSnippet } from './snippet.js';
 import { TABLES } from './migrations.js';
+import { SqlRunner } from './sql-runner.js';
 
 /** A stand-alone FTS5 full-text index (for apps without `@autod/db`, tests and the benchmark). */
 export interface Fts5FullText {
@@ -21,7 +22,20 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
   await knex.raw(
     `CREATE VIRTUAL TABLE IF NOT EXISTS ${TABLE} USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')`,
   );
+  const sql = new SqlRunner(knex);
   const addMany = async (rows: { id: number; title: string; text: string }[]): Promise<void> => {
+    if (sql.raw) {
+      // Two statements prepared once per connection (knex would prepare two per document).
+      await sql.session((s) =>
+        s.transaction(() => {
+          for (const r of rows) {
+            s.run(`DELETE FROM ${TABLE} WHERE rowid = ?`, [r.id]);
+            s.run(`INSERT INTO ${TABLE} (rowid, title, body) VALUES (?, ?, ?)`, [r.id, r.title, r.text]);
+          }
+        }),
+      );
+      return;
+    }
     await knex.transaction(async (trx) => {
       for (const r of rows) {
         await trx(TABLE).where('rowid', r.id).delete();
@@ -46,7 +60,7 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
           .whereRaw(`${TABLE} MATCH ?`, [match])
           .select('d.doc_id as id', knex.raw(`-bm25(${TABLE}, 3.0, 1.0) AS score`));
         applyFilter(q, filter, 'd');
-        return (await q.orderBy('score', 'desc').limit(limit)) as { id: number | string; score: number }[];
+        return sql.select<{ id: number | string; score: number }>(q.orderBy('score', 'desc').limit(limit));
       };
       const terms = tokens.map((t) => `"${t.replace(/"/g, '')}"`);
       let rows = await rank(terms.join(' '));
@@ -55,12 +69,14 @@ export async function createFts5FullText(knex: Knex): Promise<Fts5FullText> {
         if (prefixed.length > rows.length) rows = prefixed;
       }
       if (rows.length === 0) return [];
-      const bodies: { id: number | string; body: string }[] = await knex(TABLE)
-        .select('rowid as id', 'body')
-        .whereIn(
-          'rowid',
-          rows.map((r) => Number(r.id)),
-        );
+      const bodies = await sql.select<{ id: number | string; body: string }>(
+        knex(TABLE)
+          .select('rowid as id', 'body')
+          .whereIn(
+            'rowid',
+            rows.map((r) => Number(r.id)),
+          ),
+      );
       const byId = new Map(bodies.map((r) => [Number(r.id), r.body]));
       return rows.map((r) => ({
         id: Number(r.id),

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { errorFor } from '@autod/errors';
 import { indexedFields, normalizeContentSignature, type DocumentMetadata } from '@autod/core';
@@ -6,10 +7,11 @@ import type { Embedder } from './embedder.js';
 import { CachedEmbedder, type EmbeddingCacheOptions, type EmbeddingCacheStats } from './embedding-cache.js';
 import type { SearchFilter } from './filter.js';
 import { bufferToVector, sha256Hex } from './hash.js';
-import { LocalVectorIndex, type Dialect, type IvfOptions } from './local-index.js';
+import { LocalVectorIndex, type Dialect, type IvfOptions, type VectorBackend } from './local-index.js';
 import { migrateVectorStore, TABLES } from './migrations.js';
 import { OpenAIVectorSync, type OpenAISyncOptions } from './openai-sync.js';
 import { highlightSnippet } from './snippet.js';
+import { SqlRunner } from './sql-runner.js';
 import { loadSqliteVec, tuneSqlite } from './sqlite-vec.js';
 
 /** What the pipeline hands over after persisting a document (structurally `DocumentIndexer`'s input). */
@@ -126,7 +128,12 @@ export interface VectorIndex {
   /** Index many documents (embedding batched); near-duplicate vectors are not compared (signatures are). */
   indexMany(docs: IndexDocument[]): Promise<IndexResult[]>;
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
-  /** Re-embed every document from `docs` (re-uses cached embeddings) and retrain the IVF lists. */
+  /**
+   * Re-embed every document from `docs` (re-uses cached embeddings) and retrain the IVF lists once
+   * at the end. `batchSize` documents (default 50) are embedded per call; embedded batches are
+   * written together, up to 5,000 documents or 2 s of embedding per transaction, and
+   * `onProgress` reports after each write.
+   */
   reindex(
     docs: AsyncIterable<IndexDocument> | Iterable<IndexDocument>,
     options?: { batchSize?: number; onProgress?: (done: number) => void },
@@ -163,8 +170,9 @@ export interface VectorIndexOptions {
   /** Apply this package's migrations on open (default true). */
   migrate?: boolean;
   /**
-   * SQLite connection tuning applied on open (searches read a few MB of list pages per query):
-   * page cache (default 64 MB) and memory-mapped I/O (default 256 MB); 0 keeps SQLite's setting.
+   * SQLite connection tuning applied on open: page cache (default 64 MB) and memory-mapped I/O
+   * (default 0: off — searches scan the IVF lists in memory and read only a few rows by key; a
+   * mapped window counts the file's pages in the process's RSS). 0 keeps SQLite's setting.
    */
   sqlite?: { cacheSizeMb?: number; mmapSizeMb?: number } | undefined;
 }
@@ -200,6 +208,15 @@ export function documentHeader(m: DocumentMetadata): string {
     .join(' | ');
 }
 
+/**
+ * `reindex` writes embedded batches together, in transactions of up to this many documents (or
+ * what was embedded in {@link WRITE_GROUP_MS}, so that slow embedders still write often): each
+ * commit rewrites every page of the random-key indexes (embedding-cache keys, content signatures)
+ * it touched, so 2,000–5,000 documents per commit write 1.5–2× less than 500.
+ */
+const WRITE_GROUP_DOCS = 5000;
+const WRITE_GROUP_MS = 2000;
+
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 10;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -213,16 +230,26 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
   const { knex, dialect } = options;
   if (options.migrate !== false) await migrateVectorStore(knex);
   const sqlVec = dialect === 'sqlite' ? await loadSqliteVec(knex) : false;
-  if (dialect === 'sqlite')
-    await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 256);
+  if (dialect === 'sqlite') await tuneSqlite(knex, options.sqlite?.cacheSizeMb ?? 64, options.sqlite?.mmapSizeMb ?? 0);
+  const sql = new SqlRunner(knex);
   const embedder =
     options.embedder instanceof CachedEmbedder
       ? options.embedder
       : new CachedEmbedder(options.embedder, knex, options.cache);
-  const local = new LocalVectorIndex(knex, dialect, embedder.model, embedder.dimensions, sqlVec, options.ivf);
+  const local: VectorBackend = new LocalVectorIndex(
+    knex,
+    dialect,
+    embedder.model,
+    embedder.dimensions,
+    sqlVec,
+    options.ivf,
+    sql,
+  );
   await local.init();
   const sync = options.openaiSync ? new OpenAIVectorSync(knex, options.openaiSync) : undefined;
   const nd = options.nearDuplicates ?? true;
+  /** > 0 while `reindex` runs: it trains once at the end instead of after every batch. */
+  let bulk = 0;
   const ndThreshold = typeof nd === 'object' ? (nd.threshold ?? 0.9) : 0.9;
 
   const prepare = (doc: IndexDocument) => {
@@ -262,26 +289,117 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
 
   const signatureTwin = async (id: number, sha256: string, sig: string | null): Promise<number | null> => {
     if (!sig) return null;
-    const row = (await knex(TABLES.docs)
-      .select('doc_id')
-      .where('content_sig', sig)
-      .whereNot('doc_id', id)
-      .whereNot('sha256', sha256)
-      .orderBy('doc_id')
-      .first()) as { doc_id: number | string } | undefined;
+    const [row] = await sql.select<{ doc_id: number | string }>(
+      knex(TABLES.docs)
+        .select('doc_id')
+        .where('content_sig', sig)
+        .whereNot('doc_id', id)
+        .whereNot('sha256', sha256)
+        .orderBy('doc_id')
+        .limit(1),
+    );
     return row ? Number(row.doc_id) : null;
   };
 
   const store = async (doc: IndexDocument, prepared: ReturnType<typeof prepare>, vectors: Float32Array[]) => {
-    await local.upsert(
-      prepared.attrs,
-      prepared.chunks.map((c, i) => ({
-        chunkNo: c.index,
-        page: c.page,
-        text: c.text,
-        vector: vectors[i] as Float32Array,
-      })),
-    );
+    await local.upsertMany([
+      {
+        attrs: prepared.attrs,
+        chunks: prepared.chunks.map((c, i) => ({
+          chunkNo: c.index,
+          page: c.page,
+          text: c.text,
+          vector: vectors[i] as Float32Array,
+        })),
+      },
+    ]);
+  };
+
+  /** A batch of documents chunked and embedded, its new embedding-cache rows not written yet. */
+  interface Embedded {
+    docs: IndexDocument[];
+    prepared: ReturnType<typeof prepare>[];
+    vectors: Float32Array[];
+    embedded: number;
+    pending: Map<string, Float32Array>;
+  }
+
+  const embedGroup = async (docs: IndexDocument[]): Promise<Embedded> => {
+    const prepared = docs.map(prepare);
+    const before = embedder.stats().misses;
+    const { vectors, pending } = await embedder.embedDeferred(prepared.flatMap((p) => p.inputs));
+    return { docs, prepared, vectors, embedded: embedder.stats().misses - before, pending };
+  };
+
+  /**
+   * Write embedded batches: the embedding-cache rows in one transaction, the vectors and attribute
+   * rows in another, then content-signature twins and the OpenAI sync. Results per document; each
+   * batch's first result carries the batch's count of texts embedded.
+   */
+  const writeGroup = async (groups: Embedded[]): Promise<IndexResult[]> => {
+    await embedder.persist(groups.map((g) => g.pending));
+    const docs = groups.flatMap((g) => g.docs);
+    const prepared = groups.flatMap((g) => g.prepared);
+    const vectors = groups.flatMap((g) => g.vectors);
+    const results: IndexResult[] = [];
+    let offset = 0;
+    const items = prepared.map((p, i) => {
+      const doc = docs[i] as IndexDocument;
+      const vs = vectors.slice(offset, offset + p.chunks.length);
+      offset += p.chunks.length;
+      results.push({
+        id: doc.id,
+        chunks: p.chunks.length,
+        embedded: 0,
+        nearDuplicateOf: null,
+        nearDuplicateSimilarity: null,
+      });
+      return {
+        attrs: p.attrs,
+        chunks: p.chunks.map((c, j) => ({
+          chunkNo: c.index,
+          page: c.page,
+          text: c.text,
+          vector: vs[j] as Float32Array,
+        })),
+      };
+    });
+    let first = 0;
+    for (const g of groups) {
+      const r = results[first];
+      if (r) r.embedded = g.embedded;
+      first += g.docs.length;
+    }
+    await local.upsertMany(items);
+    const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((x): x is string => x !== null))];
+    const bySig = new Map<string, { id: number; sha256: string }[]>();
+    for (let i = 0; i < sigs.length; i += 500) {
+      const rows = await sql.select<{ doc_id: number | string; sha256: string; content_sig: string }>(
+        knex(TABLES.docs)
+          .select('doc_id', 'sha256', 'content_sig')
+          .whereIn('content_sig', sigs.slice(i, i + 500))
+          .orderBy('doc_id'),
+      );
+      for (const row of rows) {
+        const list = bySig.get(row.content_sig) ?? [];
+        list.push({ id: Number(row.doc_id), sha256: row.sha256 });
+        bySig.set(row.content_sig, list);
+      }
+    }
+    for (const [i, r] of results.entries()) {
+      const p = prepared[i] as ReturnType<typeof prepare>;
+      const doc = docs[i] as IndexDocument;
+      const twin = p.attrs.contentSig
+        ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256)
+        : undefined;
+      r.nearDuplicateOf = twin ? twin.id : null;
+      if (r.nearDuplicateOf !== null) {
+        r.nearDuplicateSimilarity = 1;
+        await options.onNearDuplicate?.(doc.id, r.nearDuplicateOf, 1);
+      }
+      if (sync) r.openaiFileId = await sync.upsert(doc);
+    }
+    return results;
   };
 
   const api: VectorIndex = {
@@ -306,8 +424,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
           minSimilarity: ndThreshold,
         });
         if (best) {
-          const row = (await knex(TABLES.docs).select('sha256').where('doc_id', best.docId).first()) as
-            { sha256: string } | undefined;
+          const [row] = await sql.select<{ sha256: string }>(
+            knex(TABLES.docs).select('sha256').where('doc_id', best.docId).limit(1),
+          );
           if (row && row.sha256 !== doc.sha256) {
             nearDuplicateOf = best.docId;
             nearDuplicateSimilarity = best.similarity;
@@ -315,7 +434,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
         }
       }
       await store(doc, prepared, vectors);
-      await local.maybeTrain();
+      if (bulk === 0) await local.maybeTrain();
       if (nearDuplicateOf !== null && options.onNearDuplicate) {
         await options.onNearDuplicate(doc.id, nearDuplicateOf, nearDuplicateSimilarity ?? 1);
       }
@@ -331,59 +450,8 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async indexMany(docs) {
-      const prepared = docs.map(prepare);
-      const before = embedder.stats().misses;
-      const { vectors } = await embedder.embed(prepared.flatMap((p) => p.inputs));
-      const embedded = embedder.stats().misses - before;
-      const results: IndexResult[] = [];
-      let offset = 0;
-      await knex.transaction(async (trx) => {
-        for (const [i, p] of prepared.entries()) {
-          const doc = docs[i] as IndexDocument;
-          const vs = vectors.slice(offset, offset + p.chunks.length);
-          offset += p.chunks.length;
-          await local.upsert(
-            p.attrs,
-            p.chunks.map((c, j) => ({ chunkNo: c.index, page: c.page, text: c.text, vector: vs[j] as Float32Array })),
-            trx,
-          );
-          results.push({
-            id: doc.id,
-            chunks: p.chunks.length,
-            embedded: 0,
-            nearDuplicateOf: null,
-            nearDuplicateSimilarity: null,
-          });
-        }
-      });
-      const sigs = [...new Set(prepared.map((p) => p.attrs.contentSig).filter((s): s is string => s !== null))];
-      const bySig = new Map<string, { id: number; sha256: string }[]>();
-      for (let i = 0; i < sigs.length; i += 500) {
-        const rows = (await knex(TABLES.docs)
-          .select('doc_id', 'sha256', 'content_sig')
-          .whereIn('content_sig', sigs.slice(i, i + 500))
-          .orderBy('doc_id')) as { doc_id: number | string; sha256: string; content_sig: string }[];
-        for (const row of rows) {
-          const list = bySig.get(row.content_sig) ?? [];
-          list.push({ id: Number(row.doc_id), sha256: row.sha256 });
-          bySig.set(row.content_sig, list);
-        }
-      }
-      for (const [i, r] of results.entries()) {
-        const p = prepared[i] as ReturnType<typeof prepare>;
-        const doc = docs[i] as IndexDocument;
-        const twin = p.attrs.contentSig
-          ? bySig.get(p.attrs.contentSig)?.find((t) => t.id < doc.id && t.sha256 !== doc.sha256)
-          : undefined;
-        r.nearDuplicateOf = twin ? twin.id : null;
-        if (r.nearDuplicateOf !== null) {
-          r.nearDuplicateSimilarity = 1;
-          await options.onNearDuplicate?.(doc.id, r.nearDuplicateOf, 1);
-        }
-        if (sync) r.openaiFileId = await sync.upsert(doc);
-      }
-      if (results[0]) results[0].embedded = embedded;
-      await local.maybeTrain();
+      const results = await writeGroup([await embedGroup(docs)]);
+      if (bulk === 0) await local.maybeTrain();
       return results;
     },
 
@@ -470,9 +538,11 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       const ranked = [...fused.entries()].sort((a, b) => b[1].score - a[1].score || a[0] - b[0]).slice(0, limit);
       const ids = ranked.map(([id]) => id);
       const attrRows = ids.length
-        ? ((await knex(TABLES.docs)
-            .select('doc_id', 'title', 'category', 'doc_type', 'issuer', 'primary_date', 'total_amount')
-            .whereIn('doc_id', ids)) as Record<string, unknown>[])
+        ? await sql.select<Record<string, unknown>>(
+            knex(TABLES.docs)
+              .select('doc_id', 'title', 'category', 'doc_type', 'issuer', 'primary_date', 'total_amount')
+              .whereIn('doc_id', ids),
+          )
         : [];
       const attrs = new Map(attrRows.map((r) => [Number(r['doc_id']), r]));
       const need = ranked
@@ -514,31 +584,63 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
       let indexed = 0;
       let chunks = 0;
       let batch: IndexDocument[] = [];
-      const flush = async () => {
-        if (batch.length === 0) return;
-        try {
-          const rs = await api.indexMany(batch);
-          indexed += rs.length;
-          chunks += rs.reduce((s, r) => s + r.chunks, 0);
-        } catch {
-          for (const d of batch) {
-            try {
-              const r = await api.indexDocument(d);
-              indexed++;
-              chunks += r.chunks;
-            } catch (error) {
-              failed.push({ id: d.id, error: error instanceof Error ? error.message : String(error) });
-            }
+      // Embedded batches wait here and are written together (see WRITE_GROUP_DOCS).
+      let group: Embedded[] = [];
+      let groupDocs = 0;
+      let groupStarted = 0;
+      const oneByOne = async (list: IndexDocument[]) => {
+        for (const d of list) {
+          try {
+            const r = await api.indexDocument(d);
+            indexed++;
+            chunks += r.chunks;
+          } catch (error) {
+            failed.push({ id: d.id, error: error instanceof Error ? error.message : String(error) });
           }
         }
-        batch = [];
-        opts.onProgress?.(indexed + failed.length);
       };
-      for await (const d of docs) {
-        batch.push(d);
-        if (batch.length >= batchSize) await flush();
+      const write = async () => {
+        if (group.length === 0) return;
+        const pending = group;
+        group = [];
+        groupDocs = 0;
+        try {
+          const rs = await writeGroup(pending);
+          indexed += rs.length;
+          chunks += rs.reduce((sum, r) => sum + r.chunks, 0);
+        } catch {
+          await oneByOne(pending.flatMap((g) => g.docs));
+        }
+        opts.onProgress?.(indexed + failed.length);
+        // One turn of the event loop per group: Node-API finalizers (native memory of statements,
+        // buffers) only run there, and a loop of awaited synchronous SQLite calls never gets there.
+        await nextTurn();
+      };
+      const embed = async () => {
+        if (batch.length === 0) return;
+        const docsNow = batch;
+        batch = [];
+        if (group.length === 0) groupStarted = performance.now();
+        try {
+          group.push(await embedGroup(docsNow));
+          groupDocs += docsNow.length;
+        } catch {
+          await write();
+          await oneByOne(docsNow);
+        }
+        if (groupDocs >= WRITE_GROUP_DOCS || performance.now() - groupStarted >= WRITE_GROUP_MS) await write();
+      };
+      bulk++;
+      try {
+        for await (const d of docs) {
+          batch.push(d);
+          if (batch.length >= batchSize) await embed();
+        }
+        await embed();
+        await write();
+      } finally {
+        bulk--;
       }
-      await flush();
       const trained = await local.maybeTrain(true).catch(() => false);
       if (options.cache?.maxDbMb !== undefined) await embedder.prune(options.cache.maxDbMb);
       const after = embedder.stats();
@@ -570,8 +672,9 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async similarTo(id, opts = {}) {
-      const row = (await knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).first()) as
-        { embedding: Uint8Array } | undefined;
+      const [row] = await sql.select<{ embedding: Uint8Array }>(
+        knex(TABLES.chunks).select('embedding').where({ doc_id: id, chunk_no: 0 }).limit(1),
+      );
       if (!row) return [];
       const matches = await local.search(bufferToVector(row.embedding), {
         k: opts.limit ?? 10,
@@ -587,7 +690,7 @@ export async function createVectorIndex(options: VectorIndexOptions): Promise<Ve
     },
 
     async stats() {
-      const row = (await knex(TABLES.docs).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      const [row] = await sql.select<{ n: number | string }>(knex(TABLES.docs).count({ n: '*' }));
       return {
         documents: Number(row?.n ?? 0),
         chunks: local.chunkCount,
