@@ -1,4 +1,4 @@
-export { Pipeline, defaultOwner, isDeadLocalOwner } from './pipeline.js';
+export { Pipeline, defaultOwner, isDeadLocalOwner, noteReadLimits } from './pipeline.js';
 export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
 export { EInvoiceExtractor, LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';

@@ -470,6 +470,7 @@ export class Pipeline {
       const provider = out.provider ?? extractor.provider;
 
       t = performance.now();
+      out.metadata = noteReadLimits(out.metadata, content);
       if (mode.keepCorrections) {
         const kept = await this.review.reapply(documentId, out.metadata);
         out.metadata = kept.metadata;
@@ -874,6 +875,27 @@ function checkDocumentBytes(fileName: string, bytes: Uint8Array): AutodError | u
   } catch (error) {
     return toAutodError(error);
   }
+}
+
+/**
+ * What the reader could not do goes into the metadata's `errors`, so a person (and `autod show`) sees it: pages over
+ * the OCR page limit (AUTOD_OCR_MAX_PAGES) that kept only their text layer, and pages whose OCR failed.
+ */
+export function noteReadLimits(
+  metadata: DocumentMetadata,
+  content: { ocrPages: number; ocrSkippedPages: number; ocrFailedPages: readonly number[] },
+): DocumentMetadata {
+  const notes: string[] = [];
+  if (content.ocrSkippedPages > 0) {
+    notes.push(
+      `OCR was limited to ${content.ocrPages} page(s) (AUTOD_OCR_MAX_PAGES); ${content.ocrSkippedPages} more scanned page(s) kept only their text layer.`,
+    );
+  }
+  if (content.ocrFailedPages.length > 0) {
+    notes.push(`OCR failed on page(s) ${content.ocrFailedPages.join(', ')}; they have no text.`);
+  }
+  if (notes.length === 0) return metadata;
+  return { ...metadata, errors: [...metadata.errors, ...notes.map((n) => n.slice(0, 512))] };
 }
 
 function describe(o: ProcessOutcome): Record<string, unknown> {
