@@ -80,7 +80,8 @@ describe('images are documents (real CLI)', () => {
     expect(ocr).toMatchObject({ ok: true });
     expect(ocr?.detail).toContain('eng+deu');
     expect(ocr?.detail).toContain('installed: eng, deu, fra, spa, ita, nld, por, msa');
-    const bad = await runCli(['list', '--json'], { ...env, AUTOD_OCR_LANGUAGES: 'eng+klingon' }, dir);
+    // Commands that read (list, show) do not start the OCR engine; the ones that process check it first.
+    const bad = await runCli(['process', '--json'], { ...env, AUTOD_OCR_LANGUAGES: 'eng+klingon' }, dir);
     expect(bad.code).toBe(78);
     expect(bad.stdout + bad.stderr).toContain('CFG_INVALID');
     expect(bad.stdout + bad.stderr).toContain('klingon');
