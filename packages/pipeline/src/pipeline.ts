@@ -136,8 +136,6 @@ export class Pipeline {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly maxStrikes: number;
-  /** SHA-256s this instance is working on right now (its claims share one owner). */
-  private readonly active = new Set<string>();
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -340,14 +338,8 @@ export class Pipeline {
     this.stage('hash', path, t);
     await hooks.onHashed?.(sha256);
 
-    // The same content twice in this process (a file and its copy at once): one waits, as for another worker's claim.
-    if (this.active.has(sha256)) return { kind: 'skipped', path, reason: 'held' };
-    this.active.add(sha256);
-    try {
-      return await this.claimAndProcess(path, fileName, sha256, sizeBytes, bytes, read, signal);
-    } finally {
-      this.active.delete(sha256);
-    }
+    // The same content twice at once (here or in another process): the database claim lets one win, the other is held.
+    return this.claimAndProcess(path, fileName, sha256, sizeBytes, bytes, read, signal);
   }
 
   private async claimAndProcess(
