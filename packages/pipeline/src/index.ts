@@ -1,5 +1,16 @@
 export { Pipeline, defaultOwner, isDeadLocalOwner, noteReadLimits } from './pipeline.js';
-export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
+export type {
+  ClaimedDocument,
+  ClaimOptions,
+  ClaimStepResult,
+  DocumentIndexer,
+  IntakeFile,
+  IntakeResult,
+  PipelineDeps,
+  PipelineDirs,
+  PipelineOptions,
+  ProcessFileHooks,
+} from './pipeline.js';
 export { EInvoiceExtractor, LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';
 export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox-watcher.js';
