@@ -1,31 +1,48 @@
 /**
  * One claim before any paid call (issue #12): byte copies of the same documents reach the OpenAI emulator through
- * three `autod process` runs at once, the inbox watcher of `autod serve --watch` and HTTP uploads — each distinct
- * document costs exactly one `/v1/responses` call, and every other copy is filed under duplicates/.
+ * three `autod process` runs at once, the inbox watcher of `autod serve --watch`, HTTP uploads, a live batch, an
+ * OpenAI Batch API batch and a queue worker — each distinct document costs exactly one extraction (a `/v1/responses`
+ * call or a Batch API request line), and every other copy is filed under duplicates/.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateCorpus, startEmulator, type Emulator } from '@autod/testkit';
 import { runCli, sleep, startCli, tree } from './helpers.js';
 
 const TOKEN = 'e2e-one-claim-token-0123456789';
 const DISTINCT = 8;
+const REDIS_URL = process.env['AUTOD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+/** `autod batch` exit codes when some items were left to the others (held) — not a crash. */
+const BATCH_CODES = [0, 3, 4];
 
 let work: string;
 let emulator: Emulator;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'autod-e2e-claim-'));
+});
+beforeEach(async () => {
   // Slow enough answers that the copies are really in flight together.
-  emulator = await startEmulator({ latencyMs: { distribution: 'fixed', mean: 250 } });
+  // Batch API jobs take a while too, so their documents' copies meet a live claim.
+  emulator = await startEmulator({ latencyMs: { distribution: 'fixed', mean: 250 }, batchStepMs: 1500 });
+});
+afterEach(async () => {
+  await emulator.close();
 });
 afterAll(async () => {
-  await emulator.close();
   await rm(work, { recursive: true, force: true });
 });
+
+/** Request lines of every Batch API job the emulator received (each one a paid extraction). */
+async function batchLines(): Promise<number> {
+  const res = await fetch(`${emulator.url}/batches?limit=100`, { headers: { authorization: 'Bearer sk-test' } });
+  const body = (await res.json()) as { data: { request_counts: { total: number } }[] };
+  return body.data.reduce((sum, b) => sum + b.request_counts.total, 0);
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -38,7 +55,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 describe('one claim before any paid call, across processes and intakes', () => {
   // Several rounds: a race that only sometimes double-extracts must show here.
   for (const round of [1, 2, 3]) {
-    it(`round ${round}: three process runs, serve --watch and uploads pay for each distinct document once`, async () => {
+    it(`round ${round}: process ×3, serve --watch, uploads, live/Batch API/queue batches pay once per document`, async () => {
       const dir = join(work, `round-${round}`);
       const inbox = join(dir, 'inbox');
       await mkdir(inbox, { recursive: true });
@@ -58,13 +75,26 @@ describe('one claim before any paid call, across processes and intakes', () => {
         AUTOD_SERVER_PORT: '0',
         AUTOD_SERVER_HOST: '127.0.0.1',
         AUTOD_WATCH_POLL_MS: '50',
+        AUTOD_REDIS_URL: REDIS_URL,
+        AUTOD_REDIS_PREFIX: `autod-e2e-claim-${randomBytes(4).toString('hex')}`,
       };
       // The schema first, so the four processes do not race to create it.
       expect((await runCli(['list', '--json'], env, dir)).code).toBe(0);
-      await emulator.resetStats();
+
+      // The Batch API run goes first with the copies of three documents, so it holds their claims while its job runs
+      // and every other intake meets them.
+      const viaBatchApi = docs.slice(-3).map((d) => join(inbox, d.fileName.replace(/\.pdf$/, '-copy.pdf')));
+      const batchApi = startCli(['batch', ...viaBatchApi, '--mode', 'openai-batch', '--json'], env, dir);
+      await waitFor(async () => (emulator.stats().byPath['/v1/batches'] ?? 0) > 0, 60_000, 'a Batch API job');
 
       const serve = startCli(['serve', '--watch', '--json'], env, dir);
+      const worker = startCli(['worker', '--concurrency', '2', '--json'], env, dir);
       const runs = [0, 1, 2].map(() => startCli(['process', '--json', '--concurrency', '3'], env, dir));
+      const batches = [
+        startCli(['batch', inbox, '--mode', 'live', '--concurrency', '3', '--json'], env, dir),
+        batchApi,
+        startCli(['batch', inbox, '--mode', 'queue', '--no-wait', '--json'], env, dir),
+      ];
       const address = await new Promise<string>((resolve, reject) => {
         createInterface({ input: serve.child.stdout! }).on('line', (line) => {
           try {
@@ -92,7 +122,13 @@ describe('one claim before any paid call, across processes and intakes', () => {
       expect(uploads).toEqual(Array(DISTINCT / 2).fill(202));
 
       const results = await Promise.all(runs.map((r) => r.done));
-      for (const r of results) expect(r.code, r.stderr.slice(-2000)).toBe(0);
+      for (const r of results)
+        expect(r.code === 0 ? 'ok' : `${r.code}: ${r.stdout.slice(-2000)} ${r.stderr.slice(-2000)}`).toBe('ok');
+      for (const b of await Promise.all(batches.map((r) => r.done))) {
+        expect(
+          BATCH_CODES.includes(b.code ?? -1) ? 'ok' : `${b.code}: ${b.stdout.slice(-2000)} ${b.stderr.slice(-2000)}`,
+        ).toBe('ok');
+      }
       // What the runs left (a copy held by another process at the end of a run) the watcher finishes.
       await waitFor(async () => (await tree(inbox)).length === 0, 60_000, 'an empty inbox');
       await waitFor(
@@ -101,10 +137,14 @@ describe('one claim before any paid call, across processes and intakes', () => {
         'every copy in duplicates/',
       );
       serve.child.kill('SIGTERM');
-      const served = await serve.done;
+      worker.child.kill('SIGTERM');
+      const [served, worked] = await Promise.all([serve.done, worker.done]);
       expect(served.code, served.stderr.slice(-2000)).toBe(0);
+      expect(worked.code, worked.stderr.slice(-2000)).toBe(0);
 
-      expect(emulator.stats().byPath['/v1/responses'] ?? 0).toBe(DISTINCT);
+      // One paid extraction per distinct document, whichever intake made it.
+      expect(await batchLines()).toBe(3);
+      expect(emulator.stats().byPath['/v1/responses'] ?? 0).toBe(DISTINCT - 3);
       expect(await tree(inbox)).toEqual([]);
       expect((await tree(join(dir, 'processed'))).filter((f) => f.endsWith('.pdf'))).toHaveLength(DISTINCT);
       expect(await tree(join(dir, 'failed'))).toEqual([]);
