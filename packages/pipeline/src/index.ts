@@ -17,6 +17,7 @@ export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox
 export { discoverFiles, isUpstreamDeferral, processFiles, type ProcessPathsOptions } from './process-paths.js';
 export { WorkLanes, type WorkLanesOptions } from './work-lanes.js';
 export { looksComplete } from './completeness.js';
+export { documentBytesError, tooLargeError } from './intake-checks.js';
 export { summarize } from './outcome.js';
 export type { OutcomeKind, PipelineEvent, PipelineStage, ProcessOutcome, RunSummary, SkipReason } from './outcome.js';
 export { readDocumentFile, type DocumentFileRead } from './read-document-file.js';

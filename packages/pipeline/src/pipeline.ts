@@ -10,6 +10,7 @@ import { checkDocumentType, readDocument, sniffDocument, type DocumentContent, t
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor, ExtractionOutput } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
+import { documentBytesError, tooLargeError } from './intake-checks.js';
 import { looksComplete } from './completeness.js';
 import { DocumentReview } from './review.js';
 import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
@@ -402,7 +403,7 @@ export class Pipeline {
     const read = { size: file.bytes.byteLength, mtimeMs: file.mtimeMs };
 
     const { bytes } = file;
-    const rejected = checkDocumentBytes(fileName, bytes); // readDocumentFile already refused files over the limit
+    const rejected = documentBytesError(fileName, bytes); // readDocumentFile already refused files over the limit
     if (rejected) return done(await this.fail(path, null, rejected));
     this.stage('intake', path, t);
     t = performance.now();
@@ -863,14 +864,8 @@ export class Pipeline {
     return this.now().getTime() - mtimeMs < (this.options.incompleteGraceMs ?? DEFAULT_INCOMPLETE_GRACE_MS);
   }
 
-  /** Cheap checks before hashing: empty, too large, not a PDF. */
   private tooLarge(fileName: string, size: number): AutodError {
-    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-    return errorFor(
-      'INPUT_TOO_LARGE',
-      `${fileName} is ${mb(size)} MB, over the ${mb(this.options.maxFileBytes)} MB limit; split it or raise AUTOD_MAX_FILE_MB.`,
-      { details: { sizeBytes: size, maxBytes: this.options.maxFileBytes } },
-    );
+    return tooLargeError(fileName, size, this.options.maxFileBytes);
   }
 
   /**
@@ -1032,16 +1027,6 @@ export class Pipeline {
 
   private stage(stage: PipelineStage, path: string, started: number): void {
     this.options.onEvent?.({ type: 'stage', stage, path, durationMs: performance.now() - started });
-  }
-}
-
-/** Not empty, and a PDF or a supported image by its bytes (`INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`). */
-function checkDocumentBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
-  try {
-    checkDocumentType(bytes, fileName);
-    return undefined;
-  } catch (error) {
-    return toAutodError(error);
   }
 }
 
