@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { ERROR_CODES, errorFor, isDiskFull, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
-import { checkDocumentType, readDocument, sniffDocument, type DocumentContent, type OcrEngine } from '@autod/extract';
+import { readDocument, sniffDocument, type DocumentContent, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
 import type { Extractor, ExtractionOutput } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
