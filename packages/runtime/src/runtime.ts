@@ -21,7 +21,7 @@ import {
   type SearchResult,
   type VectorIndex,
 } from '@autod/vector-store';
-import { createContainer, type ContainerOverrides } from './container.js';
+import { createContainer, earlierTwin, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
 import type { PipelineEventListener } from './pipeline-events.js';
 
@@ -322,7 +322,10 @@ async function openVectorIndex(
       memoryMaxMb: 100,
       maxDbMb: config.vectorCache.maxSizeMb,
     },
-    onNearDuplicate: (id, ofId) => db.documents.setNearDuplicate(id, ofId),
+    onNearDuplicate: async (id, ofId) => {
+      const earlier = earlierTwin(id, ofId);
+      if (earlier !== null) await db.documents.setNearDuplicate(id, earlier);
+    },
     openaiSync: sync,
   });
 }
