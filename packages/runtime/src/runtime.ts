@@ -322,9 +322,12 @@ async function openVectorIndex(
       memoryMaxMb: 100,
       maxDbMb: config.vectorCache.maxSizeMb,
     },
+    // The later document (ids follow intake) is the rescan. A pair found the other way round (an original indexed
+    // again after its rescan, or both indexed at once) flags the later one, unless it is flagged already.
     onNearDuplicate: async (id, ofId) => {
-      const earlier = earlierTwin(id, ofId);
-      if (earlier !== null) await db.documents.setNearDuplicate(id, earlier);
+      if (earlierTwin(id, ofId) !== null) return db.documents.setNearDuplicate(id, ofId);
+      const later = ofId > id ? await db.documents.get(ofId) : undefined;
+      if (later && later.nearDuplicateOf === null) await db.documents.setNearDuplicate(ofId, id);
     },
     openaiSync: sync,
   });
