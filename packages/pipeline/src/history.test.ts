@@ -189,6 +189,22 @@ describe('AUTOD_NEAR_DUPLICATE_POLICY', () => {
     expect(await files(join(root, 'duplicates'))).toEqual([]);
   });
 
+  it('file: a document filed before it was indexed (Batch API, a crash) moves when the sweep finds it a rescan', async () => {
+    const plain = pipeline();
+    const first = await processed(plain, await drop('water.pdf'));
+    const second = await processed(plain, await drop('water-rescan.pdf'));
+    expect(relative(root, second.destination)).toMatch(/^processed\//);
+    const sweep = pipeline({
+      nearDuplicatePolicy: 'file',
+      indexer: { ...rescans(), missing: () => Promise.resolve({ ids: [first.documentId, second.documentId], total: 2 }) },
+    });
+    expect(await sweep.indexMissing()).toMatchObject({ indexed: 2, failed: 0 });
+    const row = await db.documents.get(second.documentId);
+    expect(row?.storagePath).toBe(join(dirs().duplicates, 'near', relative(join(second.destination, '..'), second.destination)));
+    expect(await files(join(root, 'duplicates'))).toEqual([relative(root, row?.storagePath ?? '')]);
+    expect((await db.documents.get(first.documentId))?.storagePath).toBe(first.destination);
+  });
+
   it('an indexer that reports nothing leaves the document where the template files it', async () => {
     const p = pipeline({ indexer: { index: () => Promise.resolve() }, nearDuplicatePolicy: 'file' });
     await processed(p, await drop('a.pdf'));

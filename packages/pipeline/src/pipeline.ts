@@ -281,7 +281,7 @@ export class Pipeline {
       if (!doc?.metadata || doc.status !== 'completed') continue;
       try {
         const text = (await this.deps.db.documents.getText(id)) ?? '';
-        await indexer.index({
+        const found = await indexer.index({
           id,
           sha256: doc.sha256,
           metadata: doc.metadata,
@@ -289,6 +289,13 @@ export class Pipeline {
           path: doc.storagePath ?? doc.sourcePath,
         });
         indexed++;
+        // A document filed before it was indexed (Batch API results, a crash in between) and found to be a rescan.
+        if (typeof found?.nearDuplicateOf === 'number' && this.options.nearDuplicatePolicy === 'file' && doc.storagePath) {
+          const target = nearDuplicatePath(this.options.dirs.duplicates, doc.storagePath);
+          if (doc.filedAt !== null && !isFiledAs(doc.storagePath, target)) {
+            await this.refile(id, doc.storagePath, target, doc.originalPath);
+          }
+        }
       } catch (error) {
         failed++;
         this.logger.warn({ err: error, documentId: id }, 'indexing a missing document failed; the next sweep retries');
