@@ -123,7 +123,9 @@ describe('near-duplicates are visible (AUTOD_NEAR_DUPLICATE_POLICY)', () => {
     expect(await tree(join(dir, 'duplicates'))).toEqual([relative(join(dir, 'duplicates'), rescan.storagePath ?? '')]);
     expect((await tree(join(dir, 'processed'))).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
     // the bytes filed there are the rescan's
-    const filed = createHash('sha256').update(await readFile(rescan.storagePath ?? '')).digest('hex');
+    const filed = createHash('sha256')
+      .update(await readFile(rescan.storagePath ?? ''))
+      .digest('hex');
     expect(filed).toBe(rescan.sha256);
     expect(filed).not.toBe(original.sha256);
     expect((await cli(['show', '2'], env, dir)).stdout).toMatch(/^stored at\s+duplicates\/near\//m);
@@ -202,9 +204,13 @@ describe('reprocess keeps every earlier result', () => {
 
     const text = (await cli(['show', '1', '--attempts'], renamed, dir)).stdout;
     expect(text).toMatch(/^attempts\s+4$/m);
-    expect(text).toMatch(new RegExp(`#1 succeeded \\S+: local autod-rules-v1, prompt ${esc(local.promptVersion!)}, \\$0, \\d+ ms`));
     expect(text).toMatch(
-      new RegExp(`#4 succeeded \\S+: openai gpt-5-mini, prompt ${esc(openai.promptVersion!)}, \\$0\\.\\d+, \\d+ in / \\d+ out tokens, \\d+ ms`),
+      new RegExp(`#1 succeeded \\S+: local autod-rules-v1, prompt ${esc(local.promptVersion!)}, \\$0, \\d+ ms`),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `#4 succeeded \\S+: openai gpt-5-mini, prompt ${esc(openai.promptVersion!)}, \\$0\\.\\d+, \\d+ in / \\d+ out tokens, \\d+ ms`,
+      ),
     );
     expect(text).toMatch(/^\s+amount\s+84\.2 EUR$/m);
   }, 180_000);

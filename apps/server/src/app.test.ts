@@ -224,9 +224,9 @@ describe('documents', () => {
       first.document.id,
     ]);
 
-    expect((await h.app.inject({ method: 'POST', url: `/v1/documents/${id}/reprocess`, headers: AUTH })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await h.app.inject({ method: 'POST', url: `/v1/documents/${id}/reprocess`, headers: AUTH })).statusCode,
+    ).toBe(200);
     const attempts = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}/attempts`, headers: AUTH });
     expect(attempts.statusCode).toBe(200);
     const items = attempts.json().items as { attemptNo: number; promptVersion: string; metadata: unknown }[];

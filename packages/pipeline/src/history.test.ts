@@ -107,7 +107,8 @@ describe('attempts keep their result and prompt version', () => {
     const doc = await db.documents.get(documentId);
     expect(doc?.issuer).toBe('Corrected Issuer');
     const [, second] = await db.attempts.listWithResults(documentId);
-    expect(second?.metadata?.extracted_fields.issuer).not.toBe('Corrected Issuer');
+    expect(second?.metadata?.issuer).not.toBe('Corrected Issuer');
+    expect(second?.metadata?.normalization.canonical_issuer).not.toBe('Corrected Issuer');
   });
 
   it('the OpenAI prompt version is a stable hash of the prompt and the schema', () => {
@@ -139,7 +140,10 @@ describe('reprocess re-files a document whose name changes', () => {
     const text = (n: string) => buildTextPdf([INVOICE], { title: n });
     const template = { filingTemplate: 'same/{date}' };
     await processed(pipeline(template), await drop('a.pdf', await text('a')));
-    const second = await processed(pipeline({ ...template, nearDuplicatePolicy: 'flag' }), await drop('b.pdf', await text('b')));
+    const second = await processed(
+      pipeline({ ...template, nearDuplicatePolicy: 'flag' }),
+      await drop('b.pdf', await text('b')),
+    );
     expect(second.destination.endsWith('-1.pdf')).toBe(true);
     const again = await pipeline(template).reprocess(second.documentId);
     expect(again.kind === 'processed' && again.destination).toBe(second.destination);
@@ -196,11 +200,16 @@ describe('AUTOD_NEAR_DUPLICATE_POLICY', () => {
     expect(relative(root, second.destination)).toMatch(/^processed\//);
     const sweep = pipeline({
       nearDuplicatePolicy: 'file',
-      indexer: { ...rescans(), missing: () => Promise.resolve({ ids: [first.documentId, second.documentId], total: 2 }) },
+      indexer: {
+        ...rescans(),
+        missing: () => Promise.resolve({ ids: [first.documentId, second.documentId], total: 2 }),
+      },
     });
     expect(await sweep.indexMissing()).toMatchObject({ indexed: 2, failed: 0 });
     const row = await db.documents.get(second.documentId);
-    expect(row?.storagePath).toBe(join(dirs().duplicates, 'near', relative(join(second.destination, '..'), second.destination)));
+    expect(row?.storagePath).toBe(
+      join(dirs().duplicates, 'near', relative(join(second.destination, '..'), second.destination)),
+    );
     expect(await files(join(root, 'duplicates'))).toEqual([relative(root, row?.storagePath ?? '')]);
     expect((await db.documents.get(first.documentId))?.storagePath).toBe(first.destination);
   });

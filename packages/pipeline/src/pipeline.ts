@@ -290,7 +290,11 @@ export class Pipeline {
         });
         indexed++;
         // A document filed before it was indexed (Batch API results, a crash in between) and found to be a rescan.
-        if (typeof found?.nearDuplicateOf === 'number' && this.options.nearDuplicatePolicy === 'file' && doc.storagePath) {
+        if (
+          typeof found?.nearDuplicateOf === 'number' &&
+          this.options.nearDuplicatePolicy === 'file' &&
+          doc.storagePath
+        ) {
           const target = nearDuplicatePath(this.options.dirs.duplicates, doc.storagePath);
           if (doc.filedAt !== null && !isFiledAs(doc.storagePath, target)) {
             await this.refile(id, doc.storagePath, target, doc.originalPath);

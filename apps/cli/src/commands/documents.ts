@@ -300,7 +300,7 @@ export const defineList: DefineCommand = async (cmd: Command, { run, documentFil
 
 export const defineShow: DefineCommand = (cmd: Command, { run }) => {
   cmd
-    .option('--attempts', "every extraction attempt with its result, provider/model, prompt version, cost and time")
+    .option('--attempts', 'every extraction attempt with its result, provider/model, prompt version, cost and time')
     .action((id: string, o: { attempts?: boolean }) => run((c) => showCommand(c, id, o)));
 };
 
