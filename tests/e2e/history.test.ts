@@ -104,6 +104,11 @@ describe('near-duplicates are visible (AUTOD_NEAR_DUPLICATE_POLICY)', () => {
     const byId = new Map(csv.slice(1).map((row) => [row[0], row[column]]));
     expect([byId.get('1'), byId.get('2')]).toEqual(['', '1']);
 
+    // the original indexed again after its rescan (reprocess) is not the rescan's near-duplicate
+    await cli(['reprocess', '1', '--json'], env, dir);
+    expect((await json<Doc>(['show', '1'], env, dir)).nearDuplicateOf).toBeNull();
+    expect((await json<Doc>(['show', '2'], env, dir)).nearDuplicateOf).toBe(1);
+
     // kept and filed like any document, under processed/
     expect(relative(dir, rescan.storagePath ?? '')).toMatch(/^processed\//);
     expect((await tree(join(dir, 'processed'))).filter((f) => f.endsWith('.pdf'))).toHaveLength(2);
