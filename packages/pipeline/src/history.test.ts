@@ -136,6 +136,27 @@ describe('reprocess re-files a document whose name changes', () => {
     expect(row?.status).toBe('completed');
   });
 
+  it('a failed document that gets a result leaves failed/ for processed/, without its stale error report', async () => {
+    const refusing: Extractor = {
+      provider: 'local',
+      model: 'refuses',
+      needsOcr: false,
+      extract: () => Promise.reject(errorFor('VALIDATION_FAILED', 'no')),
+    };
+    const outcome = await pipeline({}, refusing).processFile(await drop('water.pdf'));
+    if (outcome.kind !== 'failed') throw new Error(outcome.kind);
+    expect(await files(join(root, 'failed'))).toEqual(['failed/water.pdf', 'failed/water.pdf.error.json']);
+    const again = await pipeline().reprocess(outcome.documentId!);
+    if (again.kind !== 'processed') throw new Error(again.kind);
+    expect(relative(root, again.destination)).toMatch(/^processed\/2024\/03\//);
+    expect(await files(join(root, 'failed'))).toEqual([]);
+    expect(await db.documents.get(outcome.documentId!)).toMatchObject({
+      status: 'completed',
+      storagePath: again.destination,
+    });
+    expect((await db.attempts.list(outcome.documentId!)).map((a) => a.status)).toEqual(['failed', 'succeeded']);
+  });
+
   it('keeps a name that differs only by the suffix a taken name got (-1)', async () => {
     const text = (n: string) => buildTextPdf([INVOICE], { title: n });
     const template = { filingTemplate: 'same/{date}' };

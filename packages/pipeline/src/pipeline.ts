@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
@@ -929,6 +929,8 @@ export class Pipeline {
       await moveBack(destination, current).catch(() => undefined);
       throw error;
     }
+    // A failed document that now has a result leaves failed/ with its error report (the failed attempt is kept).
+    if (isInside(this.options.dirs.failed, current)) await unlink(`${current}.error.json`).catch(() => undefined);
     this.logger.info({ documentId: id, from: current, to: destination }, 'reprocessed document re-filed');
     return destination;
   }
@@ -1071,4 +1073,10 @@ export function isDeadLocalOwner(owner: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** Whether `path` is inside the folder `dir`. */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel.length > 0 && !rel.startsWith('..') && !rel.startsWith('/');
 }
