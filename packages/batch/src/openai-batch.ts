@@ -11,7 +11,13 @@ import {
 import type { Database } from '@autod/db';
 import { ERROR_CODES, errorFor, isAutodError, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
 import { readDocument, sniffDocument } from '@autod/extract';
-import { discoverFiles, type ClaimedDocument, type Pipeline, type ProcessOutcome } from '@autod/pipeline';
+import {
+  discoverFiles,
+  openAIPromptVersion,
+  type ClaimedDocument,
+  type Pipeline,
+  type ProcessOutcome,
+} from '@autod/pipeline';
 import { noopLogger, type Logger } from '@autod/ops';
 import { outcomeAttempt, settleVanished } from './item.js';
 import { migrateBatchTables } from './migrations.js';
@@ -227,11 +233,7 @@ export class OpenAIBatchRunner {
   }
 
   /** Map a finished job's lines back to its items and persist them. */
-  private async collect(
-    batchId: string,
-    jobId: string,
-    settle: Settle,
-  ): Promise<void> {
+  private async collect(batchId: string, jobId: string, settle: Settle): Promise<void> {
     const { db, pipeline, apiClient } = this.deps;
     const owner = this.owner(batchId);
     const results: Map<string, BatchItemResult> = await apiClient.batches.results(jobId);
@@ -258,6 +260,7 @@ export class OpenAIBatchRunner {
                 provider: 'openai',
                 model: this.options.model,
                 latencyMs: 0,
+                promptVersion: openAIPromptVersion(),
               },
               via: 'openai-batch',
             });
@@ -295,6 +298,7 @@ export class OpenAIBatchRunner {
                 costUsd: result.costUsd ?? 0,
                 latencyMs: 0,
                 error: { code: error.code, message: error.message },
+                promptVersion: openAIPromptVersion(),
               })
               .catch(() => undefined);
           }

@@ -36,6 +36,7 @@ export type {
   AttemptStatus,
   RecordAttemptInput,
   AttemptRow,
+  AttemptWithResult,
   CostSummaryOptions,
   CostSummaryRow,
   CostTotals,
