@@ -75,7 +75,8 @@ describe('OpenAI Batch API mode through the pipeline steps', () => {
     expect(processed.provider).toBe('openai');
     expect(processed.costUsd).toBeGreaterThan(0);
     const stages = new Set(events.flatMap((e) => (e.type === 'stage' ? [e.stage] : [])));
-    for (const stage of ['intake', 'hash', 'claim', 'persist', 'index', 'file'] as const) expect(stages).toContain(stage);
+    for (const stage of ['intake', 'hash', 'claim', 'persist', 'index', 'file'] as const)
+      expect(stages).toContain(stage);
 
     // Vector-indexed: a semantic search finds it (only the vector side, so the full-text index cannot answer).
     const hits = await rt.search('utility bill', { mode: 'vector', minSimilarity: 0 });
