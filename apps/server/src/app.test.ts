@@ -2,6 +2,7 @@ import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
+import { documentBytesError } from '@autod/pipeline';
 import { buildScannedImage, buildTextPdf } from '@autod/testkit';
 import { buildApp } from './app.js';
 import {
@@ -346,6 +347,10 @@ describe('documents', () => {
     const notPdf = await upload(h.app, 'evil.pdf', Buffer.from('MZ\x90\x00 this is an executable, not a PDF'));
     expect(notPdf.statusCode).toBe(415);
     expect(notPdf.json().error.code).toBe('INPUT_UNSUPPORTED_TYPE');
+    // The pipeline's intake check: the same message as for the file dropped in the inbox.
+    expect(notPdf.json().error.message).toBe(
+      documentBytesError('evil.pdf', Buffer.from('MZ\x90\x00 this is an executable, not a PDF'))?.message,
+    );
 
     const tiny = await upload(h.app, 'tiny.pdf', Buffer.from('%PD'));
     expect(tiny.statusCode).toBe(415);
@@ -353,11 +358,15 @@ describe('documents', () => {
     const empty = await upload(h.app, 'empty.pdf', new Uint8Array(0));
     expect(empty.statusCode).toBe(400);
     expect(empty.json().error.code).toBe('INPUT_EMPTY');
+    expect(empty.json().error.message).toBe(documentBytesError('empty.pdf', new Uint8Array(0))?.message);
 
     const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(80 * 1024, 0x20)]);
     const tooBig = await upload(h.app, 'big.pdf', big);
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().error.code).toBe('INPUT_TOO_LARGE');
+    expect(tooBig.json().error.message).toMatch(
+      /^big\.pdf is over the 0\.1 MB limit; split it or raise AUTOD_MAX_FILE_MB\.$/,
+    );
 
     const json = await h.app.inject({ method: 'POST', url: '/v1/documents', headers: AUTH, payload: { file: 'x' } });
     expect(json.statusCode).toBe(400);

@@ -6,7 +6,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { errorFor } from '@autod/errors';
-import { SUPPORTED_FORMATS_TEXT, sniffDocument, type SniffedDocument } from '@autod/extract';
+import { sniffDocument, type SniffedDocument } from '@autod/extract';
+import { documentBytesError, tooLargeError } from '@autod/pipeline';
 import { placeFile, safeFileName } from './file-names.js';
 
 export interface SavedUpload {
@@ -71,8 +72,9 @@ async function removeQuietly(path: string): Promise<void> {
 
 /**
  * Streams the first file part of a multipart request to `<inbox>/.uploads/<random>.part` while hashing it, rejects
- * it (deleting the partial file) when it is too large (413 INPUT_TOO_LARGE), empty (400 INPUT_EMPTY) or neither a PDF
- * nor a supported image by its bytes (415 INPUT_UNSUPPORTED_TYPE), then moves it into the inbox under a sanitised,
+ * it (deleting the partial file) with the pipeline's intake checks — too large (413 INPUT_TOO_LARGE), empty (400
+ * INPUT_EMPTY) or neither a PDF nor a supported image by its bytes (415 INPUT_UNSUPPORTED_TYPE) — then moves it into
+ * the inbox under a sanitised,
  * collision-free name with the extension of its type.
  */
 export async function receiveUpload(request: FastifyRequest, options: ReceiveUploadOptions): Promise<SavedUpload> {
@@ -100,24 +102,17 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
       cause: error,
     });
   }
-  const maxMb = Math.round((options.maxBytes / 1024 / 1024) * 100) / 100;
+  // The pipeline's intake checks, on the stream: the same codes and messages as for a file dropped in the inbox.
+  const uploadedName = part.filename || 'The uploaded file';
   if (part.file.truncated || inspector.bytes > options.maxBytes) {
     await removeQuietly(partPath);
-    throw errorFor('INPUT_TOO_LARGE', `The file is larger than the limit of ${maxMb} MB.`, {
-      details: { limitBytes: options.maxBytes },
-    });
-  }
-  if (inspector.bytes === 0) {
-    await removeQuietly(partPath);
-    throw errorFor('INPUT_EMPTY', 'The uploaded file is empty.');
+    throw tooLargeError(uploadedName, undefined, options.maxBytes);
   }
   const type = inspector.type();
-  if (type.kind === 'empty' || type.kind === 'unknown') {
+  const rejected = documentBytesError(uploadedName, inspector.head);
+  if (rejected || type.kind === 'empty' || type.kind === 'unknown') {
     await removeQuietly(partPath);
-    throw errorFor(
-      'INPUT_UNSUPPORTED_TYPE',
-      `The uploaded file is neither a PDF nor a supported image (${SUPPORTED_FORMATS_TEXT}).`,
-    );
+    throw rejected ?? errorFor('INPUT_UNSUPPORTED_TYPE', `${uploadedName} is not a supported document.`);
   }
   const sha256 = inspector.hash.digest('hex');
   const requestedName = safeFileName(part.filename, 'upload', type.extension);

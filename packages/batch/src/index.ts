@@ -18,7 +18,7 @@ export {
   type RunEstimate,
 } from './estimate.js';
 export { ProgressTracker } from './progress.js';
-export { attemptItem, type BatchPipeline, type ItemAttempt } from './item.js';
+export { attemptItem, outcomeAttempt, type BatchPipeline, type ItemAttempt } from './item.js';
 export type {
   BatchCounts,
   BatchItem,
@@ -33,17 +33,11 @@ export type {
 export {
   OpenAIBatchRunner,
   OPENAI_BATCH_MAX_BYTES,
+  type BatchApiPipeline,
   OPENAI_BATCH_MAX_LINES,
   type OpenAIBatchDeps,
   type OpenAIBatchOptions,
 } from './openai-batch.js';
-export {
-  DEFAULT_FILING_TEMPLATE,
-  fileDuplicate,
-  fileFailure,
-  persistExtraction,
-  type PersistExtractionInput,
-} from './persist.js';
 export {
   DEAD_LETTER_QUEUE_NAME,
   QUEUE_NAME,

@@ -1,6 +1,6 @@
 import type { Database } from '@autod/db';
 import type { AutodErrorJSON } from '@autod/errors';
-import type { Pipeline } from '@autod/pipeline';
+import type { Pipeline, ProcessOutcome } from '@autod/pipeline';
 import type { ItemCheckpoints, ItemPatch } from './store.js';
 import type { BatchItem, BatchItemError } from './types.js';
 
@@ -72,6 +72,12 @@ export async function attemptItem(
       item = { ...item, sha256 };
     },
   });
+  if (outcome.kind === 'skipped' && outcome.reason === 'vanished') return settleVanished(deps.db, item);
+  return outcomeAttempt(outcome);
+}
+
+/** How a pipeline outcome settles a batch item (a vanished file: see `settleVanished`, which looks at its document). */
+export function outcomeAttempt(outcome: ProcessOutcome): ItemAttempt {
   switch (outcome.kind) {
     case 'processed':
       return {
@@ -92,7 +98,12 @@ export async function attemptItem(
       if (outcome.reason === 'held') {
         return { kind: 'retry', error: { code: 'CLAIM_HELD', message: 'Another worker is processing this document.' } };
       }
-      if (outcome.reason === 'vanished') return settleVanished(deps.db, item);
+      if (outcome.reason === 'vanished') {
+        return {
+          kind: 'final',
+          patch: { status: 'skipped', error: { code: 'NOT_FOUND', message: `The file is gone: ${outcome.path}` } },
+        };
+      }
       return {
         kind: 'final',
         patch: { status: 'skipped', error: { code: 'INPUT_NOT_PDF', message: 'Not a candidate file.' } },

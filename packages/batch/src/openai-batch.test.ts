@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { priceUsage } from '@autod/api-client';
@@ -119,5 +119,37 @@ describe('OpenAIBatchRunner', () => {
     expect(done.counts).toMatchObject({ done: 4, pending: 0 });
     // Only one Batch API job: the resume collected it instead of submitting again.
     expect(emulator.stats().byPath['/v1/batches'] ?? 0).toBe(1);
+  });
+
+  it('a copy of a document still in a Batch API job is not submitted again by a later run (one claim)', async () => {
+    // Jobs that stay in progress for the whole test: the second run finds the first one's job unfinished.
+    const slow = await startEmulator({ latencyMs: 1, batchStepMs: 600_000 });
+    try {
+      const [original] = await writeCorpus(sb.dirs.inbox, 1);
+      await writeFile(join(sb.dirs.inbox, 'zz-copy.pdf'), await readFile(original!));
+      const client = emulatorClient(slow);
+      const first = new OpenAIBatchRunner(
+        { db: sb.db, pipeline: pipelineFor(sb), apiClient: client },
+        { model: 'gpt-5-mini', wait: false, pollMs: 5 },
+      );
+      const submitted = await first.start([sb.dirs.inbox]);
+      expect(submitted.status).toBe('submitted');
+      // Another process resumes the batch while the job runs: the copy waits for its original.
+      const second = new OpenAIBatchRunner(
+        { db: sb.db, pipeline: pipelineFor(sb), apiClient: client },
+        { model: 'gpt-5-mini', wait: false, pollMs: 5 },
+      );
+      const again = await second.run(submitted.batchId);
+      client.close();
+      expect(again.status).toBe('submitted');
+      expect((await second.store.require(submitted.batchId)).openaiBatchIds).toHaveLength(1);
+      const items = await second.store.items(submitted.batchId);
+      const copy = items.find((i) => i.path.endsWith('zz-copy.pdf'));
+      expect(copy).toMatchObject({ status: 'pending', openaiBatchId: null });
+      expect(items.filter((i) => i.openaiBatchId !== null)).toHaveLength(1);
+      expect(await readdir(sb.dirs.inbox)).toHaveLength(2);
+    } finally {
+      await slow.close();
+    }
   });
 });

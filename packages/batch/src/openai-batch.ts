@@ -1,6 +1,4 @@
 import { abortableDelay } from './abortable-delay.js';
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   countPdfPages,
@@ -11,13 +9,18 @@ import {
   type PricingTable,
 } from '@autod/api-client';
 import type { Database } from '@autod/db';
-import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
-import { checkDocumentType, readDocument, sniffDocument } from '@autod/extract';
-import { discoverFiles, openAIPromptVersion } from '@autod/pipeline';
+import { ERROR_CODES, errorFor, isAutodError, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
+import { readDocument, sniffDocument } from '@autod/extract';
+import {
+  discoverFiles,
+  openAIPromptVersion,
+  type ClaimedDocument,
+  type Pipeline,
+  type ProcessOutcome,
+} from '@autod/pipeline';
 import { noopLogger, type Logger } from '@autod/ops';
-import { settleVanished, type BatchPipeline } from './item.js';
+import { outcomeAttempt, settleVanished } from './item.js';
 import { migrateBatchTables } from './migrations.js';
-import { DEFAULT_FILING_TEMPLATE, fileDuplicate, fileFailure, persistExtraction } from './persist.js';
 import { ProgressTracker } from './progress.js';
 import { BatchStore } from './store.js';
 import type {
@@ -33,9 +36,19 @@ import type {
 export const OPENAI_BATCH_MAX_LINES = 50_000;
 export const OPENAI_BATCH_MAX_BYTES = 190 * 1024 * 1024;
 
+/**
+ * What the Batch API runner needs of the pipeline: its steps. The runner makes the extraction (the Batch API) and the
+ * pipeline does everything else — intake checks, read + hash, the claim, persist → index → file, failures and
+ * duplicates, deferrals, the `file.finished` event (metrics, cost alerts) — exactly as for `process`.
+ */
+export type BatchApiPipeline = Pick<
+  Pipeline,
+  'intake' | 'claim' | 'persist' | 'fail' | 'defer' | 'finish' | 'recover' | 'dirs'
+>;
+
 export interface OpenAIBatchDeps {
   db: Database;
-  pipeline: BatchPipeline;
+  pipeline: BatchApiPipeline;
   apiClient: ApiClient;
   logger?: Logger;
 }
@@ -43,7 +56,6 @@ export interface OpenAIBatchDeps {
 export interface OpenAIBatchOptions {
   /** Model of every request (default: the client's model is not visible, so this is required). */
   model: string;
-  filingTemplate?: string;
   maxLinesPerFile?: number;
   maxBytesPerFile?: number;
   /** First poll interval (default 5,000 ms); grows ×1.5 per poll up to `maxPollMs` (default 60,000 ms). */
@@ -65,17 +77,18 @@ export interface OpenAIBatchOptions {
 interface Prepared {
   item: BatchItem;
   sha256: string;
-  documentId: number;
+  claim: ClaimedDocument;
   request: BatchRequestItem;
   lineBytes: number;
   estimateUsd: number;
 }
 
 /**
- * OpenAI Batch API mode (half price, results within 24 h): the pipeline's hash and claim stages, then one
+ * OpenAI Batch API mode (half price, results within 24 h): the pipeline's intake and claim steps, then one
  * `/v1/responses` body per file in JSONL chunks within the API's limits, submitted and polled with backoff. Results
- * come back by `custom_id` (= SHA-256), are validated, persisted (batch pricing) and filed like the pipeline does.
- * Failed lines with a transient cause are resubmitted. The OpenAI batch ids are stored, so a restart resumes polling.
+ * come back by `custom_id` (= SHA-256), are validated and handed to the pipeline's persist step (batch pricing), which
+ * commits, indexes and files them as for `process`. Failed lines with a transient cause are resubmitted. The OpenAI
+ * batch ids are stored, so a restart resumes polling.
  */
 export class OpenAIBatchRunner {
   readonly store: BatchStore;
@@ -220,14 +233,7 @@ export class OpenAIBatchRunner {
   }
 
   /** Map a finished job's lines back to its items and persist them. */
-  private async collect(
-    batchId: string,
-    jobId: string,
-    settle: (
-      item: BatchItem,
-      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
-    ) => Promise<void>,
-  ): Promise<void> {
+  private async collect(batchId: string, jobId: string, settle: Settle): Promise<void> {
     const { db, pipeline, apiClient } = this.deps;
     const owner = this.owner(batchId);
     const results: Map<string, BatchItemResult> = await apiClient.batches.results(jobId);
@@ -237,28 +243,32 @@ export class OpenAIBatchRunner {
       if (items.length === 0) break;
       afterId = items.at(-1)!.id;
       for (const item of items) {
+        const started = performance.now();
         const sha256 = item.sha256 ?? '';
         const doc = sha256 ? await db.documents.get(sha256) : undefined;
-        const claimed = doc ? { sha256, documentId: doc.id } : null;
+        const claimed: ClaimedDocument | null = doc
+          ? { documentId: doc.id, sha256, owner, path: item.path, fileName: basename(item.path) }
+          : null;
         const result = results.get(sha256);
         try {
-          if (result?.ok && doc) {
-            await persistExtraction(db, pipeline.dirs, this.options.filingTemplate ?? DEFAULT_FILING_TEMPLATE, {
-              documentId: doc.id,
-              owner,
-              sha256,
-              path: item.path,
-              metadata: result.metadata,
-              usage: result.usage,
-              costUsd: result.costUsd,
-              provider: 'openai',
-              model: this.options.model,
-              promptVersion: openAIPromptVersion(),
-              ocr: pipeline.ocr ?? false,
+          if (result?.ok && claimed) {
+            const outcome = await pipeline.persist(claimed, {
+              extraction: {
+                metadata: result.metadata,
+                usage: result.usage,
+                costUsd: result.costUsd,
+                provider: 'openai',
+                model: this.options.model,
+                latencyMs: 0,
+                promptVersion: openAIPromptVersion(),
+              },
+              via: 'openai-batch',
             });
+            pipeline.finish(outcome, performance.now() - started);
+            // `skipped`: committed, the move is left to recovery — the document is done all the same.
             await settle(item, {
               status: 'done',
-              documentId: doc.id,
+              documentId: claimed.documentId,
               costUsd: result.costUsd,
               error: null,
               openaiBatchId: null,
@@ -297,7 +307,8 @@ export class OpenAIBatchRunner {
           if (error.retryable && attempts < maxAttempts) {
             await this.store.updateItem(item.id, { attempts, error: reason, openaiBatchId: null });
           } else {
-            await fileFailure(db, pipeline.dirs, owner, item.path, claimed, error);
+            const outcome = await pipeline.fail(item.path, claimed, error);
+            pipeline.finish(outcome, performance.now() - started);
             await settle(item, {
               status: 'failed',
               attempts,
@@ -319,16 +330,13 @@ export class OpenAIBatchRunner {
     }
   }
 
-  /** Hash, claim and read the pending, unsubmitted items; submit them in chunks. */
+  /** The pipeline's intake and claim steps for the pending, unsubmitted items; submit them in chunks. */
   private async submitPending(
     batchId: string,
     tracker: ProgressTracker,
-    settle: (
-      item: BatchItem,
-      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
-    ) => Promise<void>,
+    settle: Settle,
   ): Promise<{ submitted: number; blocked: boolean }> {
-    const { db, apiClient } = this.deps;
+    const { db, apiClient, pipeline } = this.deps;
     const opts = this.options;
     const owner = this.owner(batchId);
     const maxLines = Math.min(opts.maxLinesPerFile ?? OPENAI_BATCH_MAX_LINES, OPENAI_BATCH_MAX_LINES);
@@ -340,6 +348,9 @@ export class OpenAIBatchRunner {
     let reserved = 0;
     let blocked = false;
     const shasInRound = new Set<string>();
+    /** Given back as `waiting` at once: the next run (or round) may take it. */
+    const giveBack = (claim: ClaimedDocument, code: 'BUDGET_EXCEEDED' | 'SHUTTING_DOWN' | ErrorCode, message: string) =>
+      pipeline.defer(claim, errorFor(code, message, { retryAfterMs: 0 })).catch(() => undefined);
 
     const flush = async () => {
       if (chunk.length === 0) return;
@@ -359,9 +370,7 @@ export class OpenAIBatchRunner {
         const error = toAutodError(thrown);
         // Nothing was submitted: the documents wait (with the reason) so the items can be tried again.
         for (const p of items) {
-          await db.documents
-            .defer(p.documentId, owner, { code: error.code, message: error.message, retryAt: Date.now() })
-            .catch(() => undefined);
+          await giveBack(p.claim, error.code, error.message);
           await this.store.updateItem(p.item.id, {
             attempts: p.item.attempts + 1,
             error: { code: error.code, message: error.message },
@@ -381,33 +390,29 @@ export class OpenAIBatchRunner {
         if (item.attempts >= maxAttempts) {
           // Transient trouble every time: give the claim back (the file stays where it is for a later run).
           const doc = item.sha256 ? await db.documents.get(item.sha256) : undefined;
-          if (doc?.status === 'processing')
-            await db.documents
-              .defer(doc.id, owner, {
-                code: item.error?.code ?? 'UPSTREAM_ERROR',
-                message: item.error?.message ?? 'Too many attempts in this batch.',
-                retryAt: Date.now(),
-              })
-              .catch(() => undefined);
+          if (doc?.status === 'processing' && doc.claimOwner === owner)
+            await giveBack(
+              { documentId: doc.id, sha256: doc.sha256, owner, path: item.path, fileName: basename(item.path) },
+              isErrorCode(item.error?.code) ? item.error.code : 'UPSTREAM_ERROR',
+              item.error?.message ?? 'Too many attempts in this batch.',
+            );
           await settle(item, {
             status: 'failed',
             error: item.error ?? { code: 'UPSTREAM_ERROR', message: 'Too many attempts.' },
           });
           continue;
         }
-        const prepared = await this.prepare(item, owner, leaseMs, shasInRound, settle);
+        const prepared = await this.prepare(batchId, item, owner, leaseMs, shasInRound, settle);
         if (!prepared) continue;
         if (
           opts.maxCostUsd !== undefined &&
           tracker.current.costUsd + reserved + prepared.estimateUsd > opts.maxCostUsd
         ) {
-          await db.documents
-            .defer(prepared.documentId, owner, {
-              code: 'BUDGET_EXCEEDED',
-              message: 'The batch budget (--max-cost) is reached; the document waits for the next run.',
-              retryAt: Date.now(),
-            })
-            .catch(() => undefined);
+          await giveBack(
+            prepared.claim,
+            'BUDGET_EXCEEDED',
+            'The batch budget (--max-cost) is reached; the document waits for the next run.',
+          );
           blocked = true;
           break;
         }
@@ -421,93 +426,79 @@ export class OpenAIBatchRunner {
     }
     if (opts.signal?.aborted) {
       for (const p of chunk)
-        await db.documents
-          .defer(p.documentId, owner, {
-            code: 'SHUTTING_DOWN',
-            message: 'The batch was stopped before this document was submitted; a resume submits it.',
-            retryAt: Date.now(),
-          })
-          .catch(() => undefined);
+        await giveBack(
+          p.claim,
+          'SHUTTING_DOWN',
+          'The batch was stopped before this document was submitted; a resume submits it.',
+        );
       chunk = [];
     }
     await flush();
     return { submitted, blocked };
   }
 
+  /** A copy of these bytes submitted by this batch and not collected yet (it becomes a duplicate once it is in). */
+  private async copyInFlight(batchId: string, sha256: string, itemId: number): Promise<boolean> {
+    const row: unknown = await this.deps.db
+      .knex('batch_items')
+      .where({ batch_id: batchId, sha256, status: 'pending' })
+      .whereNot('id', itemId)
+      .whereNotNull('openai_batch_id')
+      .first('id');
+    return row !== undefined;
+  }
+
+  /**
+   * One item through the pipeline's intake (read, size and type checks, hash) and claim; a file that ends there
+   * (failed, duplicate, held, gone) is settled, and an item that may be extracted becomes its Batch API request line.
+   */
   private async prepare(
+    batchId: string,
     item: BatchItem,
     owner: string,
     leaseMs: number,
     shasInRound: Set<string>,
-    settle: (
-      item: BatchItem,
-      patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
-    ) => Promise<void>,
+    settle: Settle,
   ): Promise<Prepared | undefined> {
     const { db, pipeline, apiClient } = this.deps;
-    let bytes: Uint8Array;
-    try {
-      if (!(await stat(item.path)).isFile()) throw new Error('not a file');
-      bytes = new Uint8Array(await readFile(item.path));
-    } catch {
-      const r = await settleVanished(db, item);
-      if (r.kind === 'final') await settle(item, { ...r.patch, attempts: item.attempts + 1 });
+    const started = performance.now();
+    /** The file ends here: report it (metrics, events) and checkpoint the item. */
+    const end = async (outcome: ProcessOutcome): Promise<undefined> => {
+      const attempt =
+        outcome.kind === 'skipped' && outcome.reason === 'vanished'
+          ? await settleVanished(db, item)
+          : outcomeAttempt(outcome);
+      if (attempt.kind === 'final') {
+        if (outcome.kind !== 'skipped') pipeline.finish(outcome, performance.now() - started);
+        await settle(item, { ...attempt.patch, attempts: item.attempts + 1 });
+      } else if (attempt.kind === 'retry') {
+        await this.store.updateItem(item.id, { attempts: item.attempts + 1, error: attempt.error });
+      }
       return undefined;
-    }
-    const fileName = basename(item.path);
-    const intake = checkIntake(bytes, fileName);
-    if (intake) {
-      await fileFailure(db, pipeline.dirs, owner, item.path, null, intake);
-      await settle(item, {
-        status: 'failed',
-        attempts: item.attempts + 1,
-        error: { code: intake.code, message: intake.message },
-      });
-      return undefined;
-    }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (shasInRound.has(sha256)) return undefined; // a copy is in this round: it becomes a duplicate next round
-    if (sha256 !== item.sha256) await this.store.updateItem(item.id, { sha256 });
-    const claim = await db.documents.claim({
-      sha256,
-      fileName,
-      sourcePath: item.path,
-      sizeBytes: bytes.byteLength,
-      owner,
-      leaseMs,
+    };
+    const intake = await pipeline.intake(item.path, {
+      onHashed: async (sha256) => {
+        if (sha256 !== item.sha256) await this.store.updateItem(item.id, { sha256 });
+      },
     });
-    if (claim.kind === 'duplicate') {
-      await fileDuplicate(db, pipeline.dirs, owner, item.path, sha256, claim.document);
-      await settle(item, {
-        status: 'duplicate',
-        sha256,
-        documentId: claim.document.id,
-        attempts: item.attempts + 1,
-        error: null,
-      });
-      return undefined;
-    }
-    if (claim.kind === 'held') {
-      await this.store.updateItem(item.id, {
-        attempts: item.attempts + 1,
-        error: { code: 'CLAIM_HELD', message: 'Another worker is processing this document.' },
-      });
-      return undefined;
-    }
+    if (intake.kind === 'done') return end(intake.outcome);
+    const { file } = intake;
+    const { sha256, fileName, bytes } = file;
+    if (shasInRound.has(sha256)) return undefined; // a copy is in this round: it becomes a duplicate next round
+    if (await this.copyInFlight(batchId, sha256, item.id)) return undefined;
+    // `resume`: a claim of this batch's owner is its own unfinished work on this document (no copy is in flight, see
+    // above): submitted before a transient failure, or claimed by a run that stopped before submitting it.
+    const claimed = await pipeline.claim(file, { owner, leaseMs, resume: true });
+    if (claimed.kind === 'done') return end(claimed.outcome);
+    const { claim } = claimed;
+    const fail = async (error: AutodError): Promise<undefined> => end(await pipeline.fail(item.path, claim, error));
     // The model reads a PDF: an image (or a bare e-invoice XML) is sent as the PDF made from it (no OCR needed).
     let pdf = bytes;
     if (sniffDocument(bytes).kind !== 'pdf') {
       try {
         pdf = (await readDocument(bytes, { ocr: false, fileName })).archivePdf ?? bytes;
       } catch (error) {
-        const e = toAutodError(error);
-        await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, e);
-        await settle(item, {
-          status: 'failed',
-          attempts: item.attempts + 1,
-          error: { code: e.code, message: e.message },
-        });
-        return undefined;
+        return fail(toAutodError(error));
       }
     }
     const pageCount = countPdfPages(pdf);
@@ -530,17 +521,9 @@ export class OpenAIBatchRunner {
     });
     const lineBytes = Buffer.byteLength(line) + 1;
     if (lineBytes > (this.options.maxBytesPerFile ?? OPENAI_BATCH_MAX_BYTES)) {
-      const error = errorFor(
-        'INPUT_TOO_LARGE',
-        `${fileName} is too large for one Batch API request; process it in live mode.`,
+      return fail(
+        errorFor('INPUT_TOO_LARGE', `${fileName} is too large for one Batch API request; process it in live mode.`),
       );
-      await fileFailure(db, pipeline.dirs, owner, item.path, { sha256, documentId: claim.document.id }, error);
-      await settle(item, {
-        status: 'failed',
-        attempts: item.attempts + 1,
-        error: { code: error.code, message: error.message },
-      });
-      return undefined;
     }
     let estimateUsd = 0;
     try {
@@ -553,15 +536,15 @@ export class OpenAIBatchRunner {
     } catch (error) {
       if (!(isAutodError(error) && error.code === 'CFG_INVALID')) throw error;
     }
-    return { item, sha256, documentId: claim.document.id, request, lineBytes, estimateUsd };
+    return { item, sha256, claim, request, lineBytes, estimateUsd };
   }
 }
 
-function checkIntake(bytes: Uint8Array, fileName: string): AutodError | undefined {
-  try {
-    checkDocumentType(bytes, fileName);
-    return undefined;
-  } catch (error) {
-    return toAutodError(error);
-  }
+type Settle = (
+  item: BatchItem,
+  patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
+) => Promise<void>;
+
+function isErrorCode(code: string | undefined): code is ErrorCode {
+  return code !== undefined && Object.hasOwn(ERROR_CODES, code);
 }

@@ -160,11 +160,13 @@ export class DocumentRepository {
 
   /**
    * Claim a file by its SHA-256. Exactly once: the row is inserted with a unique sha256; if it
-   * exists, a completed row is a `duplicate`, a processing row with a live lease of another
-   * owner is `held`, and a processing row whose lease expired (or was released), a waiting or
-   * failed row, or this owner's own row is taken over with a conditional UPDATE — only one
-   * concurrent taker can win, the affected row count decides. Taking over a lease that ran out
-   * without being released (its owner died or stalled) adds a strike.
+   * exists, a completed row is a `duplicate`, a processing row with a live lease is `held` (also
+   * when this owner holds it: a process's concurrent workers share one owner, and a copy of bytes
+   * already in flight must wait, not be extracted again — unless `resume` says the claim is this
+   * caller's own unfinished work), and a processing row whose lease expired (or was released), a
+   * waiting or failed row is taken over with a conditional UPDATE — only one concurrent taker can
+   * win, the affected row count decides. Taking over a lease that ran out without being released
+   * (its owner died or stalled) adds a strike.
    */
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const sha256 = normaliseSha(input.sha256);
@@ -194,7 +196,8 @@ export class DocumentRepository {
       if (!existing) continue; // deleted in between: try the insert again
       const doc = toDocumentRow(existing);
       if (doc.status === 'completed') return { kind: 'duplicate', document: doc };
-      if (doc.status === 'processing' && (doc.leaseExpiresAt ?? 0) >= now && doc.claimOwner !== input.owner) {
+      const resumable = input.resume === true && doc.claimOwner === input.owner;
+      if (doc.status === 'processing' && (doc.leaseExpiresAt ?? 0) >= now && !resumable) {
         return { kind: 'held', document: doc };
       }
       const updated: Raw[] = await this.knex('documents')
@@ -202,7 +205,8 @@ export class DocumentRepository {
         .andWhere((q) => {
           q.whereIn('status', ['failed', 'waiting']).orWhere((p) => {
             p.where('status', 'processing').andWhere((l) => {
-              l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner);
+              l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at');
+              if (resumable) l.orWhere('claim_owner', input.owner);
             });
           });
         })
@@ -240,7 +244,8 @@ export class DocumentRepository {
 
   /**
    * Take an existing document (completed, failed, or with an expired lease) back into
-   * processing, e.g. for `autod reprocess`. Returns `held` while another owner's lease is live.
+   * processing, e.g. for `autod reprocess`. Returns `held` while a lease is live (this owner's too:
+   * the document is being worked on in this process).
    */
   async reclaim(
     id: number,
@@ -251,7 +256,7 @@ export class DocumentRepository {
       .where('id', id)
       .andWhere((q) => {
         q.whereIn('status', ['completed', 'failed']).orWhere((l) => {
-          l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at').orWhere('claim_owner', input.owner);
+          l.where('lease_expires_at', '<', now).orWhereNull('lease_expires_at');
         });
       })
       .update({

@@ -78,16 +78,17 @@ describe.each(targets)('repositories on $name', (target) => {
     for (const table of ['audit_log', 'extraction_attempts', 'duplicates', 'documents']) await db.knex(table).delete();
   });
 
+  const input = (n: number, owner = 'w1', leaseMs = 60_000, at?: number) => ({
+    sha256: sha(n),
+    fileName: `f${n}.pdf`,
+    sourcePath: `/inbox/f${n}.pdf`,
+    sizeBytes: 100 + n,
+    owner,
+    leaseMs,
+    now: at,
+  });
   const claim = (n: number, owner = 'w1', leaseMs = 60_000, at?: number) =>
-    db.documents.claim({
-      sha256: sha(n),
-      fileName: `f${n}.pdf`,
-      sourcePath: `/inbox/f${n}.pdf`,
-      sizeBytes: 100 + n,
-      owner,
-      leaseMs,
-      now: at,
-    });
+    db.documents.claim(input(n, owner, leaseMs, at));
 
   async function completed(n: number, m: DocumentMetadata, text = '', owner = 'w1'): Promise<DocumentRow> {
     const c = await claim(n, owner);
@@ -415,14 +416,27 @@ describe.each(targets)('repositories on $name', (target) => {
       expect(again.document.status).toBe('completed');
     });
 
-    it('reports a live lease of another owner as held, and lets the same owner re-claim', async () => {
+    it('reports a live lease as held, also to its own owner; only a resume of the own claim takes it over', async () => {
       const first = await claim(2, 'w1', 60_000);
       const held = await claim(2, 'w2', 60_000, T0 + 59_999);
       expect(held.kind).toBe('held');
       expect(held.document.claimOwner).toBe('w1');
-      const mine = await claim(2, 'w1', 60_000, T0 + 1000);
+      // A second copy of the same bytes in the same process (same owner): it waits, it is not extracted twice.
+      const twin = await claim(2, 'w1', 60_000, T0 + 1000);
+      expect(twin.kind).toBe('held');
+      expect(twin.document.attemptCount).toBe(1);
+      // Another owner cannot "resume" a claim that is not its own.
+      expect((await db.documents.claim({ ...input(2, 'w2', 60_000, T0 + 1000), resume: true })).kind).toBe('held');
+      const mine = await db.documents.claim({ ...input(2, 'w1', 60_000, T0 + 1000), resume: true });
       expect(mine).toMatchObject({ kind: 'claimed', takeover: true });
       expect(mine.document.id).toBe(first.document.id);
+      expect(mine.document.strikes).toBe(0);
+    });
+
+    it('does not let its own owner reclaim a document in flight (reprocess during processing)', async () => {
+      const first = await claim(12, 'w1', 60_000);
+      const r = await db.documents.reclaim(first.document.id, { owner: 'w1', leaseMs: 60_000, now: T0 + 1000 });
+      expect(r.kind).toBe('held');
     });
 
     it('takes over an expired lease, and the old owner can no longer complete or fail', async () => {

@@ -80,6 +80,12 @@ export interface ClaimInput {
   leaseMs: number;
   /** Epoch ms (defaults to the database clock). */
   now?: number;
+  /**
+   * Take over a live claim of this same owner: only for a caller that knows the claim is its own unfinished work on
+   * this document (a Batch API run resuming the documents it submitted). Without it a live claim is `held` whoever
+   * holds it — also for the owner itself, so two copies of the same bytes in flight in one process never both win.
+   */
+  resume?: boolean;
 }
 
 export type ClaimResult =

@@ -1,5 +1,16 @@
 export { Pipeline, defaultOwner, isDeadLocalOwner, noteReadLimits } from './pipeline.js';
-export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
+export type {
+  ClaimedDocument,
+  ClaimOptions,
+  ClaimStepResult,
+  DocumentIndexer,
+  IntakeFile,
+  IntakeResult,
+  PipelineDeps,
+  PipelineDirs,
+  PipelineOptions,
+  ProcessFileHooks,
+} from './pipeline.js';
 export { EInvoiceExtractor, LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';
 export { LOCAL_PROMPT_VERSION, LOCAL_RULES_VERSION, openAIPromptVersion } from './prompt-version.js';
@@ -7,6 +18,7 @@ export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox
 export { discoverFiles, isUpstreamDeferral, processFiles, type ProcessPathsOptions } from './process-paths.js';
 export { WorkLanes, type WorkLanesOptions } from './work-lanes.js';
 export { looksComplete } from './completeness.js';
+export { documentBytesError, tooLargeError } from './intake-checks.js';
 export { summarize } from './outcome.js';
 export type { OutcomeKind, PipelineEvent, PipelineStage, ProcessOutcome, RunSummary, SkipReason } from './outcome.js';
 export { readDocumentFile, type DocumentFileRead } from './read-document-file.js';

@@ -137,6 +137,36 @@ describe('Pipeline', () => {
     expect(report.documentId).toBe(items[0]?.id);
   });
 
+  it('a copy of bytes in flight in the same process is held (one claim, one extraction), then filed as a duplicate', async () => {
+    const bytes = await buildTextPdf([['Invoice 7', 'ACME Ltd', 'Total 7.00']]);
+    await writeFile(join(dirs().inbox, 'a.pdf'), bytes);
+    await writeFile(join(dirs().inbox, 'b.pdf'), bytes);
+    const local = new LocalExtractor();
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: Extractor = {
+      provider: local.provider,
+      model: local.model,
+      needsOcr: local.needsOcr,
+      extract: async (input) => {
+        calls++;
+        await gate;
+        return local.extract(input);
+      },
+    };
+    // One pipeline = one owner, as for all the workers of one process.
+    const pipeline = makePipeline(slow);
+    const first = pipeline.processFile(join(dirs().inbox, 'a.pdf'));
+    while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await pipeline.processFile(join(dirs().inbox, 'b.pdf'))).toMatchObject({ kind: 'skipped', reason: 'held' });
+    release();
+    expect((await first).kind).toBe('processed');
+    expect(await pipeline.processFile(join(dirs().inbox, 'b.pdf'))).toMatchObject({ kind: 'duplicate' });
+    expect(calls).toBe(1);
+    expect(await readdir(dirs().duplicates)).toEqual(['b.pdf']);
+  });
+
   it('leaves the file in the inbox and the row waiting when the upstream is down (retry later, never failed)', async () => {
     const down: Extractor = {
       provider: 'openai',

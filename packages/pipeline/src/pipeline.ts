@@ -6,10 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { ERROR_CODES, errorFor, isDiskFull, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
-import { checkDocumentType, readDocument, sniffDocument, type OcrEngine } from '@autod/extract';
+import { readDocument, sniffDocument, type DocumentContent, type OcrEngine } from '@autod/extract';
 import { noopLogger, type Logger } from '@autod/ops';
-import type { Extractor } from './extractor.js';
+import type { Extractor, ExtractionOutput } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
+import { documentBytesError, tooLargeError } from './intake-checks.js';
 import { looksComplete } from './completeness.js';
 import { DocumentReview } from './review.js';
 import {
@@ -116,6 +117,48 @@ const DEFAULT_RETRY_DELAY_MS = 60_000;
 /** Completed-but-unindexed documents indexed by one `recover()` (the periodic sweep does the rest). */
 const RECOVERY_INDEX_LIMIT = 100;
 
+/** A file read and hashed by `Pipeline.intake`: the bytes checked, hashed and extracted are the same. */
+export interface IntakeFile {
+  path: string;
+  fileName: string;
+  bytes: Uint8Array;
+  sha256: string;
+  sizeBytes: number;
+  /** Size and modification time when it was read (a file that changed since was taken half-written). */
+  read: { size: number; mtimeMs: number };
+}
+
+/** `read`: go on with `claim`; `done`: the file ends here (failed, or skipped), with its outcome. */
+export type IntakeResult = { kind: 'read'; file: IntakeFile } | { kind: 'done'; outcome: ProcessOutcome };
+
+/** A document claimed for one file, and who holds the claim (every later step acts as that owner). */
+export interface ClaimedDocument {
+  documentId: number;
+  sha256: string;
+  owner: string;
+  path: string;
+  fileName: string;
+}
+
+/** `claimed`: this caller may extract it now; `done`: held elsewhere (skipped), a duplicate (filed), or failed. */
+export type ClaimStepResult =
+  { kind: 'claimed'; claim: ClaimedDocument; document: DocumentRow } | { kind: 'done'; outcome: ProcessOutcome };
+
+export interface ClaimOptions {
+  /** Who claims (default the pipeline's owner). */
+  owner?: string;
+  /** Lease (default the pipeline's `leaseMs`). */
+  leaseMs?: number;
+  /** Take over a live claim of the same owner (see `ClaimInput.resume` in @autod/db). */
+  resume?: boolean;
+}
+
+interface PersistMode {
+  /** A new document from the inbox (moved into `processed/`); false for a reprocess (it stays where it is filed). */
+  refile: boolean;
+  keepCorrections?: boolean;
+}
+
 /** Callbacks into one `processFile` run. */
 export interface ProcessFileHooks {
   /**
@@ -155,8 +198,6 @@ export class Pipeline {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly maxStrikes: number;
-  /** SHA-256s this instance is working on right now (its claims share one owner). */
-  private readonly active = new Set<string>();
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -316,7 +357,15 @@ export class Pipeline {
     const started = performance.now();
     this.options.onEvent?.({ type: 'file.started', path });
     const outcome = await this.run(path, signal, hooks);
-    this.options.onEvent?.({ type: 'file.finished', outcome, durationMs: performance.now() - started });
+    return this.finish(outcome, performance.now() - started);
+  }
+
+  /**
+   * Report how one file ended (the `file.finished` event: metrics, cost alerts, live displays; and the log line).
+   * `processFile` does it; an intake that drives the steps itself (the OpenAI Batch API) calls it per file.
+   */
+  finish(outcome: ProcessOutcome, durationMs: number): ProcessOutcome {
+    this.options.onEvent?.({ type: 'file.finished', outcome, durationMs });
     const log = outcome.kind === 'failed' ? 'warn' : 'info';
     this.logger[log]({ outcome: describe(outcome) }, `file ${outcome.kind}`);
     return outcome;
@@ -336,78 +385,97 @@ export class Pipeline {
     if (claim.kind !== 'claimed') {
       throw errorFor('CLAIM_HELD', `Document ${doc.id} is being processed right now; try again later.`);
     }
-    return this.extractAndPersist(doc.id, doc.sha256, file, basename(doc.fileName), undefined, {
-      refile: false,
-      keepCorrections: options.force !== true,
-    });
+    const claimed: ClaimedDocument = {
+      documentId: doc.id,
+      sha256: doc.sha256,
+      owner: this.owner,
+      path: file,
+      fileName: basename(doc.fileName),
+    };
+    return this.extractAndPersist(claimed, undefined, { refile: false, keepCorrections: options.force !== true });
   }
 
   private async run(path: string, signal: AbortSignal | undefined, hooks: ProcessFileHooks): Promise<ProcessOutcome> {
+    const intake = await this.intake(path, hooks);
+    if (intake.kind === 'done') return intake.outcome;
+    const { file } = intake;
+    // The same content twice at once (here or in another process): the database claim lets one win, the other is held.
+    const claim = await this.claim(file);
+    if (claim.kind === 'done') return claim.outcome;
+    if (signal?.aborted) {
+      await this.deferShutdown(claim.claim);
+      return { kind: 'skipped', path, reason: 'aborted' };
+    }
+    return this.extractAndPersist(claim.claim, signal, { refile: true, read: file.read }, file.bytes);
+  }
+
+  /**
+   * Step 1, intake: wait for a stable file (when configured), read it once, check it (too large, empty, not a PDF or
+   * supported image: failed into `failed/` with a row) and hash the bytes read. `done` carries the outcome of a file
+   * that goes no further (failed, skipped: vanished, not a file, still being written).
+   */
+  async intake(path: string, hooks: ProcessFileHooks = {}): Promise<IntakeResult> {
     const fileName = basename(path);
-    // intake
+    const done = (outcome: ProcessOutcome): IntakeResult => ({ kind: 'done', outcome });
     let t = performance.now();
     if (this.options.stableFile) {
       const stable = await waitForStableFile(path, this.options.stableFile);
-      if (!stable) return { kind: 'skipped', path, reason: 'vanished' };
+      if (!stable) return done({ kind: 'skipped', path, reason: 'vanished' });
     }
     // One read serves the checks, the hash and the extraction: the bytes hashed are the bytes extracted.
     const file = await readDocumentFile(path, this.options.maxFileBytes);
-    if (file.kind === 'vanished') return { kind: 'skipped', path, reason: 'vanished' };
-    if (file.kind === 'not_a_file') return { kind: 'skipped', path, reason: 'ignored' };
-    if (file.kind === 'too_large') return this.failUnclaimed(path, null, this.tooLarge(fileName, file.sizeBytes));
+    if (file.kind === 'vanished') return done({ kind: 'skipped', path, reason: 'vanished' });
+    if (file.kind === 'not_a_file') return done({ kind: 'skipped', path, reason: 'ignored' });
+    if (file.kind === 'too_large') return done(await this.fail(path, null, this.tooLarge(fileName, file.sizeBytes)));
     // A young file that looks cut off is still being written (a copy that paused): leave it for its writer.
     if (hooks.complete !== true && this.isYoung(file.mtimeMs) && !looksComplete(file.bytes))
-      return { kind: 'skipped', path, reason: 'incomplete' };
+      return done({ kind: 'skipped', path, reason: 'incomplete' });
     const read = { size: file.bytes.byteLength, mtimeMs: file.mtimeMs };
 
     const { bytes } = file;
-    const rejected = checkDocumentBytes(fileName, bytes); // readDocumentFile already refused files over the limit
-    if (rejected) return this.failUnclaimed(path, null, rejected);
+    const rejected = documentBytesError(fileName, bytes); // readDocumentFile already refused files over the limit
+    if (rejected) return done(await this.fail(path, null, rejected));
     this.stage('intake', path, t);
     t = performance.now();
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const sizeBytes = bytes.byteLength;
     this.stage('hash', path, t);
     await hooks.onHashed?.(sha256);
-
-    // The same content twice in this process (a file and its copy at once): one waits, as for another worker's claim.
-    if (this.active.has(sha256)) return { kind: 'skipped', path, reason: 'held' };
-    this.active.add(sha256);
-    try {
-      return await this.claimAndProcess(path, fileName, sha256, sizeBytes, bytes, read, signal);
-    } finally {
-      this.active.delete(sha256);
-    }
+    return { kind: 'read', file: { path, fileName, bytes, sha256, sizeBytes: bytes.byteLength, read } };
   }
 
-  private async claimAndProcess(
-    path: string,
-    fileName: string,
-    sha256: string,
-    sizeBytes: number,
-    bytes: Uint8Array,
-    read: { size: number; mtimeMs: number },
-    signal: AbortSignal | undefined,
-  ): Promise<ProcessOutcome> {
+  /**
+   * Step 2, claim: the one claim before any paid call. The document's row is claimed by its SHA-256 (exactly once,
+   * see `documents.claim`): a live claim — also one of this owner, a copy of the same bytes in flight in this process —
+   * is `held` (skipped, tried again later), a completed document makes this file a duplicate (filed into
+   * `duplicates/`), a document whose previous owners died holding it `maxStrikes` times is failed. `owner` and
+   * `leaseMs` default to the pipeline's; `resume` takes over a live claim of the same owner (a Batch API run resuming
+   * its own submitted documents, which the caller knows are not in flight elsewhere).
+   */
+  async claim(file: IntakeFile, options: ClaimOptions = {}): Promise<ClaimStepResult> {
+    const { path, fileName, sha256 } = file;
+    const owner = options.owner ?? this.owner;
+    const done = (outcome: ProcessOutcome): ClaimStepResult => ({ kind: 'done', outcome });
     const t = performance.now();
     const claim = await this.deps.db.documents.claim({
       sha256,
       fileName,
       sourcePath: path,
-      sizeBytes,
-      owner: this.owner,
-      leaseMs: this.options.leaseMs,
+      sizeBytes: file.sizeBytes,
+      owner,
+      leaseMs: options.leaseMs ?? this.options.leaseMs,
       now: this.now().getTime(),
+      ...(options.resume ? { resume: true } : {}),
     });
     this.stage('claim', path, t);
-    if (claim.kind === 'held') return { kind: 'skipped', path, reason: 'held' };
+    if (claim.kind === 'held') return done({ kind: 'skipped', path, reason: 'held' });
     if (claim.kind === 'duplicate') {
       // The original's own file, committed by another worker that has not moved it yet: not a second copy.
       if (claim.document.sourcePath === path && claim.document.filedAt === null) {
-        return { kind: 'skipped', path, reason: 'held' };
+        return done({ kind: 'skipped', path, reason: 'held' });
       }
-      return this.fileDuplicate(path, sha256, claim.document);
+      return done(await this.fileDuplicate(path, sha256, claim.document, owner));
     }
+    const claimed: ClaimedDocument = { documentId: claim.document.id, sha256, owner, path, fileName };
     if (claim.document.strikes >= this.maxStrikes) {
       // Its previous owners died holding it (leases that ran out): do not let it take this process down too.
       const error = errorFor(
@@ -415,42 +483,27 @@ export class Pipeline {
         `autod stopped while processing ${fileName} ${claim.document.strikes} times, so it was set aside.`,
         { details: { strikes: claim.document.strikes } },
       );
-      await this.deps.db.documents.fail(claim.document.id, this.owner, { code: error.code, message: error.message });
-      return this.failUnclaimed(path, { sha256, documentId: claim.document.id }, error);
+      return done(await this.fail(path, claimed, error));
     }
-    if (signal?.aborted) {
-      await this.deferShutdown(claim.document.id);
-      return { kind: 'skipped', path, reason: 'aborted' };
-    }
-    return this.extractAndPersist(claim.document.id, sha256, path, fileName, signal, { refile: true, read }, bytes);
+    return { kind: 'claimed', claim: claimed, document: claim.document };
   }
 
   private async extractAndPersist(
-    documentId: number,
-    sha256: string,
-    path: string,
-    fileName: string,
+    claimed: ClaimedDocument,
     signal: AbortSignal | undefined,
-    mode: { refile: boolean; keepCorrections?: boolean; read?: { size: number; mtimeMs: number } },
+    mode: PersistMode & { read?: { size: number; mtimeMs: number } },
     read?: Uint8Array,
   ): Promise<ProcessOutcome> {
     const { db, extractor } = this.deps;
-    const heartbeat = setInterval(
-      () => {
-        db.documents.renewLease(documentId, this.owner, this.options.leaseMs).catch((error: unknown) => {
-          this.logger.warn({ err: error, documentId }, 'lease renewal failed');
-        });
-      },
-      Math.max(1000, Math.floor(this.options.leaseMs / 3)),
-    );
-    heartbeat.unref();
+    const { documentId, sha256, path, fileName } = claimed;
+    const heartbeat = this.heartbeat(claimed);
     const timeoutMs = this.options.timeoutPerDocMs ?? DEFAULT_TIMEOUT_PER_DOC_MS;
     // The deadline aborts the work where it can really be stopped (worker thread, HTTP request) and is not waited for.
     const deadline = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const work = deadline && signal ? AbortSignal.any([signal, deadline]) : (deadline ?? signal);
     const processedAt = this.now().toISOString();
     let attemptStarted = performance.now();
-    let committed = false;
+    const state = { committed: false };
     try {
       let t = performance.now();
       const bytes = read ?? new Uint8Array(await readFile(path));
@@ -467,19 +520,7 @@ export class Pipeline {
         }),
         work,
       );
-      // The PDF made from an image (or rendered from a bare e-invoice XML) is staged before the commit, so recovery
-      // can file it after a crash.
-      const archive = mode.refile ? content.archivePdf : undefined;
-      if (archive) await stageArchive(this.options.dirs.processed, sha256, archive);
-      if (content.ocrSkippedPages > 0) {
-        this.logger.info(
-          { documentId, ocrPages: content.ocrPages, ocrSkippedPages: content.ocrSkippedPages },
-          'OCR page limit reached; the other pages keep their text layer (AUTOD_OCR_MAX_PAGES)',
-        );
-      }
-      if (content.ocrFailedPages.length > 0) {
-        this.logger.warn({ documentId, pages: content.ocrFailedPages }, 'OCR failed on some pages; they have no text');
-      }
+      await this.staged(claimed, content, mode);
       this.stage('read', path, t);
 
       t = attemptStarted = performance.now();
@@ -496,70 +537,217 @@ export class Pipeline {
         work,
       );
       this.stage('extract', path, t);
-      // A wrapper may hand the document to another provider (an e-invoice is read from its XML).
-      const provider = out.provider ?? extractor.provider;
-
-      t = performance.now();
-      out.metadata = noteReadLimits(out.metadata, content);
-      // The attempt keeps the result as extracted (before a person's corrections are applied over it).
-      const extracted = out.metadata;
-      const promptVersion = out.promptVersion ?? extractor.promptVersion;
-      if (mode.keepCorrections) {
-        const kept = await this.review.reapply(documentId, out.metadata);
-        out.metadata = kept.metadata;
+      return await this.commitResult(claimed, { bytes, content, extraction: out, processedAt }, mode, state);
+    } catch (thrown) {
+      // A staged PDF of a document that did not commit is of no use (the next attempt stages its own).
+      if (mode.refile && !state.committed)
+        await removeStaged(this.options.dirs.processed, sha256).catch(() => undefined);
+      if (state.committed) throw thrown; // DISK_FULL after the commit: the run stops, recovery files the document
+      const timedOut = deadline?.aborted === true && signal?.aborted !== true;
+      const error = timedOut
+        ? errorFor(
+            'PROCESSING_TIMEOUT',
+            `${fileName} took longer than ${Math.round(timeoutMs / 1000)} s (PROCESSING_TIMEOUT_PER_DOC); it is tried again later.`,
+            { cause: thrown, details: { timeoutMs } },
+          )
+        : toAutodError(thrown);
+      await db.attempts
+        .record({
+          documentId,
+          provider: extractor.provider,
+          model: extractor.model,
+          status: 'failed',
+          usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, totalTokens: 0 },
+          costUsd: 0,
+          latencyMs: Math.round(performance.now() - attemptStarted),
+          error: { code: error.code, message: error.message },
+          ...(extractor.promptVersion !== undefined ? { promptVersion: extractor.promptVersion } : {}),
+        })
+        .catch(() => undefined);
+      if (!mode.refile) {
+        // Reprocessing: a permanent error fails the document where it is filed; anything else keeps its old result.
+        if (PERMANENT.has(error.category) && !signal?.aborted) {
+          await db.documents.fail(documentId, this.owner, { code: error.code, message: error.message });
+          return this.failedOutcome(path, sha256, documentId, path, error);
+        }
+        await db.documents.restore(documentId, this.owner).catch(() => undefined);
+        if (signal?.aborted) return { kind: 'skipped', path, reason: 'aborted' };
+        return this.retryLater(path, sha256, documentId, error, this.retryAt(error));
       }
-      const fields = indexedFields(out.metadata);
-      const existing = mode.refile ? undefined : await db.documents.get(documentId);
-      const rendered = safeJoin(
-        this.options.dirs.processed,
-        renderFilingPath(this.options.filingTemplate, {
-          fields,
-          sha256,
-          originalName: fileName,
-          fallbackDate: processedAt.slice(0, 10),
-        }) + '.pdf',
-      );
-      // A reprocessed document stays where it is filed until the new result is committed (then it is re-filed).
-      const planned = existing?.storagePath ?? rendered;
-      const originalExt = archive
-        ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
-        : undefined;
-      const text = content.text.trim().length > 0 ? content.text : (out.metadata.ocr_text_excerpt ?? '');
-      await db.transaction(async (trx) => {
-        await trx.documents.complete(documentId, this.owner, {
-          metadata: out.metadata,
-          fields,
-          pageCount: content.pageCount,
-          textContent: text,
-          provider,
-          model: out.model,
-          storagePath: planned,
-          ...(mode.refile
-            ? { mediaType: content.mediaType, originalPath: originalExt ? besidePdf(planned, originalExt) : null }
-            : {}),
-          reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
-        });
-        await trx.attempts.record({
-          documentId,
-          provider,
-          model: out.model,
-          status: 'succeeded',
-          usage: out.usage,
-          costUsd: out.costUsd,
-          latencyMs: Math.round(out.latencyMs),
-          metadata: extracted,
-          ...(promptVersion !== undefined ? { promptVersion } : {}),
-        });
-        await trx.audit.write({
-          actor: this.owner,
-          action: mode.refile ? 'document.completed' : 'document.reprocessed',
-          documentId,
-          details: { provider, model: out.model, costUsd: out.costUsd },
-        });
-      });
-      committed = true;
-      this.stage('persist', path, t);
+      if (signal?.aborted) {
+        await this.deferShutdown(claimed);
+        return { kind: 'skipped', path, reason: 'aborted' };
+      }
+      if (timedOut) return this.strikeTimeout(path, sha256, documentId, fileName, error);
+      if (PERMANENT.has(error.category)) {
+        // A file that changed since it was read was taken half-written: no failure, no row for the partial bytes.
+        if (mode.read && (await changedSince(path, mode.read))) return this.abandonPartial(path, documentId);
+        return this.fail(path, claimed, error);
+      }
+      // A full disk stops the run (the caller's catch): the file stays in the inbox, the claim is released.
+      const deferred = await this.defer(claimed, error);
+      if (error.code === 'DISK_FULL') throw error;
+      return deferred;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
 
+  /**
+   * Step 3, persist → index → file, for an extraction of a claimed document: one transaction stores the metadata,
+   * the text layer, the attempt (usage, cost) and an audit entry; then the document is indexed (search, vector store;
+   * a failure is left for the sweep) and its file moved to its place under `processed/` (an image: the PDF made from
+   * it, with the original beside it). `processFile` runs it after its own extraction; an extraction made elsewhere
+   * (the OpenAI Batch API) is persisted with it. `content` is the document as read (read from `bytes` or the file
+   * when missing). Throws when the commit fails (the claim stays; the caller defers or fails it); a move that fails
+   * after the commit is left to recovery (outcome `skipped`), a full disk is thrown.
+   */
+  async persist(
+    claimed: ClaimedDocument,
+    input: { extraction: ExtractionOutput; content?: DocumentContent; bytes?: Uint8Array; via?: string },
+  ): Promise<ProcessOutcome> {
+    const heartbeat = this.heartbeat(claimed);
+    const state = { committed: false };
+    try {
+      const bytes = input.bytes ?? new Uint8Array(await readFile(claimed.path));
+      const content =
+        input.content ??
+        (await readDocument(bytes, {
+          ocr: this.options.ocr ?? false,
+          ...(this.options.ocrMaxPages !== undefined ? { ocrMaxPages: this.options.ocrMaxPages } : {}),
+          geometry: true,
+          fileName: claimed.fileName,
+        }));
+      await this.staged(claimed, content, { refile: true });
+      return await this.commitResult(
+        claimed,
+        { bytes, content, extraction: input.extraction, processedAt: this.now().toISOString(), via: input.via },
+        { refile: true },
+        state,
+      );
+    } catch (error) {
+      if (!state.committed) await removeStaged(this.options.dirs.processed, claimed.sha256).catch(() => undefined);
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Renew the claim's lease while it is worked on. */
+  private heartbeat(claimed: ClaimedDocument): NodeJS.Timeout {
+    const leaseMs = this.options.leaseMs;
+    const timer = setInterval(
+      () => {
+        this.deps.db.documents.renewLease(claimed.documentId, claimed.owner, leaseMs).catch((error: unknown) => {
+          this.logger.warn({ err: error, documentId: claimed.documentId }, 'lease renewal failed');
+        });
+      },
+      Math.max(1000, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * The PDF made from an image (or rendered from a bare e-invoice XML) is staged before the commit, so recovery can
+   * file it after a crash; also notes the OCR limits in the log.
+   */
+  private async staged(claimed: ClaimedDocument, content: DocumentContent, mode: PersistMode): Promise<void> {
+    const archive = mode.refile ? content.archivePdf : undefined;
+    if (archive) await stageArchive(this.options.dirs.processed, claimed.sha256, archive);
+    const { documentId } = claimed;
+    if (content.ocrSkippedPages > 0) {
+      this.logger.info(
+        { documentId, ocrPages: content.ocrPages, ocrSkippedPages: content.ocrSkippedPages },
+        'OCR page limit reached; the other pages keep their text layer (AUTOD_OCR_MAX_PAGES)',
+      );
+    }
+    if (content.ocrFailedPages.length > 0) {
+      this.logger.warn({ documentId, pages: content.ocrFailedPages }, 'OCR failed on some pages; they have no text');
+    }
+  }
+
+  /** Commit, index and file one extraction (see `persist`); `state.committed` tells the caller what happened. */
+  private async commitResult(
+    claimed: ClaimedDocument,
+    input: {
+      bytes: Uint8Array;
+      content: DocumentContent;
+      extraction: ExtractionOutput;
+      processedAt: string;
+      via?: string | undefined;
+    },
+    mode: PersistMode,
+    state: { committed: boolean },
+  ): Promise<ProcessOutcome> {
+    const { db, extractor } = this.deps;
+    const { documentId, sha256, path, fileName, owner } = claimed;
+    const { bytes, content, extraction: out } = input;
+    let t = performance.now();
+    // A wrapper may hand the document to another provider (an e-invoice is read from its XML).
+    const provider = out.provider ?? extractor.provider;
+    const archive = mode.refile ? content.archivePdf : undefined;
+    out.metadata = noteReadLimits(out.metadata, content);
+    // The attempt keeps the result as extracted (before a person's corrections are applied over it).
+    const extracted = out.metadata;
+    const promptVersion = out.promptVersion ?? extractor.promptVersion;
+    if (mode.keepCorrections) {
+      const kept = await this.review.reapply(documentId, out.metadata);
+      out.metadata = kept.metadata;
+    }
+    const fields = indexedFields(out.metadata);
+    const existing = mode.refile ? undefined : await db.documents.get(documentId);
+    const rendered = safeJoin(
+      this.options.dirs.processed,
+      renderFilingPath(this.options.filingTemplate, {
+        fields,
+        sha256,
+        originalName: fileName,
+        fallbackDate: input.processedAt.slice(0, 10),
+      }) + '.pdf',
+    );
+    // A reprocessed document stays where it is filed until the new result is committed (then it is re-filed).
+    const planned = existing?.storagePath ?? rendered;
+    const originalExt = archive
+      ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
+      : undefined;
+    const text = content.text.trim().length > 0 ? content.text : (out.metadata.ocr_text_excerpt ?? '');
+    await db.transaction(async (trx) => {
+      await trx.documents.complete(documentId, owner, {
+        metadata: out.metadata,
+        fields,
+        pageCount: content.pageCount,
+        textContent: text,
+        provider,
+        model: out.model,
+        storagePath: planned,
+        ...(mode.refile
+          ? { mediaType: content.mediaType, originalPath: originalExt ? besidePdf(planned, originalExt) : null }
+          : {}),
+        reviewReasons: reviewReasons(out.metadata, this.options.reviewThreshold ?? 0.8),
+      });
+      await trx.attempts.record({
+        documentId,
+        provider,
+        model: out.model,
+        status: 'succeeded',
+        usage: out.usage,
+        costUsd: out.costUsd,
+        latencyMs: Math.round(out.latencyMs),
+        metadata: extracted,
+        ...(promptVersion !== undefined ? { promptVersion } : {}),
+      });
+      await trx.audit.write({
+        actor: owner,
+        action: mode.refile ? 'document.completed' : 'document.reprocessed',
+        documentId,
+        details: { provider, model: out.model, costUsd: out.costUsd, ...(input.via ? { via: input.via } : {}) },
+      });
+    });
+    state.committed = true;
+    this.stage('persist', path, t);
+
+    try {
       let nearDuplicateOf = existing?.nearDuplicateOf ?? null;
       if (this.options.indexer) {
         t = performance.now();
@@ -630,67 +818,29 @@ export class Pipeline {
         title: fields.title,
       };
     } catch (thrown) {
-      // A staged PDF of a document that did not commit is of no use (the next attempt stages its own).
-      if (mode.refile && !committed) await removeStaged(this.options.dirs.processed, sha256).catch(() => undefined);
-      if (committed) {
-        // The result is safe in the database; only the move failed. Recovery files it (the next run's start).
-        const error = toAutodError(thrown);
-        if (error.code === 'DISK_FULL') throw error;
-        this.logger.error({ err: thrown, documentId }, 'a committed document could not be filed; recovery files it');
-        return { kind: 'skipped', path, reason: 'held' };
-      }
-      const timedOut = deadline?.aborted === true && signal?.aborted !== true;
-      const error = timedOut
-        ? errorFor(
-            'PROCESSING_TIMEOUT',
-            `${fileName} took longer than ${Math.round(timeoutMs / 1000)} s (PROCESSING_TIMEOUT_PER_DOC); it is tried again later.`,
-            { cause: thrown, details: { timeoutMs } },
-          )
-        : toAutodError(thrown);
-      await db.attempts
-        .record({
-          documentId,
-          provider: extractor.provider,
-          model: extractor.model,
-          status: 'failed',
-          usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, totalTokens: 0 },
-          costUsd: 0,
-          latencyMs: Math.round(performance.now() - attemptStarted),
-          error: { code: error.code, message: error.message },
-          ...(extractor.promptVersion !== undefined ? { promptVersion: extractor.promptVersion } : {}),
-        })
-        .catch(() => undefined);
-      if (!mode.refile) {
-        // Reprocessing: a permanent error fails the document where it is filed; anything else keeps its old result.
-        if (PERMANENT.has(error.category) && !signal?.aborted) {
-          await db.documents.fail(documentId, this.owner, { code: error.code, message: error.message });
-          return this.failedOutcome(path, sha256, documentId, path, error);
-        }
-        await db.documents.restore(documentId, this.owner).catch(() => undefined);
-        if (signal?.aborted) return { kind: 'skipped', path, reason: 'aborted' };
-        return this.retryLater(path, sha256, documentId, error, this.retryAt(error));
-      }
-      if (signal?.aborted) {
-        await this.deferShutdown(documentId);
-        return { kind: 'skipped', path, reason: 'aborted' };
-      }
-      if (timedOut) return this.strikeTimeout(path, sha256, documentId, fileName, error);
-      if (PERMANENT.has(error.category)) {
-        // A file that changed since it was read was taken half-written: no failure, no row for the partial bytes.
-        if (mode.read && (await changedSince(path, mode.read))) return this.abandonPartial(path, documentId);
-        await db.documents.fail(documentId, this.owner, { code: error.code, message: error.message });
-        return this.failUnclaimed(path, { sha256, documentId }, error);
-      }
-      const retryAt = this.retryAt(error);
-      await db.documents
-        .defer(documentId, this.owner, { code: error.code, message: error.message, retryAt: retryAt.getTime() })
-        .catch(() => undefined);
-      // A full disk stops the run (the caller's catch): the file stays in the inbox, the claim is released.
+      // The result is safe in the database; only the move failed. Recovery files it (the next run's start).
+      const error = toAutodError(thrown);
       if (error.code === 'DISK_FULL') throw error;
-      return this.retryLater(path, sha256, documentId, error, retryAt);
-    } finally {
-      clearInterval(heartbeat);
+      this.logger.error({ err: thrown, documentId }, 'a committed document could not be filed; recovery files it');
+      return { kind: 'skipped', path, reason: 'held' };
     }
+  }
+
+  /**
+   * A transient problem (rate limit, breaker open, an upstream error, a Batch API submission that failed): the
+   * claim is given back as `waiting` with the reason, the file stays where it is, and it is tried again at the time
+   * the error names (Retry-After, a breaker's cool-down) or after `retryDelayMs`.
+   */
+  async defer(claimed: ClaimedDocument, error: AutodError): Promise<ProcessOutcome> {
+    const retryAt = this.retryAt(error);
+    await this.deps.db.documents
+      .defer(claimed.documentId, claimed.owner, {
+        code: error.code,
+        message: error.message,
+        retryAt: retryAt.getTime(),
+      })
+      .catch(() => undefined);
+    return this.retryLater(claimed.path, claimed.sha256, claimed.documentId, error, retryAt);
   }
 
   /** The deadline passed: a strike; the document waits, or is failed at `maxStrikes`. */
@@ -718,7 +868,7 @@ export class Pipeline {
         retryable: false,
         details: { strikes: row.strikes },
       });
-      return this.failUnclaimed(path, { sha256, documentId }, final);
+      return this.fileFailed(path, { sha256, documentId }, final);
     }
     return this.retryLater(path, sha256, documentId, error, retryAt);
   }
@@ -737,9 +887,9 @@ export class Pipeline {
     return { kind: 'skipped', path, reason: 'incomplete' };
   }
 
-  private async deferShutdown(documentId: number): Promise<void> {
+  private async deferShutdown(claimed: ClaimedDocument): Promise<void> {
     await this.deps.db.documents
-      .defer(documentId, this.owner, {
+      .defer(claimed.documentId, claimed.owner, {
         code: 'SHUTTING_DOWN',
         message: 'autod stopped before this document was done; the next run processes it.',
         retryAt: this.now().getTime(),
@@ -768,25 +918,32 @@ export class Pipeline {
     return this.now().getTime() - mtimeMs < (this.options.incompleteGraceMs ?? DEFAULT_INCOMPLETE_GRACE_MS);
   }
 
-  /** Cheap checks before hashing: empty, too large, not a PDF. */
   private tooLarge(fileName: string, size: number): AutodError {
-    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-    return errorFor(
-      'INPUT_TOO_LARGE',
-      `${fileName} is ${mb(size)} MB, over the ${mb(this.options.maxFileBytes)} MB limit; split it or raise AUTOD_MAX_FILE_MB.`,
-      { details: { sizeBytes: size, maxBytes: this.options.maxFileBytes } },
-    );
+    return tooLargeError(fileName, size, this.options.maxFileBytes);
   }
 
   /**
-   * File a failure into `failed/` with `<name>.error.json`. Every failure has a database row: a file that failed
-   * before it was claimed (empty, not a PDF, too large...) is hashed and claimed here, then failed. The row is failed
-   * before the move, so a crash in between leaves a failed-but-unfiled row that recovery files.
+   * Fail a file: its row is failed (`claimed`: by the claim's owner) and the file is moved into `failed/` with
+   * `<name>.error.json` beside it. Every failure has a database row: a file that failed before it was claimed (empty,
+   * not a PDF, too large...; `claimed` null) is hashed and claimed here, then failed. The row is failed before the
+   * move, so a crash in between leaves a failed-but-unfiled row that recovery files.
    */
-  private async failUnclaimed(
+  async fail(path: string, claimed: ClaimedDocument | null, error: AutodError): Promise<ProcessOutcome> {
+    if (claimed) {
+      await this.deps.db.documents.fail(claimed.documentId, claimed.owner, {
+        code: error.code,
+        message: error.message,
+      });
+    }
+    return this.fileFailed(path, claimed, error, claimed?.owner ?? this.owner);
+  }
+
+  /** Move a failed file into `failed/` (see `fail`); a `claimed` row is failed already. */
+  private async fileFailed(
     path: string,
     claimed: { sha256: string; documentId: number } | null,
     error: AutodError,
+    actor: string = this.owner,
   ): Promise<ProcessOutcome> {
     if (!claimed) {
       const hashed = await hashFile(path);
@@ -816,7 +973,7 @@ export class Pipeline {
     await this.writeReport(destination, basename(path), claimed, error);
     await this.deps.db.audit
       .write({
-        actor: this.owner,
+        actor,
         action: 'document.failed',
         documentId: claimed.documentId,
         details: { file: basename(path), code: error.code, destination },
@@ -891,7 +1048,13 @@ export class Pipeline {
     return { kind: 'failed', path, sha256, documentId, destination, error: error.toJSON() };
   }
 
-  private async fileDuplicate(path: string, sha256: string, original: DocumentRow): Promise<ProcessOutcome> {
+  /** File a byte-identical copy of a known document under `duplicates/` and record it against `original`. */
+  async fileDuplicate(
+    path: string,
+    sha256: string,
+    original: DocumentRow,
+    actor: string = this.owner,
+  ): Promise<ProcessOutcome> {
     let destination: string;
     try {
       destination = await moveFileSafely(path, join(this.options.dirs.duplicates, basename(path)));
@@ -907,7 +1070,7 @@ export class Pipeline {
       storedPath: destination,
     });
     await this.deps.db.audit
-      .write({ actor: this.owner, action: 'document.duplicate', documentId: original.id, details: { destination } })
+      .write({ actor, action: 'document.duplicate', documentId: original.id, details: { destination } })
       .catch(() => undefined);
     return { kind: 'duplicate', path, sha256, documentId: original.id, destination };
   }
@@ -941,16 +1104,6 @@ export class Pipeline {
 
   private stage(stage: PipelineStage, path: string, started: number): void {
     this.options.onEvent?.({ type: 'stage', stage, path, durationMs: performance.now() - started });
-  }
-}
-
-/** Not empty, and a PDF or a supported image by its bytes (`INPUT_EMPTY`, `INPUT_UNSUPPORTED_TYPE`). */
-function checkDocumentBytes(fileName: string, bytes: Uint8Array): AutodError | undefined {
-  try {
-    checkDocumentType(bytes, fileName);
-    return undefined;
-  } catch (error) {
-    return toAutodError(error);
   }
 }
 

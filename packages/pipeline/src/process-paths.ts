@@ -5,25 +5,35 @@ import { summarize, type ProcessOutcome, type RunSummary } from './outcome.js';
 import type { Pipeline } from './pipeline.js';
 import { WorkLanes } from './work-lanes.js';
 
-/** Expand files and folders (recursively, skipping hidden and side files) into a sorted list of files. */
+/**
+ * Expand files and folders (recursively, skipping hidden and side files) into a sorted list of files. A file found in
+ * a folder that is gone by the time it is looked at (another worker on the same inbox filed it) is left out; an input
+ * named explicitly that does not exist is an error.
+ */
 export async function discoverFiles(inputs: string[], exclude: string[] = []): Promise<string[]> {
   const excluded = exclude.map((p) => resolve(p));
   const found = new Set<string>();
-  const visit = async (path: string): Promise<void> => {
+  const visit = async (path: string, listed: boolean): Promise<void> => {
     const abs = resolve(path);
     if (excluded.some((e) => abs === e || abs.startsWith(e + '/'))) return;
-    const s = await stat(abs);
+    let s;
+    try {
+      s = await stat(abs);
+    } catch (error) {
+      if (listed && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
     if (s.isDirectory()) {
       const entries = await readdir(abs);
       for (const entry of entries.sort()) {
         if (entry.startsWith('.')) continue;
-        await visit(join(abs, entry));
+        await visit(join(abs, entry), true);
       }
     } else if (s.isFile() && isCandidateFile(abs)) {
       found.add(abs);
     }
   };
-  for (const input of inputs) await visit(input);
+  for (const input of inputs) await visit(input, false);
   return [...found].sort();
 }
 

@@ -199,23 +199,17 @@ export async function batchCommand(ctx: CommandContext, paths: string[], o: Batc
     } else if (mode === 'openai-batch') {
       if (!rt.apiClient)
         throw errorFor('CFG_MISSING_API_KEY', 'OpenAI Batch API mode needs the openai provider: set OPENAI_API_KEY.');
-      let spent = o.resume ? (await store.counts(o.resume)).costUsd : 0;
+      // Batch API results are committed by the pipeline's persist step: its events feed metrics and cost alerts.
       const runner = new OpenAIBatchRunner(
         { db: rt.db, pipeline: rt.pipeline, apiClient: rt.apiClient, logger: rt.logger },
         {
           model,
-          filingTemplate: rt.config.paths.fileNameTemplate,
           pricing: rt.pricing,
           ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
           ...(o.retryFailed ? { retryFailed: true } : {}),
           wait: o.wait !== false,
           signal: controller.signal,
-          // Batch API results are committed here, not by the pipeline: report their spend to the cost alerts.
-          onProgress: (e) => {
-            if (e.costUsd > spent) rt.recordSpend(e.costUsd - spent);
-            spent = Math.max(spent, e.costUsd);
-            progress.update(e);
-          },
+          onProgress: progress.update,
         },
       );
       result = o.resume ? await runner.run(o.resume) : await runner.start(inputs);
