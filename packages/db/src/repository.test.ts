@@ -205,7 +205,8 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(Number((await old.knex('extraction_attempts').count({ n: '*' }).first())?.['n'])).toBe(0);
         expect(await old.documents.search('kilowatt')).toEqual([]);
         // down again: waiting documents become released claims, the check refuses `waiting`
-        expect(await old.migrate.rollback()).toEqual(['0008_document_outcomes']);
+        // the later migrations come with it (one batch)
+        expect(await old.migrate.rollback()).toEqual(expect.arrayContaining(['0008_document_outcomes']));
         const demoted = (await old.knex('documents').where('id', doomed.document.id).first()) as Record<
           string,
           unknown
@@ -218,7 +219,7 @@ describe.each(targets)('repositories on $name', (target) => {
           .update({ status: 'waiting' })
           .catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(Error);
-        expect(await old.migrate.latest()).toEqual(['0008_document_outcomes']);
+        expect(await old.migrate.latest()).toEqual(expect.arrayContaining(['0008_document_outcomes']));
       } finally {
         await old.close();
         await t.dispose();
