@@ -177,7 +177,9 @@ export class SpendRepository {
 
   /** Give a pending reservation a handle to settle it by later (e.g. `batch:<id>` once the batch exists). */
   async attach(id: number, ref: string): Promise<void> {
-    await this.knex('spend_ledger').where({ id }).update({ ref: ref.slice(0, 255) });
+    await this.knex('spend_ledger')
+      .where({ id })
+      .update({ ref: ref.slice(0, 255) });
   }
 
   /**
