@@ -314,11 +314,15 @@ export class ApiClient {
     return price ? costAt(usage, price, { batch }) : 0;
   }
 
-  /** What a call is expected to cost: `inputTokens` in, the output cap (or the usual extraction answer) out. */
+  /**
+   * What a call is expected to cost: `inputTokens` in and, by default, the usual extraction answer out (as
+   * `estimateExtractionCost` and `autod estimate` count it; MAX_OUTPUT_TOKENS only when it is lower). A budget cap
+   * therefore holds to within what the calls in flight overrun their estimates.
+   */
   #estimate(
     model: string,
     inputTokens: number,
-    outputTokens = this.#maxOutputTokens ?? EXTRACTION_OUTPUT_TOKENS,
+    outputTokens = Math.min(this.#maxOutputTokens ?? EXTRACTION_OUTPUT_TOKENS, EXTRACTION_OUTPUT_TOKENS),
     batch = false,
   ): number {
     return this.#price(
