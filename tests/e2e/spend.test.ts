@@ -228,4 +228,42 @@ describe('AUTOD_BUDGET_DAILY_USD', () => {
     const done = await runCli(['list', '--status', 'completed', '--json'], raised, dir);
     expect((JSON.parse(done.stdout) as { items: unknown[] }).items).toHaveLength(10);
   }, 180_000);
+
+  it('`autod batch` (live and --mode openai-batch) stops at the cap: items pending, documents waiting, resume finishes', async () => {
+    const probe = await root(1);
+    const penv = autodEnv(probe.root, emulatorEnv(emu.url));
+    expect((await autodJson(['process', probe.inbox, '--json'], penv, probe.root)).code).toBe(0);
+    const each = (await costs(penv, probe.root)).totalUsd;
+
+    for (const mode of ['live', 'openai-batch']) {
+      const { root: dir, inbox } = await root(6);
+      // openai-batch reserves a whole job (its lines at batch prices) before it is sent: a cap below it sends none
+      const cap = mode === 'live' ? 2.5 * each : 0.001 * each;
+      const env = autodEnv(dir, { ...emulatorEnv(emu.url), AUTOD_BUDGET_DAILY_USD: String(cap) });
+      const from = emu.requests.length;
+      const first = await autodJson(['batch', inbox, '--mode', mode, '--json'], env, dir);
+      expect(first.code, first.stderr).toBe(4);
+      expect(first.data['status']).toBe('budget_stopped');
+      const counts = first.data['counts'] as { pending: number; failed: number; done: number };
+      expect(counts.failed).toBe(0);
+      expect(counts.pending).toBeGreaterThan(0);
+      if (mode === 'live') expect(counts.done).toBeGreaterThan(0);
+      else expect(emu.requests.slice(from).filter((q) => q.route === '/v1/batches')).toEqual([]);
+      const waiting = await autodJson(['list', '--status', 'waiting', '--json'], env, dir);
+      const items = waiting.data['items'] as { errorCode: string; strikes: number }[];
+      expect(items.length).toBeGreaterThan(0);
+      for (const i of items) expect(i).toMatchObject({ errorCode: 'BUDGET_EXCEEDED', strikes: 0 });
+      expect((await costs(env, dir)).totalUsd).toBeLessThanOrEqual(cap + each);
+
+      const raised = { ...env, AUTOD_BUDGET_DAILY_USD: '100' };
+      const resume = await autodJson(['batch', inbox, '--resume', String(first.data['batchId']), '--json'], raised, dir);
+      expect(resume.code, resume.stderr).toBe(0);
+      expect(resume.data['counts']).toMatchObject({ pending: 0, failed: 0 });
+      expect(await readdir(inbox)).toEqual([]);
+      // every billed call (the Batch API job settled when its results were read) is in the books
+      const c = await costs(env, dir);
+      expect(c.pendingUsd).toBe(0);
+      if (mode === 'live') expect(c.totalUsd).toBeCloseTo(billedUsd(emu.requests.slice(from)), 10);
+    }
+  }, 240_000);
 });
