@@ -256,7 +256,11 @@ describe('AUTOD_BUDGET_DAILY_USD', () => {
       expect((await costs(env, dir)).totalUsd).toBeLessThanOrEqual(cap + each);
 
       const raised = { ...env, AUTOD_BUDGET_DAILY_USD: '100' };
-      const resume = await autodJson(['batch', inbox, '--resume', String(first.data['batchId']), '--json'], raised, dir);
+      const resume = await autodJson(
+        ['batch', inbox, '--resume', String(first.data['batchId']), '--json'],
+        raised,
+        dir,
+      );
       expect(resume.code, resume.stderr).toBe(0);
       expect(resume.data['counts']).toMatchObject({ pending: 0, failed: 0 });
       expect(await readdir(inbox)).toEqual([]);

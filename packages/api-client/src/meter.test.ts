@@ -84,9 +84,9 @@ describe('the call meter', () => {
   test('both answers of a failed validation are booked; the error carries their cost', async () => {
     const { meter, book } = bookMeter();
     emu.setFaults({ routes: ['/v1/responses'], script: ['non_json_output', 'schema_violation'] });
-    const error = await client(meter)
+    const error = (await client(meter)
       .extractMetadata(base)
-      .catch((e: unknown) => e as { code: string; details: { costUsd: number } });
+      .catch((e: unknown) => e)) as { code: string; details: { costUsd: number } };
     expect(error).toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
     expect(book.map((e) => e.state)).toEqual(['settled', 'settled']);
     const sum = book.reduce((s, e) => s + (e.bill?.costUsd ?? 0), 0);
