@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { priceUsage } from '@autod/api-client';
+import { estimateExtractionCost, priceUsage } from '@autod/api-client';
 import { createDatabase } from '@autod/db';
 import { startEmulator, type Emulator, type RecordedRequest } from '@autod/testkit';
 import { autodEnv, autodJson, corpusRoot, emulatorEnv } from './batch-helpers.js';
@@ -287,4 +287,33 @@ describe('AUTOD_BUDGET_DAILY_USD', () => {
       if (mode === 'live') expect(c.totalUsd).toBeCloseTo(billedUsd(emu.requests.slice(from)), 10);
     }
   }, 240_000);
+
+  it('`autod watch` holds the cap too: the documents over it wait in the inbox, the process keeps running', async () => {
+    const { root: dir, inbox } = await root(4);
+    const cap = 1.5 * estimateExtractionCost({ pageCount: 1, model: 'gpt-5-mini' }).costUsd;
+    const env = autodEnv(dir, {
+      ...emulatorEnv(emu.url),
+      AUTOD_BUDGET_DAILY_USD: String(cap),
+      AUTOD_CONCURRENCY: '1',
+    });
+    const watch = startCli(['watch', '--json'], env, dir);
+    let out = '';
+    watch.child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const lines = () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { kind?: string; error?: { code: string } });
+    for (let i = 0; i < 1200 && lines().filter((l) => l.kind).length < 4; i++) await sleep(50);
+    watch.child.kill('SIGTERM');
+    expect((await watch.done).code).toBe(0);
+    const outcomes = lines().filter((l) => l.kind);
+    const processed = outcomes.filter((o) => o.kind === 'processed').length;
+    const waiting = outcomes.filter((o) => o.kind === 'retry_later');
+    expect(processed).toBeGreaterThan(0);
+    expect(waiting.length).toBe(4 - processed);
+    for (const w of waiting) expect(w.error?.code).toBe('BUDGET_EXCEEDED');
+    expect((await readdir(inbox)).length).toBe(4 - processed);
+    expect((await costs(env, dir)).totalUsd).toBeLessThanOrEqual(cap);
+  }, 120_000);
 });
