@@ -2,7 +2,7 @@ import { readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isAutodError } from '@autod/errors';
-import { buildScannedImage } from '@autod/testkit';
+import { buildScannedImage, buildTextPdf } from '@autod/testkit';
 import { buildApp } from './app.js';
 import {
   AUTH,
@@ -202,6 +202,46 @@ describe('health and metrics', () => {
 });
 
 describe('documents', () => {
+  it('shows a rescan as a near-duplicate (nearDuplicateOf) and every attempt with its result', async () => {
+    h = await harness({}, { AUTOD_NEAR_DUPLICATE_POLICY: 'file' });
+    const original = await invoicePdf('Harbor Water');
+    await upload(h.app, 'water.pdf', original);
+    const first = await waitForDocument(h.app, sha256(original));
+    await h.app.autod.work.idle();
+    // the same page scanned again: other bytes (its PDF title), the same content
+    const lines = [['**INVOICE', 'Harbor Water Ltd', 'Invoice number: INV-1042', 'Invoice date: 2024-03-15']];
+    const rescan = await buildTextPdf([[...lines[0]!, 'Total due: 120.50 EUR ']], { title: 'rescan' });
+    await upload(h.app, 'water-rescan.pdf', rescan);
+    const second = await waitForDocument(h.app, sha256(rescan));
+    await h.app.autod.work.idle();
+    const id: number = second.document.id;
+    const detail = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}`, headers: AUTH });
+    expect(detail.json().document.nearDuplicateOf).toBe(first.document.id);
+    expect(detail.json().document.storagePath).toContain(join(h.dir, 'duplicates', 'near'));
+    const list = await h.app.inject({ method: 'GET', url: '/v1/documents?orderBy=id&order=asc', headers: AUTH });
+    expect(list.json().items.map((d: { nearDuplicateOf: number | null }) => d.nearDuplicateOf)).toEqual([
+      null,
+      first.document.id,
+    ]);
+
+    expect(
+      (await h.app.inject({ method: 'POST', url: `/v1/documents/${id}/reprocess`, headers: AUTH })).statusCode,
+    ).toBe(200);
+    const attempts = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}/attempts`, headers: AUTH });
+    expect(attempts.statusCode).toBe(200);
+    const items = attempts.json().items as { attemptNo: number; promptVersion: string; metadata: unknown }[];
+    expect(items.map((a) => a.attemptNo)).toEqual([1, 2]);
+    for (const a of items) {
+      expect(a.promptVersion).toMatch(/^rules-\d+\/schema-/);
+      expect(a.metadata).toMatchObject({ extracted_fields: { total_amount: 120.5 } });
+    }
+    // the reprocessed rescan stays where the policy filed it
+    const after = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}`, headers: AUTH });
+    expect(after.json().document.storagePath).toBe(detail.json().document.storagePath);
+    const missing = await h.app.inject({ method: 'GET', url: '/v1/documents/999/attempts', headers: AUTH });
+    expect(missing.statusCode).toBe(404);
+  });
+
   it('accepts an upload, processes it, and serves it through every document endpoint', async () => {
     h = await harness();
     const pdf = await invoicePdf('Acme Power');

@@ -209,6 +209,9 @@ describe('every route answers as documented', () => {
     const again = await call('POST', '/v1/documents/{id}/reprocess', `/v1/documents/${id}/reprocess`);
     expect(again.json().outcome.kind).toBe('processed');
     await call('POST', '/v1/documents/{id}/reprocess', '/v1/documents/999999/reprocess'); // 404
+    const attempts = await call('GET', '/v1/documents/{id}/attempts', `/v1/documents/${id}/attempts`);
+    expect(attempts.json().items.length).toBeGreaterThanOrEqual(2);
+    await call('GET', '/v1/documents/{id}/attempts', '/v1/documents/999999/attempts'); // 404
 
     for (const mode of ['hybrid', 'fulltext', 'vector'])
       await call('GET', '/v1/search', `/v1/search?q=openapi&mode=${mode}&needsReview=false&subcategory=Utilities`);

@@ -103,6 +103,16 @@ export const attemptSchema = z.object({
   createdAt: z.date(),
 });
 
+export const attemptWithResultSchema = attemptSchema.extend({
+  promptVersion: z
+    .string()
+    .nullable()
+    .describe('what produced the result: prompt-<hash> (OpenAI prompt and schema) or rules-<n>/schema-<v> (offline)'),
+  metadata: DocumentMetadataSchema.nullable().describe(
+    'the result this attempt extracted (before corrections); null for a failed attempt or one from before results were kept',
+  ),
+});
+
 export const duplicateSchema = z.object({
   id: z.number().int(),
   documentId: z.number().int(),

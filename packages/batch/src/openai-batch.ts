@@ -13,7 +13,7 @@ import {
 import type { Database } from '@autod/db';
 import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
 import { checkDocumentType, readDocument, sniffDocument } from '@autod/extract';
-import { discoverFiles } from '@autod/pipeline';
+import { discoverFiles, openAIPromptVersion } from '@autod/pipeline';
 import { noopLogger, type Logger } from '@autod/ops';
 import { settleVanished, type BatchPipeline } from './item.js';
 import { migrateBatchTables } from './migrations.js';
@@ -253,6 +253,7 @@ export class OpenAIBatchRunner {
               costUsd: result.costUsd,
               provider: 'openai',
               model: this.options.model,
+              promptVersion: openAIPromptVersion(),
               ocr: pipeline.ocr ?? false,
             });
             await settle(item, {
@@ -287,6 +288,7 @@ export class OpenAIBatchRunner {
                 costUsd: result.costUsd ?? 0,
                 latencyMs: 0,
                 error: { code: error.code, message: error.message },
+                promptVersion: openAIPromptVersion(),
               })
               .catch(() => undefined);
           }

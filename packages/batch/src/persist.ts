@@ -31,6 +31,8 @@ export interface PersistExtractionInput {
   provider: ProviderName;
   model: string;
   latencyMs?: number;
+  /** The prompt version the request was built with (kept with the attempt). */
+  promptVersion?: string;
   /** Audit action (default `document.completed`). */
   action?: string;
   /** OCR for the text layer of the PDF made from an image (default none). */
@@ -89,6 +91,8 @@ export async function persistExtraction(
       usage: input.usage,
       costUsd: input.costUsd,
       latencyMs: Math.round(input.latencyMs ?? 0),
+      metadata: input.metadata,
+      ...(input.promptVersion !== undefined ? { promptVersion: input.promptVersion } : {}),
     });
     await trx.audit.write({
       actor: input.owner,

@@ -467,6 +467,12 @@ export const configSchema = z.object({
       description:
         'Read e-invoices exactly: a PDF carrying Factur-X/ZUGFeRD/XRechnung XML (or a bare CII/UBL .xml) is read from its XML (provider einvoice, no model, $0), cross-checked against the PDF text. Off: every document goes to the configured provider.',
     }),
+    nearDuplicatePolicy: oneOf(['flag', 'file'] as const, {
+      env: 'AUTOD_NEAR_DUPLICATE_POLICY',
+      default: 'flag',
+      description:
+        'What happens to a near-duplicate (a rescan of an earlier document: other bytes, the same content): `flag` files it like any document and marks it (`near_duplicate_of`, shown by `autod show`, `autod list` as ~#<id>, `autod export`, the API); `file` also marks it but files it under <AUTOD_DUPLICATES_DIR>/near/ instead of AUTOD_PROCESSED_DIR.',
+    }),
     failedRetryAttempts: int(1, 10, {
       env: 'FAILED_RETRY_ATTEMPTS',
       default: 3,

@@ -1,9 +1,10 @@
-import type { ProviderName } from '@autod/core';
+import { upgradeMetadata, type DocumentMetadata, type ProviderName } from '@autod/core';
 import type { Knex } from 'knex';
-import { num, strOrNull, type RepoContext } from './context.js';
+import { num, parseJson, strOrNull, toJson, type RepoContext } from './context.js';
 import type {
   AttemptRow,
   AttemptStatus,
+  AttemptWithResult,
   CostSummaryOptions,
   CostSummaryRow,
   CostTotals,
@@ -11,6 +12,26 @@ import type {
 } from './types.js';
 
 type Raw = Record<string, unknown>;
+
+/** The columns of an {@link AttemptRow} (not `result`: a whole metadata object per attempt). */
+const ROW_COLUMNS = [
+  'id',
+  'document_id',
+  'attempt_no',
+  'provider',
+  'model',
+  'status',
+  'input_tokens',
+  'cached_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'latency_ms',
+  'error_code',
+  'error_message',
+  'prompt_version',
+  'created_at',
+];
 
 function toAttemptRow(r: Raw): AttemptRow {
   return {
@@ -61,17 +82,33 @@ export class AttemptRepository {
         latency_ms: Math.round(input.latencyMs),
         error_code: input.error?.code.slice(0, 64) ?? null,
         error_message: input.error?.message ?? null,
-        prompt_version: input.promptVersion ?? null,
+        prompt_version: input.promptVersion?.slice(0, 64) ?? null,
+        result: toJson(input.metadata ?? null),
         created_at: this.ctx.now(),
       })
-      .returning('*');
+      .returning(ROW_COLUMNS);
     return toAttemptRow(rows[0] ?? {});
   }
 
-  /** A document's attempts, oldest first. */
+  /** A document's attempts, oldest first (without their results; see {@link listWithResults}). */
   async list(documentId: number): Promise<AttemptRow[]> {
-    const rows: Raw[] = await this.knex('extraction_attempts').where('document_id', documentId).orderBy('attempt_no');
+    const rows: Raw[] = await this.knex('extraction_attempts')
+      .select(ROW_COLUMNS)
+      .where('document_id', documentId)
+      .orderBy('attempt_no');
     return rows.map(toAttemptRow);
+  }
+
+  /** A document's attempts, oldest first, each with the metadata it extracted. */
+  async listWithResults(documentId: number): Promise<AttemptWithResult[]> {
+    const rows: Raw[] = await this.knex('extraction_attempts')
+      .select([...ROW_COLUMNS, 'result'])
+      .where('document_id', documentId)
+      .orderBy('attempt_no');
+    return rows.map((r) => ({
+      ...toAttemptRow(r),
+      metadata: upgradeMetadata(parseJson<DocumentMetadata>(r['result'])),
+    }));
   }
 
   /** Spend grouped by UTC day, month, model or provider (ascending key). */

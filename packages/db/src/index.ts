@@ -47,6 +47,7 @@ export type {
   AttemptStatus,
   RecordAttemptInput,
   AttemptRow,
+  AttemptWithResult,
   CostSummaryOptions,
   CostSummaryRow,
   CostTotals,

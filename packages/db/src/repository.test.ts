@@ -205,8 +205,8 @@ describe.each(targets)('repositories on $name', (target) => {
         expect(Number((await old.knex('extraction_attempts').count({ n: '*' }).first())?.['n'])).toBe(0);
         expect(await old.documents.search('kilowatt')).toEqual([]);
         // down again: waiting documents become released claims, the check refuses `waiting`
-        // the later migrations come with it (one batch)
-        expect(await old.migrate.rollback()).toEqual(expect.arrayContaining(['0008_document_outcomes']));
+        const from0008 = MIGRATIONS.map((x) => x.name).filter((name) => name >= '0008');
+        expect(await old.migrate.rollback()).toEqual([...from0008].reverse());
         const demoted = (await old.knex('documents').where('id', doomed.document.id).first()) as Record<
           string,
           unknown
@@ -219,7 +219,64 @@ describe.each(targets)('repositories on $name', (target) => {
           .update({ status: 'waiting' })
           .catch((e: unknown) => e);
         expect(refused).toBeInstanceOf(Error);
-        expect(await old.migrate.latest()).toEqual(expect.arrayContaining(['0008_document_outcomes']));
+        expect(await old.migrate.latest()).toEqual(from0008);
+      } finally {
+        await old.close();
+        await t.dispose();
+      }
+    });
+
+    it('upgrades attempts to 0010 (results kept per attempt): old rows keep no result, new rows store theirs', async () => {
+      const t = await openTemp(target);
+      const old = await createDatabase({ url: t.url, sqliteDriver: target.driver, clock: () => T0 });
+      const source = {
+        getMigrations: async () => MIGRATIONS.filter((m) => m.name < '0010'),
+        getMigrationName: (m: (typeof MIGRATIONS)[number]) => m.name,
+        getMigration: async (m: (typeof MIGRATIONS)[number]) => m.migration,
+      };
+      try {
+        await old.knex.migrate.latest({ migrationSource: source, tableName: MIGRATIONS_TABLE });
+        expect(await old.knex.schema.hasColumn('extraction_attempts', 'result')).toBe(false);
+        const c = await old.documents.claim({
+          sha256: sha('attempts-0010'),
+          fileName: 'a.pdf',
+          sourcePath: '/inbox/a.pdf',
+          sizeBytes: 1,
+          owner: 'w',
+          leaseMs: 1000,
+        });
+        await old.knex('extraction_attempts').insert({
+          document_id: c.document.id,
+          attempt_no: 1,
+          provider: 'local',
+          model: 'rules-v1',
+          status: 'succeeded',
+          created_at: T0,
+        });
+        expect(await old.migrate.latest()).toContain('0010_attempt_results');
+        const m = metadata({ title: 'Second reading' });
+        await old.attempts.record({
+          documentId: c.document.id,
+          provider: 'local',
+          model: 'rules-v1',
+          status: 'succeeded',
+          usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, totalTokens: 0 },
+          costUsd: 0,
+          latencyMs: 3,
+          promptVersion: 'rules-1',
+          metadata: m,
+        });
+        const kept = await old.attempts.listWithResults(c.document.id);
+        expect(kept.map((a) => [a.attemptNo, a.promptVersion, a.metadata?.title ?? null])).toEqual([
+          [1, null, null],
+          [2, 'rules-1', 'Second reading'],
+        ]);
+        // down drops the column and keeps the rows; up again adds it empty
+        expect(await old.migrate.rollback()).toEqual(['0010_attempt_results']);
+        expect(await old.knex.schema.hasColumn('extraction_attempts', 'result')).toBe(false);
+        expect(await old.attempts.list(c.document.id)).toHaveLength(2);
+        expect(await old.migrate.latest()).toEqual(['0010_attempt_results']);
+        expect((await old.attempts.listWithResults(c.document.id)).map((a) => a.metadata)).toEqual([null, null]);
       } finally {
         await old.close();
         await t.dispose();
@@ -829,6 +886,29 @@ describe.each(targets)('repositories on $name', (target) => {
         createdAt: new Date(T0),
       });
       expect(second.attemptNo).toBe(2);
+      // every attempt keeps the result it produced (a failed one has none); list() leaves them out
+      const result = metadata({ title: 'Water bill' }, { total_amount: 42.5 });
+      const third = await db.attempts.record({
+        documentId: a.document.id,
+        provider: 'openai',
+        model: 'gpt-5-mini',
+        status: 'succeeded',
+        usage: usage(0),
+        costUsd: 0,
+        latencyMs: 1,
+        promptVersion: 'prompt-abc',
+        metadata: result,
+      });
+      expect(third).not.toHaveProperty('metadata');
+      const withResults = await db.attempts.listWithResults(a.document.id);
+      expect(withResults.map((x) => [x.attemptNo, x.promptVersion, x.metadata?.title ?? null])).toEqual([
+        [1, 'p1', null],
+        [2, 'p1', null],
+        [3, 'prompt-abc', 'Water bill'],
+      ]);
+      expect(withResults[2]!.metadata).toEqual(result);
+      expect((await db.attempts.list(a.document.id))[2]).not.toHaveProperty('metadata');
+      await db.knex('extraction_attempts').where('id', third.id).delete();
       expect(
         (await db.attempts.list(a.document.id)).map((x) => [
           x.attemptNo,

@@ -168,7 +168,10 @@ export interface RecordAttemptInput {
   costUsd: number;
   latencyMs: number;
   error?: { code: string; message: string };
+  /** What produced the result: a hash of the OpenAI prompt + schema, or the offline rules' version. */
   promptVersion?: string;
+  /** The extraction result (the metadata as extracted, before a person's corrections); kept forever. */
+  metadata?: DocumentMetadata | null;
 }
 
 export interface AttemptRow {
@@ -188,6 +191,12 @@ export interface AttemptRow {
   errorMessage: string | null;
   promptVersion: string | null;
   createdAt: Date;
+}
+
+/** An attempt with the result it produced (`AttemptRepository.listWithResults`). */
+export interface AttemptWithResult extends AttemptRow {
+  /** The metadata the attempt extracted; null for a failed attempt or one recorded before migration 0010. */
+  metadata: DocumentMetadata | null;
 }
 
 export interface CostSummaryOptions {

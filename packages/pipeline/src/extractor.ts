@@ -10,6 +10,7 @@ import {
   unreadableEInvoiceNote,
 } from '@autod/extract';
 import type { ApiClient } from '@autod/api-client';
+import { LOCAL_PROMPT_VERSION, openAIPromptVersion } from './prompt-version.js';
 
 /** What an extractor is given for one document. */
 export interface ExtractionInput {
@@ -30,6 +31,8 @@ export interface ExtractionOutput {
   latencyMs: number;
   /** Who produced the metadata when it is not the extractor's own provider (e.g. `einvoice` from a wrapper). */
   provider?: ProviderName;
+  /** The prompt (or rules) version that produced it when it is not the extractor's own `promptVersion`. */
+  promptVersion?: string;
 }
 
 /** A provider of metadata: the OpenAI Responses API or the offline rules. */
@@ -38,6 +41,8 @@ export interface Extractor {
   readonly model: string;
   /** Whether image-only pages should be OCR'd before extraction (the model reads the PDF itself). */
   readonly needsOcr: boolean;
+  /** The prompt or rules version its results come from; kept with every attempt (`prompt_version`). */
+  readonly promptVersion?: string;
   extract(input: ExtractionInput): Promise<ExtractionOutput>;
 }
 
@@ -46,6 +51,7 @@ export class LocalExtractor implements Extractor {
   readonly provider = 'local' as const;
   readonly model = 'autod-rules-v1';
   readonly needsOcr = true;
+  readonly promptVersion = LOCAL_PROMPT_VERSION;
 
   async extract(input: ExtractionInput): Promise<ExtractionOutput> {
     const started = performance.now();
@@ -65,6 +71,7 @@ export class LocalExtractor implements Extractor {
 export class OpenAIExtractor implements Extractor {
   readonly provider = 'openai' as const;
   readonly needsOcr = false;
+  readonly promptVersion = openAIPromptVersion();
 
   constructor(
     private readonly client: ApiClient,
@@ -111,6 +118,9 @@ export class EInvoiceExtractor implements Extractor {
   get needsOcr(): boolean {
     return this.inner.needsOcr;
   }
+  get promptVersion(): string | undefined {
+    return this.inner.promptVersion;
+  }
 
   async extract(input: ExtractionInput): Promise<ExtractionOutput> {
     const attachments = input.content.attachments ?? [];
@@ -145,6 +155,8 @@ export class EInvoiceExtractor implements Extractor {
       model,
       latencyMs: performance.now() - started,
       provider: 'einvoice',
+      // Read from the XML, cross-checked against the offline rules.
+      promptVersion: `einvoice/${LOCAL_PROMPT_VERSION}`,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { sanitizeFileNamePart, type IndexedFields } from '@autod/core';
 
 /** Values a filing template can use: `{yyyy} {mm} {dd} {date} {issuer} {doc_type} {category} {subcategory} {title} {sha8} {name}`. */
@@ -50,6 +50,23 @@ export function safeJoin(root: string, rel: string): string {
   const back = relative(root, abs);
   if (back.startsWith('..') || back.includes(`..${sep}`)) throw new Error(`path escapes ${root}: ${rel}`);
   return abs;
+}
+
+/** Where a near-duplicate is filed under `AUTOD_NEAR_DUPLICATE_POLICY=file`: `<duplicates>/near/<its file name>`. */
+export function nearDuplicatePath(duplicatesDir: string, planned: string): string {
+  return join(duplicatesDir, 'near', basename(planned));
+}
+
+/**
+ * Whether a file at `current` is filed as `planned`: the same path, or the path with a suffix {@link moveFileSafely}
+ * adds when the name is taken (`-1` … `-3`, `-<8 hex>`).
+ */
+export function isFiledAs(current: string, planned: string): boolean {
+  if (current === planned) return true;
+  const ext = extname(planned);
+  const stem = planned.slice(0, planned.length - ext.length);
+  if (!current.startsWith(`${stem}-`) || !current.endsWith(ext)) return false;
+  return /^(?:[1-3]|[0-9a-f]{8})$/.test(current.slice(stem.length + 1, current.length - ext.length));
 }
 
 /** The n-th name tried for a destination: the name itself, then `-1` … `-3`, then random suffixes. */

@@ -2,6 +2,7 @@ export { Pipeline, defaultOwner, isDeadLocalOwner, noteReadLimits } from './pipe
 export type { PipelineDeps, PipelineDirs, PipelineOptions, DocumentIndexer, ProcessFileHooks } from './pipeline.js';
 export { EInvoiceExtractor, LocalExtractor, OpenAIExtractor } from './extractor.js';
 export type { Extractor, ExtractionInput, ExtractionOutput } from './extractor.js';
+export { LOCAL_PROMPT_VERSION, LOCAL_RULES_VERSION, openAIPromptVersion } from './prompt-version.js';
 export { InboxWatcher, isCandidateFile, type InboxWatcherOptions } from './inbox-watcher.js';
 export { discoverFiles, isUpstreamDeferral, processFiles, type ProcessPathsOptions } from './process-paths.js';
 export { WorkLanes, type WorkLanesOptions } from './work-lanes.js';

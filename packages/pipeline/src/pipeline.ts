@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { indexedFields, reviewReasons, type DocumentMetadata, type TokenUsage } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
@@ -12,7 +12,15 @@ import type { Extractor } from './extractor.js';
 import { readDocumentFile } from './read-document-file.js';
 import { looksComplete } from './completeness.js';
 import { DocumentReview } from './review.js';
-import { moveBack, moveFileSafely, renderFilingPath, safeJoin, writeErrorReport } from './filing.js';
+import {
+  isFiledAs,
+  moveBack,
+  moveFileSafely,
+  nearDuplicatePath,
+  renderFilingPath,
+  safeJoin,
+  writeErrorReport,
+} from './filing.js';
 import type { PipelineEvent, PipelineStage, ProcessOutcome } from './outcome.js';
 import { waitForStableFile, type StableFileOptions } from './stable-file.js';
 import {
@@ -31,6 +39,12 @@ export interface PipelineDirs {
   duplicates: string;
 }
 
+/** What indexing found out about a document (an indexer may tell nothing). */
+export interface IndexedDocument {
+  /** The earlier document this one is a rescan of (near-duplicate content), or null. */
+  nearDuplicateOf?: number | null;
+}
+
 /** Called after a document is persisted (search index, vector store). Failures are logged, never fatal. */
 export interface DocumentIndexer {
   index(document: {
@@ -39,7 +53,7 @@ export interface DocumentIndexer {
     metadata: DocumentMetadata;
     text: string;
     path: string;
-  }): Promise<void>;
+  }): Promise<IndexedDocument | void>;
   /**
    * Completed documents that are not in the index (a crash between commit and indexing, or indexing failed): ids,
    * oldest first, at most `limit`, and how many there are. Recovery and `indexMissing()` index them.
@@ -88,6 +102,11 @@ export interface PipelineOptions {
   incompleteGraceMs?: number;
   /** When a deferred document is tried next if the error does not say (e.g. a breaker's cool-down); default 60 000 ms. */
   retryDelayMs?: number;
+  /**
+   * What happens to a near-duplicate (a rescan of an earlier document, as the indexer reports it): `flag` (default)
+   * files it like any document, flagged by `near_duplicate_of`; `file` files it under `<duplicates>/near/`.
+   */
+  nearDuplicatePolicy?: 'flag' | 'file';
 }
 
 const DEFAULT_TIMEOUT_PER_DOC_MS = 300_000;
@@ -262,7 +281,7 @@ export class Pipeline {
       if (!doc?.metadata || doc.status !== 'completed') continue;
       try {
         const text = (await this.deps.db.documents.getText(id)) ?? '';
-        await indexer.index({
+        const found = await indexer.index({
           id,
           sha256: doc.sha256,
           metadata: doc.metadata,
@@ -270,6 +289,17 @@ export class Pipeline {
           path: doc.storagePath ?? doc.sourcePath,
         });
         indexed++;
+        // A document filed before it was indexed (Batch API results, a crash in between) and found to be a rescan.
+        if (
+          typeof found?.nearDuplicateOf === 'number' &&
+          this.options.nearDuplicatePolicy === 'file' &&
+          doc.storagePath
+        ) {
+          const target = nearDuplicatePath(this.options.dirs.duplicates, doc.storagePath);
+          if (doc.filedAt !== null && !isFiledAs(doc.storagePath, target)) {
+            await this.refile(id, doc.storagePath, target, doc.originalPath);
+          }
+        }
       } catch (error) {
         failed++;
         this.logger.warn({ err: error, documentId: id }, 'indexing a missing document failed; the next sweep retries');
@@ -471,23 +501,26 @@ export class Pipeline {
 
       t = performance.now();
       out.metadata = noteReadLimits(out.metadata, content);
+      // The attempt keeps the result as extracted (before a person's corrections are applied over it).
+      const extracted = out.metadata;
+      const promptVersion = out.promptVersion ?? extractor.promptVersion;
       if (mode.keepCorrections) {
         const kept = await this.review.reapply(documentId, out.metadata);
         out.metadata = kept.metadata;
       }
       const fields = indexedFields(out.metadata);
       const existing = mode.refile ? undefined : await db.documents.get(documentId);
-      const planned =
-        existing?.storagePath ??
-        safeJoin(
-          this.options.dirs.processed,
-          renderFilingPath(this.options.filingTemplate, {
-            fields,
-            sha256,
-            originalName: fileName,
-            fallbackDate: processedAt.slice(0, 10),
-          }) + '.pdf',
-        );
+      const rendered = safeJoin(
+        this.options.dirs.processed,
+        renderFilingPath(this.options.filingTemplate, {
+          fields,
+          sha256,
+          originalName: fileName,
+          fallbackDate: processedAt.slice(0, 10),
+        }) + '.pdf',
+      );
+      // A reprocessed document stays where it is filed until the new result is committed (then it is re-filed).
+      const planned = existing?.storagePath ?? rendered;
       const originalExt = archive
         ? originalExtension(fileName, content.mediaType, sniffDocument(bytes).extension ?? '')
         : undefined;
@@ -514,6 +547,8 @@ export class Pipeline {
           usage: out.usage,
           costUsd: out.costUsd,
           latencyMs: Math.round(out.latencyMs),
+          metadata: extracted,
+          ...(promptVersion !== undefined ? { promptVersion } : {}),
         });
         await trx.audit.write({
           actor: this.owner,
@@ -525,10 +560,18 @@ export class Pipeline {
       committed = true;
       this.stage('persist', path, t);
 
+      let nearDuplicateOf = existing?.nearDuplicateOf ?? null;
       if (this.options.indexer) {
         t = performance.now();
         try {
-          await this.options.indexer.index({ id: documentId, sha256, metadata: out.metadata, text, path: planned });
+          const indexed = await this.options.indexer.index({
+            id: documentId,
+            sha256,
+            metadata: out.metadata,
+            text,
+            path: planned,
+          });
+          nearDuplicateOf = indexed?.nearDuplicateOf ?? nearDuplicateOf;
         } catch (error) {
           // The periodic sweep (watch, serve) and the next recovery index it.
           this.logger.warn({ err: error, documentId }, 'indexing failed; it is retried by the next sweep');
@@ -536,11 +579,16 @@ export class Pipeline {
         this.stage('index', path, t);
       }
 
+      // AUTOD_NEAR_DUPLICATE_POLICY=file: a rescan of an earlier document is filed under duplicates/near/.
+      const target =
+        nearDuplicateOf !== null && this.options.nearDuplicatePolicy === 'file'
+          ? nearDuplicatePath(this.options.dirs.duplicates, rendered)
+          : rendered;
       let destination = planned;
       if (mode.refile && originalExt) {
         t = performance.now();
         const staging = stagingPath(this.options.dirs.processed, sha256);
-        const filedImage = await fileImageDocument({ staging, planned, source: path, ext: originalExt });
+        const filedImage = await fileImageDocument({ staging, planned: target, source: path, ext: originalExt });
         destination = filedImage.destination;
         try {
           await db.documents.markFiled(documentId, destination, {
@@ -555,7 +603,7 @@ export class Pipeline {
         this.stage('file', path, t);
       } else if (mode.refile) {
         t = performance.now();
-        destination = await moveFileSafely(path, planned);
+        destination = await moveFileSafely(path, target);
         try {
           await db.documents.markFiled(documentId, destination);
         } catch (error) {
@@ -563,6 +611,11 @@ export class Pipeline {
           await moveBack(destination, path).catch(() => undefined);
           throw error;
         }
+        this.stage('file', path, t);
+      } else if (existing?.storagePath && existing.filedAt !== null && !isFiledAs(existing.storagePath, target)) {
+        // Reprocess: the new metadata names the file differently (AUTOD_FILE_NAME_TEMPLATE), so it moves there.
+        t = performance.now();
+        destination = await this.refile(documentId, existing.storagePath, target, existing.originalPath);
         this.stage('file', path, t);
       }
       return {
@@ -606,6 +659,7 @@ export class Pipeline {
           costUsd: billed.costUsd,
           latencyMs: Math.round(performance.now() - attemptStarted),
           error: { code: error.code, message: error.message },
+          ...(extractor.promptVersion !== undefined ? { promptVersion: extractor.promptVersion } : {}),
         })
         .catch(() => undefined);
       if (!mode.refile) {
@@ -860,6 +914,29 @@ export class Pipeline {
     return { kind: 'duplicate', path, sha256, documentId: original.id, destination };
   }
 
+  /**
+   * Move a filed document (and, for an image document, its original beside it) to `target` and record the new
+   * paths; on a failure to record them the files go back. Returns where the PDF is now.
+   */
+  private async refile(id: number, current: string, target: string, original: string | null): Promise<string> {
+    const destination = await moveFileSafely(current, target);
+    let movedOriginal: string | undefined;
+    try {
+      if (original && (await exists(original))) {
+        movedOriginal = await moveFileSafely(original, besidePdf(destination, extname(original)));
+      }
+      await this.deps.db.documents.markFiled(id, destination, movedOriginal ? { originalPath: movedOriginal } : {});
+    } catch (error) {
+      if (movedOriginal && original) await moveBack(movedOriginal, original).catch(() => undefined);
+      await moveBack(destination, current).catch(() => undefined);
+      throw error;
+    }
+    // A failed document that now has a result leaves failed/ with its error report (the failed attempt is kept).
+    if (isInside(this.options.dirs.failed, current)) await unlink(`${current}.error.json`).catch(() => undefined);
+    this.logger.info({ documentId: id, from: current, to: destination }, 'reprocessed document re-filed');
+    return destination;
+  }
+
   private plannedPath(doc: DocumentRow): string {
     return join(this.options.dirs.processed, `${doc.sha256.slice(0, 16)}.pdf`);
   }
@@ -1015,4 +1092,10 @@ function billedOf(error: AutodError): { usage: TokenUsage; costUsd: number } {
     },
     costUsd: n(d['costUsd']),
   };
+}
+
+/** Whether `path` is inside the folder `dir`. */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel.length > 0 && !rel.startsWith('..') && !rel.startsWith('/');
 }

@@ -169,6 +169,7 @@ export function createContainer(
           ocrMaxPages: config.processing.ocrMaxPages,
           timeoutPerDocMs: config.processing.timeoutPerDocSeconds * 1000,
           maxStrikes: config.processing.failedRetryAttempts,
+          nearDuplicatePolicy: config.processing.nearDuplicatePolicy,
           // A deferral whose error names no time (a 503, the deadline) is tried again after the breaker's cool-down.
           retryDelayMs: config.breaker.resetMs,
           ...(dc.isRegistered(TOKENS.VectorIndex)
@@ -211,9 +212,20 @@ export function createContainer(
 /** The vector index as the pipeline's indexer: "missing" = completed documents without a row in its documents table. */
 function vectorIndexer(db: Database, index: VectorIndex): DocumentIndexer {
   return {
-    index: (doc) => index.index(doc),
+    index: async (doc) => {
+      const { nearDuplicateOf } = await index.indexDocument(doc);
+      return { nearDuplicateOf: earlierTwin(doc.id, nearDuplicateOf) };
+    },
     missing: (limit) => db.documents.missingFrom(VECTOR_DOCS_TABLE, 'doc_id', limit),
   };
+}
+
+/**
+ * A document is a near-duplicate (a rescan) only of an earlier one: when an original is indexed again (reprocess,
+ * reindex) after its rescan, the rescan is not its original.
+ */
+export function earlierTwin(id: number, ofId: number | null): number | null {
+  return ofId !== null && ofId < id ? ofId : null;
 }
 
 /**

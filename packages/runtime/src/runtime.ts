@@ -21,7 +21,7 @@ import {
   type SearchResult,
   type VectorIndex,
 } from '@autod/vector-store';
-import { createContainer, type ContainerOverrides } from './container.js';
+import { createContainer, earlierTwin, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
 import type { PipelineEventListener } from './pipeline-events.js';
 
@@ -322,7 +322,13 @@ async function openVectorIndex(
       memoryMaxMb: 100,
       maxDbMb: config.vectorCache.maxSizeMb,
     },
-    onNearDuplicate: (id, ofId) => db.documents.setNearDuplicate(id, ofId),
+    // The later document (ids follow intake) is the rescan. A pair found the other way round (an original indexed
+    // again after its rescan, or both indexed at once) flags the later one, unless it is flagged already.
+    onNearDuplicate: async (id, ofId) => {
+      if (earlierTwin(id, ofId) !== null) return db.documents.setNearDuplicate(id, ofId);
+      const later = ofId > id ? await db.documents.get(ofId) : undefined;
+      if (later && later.nearDuplicateOf === null) await db.documents.setNearDuplicate(ofId, id);
+    },
     openaiSync: sync,
   });
 }

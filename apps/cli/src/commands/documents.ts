@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import type { DocumentFilter } from '@autod/core';
-import type { DocumentRow } from '@autod/db';
+import { indexedFields, type DocumentFilter } from '@autod/core';
+import type { AttemptRow, AttemptWithResult, DocumentRow } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import type { DefineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -52,12 +52,18 @@ export async function listCommand(ctx: CommandContext, filter: DocumentFilter, o
   return 0;
 }
 
-export async function showCommand(ctx: CommandContext, idOrSha: string): Promise<number> {
+export async function showCommand(
+  ctx: CommandContext,
+  idOrSha: string,
+  o: { attempts?: boolean } = {},
+): Promise<number> {
   const db = await ctx.openDatabase({ migrate: true });
   const key = /^\d+$/.test(idOrSha) ? Number(idOrSha) : idOrSha;
   const doc = await db.documents.get(key);
   if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document with id or sha256 "${idOrSha}"; autod list shows them.`);
-  const attempts = await db.attempts.list(doc.id);
+  const attempts: (AttemptRow | AttemptWithResult)[] = o.attempts
+    ? await db.attempts.listWithResults(doc.id)
+    : await db.attempts.list(doc.id);
   const duplicates = await db.duplicates.listFor(doc.id);
   if (ctx.out.json) {
     ctx.out.data({
@@ -105,11 +111,43 @@ export async function showCommand(ctx: CommandContext, idOrSha: string): Promise
     ctx.out.line('actions');
     for (const a of m.action_items) ctx.out.line(`  - ${a.description}${a.due ? ` (due ${a.due})` : ''}`);
   }
-  ctx.out.line(
-    `attempts    ${attempts.length}: ${attempts.map((a) => `${a.status} ${a.model} ${formatUsd(a.costUsd)}`).join('; ')}`,
-  );
+  if (o.attempts) {
+    ctx.out.line(`attempts    ${attempts.length}`);
+    for (const a of attempts) for (const line of attemptLines(a)) ctx.out.line(line);
+  } else {
+    ctx.out.line(
+      `attempts    ${attempts.length}: ${attempts.map((a) => `${a.status} ${a.model} ${formatUsd(a.costUsd)}`).join('; ')}` +
+        (attempts.length > 0 ? ' (--attempts shows each result)' : ''),
+    );
+  }
   if (duplicates.length > 0) ctx.out.line(`duplicates  ${duplicates.length}`);
   return 0;
+}
+
+/** One attempt of `show --attempts`: who and what produced it, what it cost, when, and the result's key fields. */
+function attemptLines(a: AttemptRow | AttemptWithResult): string[] {
+  const tokens = a.inputTokens + a.outputTokens > 0 ? `, ${a.inputTokens} in / ${a.outputTokens} out tokens` : '';
+  const lines = [
+    `  #${a.attemptNo} ${a.status} ${a.createdAt.toISOString()}: ${a.provider} ${a.model}, prompt ${a.promptVersion ?? 'unknown'}, ${formatUsd(a.costUsd)}${tokens}, ${a.latencyMs} ms`,
+  ];
+  if (a.errorCode) lines.push(`     error     ${a.errorCode}: ${a.errorMessage ?? ''}`);
+  const m = 'metadata' in a ? a.metadata : null;
+  if (!m) {
+    if (a.status === 'succeeded') lines.push('     result    not kept (recorded before results were stored)');
+    return lines;
+  }
+  const f = indexedFields(m);
+  const fields: [string, string | number | null][] = [
+    ['title', f.title],
+    ['type', [f.docType, f.subcategory ?? f.category].filter(Boolean).join(' / ')],
+    ['issuer', f.issuer],
+    ['date', f.primaryDate],
+    ['amount', f.totalAmount === null ? null : `${f.totalAmount} ${f.currency ?? ''}`.trim()],
+    ['invoice no', f.invoiceNumber],
+    ['confidence', f.confidence],
+  ];
+  for (const [k, v] of fields) if (v !== null && v !== '') lines.push(`     ${k.padEnd(10)}${v}`);
+  return lines;
 }
 
 const CSV_COLUMNS = [
@@ -261,7 +299,9 @@ export const defineList: DefineCommand = async (cmd: Command, { run, documentFil
 };
 
 export const defineShow: DefineCommand = (cmd: Command, { run }) => {
-  cmd.action((id: string) => run((c) => showCommand(c, id)));
+  cmd
+    .option('--attempts', 'every extraction attempt with its result, provider/model, prompt version, cost and time')
+    .action((id: string, o: { attempts?: boolean }) => run((c) => showCommand(c, id, o)));
 };
 
 export const defineExport: DefineCommand = async (cmd: Command, { run, documentFilter }) => {

@@ -8,6 +8,7 @@ import type { AutodApp, ServerContext } from '../context.js';
 import { receiveUpload } from '../upload.js';
 import {
   AUTH_ERRORS,
+  attemptWithResultSchema,
   content,
   correctionSchema,
   documentDetailSchema,
@@ -160,6 +161,27 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       const outcome = ctx.work.outcome(sha);
       if (outcome?.kind === 'failed') return { id: sha, sha256: sha, status: 'failed' as const, error: outcome.error };
       throw errorFor('DOCUMENT_NOT_FOUND', `No document ${id}.`);
+    },
+  );
+
+  app.get(
+    '/v1/documents/:id/attempts',
+    {
+      schema: {
+        tags: ['documents'],
+        params: idParams,
+        response: {
+          200: z.object({ items: z.array(attemptWithResultSchema) }),
+          ...errors(400, 404, ...AUTH_ERRORS),
+        },
+        description:
+          'Every extraction attempt of a document, oldest first, each with the result it extracted (reprocess keeps them all), its provider, model, prompt version, tokens, cost, latency and time.',
+      },
+    },
+    async (request) => {
+      const doc = await db.documents.get(request.params.id);
+      if (!doc) throw errorFor('DOCUMENT_NOT_FOUND', `No document ${request.params.id}.`);
+      return { items: await db.attempts.listWithResults(doc.id) };
     },
   );
 

@@ -3690,6 +3690,518 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/documents/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every extraction attempt of a document, oldest first, each with the result it extracted (reprocess keeps them all), its provider, model, prompt version, tokens, cost, latency and time. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description document id or sha256 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attemptNo: number;
+                                cachedInputTokens: number;
+                                costUsd: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                documentId: number;
+                                errorCode: string | null;
+                                errorMessage: string | null;
+                                id: number;
+                                inputTokens: number;
+                                latencyMs: number;
+                                /** @description the result this attempt extracted (before corrections); null for a failed attempt or one from before results were kept */
+                                metadata: {
+                                    /** @description Actions the reader has to take */
+                                    action_items: {
+                                        /** @description Who should do it, if stated or obvious (max 256 chars) */
+                                        assignee_suggestion: string | null;
+                                        /** @description True when other steps depend on this action */
+                                        blocking: boolean | null;
+                                        /** @description What has to be done (max 512 chars) */
+                                        description: string;
+                                        /** @description When it is due: YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                        due: string | null;
+                                        /**
+                                         * @description Priority of the action
+                                         * @enum {string|null}
+                                         */
+                                        priority: "low" | "medium" | "high" | "critical" | null;
+                                        /** @description Why this action is needed (max 1024 chars) */
+                                        rationale: string | null;
+                                    }[];
+                                    /** @description 1-2 sentences (max 512 chars) */
+                                    brief_description: string | null;
+                                    /**
+                                     * @description Top-level category
+                                     * @enum {string}
+                                     */
+                                    category: "Financial & Administrative" | "Property & Assets" | "Personal & Family" | "Business & Professional" | "Legal & Government" | "Household & Lifestyle" | "Creative & Miscellaneous";
+                                    /** @description Confidence in the classification and fields, 0..1 */
+                                    confidence_score: number | null;
+                                    /** @description First ~512 chars of normalised text (max 8192 chars) */
+                                    content_signature: string | null;
+                                    /** @description Related documents found by file search */
+                                    cross_doc_matches: {
+                                        /** @description File id of the related document (max 64 chars) */
+                                        file_id: string | null;
+                                        /** @description File name of the related document (max 255 chars) */
+                                        filename: string | null;
+                                        /** @description Why the documents are related (max 1024 chars) */
+                                        rationale: string | null;
+                                        /** @description Similarity 0..1 */
+                                        score: number | null;
+                                        /** @description Vector store of the related document (max 64 chars) */
+                                        vector_store_id: string | null;
+                                    }[];
+                                    /** @description Organisation or person the document is addressed or billed to (max 512 chars) */
+                                    customer: string | null;
+                                    /** @description YYYY-MM-DD if explicit, else plain language (max 128 chars) */
+                                    deadline: string | null;
+                                    /**
+                                     * @description Where the deadline came from
+                                     * @enum {string|null}
+                                     */
+                                    deadline_source: "explicit_due_date" | "implied_in_text" | "inferred_from_context" | "none" | null;
+                                    /** @description Free-text document type, e.g. "electricity bill" (max 256 chars) */
+                                    doc_type: string | null;
+                                    /** @description Scannable Markdown email body (max 10000 chars) */
+                                    email_body_markdown: string | null;
+                                    /** @description Email preview text (max 160 chars) */
+                                    email_preview_text: string | null;
+                                    /** @description Subject line for a notification email (max 512 chars) */
+                                    email_subject: string | null;
+                                    /** @description Problems met while reading the document */
+                                    errors: string[];
+                                    /** @description Structured fields; null when absent */
+                                    extracted_fields: {
+                                        /** @description Account number as printed (keep masking) (max 256 chars) */
+                                        account_number: string | null;
+                                        /** @description Amount to pay, as a plain number */
+                                        amount_due: number | null;
+                                        /** @description Account balance, as a plain number */
+                                        balance: number | null;
+                                        /** @description BIC/SWIFT code (max 16 chars) */
+                                        bic: string | null;
+                                        /** @description Insurance claim number (max 256 chars) */
+                                        claim_number: string | null;
+                                        /** @description ISO 4217 currency code, e.g. USD, EUR */
+                                        currency: string | null;
+                                        /** @description Customer or recipient name (max 256 chars) */
+                                        customer_name: string | null;
+                                        /** @description Customer's VAT/GST/tax number as printed (max 64 chars) */
+                                        customer_tax_id: string | null;
+                                        /** @description Payment or response due date (YYYY-MM-DD) */
+                                        due_date: string | null;
+                                        /** @description Email address printed on the document (max 256 chars) */
+                                        email: string | null;
+                                        /** @description IBAN to pay to, as printed (max 64 chars) */
+                                        iban: string | null;
+                                        /** @description Invoice number (max 256 chars) */
+                                        invoice_number: string | null;
+                                        /** @description Line items in document order; empty when there are none */
+                                        line_items: {
+                                            /** @description Line amount */
+                                            amount: number | null;
+                                            /** @description What was sold or billed (max 512 chars) */
+                                            description: string;
+                                            /** @description Quantity */
+                                            quantity: number | null;
+                                            /** @description Price per unit */
+                                            unit_price: number | null;
+                                        }[];
+                                        /** @description Loan or mortgage number (max 256 chars) */
+                                        loan_number: string | null;
+                                        /** @description Meter readings, as text (max 512 chars) */
+                                        meter_readings: string | null;
+                                        /** @description Total before tax (net), as a plain number */
+                                        net_amount: number | null;
+                                        /** @description Order or purchase-order number (max 256 chars) */
+                                        order_number: string | null;
+                                        /** @description Payment terms as printed, e.g. "30 days net" (max 512 chars) */
+                                        payment_terms: string | null;
+                                        /** @description End of the billing/coverage period (YYYY-MM-DD) */
+                                        period_end_date: string | null;
+                                        /** @description Start of the billing/coverage period (YYYY-MM-DD) */
+                                        period_start_date: string | null;
+                                        /** @description Phone number printed on the document (max 64 chars) */
+                                        phone: string | null;
+                                        /** @description Insurance policy number (max 256 chars) */
+                                        policy_number: string | null;
+                                        /** @description Property address (max 512 chars) */
+                                        property_address: string | null;
+                                        /** @description Issuer's VAT/GST/tax number as printed (max 64 chars) */
+                                        seller_tax_id: string | null;
+                                        /** @description Service address (utilities, telecom) (max 512 chars) */
+                                        service_address: string | null;
+                                        /** @description Statement or issue date (YYYY-MM-DD) */
+                                        statement_date: string | null;
+                                        /** @description Total tax (VAT/GST/sales tax), as a plain number */
+                                        tax_amount: number | null;
+                                        /** @description Tax identifier as printed (keep masking) (max 64 chars) */
+                                        tax_id: string | null;
+                                        /** @description Tax breakdown by rate; empty when not printed */
+                                        tax_lines: {
+                                            /** @description Amount the rate applies to */
+                                            net_amount: number | null;
+                                            /** @description Tax rate in percent, e.g. 19 for 19% */
+                                            rate: number | null;
+                                            /** @description Tax at this rate */
+                                            tax_amount: number | null;
+                                        }[];
+                                        /** @description Grand total of the document including tax, as a plain number */
+                                        total_amount: number | null;
+                                    };
+                                    /** @description Per key field: confidence, page, source text and box */
+                                    field_evidence: {
+                                        /** @description Evidence for currency; null when the field is null */
+                                        currency: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for customer; null when the field is null */
+                                        customer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for due_date; null when the field is null */
+                                        due_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for invoice_number; null when the field is null */
+                                        invoice_number: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for issuer; null when the field is null */
+                                        issuer: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for primary_date; null when the field is null */
+                                        primary_date: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                        /** @description Evidence for total_amount; null when the field is null */
+                                        total_amount: {
+                                            /** @description Position of the span on the page, when known */
+                                            box: {
+                                                /** @description Left edge, 0..1 of the page width */
+                                                x0: number;
+                                                /** @description Right edge, 0..1 of the page width */
+                                                x1: number;
+                                                /** @description Top edge, 0..1 of the page height */
+                                                y0: number;
+                                                /** @description Bottom edge, 0..1 of the page height */
+                                                y1: number;
+                                            } | null;
+                                            /** @description Confidence that the field value is right, 0..1 */
+                                            confidence: number;
+                                            /** @description 1-based page the value was read from */
+                                            page: number | null;
+                                            /** @description The text span the value was read from, verbatim (max 512 chars) */
+                                            source_text: string | null;
+                                        } | null;
+                                    };
+                                    /** @description Organisation or person that issued the document (max 512 chars) */
+                                    issuer: string | null;
+                                    /** @description Key facts and flags */
+                                    key_points: string[];
+                                    /** @description ISO 639-1 language code of the document */
+                                    language: string | null;
+                                    /** @description One paragraph (max 2048 chars) */
+                                    long_description: string | null;
+                                    /** @description Canonical names for de-duplication */
+                                    normalization: {
+                                        /** @description Canonical account label, e.g. "Electric ****1234" (max 256 chars) */
+                                        canonical_account_label: string | null;
+                                        /** @description Canonical issuer name, stable across documents (max 256 chars) */
+                                        canonical_issuer: string | null;
+                                        /** @description Property the document is about, if any (max 256 chars) */
+                                        property_identifier: string | null;
+                                    };
+                                    /** @description One entry per page */
+                                    ocr_page_summaries: {
+                                        /** @description Visual description: layout, logos, stamps, signatures (max 2000 chars) */
+                                        image_description: string;
+                                        /** @description 1-based page number */
+                                        page: number;
+                                        /** @description Text of the page (max 8000 chars) */
+                                        text_excerpt: string;
+                                    }[];
+                                    /** @description Document text (max 40000 chars) */
+                                    ocr_text_excerpt: string | null;
+                                    /** @description Echo original_file_name exactly */
+                                    original_file_name: string;
+                                    /** @description Number of pages */
+                                    page_count: number | null;
+                                    /** @description End of the period the document covers (YYYY-MM-DD) */
+                                    period_end_date: string | null;
+                                    /** @description Start of the period the document covers (YYYY-MM-DD) */
+                                    period_start_date: string | null;
+                                    /** @description Most important date of the document (YYYY-MM-DD) */
+                                    primary_date: string | null;
+                                    /** @description Echo processed_at exactly */
+                                    processed_date: string;
+                                    /**
+                                     * @description Schema version
+                                     * @enum {string}
+                                     */
+                                    schema_version: "1.1.0";
+                                    /** @description Echo source_file_id exactly */
+                                    source_file_id: string;
+                                    /**
+                                     * @description Subcategory
+                                     * @enum {string|null}
+                                     */
+                                    subcategory: "Bills" | "Invoices" | "Receipts" | "Banking" | "Taxes" | "Investments" | "Loans & Mortgages" | "Insurance" | "Legal" | "Government" | "Medical" | "Education" | "Property Management" | "Utilities" | "Telecom" | "Subscriptions" | "Payroll" | "HR" | "Travel" | "Vehicle" | "Misc" | null;
+                                    /** @description ASCII file name without extension (max 150 chars) */
+                                    suggested_file_name: string;
+                                    /** @description Folder path relative to the archive root (max 1024 chars) */
+                                    suggested_relative_path: string | null;
+                                    /** @description Neutral summary of the content (max 1500 chars) */
+                                    summary: string | null;
+                                    /** @description About half a page (max 4096 chars) */
+                                    summary_long: string | null;
+                                    /** @description 5-12 lower-case tags */
+                                    tags: string[];
+                                    /** @description Human title, not a file name (max 512 chars) */
+                                    title: string | null;
+                                    /** @description 1-3 sentences (max 1024 chars) */
+                                    urgency_reason: string | null;
+                                    /** @description Urgency 0..100 */
+                                    urgency_score: number | null;
+                                } | null;
+                                model: string;
+                                outputTokens: number;
+                                /** @description what produced the result: prompt-<hash> (OpenAI prompt and schema) or rules-<n>/schema-<v> (offline) */
+                                promptVersion: string | null;
+                                /** @enum {string} */
+                                provider: "openai" | "local" | "einvoice";
+                                reasoningTokens: number;
+                                /** @enum {string} */
+                                status: "succeeded" | "failed";
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: code, message and what to do. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                category: string;
+                                cause?: string;
+                                /** @description stable error code from the catalogue, e.g. DOCUMENT_NOT_FOUND */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description what to do about it */
+                                hint: string;
+                                message: string;
+                                name: string;
+                                retryable: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/documents/{id}/corrections": {
         parameters: {
             query?: never;
