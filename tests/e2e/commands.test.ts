@@ -29,9 +29,9 @@ describe('autod commands on a processed folder', () => {
     expect(show.status).toBe('completed');
   });
 
-  it('costs groups attempts (local provider: free)', async () => {
+  it('costs counts paid calls only (local provider: nothing paid)', async () => {
     const r = JSON.parse((await runCli(['costs', '--by', 'provider', '--json'], env(), dir)).stdout);
-    expect(r.rows).toEqual([expect.objectContaining({ key: 'local', costUsd: 0 })]);
+    expect(r).toMatchObject({ groupBy: 'provider', totalUsd: 0, pendingUsd: 0, rows: [] });
   });
 
   it('export --format json writes every document with its metadata', async () => {

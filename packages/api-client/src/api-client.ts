@@ -35,6 +35,8 @@ import { repairPrompt, validateAnswer } from './validate-answer.js';
 import type {
   ApiClientOptions,
   ApiEvent,
+  CallMeter,
+  MeterTicket,
   BatchItemResult,
   BatchRequestItem,
   BatchStatus,
@@ -78,6 +80,8 @@ interface CallSpec<T> {
   usage?: (data: T) => TokenUsage | undefined;
   /** Counts HTTP attempts for the caller. */
   onAttempt?: () => void;
+  /** A paid call: reserved through the meter before it is sent, settled with its usage after. */
+  paid?: { estimatedUsd: number; source?: string };
 }
 
 interface Called<T> {
@@ -101,6 +105,7 @@ export class ApiClient {
   readonly #pricing: PricingTable;
   readonly #retry: Partial<RetryPolicy>;
   readonly #onEvent: ((e: ApiEvent) => void) | undefined;
+  readonly #meter: CallMeter | undefined;
   readonly #useFilesApi: boolean;
   readonly #maxOutputTokens: number | undefined;
   readonly #reasoningEffort: ReasoningEffort | undefined;
@@ -142,6 +147,7 @@ export class ApiClient {
     this.#pricing = mergePricing(options.pricing);
     this.#retry = options.retry ?? {};
     this.#onEvent = options.onEvent;
+    this.#meter = options.meter;
     this.#useFilesApi = options.useFilesApi ?? false;
     this.#maxOutputTokens = options.maxOutputTokens;
     this.#reasoningEffort = options.reasoningEffort;
@@ -179,6 +185,44 @@ export class ApiClient {
   // ---------------------------------------------------------------- core call path
 
   async #call<T>(spec: CallSpec<T>, send: (signal: AbortSignal | undefined) => APIPromise<T>): Promise<Called<T>> {
+    if (!spec.paid || !spec.model || !this.#meter) return this.#send(spec, send);
+    // Reserved before anything is sent: a refusal (BUDGET_EXCEEDED) throws here and nothing is billed.
+    const ticket = await this.#meter.reserve({
+      operation: spec.operation,
+      model: spec.model,
+      estimatedUsd: spec.paid.estimatedUsd,
+      batch: false,
+      ...(spec.paid.source !== undefined ? { source: spec.paid.source } : {}),
+    });
+    let called: Called<T>;
+    try {
+      called = await this.#send(spec, send);
+    } catch (error) {
+      // No answer, nothing billed (HTTP errors are not billed; our retries only resend after one).
+      await this.#ticket(ticket, (t) => t.release());
+      throw error;
+    }
+    const usage = spec.usage?.(called.data) ?? ZERO_USAGE;
+    await this.#ticket(ticket, (t) => t.settle({ usage, costUsd: this.#price(usage, spec.model) }));
+    return called;
+  }
+
+  /** A ledger write that failed leaves the reservation pending (counted at its estimate): say so, do not fail the call. */
+  async #ticket(ticket: MeterTicket, op: (t: MeterTicket) => Promise<void>): Promise<void> {
+    try {
+      await op(ticket);
+    } catch (error) {
+      try {
+        this.#onWarning?.('A paid call could not be settled in the spend ledger; it is counted at its estimate.', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      } catch {
+        // An observer must never break a call.
+      }
+    }
+  }
+
+  async #send<T>(spec: CallSpec<T>, send: (signal: AbortSignal | undefined) => APIPromise<T>): Promise<Called<T>> {
     const userShouldRetry = this.#retry.shouldRetry ?? ((e: unknown) => defaultShouldRetry(e));
     return retry(
       async ({ attempt, signal }) => {
@@ -268,6 +312,24 @@ export class ApiClient {
     if (!model) return 0;
     const price = this.#priceOf(model);
     return price ? costAt(usage, price, { batch }) : 0;
+  }
+
+  /**
+   * What a call is expected to cost: `inputTokens` in and, by default, the usual extraction answer out (as
+   * `estimateExtractionCost` and `autod estimate` count it; MAX_OUTPUT_TOKENS only when it is lower). A budget cap
+   * therefore holds to within what the calls in flight overrun their estimates.
+   */
+  #estimate(
+    model: string,
+    inputTokens: number,
+    outputTokens = Math.min(this.#maxOutputTokens ?? EXTRACTION_OUTPUT_TOKENS, EXTRACTION_OUTPUT_TOKENS),
+    batch = false,
+  ): number {
+    return this.#price(
+      { ...ZERO_USAGE, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+      model,
+      batch,
+    );
   }
 
   /** The price the client uses for `model` (undefined when unknown). */
@@ -392,13 +454,20 @@ export class ApiClient {
     let attempts = 0;
     let usage: TokenUsage = ZERO_USAGE;
 
-    const respond = async (requestBody: Record<string, unknown>) => {
+    const respond = async (requestBody: Record<string, unknown>, extraInputTokens = 0) => {
       const { data } = await this.#call<OpenAI.Responses.Response>(
         {
           operation: 'responses.create',
           model,
           tokens,
           signal: input.signal,
+          paid: {
+            estimatedUsd: this.#estimate(
+              model,
+              EXTRACTION_PROMPT_TOKENS + estimatePdfTokens(pageCount) + extraInputTokens,
+            ),
+            source: input.sourceFileId,
+          },
           usage: (r) => usageFromResponses(r.usage),
           onAttempt: () => attempts++,
         },
@@ -443,7 +512,15 @@ export class ApiClient {
         { role: 'user', content: repairPrompt(firstParsed.issues) },
       ],
     };
-    const second = await respond(repairBody);
+    // The repair call also sends the first answer and the issues (chars/4 is plenty for an estimate).
+    const repairChars = (firstOut.text || '(no answer)').length + repairPrompt(firstParsed.issues).length;
+    let second: OpenAI.Responses.Response;
+    try {
+      second = await respond(repairBody, Math.ceil(repairChars / CHARS_PER_TOKEN));
+    } catch (error) {
+      // The first answer was billed: the caller's books need its cost whatever stopped the repair.
+      throw withSpend(error, usage, this.#price(usage, model));
+    }
     const secondOut = extractOutput(second);
     const secondParsed = this.#validate(secondOut.text, secondOut.problem, input);
     if (secondParsed.ok) return finish(second, secondOut.text, secondParsed.data, true);
@@ -493,7 +570,14 @@ export class ApiClient {
         totalTokens: r.usage.total_tokens,
       });
       const { data } = await this.#call<OpenAI.CreateEmbeddingResponse>(
-        { operation: 'embeddings.create', model, tokens, signal: opts.signal, usage: toUsage },
+        {
+          operation: 'embeddings.create',
+          model,
+          tokens,
+          signal: opts.signal,
+          usage: toUsage,
+          paid: { estimatedUsd: this.#estimate(model, tokens, 0) },
+        },
         (s) =>
           this.#sdk.embeddings.create(
             {
@@ -669,24 +753,46 @@ export class ApiClient {
     ): Promise<{ batchId: string; inputFileId: string }> => {
       if (items.length === 0) throw errorFor('VALIDATION_FAILED', 'A batch needs at least one item.');
       const jsonl = this.batches.buildJsonl(items);
-      const { id: inputFileId } = await this.uploadFile(
-        new TextEncoder().encode(jsonl),
-        `autod-batch-${this.#clock.now()}.jsonl`,
-        'batch',
-        opts.signal,
-      );
-      const { data } = await this.#call({ operation: 'batches.create', signal: opts.signal }, (s) =>
-        this.#sdk.batches.create(
-          {
-            input_file_id: inputFileId,
-            endpoint: '/v1/responses',
-            completion_window: '24h',
-            ...(opts.metadata ? { metadata: opts.metadata } : {}),
-          },
-          s ? { signal: s } : {},
-        ),
-      );
-      return { batchId: data.id, inputFileId };
+      // The whole batch is reserved at Batch API prices before it is sent; its results settle it (see `results`).
+      const ticket = this.#meter
+        ? await this.#meter.reserve({
+            operation: 'batches.create',
+            model: this.#model,
+            estimatedUsd: items.reduce((sum, item) => {
+              const model = item.input.model ?? this.#model;
+              const pages = item.input.pageCount ?? (item.input.pdf ? countPdfPages(item.input.pdf) : 1);
+              const inputTokens = EXTRACTION_PROMPT_TOKENS + estimatePdfTokens(pages);
+              return sum + this.#estimate(model, inputTokens, undefined, true);
+            }, 0),
+            batch: true,
+          })
+        : undefined;
+      let created: { batchId: string; inputFileId: string };
+      try {
+        const { id: inputFileId } = await this.uploadFile(
+          new TextEncoder().encode(jsonl),
+          `autod-batch-${this.#clock.now()}.jsonl`,
+          'batch',
+          opts.signal,
+        );
+        const { data } = await this.#call({ operation: 'batches.create', signal: opts.signal }, (s) =>
+          this.#sdk.batches.create(
+            {
+              input_file_id: inputFileId,
+              endpoint: '/v1/responses',
+              completion_window: '24h',
+              ...(opts.metadata ? { metadata: opts.metadata } : {}),
+            },
+            s ? { signal: s } : {},
+          ),
+        );
+        created = { batchId: data.id, inputFileId };
+      } catch (error) {
+        if (ticket) await this.#ticket(ticket, (t) => t.release());
+        throw error;
+      }
+      if (ticket) await this.#ticket(ticket, (t) => t.attach(batchRef(created.batchId)));
+      return created;
     },
 
     /** Current state of a batch. */
@@ -748,6 +854,26 @@ export class ApiClient {
           out.set(customId, result);
         }
       }
+      if (this.#meter) {
+        // The batch's reservation is settled with what its lines were billed (idempotent: read twice, settled once).
+        let usage: TokenUsage = ZERO_USAGE;
+        let costUsd = 0;
+        for (const r of out.values()) {
+          if (r.usage) usage = addUsage(usage, r.usage);
+          costUsd += r.costUsd ?? 0;
+        }
+        const meter = this.#meter;
+        await meter.settleRef(batchRef(batchId), { usage, costUsd }).catch((error: unknown) => {
+          this.#warnOnce(
+            'meter:batch',
+            'A batch could not be settled in the spend ledger; it is counted at its estimate.',
+            {
+              batchId,
+              error: error instanceof Error ? error.message : String(error),
+            },
+          );
+        });
+      }
       return out;
     },
 
@@ -759,6 +885,22 @@ export class ApiClient {
       return toBatchStatus(data);
     },
   };
+}
+
+/** The spend-ledger handle of a Batch API job. */
+export function batchRef(batchId: string): string {
+  return `batch:${batchId}`;
+}
+
+/** `error` with the usage and cost of the calls already billed before it (for the caller's books). */
+function withSpend(error: unknown, usage: TokenUsage, costUsd: number): unknown {
+  if (!isAutodError(error) || usage.totalTokens <= 0) return error;
+  return errorFor(error.code, error.message, {
+    cause: error,
+    retryable: error.retryable,
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    details: { ...error.details, usage, costUsd },
+  });
 }
 
 function toBatchStatus(b: OpenAI.Batches.Batch): BatchStatus {

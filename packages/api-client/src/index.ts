@@ -39,6 +39,10 @@ export { repairPrompt, validateAnswer } from './validate-answer.js';
 export type {
   ApiClientOptions,
   ApiEvent,
+  CallBill,
+  CallMeter,
+  MeteredCall,
+  MeterTicket,
   BatchItemResult,
   BatchRequestItem,
   BatchStatus,

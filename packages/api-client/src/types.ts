@@ -23,6 +23,42 @@ export interface ApiEvent {
   errorCode?: string;
 }
 
+/** A paid call about to be made. */
+export interface MeteredCall {
+  /** `responses.create` (an extraction or repair answer), `embeddings.create`, `batches.create`. */
+  operation: string;
+  model: string;
+  /** What the call is expected to cost (USD), at Batch API prices for a batch. */
+  estimatedUsd: number;
+  /** An OpenAI Batch API submission (billed when its results are read). */
+  batch: boolean;
+  /** The document (`sourceFileId`) the call is for. */
+  source?: string;
+}
+
+/** What the client was billed for one call. */
+export interface CallBill {
+  usage: TokenUsage;
+  costUsd: number;
+}
+
+/** A reservation made by {@link CallMeter.reserve}. Each method is called at most once. */
+export interface MeterTicket {
+  settle(bill: CallBill): Promise<void>;
+  /** The call failed without an answer: nothing was billed. */
+  release(): Promise<void>;
+  /** Keep the reservation pending under a handle that {@link CallMeter.settleRef} settles later (a batch job). */
+  attach(ref: string): Promise<void>;
+}
+
+/** Budget and books of paid calls (the runtime's spend ledger). */
+export interface CallMeter {
+  /** Reserve before a paid call; throws `BUDGET_EXCEEDED` when the call must not be made. */
+  reserve(call: MeteredCall): Promise<MeterTicket>;
+  /** Settle a reservation kept under `ref` (the results of a Batch API job, maybe read by another process). */
+  settleRef(ref: string, bill: CallBill): Promise<void>;
+}
+
 /** Options of `ApiClient`. Libraries never read env vars: the runtime maps config onto these. */
 export interface ApiClientOptions {
   /** OpenAI API key (`OPENAI_API_KEY`). Never logged, never in errors. */
@@ -64,6 +100,11 @@ export interface ApiClientOptions {
   onWarning?: (message: string, details: Record<string, unknown>) => void;
   /** Called once per HTTP attempt. Exceptions it throws are swallowed. */
   onEvent?: (e: ApiEvent) => void;
+  /**
+   * Every paid call passes through it: reserved (estimate) before it is sent, settled with the billed usage after,
+   * released when it failed without an answer. A refused reservation (`BUDGET_EXCEEDED`) means nothing is sent.
+   */
+  meter?: CallMeter;
   /** Upload PDFs through the Files API instead of inline base64 `file_data` (default false). */
   useFilesApi?: boolean;
   /** Time source for retry deadlines, the rate limiter and batch polling (default `Date`). */

@@ -294,7 +294,10 @@ export class BatchRunner {
             });
           settling.add(settled);
         } else if (result.kind === 'retry') {
-          if (attempts >= maxAttempts) {
+          if (result.error.code === 'BUDGET_EXCEEDED') {
+            // AUTOD_BUDGET_*: the document waits (inbox, no strike); the item stays pending for a resume.
+            stop ??= 'budget';
+          } else if (attempts >= maxAttempts) {
             await writer.updateItem(item.id, { status: 'failed', error: result.error, attempts });
             tracker.record('failed');
             emit(tracker.event('progress', { last: { path: item.path, status: 'failed', error: result.error } }));

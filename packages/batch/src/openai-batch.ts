@@ -368,13 +368,19 @@ export class OpenAIBatchRunner {
         this.logger.info({ batchId, jobId, items: items.length }, 'submitted a Batch API job');
       } catch (thrown) {
         const error = toAutodError(thrown);
+        const budget = error.code === 'BUDGET_EXCEEDED';
         // Nothing was submitted: the documents wait (with the reason) so the items can be tried again.
         for (const p of items) {
           await giveBack(p.claim, error.code, error.message);
           await this.store.updateItem(p.item.id, {
-            attempts: p.item.attempts + 1,
+            // A budget cap (AUTOD_BUDGET_*) is no strike against the item: it is submitted by a later run.
+            ...(budget ? {} : { attempts: p.item.attempts + 1 }),
             error: { code: error.code, message: error.message },
           });
+        }
+        if (budget) {
+          blocked = true;
+          return;
         }
         throw error;
       }
@@ -419,6 +425,8 @@ export class OpenAIBatchRunner {
         reserved += prepared.estimateUsd;
         if (chunk.length + 1 > maxLines || chunkBytes + prepared.lineBytes > maxBytes) await flush();
         chunk.push(prepared);
+        // A budget cap refused the last chunk: claim no more (the final flush offers what is claimed once more).
+        if (blocked) break;
         chunkBytes += prepared.lineBytes;
         shasInRound.add(prepared.sha256);
       }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessFileHooks } from '@autod/pipeline';
 import { sandbox, pipelineFor, writeCorpus, type Sandbox } from './__tests__/helpers.js';
+import { errorFor } from '@autod/errors';
+import { LocalExtractor, type Extractor } from '@autod/pipeline';
 import { QueueProducer, QueueWorker, queueLimiter, redisConnection } from './queue.js';
 
 const REDIS_URL = process.env['AUTOD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -151,5 +153,45 @@ describe('queue mode (in-process workers)', () => {
       .select('document_id')) as unknown as { document_id: number }[];
     expect(rows).toHaveLength(result.counts.done);
     expect(new Set(rows.map((r) => r.document_id)).size).toBe(rows.length);
+  });
+
+  it('a budget cap delays jobs without spending attempts: never dead-lettered, done once the cap allows', async () => {
+    await writeCorpus(sb.dirs.inbox, 3);
+    const producer = new QueueProducer(
+      { db: sb.db, redis: { url: REDIS_URL, prefix }, dirs: sb.dirs },
+      { attempts: 1, backoffMs: 10 },
+    );
+    closers.push(() => producer.close());
+    const batch = await producer.start([sb.dirs.inbox]);
+    let capped = true;
+    const local = new LocalExtractor();
+    const extractor: Extractor = {
+      provider: 'local',
+      model: local.model,
+      needsOcr: false,
+      extract: async (input) => {
+        if (capped)
+          throw errorFor('BUDGET_EXCEEDED', 'The daily budget would be exceeded.', { retryAfterMs: 3_600_000 });
+        return local.extract(input);
+      },
+    };
+    const events: string[] = [];
+    const worker = new QueueWorker(
+      { db: sb.db, pipeline: pipelineFor(sb, extractor), redis: { url: REDIS_URL, prefix } },
+      {
+        concurrency: 2,
+        budgetDelayMs: 50,
+        onJob: (e) => {
+          events.push(e.status);
+          if (events.filter((x) => x === 'waiting').length >= 6) capped = false;
+        },
+      },
+    );
+    closers.push(() => worker.close());
+    await worker.start();
+    const result = await producer.waitFor(batch.id, { pollMs: 50 });
+    expect(result.counts).toMatchObject({ total: 3, done: 3, failed: 0, pending: 0 });
+    expect(events.filter((x) => x === 'waiting').length).toBeGreaterThanOrEqual(6);
+    expect(await producer.listDeadLetters()).toEqual([]);
   });
 });

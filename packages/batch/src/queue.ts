@@ -270,6 +270,11 @@ export interface QueueWorkerOptions {
   stalledIntervalMs?: number;
   /** Wait before a job whose document another worker holds is tried again; no attempt is spent (default 1000 ms). */
   heldDelayMs?: number;
+  /**
+   * Wait before a job refused by a budget cap (AUTOD_BUDGET_*: its document waits with BUDGET_EXCEEDED) is tried again;
+   * no attempt is spent, it is never dead-lettered (default 900,000 ms, so a raised cap is picked up within 15 min).
+   */
+  budgetDelayMs?: number;
   /** Called after each job with the item's new status. */
   onJob?: (e: { batchId: string; itemId: number; path: string; status: string; error?: BatchItemError }) => void;
 }
@@ -376,6 +381,12 @@ export class QueueWorker {
       // Another worker is on the same content (a copy of the file in this batch): wait for it without spending an
       // attempt. It ends: the holder finishes, or its lease runs out and the claim is taken over.
       await job.moveToDelayed(Date.now() + (this.options.heldDelayMs ?? 1000), token);
+      throw new DelayedError();
+    }
+    if (result.error.code === 'BUDGET_EXCEEDED') {
+      await this.store.updateItem(item.id, { error: result.error });
+      notify('waiting', result.error);
+      await job.moveToDelayed(Date.now() + (this.options.budgetDelayMs ?? 900_000), token);
       throw new DelayedError();
     }
     await this.store.updateItem(item.id, { error: result.error, attempts });

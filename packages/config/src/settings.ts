@@ -621,11 +621,13 @@ export const configSchema = z.object({
     }),
     budgetDailyUsd: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'AUTOD_BUDGET_DAILY_USD',
-      description: 'Hard cap on OpenAI spend per UTC day; work that would exceed it fails with BUDGET_EXCEEDED.',
+      description:
+        'Hard cap on OpenAI spend per UTC day, checked before every paid call (extraction and repair answers, embeddings, Batch API jobs) against the spend ledger of all processes (settled cost plus the estimates of calls in flight). A call that would cross it is not made: the document waits (status waiting, BUDGET_EXCEEDED, file kept in the inbox, no strike) and a critical budget_exceeded alert fires; it is tried after UTC midnight or by a run with a raised cap.',
     }),
     budgetMonthlyUsd: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'AUTOD_BUDGET_MONTHLY_USD',
-      description: 'Hard cap on OpenAI spend per UTC calendar month.',
+      description:
+        'Hard cap on OpenAI spend per UTC calendar month, checked like AUTOD_BUDGET_DAILY_USD (documents wait with BUDGET_EXCEEDED until the month ends or the cap is raised). Must not be below AUTOD_BUDGET_DAILY_USD.',
     }),
     maxCostPerRunUsd: optNum(0, Number.POSITIVE_INFINITY, {
       env: 'AUTOD_MAX_COST_USD',

@@ -10,6 +10,7 @@ import type { Dialect, RepoContext } from './context.js';
 import { DocumentRepository } from './documents.js';
 import { DuplicateRepository } from './duplicates.js';
 import { SessionRepository } from './sessions.js';
+import { SpendRepository } from './spend.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSource } from './migrations/index.js';
 import { sqliteClient } from './sqlite-client.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
@@ -69,6 +70,8 @@ export interface Database {
   readonly corrections: CorrectionRepository;
   /** Web sign-in sessions (hashed ids). */
   readonly sessions: SessionRepository;
+  /** The spend ledger: paid upstream calls, reserved before and settled after (budget caps, `autod costs`). */
+  readonly spend: SpendRepository;
   readonly migrate: Migrator;
   /** The fields `documents.list`, `search` and `matching` filter by (the HTTP query and CLI flags derive from it). */
   readonly documentFilter: DocumentFilterDefinition;
@@ -158,6 +161,7 @@ class KnexDatabase implements Database {
   readonly duplicates: DuplicateRepository;
   readonly corrections: CorrectionRepository;
   readonly sessions: SessionRepository;
+  readonly spend: SpendRepository;
   readonly migrate: Migrator;
 
   constructor(
@@ -176,6 +180,7 @@ class KnexDatabase implements Database {
     this.duplicates = guarded(new DuplicateRepository(ctx), url);
     this.corrections = guarded(new CorrectionRepository(ctx), url);
     this.sessions = guarded(new SessionRepository(ctx), url);
+    this.spend = guarded(new SpendRepository(ctx), url);
     this.migrate = guarded(this.migrator(), url);
   }
 

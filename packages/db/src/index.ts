@@ -17,6 +17,17 @@ export { AuditRepository } from './audit.js';
 export { DuplicateRepository } from './duplicates.js';
 export { CorrectionRepository } from './corrections.js';
 export { SessionRepository, type SessionRow, type SessionInput } from './sessions.js';
+export {
+  SpendRepository,
+  utcDayStart,
+  utcMonthStart,
+  type SpendRefusal,
+  type SpendReserveInput,
+  type SpendReserveResult,
+  type SpendStatus,
+  type SpendSummaryOptions,
+  type SpendSummaryRow,
+} from './spend.js';
 export { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
 export { withMigrationRetry } from './migrate-retry.js';
 export { parseDatabaseUrl, redactDatabaseUrl, type ParsedDatabaseUrl } from './url.js';

@@ -1078,10 +1078,11 @@ describe('a damaged SQLite file', () => {
         });
       await db.knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
       await db.close();
-      // overwrite the middle of the file (the table pages, not the header)
+      // overwrite the middle half of the file (the table pages, not the header or the schema page); the half, not a
+      // fixed 16 KiB, so that the damage hits the documents pages whatever other tables the schema has
       const { readFile: read, writeFile: write } = await import('node:fs/promises');
       const bytes = await read(t.url);
-      bytes.fill(0xab, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16_384);
+      bytes.fill(0xab, Math.floor(bytes.length / 4), Math.floor((bytes.length * 3) / 4));
       await write(t.url, bytes);
       // Depending on which pages the damage hits, opening or the first read notices it: DB_CORRUPT either way.
       let error: unknown;

@@ -592,6 +592,47 @@ describe('Pipeline robustness', () => {
     expect(s.processed).toBe(4);
     expect(order).toEqual(['1.pdf', '2.pdf', '3.pdf', '0-slow.pdf']);
   });
+
+  it('a budget cap (BUDGET_EXCEEDED) makes documents wait in the inbox: no strike, never failed, not retried in the run', async () => {
+    const files = [await inboxPdf('1.pdf'), await inboxPdf('2.pdf')];
+    let calls = 0;
+    const capped: Extractor = {
+      provider: 'openai',
+      model: 'm',
+      needsOcr: false,
+      extract: async () => {
+        calls++;
+        throw errorFor('BUDGET_EXCEEDED', 'The daily budget would be exceeded.', { retryAfterMs: HOUR });
+      },
+    };
+    const s = await processFiles(makePipeline(capped), files, { concurrency: 1 });
+    expect(s).toMatchObject({ total: 2, processed: 0, failed: 0, retryLater: 2 });
+    expect(calls).toBe(2); // no second round in the same run
+    expect(await listTree(join(root, 'inbox'))).toEqual(['1.pdf', '2.pdf']);
+    const { items } = await db.documents.list({ status: 'waiting' });
+    expect(items.map((d) => [d.fileName, d.errorCode, d.strikes]).sort()).toEqual([
+      ['1.pdf', 'BUDGET_EXCEEDED', 0],
+      ['2.pdf', 'BUDGET_EXCEEDED', 0],
+    ]);
+  });
+
+  it('a failed attempt records what its billed answers cost (an answer that failed validation twice)', async () => {
+    const file = await inboxPdf('invalid.pdf');
+    const usage = { inputTokens: 900, cachedInputTokens: 100, outputTokens: 80, reasoningTokens: 8, totalTokens: 980 };
+    const invalid: Extractor = {
+      provider: 'openai',
+      model: 'm',
+      needsOcr: false,
+      extract: async () => {
+        throw errorFor('MODEL_OUTPUT_INVALID', 'failed validation twice', { details: { usage, costUsd: 0.0042 } });
+      },
+    };
+    const outcome = await makePipeline(invalid).processFile(file);
+    expect(outcome.kind).toBe('failed');
+    if (outcome.kind !== 'failed') return;
+    const [attempt] = await db.attempts.list(outcome.documentId!);
+    expect(attempt).toMatchObject({ status: 'failed', costUsd: 0.0042, inputTokens: 900, outputTokens: 80 });
+  });
 });
 
 function sha256Of(bytes: Uint8Array): string {

@@ -3,7 +3,7 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, extname, join, relative } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { indexedFields, reviewReasons, type DocumentMetadata } from '@autod/core';
+import { indexedFields, reviewReasons, type DocumentMetadata, type TokenUsage } from '@autod/core';
 import type { Database, DocumentRow } from '@autod/db';
 import { ERROR_CODES, errorFor, isDiskFull, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
 import { readDocument, sniffDocument, type DocumentContent, type OcrEngine } from '@autod/extract';
@@ -551,14 +551,16 @@ export class Pipeline {
             { cause: thrown, details: { timeoutMs } },
           )
         : toAutodError(thrown);
+      // What the failed attempt was billed (an answer that failed validation twice, a repair cut off by the budget).
+      const billed = billedOf(error);
       await db.attempts
         .record({
           documentId,
           provider: extractor.provider,
           model: extractor.model,
           status: 'failed',
-          usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, totalTokens: 0 },
-          costUsd: 0,
+          usage: billed.usage,
+          costUsd: billed.costUsd,
           latencyMs: Math.round(performance.now() - attemptStarted),
           error: { code: error.code, message: error.message },
           ...(extractor.promptVersion !== undefined ? { promptVersion: extractor.promptVersion } : {}),
@@ -1226,6 +1228,23 @@ export function isDeadLocalOwner(owner: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** The usage and cost an error says were billed before it (`details.usage` / `details.costUsd`), else none. */
+function billedOf(error: AutodError): { usage: TokenUsage; costUsd: number } {
+  const d = error.details ?? {};
+  const u = d['usage'] as Partial<TokenUsage> | undefined;
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    usage: {
+      inputTokens: n(u?.inputTokens),
+      cachedInputTokens: n(u?.cachedInputTokens),
+      outputTokens: n(u?.outputTokens),
+      reasoningTokens: n(u?.reasoningTokens),
+      totalTokens: n(u?.totalTokens),
+    },
+    costUsd: n(d['costUsd']),
+  };
 }
 
 /** Whether `path` is inside the folder `dir`. */

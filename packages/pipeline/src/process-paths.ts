@@ -60,6 +60,9 @@ const MAX_EARLY_ROUNDS = 3;
 export function isUpstreamDeferral(outcome: ProcessOutcome): boolean {
   if (outcome.kind !== 'retry_later') return false;
   const { category, code } = outcome.error;
+  // A budget cap (AUTOD_BUDGET_*) does not lift within a run: the document waits for the next UTC day/month or a run
+  // with a raised cap.
+  if (code === 'BUDGET_EXCEEDED') return false;
   return category === 'upstream' || category === 'rate_limit' || code === 'TIMEOUT';
 }
 

@@ -79,7 +79,7 @@ export class SpendReporter {
     this.#last = await this.#read();
   }
 
-  /** `costUsd` was just committed to the attempts table; resolves once its alerts (if any) are sent. */
+  /** `costUsd` was just committed (a document's extraction, settled in the spend ledger); resolves once its alerts (if any) are sent. */
   commit(costUsd: number): Promise<void> {
     if (!(costUsd > 0)) return this.#chain;
     this.#unreported += costUsd;
@@ -92,12 +92,19 @@ export class SpendReporter {
     const now = this.now();
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    // What was billed (the spend ledger's settled calls: answers, repairs, failed validations, embeddings, batch jobs);
+    // the estimates of calls in flight are not spend yet.
     const [daily, monthly] = await Promise.all([
-      this.db.attempts.totals({ since: dayStart }),
-      this.db.attempts.totals({ since: monthStart }),
+      this.db.spend.spent({ since: dayStart }),
+      this.db.spend.spent({ since: monthStart }),
     ]);
     const day = dayStart.toISOString().slice(0, 10);
-    return { day, month: day.slice(0, 7), dailyUsd: daily.costUsd, monthlyUsd: monthly.costUsd };
+    return {
+      day,
+      month: day.slice(0, 7),
+      dailyUsd: daily.costUsd - daily.pendingUsd,
+      monthlyUsd: monthly.costUsd - monthly.pendingUsd,
+    };
   }
 
   async #report(): Promise<void> {

@@ -14,6 +14,7 @@ import { TOKENS } from './tokens.js';
 import { VECTOR_DOCS_TABLE, type VectorIndex } from '@autod/vector-store';
 import type { DocumentIndexer } from '@autod/pipeline';
 import { SpendReporter, createAlertManager } from './alerts.js';
+import { SpendMeter } from './spend-meter.js';
 import { Background } from './background.js';
 import { pricingFromConfig } from './pricing.js';
 import { PipelineEventHub } from './pipeline-events.js';
@@ -110,6 +111,13 @@ export function createContainer(
           ...(config.rateLimit.tpm ? { tpm: config.rateLimit.tpm } : {}),
         },
         pricing: dc.resolve(TOKENS.Pricing),
+        // Every paid call is reserved in the spend ledger first (AUTOD_BUDGET_DAILY_USD / _MONTHLY_USD, across processes).
+        meter: new SpendMeter(db, {
+          dailyUsd: config.cost.budgetDailyUsd,
+          monthlyUsd: config.cost.budgetMonthlyUsd,
+          alerts,
+          logger,
+        }),
         maxOutputTokens: config.openai.maxOutputTokens,
         reasoningEffort: config.openai.reasoningEffort,
         verbosity: config.openai.verbosity,

@@ -11,8 +11,11 @@ function setup(levels: number[], now: () => Date) {
     minIntervalMs: 0,
     clock: () => now().getTime(),
   });
-  const totals = { daily: 0 };
-  const db = { attempts: { totals: async () => ({ costUsd: totals.daily }) } } as unknown as Database;
+  const totals = { daily: 0, pending: 0 };
+  // the ledger counts pending estimates into costUsd; the reporter alerts on what was billed
+  const db = {
+    spend: { spent: async () => ({ costUsd: totals.daily + totals.pending, pendingUsd: totals.pending }) },
+  } as unknown as Database;
   return { sent, totals, reporter: new SpendReporter(alerts, db, now) };
 }
 
@@ -71,4 +74,18 @@ it('without start(), the first report counts only its own commits', async () => 
   totals.daily = 1.5;
   await reporter.commit(0.2); // 1.3 → 1.5: the level was crossed before
   expect(sent).toEqual([]);
+});
+
+it('estimates of calls in flight are not spend: only billed dollars cross a level', async () => {
+  const now = () => new Date('2026-12-02T10:00:00Z');
+  const { sent, totals, reporter } = setup([1], now);
+  await reporter.start();
+  totals.daily = 0.9;
+  totals.pending = 0.5; // other calls in flight
+  await reporter.commit(0.9);
+  expect(sent).toEqual([]);
+  totals.daily = 1.1;
+  totals.pending = 0;
+  await reporter.commit(0.2);
+  expect(sent.map((a) => a.details?.['levelUsd'])).toEqual([1]);
 });

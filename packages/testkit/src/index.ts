@@ -1,6 +1,7 @@
 export { startEmulator } from './emulator/server.js';
 export { startEmulatorChild, type EmulatorChild, type EmulatorChildStats } from './emulator/child.js';
 export type {
+  BilledUsage,
   Emulator,
   EmulatorFile,
   EmulatorOptions,

@@ -17,24 +17,40 @@ export async function costsCommand(
   const to = dateFlag(o.to, '--to');
   const db = await ctx.openDatabase({ migrate: true });
   const day = (s: string, plus = 0) => new Date(Date.parse(`${s}T00:00:00Z`) + plus);
-  const rows = await db.attempts.costSummary({
+  // The spend ledger: every paid call (extraction and repair answers, failed validations, embeddings, Batch API jobs);
+  // a call still in flight, or cut off by a crash, counts at its estimate (pendingUsd).
+  const rows = await db.spend.summary({
     groupBy,
     ...(from ? { from: day(from) } : {}),
     // --to is inclusive for people; the repository's bound is exclusive.
     ...(to ? { to: day(to, 86_400_000) } : {}),
   });
   const total = rows.reduce((s, r) => s + r.costUsd, 0);
+  const pending = rows.reduce((s, r) => s + r.pendingUsd, 0);
   if (ctx.out.json) {
-    ctx.out.data({ groupBy, totalUsd: total, rows });
+    ctx.out.data({ groupBy, totalUsd: total, pendingUsd: pending, rows });
     return 0;
   }
   ctx.out.line(
     renderTable(
-      [groupBy, 'documents', 'input tok', 'cached tok', 'output tok', 'cost'],
-      rows.map((r) => [r.key, r.documents, r.inputTokens, r.cachedInputTokens, r.outputTokens, formatUsd(r.costUsd)]),
+      [groupBy, 'documents', 'calls', 'input tok', 'cached tok', 'output tok', 'cost'],
+      rows.map((r) => [
+        r.key,
+        r.documents,
+        r.calls,
+        r.inputTokens,
+        r.cachedInputTokens,
+        r.outputTokens,
+        formatUsd(r.costUsd) + (r.pendingCalls > 0 ? ` (${formatUsd(r.pendingUsd)} estimated)` : ''),
+      ]),
     ),
   );
-  ctx.out.line(`total ${formatUsd(total)}`);
+  ctx.out.line(
+    `total ${formatUsd(total)}` +
+      (pending > 0
+        ? ` (${formatUsd(pending)} of it estimated: calls not settled, in flight or cut off by a crash)`
+        : ''),
+  );
   return 0;
 }
 

@@ -71,7 +71,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'costs',
-    summary: 'tokens and dollars spent',
+    summary: 'tokens and dollars spent on paid calls (calls in flight at their estimate)',
     load: async () => (await import('./admin.js')).defineCosts,
   },
   {

@@ -46,16 +46,17 @@ export function overviewRoutes(app: AutodApp, ctx: ServerContext, version: strin
         tags: ['costs'],
         response: { 200: budgetSchema, ...errors(...AUTH_ERRORS) },
         description:
-          'Spend caps (AUTOD_BUDGET_DAILY_USD, AUTOD_BUDGET_MONTHLY_USD, AUTOD_MAX_COST_USD) with what was spent today / this month (UTC) and what is left.',
+          'Spend caps (AUTOD_BUDGET_DAILY_USD, AUTOD_BUDGET_MONTHLY_USD, AUTOD_MAX_COST_USD) with what was spent today / this month (UTC; paid calls in flight at their estimate, as the caps count them) and what is left.',
       },
     },
     async () => {
       const now = new Date();
       const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      // What the caps count: settled spend plus the estimates of paid calls in flight (the spend ledger).
       const [day, month] = await Promise.all([
-        db.attempts.totals({ since: dayStart }),
-        db.attempts.totals({ since: monthStart }),
+        db.spend.spent({ since: dayStart }),
+        db.spend.spent({ since: monthStart }),
       ]);
       return {
         day: { date: dayStart.toISOString().slice(0, 10), ...cap(config.cost.budgetDailyUsd, day.costUsd) },

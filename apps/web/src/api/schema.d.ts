@@ -1499,7 +1499,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Spend caps (AUTOD_BUDGET_DAILY_USD, AUTOD_BUDGET_MONTHLY_USD, AUTOD_MAX_COST_USD) with what was spent today / this month (UTC) and what is left. */
+        /** @description Spend caps (AUTOD_BUDGET_DAILY_USD, AUTOD_BUDGET_MONTHLY_USD, AUTOD_MAX_COST_USD) with what was spent today / this month (UTC; paid calls in flight at their estimate, as the caps count them) and what is left. */
         get: {
             parameters: {
                 query?: never;

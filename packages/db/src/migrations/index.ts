@@ -6,6 +6,7 @@ import * as m0005 from './0005_extraction_fields.js';
 import * as m0006 from './0006_corrections.js';
 import * as m0007 from './0007_sessions.js';
 import * as m0008 from './0008_document_outcomes.js';
+import * as m0009 from './0009_spend_ledger.js';
 import * as m0010 from './0010_attempt_results.js';
 
 interface NamedMigration {
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   { name: '0006_corrections', migration: m0006 },
   { name: '0007_sessions', migration: m0007 },
   { name: '0008_document_outcomes', migration: m0008 },
+  { name: '0009_spend_ledger', migration: m0009 },
   { name: '0010_attempt_results', migration: m0010 },
 ];
 

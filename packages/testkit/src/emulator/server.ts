@@ -5,6 +5,7 @@ import { drawLatency } from './latency.js';
 import { createRng, randomHex } from './rng.js';
 import { EmulatorState, type OutputFault } from './state.js';
 import type {
+  BilledUsage,
   Emulator,
   EmulatorOptions,
   EmulatorStats,
@@ -100,6 +101,34 @@ function buildRoutes(state: EmulatorState): Route[] {
   add('GET', '/v1/batches/:id', async (ctx) => ({ json: state.getBatch(p(ctx, 0)) }));
   add('POST', '/v1/batches/:id/cancel', async (ctx) => ({ json: state.cancelBatch(p(ctx, 0)) }));
   return routes;
+}
+
+/** The usage a `/v1/responses` or `/v1/embeddings` answer bills. */
+function billedUsage(route: string, json: unknown): BilledUsage | undefined {
+  if (!json || typeof json !== 'object') return undefined;
+  const body = json as { model?: unknown; usage?: Record<string, unknown> };
+  const u = body.usage;
+  if (!u || typeof body.model !== 'string') return undefined;
+  const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
+  if (route === '/v1/embeddings') {
+    return {
+      model: body.model,
+      inputTokens: n(u['prompt_tokens']),
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      reasoningTokens: 0,
+    };
+  }
+  if (route !== '/v1/responses') return undefined;
+  const inDetails = (u['input_tokens_details'] ?? {}) as Record<string, unknown>;
+  const outDetails = (u['output_tokens_details'] ?? {}) as Record<string, unknown>;
+  return {
+    model: body.model,
+    inputTokens: n(u['input_tokens']),
+    cachedInputTokens: n(inDetails['cached_tokens']),
+    outputTokens: n(u['output_tokens']),
+    reasoningTokens: n(outDetails['reasoning_tokens']),
+  };
 }
 
 function normaliseRoute(r: string): string {
@@ -291,6 +320,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         contentType,
         outputFault,
       });
+      const billed = billedUsage(record.route, result.json);
+      if (billed) record.billed = billed;
       if (fault === 'truncated') {
         const full = result.raw ?? Buffer.from(JSON.stringify(result.json ?? null));
         record.status = result.status ?? 200;

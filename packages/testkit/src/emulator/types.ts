@@ -107,6 +107,20 @@ export interface RecordedRequest {
   latencyMs?: number;
   /** The fault applied, if any. */
   fault?: FaultKind;
+  /**
+   * What the request was billed: the `usage` of a `/v1/responses` or `/v1/embeddings` answer the emulator produced
+   * (also when a fault then cut the answer short: the upstream did the work).
+   */
+  billed?: BilledUsage;
+}
+
+/** Tokens of one billed request (the Responses API convention: `inputTokens` includes the cached ones). */
+export interface BilledUsage {
+  model: string;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
 }
 
 export interface EmulatorStats {
