@@ -1,4 +1,3 @@
-import { abortableDelay } from './abortable-delay.js';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -11,7 +10,7 @@ import {
   type PricingTable,
 } from '@autod/api-client';
 import type { Database } from '@autod/db';
-import { errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
+import { delay, errorFor, isAutodError, toAutodError, type AutodError } from '@autod/errors';
 import { checkDocumentType, readDocument, sniffDocument } from '@autod/extract';
 import { discoverFiles, openAIPromptVersion } from '@autod/pipeline';
 import { noopLogger, type Logger } from '@autod/ops';
@@ -213,7 +212,7 @@ export class OpenAIBatchRunner {
     for (;;) {
       const status = await this.deps.apiClient.batches.status(jobId, signal);
       if (status.done) return;
-      await abortableDelay(wait, signal);
+      await delay(wait, signal);
       if (signal?.aborted) return;
       wait = Math.min(max, Math.ceil(wait * 1.5));
     }

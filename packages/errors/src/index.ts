@@ -19,7 +19,7 @@ export {
   type AutodErrorJSON,
   type AutodErrorOptions,
 } from './autod-error.js';
-export { sleep } from './sleep.js';
+export { delay, sleep } from './sleep.js';
 export {
   DEFAULT_RETRY_POLICY,
   computeBackoffMs,
