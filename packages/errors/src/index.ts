@@ -26,6 +26,8 @@ export {
   defaultShouldRetry,
   retry,
   retryAfterMsFrom,
+  retryAfterMsFromHeaders,
+  shouldRetryStatus,
   type RetryPolicy,
 } from './retry.js';
 export {
