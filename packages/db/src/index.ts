@@ -18,7 +18,7 @@ export { DuplicateRepository } from './duplicates.js';
 export { CorrectionRepository } from './corrections.js';
 export { SessionRepository, type SessionRow, type SessionInput } from './sessions.js';
 export { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
-export { withMigrationRetry } from './migrate-retry.js';
+export { isMigrationRace, withMigrationRetry } from './migrate-retry.js';
 export { parseDatabaseUrl, redactDatabaseUrl, type ParsedDatabaseUrl } from './url.js';
 export type {
   DocumentRow,

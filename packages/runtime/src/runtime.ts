@@ -5,13 +5,12 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
 import type { DocumentFilterDefinition, DocumentStatus } from '@autod/core';
 import type { ApiClient, PricingTable } from '@autod/api-client';
-import { createDatabase, type Database } from '@autod/db';
+import { createDatabase, withMigrationRetry, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import { availableOcrLanguages, resolveOcrLanguages, type OcrEngine } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import { migrateBatchTables } from '@autod/batch';
 import { searchDocuments, type DocumentSearchOptions } from './search.js';
-import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import {
   LexicalEmbedder,
