@@ -58,7 +58,7 @@ const m0001: Migration = {
 /** Every migration of the batch tables, in order. */
 export const BATCH_MIGRATIONS: readonly NamedMigration[] = [{ name: '0001_batches', migration: m0001 }];
 
-const source: MigratorConfig['migrationSource'] = {
+const source: NonNullable<MigratorConfig['migrationSource']> = {
   getMigrations: async () => [...BATCH_MIGRATIONS],
   getMigrationName: (m: NamedMigration) => m.name,
   getMigration: async (m: NamedMigration) => m.migration,
