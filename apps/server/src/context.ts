@@ -5,7 +5,7 @@ import type { Runtime } from '@autod/runtime';
 import type { BatchManager } from './batches.js';
 import type { DocumentEvents } from './document-events.js';
 import type { SessionAuth } from './session.js';
-import type { SearchBackend } from './routes/search.js';
+import type { SearchBackend } from './search-backend.js';
 import type { WorkTracker } from './work.js';
 
 /** The Fastify instance type of the autod server (zod type provider). */

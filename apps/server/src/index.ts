@@ -21,5 +21,5 @@ export {
   type SearchMode,
   type SearchRequest,
   type SearchResult,
-} from './routes/search.js';
+} from './search-backend.js';
 export type { ErrorBody } from './http-errors.js';

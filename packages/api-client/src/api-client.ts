@@ -682,7 +682,7 @@ export class ApiClient {
             {
               query,
               ...(opts.filters
-                ? { filters: opts.filters as OpenAI.VectorStores.VectorStoreSearchParams['filters'] }
+                ? { filters: opts.filters as NonNullable<OpenAI.VectorStores.VectorStoreSearchParams['filters']> }
                 : {}),
               ...(opts.maxResults ? { max_num_results: opts.maxResults } : {}),
             },

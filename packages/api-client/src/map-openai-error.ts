@@ -1,5 +1,12 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { errorFor, isAutodError, type AutodError, type ErrorCode } from '@autod/errors';
+import {
+  errorFor,
+  isAutodError,
+  retryAfterMsFromHeaders,
+  shouldRetryStatus,
+  type AutodError,
+  type ErrorCode,
+} from '@autod/errors';
 
 /** Anything that looks like an API key or bearer token (OpenAI echoes a masked key on 401). */
 const SECRET_PATTERN = /\b(sk-[A-Za-z0-9_*-]{4,}|Bearer\s+[A-Za-z0-9._~+/*-]+=*)/g;
@@ -7,22 +14,6 @@ const SECRET_PATTERN = /\b(sk-[A-Za-z0-9_*-]{4,}|Bearer\s+[A-Za-z0-9._~+/*-]+=*)
 /** Replace API keys and bearer tokens in `text` with `[redacted]`. */
 export function redactSecrets(text: string): string {
   return text.replace(SECRET_PATTERN, '[redacted]');
-}
-
-function header(headers: Headers | undefined, name: string): string | undefined {
-  return headers?.get(name) ?? undefined;
-}
-
-/** `retry-after-ms` (OpenAI's own header) wins over `retry-after` (seconds or an HTTP date). */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = Number(header(headers, 'retry-after-ms'));
-  if (header(headers, 'retry-after-ms') !== undefined && Number.isFinite(ms)) return ms;
-  const ra = header(headers, 'retry-after');
-  if (ra === undefined) return undefined;
-  const seconds = Number(ra);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const date = Date.parse(ra);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function codeForStatus(status: number): ErrorCode {
@@ -46,6 +37,8 @@ function codeForStatus(status: number): ErrorCode {
  *
  * Retryable: 408, 409, 429, 5xx, connection failures and timeouts; an explicit
  * `x-should-retry: true|false` response header wins over the status table (openai-node convention).
+ * A 429/5xx carries the wait its `retry-after-ms`/`retry-after` headers ask for; a date in the past carries none
+ * (the retry loop then backs off).
  */
 export function mapOpenAIError(error: unknown): AutodError {
   if (isAutodError(error)) return error;
@@ -69,14 +62,9 @@ export function mapOpenAIError(error: unknown): AutodError {
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
     const code = codeForStatus(status);
-    const explicit = header(error.headers, 'x-should-retry');
-    const retryable =
-      explicit === 'true'
-        ? true
-        : explicit === 'false'
-          ? false
-          : status === 408 || status === 409 || status === 429 || status >= 500;
-    const wait = status === 429 || status >= 500 ? retryAfterMs(error.headers) : undefined;
+    const retryable = shouldRetryStatus(status, error.headers);
+    const asked = status === 429 || status >= 500 ? retryAfterMsFromHeaders(error.headers) : undefined;
+    const wait = asked !== undefined && asked >= 0 ? asked : undefined;
     const details: Record<string, unknown> = { status };
     if (error.requestID) details.requestId = error.requestID;
     if (error.type) details.type = error.type;

@@ -145,6 +145,13 @@ describe('mapOpenAIError', () => {
     expect(http(400, { 'x-should-retry': 'true' }).retryable).toBe(true);
   });
 
+  test('a Retry-After date in the past carries no wait (the retry loop backs off)', () => {
+    const past = new Date(Date.now() - 60_000).toUTCString();
+    const future = new Date(Date.now() + 60_000).toUTCString();
+    expect(http(429, { 'retry-after': past }).retryAfterMs).toBeUndefined();
+    expect(http(503, { 'retry-after': future }).retryAfterMs).toBeGreaterThan(0);
+  });
+
   test('connection failures, timeouts and aborts have their own codes and no status', () => {
     expect(mapOpenAIError(new APIConnectionTimeoutError())).toMatchObject({ code: 'TIMEOUT', retryable: true });
     expect(mapOpenAIError(new APIConnectionError({ cause: new Error('ECONNRESET') }))).toMatchObject({

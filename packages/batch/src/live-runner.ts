@@ -1,4 +1,4 @@
-import { abortableDelay } from './abortable-delay.js';
+import { delay } from '@autod/errors';
 import type { Database } from '@autod/db';
 import { WorkLanes, discoverFiles } from '@autod/pipeline';
 import { noopLogger, type AutodMetrics, type Logger } from '@autod/ops';
@@ -181,12 +181,12 @@ export class BatchRunner {
         if (!item) {
           if (retries.length === 0) return undefined;
           const wait = Math.max(0, Math.min(...retries.map((r) => r.readyAt)) - Date.now());
-          await abortableDelay(wait, signal);
+          await delay(wait, signal);
           continue;
         }
         const pause = pacer?.delayMs() ?? 0;
         if (pause >= 1) {
-          await abortableDelay(pause, signal);
+          await delay(pause, signal);
           if (signal?.aborted) {
             stop ??= 'aborted'; // the item was not started: it stays pending
             return undefined;

@@ -1,5 +1,5 @@
-import type { Database } from '@autod/db';
-import { errorFor, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
+import { withMigrationRetry, type Database } from '@autod/db';
+import { errorFor, isAutodError, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
 
 /** knex's bookkeeping table for this package (separate from `@autod/db`'s). */
 export const BATCH_MIGRATIONS_TABLE = 'autod_batch_migrations';
@@ -58,7 +58,7 @@ const m0001: Migration = {
 /** Every migration of the batch tables, in order. */
 export const BATCH_MIGRATIONS: readonly NamedMigration[] = [{ name: '0001_batches', migration: m0001 }];
 
-const source: MigratorConfig['migrationSource'] = {
+const source: NonNullable<MigratorConfig['migrationSource']> = {
   getMigrations: async () => [...BATCH_MIGRATIONS],
   getMigrationName: (m: NamedMigration) => m.name,
   getMigration: async (m: NamedMigration) => m.migration,
@@ -69,24 +69,22 @@ const source: MigratorConfig['migrationSource'] = {
  * at once: a lost race for knex's migration lock (or for creating the bookkeeping table) is retried.
  */
 export async function migrateBatchTables(db: Database, attempts = 20): Promise<string[]> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
+  try {
+    return await withMigrationRetry(async () => {
       const [, names] = (await db.knex.migrate.latest({
         migrationSource: source,
         tableName: BATCH_MIGRATIONS_TABLE,
       })) as [number, string[]];
       return names;
-    } catch (error) {
-      last = error;
-      const message = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-      if (!/lock|already exists|duplicate key|unique/i.test(message)) break;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
-    }
+    }, attempts);
+  } catch (error) {
+    // The lost race's own error (withMigrationRetry wraps it in DB_UNAVAILABLE after the last attempt).
+    const last =
+      isAutodError(error) && error.code === 'DB_UNAVAILABLE' && error.cause !== undefined ? error.cause : error;
+    // A damaged database or a full disk says so (DB_CORRUPT / DISK_FULL) rather than "unavailable".
+    if (isDatabaseCorrupt(last) || isDiskFull(last)) throw toAutodError(last);
+    throw errorFor('DB_UNAVAILABLE', 'Could not create the batch tables; run the command again.', { cause: last });
   }
-  // A damaged database or a full disk says so (DB_CORRUPT / DISK_FULL) rather than "unavailable".
-  if (isDatabaseCorrupt(last) || isDiskFull(last)) throw toAutodError(last);
-  throw errorFor('DB_UNAVAILABLE', 'Could not create the batch tables; run the command again.', { cause: last });
 }
 
 /** The batch tables' migrations and whether each is applied (creates knex's bookkeeping table when missing). */

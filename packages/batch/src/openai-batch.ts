@@ -1,4 +1,3 @@
-import { abortableDelay } from './abortable-delay.js';
 import { basename } from 'node:path';
 import {
   countPdfPages,
@@ -9,7 +8,7 @@ import {
   type PricingTable,
 } from '@autod/api-client';
 import type { Database } from '@autod/db';
-import { ERROR_CODES, errorFor, isAutodError, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
+import { ERROR_CODES, delay, errorFor, isAutodError, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
 import { readDocument, sniffDocument } from '@autod/extract';
 import {
   discoverFiles,
@@ -226,7 +225,7 @@ export class OpenAIBatchRunner {
     for (;;) {
       const status = await this.deps.apiClient.batches.status(jobId, signal);
       if (status.done) return;
-      await abortableDelay(wait, signal);
+      await delay(wait, signal);
       if (signal?.aborted) return;
       wait = Math.min(max, Math.ceil(wait * 1.5));
     }

@@ -1,7 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Database } from '@autod/db';
-import { errorFor, toAutodError } from '@autod/errors';
+import { delay, errorFor, toAutodError } from '@autod/errors';
 import { discoverFiles } from '@autod/pipeline';
 import { noopLogger, type AutodMetrics, type Logger } from '@autod/ops';
 import { attemptItem, type BatchPipeline } from './item.js';
@@ -218,7 +218,7 @@ export class QueueProducer {
     let counts = first;
     let lastFinished = finishedAtStart;
     while (counts.pending > 0 && !options.signal?.aborted) {
-      await sleep(options.pollMs ?? 1000, options.signal);
+      await delay(options.pollMs ?? 1000, options.signal);
       counts = await this.store.counts(batchId);
       const finished = counts.total - counts.pending;
       tracker.set(counts, finished - finishedAtStart);
@@ -406,17 +406,4 @@ export class QueueWorker {
     this.connections = [];
     this.worker = undefined;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

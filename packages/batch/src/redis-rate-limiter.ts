@@ -1,5 +1,5 @@
 import { RateLimiter } from '@autod/api-client';
-import { errorFor } from '@autod/errors';
+import { delay, errorFor } from '@autod/errors';
 import type { Redis } from 'ioredis';
 
 // Pacing on the Redis clock: a grant is allowed when the stored "next free slot" has passed; it then moves the slot
@@ -58,10 +58,7 @@ export class RedisRateLimiter extends RateLimiter {
         throw errorFor('QUEUE_UNAVAILABLE', 'The shared rate limiter in Redis cannot be reached.', { cause });
       }
       if (wait <= 0) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait + Math.floor(Math.random() * 3));
-        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await delay(wait + Math.floor(Math.random() * 3), signal);
     }
   }
 

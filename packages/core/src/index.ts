@@ -106,3 +106,4 @@ export {
   type DocumentFilter,
   type DocumentFilterDefinition,
 } from './filter.js';
+export { LruCache, type LruOptions, type LruStats } from './lru.js';

@@ -29,7 +29,7 @@ export {
   type SpendSummaryRow,
 } from './spend.js';
 export { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/index.js';
-export { withMigrationRetry } from './migrate-retry.js';
+export { isMigrationRace, withMigrationRetry } from './migrate-retry.js';
 export { parseDatabaseUrl, redactDatabaseUrl, type ParsedDatabaseUrl } from './url.js';
 export type {
   DocumentRow,

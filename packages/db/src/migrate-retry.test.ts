@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAutodError } from '@autod/errors';
-import { withMigrationRetry } from './migrate-retry.js';
+import { isMigrationRace, withMigrationRetry } from './migrate-retry.js';
 
 describe('withMigrationRetry', () => {
   it('retries while another process holds the migration lock', async () => {
@@ -30,5 +30,19 @@ describe('withMigrationRetry', () => {
       throw new Error('duplicate key value violates unique constraint "pg_type_typname_nsp_index"');
     }, 2).catch((e: unknown) => e);
     expect(isAutodError(error) && error.code).toBe('DB_UNAVAILABLE');
+  });
+});
+
+describe('isMigrationRace', () => {
+  it.each([
+    ['MigrationLocked', 'Migration table is already locked', true],
+    ['Error', 'SQLITE_BUSY: database is locked', true],
+    ['error', 'relation "knex_migrations" already exists', true],
+    ['error', 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"', true],
+    ['Error', 'SQLITE_CONSTRAINT: UNIQUE constraint failed: knex_migrations.id', true],
+    ['error', 'syntax error at or near "CREATE"', false],
+    ['Error', 'SQLITE_FULL: database or disk is full', false],
+  ])('%s: %s -> %s', (name, message, race) => {
+    expect(isMigrationRace(Object.assign(new Error(message), { name }))).toBe(race);
   });
 });

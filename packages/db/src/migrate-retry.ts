@@ -1,22 +1,33 @@
-import { errorFor } from '@autod/errors';
+import { errorFor, retry } from '@autod/errors';
+
+/**
+ * A lost race between processes migrating at once: knex's migration lock is held (or SQLite's database lock),
+ * or another process created the migrations table (or a type, an index) first.
+ */
+export function isMigrationRace(error: unknown): boolean {
+  const message = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  return /lock|already exists|duplicate key|unique constraint/i.test(message);
+}
 
 /**
  * Run a migration step, retrying while another process holds knex's migration lock or races us creating the
- * migrations table (several workers starting at once on a fresh PostgreSQL database).
+ * migrations table (several workers starting at once on a fresh PostgreSQL database). Waits 0–250 ms between
+ * attempts; other errors are rethrown at once.
  */
 export async function withMigrationRetry<T>(step: () => Promise<T>, attempts = 40): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await step();
-    } catch (error) {
-      last = error;
-      const message = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-      if (!/MigrationLocked|already locked|already exists|duplicate key|unique constraint/i.test(message)) throw error;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
-    }
+  try {
+    return await retry(() => step(), {
+      maxAttempts: attempts,
+      baseDelayMs: 250,
+      maxDelayMs: 250,
+      shouldRetry: isMigrationRace,
+    });
+  } catch (error) {
+    if (!isMigrationRace(error)) throw error;
+    throw errorFor(
+      'DB_UNAVAILABLE',
+      'The database stayed locked by another migrating process; run the command again.',
+      { cause: error },
+    );
   }
-  throw errorFor('DB_UNAVAILABLE', 'The database stayed locked by another migrating process; run the command again.', {
-    cause: last,
-  });
 }

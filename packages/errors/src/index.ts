@@ -19,13 +19,15 @@ export {
   type AutodErrorJSON,
   type AutodErrorOptions,
 } from './autod-error.js';
-export { sleep } from './sleep.js';
+export { delay, sleep } from './sleep.js';
 export {
   DEFAULT_RETRY_POLICY,
   computeBackoffMs,
   defaultShouldRetry,
   retry,
   retryAfterMsFrom,
+  retryAfterMsFromHeaders,
+  shouldRetryStatus,
   type RetryPolicy,
 } from './retry.js';
 export {

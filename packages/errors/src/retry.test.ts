@@ -7,6 +7,7 @@ import {
   defaultShouldRetry,
   retry,
   retryAfterMsFrom,
+  retryAfterMsFromHeaders,
   type RetryPolicy,
 } from './retry.js';
 import { fakeTime } from './__tests__/fake-time.js';
@@ -99,6 +100,13 @@ describe('retryAfterMsFrom', () => {
   it('accepts an HTTP date relative to now (negative when in the past)', () => {
     expect(retryAfterMsFrom({ headers: { 'retry-after': 'Wed, 01 Jan 2025 00:00:07 GMT' } }, now)).toBe(7000);
     expect(retryAfterMsFrom({ headers: { 'retry-after': 'Tue, 31 Dec 2024 23:59:58 GMT' } }, now)).toBe(-2000);
+  });
+
+  it('reads the same headers without an error around them (retryAfterMsFromHeaders)', () => {
+    expect(retryAfterMsFromHeaders(new Headers({ 'retry-after': '2', 'retry-after-ms': '15' }), now)).toBe(15);
+    expect(retryAfterMsFromHeaders({ 'retry-after': 'Tue, 31 Dec 2024 23:59:55 GMT' }, now)).toBe(-5000);
+    expect(retryAfterMsFromHeaders({ 'retry-after': 'soon' }, now)).toBeUndefined();
+    expect(retryAfterMsFromHeaders(undefined, now)).toBeUndefined();
   });
 
   it('follows the cause chain of a wrapping error', () => {
@@ -247,6 +255,14 @@ describe('retry', () => {
     const { fn } = failing([limited, errorFor('RATE_LIMITED', 'x', { retryAfterMs: 1200 })], 'ok');
     await expect(retry(fn, policy)).resolves.toBe('ok');
     expect(t.sleeps).toEqual([7000, 1200]);
+  });
+
+  it('backs off when the Retry-After HTTP date is already past', async () => {
+    const { t, policy } = fixed();
+    const past = new Date(t.clock.now() - 5000).toUTCString();
+    const { fn } = failing([{ status: 503, headers: new Headers({ 'retry-after': past }) }], 'ok');
+    await expect(retry(fn, policy)).resolves.toBe('ok');
+    expect(t.sleeps).toEqual([250]); // random 0.5 × base 500, not 0 and not the negative wait
   });
 
   it('ignores a Retry-After above maxRetryAfterMs or in the past and backs off instead', async () => {

@@ -76,14 +76,32 @@ export function retryAfterMsFrom(error: unknown, now: number = Date.now()): numb
     if (isAutodError(current) && typeof current.retryAfterMs === 'number' && Number.isFinite(current.retryAfterMs)) {
       return current.retryAfterMs;
     }
-    const headers = (current as { headers?: unknown }).headers;
-    const ms = parseMs(header(headers, 'retry-after-ms'));
-    if (ms !== undefined) return ms;
-    const ra = parseRetryAfter(header(headers, 'retry-after'), now);
-    if (ra !== undefined) return ra;
+    const fromHeaders = retryAfterMsFromHeaders((current as { headers?: unknown }).headers, now);
+    if (fromHeaders !== undefined) return fromHeaders;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * The wait response `headers` (a `Headers` instance or a plain record) ask for, in ms, or `undefined`:
+ * `retry-after-ms` (a non-standard header OpenAI sends) wins over `retry-after` (seconds or an HTTP date).
+ * An HTTP date in the past gives a negative wait, which `retry` ignores (it backs off instead: a date that
+ * has passed says more about the two clocks than about when the server will be ready).
+ */
+export function retryAfterMsFromHeaders(headers: unknown, now: number = Date.now()): number | undefined {
+  return parseMs(header(headers, 'retry-after-ms')) ?? parseRetryAfter(header(headers, 'retry-after'), now);
+}
+
+/**
+ * Whether an HTTP failure with `status` is worth another attempt: 408, 409, 429 and >= 500, unless the
+ * server sent an explicit `x-should-retry: true|false` (openai-node's convention), which wins.
+ */
+export function shouldRetryStatus(status: number, headers?: unknown): boolean {
+  const explicit = header(headers, 'x-should-retry');
+  if (explicit === 'true') return true;
+  if (explicit === 'false') return false;
+  return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
 const RETRYABLE_NETWORK_CODES = new Set([
@@ -110,14 +128,7 @@ export function defaultShouldRetry(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   if (isAutodError(error)) return error.retryable;
   const e = error as { status?: unknown; headers?: unknown; name?: unknown; message?: unknown };
-  if (typeof e.status === 'number') {
-    // openai-node's convention: an explicit server signal beats the status table.
-    const explicit = header(e.headers, 'x-should-retry');
-    if (explicit === 'true') return true;
-    if (explicit === 'false') return false;
-    const s = e.status;
-    return s === 408 || s === 409 || s === 429 || s >= 500;
-  }
+  if (typeof e.status === 'number') return shouldRetryStatus(e.status, e.headers);
   if (e.name === 'AbortError') return false; // a cancellation, not a failure
   if (e.name === 'TimeoutError') return true; // AbortSignal.timeout() on one attempt
   if (typeof e.message === 'string' && e.message.toLowerCase() === 'fetch failed') return true;

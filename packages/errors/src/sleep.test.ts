@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TimeoutError } from './autod-error.js';
-import { sleep } from './sleep.js';
+import { delay, sleep } from './sleep.js';
 
 describe('sleep', () => {
   it('resolves after the wait (0 and negative waits resolve too)', async () => {
@@ -30,5 +30,27 @@ describe('sleep', () => {
     await sleep(1, ac.signal);
     ac.abort();
     await expect(sleep(0)).resolves.toBeUndefined();
+  });
+});
+
+describe('delay', () => {
+  it('resolves after the wait (0, negative and NaN waits resolve too)', async () => {
+    await expect(delay(0)).resolves.toBeUndefined();
+    await expect(delay(-10)).resolves.toBeUndefined();
+    await expect(delay(Number.NaN)).resolves.toBeUndefined();
+  });
+
+  it('resolves at once when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(delay(3_600_000, ac.signal)).resolves.toBeUndefined();
+  });
+
+  it('resolves (does not reject) when the signal aborts mid-wait', async () => {
+    const ac = new AbortController();
+    const pending = delay(3_600_000, ac.signal);
+    setImmediate(() => ac.abort(new Error('stop')));
+    await expect(pending).resolves.toBeUndefined();
+    expect(ac.signal.aborted).toBe(true);
   });
 });

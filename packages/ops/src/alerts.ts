@@ -130,7 +130,9 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Fires when more than `threshold` of requests in the window failed (critical above 50 %). */
-export function errorRateRule(opts: { threshold?: number; windowMs?: number; minRequests?: number } = {}): AlertRule {
+export function errorRateRule(
+  opts: { threshold?: number | undefined; windowMs?: number | undefined; minRequests?: number | undefined } = {},
+): AlertRule {
   const threshold = opts.threshold ?? 0.05;
   const windowMs = opts.windowMs ?? 5 * MINUTE;
   const minRequests = opts.minRequests ?? 20;
@@ -157,7 +159,7 @@ export function errorRateRule(opts: { threshold?: number; windowMs?: number; min
 
 /** Fires when the p95 request latency in the window exceeds `p95LatencyMs`. */
 export function p95LatencyRule(
-  opts: { p95LatencyMs?: number; windowMs?: number; minRequests?: number } = {},
+  opts: { p95LatencyMs?: number | undefined; windowMs?: number | undefined; minRequests?: number | undefined } = {},
 ): AlertRule {
   const limit = opts.p95LatencyMs ?? 2000;
   const windowMs = opts.windowMs ?? 5 * MINUTE;
@@ -199,7 +201,11 @@ function severityForLevel(index: number, count: number): AlertSeverity {
  * level is critical, the one below warning, lower ones info. Within one process a level fires at most once per period.
  */
 export function costLevelRule(
-  opts: { levelsUsd?: number[]; dailyLevelsUsd?: number[]; monthlyLevelsUsd?: number[] } = {},
+  opts: {
+    levelsUsd?: number[] | undefined;
+    dailyLevelsUsd?: number[] | undefined;
+    monthlyLevelsUsd?: number[] | undefined;
+  } = {},
 ): AlertRule {
   const base = opts.levelsUsd ?? [10, 50, 100];
   const sorted = (xs: number[]): number[] => [...new Set(xs)].filter((x) => x > 0).sort((a, b) => a - b);
@@ -278,7 +284,7 @@ export function breakerOpenRule(): AlertRule {
 }
 
 /** Fires when at least `perHour` documents failed in the last hour. */
-export function failedDocumentsRule(opts: { perHour?: number } = {}): AlertRule {
+export function failedDocumentsRule(opts: { perHour?: number | undefined } = {}): AlertRule {
   const limit = Math.max(1, opts.perHour ?? 5);
   return {
     name: 'failed_documents',

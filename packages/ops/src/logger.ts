@@ -19,7 +19,7 @@ export interface LoggerCreateOptions {
   /** pino level: trace, debug, info (default), warn, error, fatal, silent. */
   level?: string;
   /** Human-readable output (pino-pretty). Default: the destination (or stdout) is a TTY. */
-  pretty?: boolean;
+  pretty?: boolean | undefined;
   /** Also append JSON lines to this file, rotated by size (`file.1` … `file.N`). */
   file?: string;
   /** Rotation size for `file` (default 10 MiB). */

@@ -3,9 +3,9 @@ import { dirname } from 'node:path';
 
 export interface RotatingFileOptions {
   /** Rotate when the file would grow past this many bytes (default 10 MiB, as the seed). */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** How many rotated files (`app.log.1` … `app.log.N`) to keep (default 5). */
-  maxFiles?: number;
+  maxFiles?: number | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { delay } from '@autod/errors';
 import { isCandidateFile } from './inbox-watcher.js';
 import { summarize, type ProcessOutcome, type RunSummary } from './outcome.js';
 import type { Pipeline } from './pipeline.js';
@@ -122,22 +123,9 @@ export async function processFiles(
     }
     const times = again.flatMap((o) => (o.kind === 'retry_later' ? [Date.parse(o.retryAt)] : []));
     const soonest = times.length > 0 ? Math.min(...times) : Date.now();
-    await abortableSleep(Math.min(maxWait, Math.max(0, soonest - Date.now())), options.signal);
+    await delay(Math.min(maxWait, Math.max(0, soonest - Date.now())), options.signal);
     if (options.signal?.aborted) break;
     pending = again.map((o) => o.path);
   }
   return summarize(files.flatMap((f) => latest.get(f) ?? []));
-}
-
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

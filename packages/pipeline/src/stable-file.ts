@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 
 export interface StableFileOptions {
   /** Poll interval between size checks (ms). */
@@ -18,7 +19,7 @@ export const DEFAULT_STABLE_FILE_OPTIONS: StableFileOptions = { intervalMs: 200,
 export async function waitForStableFile(
   path: string,
   options: StableFileOptions = DEFAULT_STABLE_FILE_OPTIONS,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms: number) => Promise<void> = (ms) => wait(ms),
   signal?: AbortSignal,
 ): Promise<boolean> {
   const started = Date.now();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
-export { createContainer, type ContainerOverrides } from './container.js';
+export { createContainer, type AppContainer, type ContainerOverrides, type LogOptions } from './container.js';
 export { migrateSchema, schemaStatus, type SchemaMigration } from './schema.js';
 export { TOKENS, type TokenName } from './tokens.js';
 export { SpendReporter, alertChannels, createAlertManager } from './alerts.js';

@@ -5,13 +5,12 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
 import type { DocumentFilterDefinition, DocumentStatus } from '@autod/core';
 import type { ApiClient, PricingTable } from '@autod/api-client';
-import { createDatabase, type Database } from '@autod/db';
+import { createDatabase, withMigrationRetry, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
-import { availableOcrLanguages, resolveOcrLanguages, type OcrEngine } from '@autod/extract';
+import { availableOcrLanguages, resolveOcrLanguages } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import { migrateBatchTables } from '@autod/batch';
 import { searchDocuments, type DocumentSearchOptions } from './search.js';
-import { withMigrationRetry } from './migrate-retry.js';
 import type { Extractor, Pipeline } from '@autod/pipeline';
 import {
   LexicalEmbedder,
@@ -21,7 +20,7 @@ import {
   type SearchResult,
   type VectorIndex,
 } from '@autod/vector-store';
-import { createContainer, earlierTwin, type ContainerOverrides } from './container.js';
+import { createContainer, earlierTwin, type AppContainer, type ContainerOverrides } from './container.js';
 import { TOKENS } from './tokens.js';
 import type { PipelineEventListener } from './pipeline-events.js';
 
@@ -101,17 +100,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     sqliteDriver: config.db.sqliteDriver,
     ...(options.documentFilter ? { documentFilter: options.documentFilter } : {}),
   });
-  const closers: (() => Promise<void>)[] = [];
-  let container: DependencyContainer | undefined;
+  let app: AppContainer | undefined;
   try {
-    return await wire(config, options, db, closers, (c) => (container = c));
+    return await wire(config, options, db, (a) => (app = a));
   } catch (error) {
     // Anything that fails after the database is open (a migration, a damaged file, the vector index, Redis) must
     // not leave handles behind: an open pool would keep the process alive after the error is reported.
-    const c = container;
-    const ocr: OcrEngine | null = c?.isRegistered(TOKENS.Ocr) === true ? c.resolve<OcrEngine | null>(TOKENS.Ocr) : null;
-    await ocr?.close().catch(() => undefined);
-    for (const close of closers) await close().catch(() => undefined);
+    await app?.close();
     await db.close().catch(() => undefined);
     throw error;
   }
@@ -121,21 +116,15 @@ async function wire(
   config: Config,
   options: RuntimeOptions,
   db: Database,
-  closers: (() => Promise<void>)[],
-  onContainer: (c: DependencyContainer) => void,
+  onContainer: (app: AppContainer) => void,
 ): Promise<Runtime> {
   if (options.migrate !== false) await withMigrationRetry(() => db.migrate.latest());
-  const container = createContainer(
-    config,
-    db,
-    options.overrides,
-    {
-      ...(options.logDestination ? { destination: options.logDestination } : {}),
-      ...(options.quietLogs ? { quiet: true } : {}),
-    },
-    closers,
-  );
-  onContainer(container);
+  const app = createContainer(config, db, options.overrides, {
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+    ...(options.quietLogs ? { quiet: true } : {}),
+  });
+  onContainer(app);
+  const { container } = app;
   const logger = container.resolve(TOKENS.Logger);
   logger.info(
     {
@@ -274,10 +263,9 @@ async function wire(
       if (sweeper) clearInterval(sweeper);
       // Alerts and metric labels started by the last documents are delivered before the process ends.
       await background.settled();
-      const ocr: OcrEngine | null = container.isRegistered(TOKENS.Ocr) ? container.resolve(TOKENS.Ocr) : null;
-      await ocr?.close().catch(() => undefined);
       apiClient?.close();
-      for (const close of closers) await close().catch(() => undefined);
+      // The OCR engine and the Redis connections the services opened.
+      await app.close();
       logger.flush?.();
       await db.close();
     },

@@ -1,7 +1,6 @@
 import { batchMigrationStatus, migrateBatchTables } from '@autod/batch';
-import type { Database } from '@autod/db';
+import { withMigrationRetry, type Database } from '@autod/db';
 import { migrateVectorStore, vectorStoreMigrationStatus } from '@autod/vector-store';
-import { withMigrationRetry } from './migrate-retry.js';
 
 /** One migration of one part of the schema. */
 export interface SchemaMigration {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Embedder, EmbedResult } from './embedder.js';
 import { bufferToVector, sha256Hex, vectorToBuffer } from './hash.js';
-import { LruCache, type LruStats } from './lru.js';
+import { LruCache, type LruStats } from '@autod/core';
 import { TABLES } from './migrations.js';
 import { SqlRunner } from './sql-runner.js';
 

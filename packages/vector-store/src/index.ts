@@ -15,7 +15,7 @@ export {
   type EmbeddingCacheOptions,
   type EmbeddingCacheStats,
 } from './embedding-cache.js';
-export { LruCache, type LruOptions, type LruStats } from './lru.js';
+export { LruCache, type LruOptions, type LruStats } from '@autod/core';
 export { chunkText, type ChunkOptions, type TextChunk } from './chunk.js';
 export { highlightSnippet } from './snippet.js';
 export {

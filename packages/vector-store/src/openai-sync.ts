@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import { buildVectorStoreAttributes, type DocumentMetadata } from '@autod/core';
-import { isAutodError } from '@autod/errors';
+import { delay, isAutodError } from '@autod/errors';
 import { openAIHitFilter, toOpenAIFilters, type SearchFilter } from './filter.js';
 import { TABLES } from './migrations.js';
 
@@ -323,6 +323,6 @@ async function acquireLock(path: string, staleMs: number, signal?: AbortSignal):
       await rm(path, { force: true });
       continue;
     }
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await delay(wait);
   }
 }

@@ -1,5 +1,4 @@
-import type { DocumentMetadata } from '@autod/core';
-import type { OfflineFacts } from '../extractor.js';
+import type { DocumentMetadata, LineItem } from '@autod/core';
 import { squash, type LineIndex } from '../text.js';
 import {
   findBic,
@@ -22,6 +21,18 @@ const PROPERTY_ADDRESS = /\bproperty address\b|\bpremises\b/;
 const CUSTOMER_NAME =
   /\b(?:customer name|account holder|account name|employee name|employee|policyholder|insured|patient name|patient|taxpayer|name)\b(?=\s*:)/;
 
+/** The part of the extractor's `OfflineFacts` this rule reads (`customer`) and fills in (the rest). */
+export interface RecordIdFacts {
+  customer: string | null;
+  orderNumber: string | null;
+  sellerTaxId: string | null;
+  customerTaxId: string | null;
+  iban: string | null;
+  bic: string | null;
+  paymentTerms: string | null;
+  lineItems: LineItem[];
+}
+
 /**
  * Writes the identifiers and contact details into `meta.extracted_fields` and the invoice detail
  * into `facts`: account/invoice/policy/claim/loan numbers, tax id, email, phone, addresses,
@@ -30,7 +41,7 @@ const CUSTOMER_NAME =
  */
 export function recordIdentifiers(
   meta: DocumentMetadata,
-  facts: OfflineFacts,
+  facts: RecordIdFacts,
   text: string,
   lines: LineIndex,
   customer: PartyFact | undefined,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { Lru } from './lru.js';
 import { knownValues } from './prompt-values.js';
 import { randomHex } from './rng.js';
 import { sampleWithKnown } from './schema-sample.js';
@@ -14,18 +13,6 @@ function naivePrefix(a: string, b: string): number {
 }
 
 describe('emulator caches', () => {
-  it('Lru evicts the least recently used entry', () => {
-    const lru = new Lru<string, number>(2);
-    lru.set('a', 1);
-    lru.set('b', 2);
-    expect(lru.get('a')).toBe(1); // a is now the most recent
-    lru.set('c', 3);
-    expect(lru.get('b')).toBeUndefined();
-    expect(lru.get('a')).toBe(1);
-    expect(lru.get('c')).toBe(3);
-    expect(lru.size).toBe(2);
-  });
-
   it('commonPrefix agrees with a char-by-char scan at every block boundary', () => {
     const base = 'abcdefghij'.repeat(1000);
     for (const at of [0, 1, 15, 16, 17, 255, 256, 257, 4095, 4096, 4097, 9999]) {

@@ -1,8 +1,8 @@
-import { Lru } from './lru.js';
+import { LruCache } from '@autod/core';
 
 const NOT_JSON = Symbol('not-json');
 /** Parsed `- key: value` literals by their source text (lines repeat across prompts; a failed parse throws, which is slow). */
-const literals = new Lru<string, unknown>(1024);
+const literals = new LruCache<unknown>({ maxEntries: 1024 });
 
 /** JSON.parse of a literal, or NOT_JSON. Objects and arrays are parsed afresh so that callers may own the value. */
 function parseLiteral(src: string): unknown {

@@ -2,12 +2,12 @@
  * Builds a value that validates against a (strict-mode) JSON schema: enums pick the first value, `const` is honoured,
  * nullable fields are null, strings respect minLength/maxLength/pattern/format, numbers respect bounds.
  */
-import { Lru } from './lru.js';
+import { LruCache } from '@autod/core';
 
 type Schema = Record<string, unknown>;
 
 /** Compiled `pattern`s (null when the pattern is not a valid `u` regex). */
-const patterns = new Lru<string, RegExp | null>(256);
+const patterns = new LruCache<RegExp | null>({ maxEntries: 256 });
 
 function compilePattern(pattern: string): RegExp | null {
   let re = patterns.get(pattern);
@@ -145,7 +145,7 @@ export function sampleWithKnown(schema: Schema, known: Record<string, unknown>):
 }
 
 /** Samples by schema text: a request carries a freshly parsed (but usually identical) schema every time. */
-const samples = new Lru<string, { value: unknown }>(64);
+const samples = new LruCache<{ value: unknown }>({ maxEntries: 64 });
 
 /** A deep copy of plain JSON-like data (objects, arrays, primitives); anything else is shared as is. */
 function copyPlain(v: unknown): unknown {

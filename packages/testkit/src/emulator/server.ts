@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, parseMultipart, readBody } from './http-util.js';
 import { drawLatency } from './latency.js';
 import { createRng, randomHex } from './rng.js';
@@ -264,7 +265,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (fault !== 'none') record.fault = fault;
       const delay = drawLatency(latency, rng);
       record.latencyMs = delay;
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (delay > 0) await sleep(delay);
 
       switch (fault) {
         case 'timeout':

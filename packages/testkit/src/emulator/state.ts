@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inspectPdf, type PdfInfo } from '../pdf-inspect.js';
-import { Lru } from './lru.js';
+import { LruCache } from '@autod/core';
 import { knownValues } from './prompt-values.js';
 import { hashString, randomHex } from './rng.js';
 import { checkGenerationParams } from './model-rules.js';
@@ -95,7 +95,7 @@ export function embedText(text: string, dimensions: number): Float32Array {
 export class EmulatorState {
   readonly files = new Map<string, EmulatorFile>();
   /** PDF inspections by file id or `sha:<content hash>` (inline PDFs repeat across requests). */
-  private readonly pdfInfo = new Lru<string, PdfInfo>(512);
+  private readonly pdfInfo = new LruCache<PdfInfo>({ maxEntries: 512 });
   private readonly responses = new Map<string, Json>();
   private readonly vectorStores = new Map<string, VectorStoreRecord>();
   private readonly batches = new Map<string, BatchRecord>();

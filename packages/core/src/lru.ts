@@ -13,13 +13,14 @@ export interface LruStats {
 }
 
 export interface LruOptions<V> {
-  /** Size cap in bytes (the sum of `sizeOf` over entries never exceeds it). */
-  maxSizeBytes: number;
+  /** Size cap in bytes (the sum of `sizeOf` over entries never exceeds it; default unlimited). */
+  maxSizeBytes?: number;
   /** Entry count cap (default unlimited). */
   maxEntries?: number;
   /** Entries older than this are misses (default: no TTL). */
   ttlMs?: number;
-  sizeOf: (value: V, key: string) => number;
+  /** An entry's size in bytes (default 0: only `maxEntries` caps the cache). */
+  sizeOf?: (value: V, key: string) => number;
   /** Epoch-ms clock (tests). */
   now?: () => number;
 }
@@ -31,13 +32,16 @@ interface Entry<V> {
 }
 
 /**
- * Least-recently-used cache with a byte-size cap, an optional entry cap and TTL, and
+ * Least-recently-used cache with an optional byte-size cap, entry cap and TTL, and
  * hit/miss/eviction counters. A Map keeps recency order (re-inserted on access); replacing a
  * key replaces its size (no double counting).
  */
 export class LruCache<V> {
   readonly #map = new Map<string, Entry<V>>();
-  readonly #opts: LruOptions<V>;
+  readonly #maxSizeBytes: number;
+  readonly #maxEntries: number;
+  readonly #ttlMs: number | undefined;
+  readonly #sizeOf: (value: V, key: string) => number;
   readonly #now: () => number;
   #size = 0;
   #hits = 0;
@@ -46,7 +50,10 @@ export class LruCache<V> {
   #expirations = 0;
 
   constructor(options: LruOptions<V>) {
-    this.#opts = options;
+    this.#maxSizeBytes = options.maxSizeBytes ?? Number.POSITIVE_INFINITY;
+    this.#maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.#ttlMs = options.ttlMs;
+    this.#sizeOf = options.sizeOf ?? (() => 0);
     this.#now = options.now ?? Date.now;
   }
 
@@ -56,7 +63,7 @@ export class LruCache<V> {
       this.#misses++;
       return undefined;
     }
-    if (this.#opts.ttlMs !== undefined && this.#now() - e.at > this.#opts.ttlMs) {
+    if (this.#ttlMs !== undefined && this.#now() - e.at > this.#ttlMs) {
       this.#delete(key, e);
       this.#expirations++;
       this.#misses++;
@@ -69,14 +76,13 @@ export class LruCache<V> {
   }
 
   set(key: string, value: V): void {
-    const size = this.#opts.sizeOf(value, key);
+    const size = this.#sizeOf(value, key);
     const old = this.#map.get(key);
     if (old) this.#delete(key, old);
-    if (size > this.#opts.maxSizeBytes) return;
+    if (size > this.#maxSizeBytes) return;
     this.#map.set(key, { value, size, at: this.#now() });
     this.#size += size;
-    const maxEntries = this.#opts.maxEntries ?? Number.POSITIVE_INFINITY;
-    while (this.#size > this.#opts.maxSizeBytes || this.#map.size > maxEntries) {
+    while (this.#size > this.#maxSizeBytes || this.#map.size > this.#maxEntries) {
       const oldest = this.#map.keys().next();
       if (oldest.done) break;
       const e = this.#map.get(oldest.value);
@@ -87,6 +93,17 @@ export class LruCache<V> {
 
   has(key: string): boolean {
     return this.#map.has(key);
+  }
+
+  /** Drop `key` (not counted as an eviction). */
+  delete(key: string): boolean {
+    const e = this.#map.get(key);
+    if (e) this.#delete(key, e);
+    return e !== undefined;
+  }
+
+  get size(): number {
+    return this.#map.size;
   }
 
   clear(): void {
@@ -110,7 +127,7 @@ export class LruCache<V> {
       expirations: this.#expirations,
       entries: this.#map.size,
       sizeBytes: this.#size,
-      maxSizeBytes: this.#opts.maxSizeBytes,
+      maxSizeBytes: this.#maxSizeBytes,
       hitRate: asked === 0 ? 0 : this.#hits / asked,
     };
   }

@@ -40,4 +40,20 @@ describe('LruCache', () => {
     c.set('big', 'x'.repeat(101));
     expect(c.has('big')).toBe(false);
   });
+
+  test('without a byte cap, maxEntries alone caps the cache; delete drops an entry', () => {
+    const c = new LruCache<number>({ maxEntries: 2 });
+    c.set('a', 1);
+    c.set('b', 2);
+    expect(c.get('a')).toBe(1); // a is now the most recent
+    c.set('c', 3);
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')).toBe(1);
+    expect(c.get('c')).toBe(3);
+    expect(c.size).toBe(2);
+    expect(c.delete('a')).toBe(true);
+    expect(c.delete('a')).toBe(false);
+    expect(c.has('a')).toBe(false);
+    expect(c.stats()).toMatchObject({ entries: 1, evictions: 1 });
+  });
 });

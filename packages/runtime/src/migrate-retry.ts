@@ -1,1 +1,0 @@
-export { withMigrationRetry } from '@autod/db';
