@@ -8,7 +8,15 @@ import {
   type PricingTable,
 } from '@autod/api-client';
 import type { Database } from '@autod/db';
-import { ERROR_CODES, delay, errorFor, isAutodError, toAutodError, type AutodError, type ErrorCode } from '@autod/errors';
+import {
+  ERROR_CODES,
+  delay,
+  errorFor,
+  isAutodError,
+  toAutodError,
+  type AutodError,
+  type ErrorCode,
+} from '@autod/errors';
 import { readDocument, sniffDocument } from '@autod/extract';
 import {
   discoverFiles,
