@@ -159,7 +159,10 @@ function classifyUncached(label: string): AmountClass {
   if (has(toks, DISCOUNT_LABELS) >= 0) return 'discount';
   if (has(toks, QTY_LABELS) >= 0 && due < 0 && gross < 0) return 'qty';
   const tax = has(toks, TAX_LABELS);
-  const incl = has(toks, INCL_MARKERS);
+  // "Inclusive" as OCR reads it on receipts ("Inckeive", "i ctusive"): a word ending like it.
+  const inclExact = has(toks, INCL_MARKERS);
+  const inclFuzzy = toks.findIndex((t) => t.length >= 5 && !t.startsWith('ex') && /(?:usive|sive|eive)$/.test(t));
+  const incl = inclExact >= 0 ? inclExact : inclFuzzy;
   const excl = has(toks, EXCL_MARKERS);
   const net = has(toks, NET_LABELS);
   const amountWord = toks.findIndex((t) => AMOUNT_WORDS.has(t));
@@ -175,6 +178,11 @@ function classifyUncached(label: string): AmountClass {
     if (incl >= 0 && head >= 0 && tax > Math.min(incl, head)) return 'gross';
     // "Total excl. GST", "Rechnungssumme ohne USt.".
     if (excl >= 0) return 'net';
+    // "Total Sales (… GST)", "Total Amount … VAT": the tax word qualifies a named total further on
+    // (an incl. marker OCR lost); "Total Sales Tax", "Total GST", "Sales tax" name the tax itself.
+    const noun = toks.findIndex((t, i) => i > anyTotal && i < tax && /^(?:sales|amount|amt|bill|payable)$/.test(t));
+    if (anyTotal >= 0 && noun >= 0 && tax > noun + 1 && toks[tax - 1] !== 'sales' && has(toks, TAX_OF_WHICH) < 0)
+      return 'gross';
     // "GST 6%", "Steuerbetrag", "GST included in total", "Total GST".
     return 'tax';
   }
@@ -356,6 +364,16 @@ export function amountFacts(
   // amount is what the customer paid (cash − change) or is a subtotal plus the taxes, it is the total.
   for (const c of all) {
     if (c.cls !== 'net' || c.inSummary || c.amount <= 0) continue;
+    // "Sub total 64.00 / GST 3.84 / Net total 67.85": a net-labelled amount printed below the tax
+    // and above the other net amount is the final amount (a net before tax comes before the tax).
+    const belowTax = taxes.some((t) => t.line.no < c.line.no && t.amount > 0);
+    const belowSmallerNet = nets.some((n) => n !== c && n.line.no < c.line.no && n.amount < c.amount);
+    if (belowTax && belowSmallerNet && !nets.some((n) => n.line.no > c.line.no && n.amount > c.amount)) {
+      c.cls = 'gross';
+      c.kind = 'total';
+      c.checks.push('below the tax');
+      continue;
+    }
     const paidExactly = tenders.some((t) =>
       changes.some((ch) => ch.amount > 0 && near(t.amount - ch.amount, c.amount, 0.005)),
     );
@@ -546,11 +564,13 @@ export function amountFacts(
   }
   if (!total && mainAmountExpected) {
     // Unlabelled fallback: the largest positive amount that carries a currency and no negative label.
+    const centsDocument = count >= 3 && decimals / count >= 0.5;
     total = all
       .filter(
         (c) =>
           c.currency !== null &&
           c.amount > 0 &&
+          (c.hasDecimals || !centsDocument) &&
           !c.inSummary &&
           !NEVER_HEADLINE.test(c.label) &&
           !['tender', 'change', 'tax', 'rounding', 'discount', 'prepaid', 'qty', 'unit', 'net'].includes(c.cls),
