@@ -18,6 +18,11 @@ describe('classifyAmountLabel', () => {
     ['Total Sales (Excluding GST)', 'net'],
     ['TOTAL INCL. GST@6%', 'gross'],
     ['Total GST', 'tax'],
+    ['Total Sales Inckeive GST @6%', 'gross'],
+    ['Total Sales (i ctusive of GST)', 'gross'],
+    ['Total Amount (with GST)', 'gross'],
+    ['Total Sales Tax', 'tax'],
+    ['Total Excl. GST', 'net'],
     ['GST @ 6% included in total', 'tax'],
     ['Total includes 6% GST', 'tax'],
     ['Nett Total', 'gross'],
@@ -194,6 +199,38 @@ describe('amountFacts on invoices', () => {
     const f = facts(['Total ilíquido   780,00 €', 'IVA 23%   179,40 €', 'Total a pagar   959,40 €'].join('\n'));
     expect((f.gross ?? f.total)?.amount).toBe(959.4);
     expect(f.total?.checks).toContain('net + tax');
+  });
+});
+
+describe('receipt totals under OCR damage', () => {
+  it('takes a net total printed below the tax and the subtotal as the final amount', () => {
+    const f = facts(
+      [
+        'FRIED RICE   12.00',
+        'ICED TEA   4.00',
+        'SUB TOTAL   16.00',
+        'SST 6%   0.96',
+        'ROUNDING ADJ   -0.01',
+        'NET TOTAL   16.95',
+      ].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).toBe(16.95);
+    expect(f.total?.checks).toContain('below the tax');
+  });
+
+  it('keeps a net total above the tax as the net (de)', () => {
+    const f = facts(['Nettobetrag   100,00 €', 'MwSt 19%   19,00 €', 'Gesamtbetrag   119,00 €'].join('\n'));
+    expect(f.total?.amount).toBe(119);
+    expect(f.net?.amount).toBe(100);
+  });
+
+  it('does not fall back to a cents-less number with a currency on a document printed in cents', () => {
+    const f = facts(
+      ['BILL DT: 02/02/2024 09:09 PM RM 1', 'COFFEE   3.50', 'TOAST   2.80', 'KAYA   1.20', 'Tctl ~~ /.5O'].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).not.toBe(1);
   });
 });
 

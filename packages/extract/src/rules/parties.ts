@@ -104,7 +104,29 @@ const FUNCTION_WORDS = new Set([
   ...['dan', 'yang', 'untuk', 'di', 'ke', 'dari'],
 ]);
 /** Lower-case particles that open names ("de Vries", "von Braun", "el Corte", "d'Amico"). */
-const NAME_PARTICLES = new Set(['de', 'da', 'di', 'do', 'du', 'la', 'le', 'el', 'al', 'von', 'van', 'zu', 'ter', 'te', 'ten', 'op', 'bin', 'ibn', 'e', 'y', 'a']);
+const NAME_PARTICLES = new Set([
+  'de',
+  'da',
+  'di',
+  'do',
+  'du',
+  'la',
+  'le',
+  'el',
+  'al',
+  'von',
+  'van',
+  'zu',
+  'ter',
+  'te',
+  'ten',
+  'op',
+  'bin',
+  'ibn',
+  'e',
+  'y',
+  'a',
+]);
 const PRONOUN_NAME =
   /^(?:us|we|our (?:store|shop|team|company|bank|office)|you|me|them|the team|the store|this store)$/i;
 const SUB_UNIT =
