@@ -22,6 +22,9 @@ describe('classifyAmountLabel', () => {
     ['Total Sales (i ctusive of GST)', 'gross'],
     ['Total Amount (with GST)', 'gross'],
     ['Total Sales Tax', 'tax'],
+    ['xx (Inclusive of GST) :', 'gross'],
+    ['inkl. MwSt.', 'tax'],
+    ['INC 6% GST', 'tax'],
     ['Total Excl. GST', 'net'],
     ['GST @ 6% included in total', 'tax'],
     ['Total includes 6% GST', 'tax'],
@@ -217,6 +220,13 @@ describe('receipt totals under OCR damage', () => {
     );
     expect(f.total?.amount).toBe(16.95);
     expect(f.total?.checks).toContain('below the tax');
+  });
+
+  it('takes what was paid with no change when the printed total is unreadable', () => {
+    const f = facts(['SUB-TOTAL   40.00', 'SST   2.40', 'TOTAL   4Z.4O%', 'CASH   42.40', 'CHANGE   0.00'].join('\n'), {
+      receipt: true,
+    });
+    expect(f.total?.amount).toBe(42.4);
   });
 
   it('keeps a net total above the tax as the net (de)', () => {

@@ -176,6 +176,15 @@ function classifyUncached(label: string): AmountClass {
     if (has(toks, TAX_OF_WHICH) >= 0) return 'tax';
     // "Total incl. GST", "Total Sales (Inclusive of GST)", "Amount incl. VAT".
     if (incl >= 0 && head >= 0 && tax > Math.min(incl, head)) return 'gross';
+    // "… (Inclusive of GST) : 599.45" with the head word lost to OCR: a bracketed incl. qualifier
+    // without a rate names the total; "inkl. MwSt 1,52", "incl. 6% GST 1.62" name the tax in it.
+    if (
+      incl >= 0 &&
+      tax > incl &&
+      !/%/.test(label) &&
+      /\(\s*(?:\p{L}{1,2}\s+)?\p{L}*(?:incl|inkl|inc\b|usive|sive|eive)/iu.test(label)
+    )
+      return 'gross';
     // "Total excl. GST", "Rechnungssumme ohne USt.".
     if (excl >= 0) return 'net';
     // "Total Sales (… GST)", "Total Amount … VAT": the tax word qualifies a named total further on
@@ -580,7 +589,17 @@ export function amountFacts(
   if (!total && mainAmountExpected) {
     // Last resorts on a receipt: a net total nothing contradicts, what was paid (cash − change), or
     // the only payment line.
+    // Paid with no change ("CASH 48.00 / CHANGE 0.00") at least the net: what was paid is the total.
+    const exact =
+      tenders.length === 1 &&
+      changes.length > 0 &&
+      changes.every((ch) => near(ch.amount, 0)) &&
+      tenders[0]?.hasDecimals &&
+      !all.some((c) => c.cls === 'net' && !c.inSummary && c.amount > (tenders[0]?.amount ?? 0) + 0.005)
+        ? tenders[0]
+        : undefined;
     total =
+      exact ??
       best((c) => c.cls === 'net' && !c.inSummary && c.amount > 0 && c.hasDecimals) ??
       (paid !== undefined
         ? undefined
