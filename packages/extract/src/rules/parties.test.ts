@@ -166,3 +166,28 @@ describe('letterheads under OCR damage', () => {
     expect(rejectName('We thank you for shopping with us today.')).toBe('sentence');
   });
 });
+
+describe('footer text and thank-you lines', () => {
+  it('never takes a fragment of the courtesy or returns policy text for the name', () => {
+    expect(rejectName('PLS VISIT US AGAIN')).toBe('sentence');
+    expect(rejectName('Returnable Or Exchangeable')).toBe('sentence');
+    const p = parties(
+      ['Xy PLEASE COME AGAIN Qz', 'GREEN VALLEY CASH & CARRY', 'LOT 5, JALAN MAWAR 2', 'RECEIPT'].join('\n'),
+    );
+    expect(p.issuer?.name).toBe('GREEN VALLEY CASH & CARRY');
+  });
+
+  it('takes the full letterhead name a thank-you line confirms by its start', () => {
+    const p = parties(
+      [
+        'Qx',
+        'Sunoco Bayview 3',
+        '12 Harbour Road',
+        'PUMP 4   UNLEADED',
+        'TOTAL   40.00',
+        'Thank you for shopping at Sunocomart',
+      ].join('\n'),
+    );
+    expect(p.issuer?.name).toBe('Sunoco Bayview 3');
+  });
+});

@@ -93,6 +93,8 @@ const TABLE_HEADER_WORDS =
   /\b(?:qty|quantity|description|desc|item|items|price|amount|amt|total|unit|rate|hours|check[- ]?in|check[- ]?out|rooms?|nights?|date|no\.|code|tax|disc|sku|menge|beschreibung|artikel|preis|betrag|einheit|pos|désignation|quantité|prix|montant|omschrijving|aantal|prijs|bedrag|descripción|cantidad|precio|importe|descrizione|quantità|prezzo|importo|descrição|quantidade|preço|valor|kuantiti|harga|jumlah)\b/gi;
 const SENTENCE_START =
   /^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see|welcome|goods|no\s+refund|terima|sila|barang|bitte|vielen|wir|ihr|merci|nous|votre|veuillez|bedankt|wij|uw|gracias|por favor|grazie|obrigad|dear|sehr geehrte|geehrte|liebe[rs]?\b|hallo|madame,|monsieur,|mesdames|messieurs|geachte|beste\b|estimad[oa]s?|querid[oa]s?|gentile|egregi|cari?\b|prezad[oa]s?)/i;
+const POLICY_WORDS =
+  /\b(?:again|returnable|exchangeable|refundable|non-refundable|thank(?:s| you)|terima kasih|danke|merci|gracias|grazie|obrigad[oa]|bedankt)\b/i;
 const FUNCTION_WORDS = new Set([
   ...['the', 'of', 'for', 'and', 'with', 'to', 'in', 'on', 'at', 'by', 'is', 'are', 'a', 'an', 'from'],
   ...['der', 'die', 'das', 'von', 'zur', 'zum', 'und', 'mit', 'für', 'im', 'in', 'ist'],
@@ -207,6 +209,8 @@ function looksLikeSentence(t: string): boolean {
   // "We Cash & Carry Sdn. Bhd.": a short line that ends in a legal form is a name, whatever its first word.
   if (t.split(/\s+/).length <= 7 && LEGAL_FORM_END.test(t)) return false;
   if (SENTENCE_START.test(t)) return true;
+  // Fragments of the footer's courtesy and returns policy ("… VISIT US AGAIN", "Returnable Or Exchangeable").
+  if (POLICY_WORDS.test(t)) return true;
   const words = t.split(/\s+/);
   const fn = words.filter((w) => FUNCTION_WORDS.has(w.toLowerCase())).length;
   if (fn >= 3 || (words.length >= 7 && fn >= 2)) return true;
@@ -543,6 +547,21 @@ export function partiesWithCandidates(
   ] as const) {
     const m = re.exec(text);
     if (m?.[1]) push(m[1], lines.lineAt(m.index), rule, strength);
+  }
+
+  // A brand in the thank-you or welcome line ("Thank you for shopping at BHPetromart") that starts
+  // like a letterhead line ("BHPetrol Permas Jaya 2") confirms that line, which names the issuer in full.
+  for (const c of cands.filter((x) => x.rule === 'thank-you line' || x.rule === 'welcome line')) {
+    const stem = key(c.name).slice(0, 5);
+    if (stem.length < 5) continue;
+    const head = cands.find(
+      (o) =>
+        o.rule === 'letterhead line' &&
+        lines.visibleRank(lines.lines[o.lineNo] ?? lines.lineAt(o.index)) < 6 &&
+        key(o.name).startsWith(stem) &&
+        key(o.name) !== key(c.name),
+    );
+    if (head) head.strength = Math.max(head.strength, c.strength + 0.05);
   }
 
   // Agreement between rules and repeated mentions.
