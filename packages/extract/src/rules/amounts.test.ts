@@ -229,6 +229,12 @@ describe('receipt totals under OCR damage', () => {
     expect(f.total?.amount).toBe(42.4);
   });
 
+  it('repairs a lost decimal point after a capitalised label and reads "Net Amt" below the tax as the total', () => {
+    const f = facts(['Gross Amt 31 20', 'GST (6%) 1.87', 'Net Amt : 33.07'].join('\n'), { receipt: true });
+    expect(f.all.some((c) => c.amount === 31.2 && c.cls === 'gross')).toBe(true);
+    expect(f.total?.amount).toBe(33.07);
+  });
+
   it('keeps a net total above the tax as the net (de)', () => {
     const f = facts(['Nettobetrag   100,00 €', 'MwSt 19%   19,00 €', 'Gesamtbetrag   119,00 €'].join('\n'));
     expect(f.total?.amount).toBe(119);

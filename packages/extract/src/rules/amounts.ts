@@ -278,7 +278,7 @@ function repairAmountText(lines: LineIndex): { text: string; changed: Set<number
   for (const line of lines.lines) {
     let t = line.text;
     const first = t.search(/\d/);
-    if (first > 0 && MONEY_CLASSES.has(classifyAmountLabel(t.slice(0, first)))) {
+    if (first > 0 && MONEY_CLASSES.has(classifyAmountLabel(t.slice(0, first).toLowerCase()))) {
       const before = t;
       t = t.replace(/(?<![\d.,])(\d{1,6})\.\s(\d{2})(?![\d])/g, (_m, a: string, b: string) => ` ${a}.${b}`);
       t = t.replace(
@@ -376,7 +376,17 @@ export function amountFacts(
     // "Sub total 64.00 / GST 3.84 / Net total 67.85": a net-labelled amount printed below the tax
     // and above the other net amount is the final amount (a net before tax comes before the tax).
     const belowTax = taxes.some((t) => t.line.no < c.line.no && t.amount > 0);
-    const belowSmallerNet = nets.some((n) => n !== c && n.line.no < c.line.no && n.amount < c.amount);
+    // Above it a smaller subtotal: a net, or a "Gross Amt" before the tax was added.
+    const belowSmallerNet = all.some(
+      (n) =>
+        n !== c &&
+        !n.inSummary &&
+        (n.cls === 'net' || n.cls === 'gross' || n.cls === 'total') &&
+        n.hasDecimals &&
+        n.line.no < c.line.no &&
+        n.amount > 0 &&
+        n.amount < c.amount,
+    );
     if (belowTax && belowSmallerNet && !nets.some((n) => n.line.no > c.line.no && n.amount > c.amount)) {
       c.cls = 'gross';
       c.kind = 'total';
