@@ -458,7 +458,7 @@ export function partiesWithCandidates(
     // Only a legal form or a registration label left ("SDN BHD", "CO. (M)", "Company No").
     const core = cleaned.replace(LEGAL_FORM_ALL, ' ').replace(/\([^)]*\)|[^\p{L}]+/gu, '');
     if (legal && core.length < 3) return;
-    if (/^[(\[{]?\s*(?:company|co\.?|reg(?:istration)?\.?|roc)\s*(?:no|reg|number)\b/i.test(cleaned)) return;
+    if (/^[([{]?\s*(?:company|co\.?|reg(?:istration)?\.?|roc)\s*(?:no|reg|number)\b/i.test(cleaned)) return;
     if (customerKey && key(cleaned) === customerKey) return;
     cands.push({ name: cleaned, rule, strength, index: line.start, source: squash(line.text), lineNo: line.no });
   };
