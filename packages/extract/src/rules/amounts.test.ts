@@ -235,6 +235,20 @@ describe('receipt totals under OCR damage', () => {
     expect(f.total?.amount).toBe(33.07);
   });
 
+  it('reads cash − change as the total of an untitled till slip whose printed total lost its cents', () => {
+    const text = [
+      'NOODLE HOUSE',
+      'Laksa   RM9.50',
+      'Teh Tarik   RM2.80',
+      'Grand Total xx 9 x 12',
+      'Cash RM20.00',
+      'Change RM7.70',
+    ].join('\n');
+    const lines = new LineIndex(text);
+    const f = amountFacts(text, lines, false, false, []);
+    expect(f.total?.amount).toBe(12.3);
+  });
+
   it('keeps a net total above the tax as the net (de)', () => {
     const f = facts(['Nettobetrag   100,00 €', 'MwSt 19%   19,00 €', 'Gesamtbetrag   119,00 €'].join('\n'));
     expect(f.total?.amount).toBe(119);

@@ -366,6 +366,8 @@ export function amountFacts(
   const tenders = all.filter((c) => c.cls === 'tender' && c.amount > 0);
   const changes = all.filter((c) => c.cls === 'change' && c.amount >= 0);
   const roundings = all.filter((c) => c.cls === 'rounding');
+  // Cash handed over and change given back: a till receipt, whatever its title says.
+  const expectsTotal = mainAmountExpected || (tenders.some((t) => t.hasDecimals) && changes.some((c) => c.hasDecimals));
   const discount = all.some((c) => c.cls === 'discount' && Math.abs(c.amount) > 0);
 
   const headlineClasses = new Set<AmountClass>(['gross', 'due', 'total', 'balance', 'netpay', 'premium']);
@@ -559,7 +561,7 @@ export function amountFacts(
     gross = due;
   // What was paid (cash − change) against a weak or unconfirmed headline: when another printed
   // amount agrees with it, or the headline lost its cents, the payment is the total.
-  if (paid !== undefined && paid > 0 && mainAmountExpected) {
+  if (paid !== undefined && paid > 0 && expectsTotal) {
     const head = gross ?? total;
     const confirmed = all.some((c) => near(c.amount, paid, 0.005) && c.cls !== 'change');
     const weak = !head || !head.hasDecimals || head.repaired;
@@ -581,7 +583,7 @@ export function amountFacts(
       if (total === head) total = t;
     }
   }
-  if (!total && mainAmountExpected) {
+  if (!total && expectsTotal) {
     // Unlabelled fallback: the largest positive amount that carries a currency and no negative label.
     const centsDocument = count >= 3 && decimals / count >= 0.5;
     total = all
@@ -596,7 +598,7 @@ export function amountFacts(
       )
       .reduce<AmountCandidate | undefined>((m, c) => (!m || c.amount > m.amount ? c : m), undefined);
   }
-  if (!total && mainAmountExpected) {
+  if (!total && expectsTotal) {
     // Last resorts on a receipt: a net total nothing contradicts, what was paid (cash − change), or
     // the only payment line.
     // Paid with no change ("CASH 48.00 / CHANGE 0.00") at least the net: what was paid is the total.
