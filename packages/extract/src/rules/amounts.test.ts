@@ -249,6 +249,20 @@ describe('receipt totals under OCR damage', () => {
     expect(f.total?.amount).toBe(12.3);
   });
 
+  it('never takes a total "ohne USt." below the tax for the gross total (de)', () => {
+    const f = facts(
+      [
+        'Positionssumme   400,00',
+        'Zuschlag Verpackung   % USt   12,00',
+        'Gesamtbetrag der Zuschläge   12,00',
+        'Rechnungssumme ohne USt.   412,00',
+        'Steuerbetrag   78,28',
+        'Bruttosumme   490,28',
+      ].join('\n'),
+    );
+    expect(f.total?.amount).toBe(490.28);
+  });
+
   it('keeps a net total above the tax as the net (de)', () => {
     const f = facts(['Nettobetrag   100,00 €', 'MwSt 19%   19,00 €', 'Gesamtbetrag   119,00 €'].join('\n'));
     expect(f.total?.amount).toBe(119);

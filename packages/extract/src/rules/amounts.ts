@@ -389,7 +389,9 @@ export function amountFacts(
         n.amount > 0 &&
         n.amount < c.amount,
     );
-    if (belowTax && belowSmallerNet && !nets.some((n) => n.line.no > c.line.no && n.amount > c.amount)) {
+    // A label that says "without tax" ("Rechnungssumme ohne USt.", "Total excl. VAT") never is.
+    const saysExcl = has(labelTokens(c.label).slice(-10), EXCL_MARKERS) >= 0;
+    if (belowTax && belowSmallerNet && !saysExcl && !nets.some((n) => n.line.no > c.line.no && n.amount > c.amount)) {
       c.cls = 'gross';
       c.kind = 'total';
       c.checks.push('below the tax');
