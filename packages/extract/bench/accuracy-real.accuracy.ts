@@ -63,6 +63,9 @@ const corpusDir = process.env['AUTOD_REAL_CORPUS'] ?? nearest('shared/corpus/rea
 const textCacheDir = process.env['AUTOD_REAL_TEXT_CACHE'] ?? nearest('cache/real-dev-text');
 /** `AUTOD_BENCH_ONLY=rules`: only part 3 (seconds, no CLI, no OCR). */
 const rulesOnly = process.env['AUTOD_BENCH_ONLY'] === 'rules';
+/** `AUTOD_BENCH_ONLY=synthetic`: only part 2 (the synthetic corpus through the CLI). */
+const syntheticOnly = process.env['AUTOD_BENCH_ONLY'] === 'synthetic';
+const only = process.env['AUTOD_BENCH_ONLY'] ?? '';
 const imagesDirect = process.env['AUTOD_BENCH_IMAGES'] === 'direct';
 /** `AUTOD_BENCH_DUMP=<file>`: the cached-text part also writes truth, metadata and text of every document there. */
 const dumpFile = process.env['AUTOD_BENCH_DUMP'];
@@ -391,9 +394,9 @@ it('measures accuracy through the real CLI', async () => {
   const work = await mkdtemp(path.join(os.tmpdir(), 'autod-accuracy-'));
   try {
     const skipped = { skipped: 'AUTOD_BENCH_ONLY=rules' };
-    const real = rulesOnly ? skipped : await realDocuments(work);
+    const real = rulesOnly || syntheticOnly ? { skipped: `AUTOD_BENCH_ONLY=${only}` } : await realDocuments(work);
     const syn = rulesOnly ? skipped : await synthetic(work);
-    const rules = await cachedText();
+    const rules = syntheticOnly ? { skipped: 'AUTOD_BENCH_ONLY=synthetic' } : await cachedText();
     console.log(
       `${table('real documents (autod process)', real)}\n\n${table('synthetic corpus (autod process)', syn)}\n\n${table('rules on the cached texts of the real documents', rules)}`,
     );
@@ -411,7 +414,11 @@ it('measures accuracy through the real CLI', async () => {
     };
     const outDir = path.join(repoRoot, 'bench-results');
     await mkdir(outDir, { recursive: true });
-    const name = rulesOnly ? 'accuracy-real-rules.json' : 'accuracy-real.json';
+    const name = rulesOnly
+      ? 'accuracy-real-rules.json'
+      : syntheticOnly
+        ? 'accuracy-synthetic.json'
+        : 'accuracy-real.json';
     await writeFile(path.join(outDir, name), JSON.stringify(out, null, 2) + '\n');
     // Documents that failed in the CLI count as misses (reported as matched < docs); most must get through.
     if (!('skipped' in real)) expect(real.matched).toBeGreaterThanOrEqual(real.docs * 0.9);
