@@ -250,7 +250,14 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   if (locale.country) note('country', locale.country, `cues: ${locale.cues.slice(0, 4).join(', ')}`);
 
   // --- dates
-  const dates = dateFacts(text, lines, locale, meta.language);
+  const readYear = Number(input.processedAt.slice(0, 4));
+  const dates = dateFacts(
+    text,
+    lines,
+    locale,
+    meta.language,
+    Number.isFinite(readYear) && readYear > 1990 ? readYear : undefined,
+  );
   let dateKind: 'labelled' | 'bare' | 'unlabelled' | 'none' = 'none';
   if (dates.primary) {
     meta.primary_date = dates.primary.iso;

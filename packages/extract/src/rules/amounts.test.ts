@@ -18,6 +18,14 @@ describe('classifyAmountLabel', () => {
     ['Total Sales (Excluding GST)', 'net'],
     ['TOTAL INCL. GST@6%', 'gross'],
     ['Total GST', 'tax'],
+    ['Total Sales Inckeive GST @6%', 'gross'],
+    ['Total Sales (i ctusive of GST)', 'gross'],
+    ['Total Amount (with GST)', 'gross'],
+    ['Total Sales Tax', 'tax'],
+    ['xx (Inclusive of GST) :', 'gross'],
+    ['inkl. MwSt.', 'tax'],
+    ['INC 6% GST', 'tax'],
+    ['Total Excl. GST', 'net'],
     ['GST @ 6% included in total', 'tax'],
     ['Total includes 6% GST', 'tax'],
     ['Nett Total', 'gross'],
@@ -194,6 +202,79 @@ describe('amountFacts on invoices', () => {
     const f = facts(['Total ilíquido   780,00 €', 'IVA 23%   179,40 €', 'Total a pagar   959,40 €'].join('\n'));
     expect((f.gross ?? f.total)?.amount).toBe(959.4);
     expect(f.total?.checks).toContain('net + tax');
+  });
+});
+
+describe('receipt totals under OCR damage', () => {
+  it('takes a net total printed below the tax and the subtotal as the final amount', () => {
+    const f = facts(
+      [
+        'FRIED RICE   12.00',
+        'ICED TEA   4.00',
+        'SUB TOTAL   16.00',
+        'SST 6%   0.96',
+        'ROUNDING ADJ   -0.01',
+        'NET TOTAL   16.95',
+      ].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).toBe(16.95);
+    expect(f.total?.checks).toContain('below the tax');
+  });
+
+  it('takes what was paid with no change when the printed total is unreadable', () => {
+    const f = facts(['SUB-TOTAL   40.00', 'SST   2.40', 'TOTAL   4Z.4O%', 'CASH   42.40', 'CHANGE   0.00'].join('\n'), {
+      receipt: true,
+    });
+    expect(f.total?.amount).toBe(42.4);
+  });
+
+  it('repairs a lost decimal point after a capitalised label and reads "Net Amt" below the tax as the total', () => {
+    const f = facts(['Gross Amt 31 20', 'GST (6%) 1.87', 'Net Amt : 33.07'].join('\n'), { receipt: true });
+    expect(f.all.some((c) => c.amount === 31.2 && c.cls === 'gross')).toBe(true);
+    expect(f.total?.amount).toBe(33.07);
+  });
+
+  it('reads cash − change as the total of an untitled till slip whose printed total lost its cents', () => {
+    const text = [
+      'NOODLE HOUSE',
+      'Laksa   RM9.50',
+      'Teh Tarik   RM2.80',
+      'Grand Total xx 9 x 12',
+      'Cash RM20.00',
+      'Change RM7.70',
+    ].join('\n');
+    const lines = new LineIndex(text);
+    const f = amountFacts(text, lines, false, false, []);
+    expect(f.total?.amount).toBe(12.3);
+  });
+
+  it('never takes a total "ohne USt." below the tax for the gross total (de)', () => {
+    const f = facts(
+      [
+        'Positionssumme   400,00',
+        'Zuschlag Verpackung   % USt   12,00',
+        'Gesamtbetrag der Zuschläge   12,00',
+        'Rechnungssumme ohne USt.   412,00',
+        'Steuerbetrag   78,28',
+        'Bruttosumme   490,28',
+      ].join('\n'),
+    );
+    expect(f.total?.amount).toBe(490.28);
+  });
+
+  it('keeps a net total above the tax as the net (de)', () => {
+    const f = facts(['Nettobetrag   100,00 €', 'MwSt 19%   19,00 €', 'Gesamtbetrag   119,00 €'].join('\n'));
+    expect(f.total?.amount).toBe(119);
+    expect(f.net?.amount).toBe(100);
+  });
+
+  it('does not fall back to a cents-less number with a currency on a document printed in cents', () => {
+    const f = facts(
+      ['BILL DT: 02/02/2024 09:09 PM RM 1', 'COFFEE   3.50', 'TOAST   2.80', 'KAYA   1.20', 'Tctl ~~ /.5O'].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).not.toBe(1);
   });
 });
 

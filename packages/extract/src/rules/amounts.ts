@@ -159,7 +159,10 @@ function classifyUncached(label: string): AmountClass {
   if (has(toks, DISCOUNT_LABELS) >= 0) return 'discount';
   if (has(toks, QTY_LABELS) >= 0 && due < 0 && gross < 0) return 'qty';
   const tax = has(toks, TAX_LABELS);
-  const incl = has(toks, INCL_MARKERS);
+  // "Inclusive" as OCR reads it on receipts ("Inckeive", "i ctusive"): a word ending like it.
+  const inclExact = has(toks, INCL_MARKERS);
+  const inclFuzzy = toks.findIndex((t) => t.length >= 5 && !t.startsWith('ex') && /(?:usive|sive|eive)$/.test(t));
+  const incl = inclExact >= 0 ? inclExact : inclFuzzy;
   const excl = has(toks, EXCL_MARKERS);
   const net = has(toks, NET_LABELS);
   const amountWord = toks.findIndex((t) => AMOUNT_WORDS.has(t));
@@ -173,8 +176,22 @@ function classifyUncached(label: string): AmountClass {
     if (has(toks, TAX_OF_WHICH) >= 0) return 'tax';
     // "Total incl. GST", "Total Sales (Inclusive of GST)", "Amount incl. VAT".
     if (incl >= 0 && head >= 0 && tax > Math.min(incl, head)) return 'gross';
+    // "… (Inclusive of GST) : 599.45" with the head word lost to OCR: a bracketed incl. qualifier
+    // without a rate names the total; "inkl. MwSt 1,52", "incl. 6% GST 1.62" name the tax in it.
+    if (
+      incl >= 0 &&
+      tax > incl &&
+      !/%/.test(label) &&
+      /\(\s*(?:\p{L}{1,2}\s+)?\p{L}*(?:incl|inkl|inc\b|usive|sive|eive)/iu.test(label)
+    )
+      return 'gross';
     // "Total excl. GST", "Rechnungssumme ohne USt.".
     if (excl >= 0) return 'net';
+    // "Total Sales (… GST)", "Total Amount … VAT": the tax word qualifies a named total further on
+    // (an incl. marker OCR lost); "Total Sales Tax", "Total GST", "Sales tax" name the tax itself.
+    const noun = toks.findIndex((t, i) => i > anyTotal && i < tax && /^(?:sales|amount|amt|bill|payable)$/.test(t));
+    if (anyTotal >= 0 && noun >= 0 && tax > noun + 1 && toks[tax - 1] !== 'sales' && has(toks, TAX_OF_WHICH) < 0)
+      return 'gross';
     // "GST 6%", "Steuerbetrag", "GST included in total", "Total GST".
     return 'tax';
   }
@@ -261,7 +278,7 @@ function repairAmountText(lines: LineIndex): { text: string; changed: Set<number
   for (const line of lines.lines) {
     let t = line.text;
     const first = t.search(/\d/);
-    if (first > 0 && MONEY_CLASSES.has(classifyAmountLabel(t.slice(0, first)))) {
+    if (first > 0 && MONEY_CLASSES.has(classifyAmountLabel(t.slice(0, first).toLowerCase()))) {
       const before = t;
       t = t.replace(/(?<![\d.,])(\d{1,6})\.\s(\d{2})(?![\d])/g, (_m, a: string, b: string) => ` ${a}.${b}`);
       t = t.replace(
@@ -349,6 +366,8 @@ export function amountFacts(
   const tenders = all.filter((c) => c.cls === 'tender' && c.amount > 0);
   const changes = all.filter((c) => c.cls === 'change' && c.amount >= 0);
   const roundings = all.filter((c) => c.cls === 'rounding');
+  // Cash handed over and change given back: a till receipt, whatever its title says.
+  const expectsTotal = mainAmountExpected || (tenders.some((t) => t.hasDecimals) && changes.some((c) => c.hasDecimals));
   const discount = all.some((c) => c.cls === 'discount' && Math.abs(c.amount) > 0);
 
   const headlineClasses = new Set<AmountClass>(['gross', 'due', 'total', 'balance', 'netpay', 'premium']);
@@ -356,6 +375,28 @@ export function amountFacts(
   // amount is what the customer paid (cash − change) or is a subtotal plus the taxes, it is the total.
   for (const c of all) {
     if (c.cls !== 'net' || c.inSummary || c.amount <= 0) continue;
+    // "Sub total 64.00 / GST 3.84 / Net total 67.85": a net-labelled amount printed below the tax
+    // and above the other net amount is the final amount (a net before tax comes before the tax).
+    const belowTax = taxes.some((t) => t.line.no < c.line.no && t.amount > 0);
+    // Above it a smaller subtotal: a net, or a "Gross Amt" before the tax was added.
+    const belowSmallerNet = all.some(
+      (n) =>
+        n !== c &&
+        !n.inSummary &&
+        (n.cls === 'net' || n.cls === 'gross' || n.cls === 'total') &&
+        n.hasDecimals &&
+        n.line.no < c.line.no &&
+        n.amount > 0 &&
+        n.amount < c.amount,
+    );
+    // A label that says "without tax" ("Rechnungssumme ohne USt.", "Total excl. VAT") never is.
+    const saysExcl = has(labelTokens(c.label).slice(-10), EXCL_MARKERS) >= 0;
+    if (belowTax && belowSmallerNet && !saysExcl && !nets.some((n) => n.line.no > c.line.no && n.amount > c.amount)) {
+      c.cls = 'gross';
+      c.kind = 'total';
+      c.checks.push('below the tax');
+      continue;
+    }
     const paidExactly = tenders.some((t) =>
       changes.some((ch) => ch.amount > 0 && near(t.amount - ch.amount, c.amount, 0.005)),
     );
@@ -522,7 +563,7 @@ export function amountFacts(
     gross = due;
   // What was paid (cash − change) against a weak or unconfirmed headline: when another printed
   // amount agrees with it, or the headline lost its cents, the payment is the total.
-  if (paid !== undefined && paid > 0 && mainAmountExpected) {
+  if (paid !== undefined && paid > 0 && expectsTotal) {
     const head = gross ?? total;
     const confirmed = all.some((c) => near(c.amount, paid, 0.005) && c.cls !== 'change');
     const weak = !head || !head.hasDecimals || head.repaired;
@@ -544,23 +585,35 @@ export function amountFacts(
       if (total === head) total = t;
     }
   }
-  if (!total && mainAmountExpected) {
+  if (!total && expectsTotal) {
     // Unlabelled fallback: the largest positive amount that carries a currency and no negative label.
+    const centsDocument = count >= 3 && decimals / count >= 0.5;
     total = all
       .filter(
         (c) =>
           c.currency !== null &&
           c.amount > 0 &&
+          (c.hasDecimals || !centsDocument) &&
           !c.inSummary &&
           !NEVER_HEADLINE.test(c.label) &&
           !['tender', 'change', 'tax', 'rounding', 'discount', 'prepaid', 'qty', 'unit', 'net'].includes(c.cls),
       )
       .reduce<AmountCandidate | undefined>((m, c) => (!m || c.amount > m.amount ? c : m), undefined);
   }
-  if (!total && mainAmountExpected) {
+  if (!total && expectsTotal) {
     // Last resorts on a receipt: a net total nothing contradicts, what was paid (cash − change), or
     // the only payment line.
+    // Paid with no change ("CASH 48.00 / CHANGE 0.00") at least the net: what was paid is the total.
+    const exact =
+      tenders.length === 1 &&
+      changes.length > 0 &&
+      changes.every((ch) => near(ch.amount, 0)) &&
+      tenders[0]?.hasDecimals &&
+      !all.some((c) => c.cls === 'net' && !c.inSummary && c.amount > (tenders[0]?.amount ?? 0) + 0.005)
+        ? tenders[0]
+        : undefined;
     total =
+      exact ??
       best((c) => c.cls === 'net' && !c.inSummary && c.amount > 0 && c.hasDecimals) ??
       (paid !== undefined
         ? undefined

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineIndex } from '../text.js';
-import { dateFacts, decideDayFirst, repairDateTokens } from './dates.js';
+import { dateFacts, decideDayFirst, repairDateTokens, repairYears } from './dates.js';
 import { inferLocale } from './locale.js';
 
 function primary(text: string, language: string | null = null): string | undefined {
@@ -67,5 +67,27 @@ describe('dateFacts', () => {
 
   it('leaves dashed two-digit-year numbers alone without a label or a time', () => {
     expect(primary('Part no 12-05-24 x 3')).toBeUndefined();
+  });
+});
+
+describe('OCR-damaged years and run-together dates', () => {
+  it('puts back a year OCR misread when one common confusion makes it plausible', () => {
+    expect(repairYears('09-07-2618 10:15 AM', 2025)).toBe('09-07-2018 10:15 AM');
+    expect(repairYears('09-07-2628', 2025)).toBe('09-07-2628');
+    expect(repairYears('Date 21/11/2619', 2025)).toBe('Date 21/11/2019');
+    expect(repairYears('PRINTED 03/05/2073 14:01', 2025)).toBe('PRINTED 03/05/2013 14:01');
+    expect(repairYears('Valid until 03/05/2024', 2025)).toBe('Valid until 03/05/2024');
+  });
+
+  it('reads the repaired year as the date of a receipt', () => {
+    const text = 'KEDAI RUNCIT MAJU\n14-05-2617 09:12:44 AM\nTOTAL 12.50';
+    const lines = new LineIndex(text);
+    expect(dateFacts(text, lines, inferLocale(text, 'en'), 'en', 2025).primary?.iso).toBe('2017-05-14');
+  });
+
+  it('takes an unlabelled "ddmm/yyyy" only when nothing better is printed, never a numbered reference', () => {
+    expect(primary('KEDAI MAJU\nTAX INVOICE  1403/2019\nTOTAL 5.00')).toBe('2019-03-14');
+    expect(primary('KEDAI MAJU\nTAX INVOICE  1403/2019\nDate: 25/04/2019\nTOTAL 5.00')).toBe('2019-04-25');
+    expect(primary('Fattura n. 1403/2019\nTotale 5,00')).toBeUndefined();
   });
 });

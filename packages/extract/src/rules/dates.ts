@@ -130,13 +130,43 @@ export function repairDateTokens(text: string): string {
   );
 }
 
+/** Digits OCR reads for the digit of a year ("2618" for 2018, "2076" for 2016): the common confusions only. */
+const YEAR_DIGIT: Record<string, string> = { '6': '0', '7': '1', '8': '0' };
+
+/**
+ * A copy of `text` where the year of a numeric date that cannot be the document's (after `refYear`
+ * or before 1990) is put back when exactly one common OCR digit confusion makes it plausible:
+ * "12-02-2618" → "12-02-2018". Same length, so offsets stay valid.
+ */
+export function repairYears(text: string, refYear: number): string {
+  return text.replace(
+    /(?<![\p{L}\p{N}])(\d{1,2}[/.-]\d{1,2}[/.-])(\d{4})(?![\p{L}\p{N}])/gu,
+    (tok, head: string, year: string) => {
+      const y = Number(year);
+      if (y >= 1990 && y <= refYear) return tok;
+      const options = new Set<string>();
+      for (let i = 0; i < 4; i++) {
+        for (const d of YEAR_DIGIT[year[i] ?? ''] ?? '') {
+          const cand = year.slice(0, i) + d + year.slice(i + 1);
+          if (Number(cand) >= 1990 && Number(cand) <= refYear) options.add(cand);
+        }
+      }
+      return options.size === 1 ? head + [...options].join('') : tok;
+    },
+  );
+}
+
 /**
  * Dates whose separators OCR lost, next to a date label or a time: "2512/2018", "25032018",
  * "20180428". Each is calendar-checked; compact forms are read day-first unless the document is
  * month-first.
  */
-function compactDates(text: string, lines: LineIndex, dayFirst: boolean | undefined): FoundDate[] {
-  const out: FoundDate[] = [];
+function compactDates(
+  text: string,
+  lines: LineIndex,
+  dayFirst: boolean | undefined,
+): (FoundDate & { weak?: boolean })[] {
+  const out: (FoundDate & { weak?: boolean })[] = [];
   const re = /(?<![\p{L}\p{N}])(\d{8}|\d{4}[/.-]\d{4}|\d{2}[/.-]\d{6})(?![\p{N}])/gu;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
@@ -146,7 +176,10 @@ function compactDates(text: string, lines: LineIndex, dayFirst: boolean | undefi
     const after = line.text.slice(m.index - line.start + raw.length);
     const labelled = BARE_DATE_LABEL.test(before.toLowerCase()) || /\bdat\w?\W*$/i.test(before);
     const timed = /\d{1,2}:\d{2}/.test(after.slice(0, 20));
-    if (!labelled && !timed) continue;
+    // "2212/2017" alone: a day and month run together before a separated year. Kept (as the weakest
+    // date) unless it is a numbered reference ("No. 0112/2023").
+    const split = /^\d{4}[/.-]\d{4}$/.test(raw) && !/(?:\b(?:no|nr|n|num|ref)\.?|#|:)\s*$/i.test(before);
+    if (!labelled && !timed && !split) continue;
     const digits = raw.replace(/\D/g, '');
     const readings: (string | null)[] = [];
     const a = digits.slice(0, 2);
@@ -158,7 +191,7 @@ function compactDates(text: string, lines: LineIndex, dayFirst: boolean | undefi
     if (/^\d{8}$/.test(raw))
       readings.unshift(toIso(Number(digits.slice(0, 4)), Number(digits.slice(4, 6)), Number(digits.slice(6))));
     const iso = readings.find((r): r is string => r !== null && r >= '1990-01-01');
-    if (iso) out.push({ iso, raw, index: m.index, form: 'numeric' });
+    if (iso) out.push({ iso, raw, index: m.index, form: 'numeric', ...(!labelled && !timed ? { weak: true } : {}) });
   }
   return out;
 }
@@ -240,12 +273,30 @@ function fuzzyDateLabel(label: string): 'due' | 'primary' | undefined {
   return undefined;
 }
 
-export function dateFacts(text: string, lines: LineIndex, locale: LocaleFacts, language: string | null): DateFacts {
+export function dateFacts(
+  text: string,
+  lines: LineIndex,
+  locale: LocaleFacts,
+  language: string | null,
+  /** The year the document is read in (from `processedAt`): later years are OCR damage. */
+  refYear: number = new Date().getUTCFullYear(),
+): DateFacts {
   const order = decideDayFirst(text, locale, language);
   const opts = order.dayFirst === undefined ? {} : { dayFirst: order.dayFirst };
   const found = findDates(text, opts);
-  const taken = (i: number, len: number): boolean => found.some((d) => i < d.index + d.raw.length && d.index < i + len);
-  const extra: (FoundDate & { repaired: boolean })[] = [];
+  const extra: (FoundDate & { repaired: boolean; weak?: boolean })[] = [];
+  // Years OCR damaged ("2618", "2076"): the repaired reading replaces the one found, if any.
+  const yearFixed = repairYears(text, refYear);
+  if (yearFixed !== text) {
+    for (const d of findDates(yearFixed, opts)) {
+      const at = found.findIndex((f) => f.index === d.index);
+      if (at >= 0 && found[at]?.iso === d.iso) continue;
+      if (at >= 0) found.splice(at, 1);
+      extra.push({ ...d, raw: text.slice(d.index, d.index + d.raw.length), repaired: true });
+    }
+  }
+  const taken = (i: number, len: number): boolean =>
+    found.some((d) => i < d.index + d.raw.length && d.index < i + len) || extra.some((e) => e.index === i);
   const repairedText = repairDateTokens(text);
   if (repairedText !== text) {
     for (const d of findDates(repairedText, opts))
@@ -300,7 +351,10 @@ export function dateFacts(text: string, lines: LineIndex, locale: LocaleFacts, l
       [kind, score] = ['primary', 10.5];
     if (withTime && (kind === 'none' || kind === 'bare')) score += 1;
     if (d.repaired) score -= 0.5;
-    return { ...d, label, kind, score: score - Math.min(1, rank / 100), withTime };
+    // An unlabelled "2212/2017": only when nothing better is printed.
+    if ('weak' in d && d.weak) [kind, score] = ['none', 0.5];
+    const { weak: _weak, ...date } = d as typeof d & { weak?: boolean };
+    return { ...date, label, kind, score: score - Math.min(1, rank / 100), withTime };
   });
 
   // The due date follows the issue date: when the order was a guess and the other reading of

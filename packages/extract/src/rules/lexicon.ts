@@ -127,6 +127,7 @@ export const NET_LABELS = phrases(
   'sub total',
   'sub-total',
   'net amount',
+  'net amt',
   'net total',
   'total net',
   'net value',

@@ -137,3 +137,57 @@ describe('names', () => {
     expect(canonicalIssuer('Tipografia Moretti S.r.l.')).toBe('Tipografia Moretti');
   });
 });
+
+describe('letterheads under OCR damage', () => {
+  it('reads a name whose bracket OCR turned into a brace, without the address below', () => {
+    const p = parties(
+      ['KEDAI MAJU (TAMAN JAYA} SDN BHD', 'LOT 12-A, JALAN INDAH 3,', '43300 SERI KEMBANGAN', 'RECEIPT'].join('\n'),
+    );
+    expect(p.issuer?.name).toBe('KEDAI MAJU (TAMAN JAYA} SDN BHD');
+  });
+
+  it('never takes a bracketed company-number line for the name', () => {
+    const p = parties(['GOLDEN LEAF BOOK', '(Co. No. 11234 - X)', 'No 8, Jalan Damai 2', 'TAX INVOICE'].join('\n'));
+    expect(p.issuer?.name).not.toMatch(/Co\. No/);
+  });
+
+  it('drops a lower-case OCR scrap before a name but keeps name particles', () => {
+    expect(repairName('ol Cash & Carry Sdn. Bhd.')).toBe('Cash & Carry SDN. BHD.');
+    expect(repairName('de Vries Bouw B.V.')).toBe('de Vries Bouw B.V.');
+    expect(repairName('van Dijk Transport')).toBe('van Dijk Transport');
+  });
+
+  it('reads an OCR\'d "SDN 3HD" as SDN BHD', () => {
+    expect(repairName('MEGA HARDWARE SDN 3HD')).toBe('MEGA HARDWARE SDN BHD');
+  });
+
+  it('does not take a short line ending in a legal form for a sentence', () => {
+    expect(rejectName('We Care Pharmacy Sdn. Bhd.')).toBeUndefined();
+    expect(rejectName('We thank you for shopping with us today.')).toBe('sentence');
+  });
+});
+
+describe('footer text and thank-you lines', () => {
+  it('never takes a fragment of the courtesy or returns policy text for the name', () => {
+    expect(rejectName('PLS VISIT US AGAIN')).toBe('sentence');
+    expect(rejectName('Returnable Or Exchangeable')).toBe('sentence');
+    const p = parties(
+      ['Xy PLEASE COME AGAIN Qz', 'GREEN VALLEY CASH & CARRY', 'LOT 5, JALAN MAWAR 2', 'RECEIPT'].join('\n'),
+    );
+    expect(p.issuer?.name).toBe('GREEN VALLEY CASH & CARRY');
+  });
+
+  it('takes the full letterhead name a thank-you line confirms by its start', () => {
+    const p = parties(
+      [
+        'Qx',
+        'Sunoco Bayview 3',
+        '12 Harbour Road',
+        'PUMP 4   UNLEADED',
+        'TOTAL   40.00',
+        'Thank you for shopping at Sunocomart',
+      ].join('\n'),
+    );
+    expect(p.issuer?.name).toBe('Sunoco Bayview 3');
+  });
+});

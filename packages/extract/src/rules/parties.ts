@@ -60,6 +60,8 @@ export const LEGAL_FORM = {
 const LEGAL_FORM_LONG =
   /(?:^|[\s,(])(?:Inc\.|Incorporated|L\.L\.C\.|Ltd\.?|Limited|Corp\.|Corporation|Co\.|Company|GmbH(?:\s?&\s?Co\.?\s?KG)?|gGmbH|mbH|e\.\s?K\.|e\.V\.|a\.G\.|S\.A\.|SARL|SASU|S\.à\s?r\.l\.|EURL|S\.L\.U?|S\.R\.L\.|S\.r\.l\.|S\.p\.A\.|S\.n\.c\.|B\.V\.|N\.V\.|V\.O\.F\.|Lda\.?|S\.A\.S\.|Pty\.?\s?Ltd\.?|Pvt\.?\s?Ltd\.?|Private Limited|Sp\.\s?z\s?o\.\s?o\.|[S53$][DOBU0][NM]\.?\s?[B83][HN][DO0]\.?|[S5$§]\/B|Berhad|Bhd\.?|Enterprise|Enterprises|Trading)(?=$|[\s,.)])/i;
 const LEGAL_FORM_ALL = new RegExp(LEGAL_FORM_LONG.source, 'gi');
+/** A legal form as the last word(s) of a line (a registration number in brackets may follow). */
+const LEGAL_FORM_END = new RegExp(`${LEGAL_FORM_LONG.source}[.,]?\\s*(?:\\([^()]*\\))?\\s*$`, 'i');
 
 /**
  * Short upper-case legal forms ("AG", "SA", "BV" …): case-sensitive and only as the last word of
@@ -91,6 +93,8 @@ const TABLE_HEADER_WORDS =
   /\b(?:qty|quantity|description|desc|item|items|price|amount|amt|total|unit|rate|hours|check[- ]?in|check[- ]?out|rooms?|nights?|date|no\.|code|tax|disc|sku|menge|beschreibung|artikel|preis|betrag|einheit|pos|désignation|quantité|prix|montant|omschrijving|aantal|prijs|bedrag|descripción|cantidad|precio|importe|descrizione|quantità|prezzo|importo|descrição|quantidade|preço|valor|kuantiti|harga|jumlah)\b/gi;
 const SENTENCE_START =
   /^(?:please|thank|thanks|keep|this|these|we|our|your|you|for|if|questions|visit|call|note|retain|printed|page|all|see|welcome|goods|no\s+refund|terima|sila|barang|bitte|vielen|wir|ihr|merci|nous|votre|veuillez|bedankt|wij|uw|gracias|por favor|grazie|obrigad|dear|sehr geehrte|geehrte|liebe[rs]?\b|hallo|madame,|monsieur,|mesdames|messieurs|geachte|beste\b|estimad[oa]s?|querid[oa]s?|gentile|egregi|cari?\b|prezad[oa]s?)/i;
+const POLICY_WORDS =
+  /\b(?:again|returnable|exchangeable|refundable|non-refundable|thank(?:s| you)|terima kasih|danke|merci|gracias|grazie|obrigad[oa]|bedankt)\b/i;
 const FUNCTION_WORDS = new Set([
   ...['the', 'of', 'for', 'and', 'with', 'to', 'in', 'on', 'at', 'by', 'is', 'are', 'a', 'an', 'from'],
   ...['der', 'die', 'das', 'von', 'zur', 'zum', 'und', 'mit', 'für', 'im', 'in', 'ist'],
@@ -100,6 +104,30 @@ const FUNCTION_WORDS = new Set([
   ...['il', 'di', 'e', 'per', 'della', 'dei'],
   ...['o', 'os', 'as', 'do', 'da', 'dos', 'das', 'para'],
   ...['dan', 'yang', 'untuk', 'di', 'ke', 'dari'],
+]);
+/** Lower-case particles that open names ("de Vries", "von Braun", "el Corte", "d'Amico"). */
+const NAME_PARTICLES = new Set([
+  'de',
+  'da',
+  'di',
+  'do',
+  'du',
+  'la',
+  'le',
+  'el',
+  'al',
+  'von',
+  'van',
+  'zu',
+  'ter',
+  'te',
+  'ten',
+  'op',
+  'bin',
+  'ibn',
+  'e',
+  'y',
+  'a',
 ]);
 const PRONOUN_NAME =
   /^(?:us|we|our (?:store|shop|team|company|bank|office)|you|me|them|the team|the store|this store)$/i;
@@ -122,13 +150,17 @@ const WELCOME =
 /** OCR'd "SDN BHD" spellings → "SDN BHD"; digits inside letter abbreviations ("D.1.Y.") → letters. */
 export function repairName(raw: string): string {
   let s = raw
-    .replace(/(?<![\p{L}])[S53$][DOBU0][NM]\.?\s?[B8][HN][DO0](?![\p{L}])/giu, (m) =>
+    .replace(/(?<![\p{L}])[S53$][DOBU0][NM]\.?\s?[B83][HN][DO0](?![\p{L}])/giu, (m) =>
       /\./.test(m) ? 'SDN. BHD' : 'SDN BHD',
     )
     .replace(/(?<=\b\p{L}\.)1(?=\.\p{L}\b)/gu, 'I')
     .replace(/(?<=\b\p{L}\.)0(?=\.\p{L}\b)/gu, 'O');
   // Junk at the ends: stray punctuation, single letters, OCR'd frame lines, a leading "1 :".
   s = s.replace(/^\d{1,2}\s*[:|]\s*/, '');
+  // A lower-case scrap of one or two letters before a capitalised name ("ol Cash & Carry"): OCR
+  // noise from a logo, unless it is a particle of the name ("de Vries", "van Dijk", "la Maison").
+  const scrap = /^(\p{Ll}{1,2})\s+(?=\p{Lu})/u.exec(s);
+  if (scrap?.[1] && !FUNCTION_WORDS.has(scrap[1]) && !NAME_PARTICLES.has(scrap[1])) s = s.slice(scrap[0].length);
   s = s.replace(/^(?:[^\p{L}\p{N}(]+|\p{L}(?=\s)\s)+/u, '').replace(/(?:\s+[^\p{L}\p{N}\s)]+|\s+\p{Ll}{1,2})+$/u, '');
   return squash(s);
 }
@@ -174,7 +206,11 @@ function wordlikeShare(t: string): number {
 }
 
 function looksLikeSentence(t: string): boolean {
+  // "We Cash & Carry Sdn. Bhd.": a short line that ends in a legal form is a name, whatever its first word.
+  if (t.split(/\s+/).length <= 7 && LEGAL_FORM_END.test(t)) return false;
   if (SENTENCE_START.test(t)) return true;
+  // Fragments of the footer's courtesy and returns policy ("… VISIT US AGAIN", "Returnable Or Exchangeable").
+  if (POLICY_WORDS.test(t)) return true;
   const words = t.split(/\s+/);
   const fn = words.filter((w) => FUNCTION_WORDS.has(w.toLowerCase())).length;
   if (fn >= 3 || (words.length >= 7 && fn >= 2)) return true;
@@ -422,7 +458,7 @@ export function partiesWithCandidates(
     // Only a legal form or a registration label left ("SDN BHD", "CO. (M)", "Company No").
     const core = cleaned.replace(LEGAL_FORM_ALL, ' ').replace(/\([^)]*\)|[^\p{L}]+/gu, '');
     if (legal && core.length < 3) return;
-    if (/^(?:company|co\.?|reg(?:istration)?\.?|roc)\s*(?:no|reg|number)\b/i.test(cleaned)) return;
+    if (/^[([{]?\s*(?:company|co\.?|reg(?:istration)?\.?|roc)\s*(?:no|reg|number)\b/i.test(cleaned)) return;
     if (customerKey && key(cleaned) === customerKey) return;
     cands.push({ name: cleaned, rule, strength, index: line.start, source: squash(line.text), lineNo: line.no });
   };
@@ -457,7 +493,8 @@ export function partiesWithCandidates(
     const next = ne[i + 1];
     if (next && !customerLines.has(next.no)) {
       const n = next.text.trim();
-      const unbalanced = (t.match(/\(/g) ?? []).length > (t.match(/\)/g) ?? []).length;
+      // OCR reads a bracket as a brace ("(KUCHAI}"): both close the parenthesis.
+      const unbalanced = (t.match(/[({]/g) ?? []).length > (t.match(/[)}]/g) ?? []).length;
       const onlyForm =
         n.replace(LEGAL_FORM_ALL, ' ').replace(/\([^)]*\)|[^\p{L}]+/gu, '').length <= 3 && LEGAL_FORM.test(n);
       if ((unbalanced || onlyForm) && n.length <= 40 && !LEGAL_FORM.test(t.replace(/\s*\(.*$/, ''))) t = `${t} ${n}`;
@@ -510,6 +547,21 @@ export function partiesWithCandidates(
   ] as const) {
     const m = re.exec(text);
     if (m?.[1]) push(m[1], lines.lineAt(m.index), rule, strength);
+  }
+
+  // A brand in the thank-you or welcome line ("Thank you for shopping at BHPetromart") that starts
+  // like a letterhead line ("BHPetrol Permas Jaya 2") confirms that line, which names the issuer in full.
+  for (const c of cands.filter((x) => x.rule === 'thank-you line' || x.rule === 'welcome line')) {
+    const stem = key(c.name).slice(0, 5);
+    if (stem.length < 5) continue;
+    const head = cands.find(
+      (o) =>
+        o.rule === 'letterhead line' &&
+        lines.visibleRank(lines.lines[o.lineNo] ?? lines.lineAt(o.index)) < 6 &&
+        key(o.name).startsWith(stem) &&
+        key(o.name) !== key(c.name),
+    );
+    if (head) head.strength = Math.max(head.strength, c.strength + 0.05);
   }
 
   // Agreement between rules and repeated mentions.
