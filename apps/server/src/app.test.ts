@@ -299,10 +299,48 @@ describe('documents', () => {
     const after = await h.app.inject({ method: 'GET', url: `/v1/documents/${id}`, headers: AUTH });
     expect(after.json().attempts).toHaveLength(2);
 
+    // The local provider pays nothing: two attempts at $0, no paid calls.
     const costs = await h.app.inject({ method: 'GET', url: '/v1/costs?groupBy=provider', headers: AUTH });
     expect(costs.statusCode).toBe(200);
-    expect(costs.json().rows).toEqual([expect.objectContaining({ key: 'local', attempts: 2, documents: 1 })]);
-    expect(costs.json().totals.attempts).toBe(2);
+    expect(costs.json().rows).toEqual([
+      expect.objectContaining({ key: 'local', attempts: 2, documents: 1, calls: 0, costUsd: 0 }),
+    ]);
+    expect(costs.json().totals).toMatchObject({ attempts: 2, documents: 1, costUsd: 0, calls: 0 });
+    // Paid calls come from the spend ledger, as `autod costs` reads them: a settled extraction, an embedding call,
+    // and a call still in flight (counted at its estimate).
+    const call = { provider: 'openai', model: 'gpt-5-mini', source: sha };
+    const settled = await h.runtime.db.spend.reserve({ ...call, operation: 'responses.create', estimatedUsd: 0.01 });
+    const embedding = await h.runtime.db.spend.reserve({
+      ...call,
+      operation: 'embeddings.create',
+      estimatedUsd: 0.001,
+    });
+    const inFlight = await h.runtime.db.spend.reserve({ ...call, operation: 'responses.create', estimatedUsd: 0.002 });
+    if (!settled.ok || !embedding.ok || !inFlight.ok) throw new Error('refused without caps');
+    const usage = (i: number, o: number) => ({
+      inputTokens: i,
+      cachedInputTokens: 0,
+      outputTokens: o,
+      reasoningTokens: 0,
+      totalTokens: i + o,
+    });
+    await h.runtime.db.spend.settle(settled.id, { usage: usage(1000, 200), costUsd: 0.004 });
+    await h.runtime.db.spend.settle(embedding.id, { usage: usage(500, 0), costUsd: 0.0001 });
+    const paid = (await h.app.inject({ method: 'GET', url: '/v1/costs?groupBy=provider', headers: AUTH })).json();
+    expect(paid.rows).toEqual([
+      expect.objectContaining({ key: 'local', attempts: 2, calls: 0, costUsd: 0 }),
+      expect.objectContaining({
+        key: 'openai',
+        attempts: 0,
+        calls: 3,
+        documents: 1,
+        inputTokens: 1500,
+        outputTokens: 200,
+      }),
+    ]);
+    expect(paid.totals.costUsd).toBeCloseTo(0.0061, 9);
+    expect(paid.totals.pendingUsd).toBeCloseTo(0.002, 9);
+    expect(paid.totals.calls).toBe(3);
     const empty = await h.app.inject({ method: 'GET', url: '/v1/costs?from=2000-01-01&to=2000-01-31', headers: AUTH });
     expect(empty.json().totals.attempts).toBe(0);
 

@@ -195,7 +195,14 @@ export interface CostRow {
 export interface CostResponse {
   groupBy: string;
   rows: CostRow[];
-  totals: { costUsd: number; documents: number; attempts: number; failedAttempts: number };
+  totals: {
+    costUsd: number;
+    pendingUsd: number;
+    calls: number;
+    documents: number;
+    attempts: number;
+    failedAttempts: number;
+  };
 }
 
 export interface HealthCheck {

@@ -1604,7 +1604,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Tokens and dollars spent, grouped, with totals. */
+        /** @description Tokens and dollars spent, grouped, with totals: every paid call from the spend ledger (as `autod costs`); calls in flight or cut off by a crash at their estimate (`pendingUsd`, included in `costUsd`). */
         get: {
             parameters: {
                 query?: {
@@ -1632,14 +1632,21 @@ export interface paths {
                             /** @enum {string} */
                             groupBy: "day" | "month" | "model" | "provider";
                             rows: {
+                                /** @description extraction attempts (the offline provider included, at $0) */
                                 attempts: number;
                                 cachedInputTokens: number;
+                                /** @description paid calls (extraction, repair, embeddings, Batch API jobs) */
+                                calls: number;
+                                /** @description billed dollars, plus unsettled calls at their estimate */
                                 costUsd: number;
+                                /** @description distinct documents with attempts or paid calls in the group */
                                 documents: number;
                                 inputTokens: number;
                                 /** @description day (YYYY-MM-DD, UTC), month (YYYY-MM), model or provider */
                                 key: string;
                                 outputTokens: number;
+                                /** @description the part of costUsd that is an estimate (calls not settled) */
+                                pendingUsd: number;
                                 reasoningTokens: number;
                             }[];
                             /** @description YYYY-MM-DD */
@@ -1647,11 +1654,13 @@ export interface paths {
                             totals: {
                                 attempts: number;
                                 cachedInputTokens: number;
+                                calls: number;
                                 costUsd: number;
                                 documents: number;
                                 failedAttempts: number;
                                 inputTokens: number;
                                 outputTokens: number;
+                                pendingUsd: number;
                                 reasoningTokens: number;
                             };
                         };

@@ -90,7 +90,8 @@ export default function Costs() {
               <p className="stat-label">All time</p>
               <p className="stat-value">{formatUsd(data.models.totals.costUsd)}</p>
               <p className="muted">
-                {data.models.totals.documents} documents · {data.models.totals.attempts} attempts
+                {data.models.totals.documents} documents · {data.models.totals.attempts} attempts ·{' '}
+                {data.models.totals.calls} paid calls
                 {data.budget.maxCostPerRunUsd !== null ? ` · run cap ${formatUsd(data.budget.maxCostPerRunUsd)}` : ''}
               </p>
             </div>
