@@ -159,12 +159,12 @@ export async function report(dbUrl: string, batchId: string): Promise<Report> {
     }));
     const counts: Record<string, number> = { total: items.length };
     for (const i of items) counts[i.status] = (counts[i.status] ?? 0) + 1;
-    const raw = (await db
+    const raw: { document_id: number | string; n: number | string }[] = await db
       .knex('extraction_attempts')
       .where('status', 'succeeded')
       .select('document_id')
       .count({ n: '*' })
-      .groupBy('document_id')) as { document_id: number | string; n: number | string }[];
+      .groupBy('document_id');
     return { counts, items, succeededAttemptsPerDocument: raw.map((r) => [Number(r.document_id), Number(r.n)]) };
   } finally {
     await db.close();

@@ -119,16 +119,16 @@ describe('a field added to the filter definition', () => {
   });
 
   it('is a query parameter of GET /v1/documents, in the OpenAPI document and validated', async () => {
-    const spec = (await get('/docs/json')).json() as {
+    const spec = (await get('/docs/json')).json<{
       paths: Record<string, { get: { parameters: { name: string }[] } }>;
-    };
+    }>();
     for (const path of ['/v1/documents', '/v1/search'])
       expect(spec.paths[path]?.get.parameters.map((p) => p.name)).toEqual(
         expect.arrayContaining(['currency', 'titleHas']),
       );
     const res = await get('/v1/documents?currency=EUR&limit=100');
     expect(res.statusCode).toBe(200);
-    expect(ids((res.json() as { items: Doc[] }).items)).toEqual(withCurrency('EUR'));
+    expect(ids(res.json<{ items: Doc[] }>().items)).toEqual(withCurrency('EUR'));
     expect((await get('/v1/documents?currency=EURO')).statusCode).toBe(400);
   });
 
@@ -148,7 +148,7 @@ describe('a field added to the filter definition', () => {
       expect(hits.every((h) => all.find((d) => d.id === h.id)?.currency === 'USD')).toBe(true);
       const api = await get(`/v1/search?q=${encodeURIComponent(query)}&mode=${mode}&limit=20&currency=USD`);
       expect(api.statusCode).toBe(200);
-      const apiHits = (api.json() as { hits: { id: number; document: Doc | null }[] }).hits;
+      const apiHits = api.json<{ hits: { id: number; document: Doc | null }[] }>().hits;
       expect(ids(apiHits)).toEqual(ids(hits));
       expect(apiHits.every((h) => h.document?.currency === 'USD')).toBe(true);
     }

@@ -27,6 +27,7 @@ function oneJson(r: CliResult, what: string): unknown {
   } catch (error) {
     throw new Error(
       `${what}: stdout is not exactly one JSON document (${(error as Error).message}); exit ${r.code}\n${r.stdout.slice(0, 3000)}\nstderr:\n${r.stderr.slice(-2000)}`,
+      { cause: error },
     );
   }
 }
