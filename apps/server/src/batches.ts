@@ -59,23 +59,23 @@ export type BatchEvent = { type: 'snapshot'; batch: BatchSnapshot } | BatchProgr
 
 export interface BatchCreateInput {
   /** Files or folders (relative ones are resolved against the first root, normally the inbox). */
-  paths?: string[];
+  paths?: string[] | undefined;
   /** One folder (same rules as `paths`). */
-  dir?: string;
+  dir?: string | undefined;
   /** Only count files, pages, tokens and cost; create nothing. */
-  dryRun?: boolean;
+  dryRun?: boolean | undefined;
   /** Stop scheduling items before the batch would spend more (default `config.cost.maxCostPerRunUsd`). */
-  maxCostUsd?: number;
+  maxCostUsd?: number | undefined;
   /** Items at the same time (default `config.processing.concurrency`). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** (Resume only, accepted on create for symmetry) put failed items back to pending first. */
-  retryFailed?: boolean;
+  retryFailed?: boolean | undefined;
 }
 
 export interface BatchResumeInput {
-  retryFailed?: boolean;
-  maxCostUsd?: number;
-  concurrency?: number;
+  retryFailed?: boolean | undefined;
+  maxCostUsd?: number | undefined;
+  concurrency?: number | undefined;
 }
 
 /** `dryRun: true`: what the batch would cost, per model, live and through the OpenAI Batch API. */
@@ -215,7 +215,7 @@ export class BatchManager {
   }
 
   /** Newest first: every batch in the database (also those of the CLI and the queue). */
-  async list(options: { limit?: number; mode?: BatchMode } = {}): Promise<BatchSnapshot[]> {
+  async list(options: { limit?: number | undefined; mode?: BatchMode | undefined } = {}): Promise<BatchSnapshot[]> {
     await this.ready();
     const batches = await this.store.list(options);
     return Promise.all(batches.map((b) => this.snapshot(b)));

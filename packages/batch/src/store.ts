@@ -119,7 +119,7 @@ export class BatchStore implements ItemCheckpoints {
   }
 
   /** Newest first. */
-  async list(options: { limit?: number; mode?: BatchMode } = {}): Promise<BatchRecord[]> {
+  async list(options: { limit?: number | undefined; mode?: BatchMode | undefined } = {}): Promise<BatchRecord[]> {
     const q = this.knex('batches')
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')

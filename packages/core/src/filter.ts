@@ -101,7 +101,7 @@ type KeysOf<F> = F extends {
     : never;
 /** The filter object a list of fields describes (every key optional). */
 export type FilterOf<Fields extends readonly FilterField[]> = {
-  [F in Fields[number] as KeysOf<F>]?: Infer<F>;
+  [F in Fields[number] as KeysOf<F>]?: Infer<F> | undefined;
 };
 
 type KnownFilter = FilterOf<typeof DOCUMENT_FILTER_FIELDS>;

@@ -37,7 +37,7 @@ export interface DatabaseOptions {
   /** A file path, `sqlite:<path>`, `:memory:` or `postgres://…`. */
   url: string;
   /** Default `better-sqlite3`. */
-  sqliteDriver?: SqliteDriver;
+  sqliteDriver?: SqliteDriver | undefined;
   /** PostgreSQL pool size (SQLite always uses one connection per process). Default 0..10. */
   pool?: { min?: number; max?: number };
   logger?: DatabaseLogger;

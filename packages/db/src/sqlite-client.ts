@@ -38,8 +38,8 @@ function withImmediateTransactions(Base: AnyCtor): AnyCtor {
 }
 
 /** The knex `client` option for a SQLite driver (a Client class, accepted by knex). */
-export function sqliteClient(driver: 'better-sqlite3' | 'sqlite3'): Knex.Config['client'] {
+export function sqliteClient(driver: 'better-sqlite3' | 'sqlite3'): NonNullable<Knex.Config['client']> {
   return withImmediateTransactions(
     driver === 'better-sqlite3' ? BetterSqlite3Client : Sqlite3Client,
-  ) as unknown as Knex.Config['client'];
+  ) as unknown as NonNullable<Knex.Config['client']>;
 }

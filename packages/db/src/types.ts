@@ -79,7 +79,7 @@ export interface ClaimInput {
   /** Lease length; an expired lease can be taken over by another worker. */
   leaseMs: number;
   /** Epoch ms (defaults to the database clock). */
-  now?: number;
+  now?: number | undefined;
   /**
    * Take over a live claim of this same owner: only for a caller that knows the claim is its own unfinished work on
    * this document (a Batch API run resuming the documents it submitted). Without it a live claim is `held` whoever

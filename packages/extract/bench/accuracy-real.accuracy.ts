@@ -332,7 +332,7 @@ async function cachedText(): Promise<Scored | { skipped: string }> {
       totalAmount: ix.totalAmount,
       primaryDate: ix.primaryDate,
       currency: ix.currency,
-      metadata: metadata as unknown as Exported['metadata'],
+      metadata: metadata as unknown as NonNullable<Exported['metadata']>,
     });
   }
   if (dumpFile) await writeFile(dumpFile, JSON.stringify(dump));

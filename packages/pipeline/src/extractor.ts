@@ -42,7 +42,7 @@ export interface Extractor {
   /** Whether image-only pages should be OCR'd before extraction (the model reads the PDF itself). */
   readonly needsOcr: boolean;
   /** The prompt or rules version its results come from; kept with every attempt (`prompt_version`). */
-  readonly promptVersion?: string;
+  readonly promptVersion?: string | undefined;
   extract(input: ExtractionInput): Promise<ExtractionOutput>;
 }
 

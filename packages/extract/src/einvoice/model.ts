@@ -80,7 +80,7 @@ export type EInvoiceSources = Partial<
     | 'iban'
     | 'paymentTerms'
     | 'orderNumber',
-    string
+    string | undefined
   >
 >;
 
