@@ -1,6 +1,6 @@
 import { upgradeMetadata, type DocumentMetadata, type ProviderName } from '@autod/core';
 import type { Knex } from 'knex';
-import { num, parseJson, strOrNull, toJson, type RepoContext } from './context.js';
+import { num, parseJson, strOrNull, toJson, utcPeriodSql, type RepoContext } from './context.js';
 import type {
   AttemptRow,
   AttemptStatus,
@@ -171,12 +171,8 @@ export class AttemptRepository {
       case 'provider':
         return 'provider';
       case 'day':
-      case 'month': {
-        const day = groupBy === 'day';
-        return this.ctx.dialect === 'postgres'
-          ? `to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', '${day ? 'YYYY-MM-DD' : 'YYYY-MM'}')`
-          : `strftime('${day ? '%Y-%m-%d' : '%Y-%m'}', created_at / 1000, 'unixepoch')`;
-      }
+      case 'month':
+        return utcPeriodSql(this.ctx.dialect, groupBy);
     }
   }
 }

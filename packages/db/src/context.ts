@@ -10,6 +10,14 @@ export interface RepoContext {
   readonly now: () => number;
 }
 
+/** SQL for the UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`) of the epoch-ms column `created_at`. */
+export function utcPeriodSql(dialect: Dialect, period: 'day' | 'month'): string {
+  const day = period === 'day';
+  return dialect === 'postgres'
+    ? `to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', '${day ? 'YYYY-MM-DD' : 'YYYY-MM'}')`
+    : `strftime('${day ? '%Y-%m-%d' : '%Y-%m'}', created_at / 1000, 'unixepoch')`;
+}
+
 /** SQL values come back as number, string (pg bigint/numeric) or bigint; make them numbers. */
 export function num(value: unknown): number {
   if (typeof value === 'number') return value;

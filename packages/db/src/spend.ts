@@ -1,6 +1,6 @@
 import type { TokenUsage } from '@autod/core';
 import type { Knex } from 'knex';
-import { affected, num, type RepoContext } from './context.js';
+import { affected, num, utcPeriodSql, type RepoContext } from './context.js';
 
 type Raw = Record<string, unknown>;
 
@@ -277,12 +277,8 @@ export class SpendRepository {
       case 'operation':
         return groupBy;
       case 'day':
-      case 'month': {
-        const day = groupBy === 'day';
-        return this.ctx.dialect === 'postgres'
-          ? `to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', '${day ? 'YYYY-MM-DD' : 'YYYY-MM'}')`
-          : `strftime('${day ? '%Y-%m-%d' : '%Y-%m'}', created_at / 1000, 'unixepoch')`;
-      }
+      case 'month':
+        return utcPeriodSql(this.ctx.dialect, groupBy);
     }
   }
 }

@@ -63,11 +63,6 @@ export interface Runtime {
    */
   search(query: string, options?: DocumentSearchOptions): Promise<SearchResult>;
   /**
-   * A spend committed outside the pipeline (OpenAI Batch API results): the cost-level alerts fire when it crosses a
-   * level. The pipeline's own commits are reported automatically. `close()` waits for the alert to be delivered.
-   */
-  recordSpend(costUsd: number): void;
-  /**
    * Long-running apps (server, watch): evaluate alert rules (and refresh spend totals) every `intervalMs`, and index
    * completed documents the vector index is missing every `sweepMs` (default 5 minutes).
    */
@@ -189,11 +184,6 @@ async function wire(
     },
     pricing: container.resolve(TOKENS.Pricing),
     search: (query, searchOptions) => searchDocuments({ config, db, index: vectorIndex }, query, searchOptions),
-    recordSpend(costUsd) {
-      if (!(costUsd > 0)) return;
-      const spend = container.resolve(TOKENS.Spend);
-      background.run('cost alert', () => spend.commit(costUsd));
-    },
     onPipelineEvent(listener) {
       return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
     },
