@@ -17,7 +17,7 @@ export {
   type ModelEstimate,
   type RunEstimate,
 } from './estimate.js';
-export { ProgressTracker } from './progress.js';
+export { ProgressTracker, type ProgressTrackerOptions } from './progress.js';
 export { attemptItem, outcomeAttempt, type BatchPipeline, type ItemAttempt } from './item.js';
 export type {
   BatchCounts,

@@ -28,7 +28,7 @@ import {
 import { noopLogger, type Logger } from '@autod/ops';
 import { outcomeAttempt, settleVanished } from './item.js';
 import { migrateBatchTables } from './migrations.js';
-import { ProgressTracker } from './progress.js';
+import { ProgressTracker, progressEmitter } from './progress.js';
 import { BatchStore } from './store.js';
 import type {
   BatchItem,
@@ -154,14 +154,8 @@ export class OpenAIBatchRunner {
     await store.require(batchId);
     if (opts.retryFailed) await store.resetFailed(batchId);
     await this.deps.pipeline.recover();
-    const tracker = new ProgressTracker(batchId, 'openai-batch', await store.counts(batchId));
-    const emit = (event: BatchProgressEvent) => {
-      try {
-        opts.onProgress?.(event);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'progress listener failed');
-      }
-    };
+    const tracker = new ProgressTracker({ batchId, mode: 'openai-batch', counts: await store.counts(batchId) });
+    const emit = progressEmitter(opts.onProgress, this.logger);
     const settle = async (
       item: BatchItem,
       patch: Parameters<BatchStore['updateItem']>[1] & { status: 'done' | 'duplicate' | 'failed' | 'skipped' },
@@ -415,7 +409,7 @@ export class OpenAIBatchRunner {
           });
           continue;
         }
-        const prepared = await this.prepare(batchId, item, owner, leaseMs, shasInRound, settle);
+        const prepared = await this.prepare(item, { batchId, owner, leaseMs, shasInRound, settle });
         if (!prepared) continue;
         if (
           opts.maxCostUsd !== undefined &&
@@ -467,14 +461,8 @@ export class OpenAIBatchRunner {
    * One item through the pipeline's intake (read, size and type checks, hash) and claim; a file that ends there
    * (failed, duplicate, held, gone) is settled, and an item that may be extracted becomes its Batch API request line.
    */
-  private async prepare(
-    batchId: string,
-    item: BatchItem,
-    owner: string,
-    leaseMs: number,
-    shasInRound: Set<string>,
-    settle: Settle,
-  ): Promise<Prepared | undefined> {
+  private async prepare(item: BatchItem, round: SubmitRound): Promise<Prepared | undefined> {
+    const { batchId, owner, leaseMs, shasInRound, settle } = round;
     const { db, pipeline, apiClient } = this.deps;
     const started = performance.now();
     /** The file ends here: report it (metrics, events) and checkpoint the item. */
@@ -553,6 +541,18 @@ export class OpenAIBatchRunner {
     }
     return { item, sha256, claim, request, lineBytes, estimateUsd };
   }
+}
+
+/** What `prepare` needs from the submission round it is part of. */
+interface SubmitRound {
+  batchId: string;
+  /** Claim owner of this batch. */
+  owner: string;
+  /** Lease of a claim. */
+  leaseMs: number;
+  /** SHA-256s prepared in this round (a copy of one waits for the next round, where it becomes a duplicate). */
+  shasInRound: Set<string>;
+  settle: Settle;
 }
 
 type Settle = (

@@ -1,3 +1,4 @@
+import type { Logger } from '@autod/ops';
 import type {
   BatchCounts,
   BatchItemError,
@@ -7,18 +8,30 @@ import type {
   BatchStatus,
 } from './types.js';
 
+export interface ProgressTrackerOptions {
+  batchId: string;
+  mode: BatchMode;
+  /** The batch's counts when tracking starts. */
+  counts: BatchCounts;
+  /** Clock of the rate and ETA (default `performance.now`). */
+  now?: () => number;
+}
+
 /** Turns counts into progress events with rate and ETA (items finished in this run / elapsed time). */
 export class ProgressTracker {
+  private readonly batchId: string;
+  private readonly mode: BatchMode;
+  private counts: BatchCounts;
+  private readonly now: () => number;
   private readonly started: number;
   private finishedThisRun = 0;
 
-  constructor(
-    private readonly batchId: string,
-    private readonly mode: BatchMode,
-    private counts: BatchCounts,
-    private readonly now: () => number = () => performance.now(),
-  ) {
-    this.started = now();
+  constructor(options: ProgressTrackerOptions) {
+    this.batchId = options.batchId;
+    this.mode = options.mode;
+    this.counts = options.counts;
+    this.now = options.now ?? (() => performance.now());
+    this.started = this.now();
   }
 
   get current(): BatchCounts {
@@ -67,4 +80,18 @@ export class ProgressTracker {
       ...extra,
     };
   }
+}
+
+/** Hands progress events to `onProgress`; a listener that throws is logged, never breaks the batch. */
+export function progressEmitter(
+  onProgress: ((event: BatchProgressEvent) => void) | undefined,
+  logger: Logger,
+): (event: BatchProgressEvent) => void {
+  return (event) => {
+    try {
+      onProgress?.(event);
+    } catch (error) {
+      logger.warn({ err: error }, 'progress listener failed');
+    }
+  };
 }

@@ -212,7 +212,7 @@ export class QueueProducer {
   ): Promise<BatchRunResult> {
     const started = performance.now();
     const first = await this.store.counts(batchId);
-    const tracker = new ProgressTracker(batchId, 'queue', first);
+    const tracker = new ProgressTracker({ batchId, mode: 'queue', counts: first });
     const finishedAtStart = first.total - first.pending;
     options.onProgress?.(tracker.event('start'));
     let counts = first;

@@ -1,6 +1,6 @@
 /**
  * Test-only helpers (not exported): a fake clock whose sleep advances time and records every
- * wait asked for, and a tiny text PDF builder.
+ * wait asked for, a tiny text PDF builder, a sliding-window counter and a token-usage builder.
  */
 
 export interface FakeTime {
@@ -79,4 +79,15 @@ export function maxInWindow(times: number[], windowMs: number): number {
     best = Math.max(best, hi - lo + 1);
   }
   return best;
+}
+
+/** Token usage of `input` tokens (`cached` of them from the prompt cache) and `output` tokens. */
+export function usage(input: number, cached: number, output: number, reasoning = 0) {
+  return {
+    inputTokens: input,
+    cachedInputTokens: cached,
+    outputTokens: output,
+    reasoningTokens: reasoning,
+    totalTokens: input + output,
+  };
 }

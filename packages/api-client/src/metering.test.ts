@@ -1,24 +1,13 @@
-import { startEmulator, type Emulator } from '@autod/testkit';
 import { errorFor } from '@autod/errors';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ApiClient } from './api-client.js';
+import { describe, expect, test } from 'vitest';
+import type { ApiClient } from './api-client.js';
 import { priceUsage } from './pricing.js';
 import type { CallBill, CallMeter, MeteredCall } from './types.js';
+import { emulatorClients } from './__tests__/emulator-clients.js';
 import { tinyPdf } from './__tests__/helpers.js';
 
-let emu: Emulator;
-const clients: ApiClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ embeddingDimensions: 8, batchStepMs: 5 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-afterEach(() => {
-  emu.setFaults({});
-  for (const c of clients.splice(0)) c.close();
-});
+const env = emulatorClients({ embeddingDimensions: 8, batchStepMs: 5 });
+const { emu } = env;
 
 interface Entry {
   call: MeteredCall;
@@ -51,15 +40,7 @@ function bookMeter(capUsd = Number.POSITIVE_INFINITY) {
 }
 
 function client(meter: CallMeter): ApiClient {
-  const c = new ApiClient({
-    apiKey: 'sk-test',
-    baseURL: emu.url,
-    model: 'gpt-5-mini',
-    meter,
-    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-  });
-  clients.push(c);
-  return c;
+  return env.client({ meter, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
 }
 
 const pdf = tinyPdf([['Stadtwerke Invoice 2026-03', 'Total EUR 88.20']]);
@@ -68,7 +49,7 @@ const base = { pdf, sourceFileId: 'sha-1', processedAt: '2026-11-25T10:00:00Z', 
 describe('the call meter', () => {
   test('an extraction is reserved before it is sent and settled with its billed usage', async () => {
     const { meter, book } = bookMeter();
-    const from = emu.requests.length;
+    const from = emu().requests.length;
     const r = await client(meter).extractMetadata(base);
     expect(book).toHaveLength(1);
     expect(book[0]).toMatchObject({
@@ -77,13 +58,15 @@ describe('the call meter', () => {
     });
     expect(book[0]!.call.estimatedUsd).toBeGreaterThan(0);
     expect(book[0]!.bill).toEqual({ usage: r.usage, costUsd: r.costUsd });
-    const billed = emu.requests.slice(from).find((q) => q.billed)!.billed!;
+    const billed = emu()
+      .requests.slice(from)
+      .find((q) => q.billed)!.billed!;
     expect(r.usage.inputTokens).toBe(billed.inputTokens);
   });
 
   test('both answers of a failed validation are booked; the error carries their cost', async () => {
     const { meter, book } = bookMeter();
-    emu.setFaults({ routes: ['/v1/responses'], script: ['non_json_output', 'schema_violation'] });
+    emu().setFaults({ routes: ['/v1/responses'], script: ['non_json_output', 'schema_violation'] });
     const error = (await client(meter)
       .extractMetadata(base)
       .catch((e: unknown) => e)) as { code: string; details: { costUsd: number } };
@@ -96,18 +79,18 @@ describe('the call meter', () => {
 
   test('a call that never got an answer is released (nothing billed); retries are one reservation', async () => {
     const { meter, book } = bookMeter();
-    emu.setFaults({ routes: ['/v1/responses'], script: ['server_error', 'server_error', 'server_error'] });
+    emu().setFaults({ routes: ['/v1/responses'], script: ['server_error', 'server_error', 'server_error'] });
     await expect(client(meter).extractMetadata(base)).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(book.map((e) => e.state)).toEqual(['released']);
   });
 
   test('a refused reservation sends nothing', async () => {
     const { meter, book } = bookMeter(0);
-    const from = emu.requests.length;
+    const from = emu().requests.length;
     await expect(client(meter).extractMetadata(base)).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     await expect(client(meter).embed(['some text'])).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     expect(book).toEqual([]);
-    expect(emu.requests.slice(from)).toEqual([]);
+    expect(emu().requests.slice(from)).toEqual([]);
   });
 
   test('embeddings are booked per call at the embedding price', async () => {
@@ -142,10 +125,10 @@ describe('the call meter', () => {
 
   test('a refused batch submission uploads nothing', async () => {
     const { meter } = bookMeter(0);
-    const from = emu.requests.length;
+    const from = emu().requests.length;
     await expect(
       client(meter).batches.submit([{ customId: 'z', input: { ...base, fileName: 'z.pdf' } }]),
     ).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
-    expect(emu.requests.slice(from)).toEqual([]);
+    expect(emu().requests.slice(from)).toEqual([]);
   });
 });

@@ -1,33 +1,13 @@
-import { startEmulator, type Emulator } from '@autod/testkit';
 import { isAutodError, type AutodError } from '@autod/errors';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ApiClient } from './api-client.js';
+import { describe, expect, test } from 'vitest';
 import { priceUsage } from './pricing.js';
-import type { ApiClientOptions, ApiEvent } from './types.js';
-import { fakeTime, tinyPdf } from './__tests__/helpers.js';
+import type { ApiEvent } from './types.js';
+import { emulatorClients } from './__tests__/emulator-clients.js';
+import { tinyPdf } from './__tests__/helpers.js';
 
 const KEY = 'sk-test-secret-key-0123456789';
-let emu: Emulator;
+const { emu, client } = emulatorClients({ requireApiKey: KEY }, { apiKey: KEY });
 const pdf = tinyPdf([['Acme Power & Light', 'Invoice number INV-2024-001', 'Amount due: $1,234.56'], ['Page two']]);
-const clients: ApiClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ requireApiKey: KEY });
-});
-afterAll(async () => {
-  await emu.close();
-});
-afterEach(() => {
-  emu.setFaults({});
-  emu.setResponder(undefined);
-  for (const c of clients.splice(0)) c.close();
-});
-
-function client(extra: Partial<ApiClientOptions> = {}): ApiClient {
-  const c = new ApiClient({ apiKey: KEY, baseURL: emu.url, model: 'gpt-5-mini', ...extra });
-  clients.push(c);
-  return c;
-}
 
 const input = {
   pdf,
@@ -37,7 +17,7 @@ const input = {
 };
 
 function responsesRequests() {
-  return emu.requests.filter((r) => r.route === '/v1/responses');
+  return emu().requests.filter((r) => r.route === '/v1/responses');
 }
 
 describe('extractMetadata', () => {
@@ -79,7 +59,7 @@ describe('extractMetadata', () => {
   });
 
   test('repairs a schema-violating answer once, telling the model what was wrong', async () => {
-    emu.setFaults({ script: ['schema_violation'], routes: ['/v1/responses'] });
+    emu().setFaults({ script: ['schema_violation'], routes: ['/v1/responses'] });
     const before = responsesRequests().length;
     const result = await client().extractMetadata(input);
     expect(result.repaired).toBe(true);
@@ -99,7 +79,7 @@ describe('extractMetadata', () => {
   });
 
   test('two invalid answers end in ValidationError MODEL_OUTPUT_INVALID carrying the raw text', async () => {
-    emu.setFaults({ script: ['non_json_output', 'schema_violation'], routes: ['/v1/responses'] });
+    emu().setFaults({ script: ['non_json_output', 'schema_violation'], routes: ['/v1/responses'] });
     const error = await client()
       .extractMetadata(input)
       .then(
@@ -119,91 +99,16 @@ describe('extractMetadata', () => {
     const c = client({ useFilesApi: true });
     const ok = await c.extractMetadata(input);
     expect(ok.uploadedFileId).toMatch(/\S/);
-    expect(emu.files.has(ok.uploadedFileId!)).toBe(false);
+    expect(emu().files.has(ok.uploadedFileId!)).toBe(false);
     const body = responsesRequests().at(-1)!.body as { input: { content: unknown }[] };
     expect((body.input[2]!.content as { file_id?: string }[])[1]!.file_id).toBe(ok.uploadedFileId);
 
-    emu.setFaults({ script: ['schema_violation', 'schema_violation'], routes: ['/v1/responses'] });
-    const filesBefore = new Set(emu.files.keys());
+    emu().setFaults({ script: ['schema_violation', 'schema_violation'], routes: ['/v1/responses'] });
+    const filesBefore = new Set(emu().files.keys());
     await expect(c.extractMetadata(input)).rejects.toMatchObject({ code: 'MODEL_OUTPUT_INVALID' });
-    const uploads = emu.requests.filter((r) => r.route === '/v1/files' && r.method === 'POST');
-    const deletes = emu.requests.filter((r) => r.route === '/v1/files/:id' && r.method === 'DELETE');
+    const uploads = emu().requests.filter((r) => r.route === '/v1/files' && r.method === 'POST');
+    const deletes = emu().requests.filter((r) => r.route === '/v1/files/:id' && r.method === 'DELETE');
     expect(deletes.length).toBe(uploads.length);
-    expect([...emu.files.keys()].filter((k) => !filesBefore.has(k))).toEqual([]);
-  });
-});
-
-describe('errors and retries', () => {
-  test('retries 429/5xx with Retry-After honoured and exponential backoff otherwise', async () => {
-    emu.setFaults({
-      script: ['rate_limit', 'server_error', 'unavailable'],
-      routes: ['/v1/responses'],
-      retryAfterMs: 1500,
-    });
-    const t = fakeTime();
-    const events: ApiEvent[] = [];
-    const result = await client({
-      clock: t.clock,
-      sleep: t.sleep,
-      retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 8000, random: () => 0.999999 },
-      onEvent: (e) => events.push(e),
-    }).extractMetadata(input);
-    expect(result.attempts).toBe(4);
-    // 1: Retry-After 1500 ms; 2 and 3: full-jitter backoff ceilings 1000 and 2000 ms (random ~ 1).
-    expect(t.waits.map(Math.round)).toEqual([1500, 1000, 2000]);
-    expect(events.map((e) => e.status)).toEqual([429, 500, 503, 200]);
-    expect(events.map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
-    expect(events[0]!.errorCode).toBe('RATE_LIMITED');
-  });
-
-  test('connection resets are retried', async () => {
-    emu.setFaults({ script: ['reset'], routes: ['/v1/responses'] });
-    const t = fakeTime();
-    const result = await client({ clock: t.clock, sleep: t.sleep, retry: { random: () => 0.5 } }).extractMetadata(
-      input,
-    );
-    expect(result.attempts).toBe(2);
-    expect(t.waits).toHaveLength(1);
-  });
-
-  test('401 is not retried and neither the error nor the events contain the API key', async () => {
-    const events: ApiEvent[] = [];
-    const t = fakeTime();
-    const bad = client({
-      apiKey: 'sk-wrong-key-abcdef123456',
-      clock: t.clock,
-      sleep: t.sleep,
-      onEvent: (e) => events.push(e),
-    });
-    const before = responsesRequests().length;
-    const error = (await bad.extractMetadata(input).catch((e: unknown) => e)) as AutodError;
-    expect(error.code).toBe('UPSTREAM_AUTH');
-    expect(error.retryable).toBe(false);
-    expect(error.details?.status).toBe(401);
-    expect(responsesRequests().length - before).toBe(1);
-    expect(t.waits).toEqual([]);
-    const serialised = JSON.stringify([error.toJSON(), error.message, error.details, events]);
-    expect(serialised).not.toContain('sk-wrong-key-abcdef123456');
-    expect(serialised).not.toContain(KEY);
-  });
-
-  test('404 is not retried', async () => {
-    const t = fakeTime();
-    const c = client({ clock: t.clock, sleep: t.sleep });
-    const before = emu.requests.length;
-    await expect(c.vectorStores.search('vs_missing', 'anything')).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-      retryable: false,
-    });
-    expect(emu.requests.length - before).toBe(1);
-    expect(t.waits).toEqual([]);
-  });
-
-  test('a timeout of one attempt is retried and surfaces as TIMEOUT when attempts run out', async () => {
-    emu.setFaults({ script: ['timeout', 'timeout'], routes: ['/v1/responses'] });
-    const t = fakeTime();
-    const c = client({ timeoutMs: 150, clock: t.clock, sleep: t.sleep, retry: { maxAttempts: 2, random: () => 0 } });
-    await expect(c.extractMetadata(input)).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(t.waits).toHaveLength(1);
+    expect([...emu().files.keys()].filter((k) => !filesBefore.has(k))).toEqual([]);
   });
 });

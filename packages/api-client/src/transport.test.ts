@@ -1,33 +1,25 @@
-import { startEmulator, type Emulator } from '@autod/testkit';
+import { startEmulator } from '@autod/testkit';
 import type { AutodError } from '@autod/errors';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ApiClient } from './api-client.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { ApiClientOptions, ApiEvent } from './types.js';
-import { fakeTime, maxInWindow } from './__tests__/helpers.js';
+import type { ApiEvent } from './types.js';
+import { emulatorClients } from './__tests__/emulator-clients.js';
+import { fakeTime, maxInWindow, tinyPdf } from './__tests__/helpers.js';
 
-let emu: Emulator;
-const clients: ApiClient[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ embeddingDimensions: 8 });
-});
-afterAll(async () => {
-  await emu.close();
-});
-afterEach(() => {
-  emu.setFaults({});
-  for (const c of clients.splice(0)) c.close();
-});
-
-function client(extra: Partial<ApiClientOptions> = {}): ApiClient {
-  const c = new ApiClient({ apiKey: 'sk-test', baseURL: emu.url, model: 'gpt-5-mini', ...extra });
-  clients.push(c);
-  return c;
-}
+const KEY = 'sk-test-secret-key-0123456789';
+const { emu, client, closeAfter } = emulatorClients({ requireApiKey: KEY, embeddingDimensions: 8 }, { apiKey: KEY });
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const embeddingRequests = () => emu.requests.filter((r) => r.route === '/v1/embeddings').length;
+const embeddingRequests = () => emu().requests.filter((r) => r.route === '/v1/embeddings').length;
+const responsesRequests = () => emu().requests.filter((r) => r.route === '/v1/responses');
+
+const input = {
+  pdf: tinyPdf([['Acme Power & Light', 'Invoice number INV-2024-001', 'Amount due: $1,234.56'], ['Page two']]),
+  fileName: 'acme-bill.pdf',
+  sourceFileId: 'sha256:abc',
+  processedAt: '2026-11-25T10:00:00Z',
+};
 
 describe('circuit breaker', () => {
   test('opens on upstream failures, fails fast without retrying, half-opens after the cool-down and closes on success', async () => {
@@ -40,7 +32,7 @@ describe('circuit breaker', () => {
       breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 80, rollingCountTimeoutMs: 60_000 },
       onEvent: (e) => events.push(e),
     });
-    emu.setFaults({
+    emu().setFaults({
       script: ['server_error', 'server_error', 'server_error', 'server_error'],
       routes: ['/v1/embeddings'],
     });
@@ -66,7 +58,7 @@ describe('circuit breaker', () => {
     // Half-open probe fails -> open again.
     await wait(120);
     expect(c.breakerState).toBe('halfOpen');
-    emu.setFaults({ script: ['unavailable'], routes: ['/v1/embeddings'] });
+    emu().setFaults({ script: ['unavailable'], routes: ['/v1/embeddings'] });
     await expect(c.embed(['a'])).rejects.toMatchObject({
       code: expect.stringMatching(/UPSTREAM_UNAVAILABLE|CIRCUIT_OPEN/),
     });
@@ -89,7 +81,7 @@ describe('circuit breaker', () => {
         model: 'gpt-5-mini',
         breaker: { volumeThreshold: 2, errorThresholdPercentage: 10 },
       });
-      clients.push(c);
+      closeAfter(c);
       for (let i = 0; i < 6; i++) await expect(c.embed(['a'])).rejects.toMatchObject({ code: 'UPSTREAM_AUTH' });
       expect(c.breakerState).toBe('closed');
       expect(emuAuth.requests).toHaveLength(6);
@@ -118,7 +110,7 @@ describe('rate limiting', () => {
   test('a 429 halves the budget and successes grow it back', async () => {
     const t = fakeTime();
     const c = client({ clock: t.clock, sleep: t.sleep, rateLimit: { rpm: 40 }, retry: { random: () => 0 } });
-    emu.setFaults({ script: ['rate_limit'], routes: ['/v1/embeddings'], retryAfterMs: 10 });
+    emu().setFaults({ script: ['rate_limit'], routes: ['/v1/embeddings'], retryAfterMs: 10 });
     await c.embed(['a']);
     expect(c.limiter.currentRpm).toBe(20);
     for (let i = 0; i < 4; i++) await c.embed(['a']); // 1 success was part of the first call
@@ -144,41 +136,77 @@ describe('rate limiting', () => {
   });
 });
 
-describe('RateLimiter', () => {
-  test('TPM: a request that does not fit waits for the window to free enough tokens', async () => {
-    const t = fakeTime(0);
-    const l = new RateLimiter({ tpm: 1000, clock: t.clock, sleep: t.sleep });
-    await l.acquire(600);
-    t.advance(10_000);
-    await l.acquire(300);
-    await l.acquire(500); // 1400 > 1000: waits until the 600 leaves the window at t = 60 s
-    expect(t.waits).toEqual([50_000]);
-    expect(t.clock.now()).toBe(60_000);
+describe('errors and retries', () => {
+  test('retries 429/5xx with Retry-After honoured and exponential backoff otherwise', async () => {
+    emu().setFaults({
+      script: ['rate_limit', 'server_error', 'unavailable'],
+      routes: ['/v1/responses'],
+      retryAfterMs: 1500,
+    });
+    const t = fakeTime();
+    const events: ApiEvent[] = [];
+    const result = await client({
+      clock: t.clock,
+      sleep: t.sleep,
+      retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 8000, random: () => 0.999999 },
+      onEvent: (e) => events.push(e),
+    }).extractMetadata(input);
+    expect(result.attempts).toBe(4);
+    // 1: Retry-After 1500 ms; 2 and 3: full-jitter backoff ceilings 1000 and 2000 ms (random ~ 1).
+    expect(t.waits.map(Math.round)).toEqual([1500, 1000, 2000]);
+    expect(events.map((e) => e.status)).toEqual([429, 500, 503, 200]);
+    expect(events.map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
+    expect(events[0]!.errorCode).toBe('RATE_LIMITED');
   });
 
-  test('an oversized request passes once the window is empty instead of blocking forever', async () => {
-    const t = fakeTime(0);
-    const l = new RateLimiter({ tpm: 100, clock: t.clock, sleep: t.sleep });
-    await l.acquire(5000);
-    await l.acquire(10);
-    expect(t.waits).toEqual([60_000]);
+  test('connection resets are retried', async () => {
+    emu().setFaults({ script: ['reset'], routes: ['/v1/responses'] });
+    const t = fakeTime();
+    const result = await client({ clock: t.clock, sleep: t.sleep, retry: { random: () => 0.5 } }).extractMetadata(
+      input,
+    );
+    expect(result.attempts).toBe(2);
+    expect(t.waits).toHaveLength(1);
   });
 
-  test('aborting a waiter rejects with ABORTED and frees the queue', async () => {
-    const t = fakeTime(0);
-    const never = (_ms: number, signal?: AbortSignal) =>
-      new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
-    const l = new RateLimiter({ rpm: 1, clock: t.clock, sleep: never });
-    await l.acquire(0);
-    const ac = new AbortController();
-    const pending = l.acquire(0, ac.signal);
-    ac.abort();
-    await expect(pending).rejects.toThrow();
+  test('401 is not retried and neither the error nor the events contain the API key', async () => {
+    const events: ApiEvent[] = [];
+    const t = fakeTime();
+    const bad = client({
+      apiKey: 'sk-wrong-key-abcdef123456',
+      clock: t.clock,
+      sleep: t.sleep,
+      onEvent: (e) => events.push(e),
+    });
+    const before = responsesRequests().length;
+    const error = (await bad.extractMetadata(input).catch((e: unknown) => e)) as AutodError;
+    expect(error.code).toBe('UPSTREAM_AUTH');
+    expect(error.retryable).toBe(false);
+    expect(error.details?.status).toBe(401);
+    expect(responsesRequests().length - before).toBe(1);
+    expect(t.waits).toEqual([]);
+    const serialised = JSON.stringify([error.toJSON(), error.message, error.details, events]);
+    expect(serialised).not.toContain('sk-wrong-key-abcdef123456');
+    expect(serialised).not.toContain(KEY);
   });
 
-  test('rejects nonsense budgets', () => {
-    expect(() => new RateLimiter({ rpm: 0 })).toThrow(/rpm/);
-    expect(() => new RateLimiter({ tpm: -5 })).toThrow(/tpm/);
-    expect(new RateLimiter().currentRpm).toBe(Number.POSITIVE_INFINITY);
+  test('404 is not retried', async () => {
+    const t = fakeTime();
+    const c = client({ clock: t.clock, sleep: t.sleep });
+    const before = emu().requests.length;
+    await expect(c.vectorStores.search('vs_missing', 'anything')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      retryable: false,
+    });
+    expect(emu().requests.length - before).toBe(1);
+    expect(t.waits).toEqual([]);
+  });
+
+  test('a timeout of one attempt is retried and surfaces as TIMEOUT when attempts run out', async () => {
+    emu().setFaults({ script: ['timeout', 'timeout'], routes: ['/v1/responses'] });
+    const t = fakeTime();
+    const c = client({ timeoutMs: 150, clock: t.clock, sleep: t.sleep, retry: { maxAttempts: 2, random: () => 0 } });
+    await expect(c.extractMetadata(input)).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(t.waits).toHaveLength(1);
   });
 });
