@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineIndex } from '../text.js';
-import { canonicalIssuer, cleanName, findParties, rejectName, repairName } from './parties.js';
+import { canonicalIssuer, cleanName, findParties, rejectName, repairName, repairOcrName } from './parties.js';
 
 function parties(text: string) {
   return findParties(text, new LineIndex(text));
@@ -189,5 +189,38 @@ describe('footer text and thank-you lines', () => {
       ].join('\n'),
     );
     expect(p.issuer?.name).toBe('Sunoco Bayview 3');
+  });
+});
+
+describe('OCR damage in the issuer name', () => {
+  it('reads a country in brackets with a letter or two wrong', () => {
+    expect(repairOcrName('NORTHWIND (SINGAPQRE) PTE', '')).toBe('NORTHWIND (SINGAPORE) PTE');
+    expect(repairOcrName('Bäckerei Kranz (Osterreicb)', '')).toBe('Bäckerei Kranz (Österreich)');
+    // A word in brackets that is no country stays.
+    expect(repairOcrName('HARBOUR GRILL (TAMPINES)', '')).toBe('HARBOUR GRILL (TAMPINES)');
+  });
+
+  it('takes the spelling the document prints more often, one letter away', () => {
+    const text = [
+      'KAMPAI NOODLE HOUSE',
+      'Lot 4, Kampong Baru',
+      'Thank you for dining at',
+      'KAMPAL NOODLE HOUSE',
+      'kampal.noodle@mail.example',
+    ].join('\n');
+    expect(repairOcrName('KAMPAI NOODLE HOUSE', text)).toBe('KAMPAL NOODLE HOUSE');
+    // A spelling printed once against another printed once: no way to tell, it stays.
+    expect(repairOcrName('Brenner Optik', 'Brenner Optik\nBrennar Strasse 4')).toBe('Brenner Optik');
+  });
+
+  it('reads a "q" between vowels as a "g"', () => {
+    expect(repairOcrName('Laqos Trading', '')).toBe('Lagos Trading');
+    expect(repairOcrName('Aqua Pure', '')).toBe('Aqua Pure');
+  });
+
+  it('applies the repairs to OCR text only', () => {
+    const text = ['NORTHWIND (SINGAPQRE) PTE LTD', '12 Harbour Road', 'GST Reg No: 201912345K'].join('\n');
+    expect(findParties(text, new LineIndex(text), { ocr: true }).issuer?.name).toBe('NORTHWIND (SINGAPORE) PTE LTD');
+    expect(findParties(text, new LineIndex(text)).issuer?.name).toBe('NORTHWIND (SINGAPQRE) PTE LTD');
   });
 });

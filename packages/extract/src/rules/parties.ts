@@ -1,5 +1,5 @@
 import { squash, type Line, type LineIndex } from '../text.js';
-import { firstPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
+import { editDistance, firstPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
 import { CUSTOMER_LABELS, SELLER_LABELS } from './lexicon.js';
 
 /**
@@ -416,8 +416,89 @@ export interface IssuerCandidate extends PartyFact {
   lineNo: number;
 }
 
-export function findParties(text: string, lines: LineIndex): Parties {
-  return partiesWithCandidates(text, lines).parties;
+export function findParties(text: string, lines: LineIndex, opts: { ocr?: boolean } = {}): Parties {
+  const parties = partiesWithCandidates(text, lines).parties;
+  if (opts.ocr && parties.issuer) {
+    const name = repairOcrName(parties.issuer.name, text);
+    if (name !== parties.issuer.name) parties.issuer = { ...parties.issuer, name };
+  }
+  return parties;
+}
+
+/** Country names as they stand in brackets after a company name ("THE STORE (MALAYSIA) SDN BHD"). */
+const COUNTRY_WORDS = [
+  'Malaysia',
+  'Singapore',
+  'Indonesia',
+  'Thailand',
+  'Philippines',
+  'Vietnam',
+  'India',
+  'Australia',
+  'Canada',
+  'Ireland',
+  'Germany',
+  'Deutschland',
+  'Austria',
+  'Österreich',
+  'Schweiz',
+  'Suisse',
+  'Switzerland',
+  'France',
+  'Belgique',
+  'Belgium',
+  'België',
+  'Nederland',
+  'Netherlands',
+  'España',
+  'Spain',
+  'Italia',
+  'Italy',
+  'Portugal',
+  'Brasil',
+  'Brazil',
+];
+
+const WORD_RE = /[\p{L}\p{N}]+/gu;
+
+/**
+ * OCR damage in an issuer name that the document itself undoes: a country in brackets read with
+ * a letter or two wrong ("(KALAYSTA)" → "(MALAYSIA)"); a word the document prints elsewhere more
+ * often in a spelling one letter away ("COEWAY (M) SDN BHD" with "Wisma Cosway" and "(COSWAY)"
+ * below; "SUFER.SEVEN" with "SUPER SEVEN" in the footer); and a "q" between two vowels, which
+ * Latin-script languages write only before "u", read for a "g" ("Seqi" → "Segi").
+ */
+export function repairOcrName(name: string, text: string): string {
+  let out = name.replace(/\(\s*([\p{L}]{6,12})\s*\)?/gu, (m, w: string) => {
+    if (COUNTRY_WORDS.some((c) => c.toLowerCase() === w.toLowerCase())) return m;
+    const hit = COUNTRY_WORDS.find((c) => editDistance(c.toLowerCase(), w.toLowerCase(), 2) <= 2);
+    if (!hit) return m;
+    const cased = w === w.toUpperCase() ? hit.toUpperCase() : hit;
+    return m.replace(w, cased);
+  });
+  // How often each spelling occurs in the document (case-insensitive).
+  const counts = new Map<string, number>();
+  for (const w of text.toLowerCase().match(WORD_RE) ?? []) if (w.length >= 4) counts.set(w, (counts.get(w) ?? 0) + 1);
+  out = out.replace(WORD_RE, (w) => {
+    const lw = w.toLowerCase();
+    if (lw.length < 4 || /\d/.test(lw) || (counts.get(lw) ?? 0) > 1) return w;
+    let best: string | undefined;
+    let bestN = 1;
+    for (const [v, n] of counts) {
+      if (n <= bestN || v === lw || /\d/.test(v) || Math.abs(v.length - lw.length) > 1) continue;
+      if (editDistance(v, lw, 1) === 1) {
+        best = v;
+        bestN = n;
+      }
+    }
+    if (!best) return w;
+    return w === w.toUpperCase()
+      ? best.toUpperCase()
+      : w[0] === w[0]?.toUpperCase()
+        ? best[0]?.toUpperCase() + best.slice(1)
+        : best;
+  });
+  return out.replace(/(?<=[aeiou])q(?=[aeio])/g, 'g');
 }
 
 /** The parties and every issuer candidate considered (for debugging and tests). */
