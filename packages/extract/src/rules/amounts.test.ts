@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineIndex } from '../text.js';
 import { amountFacts, classifyAmountLabel, taxLines } from './amounts.js';
+import { totalConfidence } from './confidence.js';
 import { dateFacts } from './dates.js';
 import { inferLocale } from './locale.js';
 
@@ -161,6 +162,16 @@ describe('amountFacts on receipts', () => {
     );
     expect(f.total?.amount).toBe(65.4);
     expect(f.total?.checks).toContain('net + tax');
+    // Two OCR readings added up: not sure unless the payment confirms the sum.
+    expect(totalConfidence(f.total, f.margin, true)).toBeLessThan(0.8);
+    const paid = facts(
+      ['Amount excl. VAT   54.50', 'VAT 20%   10.90', 'Cash   70.00', 'Change   4.60', 'Total points   8.20'].join(
+        '\n',
+      ),
+      { receipt: true },
+    );
+    expect(paid.total?.amount).toBe(65.4);
+    expect(totalConfidence(paid.total, paid.margin, true)).toBeGreaterThanOrEqual(0.9);
     expect(classifyAmountLabel('amt paid excl. gst')).toBe('net');
   });
 

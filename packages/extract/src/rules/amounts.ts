@@ -590,7 +590,10 @@ export function amountFacts(
         cls: 'gross',
         kind: 'total',
         repaired: false,
-        checks: ['net + tax', 'implied'],
+        checks:
+          paid !== undefined && near(paid, sum, 0.005)
+            ? ['net + tax', 'cash − change', 'implied']
+            : ['net + tax', 'implied'],
         score: head.score,
       };
       all.push(implied);
