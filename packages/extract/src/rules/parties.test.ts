@@ -209,6 +209,11 @@ describe('OCR damage in the issuer name', () => {
       'kampal.noodle@mail.example',
     ].join('\n');
     expect(repairOcrName('KAMPAI NOODLE HOUSE', text)).toBe('KAMPAL NOODLE HOUSE');
+    // A short word only where the other spelling stands next to another word of the name.
+    expect(
+      repairOcrName('SUFER SEVEN MART', 'SUFER SEVEN MART\nThank you, SUPER SEVEN\nsuper.seven@mail.example'),
+    ).toBe('SUPER SEVEN MART');
+    expect(repairOcrName('MAJU JAYA', 'MAJU JAYA\nJalan Raya 4\nTaman Raya')).toBe('MAJU JAYA');
     // A spelling printed once against another printed once: no way to tell, it stays.
     expect(repairOcrName('Brenner Optik', 'Brenner Optik\nBrennar Strasse 4')).toBe('Brenner Optik');
   });

@@ -479,6 +479,18 @@ export function repairOcrName(name: string, text: string): string {
   // How often each spelling occurs in the document (case-insensitive).
   const counts = new Map<string, number>();
   for (const w of text.toLowerCase().match(WORD_RE) ?? []) if (w.length >= 4) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const lowerText = text.toLowerCase();
+  const nameWords = (out.toLowerCase().match(WORD_RE) ?? []).filter((w) => w.length >= 3);
+  // A short word ("JAYA" against "RAYA" in the address) is taken only where the other spelling
+  // stands next to another word of the name ("SUPER SEVEN" for "SUFER.SEVEN").
+  const besideName = (v: string, self: string): boolean =>
+    nameWords.some(
+      (o) =>
+        o !== self &&
+        new RegExp(`(?<![\\p{L}])(?:${v}[^\\p{L}\\n]{1,3}${o}|${o}[^\\p{L}\\n]{1,3}${v})(?![\\p{L}])`, 'u').test(
+          lowerText,
+        ),
+    );
   out = out.replace(WORD_RE, (w) => {
     const lw = w.toLowerCase();
     if (lw.length < 4 || /\d/.test(lw) || (counts.get(lw) ?? 0) > 1) return w;
@@ -486,7 +498,7 @@ export function repairOcrName(name: string, text: string): string {
     let bestN = 1;
     for (const [v, n] of counts) {
       if (n <= bestN || v === lw || /\d/.test(v) || Math.abs(v.length - lw.length) > 1) continue;
-      if (editDistance(v, lw, 1) === 1) {
+      if (editDistance(v, lw, 1) === 1 && (lw.length >= 6 || besideName(v, lw))) {
         best = v;
         bestN = n;
       }
