@@ -118,6 +118,17 @@ describe('the letterhead', () => {
     ).toBe('POPULAR PAGES CO. (M) SDN BHD');
   });
 
+  it("prefers the name the document's own web address or social handle spells out", () => {
+    const lines = ['HARBOUR BOOK STORE', '12 Quay Road, Kelburn', 'Operated by', 'TIDE RETAIL LIMITED', 'Receipt 3391'];
+    const without = parties(lines.join('\n'));
+    expect(without.issuer?.name).toBe('TIDE RETAIL LIMITED');
+    const withHandle = parties([...lines, 'Instagram: @harbourbookstore'].join('\n'));
+    expect(withHandle.issuer?.name).toBe('HARBOUR BOOK STORE');
+    expect(parties([...lines, 'Follow us in Facebook: Harbour.Book.Store'].join('\n')).issuer?.name).toBe(
+      'HARBOUR BOOK STORE',
+    );
+  });
+
   it('takes the company after "Owned by:" when it is a legal entity', () => {
     const p = parties(['I ve Wee ee', 'OLD ASIA', '| OWN BY: CHEF LIM SDN BHD', '| CO. NO. (458592-T)'].join('\n'));
     expect(p.issuer?.name).toBe('CHEF LIM SDN BHD');

@@ -657,6 +657,14 @@ export function partiesWithCandidates(
     if (head) head.strength = Math.max(head.strength, c.strength + 0.05);
   }
 
+  // A name the document's own mail, web address or social handle spells out is its sender: a
+  // little stronger ("SANYU STATIONERY SHOP" with "Facebook: Sanyu.Stationery", over the
+  // "Owned by" company below it).
+  const domains = documentDomains(text);
+  if (domains.length > 0)
+    for (const c of cands)
+      if (nameInDomains(c.name.replace(LEGAL_FORM_ALL, ' '), domains)) c.strength = Math.min(0.9, c.strength + 0.1);
+
   // Agreement between rules and repeated mentions.
   let best: Cand | undefined;
   let bestScore = -1;
@@ -701,23 +709,7 @@ function issuerSignals(
     while ((m = re.exec(text)) !== null) if (lines.lineAt(m.index).no !== best.lineNo) repeated = true;
   }
   // The name in a mail or web domain: "SOON HUAT …" and "soonhuat2000@hotmail.com".
-  const words = core
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w.length >= 3);
-  const domains = (text.match(/[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []).map((d) =>
-    d.toLowerCase().replace(/[^a-z0-9@]/g, ''),
-  );
-  const joined = words.slice(0, 2).join('');
-  const domain =
-    words.length > 0 &&
-    domains.some(
-      (d) =>
-        (joined.length >= 5 && d.includes(joined)) ||
-        words.filter((w) => w.length >= 4 && d.includes(w)).length >= Math.min(2, words.length),
-    );
+  const domain = nameInDomains(core, documentDomains(text));
   const taxIdNearby = ne
     .slice(Math.max(0, rank - 3), rank + 8)
     .some((l) => l.no !== best.lineNo && TAX_ID_LINE.test(l.text));
@@ -732,6 +724,42 @@ function issuerSignals(
     taxIdNearby,
     agreeing,
   };
+}
+
+/**
+ * The document's mail addresses, web addresses and social handles ("Facebook: Kedai.Maju",
+ * "@kedaimaju"), lower-case letters and digits only.
+ */
+function documentDomains(text: string): string[] {
+  const found = [
+    ...(text.match(/[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []),
+    ...[
+      ...text.matchAll(
+        /\b(?:facebook|fb|instagram|ig|twitter|tiktok|follow us(?: on| in)?(?: facebook| instagram)?)\b\s*[:@/]*\s*(?:facebook\.com\/|@)?([\w.-]{4,40})/gi,
+      ),
+    ].map((m) => m[1] ?? ''),
+  ];
+  return found.map((d) => d.toLowerCase().replace(/[^a-z0-9@]/g, '')).filter((d) => d.length >= 4);
+}
+
+/** The name's words in one of the document's domains: "SOON HUAT …" and "soonhuat2000@hotmail.com". */
+function nameInDomains(core: string, domains: readonly string[]): boolean {
+  if (domains.length === 0) return false;
+  const words = core
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length >= 3);
+  const joined = words.slice(0, 2).join('');
+  return (
+    words.length > 0 &&
+    domains.some(
+      (d) =>
+        (joined.length >= 5 && d.includes(joined)) ||
+        words.filter((w) => w.length >= 4 && d.includes(w)).length >= Math.min(2, words.length),
+    )
+  );
 }
 
 export function canonicalIssuer(issuer: string): string {
