@@ -732,7 +732,8 @@ function issuerSignals(
  */
 function documentDomains(text: string): string[] {
   const found = [
-    ...(text.match(/[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []),
+    // The look-behind starts an address at the start of its token only (linear on long runs).
+    ...(text.match(/(?<![\w.%+-])[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []),
     ...[
       ...text.matchAll(
         /\b(?:facebook|fb|instagram|ig|twitter|tiktok|follow us(?: on| in)?(?: facebook| instagram)?)\b\s*[:@/]*\s*(?:facebook\.com\/|@)?([\w.-]{4,40})/gi,
