@@ -124,8 +124,11 @@ const CUR = `(?:${SYMBOL_ALT}|(?<![\\p{L}])(?:${CODE_ALT}|${LETTER_ALT})(?![\\p{
 /** A number: grouped thousands with `,` `.` `'` or nbsp/thin space, optional 1-2 decimals; or plain digits. */
 const NUM = `(?:\\d{1,3}(?: \\d{3})+,\\d{2}|\\d{1,3}(?:(?<gs>[,.'\\u00a0\\u202f])\\d{3})(?:\\k<gs>\\d{3})*(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)`;
 
+// Spaces between the parts, never a line break: "4.30" ending one line and "RM" opening the next
+// are two things.
+const SP = '[^\\S\\n]?';
 const AMOUNT_RE = new RegExp(
-  `(?<open>\\()?(?<pre>${CUR})?\\s?(?<sign>[-\u2212])?\\s?(?<pre2>${CUR})?\\s?(?<num>${NUM})(?![\\d])(?:\\s?(?<post>${CUR}))?(?<trail>-(?![\\d]))?(?<close>\\))?`,
+  `(?<open>\\()?(?<pre>${CUR})?${SP}(?<sign>[-\u2212])?${SP}(?<pre2>${CUR})?${SP}(?<num>${NUM})(?![\\d])(?:${SP}(?<post>${CUR}))?(?<trail>-(?![\\d]))?(?<close>\\))?`,
   'gu',
 );
 

@@ -331,7 +331,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.extracted_fields.balance = round2(total.amount);
 
   // --- issuer and customer
-  const parties = findParties(text, lines);
+  const parties = findParties(text, lines, { ocr });
   const issuerFact = parties.issuer;
   if (issuerFact) {
     meta.issuer = issuerFact.name.slice(0, 512);

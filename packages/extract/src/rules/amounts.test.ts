@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineIndex } from '../text.js';
 import { amountFacts, classifyAmountLabel, taxLines } from './amounts.js';
+import { totalConfidence } from './confidence.js';
 import { dateFacts } from './dates.js';
 import { inferLocale } from './locale.js';
 
@@ -122,6 +123,66 @@ describe('amountFacts on receipts', () => {
       receipt: true,
     });
     expect(f.total?.amount).toBe(64.15);
+  });
+
+  it('reads digits OCR turned into letters or slashes on a labelled line', () => {
+    const z = facts(['Sub Total   8.40', 'Service Tax   0.50', 'TOTAL   8z.9O', 'CASH   100.00'].join('\n'), {
+      receipt: true,
+    });
+    expect(z.total?.amount).toBe(82.9);
+    const slash = facts(['Bread   2.50', 'Milk   4.10', 'TOTAL  ~ /6.60', 'CASH   10.00', 'CHANGE   3.40'].join('\n'), {
+      receipt: true,
+    });
+    expect(slash.total?.amount).toBe(6.6);
+  });
+
+  it('drops a tax code glued to the cents of a payment line ("50.00S" read as "50.006")', () => {
+    const f = facts(['Rice   12.00 S', 'Tea   3.30 S', 'CASH   50.006', 'CHANGE   34.70'].join('\n'), {
+      receipt: true,
+    });
+    expect(f.total?.amount).toBe(15.3);
+    // Not in a document that writes its cents with a comma (there "1.005" is a thousand and five).
+    const de = facts(['Brot   2,50', 'Summe   1.005', 'Bar   1.010,00', 'Rückgeld   5,00'].join('\n'), {
+      receipt: true,
+    });
+    expect(de.all.some((c) => c.amount === 1005)).toBe(true);
+  });
+
+  it('takes net + tax as the total when the only "total" is below the amount before tax', () => {
+    const f = facts(
+      [
+        'Shampoo   2   30.00',
+        'Conditioner   1   24.50',
+        'Amount excl. VAT   EUR 54.50',
+        'VAT 20%   EUR 10.90',
+        'Paid by card ****1234',
+        'Total points   8.20',
+      ].join('\n'),
+      { receipt: true },
+    );
+    expect(f.total?.amount).toBe(65.4);
+    expect(f.total?.checks).toContain('net + tax');
+    // Two OCR readings added up: not sure unless the payment confirms the sum.
+    expect(totalConfidence(f.total, f.margin, true)).toBeLessThan(0.8);
+    const paid = facts(
+      ['Amount excl. VAT   54.50', 'VAT 20%   10.90', 'Cash   70.00', 'Change   4.60', 'Total points   8.20'].join(
+        '\n',
+      ),
+      { receipt: true },
+    );
+    expect(paid.total?.amount).toBe(65.4);
+    expect(totalConfidence(paid.total, paid.margin, true)).toBeGreaterThanOrEqual(0.9);
+    expect(classifyAmountLabel('amt paid excl. gst')).toBe('net');
+  });
+
+  it('takes a subtotal paid exactly over the largest item price when no total is labelled', () => {
+    const f = facts(['Tea   $3.20', 'Scone   $4.10', 'SUBTOTAL   7.30', 'CASH   $7.30'].join('\n'), { receipt: true });
+    expect(f.total?.amount).toBe(7.3);
+  });
+
+  it('never takes a currency mark from the next line', () => {
+    const f = facts(['Soup   4.30', 'RM', 'CASH   10.00', 'CHANGE   5.70'].join('\n'), { receipt: true });
+    expect(f.all.find((c) => c.amount === 4.3)?.currency).toBeNull();
   });
 
   it('reads a Malay receipt: JUMLAH, TUNAI, BAKI', () => {

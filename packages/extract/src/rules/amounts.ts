@@ -167,7 +167,8 @@ function classifyUncached(label: string): AmountClass {
   const net = has(toks, NET_LABELS);
   const amountWord = toks.findIndex((t) => AMOUNT_WORDS.has(t));
   const head = Math.max(anyTotal, amountWord, due);
-  if (has(toks, TENDER_LABELS) >= 0 && gross < 0 && total < 0) return 'tender';
+  // "Amt paid excl. GST": what was paid without the tax is a net amount, not cash tendered.
+  if (has(toks, TENDER_LABELS) >= 0 && gross < 0 && total < 0 && excl < 0) return 'tender';
   if (tax >= 0) {
     // "Umsatzsteuerbefreit", "VAT exempt": a tax-free amount, not a tax.
     if (/(?:exempt|befreit|frei\b|exon[eé]r|vrijgesteld|exento|esente|isento|zero[- ]rated)/i.test(label))
@@ -275,11 +276,24 @@ const MONEY_CLASSES = new Set<AmountClass>(['gross', 'total', 'due', 'net', 'tax
 function repairAmountText(lines: LineIndex): { text: string; changed: Set<number> } {
   const changed = new Set<number>();
   const out: string[] = [];
+  // Amounts written with a decimal point and two decimals ("12.50"), none with a decimal comma.
+  const pointCents = (lines.text.match(/\d\.\d{2}(?!\d)/g)?.length ?? 0) >= 3 && !/\d,\d{2}(?![\d])/.test(lines.text);
   for (const line of lines.lines) {
     let t = line.text;
     const first = t.search(/\d/);
-    if (first > 0 && MONEY_CLASSES.has(classifyAmountLabel(t.slice(0, first).toLowerCase()))) {
+    // A currency mark glued to the number ("RM20. 40", "$12. 50") says money whatever the label.
+    const marked = /(?:RM|[$€£])\d{1,6}\.\s\d{2}(?!\d)/.test(t);
+    if (first > 0 && (marked || MONEY_CLASSES.has(classifyAmountLabel(t.slice(0, first).toLowerCase())))) {
       const before = t;
+      // Letters OCR reads for digits inside a number ("1z.15", "4O.00") and a stray
+      // slash or bar glued to the front of the amount ("TOTAL /18.00"): one character for one.
+      t = t.replace(/(?<=\d)[zZ](?=[\d.,\s]|$)|(?<=\d[.,]?)[oO](?=[\d.,\s]|$)/g, (m) =>
+        m === 'z' || m === 'Z' ? '2' : '0',
+      );
+      t = t.replace(/(?<=\s)[/\\](?=\d{1,6}[.,]\d{2}(?!\d))/g, ' ');
+      // A tax code glued to the cents ("100.00S" read as "100.006"): the third decimal goes when
+      // the document writes its amounts with a point and two decimals.
+      if (pointCents) t = t.replace(/(?<![\d.,])(\d{1,6}\.\d{2})[568](?=\s*$)/, (_m, a: string) => `${a} `);
       t = t.replace(/(?<![\d.,])(\d{1,6})\.\s(\d{2})(?![\d])/g, (_m, a: string, b: string) => ` ${a}.${b}`);
       t = t.replace(
         /(?<![\d.,])(\d{1,6}) (\d{2})(\s*(?:[A-Z]{1,2}|[^\w\s]{1,2})?\s*)$/,
@@ -556,6 +570,37 @@ export function amountFacts(
   let total = best((c) => headlineClasses.has(c.cls) && usable(c));
   const arithmetic = (c: AmountCandidate | undefined): boolean =>
     Boolean(c?.checks.some((k) => ARITHMETIC_CHECKS.has(k)));
+  // A total below the amount before tax is no total (without a discount): when that net amount
+  // plus its tax is not printed legibly, it is the total ("Amt excl. GST 73.87 / GST 4.43" with
+  // the total line garbled, and a points total "Total PV 12.10" printed below).
+  if (total && !discount && !arithmetic(total) && (total.cls === 'gross' || total.cls === 'total')) {
+    const head = total;
+    const n = nets.filter((x) => x.hasDecimals && x.amount > head.amount + 0.05).sort((a, b) => b.amount - a.amount)[0];
+    const t = n
+      ? taxes.find(
+          (x) => x.hasDecimals && x.amount > 0 && x.amount <= n.amount * 0.3 && Math.abs(x.line.no - n.line.no) <= 3,
+        )
+      : undefined;
+    if (n && t) {
+      const sum = Math.round((n.amount + t.amount) * 100) / 100;
+      const implied: AmountCandidate = {
+        ...n,
+        amount: sum,
+        raw: String(sum),
+        cls: 'gross',
+        kind: 'total',
+        repaired: false,
+        checks:
+          paid !== undefined && near(paid, sum, 0.005)
+            ? ['net + tax', 'cash − change', 'implied']
+            : ['net + tax', 'implied'],
+        score: head.score,
+      };
+      all.push(implied);
+      total = implied;
+      if (!gross || gross === head) gross = implied;
+    }
+  }
   // Without a prepayment, the amount due of a receipt or invoice is its total: when it is the one
   // the arithmetic confirms, it is the gross total too.
   const prepaid = all.some((c) => c.cls === 'prepaid' && Math.abs(c.amount) > 0);
@@ -599,6 +644,18 @@ export function amountFacts(
           !['tender', 'change', 'tax', 'rounding', 'discount', 'prepaid', 'qty', 'unit', 'net'].includes(c.cls),
       )
       .reduce<AmountCandidate | undefined>((m, c) => (!m || c.amount > m.amount ? c : m), undefined);
+    // A subtotal above that amount, paid exactly ("SUBTOTAL 20.40 / CASH 20.40"): an item
+    // price is never the total when a larger sum of the items was paid.
+    const paidSubtotal = nets
+      .filter(
+        (n) =>
+          n.hasDecimals &&
+          n.amount > (total?.amount ?? 0) &&
+          tenders.some((t) => near(t.amount, n.amount, 0.005)) &&
+          changes.every((ch) => near(ch.amount, 0)),
+      )
+      .sort((a, b) => b.amount - a.amount)[0];
+    if (paidSubtotal) total = { ...paidSubtotal, cls: 'gross', kind: 'total', checks: ['paid exactly'] };
   }
   if (!total && expectsTotal) {
     // Last resorts on a receipt: a net total nothing contradicts, what was paid (cash − change), or

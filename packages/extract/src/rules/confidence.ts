@@ -84,7 +84,8 @@ export function dateConfidence(
  * Total. Confirmed by the document's own arithmetic (net + tax, cash tendered − change) 0.95-0.97
  * whatever the source; a labelled gross total or amount due 0.86 on a text layer; a plain "total"
  * 0.8; weaker confirmations (printed twice, paid exactly, after the rounding line) add a little.
- * OCR'd digits without arithmetic stay under 0.8. A number repaired from OCR or a fallback is low.
+ * OCR'd digits without arithmetic stay under 0.8. A number repaired from OCR or a fallback is low;
+ * net + tax standing in for an illegible total stays under 0.8 on OCR unless the payment confirms it.
  */
 export function totalConfidence(t: AmountCandidate | undefined, margin: number, ocr: boolean): number {
   if (!t) return 0;
@@ -106,6 +107,9 @@ export function totalConfidence(t: AmountCandidate | undefined, margin: number, 
     else c += Math.min(0.06, weak * 0.03);
   }
   if (t.checks.includes('disagrees with the printed total')) c = Math.min(c, 0.7);
+  // Net + tax standing in for a total that is not printed legibly: two readings added up, right
+  // when both are; sure only when the payment confirms the sum.
+  if (t.checks.includes('implied') && !t.checks.includes('cash − change')) c = Math.min(c, ocr ? 0.75 : 0.86);
   if (t.repaired) c -= 0.3;
   return clamp(c, 0.05, 0.97);
 }

@@ -65,6 +65,9 @@ const LABEL_MARKS: Record<string, string> = { RM: 'MYR', Rs: 'INR', 'Rs.': 'INR'
 const DOCUMENT_CURRENCY_LABEL =
   /rechnungsw|invoice currency|document currency|devise de (?:la )?facture|factuurvaluta|moneda de (?:la )?factura|valuta (?:della )?fattura/i;
 
+/** Amount classes whose label may carry the document's currency as a word. */
+const MONEY_LINE = new Set<AmountCandidate['cls']>(['gross', 'total', 'due', 'net', 'tender', 'change']);
+
 type Tally = Map<string, { n: number; index: number; raw: string; strong: boolean }>;
 
 export function decideCurrency(
@@ -92,6 +95,19 @@ export function decideCurrency(
     e.n += strong ? 5 : 1;
     e.strong ||= strong;
     labelled.set(code, e);
+  }
+  // A currency mark standing as a word in the label of a money line ("RM CASH 100.00",
+  // "TOTAL EUR 12.00" where the mark is not next to the number).
+  for (const a of amounts) {
+    if (a.currency || !MONEY_LINE.has(a.cls)) continue;
+    for (const w of a.label.toUpperCase().split(/[^A-Z€$£]+/)) {
+      const code = w === 'RM' ? 'MYR' : CURRENCY_CODES.has(w) ? w : (LABEL_MARKS[w] ?? null);
+      if (!code) continue;
+      const e = labelled.get(code) ?? { n: 0, index: a.index, raw: a.label, strong: false };
+      e.n += 1;
+      labelled.set(code, e);
+      break;
+    }
   }
   const strongLabel = [...labelled.entries()].find(([, e]) => e.strong);
   if (strongLabel) {

@@ -39,6 +39,11 @@ describe('decideCurrency', () => {
     expect(currencyOf('Total   Fr. 748.60')).toBe('CHF');
   });
 
+  it('reads a currency mark written as a word in the label of a money line', () => {
+    expect(currencyOf('Noodle Bar\nSoup   4.30\nRM CASH   10.00\nCHANGE   5.70')).toBe('MYR');
+    expect(currencyOf('Corner Shop\nMilk   1.30\nCHF TOTAL   7.30')).toBe('CHF');
+  });
+
   it('reads a shared mark with the country: $ in Canada, kr in Sweden or Denmark, ¥ on an Indian bill', () => {
     expect(currencyOf('Maple Café\n301 Queen St W, Toronto ON M5V 2A4\nCanada\nTOTAL   $15.54')).toBe('CAD');
     expect(currencyOf('ICA Nära\nOrg.nr 556123-4567\nSverige\nTotalt   72,85 kr')).toBe('SEK');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineIndex } from '../text.js';
-import { canonicalIssuer, cleanName, findParties, rejectName, repairName } from './parties.js';
+import { canonicalIssuer, cleanName, findParties, rejectName, repairName, repairOcrName } from './parties.js';
 
 function parties(text: string) {
   return findParties(text, new LineIndex(text));
@@ -118,6 +118,17 @@ describe('the letterhead', () => {
     ).toBe('POPULAR PAGES CO. (M) SDN BHD');
   });
 
+  it("prefers the name the document's own web address or social handle spells out", () => {
+    const lines = ['HARBOUR BOOK STORE', '12 Quay Road, Kelburn', 'Operated by', 'TIDE RETAIL LIMITED', 'Receipt 3391'];
+    const without = parties(lines.join('\n'));
+    expect(without.issuer?.name).toBe('TIDE RETAIL LIMITED');
+    const withHandle = parties([...lines, 'Instagram: @harbourbookstore'].join('\n'));
+    expect(withHandle.issuer?.name).toBe('HARBOUR BOOK STORE');
+    expect(parties([...lines, 'Follow us in Facebook: Harbour.Book.Store'].join('\n')).issuer?.name).toBe(
+      'HARBOUR BOOK STORE',
+    );
+  });
+
   it('takes the company after "Owned by:" when it is a legal entity', () => {
     const p = parties(['I ve Wee ee', 'OLD ASIA', '| OWN BY: CHEF LIM SDN BHD', '| CO. NO. (458592-T)'].join('\n'));
     expect(p.issuer?.name).toBe('CHEF LIM SDN BHD');
@@ -189,5 +200,43 @@ describe('footer text and thank-you lines', () => {
       ].join('\n'),
     );
     expect(p.issuer?.name).toBe('Sunoco Bayview 3');
+  });
+});
+
+describe('OCR damage in the issuer name', () => {
+  it('reads a country in brackets with a letter or two wrong', () => {
+    expect(repairOcrName('NORTHWIND (SINGAPQRE) PTE', '')).toBe('NORTHWIND (SINGAPORE) PTE');
+    expect(repairOcrName('Bäckerei Kranz (Osterreicb)', '')).toBe('Bäckerei Kranz (Österreich)');
+    // A word in brackets that is no country stays.
+    expect(repairOcrName('HARBOUR GRILL (TAMPINES)', '')).toBe('HARBOUR GRILL (TAMPINES)');
+  });
+
+  it('takes the spelling the document prints more often, one letter away', () => {
+    const text = [
+      'KAMPAI NOODLE HOUSE',
+      'Lot 4, Kampong Baru',
+      'Thank you for dining at',
+      'KAMPAL NOODLE HOUSE',
+      'kampal.noodle@mail.example',
+    ].join('\n');
+    expect(repairOcrName('KAMPAI NOODLE HOUSE', text)).toBe('KAMPAL NOODLE HOUSE');
+    // A short word only where the other spelling stands next to another word of the name.
+    expect(
+      repairOcrName('SUFER SEVEN MART', 'SUFER SEVEN MART\nThank you, SUPER SEVEN\nsuper.seven@mail.example'),
+    ).toBe('SUPER SEVEN MART');
+    expect(repairOcrName('MAJU JAYA', 'MAJU JAYA\nJalan Raya 4\nTaman Raya')).toBe('MAJU JAYA');
+    // A spelling printed once against another printed once: no way to tell, it stays.
+    expect(repairOcrName('Brenner Optik', 'Brenner Optik\nBrennar Strasse 4')).toBe('Brenner Optik');
+  });
+
+  it('reads a "q" between vowels as a "g"', () => {
+    expect(repairOcrName('Laqos Trading', '')).toBe('Lagos Trading');
+    expect(repairOcrName('Aqua Pure', '')).toBe('Aqua Pure');
+  });
+
+  it('applies the repairs to OCR text only', () => {
+    const text = ['NORTHWIND (SINGAPQRE) PTE LTD', '12 Harbour Road', 'GST Reg No: 201912345K'].join('\n');
+    expect(findParties(text, new LineIndex(text), { ocr: true }).issuer?.name).toBe('NORTHWIND (SINGAPORE) PTE LTD');
+    expect(findParties(text, new LineIndex(text)).issuer?.name).toBe('NORTHWIND (SINGAPQRE) PTE LTD');
   });
 });

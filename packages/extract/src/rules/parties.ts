@@ -1,5 +1,5 @@
 import { squash, type Line, type LineIndex } from '../text.js';
-import { firstPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
+import { editDistance, firstPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
 import { CUSTOMER_LABELS, SELLER_LABELS } from './lexicon.js';
 
 /**
@@ -416,8 +416,101 @@ export interface IssuerCandidate extends PartyFact {
   lineNo: number;
 }
 
-export function findParties(text: string, lines: LineIndex): Parties {
-  return partiesWithCandidates(text, lines).parties;
+export function findParties(text: string, lines: LineIndex, opts: { ocr?: boolean } = {}): Parties {
+  const parties = partiesWithCandidates(text, lines).parties;
+  if (opts.ocr && parties.issuer) {
+    const name = repairOcrName(parties.issuer.name, text);
+    if (name !== parties.issuer.name) parties.issuer = { ...parties.issuer, name };
+  }
+  return parties;
+}
+
+/** Country names as they stand in brackets after a company name ("THE STORE (MALAYSIA) SDN BHD"). */
+const COUNTRY_WORDS = [
+  'Malaysia',
+  'Singapore',
+  'Indonesia',
+  'Thailand',
+  'Philippines',
+  'Vietnam',
+  'India',
+  'Australia',
+  'Canada',
+  'Ireland',
+  'Germany',
+  'Deutschland',
+  'Austria',
+  'Österreich',
+  'Schweiz',
+  'Suisse',
+  'Switzerland',
+  'France',
+  'Belgique',
+  'Belgium',
+  'België',
+  'Nederland',
+  'Netherlands',
+  'España',
+  'Spain',
+  'Italia',
+  'Italy',
+  'Portugal',
+  'Brasil',
+  'Brazil',
+];
+
+const WORD_RE = /[\p{L}\p{N}]+/gu;
+
+/**
+ * OCR damage in an issuer name that the document itself undoes: a country in brackets read with
+ * a letter or two wrong ("(KALAYSTA)" → "(MALAYSIA)"); a word the document prints elsewhere more
+ * often in a spelling one letter away ("COEWAY (M) SDN BHD" with "Wisma Cosway" and "(COSWAY)"
+ * below; "SUFER.SEVEN" with "SUPER SEVEN" in the footer); and a "q" between two vowels, which
+ * Latin-script languages write only before "u", read for a "g" ("Seqi" → "Segi").
+ */
+export function repairOcrName(name: string, text: string): string {
+  let out = name.replace(/\(\s*([\p{L}]{6,12})\s*\)?/gu, (m, w: string) => {
+    if (COUNTRY_WORDS.some((c) => c.toLowerCase() === w.toLowerCase())) return m;
+    const hit = COUNTRY_WORDS.find((c) => editDistance(c.toLowerCase(), w.toLowerCase(), 2) <= 2);
+    if (!hit) return m;
+    const cased = w === w.toUpperCase() ? hit.toUpperCase() : hit;
+    return m.replace(w, cased);
+  });
+  // How often each spelling occurs in the document (case-insensitive).
+  const counts = new Map<string, number>();
+  for (const w of text.toLowerCase().match(WORD_RE) ?? []) if (w.length >= 4) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const lowerText = text.toLowerCase();
+  const nameWords = (out.toLowerCase().match(WORD_RE) ?? []).filter((w) => w.length >= 3);
+  // A short word ("JAYA" against "RAYA" in the address) is taken only where the other spelling
+  // stands next to another word of the name ("SUPER SEVEN" for "SUFER.SEVEN").
+  const besideName = (v: string, self: string): boolean =>
+    nameWords.some(
+      (o) =>
+        o !== self &&
+        new RegExp(`(?<![\\p{L}])(?:${v}[^\\p{L}\\n]{1,3}${o}|${o}[^\\p{L}\\n]{1,3}${v})(?![\\p{L}])`, 'u').test(
+          lowerText,
+        ),
+    );
+  out = out.replace(WORD_RE, (w) => {
+    const lw = w.toLowerCase();
+    if (lw.length < 4 || /\d/.test(lw) || (counts.get(lw) ?? 0) > 1) return w;
+    let best: string | undefined;
+    let bestN = 1;
+    for (const [v, n] of counts) {
+      if (n <= bestN || v === lw || /\d/.test(v) || Math.abs(v.length - lw.length) > 1) continue;
+      if (editDistance(v, lw, 1) === 1 && (lw.length >= 6 || besideName(v, lw))) {
+        best = v;
+        bestN = n;
+      }
+    }
+    if (!best) return w;
+    return w === w.toUpperCase()
+      ? best.toUpperCase()
+      : w[0] === w[0]?.toUpperCase()
+        ? best[0]?.toUpperCase() + best.slice(1)
+        : best;
+  });
+  return out.replace(/(?<=[aeiou])q(?=[aeio])/g, 'g');
 }
 
 /** The parties and every issuer candidate considered (for debugging and tests). */
@@ -564,6 +657,14 @@ export function partiesWithCandidates(
     if (head) head.strength = Math.max(head.strength, c.strength + 0.05);
   }
 
+  // A name the document's own mail, web address or social handle spells out is its sender: a
+  // little stronger ("SANYU STATIONERY SHOP" with "Facebook: Sanyu.Stationery", over the
+  // "Owned by" company below it).
+  const domains = documentDomains(text);
+  if (domains.length > 0)
+    for (const c of cands)
+      if (nameInDomains(c.name.replace(LEGAL_FORM_ALL, ' '), domains)) c.strength = Math.min(0.9, c.strength + 0.1);
+
   // Agreement between rules and repeated mentions.
   let best: Cand | undefined;
   let bestScore = -1;
@@ -608,23 +709,7 @@ function issuerSignals(
     while ((m = re.exec(text)) !== null) if (lines.lineAt(m.index).no !== best.lineNo) repeated = true;
   }
   // The name in a mail or web domain: "SOON HUAT …" and "soonhuat2000@hotmail.com".
-  const words = core
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w.length >= 3);
-  const domains = (text.match(/[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []).map((d) =>
-    d.toLowerCase().replace(/[^a-z0-9@]/g, ''),
-  );
-  const joined = words.slice(0, 2).join('');
-  const domain =
-    words.length > 0 &&
-    domains.some(
-      (d) =>
-        (joined.length >= 5 && d.includes(joined)) ||
-        words.filter((w) => w.length >= 4 && d.includes(w)).length >= Math.min(2, words.length),
-    );
+  const domain = nameInDomains(core, documentDomains(text));
   const taxIdNearby = ne
     .slice(Math.max(0, rank - 3), rank + 8)
     .some((l) => l.no !== best.lineNo && TAX_ID_LINE.test(l.text));
@@ -639,6 +724,43 @@ function issuerSignals(
     taxIdNearby,
     agreeing,
   };
+}
+
+/**
+ * The document's mail addresses, web addresses and social handles ("Facebook: Kedai.Maju",
+ * "@kedaimaju"), lower-case letters and digits only.
+ */
+function documentDomains(text: string): string[] {
+  const found = [
+    // The look-behind starts an address at the start of its token only (linear on long runs).
+    ...(text.match(/(?<![\w.%+-])[\w.%+-]+@[\w.-]+|(?:https?:\/\/|www\.)[\w.-]+/gi) ?? []),
+    ...[
+      ...text.matchAll(
+        /\b(?:facebook|fb|instagram|ig|twitter|tiktok|follow us(?: on| in)?(?: facebook| instagram)?)\b\s*[:@/]*\s*(?:facebook\.com\/|@)?([\w.-]{4,40})/gi,
+      ),
+    ].map((m) => m[1] ?? ''),
+  ];
+  return found.map((d) => d.toLowerCase().replace(/[^a-z0-9@]/g, '')).filter((d) => d.length >= 4);
+}
+
+/** The name's words in one of the document's domains: "SOON HUAT …" and "soonhuat2000@hotmail.com". */
+function nameInDomains(core: string, domains: readonly string[]): boolean {
+  if (domains.length === 0) return false;
+  const words = core
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length >= 3);
+  const joined = words.slice(0, 2).join('');
+  return (
+    words.length > 0 &&
+    domains.some(
+      (d) =>
+        (joined.length >= 5 && d.includes(joined)) ||
+        words.filter((w) => w.length >= 4 && d.includes(w)).length >= Math.min(2, words.length),
+    )
+  );
 }
 
 export function canonicalIssuer(issuer: string): string {
