@@ -29,6 +29,9 @@ const N = Number(process.env['AUTOD_BENCH_DOCS'] ?? 1000);
 const ROUNDS = Number(process.env['AUTOD_BENCH_ROUNDS'] ?? 3);
 const BACKENDS = (process.env['AUTOD_BENCH_BACKENDS'] ?? 'sqlite,postgres').split(',').map((s) => s.trim());
 const CONCURRENCY = process.env['AUTOD_BENCH_CONCURRENCY'];
+// AUTOD_BENCH_COMPARE_CLI: a second build's bin.js run in every round too (alternating which goes first), e.g. the
+// main checkout's, so a before/after comparison shares the machine's load.
+const COMPARE = process.env['AUTOD_BENCH_COMPARE_CLI'];
 
 const root = await mkdtemp(join(tmpdir(), 'autod-bench-ingest-'));
 
@@ -111,10 +114,39 @@ async function round(backend, r) {
     const docs = JSON.parse(baseline.stdout.trim().split('\n').pop()).docs;
     if (docs !== N) throw new Error(`baseline read ${docs}/${N} documents`);
     const env = { ...baseEnv, AUTOD_DATA_DIR: dataDir, ...(pg ? { AUTOD_DB_URL: pg.url } : {}) };
-    const run = await measured([CLI, 'process'], env, 'autod process');
-    const processed = await countFiles(join(dataDir, 'processed'));
-    if (processed !== N)
-      throw new Error(`autod process filed ${processed}/${N} documents in processed/\n${run.stdout}`);
+    const processRun = async () => {
+      const out = await measured([CLI, 'process'], env, 'autod process');
+      const processed = await countFiles(join(dataDir, 'processed'));
+      if (processed !== N)
+        throw new Error(`autod process filed ${processed}/${N} documents in processed/\n${out.stdout}`);
+      return out;
+    };
+    const compareRun = async () => {
+      if (!COMPARE) return undefined;
+      const cmpDir = join(root, `${backend}-${r}-compare`);
+      await cp(source, join(cmpDir, 'inbox'), { recursive: true });
+      const cmpPg = backend === 'postgres' ? await createTempPostgres() : undefined;
+      try {
+        const cmpEnv = { ...baseEnv, AUTOD_DATA_DIR: cmpDir, ...(cmpPg ? { AUTOD_DB_URL: cmpPg.url } : {}) };
+        const out = await measured([COMPARE, 'process'], cmpEnv, 'compared autod process');
+        const processed = await countFiles(join(cmpDir, 'processed'));
+        if (processed !== N) throw new Error(`the compared CLI filed ${processed}/${N} documents`);
+        return out;
+      } finally {
+        await rm(cmpDir, { recursive: true, force: true });
+        await cmpPg?.drop();
+      }
+    };
+    // Alternate which build goes first, so neither always runs on the warmer page cache.
+    let run;
+    let compared;
+    if (r % 2 === 1) {
+      run = await processRun();
+      compared = await compareRun();
+    } else {
+      compared = await compareRun();
+      run = await processRun();
+    }
     const emptyEnv = { ...baseEnv, AUTOD_DATA_DIR: emptyDir, ...(pgEmpty ? { AUTOD_DB_URL: pgEmpty.url } : {}) };
     const empty = await measured([CLI, 'process'], emptyEnv, 'autod process (empty inbox)');
     const loadAfter = loadavg()[0];
@@ -129,9 +161,14 @@ async function round(backend, r) {
       baselineWallMs: baseline.wallMs,
       processWallMs: run.wallMs,
       processMaxRssKb: run.maxRssKb,
+      ...(compared ? { compareCpuMsPerDoc: compared.cpuMs / N, compareRatio: compared.cpuMs / baseline.cpuMs } : {}),
       baseline: { cpuMs: baseline.cpuMs, userMs: baseline.userMs, systemMs: baseline.systemMs },
       process: { cpuMs: run.cpuMs, userMs: run.userMs, systemMs: run.systemMs },
     };
+    if (compared)
+      console.log(
+        `${backend} round ${r}: compared CLI ${row.compareCpuMsPerDoc.toFixed(2)} ms/doc (×${row.compareRatio.toFixed(2)})`,
+      );
     console.log(
       `${backend} round ${r}: baseline ${row.baselineCpuMsPerDoc.toFixed(2)} ms/doc, autod process ${row.processCpuMsPerDoc.toFixed(2)} ms/doc (×${row.ratio.toFixed(2)}; fixed ${empty.cpuMs.toFixed(0)} ms, marginal ${row.processMarginalCpuMsPerDoc.toFixed(2)} ms/doc), wall ${(run.wallMs / 1000).toFixed(1)} s, load ${load.toFixed(2)}→${loadAfter.toFixed(2)}`,
     );
@@ -152,6 +189,7 @@ try {
     cpus: cpus().length,
     command: 'pnpm --filter @autod/pipeline bench:ingest',
     cli: CLI,
+    ...(COMPARE ? { compareCli: COMPARE } : {}),
     settings: { ...baseEnv },
     backends: {},
   };
@@ -170,9 +208,15 @@ try {
       processFixedCpuMs: median(rows.map((x) => x.processFixedCpuMs)),
       processMarginalCpuMsPerDoc: median(rows.map((x) => x.processMarginalCpuMsPerDoc)),
       loadAverage1m: median(rows.map((x) => x.loadAverage1m.before)),
+      ...(COMPARE
+        ? {
+            compareCpuMsPerDoc: median(rows.map((x) => x.compareCpuMsPerDoc)),
+            compareRatio: median(rows.map((x) => x.compareRatio)),
+          }
+        : {}),
     };
     console.log(
-      `${backend} median of ${ROUNDS}: baseline ${summary.baselineCpuMsPerDoc.toFixed(2)} ms/doc, autod process ${summary.processCpuMsPerDoc.toFixed(2)} ms/doc, ratio ×${summary.ratio.toFixed(2)} (load ${summary.loadAverage1m.toFixed(2)})`,
+      `${backend} median of ${ROUNDS}: baseline ${summary.baselineCpuMsPerDoc.toFixed(2)} ms/doc, autod process ${summary.processCpuMsPerDoc.toFixed(2)} ms/doc, ratio ×${summary.ratio.toFixed(2)} (load ${summary.loadAverage1m.toFixed(2)})${COMPARE ? `; compared CLI ${summary.compareCpuMsPerDoc.toFixed(2)} ms/doc, ×${summary.compareRatio.toFixed(2)}` : ''}`,
     );
     results.backends[backend] = { median: summary, rounds: rows };
   }
