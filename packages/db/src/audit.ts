@@ -4,10 +4,11 @@ import type { AuditInput, AuditRow } from './types.js';
 
 type Raw = Record<string, unknown>;
 
-/** Every document writes one: prepared once per connection. */
+/** Every document writes one: prepared once per connection (the columns named: a PostgreSQL prepared statement keeps its result type). */
 const WRITE = hotStatement(
   'audit_write',
-  `INSERT INTO "audit_log" ("at", "actor", "action", "document_id", "details") VALUES (?, ?, ?, ?, ?) RETURNING *`,
+  `INSERT INTO "audit_log" ("at", "actor", "action", "document_id", "details") VALUES (?, ?, ?, ?, ?)
+   RETURNING "id", "at", "actor", "action", "document_id", "details"`,
 );
 
 function toAuditRow(r: Raw): AuditRow {
