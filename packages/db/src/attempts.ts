@@ -1,6 +1,7 @@
 import { upgradeMetadata, type DocumentMetadata, type ProviderName } from '@autod/core';
 import type { Knex } from 'knex';
 import { num, parseJson, strOrNull, toJson, utcPeriodSql, type RepoContext } from './context.js';
+import { hotStatement } from './statements.js';
 import type {
   AttemptRow,
   AttemptStatus,
@@ -33,6 +34,17 @@ const ROW_COLUMNS = [
   'created_at',
 ];
 
+/** Every attempt runs it: prepared once per connection. The attempt number is the document's next. */
+const RECORD = hotStatement(
+  'attempts_record',
+  `INSERT INTO "extraction_attempts" ("document_id", "attempt_no", "provider", "model", "status", "input_tokens",
+     "cached_input_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "error_code", "error_message",
+     "prompt_version", "result", "created_at")
+   VALUES (?, (SELECT coalesce(max("attempt_no"), 0) + 1 FROM "extraction_attempts" WHERE "document_id" = ?),
+     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+   RETURNING ${ROW_COLUMNS.map((c) => `"${c}"`).join(', ')}`,
+);
+
 function toAttemptRow(r: Raw): AttemptRow {
   return {
     id: num(r['id']),
@@ -64,29 +76,24 @@ export class AttemptRepository {
 
   async record(input: RecordAttemptInput): Promise<AttemptRow> {
     const u = input.usage;
-    const rows: Raw[] = await this.knex('extraction_attempts')
-      .insert({
-        document_id: input.documentId,
-        attempt_no: this.knex.raw(
-          '(SELECT coalesce(max(attempt_no), 0) + 1 FROM extraction_attempts WHERE document_id = ?)',
-          [input.documentId],
-        ),
-        provider: input.provider,
-        model: input.model,
-        status: input.status,
-        input_tokens: u.inputTokens,
-        cached_input_tokens: u.cachedInputTokens,
-        output_tokens: u.outputTokens,
-        reasoning_tokens: u.reasoningTokens,
-        cost_usd: input.costUsd,
-        latency_ms: Math.round(input.latencyMs),
-        error_code: input.error?.code.slice(0, 64) ?? null,
-        error_message: input.error?.message ?? null,
-        prompt_version: input.promptVersion?.slice(0, 64) ?? null,
-        result: toJson(input.metadata ?? null),
-        created_at: this.ctx.now(),
-      })
-      .returning(ROW_COLUMNS);
+    const rows = await this.ctx.sql.rows(RECORD, [
+      input.documentId,
+      input.documentId,
+      input.provider,
+      input.model,
+      input.status,
+      u.inputTokens,
+      u.cachedInputTokens,
+      u.outputTokens,
+      u.reasoningTokens,
+      input.costUsd,
+      Math.round(input.latencyMs),
+      input.error?.code.slice(0, 64) ?? null,
+      input.error?.message ?? null,
+      input.promptVersion?.slice(0, 64) ?? null,
+      toJson(input.metadata ?? null),
+      this.ctx.now(),
+    ]);
     return toAttemptRow(rows[0] ?? {});
   }
 

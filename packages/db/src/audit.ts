@@ -1,7 +1,15 @@
 import { dateOrNull, num, numOrNull, parseJson, toJson, type RepoContext } from './context.js';
+import { hotStatement } from './statements.js';
 import type { AuditInput, AuditRow } from './types.js';
 
 type Raw = Record<string, unknown>;
+
+/** Every document writes one: prepared once per connection (the columns named: a PostgreSQL prepared statement keeps its result type). */
+const WRITE = hotStatement(
+  'audit_write',
+  `INSERT INTO "audit_log" ("at", "actor", "action", "document_id", "details") VALUES (?, ?, ?, ?, ?)
+   RETURNING "id", "at", "actor", "action", "document_id", "details"`,
+);
 
 function toAuditRow(r: Raw): AuditRow {
   return {
@@ -19,16 +27,13 @@ export class AuditRepository {
   constructor(private readonly ctx: RepoContext) {}
 
   async write(input: AuditInput): Promise<AuditRow> {
-    const rows: Raw[] = await this.ctx
-      .knex('audit_log')
-      .insert({
-        at: this.ctx.now(),
-        actor: input.actor,
-        action: input.action,
-        document_id: input.documentId ?? null,
-        details: toJson(input.details ?? null),
-      })
-      .returning('*');
+    const rows = await this.ctx.sql.rows(WRITE, [
+      this.ctx.now(),
+      input.actor,
+      input.action,
+      input.documentId ?? null,
+      toJson(input.details ?? null),
+    ]);
     return toAuditRow(rows[0] ?? {});
   }
 

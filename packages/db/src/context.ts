@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { StatementRunner } from './statements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -8,6 +9,8 @@ export interface RepoContext {
   readonly dialect: Dialect;
   /** Epoch ms. */
   readonly now: () => number;
+  /** The hot statements (every document runs them), prepared once per connection, on the same executor. */
+  readonly sql: StatementRunner;
 }
 
 /** SQL for the UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`) of the epoch-ms column `created_at`. */

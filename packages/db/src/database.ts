@@ -13,6 +13,7 @@ import { SessionRepository } from './sessions.js';
 import { SpendRepository } from './spend.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSource } from './migrations/index.js';
 import { sqliteClient } from './sqlite-client.js';
+import { StatementRunner } from './statements.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
 
 /** Structured logger (pino-compatible subset). */
@@ -155,14 +156,9 @@ function guarded<T extends object>(target: T, url: string): T {
 }
 
 class KnexDatabase implements Database {
-  readonly documents: DocumentRepository;
-  readonly attempts: AttemptRepository;
-  readonly audit: AuditRepository;
-  readonly duplicates: DuplicateRepository;
-  readonly corrections: CorrectionRepository;
-  readonly sessions: SessionRepository;
-  readonly spend: SpendRepository;
-  readonly migrate: Migrator;
+  private readonly ctx: RepoContext;
+  /** Repositories, made on first use (a transaction's `Database` mostly uses two or three). */
+  private readonly repos = new Map<string, object>();
 
   constructor(
     readonly knex: Knex,
@@ -173,15 +169,38 @@ class KnexDatabase implements Database {
     private readonly logger: DatabaseLogger | undefined,
     readonly documentFilter: DocumentFilterDefinition,
   ) {
-    const ctx: RepoContext = { knex, dialect, now: clock };
-    this.documents = guarded(new DocumentRepository(ctx, documentFilter), url);
-    this.attempts = guarded(new AttemptRepository(ctx), url);
-    this.audit = guarded(new AuditRepository(ctx), url);
-    this.duplicates = guarded(new DuplicateRepository(ctx), url);
-    this.corrections = guarded(new CorrectionRepository(ctx), url);
-    this.sessions = guarded(new SessionRepository(ctx), url);
-    this.spend = guarded(new SpendRepository(ctx), url);
-    this.migrate = guarded(this.migrator(), url);
+    this.ctx = { knex, dialect, now: clock, sql: new StatementRunner(knex, dialect) };
+  }
+
+  private repo<T extends object>(name: string, make: (ctx: RepoContext) => T): T {
+    let r = this.repos.get(name) as T | undefined;
+    if (!r) this.repos.set(name, (r = guarded(make(this.ctx), this.url)));
+    return r;
+  }
+
+  get documents(): DocumentRepository {
+    return this.repo('documents', (ctx) => new DocumentRepository(ctx, this.documentFilter));
+  }
+  get attempts(): AttemptRepository {
+    return this.repo('attempts', (ctx) => new AttemptRepository(ctx));
+  }
+  get audit(): AuditRepository {
+    return this.repo('audit', (ctx) => new AuditRepository(ctx));
+  }
+  get duplicates(): DuplicateRepository {
+    return this.repo('duplicates', (ctx) => new DuplicateRepository(ctx));
+  }
+  get corrections(): CorrectionRepository {
+    return this.repo('corrections', (ctx) => new CorrectionRepository(ctx));
+  }
+  get sessions(): SessionRepository {
+    return this.repo('sessions', (ctx) => new SessionRepository(ctx));
+  }
+  get spend(): SpendRepository {
+    return this.repo('spend', (ctx) => new SpendRepository(ctx));
+  }
+  get migrate(): Migrator {
+    return this.repo('migrate', () => this.migrator());
   }
 
   async ping(): Promise<void> {

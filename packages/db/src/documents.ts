@@ -11,6 +11,7 @@ import { errorFor } from '@autod/errors';
 import type { Knex } from 'knex';
 import { affected, dateOrNull, num, numOrNull, parseJson, strOrNull, toJson, type RepoContext } from './context.js';
 import { applyDocumentFilter } from './filter.js';
+import { hotStatement } from './statements.js';
 import type {
   ClaimInput,
   ClaimResult,
@@ -70,6 +71,38 @@ const COLUMNS = [
   'created_at',
   'updated_at',
 ] as const;
+
+/** The columns of a DocumentRow as SQL (hot statements). */
+const COLUMN_SQL = COLUMNS.map((c) => `"${c}"`).join(', ');
+
+/** The statements every document runs (claim, complete, file, reads by key): prepared once per connection. */
+const HOT = {
+  claimInsert: hotStatement(
+    'documents_claim',
+    `INSERT INTO "documents" ("sha256", "file_name", "source_path", "size_bytes", "status", "claim_owner", "lease_expires_at", "attempt_count", "created_at", "updated_at")
+     VALUES (?, ?, ?, ?, 'processing', ?, ?, 1, ?, ?) ON CONFLICT ("sha256") DO NOTHING RETURNING ${COLUMN_SQL}`,
+  ),
+  byId: hotStatement('documents_by_id', `SELECT ${COLUMN_SQL} FROM "documents" WHERE "id" = ?`),
+  bySha: hotStatement('documents_by_sha', `SELECT ${COLUMN_SQL} FROM "documents" WHERE "sha256" = ?`),
+  // Still filed only if it already sits at the planned destination (reprocess): the CASE reads the old storage_path.
+  complete: hotStatement(
+    'documents_complete',
+    `UPDATE "documents" SET "status" = 'completed', "lease_expires_at" = NULL, "page_count" = ?, "text_content" = ?,
+       "provider" = ?, "model" = ?, "metadata" = ?, "category" = ?, "subcategory" = ?, "doc_type" = ?, "issuer" = ?,
+       "primary_date" = ?, "total_amount" = ?, "currency" = ?, "title" = ?, "summary" = ?, "confidence" = ?,
+       "customer" = ?, "invoice_number" = ?, "due_date" = ?, "needs_review" = ?, "review_reasons" = ?,
+       "error_code" = NULL, "error_message" = NULL, "storage_path" = ?,
+       "original_path" = CASE WHEN ? THEN ? ELSE "original_path" END,
+       "media_type" = CASE WHEN ? THEN ? ELSE "media_type" END,
+       "filed_at" = CASE WHEN "storage_path" = ? THEN "filed_at" ELSE NULL END, "updated_at" = ?
+     WHERE "id" = ? AND "claim_owner" = ? AND "status" = 'processing' RETURNING ${COLUMN_SQL}`,
+  ),
+  markFiled: hotStatement(
+    'documents_mark_filed',
+    `UPDATE "documents" SET "storage_path" = ?, "original_path" = COALESCE(?, "original_path"), "filed_at" = ?, "updated_at" = ?
+     WHERE "id" = ? RETURNING "id"`,
+  ),
+};
 
 const ORDER_COLUMNS: Record<DocumentOrderBy, string> = {
   createdAt: 'created_at',
@@ -173,22 +206,16 @@ export class DocumentRepository {
     const now = input.now ?? this.ctx.now();
     const leaseExpiresAt = now + input.leaseMs;
     for (let round = 0; round < 5; round++) {
-      const inserted: Raw[] = await this.knex('documents')
-        .insert({
-          sha256,
-          file_name: input.fileName,
-          source_path: input.sourcePath,
-          size_bytes: input.sizeBytes,
-          status: 'processing',
-          claim_owner: input.owner,
-          lease_expires_at: leaseExpiresAt,
-          attempt_count: 1,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict('sha256')
-        .ignore()
-        .returning(COLUMNS as unknown as string[]);
+      const inserted = await this.ctx.sql.rows(HOT.claimInsert, [
+        sha256,
+        input.fileName,
+        input.sourcePath,
+        input.sizeBytes,
+        input.owner,
+        leaseExpiresAt,
+        now,
+        now,
+      ]);
       const first = inserted[0];
       if (first) return { kind: 'claimed', document: toDocumentRow(first), takeover: false };
 
@@ -378,41 +405,38 @@ export class DocumentRepository {
   async complete(id: number, owner: string, input: CompleteInput): Promise<DocumentRow> {
     const now = this.ctx.now();
     const f = input.fields;
-    const rows: Raw[] = await this.knex('documents')
-      .where({ id, claim_owner: owner, status: 'processing' })
-      .update({
-        status: 'completed',
-        lease_expires_at: null,
-        page_count: input.pageCount,
-        text_content: input.textContent,
-        provider: input.provider,
-        model: input.model,
-        metadata: toJson(input.metadata),
-        category: f.category,
-        subcategory: f.subcategory,
-        doc_type: f.docType,
-        issuer: f.issuer,
-        primary_date: f.primaryDate,
-        total_amount: f.totalAmount,
-        currency: f.currency,
-        title: f.title,
-        summary: input.metadata.summary ?? null,
-        confidence: f.confidence,
-        customer: f.customer,
-        invoice_number: f.invoiceNumber,
-        due_date: f.dueDate,
-        needs_review: (input.reviewReasons ?? []).length > 0,
-        review_reasons: toJson(input.reviewReasons ?? []),
-        error_code: null,
-        error_message: null,
-        storage_path: input.storagePath,
-        ...(input.originalPath !== undefined ? { original_path: input.originalPath } : {}),
-        ...(input.mediaType !== undefined ? { media_type: input.mediaType.slice(0, 100) } : {}),
-        // still filed only if it already sits at the planned destination (reprocess)
-        filed_at: this.knex.raw('CASE WHEN storage_path = ? THEN filed_at ELSE NULL END', [input.storagePath]),
-        updated_at: now,
-      })
-      .returning(COLUMNS as unknown as string[]);
+    const reasons = input.reviewReasons ?? [];
+    const rows = await this.ctx.sql.rows(HOT.complete, [
+      input.pageCount,
+      input.textContent,
+      input.provider,
+      input.model,
+      toJson(input.metadata),
+      f.category,
+      f.subcategory,
+      f.docType,
+      f.issuer,
+      f.primaryDate,
+      f.totalAmount,
+      f.currency,
+      f.title,
+      input.metadata.summary ?? null,
+      f.confidence,
+      f.customer,
+      f.invoiceNumber,
+      f.dueDate,
+      reasons.length > 0,
+      toJson(reasons),
+      input.storagePath,
+      input.originalPath !== undefined,
+      input.originalPath ?? null,
+      input.mediaType !== undefined,
+      input.mediaType?.slice(0, 100) ?? null,
+      input.storagePath,
+      now,
+      id,
+      owner,
+    ]);
     const row = rows[0];
     if (!row) throw await this.claimLost(id, owner);
     return toDocumentRow(row);
@@ -457,15 +481,8 @@ export class DocumentRepository {
   /** Record that the file now sits at `storagePath` (and, for an image document, its original at `originalPath`). */
   async markFiled(id: number, storagePath: string, options: { originalPath?: string } = {}): Promise<void> {
     const now = this.ctx.now();
-    const n = await this.knex('documents')
-      .where({ id })
-      .update({
-        storage_path: storagePath,
-        ...(options.originalPath !== undefined ? { original_path: options.originalPath } : {}),
-        filed_at: now,
-        updated_at: now,
-      });
-    if (affected(n) === 0) throw notFound(id);
+    const changed = await this.ctx.sql.rows(HOT.markFiled, [storagePath, options.originalPath ?? null, now, now, id]);
+    if (changed.length === 0) throw notFound(id);
   }
 
   /** Mark the document failed (only while `owner` holds the claim, else CLAIM_HELD). */
@@ -486,7 +503,7 @@ export class DocumentRepository {
   async get(idOrSha: number | string): Promise<DocumentRow | undefined> {
     let row: Raw | undefined;
     if (typeof idOrSha === 'number' || /^\d{1,15}$/.test(idOrSha)) {
-      row = await this.knex('documents').select(COLUMNS).where('id', Number(idOrSha)).first();
+      row = (await this.ctx.sql.rows(HOT.byId, [Number(idOrSha)]))[0];
     } else {
       const sha = idOrSha.trim().toLowerCase();
       if (!SHA256_RE.test(sha)) return undefined;
@@ -672,7 +689,7 @@ export class DocumentRepository {
   }
 
   private async rawBySha(sha256: string): Promise<Raw | undefined> {
-    return this.knex('documents').select(COLUMNS).where('sha256', sha256).first();
+    return (await this.ctx.sql.rows(HOT.bySha, [sha256]))[0];
   }
 
   private async claimLost(id: number, owner: string): Promise<Error> {

@@ -29,10 +29,42 @@ class ImmediateTransaction extends SqliteTransaction {
   }
 }
 
-function withImmediateTransactions(Base: AnyCtor): AnyCtor {
+/** The transaction statements (every transaction runs two of them), kept prepared per better-sqlite3 connection. */
+const TRANSACTION_SQL = new Set(['BEGIN IMMEDIATE;', 'COMMIT;', 'ROLLBACK']);
+
+interface PreparedRun {
+  run(): { changes: number; lastInsertRowid: number | bigint };
+}
+
+const transactionStatements = new WeakMap<object, Map<string, PreparedRun>>();
+
+function withImmediateTransactions(Base: AnyCtor, driver: 'better-sqlite3' | 'sqlite3'): AnyCtor {
   return class extends Base {
     transaction(...args: unknown[]): object {
       return new ImmediateTransaction(this, ...args);
+    }
+
+    _query(connection: unknown, obj: { sql?: string; response?: unknown; context?: unknown }): Promise<unknown> {
+      if (driver !== 'better-sqlite3' || !obj.sql || !TRANSACTION_SQL.has(obj.sql) || typeof connection !== 'object')
+        return (Base.prototype as { _query: (this: unknown, c: unknown, o: unknown) => Promise<unknown> })._query.call(
+          this,
+          connection,
+          obj,
+        );
+      // knex prepares a new statement for each query; BEGIN and COMMIT are the same every time.
+      const conn = connection as { prepare(sql: string): PreparedRun };
+      let cache = transactionStatements.get(conn);
+      if (!cache) transactionStatements.set(conn, (cache = new Map()));
+      let stmt = cache.get(obj.sql);
+      if (!stmt) cache.set(obj.sql, (stmt = conn.prepare(obj.sql)));
+      try {
+        const response = stmt.run();
+        obj.response = response;
+        obj.context = { lastID: response.lastInsertRowid, changes: response.changes };
+        return Promise.resolve(obj);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     }
   };
 }
@@ -41,5 +73,6 @@ function withImmediateTransactions(Base: AnyCtor): AnyCtor {
 export function sqliteClient(driver: 'better-sqlite3' | 'sqlite3'): NonNullable<Knex.Config['client']> {
   return withImmediateTransactions(
     driver === 'better-sqlite3' ? BetterSqlite3Client : Sqlite3Client,
+    driver,
   ) as unknown as NonNullable<Knex.Config['client']>;
 }

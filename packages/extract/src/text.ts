@@ -105,8 +105,11 @@ export function monthYear(iso: string): string {
   return `${month} ${iso.slice(0, 4)}`.trim();
 }
 
+/** Made once: `toLocaleString` with options builds a new number format on every call. */
+const MONEY_FORMAT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 /** "USD 1,234.56" (or "1,234.56" without currency). */
 export function formatMoney(amount: number, currency: string | null): string {
-  const n = amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const n = MONEY_FORMAT.format(amount);
   return currency ? `${currency} ${n}` : n;
 }

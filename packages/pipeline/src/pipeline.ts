@@ -159,6 +159,17 @@ interface PersistMode {
   keepCorrections?: boolean;
 }
 
+/** One extraction of a claimed document and its persist step (see `Pipeline.extractAndPersist`). */
+interface ExtractAndPersist {
+  claimed: ClaimedDocument;
+  /** The caller's stop signal (shutdown); the per-document deadline is added to it. */
+  signal?: AbortSignal;
+  /** `read`: size and mtime when the bytes were read (a file that changed since was half-written). */
+  mode: PersistMode & { read?: { size: number; mtimeMs: number } };
+  /** The bytes already read (and hashed); read from `claimed.path` when absent (a reprocess). */
+  bytes?: Uint8Array;
+}
+
 /** Callbacks into one `processFile` run. */
 export interface ProcessFileHooks {
   /**
@@ -392,7 +403,7 @@ export class Pipeline {
       path: file,
       fileName: basename(doc.fileName),
     };
-    return this.extractAndPersist(claimed, undefined, { refile: false, keepCorrections: options.force !== true });
+    return this.extractAndPersist({ claimed, mode: { refile: false, keepCorrections: options.force !== true } });
   }
 
   private async run(path: string, signal: AbortSignal | undefined, hooks: ProcessFileHooks): Promise<ProcessOutcome> {
@@ -406,7 +417,12 @@ export class Pipeline {
       await this.deferShutdown(claim.claim);
       return { kind: 'skipped', path, reason: 'aborted' };
     }
-    return this.extractAndPersist(claim.claim, signal, { refile: true, read: file.read }, file.bytes);
+    return this.extractAndPersist({
+      claimed: claim.claim,
+      ...(signal ? { signal } : {}),
+      mode: { refile: true, read: file.read },
+      bytes: file.bytes,
+    });
   }
 
   /**
@@ -488,12 +504,8 @@ export class Pipeline {
     return { kind: 'claimed', claim: claimed, document: claim.document };
   }
 
-  private async extractAndPersist(
-    claimed: ClaimedDocument,
-    signal: AbortSignal | undefined,
-    mode: PersistMode & { read?: { size: number; mtimeMs: number } },
-    read?: Uint8Array,
-  ): Promise<ProcessOutcome> {
+  private async extractAndPersist(job: ExtractAndPersist): Promise<ProcessOutcome> {
+    const { claimed, signal, mode, bytes: read } = job;
     const { db, extractor } = this.deps;
     const { documentId, sha256, path, fileName } = claimed;
     const heartbeat = this.heartbeat(claimed);

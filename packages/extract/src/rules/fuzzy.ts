@@ -39,26 +39,39 @@ export function labelTokens(s: string): string[] {
   return f.length === 0 ? [] : f.split(' ');
 }
 
+/** The two rows of `editDistance`, reused (grown when a word is longer): no allocation per call. */
+let rowsA = new Int32Array(64);
+let rowsB = new Int32Array(64);
+
 /** Levenshtein distance, giving up (returning `max + 1`) once it exceeds `max`. */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const n = b.length;
+  if (rowsA.length <= n) {
+    rowsA = new Int32Array(n + 1);
+    rowsB = new Int32Array(n + 1);
+  }
+  let prev = rowsA;
+  let cur = rowsB;
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    const ca = a.charCodeAt(i - 1);
+    cur[0] = i;
     let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(
-        (prev[j] ?? 0) + 1,
-        (cur[j - 1] ?? 0) + 1,
-        (prev[j - 1] ?? 0) + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1),
-      );
-      cur.push(v);
+    for (let j = 1; j <= n; j++) {
+      const del = (prev[j] ?? 0) + 1;
+      const ins = (cur[j - 1] ?? 0) + 1;
+      const sub = (prev[j - 1] ?? 0) + (ca === b.charCodeAt(j - 1) ? 0 : 1);
+      const v = del < ins ? (del < sub ? del : sub) : ins < sub ? ins : sub;
+      cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
+    const t = prev;
     prev = cur;
+    cur = t;
   }
-  return prev[b.length] ?? max + 1;
+  return prev[n] ?? max + 1;
 }
 
 /** Edits allowed for a lexicon word of this length: none up to 3 letters, 1 up to 7, 2 beyond. */
