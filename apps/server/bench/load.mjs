@@ -7,12 +7,12 @@
  *      baseline (same JSON), then of autod's /health/live and /health/ready WHILE autod processes documents (distinct
  *      one-page PDFs uploaded at AUTOD_BENCH_DOCS_PER_SECOND, default 10, during the whole phase);
  *   2. flat-out req/s of /health/live against the baseline (no document load);
- *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 60, identical bytes: the first is
+ *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 200, identical bytes: the first is
  *      processed, the rest are filed as duplicates) against bare fastify + @fastify/multipart streaming to disk with
  *      SHA-256 computed while streaming.
  * Then a soak (100 distinct uploads/min for AUTOD_BENCH_UPLOAD_SECONDS, default 30, or AUTOD_BENCH_SOAK_MINUTES),
  * a check that every accepted upload ended in processed/, duplicates/ or failed/ (by sha256) with an empty inbox, and
- * RSS of both processes: idle (after start), peak, and after load (AUTOD_BENCH_SETTLE_SECONDS, default 20, after the
+ * RSS of both processes: idle (after start), peak, and after load (AUTOD_BENCH_SETTLE_SECONDS, default 45, sampled every 5 s, after the
  * last document was filed).
  *
  * Writes <repo>/bench-results/server-load.json; exits 1 when an accepted upload was lost.
@@ -39,8 +39,8 @@ const SOAK_SECONDS = process.env.AUTOD_BENCH_SOAK_MINUTES
   ? Number(process.env.AUTOD_BENCH_SOAK_MINUTES) * 60
   : Number(process.env.AUTOD_BENCH_UPLOAD_SECONDS ?? 30);
 const UPLOADS_PER_MINUTE = Number(process.env.AUTOD_BENCH_UPLOADS_PER_MINUTE ?? 100);
-const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 60);
-const SETTLE_SECONDS = Number(process.env.AUTOD_BENCH_SETTLE_SECONDS ?? 20);
+const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 200);
+const SETTLE_SECONDS = Number(process.env.AUTOD_BENCH_SETTLE_SECONDS ?? 45);
 const HEALTH_RATE = 1000;
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -415,12 +415,17 @@ async function main() {
     const peak = Math.max(...rss.autod.samples);
     const barePeak = Math.max(...rss.bare.samples);
     log(`all filed; settling ${SETTLE_SECONDS}s before measuring RSS`);
-    await sleep(SETTLE_SECONDS * 1000);
+    const settle = [];
+    for (let t = 5; t <= SETTLE_SECONDS; t += 5) {
+      await sleep(5000);
+      settle.push({ seconds: t, autodMb: await rssMb(autod.child.pid), bareMb: await rssMb(bare.child.pid) });
+    }
     rss.autod.afterLoadMb = await rssMb(autod.child.pid);
     rss.bare.afterLoadMb = await rssMb(bare.child.pid);
     results.rss = {
       autod: { idleMb: rss.autod.idleMb, peakMb: peak, afterLoadMb: rss.autod.afterLoadMb },
       bareFastify: { idleMb: rss.bare.idleMb, peakMb: barePeak, afterLoadMb: rss.bare.afterLoadMb },
+      settle,
       autodAfterVsIdle: round(rss.autod.afterLoadMb / rss.autod.idleMb, 2),
       bareAfterVsIdle: round(rss.bare.afterLoadMb / rss.bare.idleMb, 2),
     };

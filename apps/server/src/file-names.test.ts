@@ -75,4 +75,22 @@ describe('placeFile', () => {
     expect(await readFile(join(dir, 'scan-abcdef01-2.pdf'), 'utf8')).toBe('three');
     expect((await readdir(dir)).filter((n) => n.endsWith('.part'))).toEqual([]);
   });
+
+  it('numbers further from the last collision instead of trying every taken name again', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'autod-place-'));
+    const sha = '0123456789abcdef'.repeat(4);
+    const place = async (content: string) => {
+      const src = join(dir, `${content}.part`);
+      await writeFile(src, content);
+      return (await placeFile(src, dir, 'same.pdf', sha)).slice(dir.length + 1);
+    };
+    for (const c of ['a', 'b', 'c', 'd']) await place(c);
+    // -2 is free again (filed), but the next upload of the same name goes on from -4.
+    await rm(join(dir, 'same-01234567-2.pdf'));
+    expect(await place('e')).toBe('same-01234567-4.pdf');
+    // The plain names come first whenever they are free.
+    await rm(join(dir, 'same.pdf'));
+    expect(await place('f')).toBe('same.pdf');
+    expect(await readFile(join(dir, 'same-01234567-4.pdf'), 'utf8')).toBe('e');
+  });
 });

@@ -27,6 +27,8 @@ export interface ExtractionPoolOptions {
   onEvent?: (event: PipelineEvent) => void;
   /** The worker script (default: `worker.js` next to this module). */
   workerUrl?: URL;
+  /** Node flags of the worker threads (default this process's, without `--input-type`, which only fits `-e`). */
+  execArgv?: string[];
 }
 
 interface Job {
@@ -129,7 +131,7 @@ export class ExtractionPool implements FileProcessor {
     const worker = new Worker(this.options.workerUrl ?? new URL('./worker.js', import.meta.url), {
       workerData: init,
       // Node's flags, but not those only valid for the main script (`node --input-type=module -e …`).
-      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+      execArgv: this.options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
       // The worker's own console/stdout would be piped through this thread's event loop: it logs to fd 2 itself.
       stdout: false,
       stderr: false,

@@ -4,7 +4,8 @@
  * messages (and into the database); the pipeline's events are forwarded for the server's live streams and alerts;
  * its metrics are collected on request for `/metrics`.
  */
-import { write } from 'node:fs';
+import { readlinkSync, write } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toAutodError } from '@autod/errors';
@@ -14,6 +15,21 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('the extraction worker runs in a worker thread');
+
+/**
+ * Extraction is background work: on Linux this thread (and the threads it starts, e.g. OCR) runs at a lower CPU
+ * priority than the HTTP thread, so that on a busy machine health probes and uploads are not queued behind it.
+ * `/proc/thread-self` names this thread's id, which `setpriority` accepts. Elsewhere nothing changes.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not Linux, or not allowed: the same priority as the server.
+  }
+}
+lowerPriority();
 const init = workerData as WorkerInit;
 const send = (message: FromWorker): void => port.postMessage(message);
 

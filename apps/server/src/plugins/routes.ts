@@ -23,19 +23,19 @@ export interface RoutesOptions {
   webDir?: string | undefined;
 }
 
-/** Every route family of the API, each registered as its own (encapsulated) plugin. */
+/** Every route family of the API, each registered as its own (encapsulated) plugin, in the OpenAPI document's order. */
 export const routesPlugin: FastifyPluginAsyncZod<RoutesOptions> = async (app, options) => {
   const { ctx } = options;
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => documentRoutes(scope, ctx));
   await app.register(async (scope) => searchRoutes(scope, ctx));
   await app.register(async (scope) => batchRoutes(scope, ctx));
-  await app.register(async (scope) => batchCancelRoutes(scope, ctx));
   await app.register(async (scope) => costRoutes(scope, ctx));
   await app.register(async (scope) => sessionRoutes(scope, ctx, options.checkToken));
   await app.register(async (scope) => eventRoutes(scope, ctx));
   await app.register(async (scope) => overviewRoutes(scope, ctx, options.version));
   await app.register(async (scope) => correctionRoutes(scope, ctx));
+  await app.register(async (scope) => batchCancelRoutes(scope, ctx));
   await app.register(async (scope) => thumbnailRoutes(scope, ctx, { dir: options.thumbnailDir }));
   const webDir = options.webDir;
   if (webDir) await app.register(async (scope) => staticRoutes(scope, webDir));
