@@ -3,11 +3,11 @@
  * the same run. Runs the built CLI and server: `pnpm turbo run build` first, then `pnpm --filter @autod/server bench`.
  *
  * Each of AUTOD_BENCH_RUNS rounds (default 3; the report gives medians):
- *   1. health at a fixed 1,000 req/s (p99, autocannon with coordinated-omission correction) of the bare fastify
- *      baseline (same JSON), then of autod's /health/live and /health/ready WHILE autod processes documents (distinct
- *      one-page PDFs uploaded at AUTOD_BENCH_DOCS_PER_SECOND, default 10, during the whole phase);
+ *   1. health at a fixed 1,000 req/s (p99, autocannon with coordinated-omission correction) of autod's /health/live,
+ *      then /health/ready, each at the same time as the bare fastify baseline (same JSON), WHILE autod processes
+ *      documents (distinct one-page PDFs, built beforehand, uploaded at AUTOD_BENCH_DOCS_PER_SECOND, default 10);
  *   2. flat-out req/s of /health/live against the baseline (no document load);
- *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 200, identical bytes: the first is
+ *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 100, identical bytes: the first is
  *      processed, the rest are filed as duplicates) against bare fastify + @fastify/multipart streaming to disk with
  *      SHA-256 computed while streaming.
  * Then a soak (100 distinct uploads/min for AUTOD_BENCH_UPLOAD_SECONDS, default 30, or AUTOD_BENCH_SOAK_MINUTES),
@@ -39,7 +39,7 @@ const SOAK_SECONDS = process.env.AUTOD_BENCH_SOAK_MINUTES
   ? Number(process.env.AUTOD_BENCH_SOAK_MINUTES) * 60
   : Number(process.env.AUTOD_BENCH_UPLOAD_SECONDS ?? 30);
 const UPLOADS_PER_MINUTE = Number(process.env.AUTOD_BENCH_UPLOADS_PER_MINUTE ?? 100);
-const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 200);
+const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 100);
 const SETTLE_SECONDS = Number(process.env.AUTOD_BENCH_SETTLE_SECONDS ?? 45);
 const HEALTH_RATE = 1000;
 
@@ -168,8 +168,26 @@ function startProcess(args, options) {
   };
 }
 
-/** Uploads distinct one-page PDFs at `perSecond` until stopped; returns what was accepted. */
-function documentLoad(base, perSecond, label) {
+/** `count` distinct one-page PDFs as multipart bodies, built before a phase so that the client does no work then. */
+async function documentForms(count, label) {
+  const forms = [];
+  for (let n = 0; n < count; n++) {
+    const pdf = await buildTextPdf([
+      [
+        '**INVOICE',
+        `${label} Customer ${n} GmbH`,
+        `Invoice number: ${label}-${n}`,
+        'Invoice date: 2024-06-01',
+        `Total due: ${(n + 1) * 3}.50 EUR`,
+      ],
+    ]);
+    forms.push({ sha256: sha256(pdf), ...multipart(`${label}-${n}.pdf`, pdf) });
+  }
+  return forms;
+}
+
+/** Uploads the prepared `forms` at `perSecond` until stopped (or out of forms); returns what was accepted. */
+function documentLoad(base, perSecond, forms) {
   let stopped = false;
   const accepted = [];
   const rejected = [];
@@ -177,22 +195,13 @@ function documentLoad(base, perSecond, label) {
   let i = 0;
   const loop = (async () => {
     const start = performance.now();
-    while (!stopped) {
+    while (!stopped && i < forms.length) {
       const due = start + (i * 1000) / perSecond;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
       if (stopped) break;
       const n = i++;
-      const pdf = await buildTextPdf([
-        [
-          '**INVOICE',
-          `${label} Customer ${n} GmbH`,
-          `Invoice number: ${label}-${n}`,
-          'Invoice date: 2024-06-01',
-          `Total due: ${(n + 1) * 3}.50 EUR`,
-        ],
-      ]);
-      const form = multipart(`${label}-${n}.pdf`, pdf);
+      const form = forms[n];
       const p = fetch(`${base}/v1/documents`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': form.contentType },
@@ -200,7 +209,7 @@ function documentLoad(base, perSecond, label) {
       })
         .then(async (res) => {
           const body = await res.json();
-          if (res.status === 202 && body.sha256 === sha256(pdf)) accepted.push(body.sha256);
+          if (res.status === 202 && body.sha256 === form.sha256) accepted.push(body.sha256);
           else rejected.push({ n, status: res.status, body });
         })
         .catch((error) => rejected.push({ n, error: String(error) }))
@@ -303,28 +312,38 @@ async function main() {
     const rounds = [];
     for (let round_ = 1; round_ <= RUNS; round_++) {
       const r = { loadAverageBefore: loadavg().map((n) => round(n, 2)) };
-      // 1. health at 1,000 req/s: baseline, then autod while it processes documents
-      log(`round ${round_}/${RUNS}: health at ${HEALTH_RATE} req/s for ${HEALTH_SECONDS}s (baseline, live, ready)`);
+      // 1. health at 1,000 req/s while autod processes documents, the baseline measured at the same time
+      log(
+        `round ${round_}/${RUNS}: health at ${HEALTH_RATE} req/s for ${HEALTH_SECONDS}s (live, then ready, each beside the baseline)`,
+      );
       const fixed = { connections: 20, duration: HEALTH_SECONDS, overallRate: HEALTH_RATE };
-      const bareFixed = await cannon({ url: `${bareBase}/health`, ...fixed });
+      const forms = await documentForms(Math.ceil(DOCS_PER_SECOND * (2 * HEALTH_SECONDS + 2)), `r${round_}`);
       const filedBefore = (await filesIn(paths.processed)) + (await filesIn(paths.duplicates));
-      const docs = documentLoad(base, DOCS_PER_SECOND, `r${round_}`);
+      const docs = documentLoad(base, DOCS_PER_SECOND, forms);
       await sleep(1000); // let processing start before measuring
-      const live = await cannon({ url: `${base}/health/live`, ...fixed });
-      const ready = await cannon({ url: `${base}/health/ready`, ...fixed });
+      // The baseline is measured at the same time (same machine, same moment: a shared machine's load hits both).
+      const [bareLive, live] = await Promise.all([
+        cannon({ url: `${bareBase}/health`, ...fixed }),
+        cannon({ url: `${base}/health/live`, ...fixed }),
+      ]);
+      const [bareReady, ready] = await Promise.all([
+        cannon({ url: `${bareBase}/health`, ...fixed }),
+        cannon({ url: `${base}/health/ready`, ...fixed }),
+      ]);
       const load = await docs.stop();
       accepted.push(...docs.accepted);
       const filedDuring = (await filesIn(paths.processed)) + (await filesIn(paths.duplicates)) - filedBefore;
       r.health = {
-        bareFastify: summarize(bareFixed),
+        bareFastifyDuringLive: summarize(bareLive),
         live: summarize(live),
+        bareFastifyDuringReady: summarize(bareReady),
         ready: summarize(ready),
         documentLoad: { ...load, filedWhileMeasuring: filedDuring, rejectedSample: docs.rejected.slice(0, 3) },
-        p99RatioLive: round(live.latency.p99 / Math.max(1, bareFixed.latency.p99), 2),
-        p99RatioReady: round(ready.latency.p99 / Math.max(1, bareFixed.latency.p99), 2),
+        p99RatioLive: round(live.latency.p99 / Math.max(1, bareLive.latency.p99), 2),
+        p99RatioReady: round(ready.latency.p99 / Math.max(1, bareReady.latency.p99), 2),
       };
       log(
-        `  p99 bare ${bareFixed.latency.p99} ms, live ${live.latency.p99} ms (${r.health.p99RatioLive}×), ready ${ready.latency.p99} ms (${r.health.p99RatioReady}×); ${load.accepted} docs uploaded, ${filedDuring} filed meanwhile`,
+        `  p99 live ${live.latency.p99} ms vs bare ${bareLive.latency.p99} ms (${r.health.p99RatioLive}×), ready ${ready.latency.p99} ms vs bare ${bareReady.latency.p99} ms (${r.health.p99RatioReady}×); ${load.accepted} docs uploaded, ${filedDuring} filed meanwhile`,
       );
       await waitFiled(paths, accepted.length, 120_000);
 
@@ -376,7 +395,8 @@ async function main() {
     const med = (f) => median(rounds.map(f));
     results.medians = {
       healthP99Ms: {
-        bareFastify: med((r) => r.health.bareFastify.latencyMs.p99),
+        bareFastifyDuringLive: med((r) => r.health.bareFastifyDuringLive.latencyMs.p99),
+        bareFastifyDuringReady: med((r) => r.health.bareFastifyDuringReady.latencyMs.p99),
         live: med((r) => r.health.live.latencyMs.p99),
         ready: med((r) => r.health.ready.latencyMs.p99),
       },
@@ -397,8 +417,9 @@ async function main() {
     // 4. soak: distinct uploads at a steady rate
     const total = Math.round((SOAK_SECONDS / 60) * UPLOADS_PER_MINUTE);
     log(`soak: ${total} distinct uploads at ${UPLOADS_PER_MINUTE}/min`);
+    const soakForms = await documentForms(total, 'soak');
     const soakStart = performance.now();
-    const soak = documentLoad(base, UPLOADS_PER_MINUTE / 60, 'soak');
+    const soak = documentLoad(base, UPLOADS_PER_MINUTE / 60, soakForms);
     await sleep(SOAK_SECONDS * 1000);
     const soakLoad = await soak.stop();
     accepted.push(...soak.accepted);

@@ -93,4 +93,15 @@ describe('placeFile', () => {
     expect(await place('f')).toBe('same.pdf');
     expect(await readFile(join(dir, 'same-01234567-4.pdf'), 'utf8')).toBe('e');
   });
+
+  it('never overwrites, also when many uploads of one name are placed at once (past the numbered names)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'autod-place-'));
+    const sha = 'fedcba9876543210'.repeat(4);
+    const contents = Array.from({ length: 120 }, (_, i) => `copy ${i}`);
+    await Promise.all(contents.map((c, i) => writeFile(join(dir, `${i}.part`), c)));
+    const placed = await Promise.all(contents.map((_, i) => placeFile(join(dir, `${i}.part`), dir, 'many.pdf', sha)));
+    expect(new Set(placed).size).toBe(120);
+    const stored = await Promise.all(placed.map((p) => readFile(p, 'utf8')));
+    expect(stored.sort()).toEqual([...contents].sort());
+  });
 });

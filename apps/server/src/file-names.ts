@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { link, rename, stat, unlink } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { errorFor } from '@autod/errors';
 
 /** Longest base name kept (UTF-8 bytes), well under the 255-byte limit of common filesystems. */
 const MAX_BASE_BYTES = 180;
@@ -46,7 +48,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Moves a completed upload into `dir` as `name`, or `<base>-<sha8><ext>`, `<base>-<sha8>-2<ext>`... when taken.
+ * Moves a completed upload into `dir` as `name`, or `<base>-<sha8><ext>`, `<base>-<sha8>-2<ext>`... when taken (then
+ * `<base>-<sha8>-<random hex><ext>`; 409 CONFLICT if even those are taken, the upload is not kept).
  * A hard link makes the move atomic and never overwrites a file (EEXIST); filesystems without hard links fall back
  * to a checked rename. Returns the final path.
  */
@@ -68,7 +71,9 @@ export async function placeFile(source: string, dir: string, name: string, sha25
     [`${base}${ext}`, 0],
     [`${base}-${sha8}${ext}`, 0],
   ];
-  for (let i = first; i <= 50; i++) candidates.push([`${base}-${sha8}-${i}${ext}`, i]);
+  for (let i = first; i < first + 50; i++) candidates.push([`${base}-${sha8}-${i}${ext}`, i]);
+  // Then random suffixes: never a name that could be taken at the same moment (a clock value), never overwriting.
+  for (let i = 0; i < 20; i++) candidates.push([`${base}-${sha8}-${randomBytes(4).toString('hex')}${ext}`, -1]);
   for (const [candidate, number] of candidates) {
     const dest = join(dir, candidate);
     const placed = (): string => {
@@ -91,8 +96,5 @@ export async function placeFile(source: string, dir: string, name: string, sha25
       return placed();
     }
   }
-  nextNumber.delete(key);
-  const dest = join(dir, `${base}-${sha8}-${Date.now()}${ext}`);
-  await rename(source, dest);
-  return dest;
+  throw errorFor('CONFLICT', `Could not find a free name for ${name} in ${dir}; upload it again.`);
 }
