@@ -1,40 +1,25 @@
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
-import fastifyHelmet from '@fastify/helmet';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
-import fastifyRateLimit from '@fastify/rate-limit';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errorFor } from '@autod/errors';
-import { InboxWatcher } from '@autod/pipeline';
 import { requestIdFrom } from '@autod/ops';
 import type { Runtime } from '@autod/runtime';
 import { createTokenCheck } from './auth.js';
 import { BatchManager } from './batches.js';
 import type { AutodApp, ServerContext } from './context.js';
-import { errorHandler, unauthorized } from './http-errors.js';
-import { batchRoutes } from './routes/batches.js';
-import { costRoutes } from './routes/costs.js';
-import { documentRoutes } from './routes/documents.js';
-import { healthRoutes } from './routes/health.js';
-import { searchRoutes } from './routes/search.js';
-import { indexSearch, type SearchBackend } from './search-backend.js';
-import { eventRoutes } from './routes/events.js';
-import { overviewRoutes } from './routes/overview.js';
-import { correctionRoutes } from './routes/corrections.js';
-import { batchCancelRoutes } from './routes/batch-cancel.js';
-import { sessionRoutes } from './routes/session.js';
-import { thumbnailRoutes } from './routes/thumbnails.js';
 import { DocumentEvents } from './document-events.js';
-import { SESSION_COOKIE, SessionAuth, readCookie, type AuthResult } from './session.js';
-import { staticRoutes, webSecurityHeaders } from './static.js';
+import { ExtractionPool } from './extraction/pool.js';
+import { errorHandler } from './http-errors.js';
+import { accessPlugin } from './plugins/access.js';
+import { backgroundPlugin } from './plugins/background.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { requestLogPlugin } from './plugins/request-log.js';
+import { routesPlugin } from './plugins/routes.js';
+import { securityPlugin } from './plugins/security.js';
+import { indexSearch, type SearchBackend } from './search-backend.js';
+import { SessionAuth, type AuthResult } from './session.js';
 import { WorkTracker } from './work.js';
 
 declare module 'fastify' {
@@ -54,17 +39,6 @@ declare module 'fastify' {
     autodAuth?: Extract<AuthResult, { ok: true }>;
   }
 }
-
-/** jsonSchemaTransform, plus routes that document a multipart body (`schema.multipartBody`). */
-const openApiTransform: typeof jsonSchemaTransform = (document) => {
-  const out = jsonSchemaTransform(document);
-  const schema = out.schema as Record<string, unknown> | undefined;
-  if (schema && 'multipartBody' in schema) {
-    schema['body'] = schema['multipartBody'];
-    delete schema['multipartBody'];
-  }
-  return out;
-};
 
 export const SERVER_VERSION = '0.0.0';
 
@@ -95,6 +69,12 @@ export interface BuildAppOptions {
   sessionTtlMs?: number;
   /** Where page thumbnails are cached (default `<AUTOD_DATA_DIR>/thumbnails`). */
   thumbnailDir?: string;
+  /**
+   * Process uploads (and watched files) in worker threads, off the HTTP event loop: each runs its own runtime and the
+   * same pipeline. `workers` (default 0 here = on this thread; `startServer` defaults to 1), `idleMs` (an idle worker
+   * exits after this long, default 30 000; 0 = never), `logToStderr` (worker logs to fd 2, default false).
+   */
+  extraction?: { workers?: number; idleMs?: number; logToStderr?: boolean };
 }
 
 declare module 'fastify' {
@@ -104,18 +84,13 @@ declare module 'fastify' {
   }
 }
 
-function isPublicRoute(request: FastifyRequest, publicDocs: boolean): boolean {
-  if (request.routeOptions.config.public === true) return true;
-  const url = request.routeOptions.url;
-  return publicDocs && url !== undefined && (url === '/docs' || url.startsWith('/docs/'));
-}
-
 /**
- * Builds the autod HTTP API on a runtime (no listen): routes, auth, rate limit, security headers, OpenAPI at /docs,
- * request ids and metrics. Closing the app drains background processing (see `shutdownGraceMs`).
+ * Builds the autod HTTP API on a runtime (no listen) from plugins: request log and metrics, security headers, rate
+ * limit and auth, OpenAPI at /docs, the route families, and background work (uploads processed on this thread or in
+ * extraction workers, the inbox watcher, draining on close — see `shutdownGraceMs`).
  */
 export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): AutodApp {
-  const { config } = runtime;
+  const { config, logger } = runtime;
   const token = options.token ?? config.server.token;
   if (!token || token.length < 16) {
     throw errorFor(
@@ -124,9 +99,6 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     );
   }
   const checkToken = createTokenCheck(token);
-  const publicDocs = options.publicDocs ?? true;
-  const logger = runtime.logger;
-  const metrics = runtime.metrics;
   const pipeline = runtime.pipeline;
 
   const app = Fastify({
@@ -143,7 +115,20 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
   app.setSerializerCompiler(serializerCompiler);
 
   const events = new DocumentEvents();
-  const work = new WorkTracker(pipeline, logger, {
+  const workers = options.extraction?.workers ?? 0;
+  const pool =
+    workers > 0
+      ? new ExtractionPool({
+          config,
+          logger,
+          size: workers,
+          ...(options.extraction?.idleMs !== undefined ? { idleMs: options.extraction.idleMs } : {}),
+          logToStderr: options.extraction?.logToStderr ?? false,
+          // The workers' pipeline events reach this process's listeners (live states) and alert rules.
+          onEvent: (event) => runtime.relayPipelineEvent(event),
+        })
+      : undefined;
+  const work = new WorkTracker(pool ?? pipeline, logger, {
     concurrency: config.processing.concurrency,
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     onState: (state) => events.fromUpload(state),
@@ -165,56 +150,10 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     streams: new Set<ServerResponse>(),
     events,
     sessions,
+    extraction: pool,
   };
   const stopEvents = runtime.onPipelineEvent((event) => events.fromPipeline(event));
   app.decorate('autod', ctx);
-
-  // Request ids in and out; one log line and one metric per request.
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const seconds = reply.elapsedTime / 1000;
-    metrics.httpRequest({ method: request.method, route, status: reply.statusCode, seconds });
-    const line = {
-      requestId: request.id,
-      method: request.method,
-      route,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 100) / 100,
-    };
-    if (route.startsWith('/health/')) logger.debug(line, 'request');
-    else logger.info(line, 'request');
-  });
-
-  // Rate limit first (so floods of bad tokens are limited too), then the token. Health (and the docs) need neither.
-  // Registered before the plugins so that it also covers the routes they add (/docs).
-  let limit: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined;
-  const max = options.rateLimitPerMinute ?? config.server.rateLimitPerMinute;
-  app.addHook('onRequest', async (request, reply) => {
-    if (isPublicRoute(request, publicDocs)) return;
-    limit ??= app.rateLimit({ max, timeWindow: 60_000 }) as unknown as (
-      request: FastifyRequest,
-      reply: FastifyReply,
-    ) => Promise<void>;
-    await limit(request, reply);
-    if (reply.sent) return;
-    // A bearer token (scripts) wins; without one, a web session cookie (the page, CSRF-checked).
-    if (request.headers.authorization === undefined && readCookie(request.headers.cookie, SESSION_COOKIE)) {
-      const result = await sessions.check(request);
-      if (!result.ok) return reply.code(result.status).send({ error: result.error.toJSON() });
-      request.autodAuth = result;
-      return;
-    }
-    if (!checkToken(request.headers.authorization)) {
-      const message = request.headers.authorization
-        ? 'The bearer token is wrong.'
-        : 'This endpoint needs a bearer token.';
-      return reply.code(401).header('www-authenticate', 'Bearer realm="autod"').send(unauthorized(message));
-    }
-    request.autodAuth = { ok: true, via: 'bearer' };
-  });
 
   app.setErrorHandler(errorHandler(logger));
   app.setNotFoundHandler(async (request, reply) => {
@@ -222,76 +161,30 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     return reply.code(404).send({ error: error.toJSON() });
   });
 
-  void app.register(fastifyHelmet, {
-    global: true,
-    contentSecurityPolicy: false,
-    crossOriginResourcePolicy: { policy: 'same-origin' },
+  // Order matters: hooks apply to the routes registered after them.
+  void app.register(requestLogPlugin, { logger, metrics: runtime.metrics });
+  void app.register(accessPlugin, {
+    checkToken,
+    sessions,
+    max: options.rateLimitPerMinute ?? config.server.rateLimitPerMinute,
+    publicDocs: options.publicDocs ?? true,
   });
-  webSecurityHeaders(app);
+  void app.register(securityPlugin);
   void app.register(fastifyMultipart, { throwFileSizeLimit: false });
-  void app.register(fastifyRateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, context) =>
-      errorFor('RATE_LIMITED', `Too many requests: at most ${context.max} per ${context.after}.`, {
-        retryAfterMs: context.ttl,
-      }),
+  void app.register(openApiPlugin, { version: SERVER_VERSION });
+  void app.register(routesPlugin, {
+    ctx,
+    checkToken,
+    version: SERVER_VERSION,
+    thumbnailDir: options.thumbnailDir ?? join(config.app.dataDir, 'thumbnails'),
+    webDir: options.webDir,
   });
-  void app.register(fastifySwagger, {
-    openapi: {
-      info: {
-        title: 'autod',
-        description: 'Paper autopilot: file, extract and search scanned documents.',
-        version: SERVER_VERSION,
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearerAuth: [] }],
-    },
-    transform: openApiTransform,
-  });
-  void app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-
-  void app.after(() => {
-    healthRoutes(app, ctx);
-    documentRoutes(app, ctx);
-    searchRoutes(app, ctx);
-    batchRoutes(app, ctx);
-    costRoutes(app, ctx);
-    sessionRoutes(app, ctx, checkToken);
-    eventRoutes(app, ctx);
-    overviewRoutes(app, ctx, SERVER_VERSION);
-    correctionRoutes(app, ctx);
-    batchCancelRoutes(app, ctx);
-    thumbnailRoutes(app, ctx, { dir: options.thumbnailDir ?? join(config.app.dataDir, 'thumbnails') });
-    if (options.webDir) staticRoutes(app, options.webDir);
-  });
-
-  let watcher: InboxWatcher | undefined;
-  if (options.watch) {
-    app.addHook('onReady', async () => {
-      watcher = new InboxWatcher(pipeline, pipeline.dirs.inbox, {
-        concurrency: config.processing.concurrency,
-        logger,
-        drainTimeoutMs: options.shutdownGraceMs ?? config.watch.shutdownGraceMs,
-      });
-      await watcher.start();
-    });
-  }
-
-  // Shutdown: end event streams so the listener can close, then (after in-flight requests such as uploads have
-  // finished) drain background processing, aborting it after the grace period; aborted files stay in the inbox.
-  app.addHook('preClose', async () => {
-    stopEvents();
-    for (const stream of ctx.streams) stream.end();
-    ctx.streams.clear();
-  });
-  app.addHook('onClose', async () => {
-    const grace = options.shutdownGraceMs ?? config.watch.shutdownGraceMs;
-    const [drained] = await Promise.all([work.drain(grace), watcher?.stop()]);
-    if (!drained)
-      logger.warn(
-        { graceMs: grace },
-        'shutdown grace period over: unfinished files were released and stay in the inbox',
-      );
+  void app.register(backgroundPlugin, {
+    ctx,
+    pool,
+    watch: options.watch ?? false,
+    shutdownGraceMs: options.shutdownGraceMs ?? config.watch.shutdownGraceMs,
+    stopEvents,
   });
   return app;
 }

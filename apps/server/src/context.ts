@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '@autod/runtime';
 import type { BatchManager } from './batches.js';
 import type { DocumentEvents } from './document-events.js';
+import type { ExtractionPool } from './extraction/pool.js';
 import type { SessionAuth } from './session.js';
 import type { SearchBackend } from './search-backend.js';
 import type { WorkTracker } from './work.js';
@@ -31,6 +32,8 @@ export interface ServerContext {
   events: DocumentEvents;
   /** Web sign-in sessions beside the bearer token. */
   sessions: SessionAuth;
+  /** The extraction worker threads (absent when files are processed on the HTTP thread). */
+  extraction: ExtractionPool | undefined;
 }
 
 /** Route config flag: no token needed. */

@@ -75,4 +75,33 @@ describe('placeFile', () => {
     expect(await readFile(join(dir, 'scan-abcdef01-2.pdf'), 'utf8')).toBe('three');
     expect((await readdir(dir)).filter((n) => n.endsWith('.part'))).toEqual([]);
   });
+
+  it('numbers further from the last collision instead of trying every taken name again', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'autod-place-'));
+    const sha = '0123456789abcdef'.repeat(4);
+    const place = async (content: string) => {
+      const src = join(dir, `${content}.part`);
+      await writeFile(src, content);
+      return (await placeFile(src, dir, 'same.pdf', sha)).slice(dir.length + 1);
+    };
+    for (const c of ['a', 'b', 'c', 'd']) await place(c);
+    // -2 is free again (filed), but the next upload of the same name goes on from -4.
+    await rm(join(dir, 'same-01234567-2.pdf'));
+    expect(await place('e')).toBe('same-01234567-4.pdf');
+    // The plain names come first whenever they are free.
+    await rm(join(dir, 'same.pdf'));
+    expect(await place('f')).toBe('same.pdf');
+    expect(await readFile(join(dir, 'same-01234567-4.pdf'), 'utf8')).toBe('e');
+  });
+
+  it('never overwrites, also when many uploads of one name are placed at once (past the numbered names)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'autod-place-'));
+    const sha = 'fedcba9876543210'.repeat(4);
+    const contents = Array.from({ length: 120 }, (_, i) => `copy ${i}`);
+    await Promise.all(contents.map((c, i) => writeFile(join(dir, `${i}.part`), c)));
+    const placed = await Promise.all(contents.map((_, i) => placeFile(join(dir, `${i}.part`), dir, 'many.pdf', sha)));
+    expect(new Set(placed).size).toBe(120);
+    const stored = await Promise.all(placed.map((p) => readFile(p, 'utf8')));
+    expect(stored.sort()).toEqual([...contents].sort());
+  });
 });

@@ -28,7 +28,11 @@ export interface RunningServer {
 /** Recover interrupted work, listen, mark the runtime started, and stop gracefully on SIGTERM/SIGINT. */
 export async function startServer(runtime: Runtime, options: StartServerOptions = {}): Promise<RunningServer> {
   const { config, logger } = runtime;
-  const app = buildApp(runtime, options);
+  // `autod serve` processes uploads in a worker thread (off the HTTP event loop), logging to stderr like the server.
+  const app = buildApp(runtime, {
+    ...options,
+    extraction: { workers: 1, logToStderr: true, ...options.extraction },
+  });
   await runtime.pipeline.recover();
   const wantedHost = options.host ?? config.server.host;
   const wantedPort = options.port ?? config.server.port;

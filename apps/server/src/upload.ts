@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +65,17 @@ class Inspector extends Transform {
   }
 }
 
+/** Creates the partial file (never an existing one); the folder only when it is missing (not a syscall per upload). */
+async function createPart(dir: string, path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+    return open(path, 'wx');
+  }
+}
+
 async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
 }
@@ -91,12 +101,13 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
   if (!part)
     throw errorFor('VALIDATION_FAILED', 'The multipart body has no file part; send the PDF or image as a file field.');
   const uploads = join(options.inbox, '.uploads');
-  await mkdir(uploads, { recursive: true });
   const partPath = join(uploads, `${randomUUID()}.part`);
   const inspector = new Inspector();
   try {
-    await pipeline(part.file, inspector, createWriteStream(partPath, { flags: 'wx' }));
+    const handle = await createPart(uploads, partPath);
+    await pipeline(part.file, inspector, handle.createWriteStream());
   } catch (error) {
+    part.file.resume(); // the rest of the body, if the file could not be created
     await removeQuietly(partPath);
     throw errorFor('VALIDATION_FAILED', 'The upload was interrupted before the file was complete; send it again.', {
       cause: error,

@@ -1,5 +1,6 @@
 import type { Logger } from '@autod/ops';
-import { WorkLanes, isUpstreamDeferral, type Pipeline, type ProcessOutcome } from '@autod/pipeline';
+import { WorkLanes, isUpstreamDeferral, type ProcessOutcome } from '@autod/pipeline';
+import type { FileProcessor } from './extraction/pool.js';
 
 export type UploadState = 'pending' | 'processing' | 'retry_later';
 
@@ -51,7 +52,8 @@ export class WorkTracker {
   private readonly lanes: WorkLanes;
 
   constructor(
-    private readonly pipeline: Pipeline,
+    /** The pipeline, or the extraction workers running it. */
+    private readonly pipeline: FileProcessor,
     private readonly logger: Logger,
     private readonly options: WorkTrackerOptions = {},
   ) {

@@ -13,10 +13,12 @@ export { RotatingFileStream, type RotatingFileOptions } from './rotating-file.js
 export {
   AutodMetrics,
   BREAKER_STATE_VALUE,
+  mergeMetricsSnapshots,
   type AutodMetricsOptions,
   type BreakerState,
   type DocumentStatus,
   type HttpRequestEvent,
+  type MetricsSnapshot,
   type TokenUsage,
   type UpstreamRequestEvent,
 } from './metrics.js';

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { AutodMetrics } from './metrics.js';
+import { AutodMetrics, mergeMetricsSnapshots } from './metrics.js';
 
 describe('AutodMetrics', () => {
   it('exposes autod_ metrics with labels after recording', async () => {
@@ -79,5 +79,24 @@ describe('docs stay in sync with the metric names', () => {
     );
     expect(used.size).toBeGreaterThan(8);
     for (const name of used) expect(defined, name).toContain(name);
+  });
+
+  it('merges snapshots of other registries into /metrics; retired totals drop gauges', async () => {
+    const server = new AutodMetrics({ collectDefault: false });
+    const worker = new AutodMetrics({ collectDefault: false });
+    server.documentProcessed({ status: 'completed', provider: 'local', category: 'invoice' });
+    worker.documentProcessed({ status: 'completed', provider: 'local', category: 'invoice' });
+    worker.documentProcessed({ status: 'failed', provider: 'local' });
+    worker.setQueueDepth('uploads', 3);
+    const text = await server.metricsWith([await worker.snapshot()]);
+    expect(text).toContain('autod_documents_processed_total{status="completed",provider="local",category="invoice"} 2');
+    expect(text).toContain('autod_documents_processed_total{status="failed",provider="local",category="unknown"} 1');
+    expect(text).toContain('autod_queue_depth{queue="uploads"} 3');
+    const retired = await mergeMetricsSnapshots([await worker.snapshot(), await worker.snapshot()]);
+    const names = retired.map((m) => m.name);
+    expect(names).toContain('autod_documents_processed_total');
+    expect(names).not.toContain('autod_queue_depth');
+    const kept = await mergeMetricsSnapshots([await worker.snapshot()], { keepGauges: true });
+    expect(kept.map((m) => m.name)).toContain('autod_queue_depth');
   });
 });

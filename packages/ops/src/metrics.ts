@@ -1,4 +1,30 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
+
+/** Every metric of a registry with its values, structured-cloneable (e.g. from a worker thread). */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * Adds snapshots up (same name and labels). Gauges are dropped unless `keepGauges`: this is for the totals of
+ * registries that are gone (an extraction worker that exited), whose counters and histograms still count but whose
+ * gauges (queue depth, breaker state) no longer describe anything.
+ */
+export async function mergeMetricsSnapshots(
+  snapshots: MetricsSnapshot[],
+  options: { keepGauges?: boolean } = {},
+): Promise<MetricsSnapshot> {
+  const kept = options.keepGauges ? snapshots : snapshots.map((s) => s.filter((m) => String(m.type) !== 'gauge'));
+  if (kept.length === 0) return [];
+  return (await AggregatorRegistry.aggregate(kept).getMetricsAsJSON());
+}
 
 export type DocumentStatus = 'completed' | 'failed' | 'duplicate' | 'retry_later';
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
@@ -233,6 +259,21 @@ export class AutodMetrics {
   /** Prometheus text exposition of the registry. */
   metrics(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** The registry's metrics with their values, to be merged elsewhere (see `metricsWith`). */
+  async snapshot(): Promise<MetricsSnapshot> {
+    return (await this.registry.getMetricsAsJSON());
+  }
+
+  /**
+   * Prometheus text of this registry merged with snapshots of others (e.g. of the server's extraction worker):
+   * series with the same name and labels are added up (counters, histograms, gauges).
+   */
+  async metricsWith(others: MetricsSnapshot[]): Promise<string> {
+    if (others.length === 0) return this.metrics();
+    const merged = AggregatorRegistry.aggregate([await this.snapshot(), ...others]);
+    return merged.metrics();
   }
 
   private cacheCount(cache: string): { hits: number; misses: number } {

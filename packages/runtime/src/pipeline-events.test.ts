@@ -45,4 +45,57 @@ describe('PipelineEventHub', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('relays the events of a pipeline that ran elsewhere to the listeners and the alert rules, not the metrics', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'autod-relay-'));
+    const runtime = await createRuntime(
+      loadConfig({ env: { AUTOD_DATA_DIR: dir, AUTOD_OCR: 'false' }, cwd: dir, envFile: false }),
+    );
+    try {
+      const events: PipelineEvent[] = [];
+      runtime.onPipelineEvent((e) => events.push(e));
+      const recorded: boolean[] = [];
+      const failed: string[] = [];
+      const alerts = runtime.alerts;
+      const recordRequest = alerts.recordRequest.bind(alerts);
+      alerts.recordRequest = (ok, ms) => {
+        recorded.push(ok);
+        recordRequest(ok, ms);
+      };
+      alerts.recordFailedDocument = (info) => failed.push(`${info.fileName} ${info.code}`);
+      const error = {
+        name: 'InputError',
+        code: 'INPUT_EMPTY',
+        category: 'input',
+        message: 'empty',
+        hint: '',
+        retryable: false,
+      } as const;
+      const relayed: PipelineEvent[] = [
+        { type: 'file.started', path: '/inbox/a.pdf' },
+        { type: 'file.finished', durationMs: 5, outcome: { kind: 'skipped', path: '/inbox/a.pdf', reason: 'held' } },
+        {
+          type: 'file.finished',
+          durationMs: 7,
+          outcome: {
+            kind: 'failed',
+            path: '/inbox/b.pdf',
+            sha256: null,
+            documentId: null,
+            destination: '/failed/b.pdf',
+            error,
+          },
+        },
+      ];
+      for (const e of relayed) runtime.relayPipelineEvent(e);
+      expect(events).toEqual(relayed);
+      expect(recorded).toEqual([false]);
+      expect(failed).toEqual(['b.pdf INPUT_EMPTY']);
+      // Counted where it ran: this process's document metrics do not move.
+      expect(await runtime.metrics.metrics()).not.toMatch(/^autod_documents_processed_total\{/m);
+    } finally {
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

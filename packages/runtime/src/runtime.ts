@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
 import type { DocumentFilterDefinition, DocumentStatus } from '@autod/core';
@@ -11,7 +11,7 @@ import { availableOcrLanguages, resolveOcrLanguages } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
 import { migrateBatchTables } from '@autod/batch';
 import { searchDocuments, type DocumentSearchOptions } from './search.js';
-import type { Extractor, Pipeline } from '@autod/pipeline';
+import type { Extractor, Pipeline, PipelineEvent } from '@autod/pipeline';
 import {
   LexicalEmbedder,
   OpenAIEmbedder,
@@ -55,6 +55,12 @@ export interface Runtime {
   readonly alerts: AlertManager;
   /** Listen to the pipeline's events (file started, stage, file finished) of this process; returns unsubscribe. */
   onPipelineEvent(listener: PipelineEventListener): () => void;
+  /**
+   * An event of a pipeline that runs elsewhere (the server's extraction worker) as if this process's pipeline had
+   * emitted it: to the listeners and the alert rules (error rate, p95, failed documents). Its metrics and spend were
+   * recorded where it ran.
+   */
+  relayPipelineEvent(event: PipelineEvent): void;
   /** The prices in use: the built-in table, AUTOD_PRICING_FILE and the *_TOKEN_PRICE_PER_MILLION overrides. */
   readonly pricing: PricingTable;
   /**
@@ -186,6 +192,14 @@ async function wire(
     search: (query, searchOptions) => searchDocuments({ config, db, index: vectorIndex }, query, searchOptions),
     onPipelineEvent(listener) {
       return container.resolve(TOKENS.PipelineEvents).subscribe(listener);
+    },
+    relayPipelineEvent(event) {
+      container.resolve(TOKENS.PipelineEvents).emit(event);
+      if (event.type !== 'file.finished' || event.outcome.kind === 'skipped') return;
+      const o = event.outcome;
+      const alerts = container.resolve(TOKENS.Alerts);
+      alerts.recordRequest(o.kind !== 'failed', event.durationMs);
+      if (o.kind === 'failed') alerts.recordFailedDocument({ fileName: basename(o.path), code: o.error.code });
     },
     startMonitoring(intervalMs = 60_000, sweepMs = 300_000) {
       if (monitor) return;

@@ -50,7 +50,10 @@ export function healthRoutes(app: AutodApp, ctx: ServerContext): void {
       },
     },
     async (_req, reply) => {
-      const text = await metrics.metrics();
+      // With extraction workers: their document and stage metrics too (added up with this thread's).
+      const text = ctx.extraction
+        ? await metrics.metricsWith(await ctx.extraction.snapshots())
+        : await metrics.metrics();
       return reply.type(metrics.contentType).header('cache-control', 'no-store').send(text);
     },
   );
