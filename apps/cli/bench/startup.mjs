@@ -6,10 +6,11 @@
 // each R times (default 15, AUTOD_BENCH_RUNS) after warm-up runs that fill node's compile cache (a folder of its
 // own), and reports wall-clock medians and their ratio to the baseline's median. The targets (issue 16): --help and
 // --version at most 3x node -e 0, list --json at most 6x. AUTOD_BENCH_CLI=<path to bin.js> measures another build
-// (e.g. an older checkout) the same way. Writes bench-results/cli-startup.json.
+// (e.g. an older checkout) the same way. Writes bench-results/cli-startup.json (with the load average around the
+// timed rounds).
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmptyMetadata, indexedFields } from '@autod/core';
@@ -94,6 +95,7 @@ if (listed.total !== DOCS || listed.items.length !== DOCS)
 for (let i = 0; i < 3; i++) for (const c of Object.values(CASES)) once(c);
 
 const samples = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
+const loadBefore = loadavg()[0];
 for (let r = 0; r < RUNS; r++) for (const [name, c] of Object.entries(CASES)) samples[name].push(once(c).ms);
 
 const median = (xs) => {
@@ -122,6 +124,8 @@ const report = {
   runs: RUNS,
   documents: DOCS,
   compileCache: 'on (warmed)',
+  // 1-minute load average before and after the timed rounds (the machine may be shared: compare ratios, not ms).
+  loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
   results,
 };
 await mkdir(join(repo, 'bench-results'), { recursive: true });
@@ -132,4 +136,5 @@ for (const [name, r] of Object.entries(results)) {
     `${name.padEnd(9)} median ${String(r.medianMs).padStart(7)} ms  ${String(r.ratio).padStart(5)}× node -e 0${target}`,
   );
 }
+console.log(`load average ${report.loadAverage.before} → ${report.loadAverage.after} (1 min), ${RUNS} rounds`);
 await rm(root, { recursive: true, force: true });

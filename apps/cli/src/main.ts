@@ -16,9 +16,9 @@ export interface MainIO {
   commands?: readonly CommandSpec[];
 }
 
-/** autod's version: the CLI package's. */
+/** autod's version: the CLI package's (read through the package's own name, so src, dist and the bundle agree). */
 function version(): string {
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  return (createRequire(import.meta.url)('@autod/cli/package.json') as { version: string }).version;
 }
 
 /** The command a command line runs (`help <name>` shows that command's help), skipping the global options. */
@@ -63,18 +63,20 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  let documentFilter = io.documentFilter;
+  // Only a replaced filter definition is handed on to the context (and so to the database and runtime); without one
+  // each part uses its own `DOCUMENT_FILTER`, the flags read the CLI's.
+  const replacedFilter = io.documentFilter;
   const run: Runner = async (fn) => {
     const opts = program.opts<GlobalOptions>();
     const { CommandContext } = await import('./context.js');
     ctx = new CommandContext(opts, createOutput({ json: Boolean(opts.json) }), env, cwd, {
-      ...(documentFilter ? { documentFilter } : {}),
+      ...(replacedFilter ? { documentFilter: replacedFilter } : {}),
     });
     exitCode = await fn(ctx);
   };
   const setup: CommandSetup = {
     run,
-    documentFilter: async () => (documentFilter ??= (await import('@autod/core')).DOCUMENT_FILTER),
+    documentFilter: async () => replacedFilter ?? (await import('@autod/core')).DOCUMENT_FILTER,
   };
 
   try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { DefineCommand } from '../command.js';
 import { CommandContext } from '../context.js';
@@ -9,8 +9,11 @@ import type { Output } from '../output.js';
 import { processCommand } from './process.js';
 import { listCommand } from './documents.js';
 
-/** The bundled sample scans (apps/cli/samples/inbox). */
-export const SAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../samples/inbox');
+/** The bundled sample scans (apps/cli/samples/inbox), found from the package root (src, dist or a bundle chunk alike). */
+export const SAMPLES_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('@autod/cli/package.json')),
+  'samples/inbox',
+);
 
 /**
  * `autod demo`: a fresh demo data folder, the bundled sample PDFs copied into its inbox, one processing run,

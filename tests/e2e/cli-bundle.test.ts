@@ -1,0 +1,93 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempPostgres, requirePostgresUnlessLocal } from '@autod/testkit';
+import { REPO, runCli } from './helpers.js';
+
+// The built `autod` (apps/cli/dist/bin.js) is a bundle (apps/cli/rolldown.config.ts): knex, zod, commander and the
+// workspace packages a read-only command needs are in its chunks; the database drivers knex requires by name, and the
+// heavy packages, are imported from node_modules when used.
+
+let work: string;
+let hook: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'autod-e2e-bundle-'));
+  // Records the URL of every module node loads (import and require) into $AUTOD_TEST_MODULE_LOG at exit.
+  hook = join(work, 'record-modules.mjs');
+  await writeFile(
+    hook,
+    [
+      "import { registerHooks } from 'node:module';",
+      "import { writeFileSync } from 'node:fs';",
+      'const seen = [];',
+      'registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });',
+      "process.on('exit', () => writeFileSync(process.env.AUTOD_TEST_MODULE_LOG, seen.join('\\n')));",
+    ].join('\n'),
+  );
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function dataDir(name: string): Promise<{ dir: string; env: Record<string, string> }> {
+  const dir = join(work, name);
+  await mkdir(join(dir, 'inbox'), { recursive: true });
+  return { dir, env: { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'false' } };
+}
+
+describe('the bundled autod CLI', () => {
+  it('list loads its code from the bundle, the SQLite driver from node_modules, and no runtime package', async () => {
+    const { dir, env } = await dataDir('modules');
+    const log = join(work, 'modules.txt');
+    const r = await runCli(
+      ['list', '--json'],
+      { ...env, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`, AUTOD_TEST_MODULE_LOG: log },
+      dir,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ total: 0, items: [] });
+    const urls = (await readFile(log, 'utf8')).split('\n').filter((u) => u.startsWith('file:'));
+    const cliDist = pathToFileURL(join(REPO, 'apps/cli/dist')).href;
+    // The CLI's own modules: the entry and its chunks, nothing of tsc's per-file output.
+    expect(
+      urls
+        .filter((u) => u.startsWith(`${cliDist}/`))
+        .every((u) => u === `${cliDist}/bin.js` || u.startsWith(`${cliDist}/chunks/`)),
+    ).toBe(true);
+    // knex (with lodash), zod and commander come from the bundle, not their packages.
+    expect(urls.filter((u) => /\/node_modules\/(knex|lodash|zod|commander)\//.test(u))).toEqual([]);
+    // The workspace packages in the bundle are not loaded again from their builds; the runtime parts not at all.
+    expect(
+      urls.filter((u) =>
+        /\/packages\/(core|config|db|runtime|pipeline|extract|batch|vector-store|api-client)\//.test(u),
+      ),
+    ).toEqual([]);
+    // knex's SQLite dialect requires its driver by name: the real package, resolved from the CLI.
+    expect(urls.some((u) => /\/node_modules\/better-sqlite3\/lib\//.test(u))).toBe(true);
+  });
+
+  it('opens SQLite through the sqlite3 driver too (AUTOD_SQLITE_DRIVER)', async () => {
+    const { dir, env } = await dataDir('sqlite3');
+    const r = await runCli(['list', '--json'], { ...env, AUTOD_SQLITE_DRIVER: 'sqlite3' }, dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ total: 0 });
+  });
+
+  it('opens PostgreSQL (knex requires pg by name from the bundle)', async () => {
+    if (!(await requirePostgresUnlessLocal())) return;
+    const pg = await createTempPostgres();
+    try {
+      const { dir, env } = await dataDir('pg');
+      const migrate = await runCli(['migrate', '--json', '--db-url', pg.url], env, dir);
+      expect(migrate.code, migrate.stderr).toBe(0);
+      const list = await runCli(['list', '--json', '--db-url', pg.url], env, dir);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout)).toMatchObject({ total: 0, items: [] });
+    } finally {
+      await pg.drop();
+    }
+  });
+});
