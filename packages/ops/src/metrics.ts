@@ -23,7 +23,7 @@ export async function mergeMetricsSnapshots(
 ): Promise<MetricsSnapshot> {
   const kept = options.keepGauges ? snapshots : snapshots.map((s) => s.filter((m) => String(m.type) !== 'gauge'));
   if (kept.length === 0) return [];
-  return (await AggregatorRegistry.aggregate(kept).getMetricsAsJSON());
+  return await AggregatorRegistry.aggregate(kept).getMetricsAsJSON();
 }
 
 export type DocumentStatus = 'completed' | 'failed' | 'duplicate' | 'retry_later';
@@ -263,7 +263,7 @@ export class AutodMetrics {
 
   /** The registry's metrics with their values, to be merged elsewhere (see `metricsWith`). */
   async snapshot(): Promise<MetricsSnapshot> {
-    return (await this.registry.getMetricsAsJSON());
+    return await this.registry.getMetricsAsJSON();
   }
 
   /**
