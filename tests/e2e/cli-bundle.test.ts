@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempPostgres, requirePostgresUnlessLocal } from '@autod/testkit';
-import { REPO, runCli } from './helpers.js';
+import { offlineDataDir, REPO, runCli } from './helpers.js';
 
 // The built `autod` (apps/cli/dist/bin.js) is a bundle (apps/cli/rolldown.config.ts): knex, zod, commander and the
 // workspace packages a read-only command needs are in its chunks; the database drivers knex requires by name, and the
@@ -32,11 +32,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function dataDir(name: string): Promise<{ dir: string; env: Record<string, string> }> {
-  const dir = join(work, name);
-  await mkdir(join(dir, 'inbox'), { recursive: true });
-  return { dir, env: { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'false' } };
-}
+const dataDir = (name: string) => offlineDataDir(work, name);
 
 describe('the bundled autod CLI', () => {
   it('list loads its code from the bundle, the SQLite driver from node_modules, and no runtime package', async () => {

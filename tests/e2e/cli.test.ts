@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badPdfs, buildTextPdf, generateCorpus, startEmulator, type Emulator } from '@autod/testkit';
-import { runCli, sleep, startCli, tree } from './helpers.js';
+import { offlineDataDir, runCli, sleep, startCli, tree } from './helpers.js';
 
 let work: string;
 
@@ -14,11 +14,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function dataDir(name: string): Promise<{ dir: string; env: Record<string, string> }> {
-  const dir = join(work, name);
-  await mkdir(join(dir, 'inbox'), { recursive: true });
-  return { dir, env: { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'false' } };
-}
+const dataDir = (name: string) => offlineDataDir(work, name);
 
 describe('autod CLI (real processes)', () => {
   it('processes a folder, then a second copy of the same file is a duplicate', async () => {

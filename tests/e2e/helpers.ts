@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,3 +58,13 @@ export async function tree(dir: string): Promise<string[]> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A data folder `<work>/<name>` with an inbox, and the env that runs the CLI on it offline (local rules, no OCR). */
+export async function offlineDataDir(
+  work: string,
+  name: string,
+): Promise<{ dir: string; env: Record<string, string> }> {
+  const dir = join(work, name);
+  await mkdir(join(dir, 'inbox'), { recursive: true });
+  return { dir, env: { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'false' } };
+}

@@ -4,7 +4,7 @@
  * run; a full disk, a damaged database, a busy port and a fresh database are clear errors with exit codes; a kill
  * between link and unlink and a crash before indexing are finished by recovery.
  */
-import { appendFile, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import {
   startEmulator,
   type Emulator,
 } from '@autod/testkit';
-import { REPO, runCli, sleep, startCli, tree, type CliResult } from './helpers.js';
+import { offlineDataDir, REPO, runCli, sleep, startCli, tree, type CliResult } from './helpers.js';
 
 const pgOk = await requirePostgresUnlessLocal();
 let work: string;
@@ -30,11 +30,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function dataDir(name: string): Promise<{ dir: string; env: Record<string, string> }> {
-  const dir = join(work, name);
-  await mkdir(join(dir, 'inbox'), { recursive: true });
-  return { dir, env: { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'false' } };
-}
+const dataDir = (name: string) => offlineDataDir(work, name);
 
 async function pdf(dir: string, name: string, words = name): Promise<void> {
   await writeFile(join(dir, 'inbox', name), await buildTextPdf([[`INVOICE ${words}`, 'Acme Ltd', 'Total: $12.00']]));
