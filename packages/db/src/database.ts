@@ -13,8 +13,10 @@ import { SessionRepository } from './sessions.js';
 import { SpendRepository } from './spend.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSource } from './migrations/index.js';
 import { sqliteClient } from './sqlite-client.js';
-import { StatementRunner } from './statements.js';
+import { hotStatement, StatementRunner } from './statements.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
+
+const PING = hotStatement('ping', 'SELECT 1');
 
 /** Structured logger (pino-compatible subset). */
 export interface DatabaseLogger {
@@ -203,49 +205,15 @@ class KnexDatabase implements Database {
     return this.repo('migrate', () => this.migrator());
   }
 
-  /** The readiness probe's statement, prepared once per connection. */
-  private readonly pingStatements = new WeakMap<object, { get(): unknown }>();
-
   async ping(): Promise<void> {
     try {
-      if (this.knex === this.root) await this.pingPrepared();
-      else await this.knex.raw('SELECT 1');
+      // Health probes may come a thousand times a second: a hot statement, prepared once per connection.
+      await this.ctx.sql.rows(PING, []);
     } catch (error) {
       const t = translate(error, this.url);
       throw isAutodError(t)
         ? t
         : errorFor('DB_UNAVAILABLE', `Cannot use the database at ${redactDatabaseUrl(this.url)}.`, { cause: error });
-    }
-  }
-
-  /**
-   * `SELECT 1` on a pooled connection without building and compiling a query each time (health probes may come a
-   * thousand times a second): a better-sqlite3 statement prepared once per connection, a named (server-side
-   * prepared) pg statement; any other driver goes through knex.
-   */
-  private async pingPrepared(): Promise<void> {
-    const client = this.knex.client as {
-      acquireConnection(): Promise<object>;
-      releaseConnection(connection: object): Promise<void>;
-    };
-    const connection = await client.acquireConnection();
-    try {
-      const conn = connection as {
-        pragma?: unknown;
-        prepare?: (sql: string) => { get(): unknown };
-        query?: (config: { name: string; text: string }) => Promise<unknown>;
-      };
-      if (typeof conn.pragma === 'function' && typeof conn.prepare === 'function') {
-        let statement = this.pingStatements.get(connection);
-        if (!statement) this.pingStatements.set(connection, (statement = conn.prepare('SELECT 1')));
-        statement.get();
-      } else if (this.dialect === 'postgres' && typeof conn.query === 'function') {
-        await conn.query({ name: 'autod_ping', text: 'SELECT 1' });
-      } else {
-        await this.knex.raw('SELECT 1').connection(connection);
-      }
-    } finally {
-      await client.releaseConnection(connection);
     }
   }
 

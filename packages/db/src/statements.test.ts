@@ -109,6 +109,7 @@ describe('hot statements', () => {
       'autod_documents_claim',
       'autod_documents_complete',
       'autod_documents_mark_filed',
+      'autod_ping',
     ]);
     expect(await db.attempts.list(3)).toHaveLength(1);
   });
