@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineIndex } from '../text.js';
-import { dateFacts, decideDayFirst, repairDateTokens, repairYears } from './dates.js';
+import { dateFacts, decideDayFirst, printedWeekday, repairDateTokens, repairYears, weekdayReading } from './dates.js';
 import { inferLocale } from './locale.js';
 
 function primary(text: string, language: string | null = null): string | undefined {
@@ -89,5 +89,34 @@ describe('OCR-damaged years and run-together dates', () => {
     expect(primary('KEDAI MAJU\nTAX INVOICE  1403/2019\nTOTAL 5.00')).toBe('2019-03-14');
     expect(primary('KEDAI MAJU\nTAX INVOICE  1403/2019\nDate: 25/04/2019\nTOTAL 5.00')).toBe('2019-04-25');
     expect(primary('Fattura n. 1403/2019\nTotale 5,00')).toBeUndefined();
+  });
+});
+
+describe('a weekday printed beside a date', () => {
+  it('is read in English, German and Malay, right before or after the date', () => {
+    expect(printedWeekday('', ' (Sat) 14:02')).toBe(6);
+    expect(printedWeekday('', ', Thursday')).toBe(4);
+    expect(printedWeekday('montag, ', '')).toBe(1);
+    expect(printedWeekday('tarikh: khamis ', '')).toBe(4);
+    expect(printedWeekday('', ' sunny side')).toBeUndefined();
+    expect(printedWeekday('', ' 14:02 Sat')).toBeUndefined();
+  });
+
+  it('confirms the date, or gives the one day a digit away that falls on it', () => {
+    expect(weekdayReading('2024-03-19', 2)).toBe('2024-03-19');
+    // 19 March 2024 is a Tuesday; of the days one digit away only the 14th is a Thursday.
+    expect(weekdayReading('2024-03-19', 4)).toBe('2024-03-14');
+    // 13 March is a Wednesday; the 10th and the 17th are both Sundays: no way to tell.
+    expect(weekdayReading('2024-03-13', 0)).toBeUndefined();
+  });
+
+  it('marks the date a receipt was issued, over a period printed on it', () => {
+    const receipt = (stamp: string): string =>
+      ['KEDAI BUKU MAJU', 'No 5, Jalan Mawar', 'Member 24 NOVEMBER 2023 - 4 MARCH 2024', stamp, 'TOTAL 12.00'].join(
+        '\n',
+      );
+    expect(primary(receipt('19-03-2024 16:02'))).toBe('2024-03-04');
+    expect(primary(receipt('19-03-2024 (Tue) 16:02'))).toBe('2024-03-19');
+    expect(primary(receipt('19-03-2024 (Thu) 16:02'))).toBe('2024-03-14');
   });
 });

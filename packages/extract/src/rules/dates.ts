@@ -273,6 +273,50 @@ function fuzzyDateLabel(label: string): 'due' | 'primary' | undefined {
   return undefined;
 }
 
+/** Weekday names (English, German, Malay; Sunday = 0) as printed beside a date. */
+const WEEKDAY_NAMES: readonly (readonly string[])[] = [
+  ['sun', 'sunday', 'sonntag', 'ahad'],
+  ['mon', 'monday', 'montag', 'isnin'],
+  ['tue', 'tues', 'tuesday', 'dienstag', 'selasa'],
+  ['wed', 'wednesday', 'mittwoch', 'rabu'],
+  ['thu', 'thur', 'thurs', 'thursday', 'donnerstag', 'khamis'],
+  ['fri', 'friday', 'freitag', 'jumaat'],
+  ['sat', 'saturday', 'samstag', 'sonnabend', 'sabtu'],
+];
+const WEEKDAY_WORD = WEEKDAY_NAMES.flat().join('|');
+const WEEKDAY_AFTER = new RegExp(`^[\\s,(\\[]{0,3}(${WEEKDAY_WORD})\\.?(?![\\p{L}])`, 'iu');
+const WEEKDAY_BEFORE = new RegExp(`(?<![\\p{L}])(${WEEKDAY_WORD})\\.?[\\s,(\\[]{0,3}$`, 'iu');
+
+/** The weekday printed right before or after a date on its line (0 = Sunday), if any. */
+export function printedWeekday(lineBefore: string, lineAfter: string): number | undefined {
+  const word = (WEEKDAY_AFTER.exec(lineAfter) ?? WEEKDAY_BEFORE.exec(lineBefore))?.[1]?.toLowerCase();
+  if (!word) return undefined;
+  const day = WEEKDAY_NAMES.findIndex((names) => names.includes(word));
+  return day >= 0 ? day : undefined;
+}
+
+/**
+ * A date checked against the weekday printed beside it: the date itself when they agree; when
+ * they do not, the one day of the month a single digit away that falls on that weekday (OCR reads
+ * one digit of the day wrong, "16" for "14"); `undefined` when none or more than one does.
+ */
+export function weekdayReading(iso: string, weekday: number): string | undefined {
+  const at = (d: string): number => new Date(`${d}T00:00:00Z`).getUTCDay();
+  if (at(iso) === weekday) return iso;
+  const [y, m, dd] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10)];
+  const monthDays = new Date(Date.UTC(Number(y), Number(m), 0)).getUTCDate();
+  const fits = new Set<string>();
+  for (let pos = 0; pos < 2; pos++)
+    for (let digit = 0; digit <= 9; digit++) {
+      const day = pos === 0 ? `${digit}${dd[1]}` : `${dd[0]}${digit}`;
+      const n = Number(day);
+      if (day === dd || n < 1 || n > monthDays) continue;
+      const candidate = `${y}-${m}-${day}`;
+      if (at(candidate) === weekday) fits.add(candidate);
+    }
+  return fits.size === 1 ? [...fits][0] : undefined;
+}
+
 export function dateFacts(
   text: string,
   lines: LineIndex,
@@ -311,7 +355,8 @@ export function dateFacts(
     if (!taken(d.index, d.raw.length) && !extra.some((e) => e.index === d.index)) extra.push({ ...d, repaired: true });
   const merged = [...found.map((d) => ({ ...d, repaired: false })), ...extra].sort((a, b) => a.index - b.index);
 
-  const all: DateCandidate[] = merged.map((d) => {
+  const all: DateCandidate[] = merged.map((read) => {
+    let d = read;
     const { label, source } = labelWithSource(lines, d.index);
     const line = lines.lineAt(d.index);
     const rank = lines.visibleRank(line);
@@ -349,6 +394,17 @@ export function dateFacts(
       !/bestell|order|auftrag|liefer|delivery|commande|bestelling|pedido|ordine/.test(lineBefore)
     )
       [kind, score] = ['primary', 10.5];
+    // A weekday printed beside the date ("16-01-2018 (Sun)") marks the date a receipt or ticket
+    // was issued; when it disagrees, the one day a digit away that agrees is the reading.
+    const weekday = printedWeekday(lineBefore, lineAfter);
+    const checked = weekday === undefined ? undefined : weekdayReading(d.iso, weekday);
+    if (checked !== undefined) {
+      if (kind === 'none' || kind === 'bare') [kind, score] = ['bare', Math.max(score, 8)];
+      if (checked !== d.iso) {
+        d = { ...d, iso: checked, repaired: true };
+        delete d.alt;
+      }
+    }
     if (withTime && (kind === 'none' || kind === 'bare')) score += 1;
     if (d.repaired) score -= 0.5;
     // An unlabelled "2212/2017": only when nothing better is printed.

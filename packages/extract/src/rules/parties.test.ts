@@ -229,6 +229,15 @@ describe('OCR damage in the issuer name', () => {
     expect(repairOcrName('Brenner Optik', 'Brenner Optik\nBrennar Strasse 4')).toBe('Brenner Optik');
   });
 
+  it('counts a word printed inside the other spelling as a print of it', () => {
+    // "uTRAVEL" is printed once, like the name's "uTRAXVEL", but "Travel" on its own backs it.
+    const text = ['uTRAXVEL.net SDN BHD', '3 Jalan Travel Hub, Level 2', 'RECEIPT (uTRAVEL)'].join('\n');
+    expect(repairOcrName('uTRAXVEL.net SDN BHD', text)).toBe('utravel.net SDN BHD');
+    // A shorter word the name's spelling contains too backs neither.
+    const plain = ['Brenner Optik', 'Brennar Strasse 4', 'Optik Brennerei'].join('\n');
+    expect(repairOcrName('Brenner Optik', plain)).toBe('Brenner Optik');
+  });
+
   it('reads a "q" between vowels as a "g"', () => {
     expect(repairOcrName('Laqos Trading', '')).toBe('Lagos Trading');
     expect(repairOcrName('Aqua Pure', '')).toBe('Aqua Pure');

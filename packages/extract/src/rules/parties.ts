@@ -491,14 +491,25 @@ export function repairOcrName(name: string, text: string): string {
           lowerText,
         ),
     );
+  // A spelling is also backed by a shorter word of the document it contains and the name's
+  // spelling does not ("eCOSWAY" and "Wisma Cosway" against "eCGosway": the inserted letter
+  // breaks the brand the document prints on its own).
+  const partSupport = (v: string, self: string): number => {
+    let n = 0;
+    for (const [u, k] of counts) if (u.length >= 5 && u !== v && v.includes(u) && !self.includes(u)) n += k;
+    return n;
+  };
   out = out.replace(WORD_RE, (w) => {
     const lw = w.toLowerCase();
     if (lw.length < 4 || /\d/.test(lw) || (counts.get(lw) ?? 0) > 1) return w;
     let best: string | undefined;
     let bestN = 1;
-    for (const [v, n] of counts) {
-      if (n <= bestN || v === lw || /\d/.test(v) || Math.abs(v.length - lw.length) > 1) continue;
-      if (editDistance(v, lw, 1) === 1 && (lw.length >= 6 || besideName(v, lw))) {
+    for (const [v, printed] of counts) {
+      if (v === lw || /\d/.test(v) || Math.abs(v.length - lw.length) > 1) continue;
+      if (editDistance(v, lw, 1) !== 1) continue;
+      const n = printed + partSupport(v, lw);
+      if (n <= bestN) continue;
+      if (lw.length >= 6 || besideName(v, lw)) {
         best = v;
         bestN = n;
       }
