@@ -15,6 +15,9 @@
  * RSS of both processes: idle (after start), peak, and after load (AUTOD_BENCH_SETTLE_SECONDS, default 45, sampled every 5 s, after the
  * last document was filed).
  *
+ * `autod serve` gets the glibc malloc settings of the ./autod launcher (scripts/malloc-env.sh);
+ * AUTOD_BENCH_MALLOC_DEFAULTS=0 runs it with glibc's defaults.
+ *
  * Writes <repo>/bench-results/server-load.json; exits 1 when an accepted upload was lost.
  */
 import { execFileSync, spawn } from 'node:child_process';
