@@ -15,9 +15,12 @@
  * RSS of both processes: idle (after start), peak, and after load (AUTOD_BENCH_SETTLE_SECONDS, default 45, sampled every 5 s, after the
  * last document was filed).
  *
+ * `autod serve` gets the glibc malloc settings of the ./autod launcher (scripts/malloc-env.sh);
+ * AUTOD_BENCH_MALLOC_DEFAULTS=0 runs it with glibc's defaults.
+ *
  * Writes <repo>/bench-results/server-load.json; exits 1 when an accepted upload was lost.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, mkdir, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir, cpus } from 'node:os';
@@ -42,6 +45,23 @@ const UPLOADS_PER_MINUTE = Number(process.env.AUTOD_BENCH_UPLOADS_PER_MINUTE ?? 
 const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 100);
 const SETTLE_SECONDS = Number(process.env.AUTOD_BENCH_SETTLE_SECONDS ?? 45);
 const HEALTH_RATE = 1000;
+/**
+ * `autod serve` runs with the glibc malloc settings the `./autod` launcher sets (scripts/malloc-env.sh), as a service
+ * does; AUTOD_BENCH_MALLOC_DEFAULTS=0 runs it with glibc's defaults (to measure what they change).
+ */
+const MALLOC_DEFAULTS = process.env.AUTOD_BENCH_MALLOC_DEFAULTS !== '0';
+function mallocEnv() {
+  if (!MALLOC_DEFAULTS) return {};
+  const out = execFileSync('bash', ['-c', '. "$1" && env -0', 'malloc-env', join(repo, 'scripts/malloc-env.sh')], {
+    env: { PATH: process.env.PATH },
+  });
+  return Object.fromEntries(
+    String(out)
+      .split('\0')
+      .filter((kv) => kv.startsWith('MALLOC_'))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -268,7 +288,10 @@ async function main() {
     AUTOD_SERVER_RATE_LIMIT: '100000',
     LOG_FORMAT: 'json',
   };
-  const autod = startProcess([CLI, '--json', 'serve', '--host', '127.0.0.1', '--port', '0'], { cwd: dir, env });
+  const autod = startProcess([CLI, '--json', 'serve', '--host', '127.0.0.1', '--port', '0'], {
+    cwd: dir,
+    env: { ...env, ...mallocEnv() },
+  });
   const bare = startProcess([join(here, 'baseline.mjs'), join(dir, 'baseline-uploads')], { cwd: dir, env });
   const results = {
     bench: '@autod/server load (autod serve vs bare fastify)',
@@ -284,6 +307,7 @@ async function main() {
       uploadsPerMinute: UPLOADS_PER_MINUTE,
       bigUploads: BIG_UPLOADS,
       settleSeconds: SETTLE_SECONDS,
+      mallocEnv: mallocEnv(),
     },
   };
   const rss = { autod: { samples: [] }, bare: { samples: [] } };
