@@ -67,12 +67,14 @@ describe('the ./autod launcher', () => {
     return root;
   }
 
-  it('runs the CLI with the malloc settings, keeping those already set', async () => {
+  it('runs `serve` with the malloc settings, keeping those already set; other commands keep glibc defaults', async () => {
     const root = await scratchRepo();
     const launcher = join(root, 'autod');
     const plain = await run('bash', [launcher, 'serve'], { env: baseEnv });
     expect(JSON.parse(plain.stdout)).toEqual(DEFAULTS);
     const set = await run('bash', [launcher, 'serve'], { env: { ...baseEnv, MALLOC_MMAP_THRESHOLD_: '65536' } });
     expect(JSON.parse(set.stdout)).toEqual({ ...DEFAULTS, MALLOC_MMAP_THRESHOLD_: '65536' });
+    const other = await run('bash', [launcher, 'process'], { env: baseEnv });
+    expect(JSON.parse(other.stdout)).toEqual({});
   });
 });
