@@ -11,7 +11,7 @@ import {
   type Subcategory,
   type TaxLine,
 } from '@autod/core';
-import { classify, detectLanguage, headOf, type DocTypeRule } from './classify.js';
+import { classify, detectLanguage, headOf, type Classification, type DocTypeRule } from './classify.js';
 import type { PdfPage } from './pdf.js';
 import { amountFacts, type AmountCandidate } from './rules/amounts.js';
 import {
@@ -23,14 +23,15 @@ import {
   issuerConfidence,
   totalConfidence,
 } from './rules/confidence.js';
-import { decideCurrency } from './rules/currency.js';
+import { decideCurrency, type CurrencyFact } from './rules/currency.js';
 import { dateFacts } from './rules/dates.js';
 import { describe, pageSummaries } from './rules/describe.js';
 import { EvidenceLocator, type EvidenceLine } from './rules/evidence.js';
 import { recordDeadline } from './rules/deadline.js';
 import { recordIdentifiers } from './rules/record-ids.js';
-import { inferLocale } from './rules/locale.js';
-import { canonicalIssuer, findParties } from './rules/parties.js';
+import type { IdFact } from './rules/identifiers.js';
+import { inferLocale, type LocaleFacts } from './rules/locale.js';
+import { canonicalIssuer, findParties, type Parties } from './rules/parties.js';
 import { LineIndex, formatMoney, squash, truncate } from './text.js';
 
 export type { BoxInput, EvidenceLine } from './rules/evidence.js';
@@ -197,7 +198,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   });
   const evidence: EvidenceItem[] = [];
   const facts = emptyFacts();
-  const note = (field: string, value: string, rule: string): void => {
+  const note: Note = (field, value, rule) => {
     evidence.push({ field, value: value.slice(0, 200), rule });
   };
 
@@ -223,11 +224,102 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   const lines = new LineIndex(text);
   const head = headOf(text);
   const ocr = pages.length > 0 && pages.every((p) => p.source !== 'text');
-  const locator = new EvidenceLocator(text, lines, pages);
+  const r: Reading = { meta, facts, text, lines, head, ocr, note };
 
-  // --- classification, language, country
+  const type = readDocumentType(r);
+  const readYear = Number(input.processedAt.slice(0, 4));
+  const dates = readDates(r, type.locale, Number.isFinite(readYear) && readYear > 1990 ? readYear : undefined);
+  const money = readAmounts(r, type, dates.facts);
+  const parties = readParties(r, type.rule);
+
+  // --- identifiers and contact details
+  const { invoiceNo, ids } = recordIdentifiers(
+    meta,
+    facts,
+    text,
+    lines,
+    parties.customer,
+    type.rule?.key ?? null,
+    note,
+  );
+
+  // --- deadline and actions
+  const { amountDue, currency } = money;
+  recordDeadline(
+    meta,
+    dates.facts.due?.iso ?? null,
+    amountDue ? { amount: amountDue.amount, due: amountDue.kind === 'due' } : null,
+    currency,
+    type.payable,
+    processedDate,
+  );
+
+  // --- text, signature, descriptive fields
+  meta.ocr_text_excerpt = truncate(fullText.trim(), EXCERPT_LIMIT);
+  meta.content_signature = normaliseSignature(fullText);
+  meta.ocr_page_summaries = pageSummaries(pages, pageCount);
+  describe(
+    meta,
+    {
+      total: money.total ? { amount: money.total.amount, label: labelName(money.total) } : null,
+      currency,
+      dueDate: dates.facts.due?.iso ?? null,
+    },
+    lines,
+    pages,
+    pageCount,
+    fileName,
+  );
+
+  recordFieldEvidence(r, new EvidenceLocator(text, lines, pages), { parties, dates: dates.facts, money, invoiceNo });
+  recordSchemaFields(meta, facts, money.headlineTotal);
+
+  // The document is as sure as its weakest expected key field.
+  const fe = facts.fieldEvidence;
+  const expected: (keyof FieldEvidenceMap)[] = ['issuer', 'primary_date'];
+  if (type.rule?.amountExpected) expected.push('total_amount', 'currency');
+  const weakest = Math.min(...expected.map((f) => fe[f]?.confidence ?? 0.2));
+  const overall = confidenceFrom({
+    textChars,
+    typeScore: type.cls.score,
+    typeRunnerUp: type.cls.runnerUp,
+    typeFound: type.rule !== undefined,
+    issuerStrength: parties.issuer?.strength ?? 0,
+    dateKind: dates.kind,
+    totalKind: money.totalKind,
+    payable: type.payable,
+    ids,
+    due: dates.facts.due !== undefined,
+  });
+  meta.confidence_score = clamp(Math.min(overall, weakest + 0.05), 0, 0.95);
+  note('confidence_score', String(meta.confidence_score), `evidence ${overall}, weakest key field ${weakest}`);
+  return finish(meta, evidence, facts);
+}
+
+type Note = (field: string, value: string, rule: string) => void;
+
+/** One document being read: what every field step reads, and the metadata, facts and evidence notes it writes. */
+interface Reading {
+  readonly meta: DocumentMetadata;
+  readonly facts: OfflineFacts;
+  readonly text: string;
+  readonly lines: LineIndex;
+  readonly head: string;
+  readonly ocr: boolean;
+  readonly note: Note;
+}
+
+interface DocumentType {
+  readonly cls: Classification;
+  readonly rule: DocTypeRule | undefined;
+  readonly payable: boolean;
+  readonly locale: LocaleFacts;
+}
+
+/** Document type, category, language and country. */
+function readDocumentType({ meta, facts, text, head, note }: Reading): DocumentType {
   const cls = classify(text, head);
-  const rule: DocTypeRule | undefined = cls.rule;
+  const rule = cls.rule;
   if (rule) {
     meta.doc_type = rule.docType;
     meta.category = rule.category;
@@ -243,25 +335,26 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.subcategory = 'Misc';
     note('doc_type', 'document', 'no document-type keywords found');
   }
-  const payable = rule?.payable ?? false;
   meta.language = detectLanguage(text);
   const locale = inferLocale(text, meta.language);
   facts.country = locale.country;
   if (locale.country) note('country', locale.country, `cues: ${locale.cues.slice(0, 4).join(', ')}`);
+  return { cls, rule, payable: rule?.payable ?? false, locale };
+}
 
-  // --- dates
-  const readYear = Number(input.processedAt.slice(0, 4));
-  const dates = dateFacts(
-    text,
-    lines,
-    locale,
-    meta.language,
-    Number.isFinite(readYear) && readYear > 1990 ? readYear : undefined,
-  );
-  let dateKind: 'labelled' | 'bare' | 'unlabelled' | 'none' = 'none';
+type DateFacts = ReturnType<typeof dateFacts>;
+
+/** The issue date, the period, the statement and due dates. */
+function readDates(
+  { meta, text, lines, note }: Reading,
+  locale: LocaleFacts,
+  readYear: number | undefined,
+): { facts: DateFacts; kind: 'labelled' | 'bare' | 'unlabelled' | 'none' } {
+  const dates = dateFacts(text, lines, locale, meta.language, readYear);
+  let kind: 'labelled' | 'bare' | 'unlabelled' | 'none' = 'none';
   if (dates.primary) {
     meta.primary_date = dates.primary.iso;
-    dateKind = dates.primary.kind === 'primary' ? 'labelled' : dates.primary.kind === 'bare' ? 'bare' : 'unlabelled';
+    kind = dates.primary.kind === 'primary' ? 'labelled' : dates.primary.kind === 'bare' ? 'bare' : 'unlabelled';
     note(
       'primary_date',
       dates.primary.iso,
@@ -282,12 +375,27 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     meta.extracted_fields.due_date = dates.due.iso;
     note('due_date', dates.due.iso, `labelled "${squash(dates.due.label).slice(-40)}"`);
   }
+  return { facts: dates, kind };
+}
 
-  // --- amounts and currency
+interface Money {
+  readonly amounts: ReturnType<typeof amountFacts>;
+  readonly total: AmountCandidate | undefined;
+  readonly totalKind: 'labelled' | 'fallback' | 'none';
+  readonly currencyFact: CurrencyFact | null;
+  readonly currency: string | null;
+  /** `total_amount`: the amount that heads the document (see below). */
+  readonly headlineTotal: AmountCandidate | undefined;
+  readonly amountDue: AmountCandidate | undefined;
+}
+
+/** Totals, net, tax, amount due, balance and currency. */
+function readAmounts({ meta, facts, text, lines, note }: Reading, type: DocumentType, dates: DateFacts): Money {
+  const { rule, payable } = type;
   const amounts = amountFacts(text, lines, rule?.amountExpected ?? false, payable, dates.all);
-  let totalKind: 'labelled' | 'fallback' | 'none' = 'none';
+  let totalKind: Money['totalKind'] = 'none';
   const total = amounts.total;
-  const currencyFact = decideCurrency(text, amounts.all, total, locale, meta.language);
+  const currencyFact = decideCurrency(text, amounts.all, total, type.locale, meta.language);
   const currency = currencyFact?.code ?? null;
   if (total) {
     totalKind = total.cls === 'none' || total.cls === 'other' ? 'fallback' : 'labelled';
@@ -318,7 +426,7 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     gross !== undefined &&
     gross.cls === 'gross' &&
     (amounts.due === undefined || amounts.due.amount <= gross.amount + 0.005);
-  const headlineTotal: AmountCandidate | undefined = invoiceLike || grossHeads ? (gross ?? total) : (total ?? gross);
+  const headlineTotal = invoiceLike || grossHeads ? (gross ?? total) : (total ?? gross);
   facts.netAmount = amounts.net ? round2(amounts.net.amount) : null;
   facts.taxAmount = amounts.tax ? round2(amounts.tax.amount) : null;
   facts.taxLines = amounts.taxLines;
@@ -329,8 +437,11 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   if (amounts.balance) meta.extracted_fields.balance = round2(amounts.balance.amount);
   else if (total && (total.cls === 'balance' || rule?.key === 'bank_statement'))
     meta.extracted_fields.balance = round2(total.amount);
+  return { amounts, total, totalKind, currencyFact, currency, headlineTotal, amountDue };
+}
 
-  // --- issuer and customer
+/** Issuer and customer; a letter takes its category from its sender. */
+function readParties({ meta, facts, text, lines, head, ocr, note }: Reading, rule: DocTypeRule | undefined): Parties {
   const parties = findParties(text, lines, { ocr });
   const issuerFact = parties.issuer;
   if (issuerFact) {
@@ -342,8 +453,6 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
     facts.customer = parties.customer.name.slice(0, 256);
     note('customer', parties.customer.name, parties.customer.rule);
   }
-
-  // --- letters take their category from the sender
   if (rule?.key === 'letter') {
     const sender = `${meta.issuer ?? ''}\n${head}`;
     const refined = LETTER_SENDERS.find(([re]) => re.test(sender));
@@ -353,62 +462,49 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
       note('category', `${refined[1]} / ${refined[2]}`, 'letter sender keywords');
     }
   }
+  return parties;
+}
 
-  // --- identifiers and contact details
-  const ef = meta.extracted_fields;
-  const { invoiceNo, ids } = recordIdentifiers(meta, facts, text, lines, parties.customer, rule?.key ?? null, note);
-
-  // --- deadline and actions
-  recordDeadline(
-    meta,
-    dates.due?.iso ?? null,
-    amountDue ? { amount: amountDue.amount, due: amountDue.kind === 'due' } : null,
-    currency,
-    payable,
-    processedDate,
-  );
-
-  // --- text, signature, descriptive fields
-  meta.ocr_text_excerpt = truncate(fullText.trim(), EXCERPT_LIMIT);
-  meta.content_signature = normaliseSignature(fullText);
-  meta.ocr_page_summaries = pageSummaries(pages, pageCount);
-  describe(
-    meta,
-    {
-      total: total ? { amount: total.amount, label: labelName(total) } : null,
-      currency,
-      dueDate: dates.due?.iso ?? null,
-    },
-    lines,
-    pages,
-    pageCount,
-    fileName,
-  );
-
-  // --- per-field evidence and confidence
+/** Per-field evidence (where in the document) and calibrated confidence of the key fields. */
+function recordFieldEvidence(
+  { meta, facts, text, ocr }: Reading,
+  locator: EvidenceLocator,
+  found: { parties: Parties; dates: DateFacts; money: Money; invoiceNo: IdFact | null },
+): void {
+  const { parties, dates, money, invoiceNo } = found;
   const fe = facts.fieldEvidence;
   const put = (field: keyof FieldEvidenceMap, index: number | null, confidence: number): void => {
     fe[field] = locator.at(index, confidence);
   };
-  if (issuerFact) put('issuer', issuerFact.index, issuerConfidence(issuerFact, parties.issuerRunnerUp, ocr));
+  const issuer = parties.issuer;
+  if (issuer) put('issuer', issuer.index, issuerConfidence(issuer, parties.issuerRunnerUp, ocr));
   if (parties.customer) put('customer', parties.customer.index, customerConfidence(parties.customer, ocr));
   if (dates.primary) {
     const p = dates.primary;
     const repeated = dates.all.some((d) => d !== p && d.iso === p.iso && !d.repaired);
     put('primary_date', p.index, dateConfidence(p, dates.orderEvidence, ocr, repeated));
   }
-  const headline = headlineTotal;
-  if (headline) put('total_amount', headline.index, totalConfidence(headline, amounts.margin, ocr));
-  if (currencyFact) put('currency', currencyFact.index, currencyFact.confidence);
-  if (ef.invoice_number)
+  const headline = money.headlineTotal;
+  if (headline) put('total_amount', headline.index, totalConfidence(headline, money.amounts.margin, ocr));
+  if (money.currencyFact) put('currency', money.currencyFact.index, money.currencyFact.confidence);
+  const invoiceNumber = meta.extracted_fields.invoice_number;
+  if (invoiceNumber)
     put(
       'invoice_number',
-      invoiceNo?.index ?? text.indexOf(ef.invoice_number),
+      invoiceNo?.index ?? text.indexOf(invoiceNumber),
       invoiceNumberConfidence(invoiceNo?.strength ?? 0.6, ocr),
     );
   if (dates.due) put('due_date', dates.due.index, dueDateConfidence(dates.due, dates.orderEvidence));
+  meta.field_evidence = { ...fe };
+}
 
-  // --- schema 1.1 fields
+/** The schema 1.1 fields, from the facts the steps gathered. */
+function recordSchemaFields(
+  meta: DocumentMetadata,
+  facts: OfflineFacts,
+  headlineTotal: AmountCandidate | undefined,
+): void {
+  const ef = meta.extracted_fields;
   meta.customer = facts.customer;
   ef.total_amount = headlineTotal ? round2(headlineTotal.amount) : null;
   ef.net_amount = facts.netAmount;
@@ -421,27 +517,6 @@ export function extractOffline(input: OfflineExtractInput): OfflineExtraction {
   ef.bic = facts.bic;
   ef.payment_terms = facts.paymentTerms;
   ef.line_items = facts.lineItems.map((l) => ({ ...l, description: l.description.slice(0, 512) }));
-  meta.field_evidence = { ...fe };
-
-  // The document is as sure as its weakest expected key field.
-  const expected: (keyof FieldEvidenceMap)[] = ['issuer', 'primary_date'];
-  if (rule?.amountExpected) expected.push('total_amount', 'currency');
-  const weakest = Math.min(...expected.map((f) => fe[f]?.confidence ?? 0.2));
-  const overall = confidenceFrom({
-    textChars,
-    typeScore: cls.score,
-    typeRunnerUp: cls.runnerUp,
-    typeFound: rule !== undefined,
-    issuerStrength: issuerFact?.strength ?? 0,
-    dateKind,
-    totalKind,
-    payable,
-    ids,
-    due: dates.due !== undefined,
-  });
-  meta.confidence_score = clamp(Math.min(overall, weakest + 0.05), 0, 0.95);
-  note('confidence_score', String(meta.confidence_score), `evidence ${overall}, weakest key field ${weakest}`);
-  return finish(meta, evidence, facts);
 }
 
 function labelName(t: AmountCandidate): string {
