@@ -1,15 +1,11 @@
+import './zod-setup.js'; // first: before any schema is parsed
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from '@autod/config';
 import type { DocumentFilterDefinition } from '@autod/core';
 import type { Database } from '@autod/db';
 import type { Runtime } from '@autod/runtime';
-import { config as zodConfig } from 'zod';
 import type { Output } from './output.js';
-
-// A command parses each schema (the settings table, the filter flags) once: zod's compiled fast path (generated with
-// `new Function` on an object schema's first parse) costs more to build than it saves, ~10 ms for the settings table.
-zodConfig({ jitless: true });
 
 /** Global options every command accepts. */
 export interface GlobalOptions {

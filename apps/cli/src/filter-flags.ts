@@ -37,6 +37,7 @@ export function filterFromOptions(cmd: Command, definition: DocumentFilterDefini
     const value: unknown = option ? cmd.getOptionValue(option.attributeName()) : undefined;
     if (typeof value === 'string' || typeof value === 'boolean') raw[p.key] = String(value);
   }
+  if (Object.keys(raw).length === 0) return {}; // nothing to validate (and the schema is not even built)
   const parsed = definition.querySchema.safeParse(raw);
   if (!parsed.success) {
     throw flagsError(

@@ -76,7 +76,10 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   };
   const setup: CommandSetup = {
     run,
-    documentFilter: async () => replacedFilter ?? (await import('@autod/core')).DOCUMENT_FILTER,
+    documentFilter: async () => {
+      await import('./zod-setup.js'); // before @autod/core builds its filter
+      return replacedFilter ?? (await import('@autod/core')).DOCUMENT_FILTER;
+    },
   };
 
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { DOCUMENT_FILTER, defineDocumentFilter, type DocumentFilter } from './filter.js';
+import { DOCUMENT_FILTER, DOCUMENT_FILTER_FIELDS, defineDocumentFilter, type DocumentFilter } from './filter.js';
 
 describe('DOCUMENT_FILTER', () => {
   it('has one parameter per key, a range giving its two bounds', () => {
@@ -88,6 +88,18 @@ describe('DOCUMENT_FILTER', () => {
 });
 
 describe('defineDocumentFilter', () => {
+  it("accepts autod's own fields (DOCUMENT_FILTER is built from them without validating on every start)", () => {
+    const checked = defineDocumentFilter(DOCUMENT_FILTER_FIELDS);
+    expect(checked.parameters).toEqual(DOCUMENT_FILTER.parameters);
+    expect(z.toJSONSchema(checked.querySchema, { io: 'input' })).toEqual(
+      z.toJSONSchema(DOCUMENT_FILTER.querySchema, { io: 'input' }),
+    );
+  });
+
+  it('builds the query schema once, on first use', () => {
+    expect(DOCUMENT_FILTER.querySchema).toBe(DOCUMENT_FILTER.querySchema);
+  });
+
   it('extends a definition with a new field', () => {
     const def = DOCUMENT_FILTER.extend([
       {

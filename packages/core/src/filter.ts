@@ -203,18 +203,28 @@ export function defineDocumentFilter(input: readonly FilterField[]): DocumentFil
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'fields'}: ${i.message}`);
     throw new TypeError(`Invalid document filter definition: ${issues.join('; ')}`);
   }
-  const fields = parsed.data;
+  return definitionOf(parsed.data);
+}
+
+/**
+ * The definition of fields already known to be valid (autod's own, checked by its test). The query schema is built
+ * on first use: a command that filters by nothing, or reads only the parameters, never pays for it.
+ */
+function definitionOf(fields: readonly FilterField[]): DocumentFilterDefinition {
   const parameters = parametersOf(fields);
   const byKey = new Map(parameters.map((p) => [p.key, p]));
-  // Built from the parameters, so its static type (the default fields) is asserted: see FilterQuerySchema.
-  const querySchema = z.object(
-    Object.fromEntries(parameters.map((p) => [p.key, valueSchema(p).optional()])),
-  ) as unknown as FilterQuerySchema;
+  let querySchema: FilterQuerySchema | undefined;
   return {
     fields,
     parameters,
     parameter: (key) => byKey.get(key),
-    querySchema,
+    get querySchema(): FilterQuerySchema {
+      // Built from the parameters, so its static type (the default fields) is asserted: see FilterQuerySchema.
+      querySchema ??= z.object(
+        Object.fromEntries(parameters.map((p) => [p.key, valueSchema(p).optional()])),
+      ) as unknown as FilterQuerySchema;
+      return querySchema;
+    },
     pick: <T extends FilterValues>(values: T): T => {
       const out: Record<string, FilterValue> = {};
       for (const p of parameters) {
@@ -315,8 +325,11 @@ export const DOCUMENT_FILTER_FIELDS = [
   },
 ] as const satisfies readonly FilterField[];
 
-/** autod's document filter. */
-export const DOCUMENT_FILTER: DocumentFilterDefinition = defineDocumentFilter(DOCUMENT_FILTER_FIELDS);
+/**
+ * autod's document filter. Its fields are checked by `defineDocumentFilter` in this package's test, not on every
+ * start (validating them costs a CLI command ~10 ms).
+ */
+export const DOCUMENT_FILTER: DocumentFilterDefinition = definitionOf(DOCUMENT_FILTER_FIELDS);
 
 /**
  * A filter of documents: every key of {@link DOCUMENT_FILTER_FIELDS}, typed, plus the keys of an extended definition.

@@ -120,6 +120,8 @@ const MAX_QUERY_TOKENS = 16;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
 export function toDocumentRow(r: Raw): DocumentRow {
+  // The metadata JSON (several KB) is parsed when first read: a list of 1,000 documents shows only columns.
+  let metadata: DocumentMetadata | null | undefined;
   return {
     id: num(r['id']),
     sha256: String(r['sha256']),
@@ -136,7 +138,13 @@ export function toDocumentRow(r: Raw): DocumentRow {
     mediaType: strOrNull(r['media_type']),
     provider: strOrNull(r['provider']) as ProviderName | null,
     model: strOrNull(r['model']),
-    metadata: upgradeMetadata(parseJson<DocumentMetadata>(r['metadata'])),
+    get metadata(): DocumentMetadata | null {
+      if (metadata === undefined) metadata = upgradeMetadata(parseJson<DocumentMetadata>(r['metadata']));
+      return metadata;
+    },
+    set metadata(value: DocumentMetadata | null) {
+      metadata = value;
+    },
     category: strOrNull(r['category']),
     subcategory: strOrNull(r['subcategory']),
     docType: strOrNull(r['doc_type']),
