@@ -77,8 +77,9 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   const setup: CommandSetup = {
     run,
     documentFilter: async () => {
-      await import('./zod-setup.js'); // before @autod/core builds its filter
-      return replacedFilter ?? (await import('@autod/core')).DOCUMENT_FILTER;
+      if (replacedFilter) return replacedFilter;
+      const { DOCUMENT_FILTER } = await import('./document-filter.js');
+      return DOCUMENT_FILTER;
     },
   };
 

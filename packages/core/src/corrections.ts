@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CATEGORIES, SUBCATEGORIES } from './enums.js';
-import { DocumentMetadataSchema, ExtractedFieldsSchema, type DocumentMetadata, type EvidenceField } from './schema.js';
+import type { EvidenceField } from './enums.js';
+import { DocumentMetadataSchema, ExtractedFieldsSchema, type DocumentMetadata } from './schema.js';
 
 /**
  * What a person may correct on a document (from `autod review` or `PATCH /v1/documents/:id`): the key fields

@@ -69,3 +69,15 @@ export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['processing', 'wait
  */
 export type ProviderName = 'openai' | 'local' | 'einvoice';
 export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'local', 'einvoice'];
+
+/** The key fields that carry evidence (and decide whether a document needs review). */
+export const EVIDENCE_FIELDS = [
+  'issuer',
+  'customer',
+  'primary_date',
+  'total_amount',
+  'currency',
+  'invoice_number',
+  'due_date',
+] as const;
+export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];

@@ -8,12 +8,14 @@ export {
   DEADLINE_SOURCES,
   DOCUMENT_STATUSES,
   PROVIDER_NAMES,
+  EVIDENCE_FIELDS,
   type Category,
   type Subcategory,
   type Priority,
   type DeadlineSource,
   type DocumentStatus,
   type ProviderName,
+  type EvidenceField,
 } from './enums.js';
 export { ISO_DATE_PATTERN, isIsoDate } from './dates.js';
 export {
@@ -29,15 +31,14 @@ export {
   EvidenceBoxSchema,
   FieldEvidenceSchema,
   FieldEvidenceMapSchema,
-  EVIDENCE_FIELDS,
   DocumentMetadataSchema,
   DOCUMENT_METADATA_FIELDS,
+  parseDocumentMetadata,
   type TaxLine,
   type LineItem,
   type EvidenceBox,
   type FieldEvidence,
   type FieldEvidenceMap,
-  type EvidenceField,
   type ActionItem,
   type ExtractedFields,
   type PageSummary,
@@ -54,7 +55,6 @@ export {
   type ResponseTextFormat,
 } from './json-schema.js';
 export {
-  parseDocumentMetadata,
   formatIssues,
   createEmptyMetadata,
   emptyFieldEvidence,

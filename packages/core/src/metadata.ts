@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { DEFAULT_CATEGORY, SCHEMA_VERSION } from './enums.js';
 import { sanitizeFileNamePart, stripExtension } from './filenames.js';
-import { DocumentMetadataSchema, EVIDENCE_FIELDS, type DocumentMetadata, type FieldEvidenceMap } from './schema.js';
+import { DEFAULT_CATEGORY, EVIDENCE_FIELDS, SCHEMA_VERSION } from './enums.js';
+import type { DocumentMetadata, FieldEvidenceMap } from './schema.js';
 
 export type ParseResult = { ok: true; data: DocumentMetadata } | { ok: false; issues: string[] };
 
@@ -23,12 +23,6 @@ export function formatIssues(error: z.ZodError): string[] {
     }
     return `${formatPath(issue.path)}: ${issue.message}`;
   });
-}
-
-/** Validates a value (e.g. parsed model output) against {@link DocumentMetadataSchema}. */
-export function parseDocumentMetadata(value: unknown): ParseResult {
-  const result = DocumentMetadataSchema.safeParse(value);
-  return result.success ? { ok: true, data: result.data } : { ok: false, issues: formatIssues(result.error) };
 }
 
 export interface EmptyMetadataInput {

@@ -1,4 +1,5 @@
-import type { DocumentMetadata, EvidenceField } from './schema.js';
+import type { EvidenceField } from './enums.js';
+import type { DocumentMetadata } from './schema.js';
 
 /** Key fields every document is expected to have (a letter has a sender and a date too). */
 const ALWAYS_EXPECTED: readonly EvidenceField[] = ['issuer', 'primary_date'];

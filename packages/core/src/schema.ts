@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { ISO_DATE_PATTERN, isIsoDate } from './dates.js';
-import { CATEGORIES, DEADLINE_SOURCES, PRIORITIES, SCHEMA_VERSION, SUBCATEGORIES } from './enums.js';
+import {
+  CATEGORIES,
+  DEADLINE_SOURCES,
+  EVIDENCE_FIELDS,
+  PRIORITIES,
+  SCHEMA_VERSION,
+  SUBCATEGORIES,
+  type EvidenceField,
+} from './enums.js';
+import { formatIssues, type ParseResult } from './metadata.js';
 
 /** ISO 4217 currency code: three upper-case letters. */
 export const CURRENCY_PATTERN = '^[A-Z]{3}$';
@@ -145,18 +154,6 @@ export const FieldEvidenceSchema = z.strictObject({
 });
 export type FieldEvidence = z.infer<typeof FieldEvidenceSchema>;
 
-/** The key fields that carry evidence (and decide whether a document needs review). */
-export const EVIDENCE_FIELDS = [
-  'issuer',
-  'customer',
-  'primary_date',
-  'total_amount',
-  'currency',
-  'invoice_number',
-  'due_date',
-] as const;
-export type EvidenceField = (typeof EVIDENCE_FIELDS)[number];
-
 export const FieldEvidenceMapSchema = z.strictObject(
   Object.fromEntries(
     EVIDENCE_FIELDS.map((f) => [
@@ -241,3 +238,9 @@ export type DocumentMetadata = z.infer<typeof DocumentMetadataSchema>;
 
 /** Top-level field names in schema order. */
 export const DOCUMENT_METADATA_FIELDS = Object.keys(DocumentMetadataSchema.shape) as (keyof DocumentMetadata)[];
+
+/** Validates a value (e.g. parsed model output) against {@link DocumentMetadataSchema}. */
+export function parseDocumentMetadata(value: unknown): ParseResult {
+  const result = DocumentMetadataSchema.safeParse(value);
+  return result.success ? { ok: true, data: result.data } : { ok: false, issues: formatIssues(result.error) };
+}
