@@ -159,6 +159,24 @@ describe('auth, request ids, headers', () => {
   });
 });
 
+describe('memory after a burst', () => {
+  it('runs one full garbage collection once the server is quiet (AUTOD_SERVER_IDLE_GC_SECONDS)', async () => {
+    const collect = vi.fn();
+    h = await harness({ idleGc: { seconds: 0.5, collect } });
+    for (let i = 0; i < 3; i++) {
+      const res = await h.app.inject({ method: 'GET', url: '/v1/documents', headers: AUTH });
+      expect(res.statusCode).toBe(200);
+    }
+    await waitFor(async () => (collect.mock.calls.length > 0 ? true : undefined));
+    expect(collect).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads its quiet time from the settings', async () => {
+    h = await harness({}, { AUTOD_SERVER_IDLE_GC_SECONDS: '0' });
+    expect(h.runtime.config.server.idleGcSeconds).toBe(0);
+  });
+});
+
 describe('health and metrics', () => {
   it('reports startup/ready 503 until started, then 200; dependencies lists the database', async () => {
     h = await harness();

@@ -14,6 +14,7 @@ import { ExtractionPool } from './extraction/pool.js';
 import { errorHandler } from './http-errors.js';
 import { accessPlugin } from './plugins/access.js';
 import { backgroundPlugin } from './plugins/background.js';
+import { idleGcPlugin } from './plugins/idle-gc.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { routesPlugin } from './plugins/routes.js';
@@ -75,6 +76,11 @@ export interface BuildAppOptions {
    * exits after this long, default 30 000; 0 = never), `logToStderr` (worker logs to fd 2, default false).
    */
   extraction?: { workers?: number; idleMs?: number; logToStderr?: boolean };
+  /**
+   * Seconds of quiet after which the server runs one memory-reducing garbage collection (default
+   * `config.server.idleGcSeconds`; 0 = never). `collect` replaces V8's collection (tests).
+   */
+  idleGc?: { seconds?: number; collect?: () => void };
 }
 
 declare module 'fastify' {
@@ -163,6 +169,12 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
 
   // Order matters: hooks apply to the routes registered after them.
   void app.register(requestLogPlugin, { logger, metrics: runtime.metrics });
+  void app.register(idleGcPlugin, {
+    ctx,
+    logger,
+    quietMs: Math.round((options.idleGc?.seconds ?? config.server.idleGcSeconds) * 1000),
+    ...(options.idleGc?.collect ? { collect: options.idleGc.collect } : {}),
+  });
   void app.register(accessPlugin, {
     checkToken,
     sessions,

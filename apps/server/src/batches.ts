@@ -226,6 +226,11 @@ export class BatchManager {
     return this.active.has(id);
   }
 
+  /** How many batches are running in this process. */
+  get running(): number {
+    return this.active.size;
+  }
+
   /**
    * Calls `listener` with each progress event of a batch running here, up to and including its `end` event.
    * Returns the unsubscribe function, or undefined when the batch is not running in this process.

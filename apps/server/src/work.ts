@@ -72,6 +72,11 @@ export class WorkTracker {
     return !this.closing;
   }
 
+  /** True while a file is being processed (retries that are only scheduled do not count). */
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
   /** Background tasks running now. */
   get active(): number {
     return this.inFlight.size;

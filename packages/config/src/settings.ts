@@ -396,6 +396,12 @@ export const configSchema = z.object({
       default: 300,
       description: 'Requests per minute per client accepted by the HTTP server.',
     }),
+    idleGcSeconds: int(0, 86400, {
+      env: 'AUTOD_SERVER_IDLE_GC_SECONDS',
+      default: 10,
+      description:
+        'After a burst of work, once the server has been quiet this long (at most one request a second, no document or batch in progress), it runs one full garbage collection so the memory the burst grew into goes back to the system (0 = never).',
+    }),
     sessionTtlHours: num(0.01, 8760, {
       env: 'AUTOD_SESSION_TTL_HOURS',
       default: 12,
