@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, findPhrase, foldLabel, labelTokens, phrase, tokenMatches } from './fuzzy.js';
+import { editDistance, findPhrase, firstPhrase, foldLabel, labelTokens, phrase, tokenMatches } from './fuzzy.js';
 import './lexicon.js'; // the lexicon's words are the vocabulary that is never bent
 
 describe('foldLabel', () => {
@@ -51,5 +51,27 @@ describe('findPhrase', () => {
   it('bounds the edit distance', () => {
     expect(editDistance('kitten', 'sitting', 3)).toBe(3);
     expect(editDistance('abc', 'xyzxyz', 2)).toBe(3);
+  });
+});
+
+describe('firstPhrase', () => {
+  it('prefers the longest phrase, then the earliest, with OCR-damaged and glued tokens', () => {
+    const list = [phrase('Total'), phrase('Total due'), phrase('Amount payable')];
+    const toks = labelTokens('Subtotal 10.00 Tatal due ..... 12.00 Amount payableeee');
+    // "Tatal due" (one edit) and "Amount payableeee" (junk glued to the last word) both match two words: the earlier wins.
+    expect(toks).toEqual(['subtotal', '10', '00', 'tatal', 'due', '12', '00', 'amount', 'payableeee']);
+    expect(firstPhrase(toks, list)).toMatchObject({ phrase: { text: 'Total due' }, at: 3 });
+    // Without glued words only "Tatal due" matches as a two-word phrase.
+    expect(firstPhrase(toks, list, false)).toMatchObject({ phrase: { text: 'Total due' }, at: 3 });
+    expect(firstPhrase(labelTokens('nothing to see'), list)).toBeUndefined();
+    // The same answer as asking findPhrase phrase by phrase.
+    expect(list.map((p) => findPhrase(toks, p))).toEqual([3, 3, 7]);
+    expect(list.map((p) => findPhrase(toks, p, false))).toEqual([3, 3, -1]);
+  });
+
+  it('folds a line the same way every time (the fold is cached)', () => {
+    const line = 'T0TAL ÄNDERUNG 6ST';
+    expect(foldLabel(line)).toBe('total anderung gst');
+    expect(foldLabel(line)).toBe(foldLabel(line));
   });
 });

@@ -17,8 +17,22 @@ const DIGIT_AS_LETTER: Record<string, string> = {
   '4': 'a',
 };
 
+/** Folded lines: the rules fold the same lines many times per document (each field family looks at them). */
+const FOLD_CACHE = new Map<string, string>();
+const FOLD_CACHE_MAX = 20_000;
+
 /** Lower-case, strip accents (ß → ss), map digits inside letter tokens, punctuation → spaces. */
 export function foldLabel(s: string): string {
+  let folded = FOLD_CACHE.get(s);
+  if (folded === undefined) {
+    folded = foldUncached(s);
+    if (FOLD_CACHE.size >= FOLD_CACHE_MAX) FOLD_CACHE.clear();
+    FOLD_CACHE.set(s, folded);
+  }
+  return folded;
+}
+
+function foldUncached(s: string): string {
   const base = s
     .toLowerCase()
     .replace(/ß/g, 'ss')
@@ -117,6 +131,13 @@ export function tokenMatches(tok: string, word: string, prefix = true): boolean 
   return m.whole.has(word) || (prefix && m.glued.has(word));
 }
 
+/** {@link tokenMatches} with the token's matches already looked up (`m` = `matchesOf(tok)`). */
+function tokenMatchesWith(tok: string, m: { whole: Set<string>; glued: Set<string> }, word: string, prefix: boolean) {
+  if (tok === word) return true;
+  if (!VOCABULARY.has(word)) return tokenMatchesUncached(tok, word, prefix);
+  return m.whole.has(word) || (prefix && m.glued.has(word));
+}
+
 function tokenMatchesUncached(tok: string, word: string, prefix: boolean): boolean {
   // A token that is itself a lexicon word is that word, not a misspelling of another ("nett" ≠ "netto").
   if (VOCABULARY.has(tok)) return false;
@@ -176,6 +197,16 @@ export function phrase(text: string): Phrase {
 
 /** Index of the first token where `p` matches consecutively in `toks`, or -1. */
 export function findPhrase(toks: readonly string[], p: Phrase, prefix = true): number {
+  return findIn(toks, [], p, prefix);
+}
+
+/** {@link findPhrase} over tokens whose matches are looked up once (`seen[i]`, filled on first use). */
+function findIn(
+  toks: readonly string[],
+  seen: ({ whole: Set<string>; glued: Set<string> } | undefined)[],
+  p: Phrase,
+  prefix: boolean,
+): number {
   const n = p.words.length;
   if (n === 0) return -1;
   outer: for (let i = 0; i + n <= toks.length; i++) {
@@ -183,8 +214,9 @@ export function findPhrase(toks: readonly string[], p: Phrase, prefix = true): n
       const tok = toks[i + k];
       const word = p.words[k];
       if (tok === undefined || word === undefined) continue outer;
+      const m = (seen[i + k] ??= matchesOf(tok));
       // Only the last word of a phrase may be glued to junk.
-      if (!tokenMatches(tok, word, prefix && k === n - 1)) continue outer;
+      if (!tokenMatchesWith(tok, m, word, prefix && k === n - 1)) continue outer;
     }
     return i;
   }
@@ -198,8 +230,9 @@ export function firstPhrase(
   prefix = true,
 ): { phrase: Phrase; at: number } | undefined {
   let best: { phrase: Phrase; at: number } | undefined;
+  const seen: ({ whole: Set<string>; glued: Set<string> } | undefined)[] = [];
   for (const p of list) {
-    const at = findPhrase(toks, p, prefix);
+    const at = findIn(toks, seen, p, prefix);
     // Prefer the longest phrase, then the earliest.
     if (
       at >= 0 &&
