@@ -102,6 +102,11 @@ const HOT = {
     `UPDATE "documents" SET "storage_path" = ?, "original_path" = COALESCE(?, "original_path"), "filed_at" = ?, "updated_at" = ?
      WHERE "id" = ? RETURNING "id"`,
   ),
+  // Every rescan found by the index (each copy of a document scanned twice).
+  setNearDuplicate: hotStatement(
+    'documents_set_near_duplicate',
+    `UPDATE "documents" SET "near_duplicate_of" = ?, "updated_at" = ? WHERE "id" = ? RETURNING "id"`,
+  ),
 };
 
 const ORDER_COLUMNS: Record<DocumentOrderBy, string> = {
@@ -668,10 +673,8 @@ export class DocumentRepository {
   }
 
   async setNearDuplicate(id: number, ofId: number | null): Promise<void> {
-    const n = await this.knex('documents')
-      .where({ id })
-      .update({ near_duplicate_of: ofId, updated_at: this.ctx.now() });
-    if (affected(n) === 0) throw notFound(id);
+    const changed = await this.ctx.sql.rows(HOT.setNearDuplicate, [ofId, this.ctx.now(), id]);
+    if (changed.length === 0) throw notFound(id);
   }
 
   /** Delete a document (its attempts and duplicates go with it; audit entries stay). */

@@ -1,5 +1,5 @@
 import { squash, type Line, type LineIndex } from '../text.js';
-import { editDistance, firstPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
+import { editDistance, findPhrase, isLexiconWord, labelTokens, type Phrase } from './fuzzy.js';
 import { CUSTOMER_LABELS, SELLER_LABELS } from './lexicon.js';
 
 /**
@@ -275,6 +275,14 @@ export function rejectName(t: string): string | undefined {
  * A label line: the whole line (or its part before a colon) is the label, e.g. "Bill To:",
  * "Käufer/Leistungsempfänger:", "Customer: ACME Ltd". Returns the inline value after the colon.
  */
+/** The words of a label list (each list is a module constant: computed once). */
+const LIST_WORDS = new WeakMap<readonly Phrase[], ReadonlySet<string>>();
+function wordsOf(list: readonly Phrase[]): ReadonlySet<string> {
+  let words = LIST_WORDS.get(list);
+  if (!words) LIST_WORDS.set(list, (words = new Set(list.flatMap((p) => p.words))));
+  return words;
+}
+
 function labelLine(text: string, list: readonly Phrase[]): { value: string } | undefined {
   const t = text.trim();
   const colon = t.search(/[:：]/);
@@ -282,15 +290,12 @@ function labelLine(text: string, list: readonly Phrase[]): { value: string } | u
   if (!head) return undefined;
   const toks = labelTokens(head);
   if (toks.length === 0 || toks.length > 4) return undefined;
-  // Every token is part of the label ("Käufer/Leistungsempfänger", "Bill To / Ship To").
-  let covered = 0;
-  for (const p of list) {
-    const at = firstPhrase(toks, [p], false)?.at ?? -1;
-    if (at >= 0) covered = Math.max(covered, p.words.length);
-  }
-  if (covered === 0) return undefined;
-  const rest = toks.filter((tok) => !list.some((p) => p.words.includes(tok)));
-  if (rest.length > 0) return undefined;
+  // Every token is a word of the labels ("Käufer/Leistungsempfänger", "Bill To / Ship To"): checked first, it rules
+  // out almost every line before any phrase is matched.
+  const words = wordsOf(list);
+  if (!toks.every((tok) => words.has(tok))) return undefined;
+  // …and they hold one of the labels.
+  if (!list.some((p) => findPhrase(toks, p, false) >= 0)) return undefined;
   // "To" alone only with a colon (else it is a word of a sentence).
   if (toks.length === 1 && (toks[0] === 'to' || toks[0] === 'an' || toks[0] === 'from') && colon < 0) return undefined;
   return { value: colon >= 0 && colon <= 40 ? t.slice(colon + 1).trim() : '' };
