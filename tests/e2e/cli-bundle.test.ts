@@ -77,6 +77,24 @@ describe('the bundled autod CLI', () => {
     expect(schemaChunks.length).toBeGreaterThan(0); // the marker is still there to be found
   });
 
+  it('process loads the libraries of images, PDF writing, queue mode and pretty logs only when it needs them', async () => {
+    const { dir, env } = await dataDir('lazy');
+    const log = join(work, 'lazy-modules.txt');
+    const r = await runCli(
+      ['process'],
+      { ...env, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}`, AUTOD_TEST_MODULE_LOG: log },
+      dir,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const urls = (await readFile(log, 'utf8')).split('\n').filter((u) => u.startsWith('file:'));
+    // The runtime was loaded (the check below is not vacuous)…
+    expect(urls.some((u) => /\/node_modules\/better-sqlite3\/lib\//.test(u))).toBe(true);
+    expect(urls.some((u) => /\/node_modules\/\.pnpm\/knex@/.test(u) || /\/packages\/pipeline\//.test(u))).toBe(true);
+    // …but not sharp, pdf-lib, BullMQ, ioredis or pino-pretty: an empty inbox, no queue, output to a pipe.
+    const lazy = urls.filter((u) => /\/node_modules\/(sharp|pdf-lib|bullmq|ioredis|pino-pretty)\//.test(u));
+    expect(lazy).toEqual([]);
+  });
+
   it('opens SQLite through the sqlite3 driver too (AUTOD_SQLITE_DRIVER)', async () => {
     const { dir, env } = await dataDir('sqlite3');
     const r = await runCli(['list', '--json'], { ...env, AUTOD_SQLITE_DRIVER: 'sqlite3' }, dir);

@@ -1,10 +1,11 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Database } from '@autod/db';
 import { delay, errorFor, toAutodError } from '@autod/errors';
 import { discoverFiles } from '@autod/pipeline';
 import { noopLogger, type AutodMetrics, type Logger } from '@autod/ops';
 import { attemptItem, type BatchPipeline } from './item.js';
+import { bullmq, ioredis } from './queue-libraries.js';
 import { migrateBatchTables } from './migrations.js';
 import { ProgressTracker } from './progress.js';
 import { BatchStore } from './store.js';
@@ -39,7 +40,7 @@ export interface RedisTarget {
 
 /** A new ioredis connection as BullMQ wants it (`maxRetriesPerRequest: null`). Each Worker needs its own. */
 export function redisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null });
+  return new (ioredis().Redis)(url, { maxRetriesPerRequest: null });
 }
 
 /**
@@ -140,8 +141,11 @@ export class QueueProducer {
     this.logger = deps.logger ?? noopLogger;
     const prefix = deps.redis.prefix ?? 'autod';
     this.connections = [redisConnection(deps.redis.url), redisConnection(deps.redis.url)];
-    this.queue = new Queue<QueueJobData>(QUEUE_NAME, { connection: this.connections[0]!, prefix });
-    this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: this.connections[1]!, prefix });
+    this.queue = new (bullmq().Queue)<QueueJobData>(QUEUE_NAME, { connection: this.connections[0]!, prefix });
+    this.deadLetters = new (bullmq().Queue)<DeadLetter>(DEAD_LETTER_QUEUE_NAME, {
+      connection: this.connections[1]!,
+      prefix,
+    });
     // Connection trouble reaches the caller as QUEUE_UNAVAILABLE (ensureRedisReachable); keep BullMQ from printing it.
     for (const q of [this.queue, this.deadLetters] as Queue[])
       q.on('error', (error: Error) => this.logger.debug({ err: error }, 'queue connection error'));
@@ -309,18 +313,25 @@ export class QueueWorker {
     const prefix = this.deps.redis.prefix ?? 'autod';
     this.connections = [redisConnection(this.deps.redis.url), redisConnection(this.deps.redis.url)];
     await ensureRedisReachable(this.connections, this.deps.redis.url, this.deps.redis.connectTimeoutMs);
-    this.deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE_NAME, { connection: this.connections[0]!, prefix });
-    const o = this.options;
-    this.worker = new Worker<QueueJobData>(QUEUE_NAME, (job, token, signal) => this.process(job, token, signal), {
-      connection: this.connections[1]!,
+    this.deadLetters = new (bullmq().Queue)<DeadLetter>(DEAD_LETTER_QUEUE_NAME, {
+      connection: this.connections[0]!,
       prefix,
-      concurrency: Math.max(1, o.concurrency ?? 4),
-      ...(o.rpm ? { limiter: queueLimiter(o.rpm, o.rateWindowMs) } : {}),
-      ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
-      ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
-      maxStalledCount: 3,
-      removeOnFail: { count: 100_000 },
     });
+    const o = this.options;
+    this.worker = new (bullmq().Worker)<QueueJobData>(
+      QUEUE_NAME,
+      (job, token, signal) => this.process(job, token, signal),
+      {
+        connection: this.connections[1]!,
+        prefix,
+        concurrency: Math.max(1, o.concurrency ?? 4),
+        ...(o.rpm ? { limiter: queueLimiter(o.rpm, o.rateWindowMs) } : {}),
+        ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
+        ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
+        maxStalledCount: 3,
+        removeOnFail: { count: 100_000 },
+      },
+    );
     this.worker.on('failed', (job, error) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       // Out of attempts for a reason the processor could not record itself (e.g. the database was down).
@@ -381,19 +392,19 @@ export class QueueWorker {
       // Another worker is on the same content (a copy of the file in this batch): wait for it without spending an
       // attempt. It ends: the holder finishes, or its lease runs out and the claim is taken over.
       await job.moveToDelayed(Date.now() + (this.options.heldDelayMs ?? 1000), token);
-      throw new DelayedError();
+      throw new (bullmq().DelayedError)();
     }
     if (result.error.code === 'BUDGET_EXCEEDED') {
       await this.store.updateItem(item.id, { error: result.error });
       notify('waiting', result.error);
       await job.moveToDelayed(Date.now() + (this.options.budgetDelayMs ?? 900_000), token);
-      throw new DelayedError();
+      throw new (bullmq().DelayedError)();
     }
     await this.store.updateItem(item.id, { error: result.error, attempts });
     if (attempts >= (job.opts.attempts ?? 1)) {
       await this.deadLetter(job, attempts, result.error);
       notify('failed', result.error);
-      throw new UnrecoverableError(`${result.error.code}: ${result.error.message}`);
+      throw new (bullmq().UnrecoverableError)(`${result.error.code}: ${result.error.message}`);
     }
     throw new Error(`${result.error.code}: ${result.error.message}`);
   }

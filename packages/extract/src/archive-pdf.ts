@@ -3,22 +3,8 @@
  * OCR words written over it as invisible text (render mode 3, like OCRmyPDF's text layer), so the PDF
  * is searchable and selectable in any viewer and its text layer reads back with pdf.js.
  */
-import {
-  PDFDocument,
-  type PDFName,
-  StandardFonts,
-  TextRenderingMode,
-  beginText,
-  endText,
-  popGraphicsState,
-  pushGraphicsState,
-  setCharacterSqueeze,
-  setFontAndSize,
-  setTextMatrix,
-  setTextRenderingMode,
-  showText,
-  type PDFFont,
-} from 'pdf-lib';
+import type { PDFDocument, PDFFont, PDFName } from 'pdf-lib';
+import { pdfLib } from './lazy-modules.js';
 import type { OcrLine } from './ocr.js';
 
 export interface ArchivePage {
@@ -59,6 +45,18 @@ function drawWords(
   k: number,
   pageHeight: number,
 ): void {
+  const {
+    TextRenderingMode,
+    beginText,
+    endText,
+    popGraphicsState,
+    pushGraphicsState,
+    setCharacterSqueeze,
+    setFontAndSize,
+    setTextMatrix,
+    setTextRenderingMode,
+    showText,
+  } = pdfLib();
   const ops = [pushGraphicsState(), beginText(), setTextRenderingMode(TextRenderingMode.Invisible)];
   for (const line of lines) {
     // One baseline per line (the bottom of the line box, less a little for descenders) so that
@@ -91,6 +89,7 @@ export async function buildArchivePdf(
   pages: readonly ArchivePage[],
   options: ArchiveOptions = {},
 ): Promise<Uint8Array> {
+  const { PDFDocument, StandardFonts } = pdfLib();
   const doc = await PDFDocument.create();
   const date = options.date ?? new Date();
   doc.setCreationDate(date);

@@ -3,7 +3,8 @@
  * applied, multi-page TIFFs read one page at a time, every page capped in pixels. Each page gives a
  * grayscale PNG for OCR and an image to embed in the archive PDF (`archive-pdf.ts`).
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import { sharp } from './lazy-modules.js';
 import { errorFor, isAutodError, type AutodError } from '@autod/errors';
 import type { SniffedDocument } from './sniff.js';
 

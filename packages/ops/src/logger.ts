@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { RotatingFileStream } from './rotating-file.js';
 
 /** The logging surface every autod package depends on (pino's logger satisfies it). */
@@ -139,6 +140,12 @@ function isTty(stream: NodeJS.WritableStream | undefined): boolean {
  * secret-named fields and auth headers, literal secret values scrubbed everywhere, optional
  * size-rotated file.
  */
+/** pino-pretty, loaded only for a terminal (a service or a pipe logs JSON lines and never needs it). */
+function pretty(options: PinoPretty.PrettyOptions): ReturnType<typeof PinoPretty> {
+  const load = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return load(options);
+}
+
 export function createLogger(options: LoggerCreateOptions = {}): Logger {
   const usePretty = options.pretty ?? isTty(options.destination);
   const console: Target = usePretty

@@ -2,7 +2,8 @@
  * A plain, searchable PDF made from an e-invoice XML (pdf-lib, Helvetica): seller, buyer, number, dates, lines,
  * totals and payment details. A bare `.xml` invoice is filed as this PDF with the XML kept beside it.
  */
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { PDFFont, PDFPage } from 'pdf-lib';
+import { pdfLib } from '../lazy-modules.js';
 import { formatMoney, titleCase } from '../text.js';
 import { typeLabel, type EInvoice, type EInvoiceAddress, type EInvoiceParty } from './model.js';
 
@@ -198,6 +199,7 @@ export interface RenderedInvoice {
 
 /** Render the invoice as an A4 PDF. Deterministic for the same invoice (fixed dates in the PDF info). */
 export async function renderEInvoicePdf(inv: EInvoice): Promise<RenderedInvoice> {
+  const { PDFDocument, StandardFonts, rgb } = pdfLib();
   const doc = await PDFDocument.create();
   const fixed = new Date(inv.issueDate ? `${inv.issueDate}T00:00:00Z` : '2000-01-01T00:00:00Z');
   doc.setCreationDate(fixed);
