@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, findPhrase, firstPhrase, foldLabel, labelTokens, phrase, tokenMatches } from './fuzzy.js';
+import {
+  editDistance,
+  findPhrase,
+  firstPhrase,
+  foldLabel,
+  labelTokens,
+  phrase,
+  phrases,
+  tokenMatches,
+  type Phrase,
+} from './fuzzy.js';
 import './lexicon.js'; // the lexicon's words are the vocabulary that is never bent
 
 describe('foldLabel', () => {
@@ -67,6 +77,66 @@ describe('firstPhrase', () => {
     // The same answer as asking findPhrase phrase by phrase.
     expect(list.map((p) => findPhrase(toks, p))).toEqual([3, 3, 7]);
     expect(list.map((p) => findPhrase(toks, p, false))).toEqual([3, 3, -1]);
+  });
+
+  it('finds what checking every phrase in list order finds (ties: the first in the list), on generated lines', () => {
+    const list = phrases(
+      'Total',
+      'Total due',
+      'Amount due',
+      'Gesamtbetrag',
+      'Total amount',
+      'Balance due',
+      'Amount',
+      'Due',
+      'Net total',
+      // The same words written another way: a tie the list order decides.
+      'TOTAL:',
+      'AMOUNT DUE',
+    );
+    const pool = [
+      'total',
+      'tatal',
+      'due',
+      'amount',
+      'amaunt',
+      'gesamtbetrog',
+      'net',
+      'totalxxxx',
+      'balance',
+      'the',
+      '12',
+    ];
+    // The definition: every phrase's first position; the longest wins, then the earliest, then the first listed.
+    const reference = (toks: string[], prefix: boolean) => {
+      let best: { phrase: Phrase; at: number } | undefined;
+      for (const p of list) {
+        const at = findPhrase(toks, p, prefix);
+        if (at < 0) continue;
+        if (
+          !best ||
+          p.words.length > best.phrase.words.length ||
+          (p.words.length === best.phrase.words.length && at < best.at)
+        )
+          best = { phrase: p, at };
+      }
+      return best;
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    let matched = 0;
+    for (let n = 0; n < 500; n++) {
+      const toks = Array.from(
+        { length: 1 + Math.floor(next() * 6) },
+        () => pool[Math.floor(next() * pool.length)] as string,
+      );
+      for (const prefix of [true, false]) {
+        const got = firstPhrase(toks, list, prefix);
+        expect(got, `${toks.join(' ')} (prefix ${prefix})`).toEqual(reference(toks, prefix));
+        if (got) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(300); // most lines hold a label: the comparison is not between two misses
   });
 
   it('folds a line the same way every time (the fold is cached)', () => {

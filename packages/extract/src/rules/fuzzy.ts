@@ -201,48 +201,106 @@ export function findPhrase(toks: readonly string[], p: Phrase, prefix = true): n
 }
 
 /** {@link findPhrase} over tokens whose matches are looked up once (`seen[i]`, filled on first use). */
-function findIn(
-  toks: readonly string[],
-  seen: ({ whole: Set<string>; glued: Set<string> } | undefined)[],
-  p: Phrase,
-  prefix: boolean,
-): number {
-  const n = p.words.length;
-  if (n === 0) return -1;
-  outer: for (let i = 0; i + n <= toks.length; i++) {
-    for (let k = 0; k < n; k++) {
-      const tok = toks[i + k];
-      const word = p.words[k];
-      if (tok === undefined || word === undefined) continue outer;
-      const m = (seen[i + k] ??= matchesOf(tok));
-      // Only the last word of a phrase may be glued to junk.
-      if (!tokenMatchesWith(tok, m, word, prefix && k === n - 1)) continue outer;
-    }
-    return i;
-  }
+function findIn(toks: readonly string[], seen: TokenMatches[], p: Phrase, prefix: boolean): number {
+  for (let i = 0; i + p.words.length <= toks.length; i++) if (matchesAt(toks, seen, p, prefix, i)) return i;
   return -1;
 }
 
-/** The first phrase of `list` found in `toks` (with its position), or undefined. */
+type TokenMatches = { whole: Set<string>; glued: Set<string> } | undefined;
+
+/** Whether `p` matches the tokens from position `i` on. */
+function matchesAt(toks: readonly string[], seen: TokenMatches[], p: Phrase, prefix: boolean, i: number): boolean {
+  const n = p.words.length;
+  if (n === 0 || i + n > toks.length) return false;
+  for (let k = 0; k < n; k++) {
+    const tok = toks[i + k];
+    const word = p.words[k];
+    if (tok === undefined || word === undefined) return false;
+    const m = (seen[i + k] ??= matchesOf(tok));
+    // Only the last word of a phrase may be glued to junk.
+    if (!tokenMatchesWith(tok, m, word, prefix && k === n - 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * Per phrase list: its phrases by first word (positions in the list). A token can only start a phrase whose first word
+ * it is or matches, so a line is checked against a handful of phrases instead of the whole list. `null` for a list
+ * with a word outside the vocabulary (matched by edit distance directly, not through a token's matches).
+ */
+const FIRST_WORDS = new WeakMap<readonly Phrase[], Map<string, number[]> | null>();
+
+function firstWordIndex(list: readonly Phrase[]): Map<string, number[]> | null {
+  let index = FIRST_WORDS.get(list);
+  if (index === undefined) {
+    index = new Map();
+    for (const [j, p] of list.entries()) {
+      if (!p.words.every((w) => VOCABULARY.has(w))) {
+        index = null;
+        break;
+      }
+      const first = p.words[0];
+      if (first === undefined) continue;
+      const at = index.get(first);
+      if (at) at.push(j);
+      else index.set(first, [j]);
+    }
+    FIRST_WORDS.set(list, index);
+  }
+  return index;
+}
+
+/**
+ * The first phrase of `list` found in `toks` (with its position), or undefined: the longest phrase, then the
+ * earliest, then the first in the list.
+ */
 export function firstPhrase(
   toks: readonly string[],
   list: readonly Phrase[],
   prefix = true,
 ): { phrase: Phrase; at: number } | undefined {
-  let best: { phrase: Phrase; at: number } | undefined;
-  const seen: ({ whole: Set<string>; glued: Set<string> } | undefined)[] = [];
-  for (const p of list) {
-    const at = findIn(toks, seen, p, prefix);
-    // Prefer the longest phrase, then the earliest.
-    if (
-      at >= 0 &&
-      (!best ||
-        p.words.length > best.phrase.words.length ||
-        (p.words.length === best.phrase.words.length && at < best.at))
-    )
-      best = { phrase: p, at };
+  const index = firstWordIndex(list);
+  const seen: TokenMatches[] = [];
+  if (index === null) {
+    let best: { phrase: Phrase; at: number } | undefined;
+    for (const p of list) {
+      const at = findIn(toks, seen, p, prefix);
+      if (at >= 0 && (!best || isBetter(p, at, best.phrase, best.at))) best = { phrase: p, at };
+    }
+    return best;
   }
-  return best;
+  // Each phrase's first match, found scanning the positions in order: the first time it matches is its position.
+  const found = new Map<number, number>();
+  const tryStarts = (js: readonly number[] | undefined, i: number): void => {
+    if (!js) return;
+    for (const j of js) {
+      const p = list[j];
+      if (p && !found.has(j) && matchesAt(toks, seen, p, prefix, i)) found.set(j, i);
+    }
+  };
+  for (let i = 0; i < toks.length; i++) {
+    const tok = toks[i] as string;
+    const m = (seen[i] ??= matchesOf(tok));
+    tryStarts(index.get(tok), i);
+    for (const w of m.whole) tryStarts(index.get(w), i);
+    for (const w of m.glued) tryStarts(index.get(w), i);
+  }
+  let best: { phrase: Phrase; at: number; j: number } | undefined;
+  for (const [j, at] of found) {
+    const p = list[j] as Phrase;
+    if (
+      !best ||
+      isBetter(p, at, best.phrase, best.at) ||
+      (p.words.length === best.phrase.words.length && at === best.at && j < best.j)
+    )
+      best = { phrase: p, at, j };
+  }
+  return best ? { phrase: best.phrase, at: best.at } : undefined;
+}
+
+/** The longer phrase wins, then the earlier one. */
+function isBetter(p: Phrase, at: number, than: Phrase, thanAt: number): boolean {
+  return p.words.length > than.words.length || (p.words.length === than.words.length && at < thanAt);
 }
 
 export function phrases(...texts: string[]): Phrase[] {
