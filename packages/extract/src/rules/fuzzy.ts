@@ -106,17 +106,33 @@ const PREFIX_STOP = new Set(['cashier', 'totally', 'changes', 'datum', 'dated', 
 const TOKEN_CACHE = new Map<string, { whole: Set<string>; glued: Set<string> }>();
 let cachedVocabularySize = 0;
 
+/** The vocabulary by word length (rebuilt with the token cache when the lexicon grows). */
+let wordsByLength = new Map<number, string[]>();
+
 function matchesOf(tok: string): { whole: Set<string>; glued: Set<string> } {
   if (cachedVocabularySize !== VOCABULARY.size) {
     TOKEN_CACHE.clear();
     cachedVocabularySize = VOCABULARY.size;
+    wordsByLength = new Map();
+    for (const word of VOCABULARY) {
+      const same = wordsByLength.get(word.length);
+      if (same) same.push(word);
+      else wordsByLength.set(word.length, [word]);
+    }
   }
   let m = TOKEN_CACHE.get(tok);
   if (!m) {
     m = { whole: new Set(), glued: new Set() };
-    for (const word of VOCABULARY) {
-      if (tokenMatchesUncached(tok, word, false)) m.whole.add(word);
-      else if (tokenMatchesUncached(tok, word, true)) m.glued.add(word);
+    // A lexicon word matches only itself (`tokenMatchesUncached` is false for it against every other word).
+    if (!VOCABULARY.has(tok)) {
+      // Within the allowed edits (at most 2): a word at most 2 letters longer or shorter.
+      for (let len = tok.length - 2; len <= tok.length + 2; len++)
+        for (const word of wordsByLength.get(len) ?? []) if (tokenMatchesUncached(tok, word, false)) m.whole.add(word);
+      // Glued to junk: a word of 4+ letters the token starts with, followed by 3+ more characters.
+      for (let len = 4; len <= tok.length - 3; len++) {
+        const word = tok.slice(0, len);
+        if (VOCABULARY.has(word) && !m.whole.has(word) && tokenMatchesUncached(tok, word, true)) m.glued.add(word);
+      }
     }
     if (TOKEN_CACHE.size > 50_000) TOKEN_CACHE.clear();
     TOKEN_CACHE.set(tok, m);
