@@ -241,11 +241,11 @@ export class CachedEmbedder implements Embedder {
     const found = new Map<string, Float32Array>();
     const minCreated = this.#now() - this.#ttlMs;
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await this.#sql.select<{ key: string; vector: Uint8Array; dimensions: number }>(
-        this.knex(TABLES.cache)
-          .select('key', 'vector', 'dimensions')
-          .whereIn('key', keys.slice(i, i + 500))
-          .andWhere('created_at', '>=', minCreated),
+      const batch = keys.slice(i, i + 500);
+      // A fixed text per batch size (a document's few chunks: a handful of texts, each prepared once).
+      const rows = await this.#sql.all<{ key: string; vector: Uint8Array; dimensions: number }>(
+        `SELECT "key", "vector", "dimensions" FROM ${TABLES.cache} WHERE "key" IN (${batch.map(() => '?').join(', ')}) AND created_at >= ?`,
+        [...batch, minCreated],
       );
       for (const r of rows) if (Number(r.dimensions) === this.dimensions) found.set(r.key, bufferToVector(r.vector));
     }

@@ -4,6 +4,10 @@ import type { VectorBackend } from './local-index.js';
 import { TABLES } from './migrations.js';
 import type { SqlRunner } from './sql-runner.js';
 
+// Run for every indexed document: fixed SQL texts, prepared once (not built with knex each time).
+const SIGNATURE_TWIN = `SELECT doc_id FROM ${TABLES.docs} WHERE content_sig = ? AND doc_id <> ? AND sha256 <> ? ORDER BY doc_id LIMIT 1`;
+const SHA256_OF = `SELECT sha256 FROM ${TABLES.docs} WHERE doc_id = ? LIMIT 1`;
+
 /** A document another one nearly duplicates, and how alike they are (1 = the same content signature). */
 export interface NearDuplicate {
   id: number;
@@ -44,9 +48,7 @@ export class NearDuplicateFinder {
       minSimilarity: this.threshold,
     });
     if (!best) return null;
-    const [row] = await this.sql.select<{ sha256: string }>(
-      this.knex(TABLES.docs).select('sha256').where('doc_id', best.docId).limit(1),
-    );
+    const [row] = await this.sql.all<{ sha256: string }>(SHA256_OF, [best.docId]);
     return row && row.sha256 !== doc.sha256 ? { id: best.docId, similarity: best.similarity } : null;
   }
 
@@ -96,15 +98,7 @@ export class NearDuplicateFinder {
   /** The lowest-id other document (other bytes) with the same content signature. */
   async #signatureTwin(doc: Fingerprint): Promise<number | null> {
     if (!doc.contentSig) return null;
-    const [row] = await this.sql.select<{ doc_id: number | string }>(
-      this.knex(TABLES.docs)
-        .select('doc_id')
-        .where('content_sig', doc.contentSig)
-        .whereNot('doc_id', doc.id)
-        .whereNot('sha256', doc.sha256)
-        .orderBy('doc_id')
-        .limit(1),
-    );
+    const [row] = await this.sql.all<{ doc_id: number | string }>(SIGNATURE_TWIN, [doc.contentSig, doc.id, doc.sha256]);
     return row ? Number(row.doc_id) : null;
   }
 }

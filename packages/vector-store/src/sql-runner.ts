@@ -123,6 +123,17 @@ export class SqlRunner {
     }
   }
 
+  /**
+   * Rows of a fixed SQL text (`?` placeholders, portable SQL): prepared once on better-sqlite3, through `knex.raw`
+   * elsewhere. For the statements every indexed document runs, where building them with knex costs more than running
+   * them.
+   */
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    if (this.raw) return this.session((s) => s.all<T>(sql, params));
+    const result: unknown = await this.knex.raw(sql, [...params] as Knex.RawBinding[]);
+    return (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? [])) as T[];
+  }
+
   /** Rows of a SELECT built with knex: through the statement cache on better-sqlite3. */
   async select<T>(builder: Knex.QueryBuilder): Promise<T[]> {
     if (!this.raw) return (await builder) as T[];
