@@ -1,4 +1,4 @@
-import './zod-setup.js'; // first: before any schema is parsed
+import { useCompiledParsers } from './zod-setup.js'; // first: before any schema is parsed
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from '@autod/config';
@@ -105,6 +105,7 @@ export class CommandContext {
   /** The whole runtime (pipeline, extractor, vector index, alerts...), migrated unless told otherwise. */
   async open(options: { migrate?: boolean; config?: Config } = {}): Promise<Runtime> {
     if (!this.runtime) {
+      useCompiledParsers();
       const { createRuntime } = await import('@autod/runtime');
       this.runtime = await createRuntime(options.config ?? this.config(), {
         migrate: options.migrate ?? true,
