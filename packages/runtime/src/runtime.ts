@@ -24,6 +24,9 @@ import { createContainer, earlierTwin, type AppContainer, type ContainerOverride
 import { TOKENS } from './tokens.js';
 import type { PipelineEventListener } from './pipeline-events.js';
 
+/** How long the `database` readiness check's answer is kept (ms). */
+export const DATABASE_CHECK_CACHE_MS = 1000;
+
 export interface RuntimeOptions {
   /** Apply pending migrations on open (default true; `autod migrate` passes false). */
   migrate?: boolean;
@@ -145,7 +148,16 @@ async function wire(
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
   // The batch tables too, so that every part of the schema is current after any command (`migrate status`, doctor).
   if (options.migrate !== false) await migrateBatchTables(db);
-  health.register({ name: 'database', kind: 'readiness', critical: true, timeoutMs: 80, check: () => db.ping() });
+  // Kept for a second: readiness probes at any rate (a load balancer's, a thousand a second) cost the database at most
+  // one query a second, and a probe answers without waiting for the database.
+  health.register({
+    name: 'database',
+    kind: 'readiness',
+    critical: true,
+    timeoutMs: 80,
+    cacheMs: DATABASE_CHECK_CACHE_MS,
+    check: () => db.ping(),
+  });
   if (config.vectorCache.enabled) {
     health.register({
       name: 'embedding_cache',

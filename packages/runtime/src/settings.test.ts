@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEFAULT_PRICING, priceUsage } from '@autod/api-client';
 import { loadConfig } from '@autod/config';
 import { buildTextPdf, generateCorpus, startEmulator, type Emulator } from '@autod/testkit';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createRuntime, DATABASE_CHECK_CACHE_MS, type Runtime } from './runtime.js';
 import { pricingFromConfig } from './pricing.js';
 
 let dir: string;
@@ -277,6 +277,19 @@ describe('embedding cache health', () => {
     const texts = Array.from({ length: 120 }, (_, i) => `distinct text number ${i} about topic ${i * 7}`);
     await runtime.vectorIndex.embedder.embed(texts);
     expect(await check()).toMatchObject({ status: 'warn', details: { target: 0.99, lookups: 120 } });
+  });
+});
+
+describe('database readiness', () => {
+  it('keeps the database answer for a second (probes at any rate query it at most once a second)', async () => {
+    runtime = await createRuntime(config({}));
+    const database = async () => (await runtime!.health.ready()).checks.find((c) => c.name === 'database');
+    const first = await database();
+    expect(first).toMatchObject({ status: 'pass' });
+    expect(first?.cached).toBeUndefined();
+    expect(await database()).toMatchObject({ status: 'pass', cached: true });
+    await new Promise((r) => setTimeout(r, DATABASE_CHECK_CACHE_MS + 50));
+    expect((await database())?.cached).toBeUndefined();
   });
 });
 
