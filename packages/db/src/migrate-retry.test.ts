@@ -40,6 +40,11 @@ describe('isMigrationRace', () => {
     ['error', 'relation "knex_migrations" already exists', true],
     ['error', 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"', true],
     ['Error', 'SQLITE_CONSTRAINT: UNIQUE constraint failed: knex_migrations.id', true],
+    [
+      'SqliteError',
+      'ALTER TABLE documents ADD COLUMN strikes integer NOT NULL DEFAULT 0 - duplicate column name: strikes',
+      true,
+    ],
     ['error', 'syntax error at or near "CREATE"', false],
     ['Error', 'SQLITE_FULL: database or disk is full', false],
   ])('%s: %s -> %s', (name, message, race) => {

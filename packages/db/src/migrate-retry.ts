@@ -2,11 +2,15 @@ import { errorFor, retry } from '@autod/errors';
 
 /**
  * A lost race between processes migrating at once: knex's migration lock is held (or SQLite's database lock),
- * or another process created the migrations table (or a type, an index) first.
+ * or another process created the migrations table (or a type, an index, a column) first. The last happens with the
+ * migrations that run outside a transaction: knex lists the pending ones before it takes its lock and does not list
+ * them again once it has it, so a process that waited for another one's batch runs a migration that batch already
+ * applied (SQLite: "duplicate column name"; PostgreSQL: "already exists"). Its own transaction rolls back, and the
+ * retry lists what is still pending.
  */
 export function isMigrationRace(error: unknown): boolean {
   const message = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-  return /lock|already exists|duplicate key|unique constraint/i.test(message);
+  return /lock|already exists|duplicate key|duplicate column|unique constraint/i.test(message);
 }
 
 /**
