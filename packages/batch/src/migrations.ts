@@ -1,4 +1,4 @@
-import { withMigrationRetry, type Database } from '@autod/db';
+import { prepareMigrationTables, withMigrationRetry, type Database } from '@autod/db';
 import { errorFor, isAutodError, isDatabaseCorrupt, isDiskFull, toAutodError } from '@autod/errors';
 
 /** knex's bookkeeping table for this package (separate from `@autod/db`'s). */
@@ -71,6 +71,7 @@ const source: NonNullable<MigratorConfig['migrationSource']> = {
 export async function migrateBatchTables(db: Database, attempts = 20): Promise<string[]> {
   try {
     return await withMigrationRetry(async () => {
+      await prepareMigrationTables(db.knex, BATCH_MIGRATIONS_TABLE);
       const [, names] = (await db.knex.migrate.latest({
         migrationSource: source,
         tableName: BATCH_MIGRATIONS_TABLE,
@@ -89,6 +90,7 @@ export async function migrateBatchTables(db: Database, attempts = 20): Promise<s
 
 /** The batch tables' migrations and whether each is applied (creates knex's bookkeeping table when missing). */
 export async function batchMigrationStatus(db: Database): Promise<{ name: string; applied: boolean }[]> {
+  await prepareMigrationTables(db.knex, BATCH_MIGRATIONS_TABLE);
   const [completed] = (await db.knex.migrate.list({ migrationSource: source, tableName: BATCH_MIGRATIONS_TABLE })) as [
     ({ name: string } | string)[],
     unknown[],
@@ -99,5 +101,6 @@ export async function batchMigrationStatus(db: Database): Promise<{ name: string
 
 /** Undo the batch tables (tests, `migrate down`). */
 export async function rollbackBatchTables(db: Database): Promise<void> {
+  await prepareMigrationTables(db.knex, BATCH_MIGRATIONS_TABLE);
   await db.knex.migrate.rollback({ migrationSource: source, tableName: BATCH_MIGRATIONS_TABLE }, true);
 }

@@ -13,6 +13,7 @@ import { SessionRepository } from './sessions.js';
 import { SpendRepository } from './spend.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSource } from './migrations/index.js';
 import { sqliteClient } from './sqlite-client.js';
+import { prepareMigrationTables } from './migration-tables.js';
 import { hotStatement, StatementRunner } from './statements.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './url.js';
 
@@ -35,6 +36,12 @@ export const DEFAULT_SQLITE_DRIVER: SqliteDriver = 'better-sqlite3';
 
 /** How long a SQLite connection waits for another process's write lock before SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** SQLITE_BUSY (and its extended codes) from either driver. */
+function isSqliteBusy(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || /database is locked/i.test(error.message);
+}
 
 export interface DatabaseOptions {
   /** A file path, `sqlite:<path>`, `:memory:` or `postgres://…`. */
@@ -239,14 +246,17 @@ class KnexDatabase implements Database {
     };
     return {
       latest: async () => {
+        await prepareMigrationTables(this.root, MIGRATIONS_TABLE);
         const [, names] = (await this.root.migrate.latest(config)) as [number, string[]];
         return log(names, 'migrations applied');
       },
       rollback: async (all = false) => {
+        await prepareMigrationTables(this.root, MIGRATIONS_TABLE);
         const [, names] = (await this.root.migrate.rollback(config, all)) as [number, string[]];
         return log(names, 'migrations rolled back');
       },
       status: async () => {
+        await prepareMigrationTables(this.root, MIGRATIONS_TABLE);
         const [completed] = (await this.root.migrate.list(config)) as [({ name: string } | string)[], unknown[]];
         const applied = new Set(completed.map((c) => (typeof c === 'string' ? c : c.name)));
         const known = MIGRATIONS.map((m) => ({ name: m.name, applied: applied.has(m.name) }));
@@ -293,20 +303,35 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
             'PRAGMA synchronous = NORMAL',
             'PRAGMA foreign_keys = ON',
           ];
-          if (driver === 'better-sqlite3') {
-            try {
-              const db = conn as { pragma(sql: string): unknown };
-              for (const p of pragmas) db.pragma(p.slice('PRAGMA '.length));
-              done(null, conn);
-            } catch (error) {
-              done(error as Error, conn);
+          const apply = (callback: (err: Error | null) => void): void => {
+            if (driver === 'better-sqlite3') {
+              try {
+                const db = conn as { pragma(sql: string): unknown };
+                for (const p of pragmas) db.pragma(p.slice('PRAGMA '.length));
+                callback(null);
+              } catch (error) {
+                callback(error as Error);
+              }
+            } else {
+              (conn as { exec(sql: string, cb: (err: Error | null) => void): void }).exec(
+                pragmas.join(';\n') + ';',
+                callback,
+              );
             }
-          } else {
-            (conn as { exec(sql: string, cb: (err: Error | null) => void): void }).exec(
-              pragmas.join(';\n') + ';',
-              (err) => done(err, conn),
-            );
-          }
+          };
+          // A database file just created is still in rollback-journal mode: two processes opening it at once can
+          // deadlock switching it to WAL, and SQLite answers one of them SQLITE_BUSY at once (no busy timeout helps
+          // there). The other finishes the switch within milliseconds; try again until the busy timeout.
+          const started = Date.now();
+          const attempt = (): void =>
+            apply((err) => {
+              if (err && isSqliteBusy(err) && Date.now() - started < SQLITE_BUSY_TIMEOUT_MS) {
+                setTimeout(attempt, 10 + Math.random() * 40);
+                return;
+              }
+              done(err, conn);
+            });
+          attempt();
         },
       },
     };

@@ -59,3 +59,4 @@ export type {
   CorrectionRow,
   ReviewedInput,
 } from './types.js';
+export { prepareMigrationTables } from './migration-tables.js';

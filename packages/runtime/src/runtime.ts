@@ -5,7 +5,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Config } from '@autod/config';
 import type { DocumentFilterDefinition, DocumentStatus } from '@autod/core';
 import type { ApiClient, PricingTable } from '@autod/api-client';
-import { createDatabase, withMigrationRetry, type Database } from '@autod/db';
+import { createDatabase, prepareMigrationTables, withMigrationRetry, type Database } from '@autod/db';
 import { errorFor } from '@autod/errors';
 import { availableOcrLanguages, resolveOcrLanguages } from '@autod/extract';
 import type { AlertManager, AutodMetrics, HealthRegistry, Logger } from '@autod/ops';
@@ -16,6 +16,7 @@ import {
   LexicalEmbedder,
   OpenAIEmbedder,
   VECTOR_DOCS_TABLE,
+  VECTOR_MIGRATIONS_TABLE,
   createVectorIndex,
   type SearchResult,
   type VectorIndex,
@@ -144,7 +145,10 @@ async function wire(
   const apiClient = container.resolve(TOKENS.ApiClient);
   // Spend alerts compare with the totals before this process spent anything (only the openai provider spends).
   if (apiClient && options.migrate !== false) await container.resolve(TOKENS.Spend).start();
-  const vectorIndex = await withMigrationRetry(() => openVectorIndex(config, db, apiClient, options.migrate !== false));
+  const vectorIndex = await withMigrationRetry(async () => {
+    if (options.migrate !== false) await prepareMigrationTables(db.knex, VECTOR_MIGRATIONS_TABLE);
+    return openVectorIndex(config, db, apiClient, options.migrate !== false);
+  });
   container.register(TOKENS.VectorIndex, { useValue: vectorIndex });
   // The batch tables too, so that every part of the schema is current after any command (`migrate status`, doctor).
   if (options.migrate !== false) await migrateBatchTables(db);

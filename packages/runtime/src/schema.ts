@@ -1,6 +1,6 @@
 import { batchMigrationStatus, migrateBatchTables } from '@autod/batch';
-import { withMigrationRetry, type Database } from '@autod/db';
-import { migrateVectorStore, vectorStoreMigrationStatus } from '@autod/vector-store';
+import { prepareMigrationTables, withMigrationRetry, type Database } from '@autod/db';
+import { migrateVectorStore, VECTOR_MIGRATIONS_TABLE, vectorStoreMigrationStatus } from '@autod/vector-store';
 
 /** One migration of one part of the schema. */
 export interface SchemaMigration {
@@ -17,7 +17,10 @@ export interface SchemaMigration {
 export async function migrateSchema(db: Database): Promise<{ set: SchemaMigration['set']; name: string }[]> {
   const applied: { set: SchemaMigration['set']; name: string }[] = [];
   for (const name of await withMigrationRetry(() => db.migrate.latest())) applied.push({ set: 'documents', name });
-  for (const name of await withMigrationRetry(() => migrateVectorStore(db.knex)))
+  for (const name of await withMigrationRetry(async () => {
+    await prepareMigrationTables(db.knex, VECTOR_MIGRATIONS_TABLE);
+    return migrateVectorStore(db.knex);
+  }))
     applied.push({ set: 'vector-store', name });
   for (const name of await migrateBatchTables(db)) applied.push({ set: 'batches', name });
   return applied;
@@ -26,7 +29,10 @@ export async function migrateSchema(db: Database): Promise<{ set: SchemaMigratio
 /** Every migration of every part of the schema and whether it is applied (`autod migrate status`). */
 export async function schemaStatus(db: Database): Promise<SchemaMigration[]> {
   const documents = await withMigrationRetry(() => db.migrate.status());
-  const vectors = await withMigrationRetry(() => vectorStoreMigrationStatus(db.knex));
+  const vectors = await withMigrationRetry(async () => {
+    await prepareMigrationTables(db.knex, VECTOR_MIGRATIONS_TABLE);
+    return vectorStoreMigrationStatus(db.knex);
+  });
   const batches = await withMigrationRetry(() => batchMigrationStatus(db));
   return [
     ...documents.map((m) => ({ set: 'documents' as const, ...m })),

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from './database.js';
+import { prepareMigrationTables } from './migration-tables.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const WORKER = here('./__tests__/migrate-worker.ts');
+const HOOKS = here('./__tests__/ts-hooks.mjs');
+
+/** migrate-worker.ts from source in its own Node process (its own SQLite connection). */
+function startWorker(url: string): {
+  ready: Promise<void>;
+  go(): void;
+  report: Promise<{ applied: number; error?: string }>;
+} {
+  const args = [
+    '--no-warnings',
+    '--conditions=@autod/source',
+    '--experimental-transform-types',
+    '--import',
+    HOOKS,
+    WORKER,
+    url,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (stdout.startsWith('ready\n')) markReady();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const report = new Promise<{ applied: number; error?: string }>((resolve, reject) => {
+    child.on('close', (code) => {
+      markReady();
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as { applied: number; error?: string });
+      else reject(new Error(`migrate worker exited with ${code}: ${stderr}`));
+    });
+  });
+  return { ready, go: () => child.stdin.end('go\n'), report };
+}
+
+const LOCK = 'autod_test_migrations_lock';
+let dir: string | undefined;
+const open: Database[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((db) => db.close()));
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function fresh(n: number): Promise<Database[]> {
+  dir = await mkdtemp(join(tmpdir(), 'autod-migration-tables-'));
+  const url = `sqlite:${join(dir, 'db.sqlite')}`;
+  const dbs = await Promise.all(Array.from({ length: n }, () => createDatabase({ url })));
+  open.push(...dbs);
+  return dbs;
+}
+
+describe('prepareMigrationTables', () => {
+  it('three processes migrating a fresh database at once: all succeed, one lock row (three fresh databases)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'autod-migration-tables-'));
+    for (let round = 0; round < 3; round++) {
+      const url = `sqlite:${join(dir, `db-${round}.sqlite`)}`;
+      const workers = [0, 1, 2].map(() => startWorker(url));
+      await Promise.all(workers.map((w) => w.ready));
+      for (const w of workers) w.go();
+      const reports = await Promise.all(workers.map((w) => w.report));
+      expect(reports.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok', 'ok']);
+      // The migrations ran once in all: one process applied them, the others found nothing left.
+      expect(reports.reduce((n, r) => n + r.applied, 0)).toBe(MIGRATIONS.length);
+      const db = await createDatabase({ url });
+      open.push(db);
+      expect(await db.knex('autod_migrations_lock').select('*')).toEqual([{ index: 1, is_locked: 0 }]);
+    }
+  });
+
+  it('repairs a lock table that got a second row (knex could never take its lock again)', async () => {
+    const [db] = await fresh(1);
+    await prepareMigrationTables(db!.knex, 'autod_test_migrations');
+    await db!.knex(LOCK).insert({ is_locked: 0 });
+    expect(await db!.knex(LOCK).count({ n: '*' })).toEqual([{ n: 2 }]);
+    await prepareMigrationTables(db!.knex, 'autod_test_migrations');
+    expect(await db!.knex(LOCK).select('*')).toEqual([{ index: 1, is_locked: 0 }]);
+  });
+
+  it('lets the documents migrations run after such a repair', async () => {
+    const [db] = await fresh(1);
+    await db!.migrate.latest();
+    await db!.knex('autod_migrations_lock').insert({ is_locked: 0 });
+    await db!.migrate.rollback();
+    expect((await db!.migrate.latest()).length).toBeGreaterThan(0);
+  });
+});
