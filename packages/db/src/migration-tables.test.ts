@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,45 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from './database.js';
 import { prepareMigrationTables } from './migration-tables.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { startChildWorker } from './__tests__/child-worker.js';
 
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const WORKER = here('./__tests__/migrate-worker.ts');
-const HOOKS = here('./__tests__/ts-hooks.mjs');
+const WORKER = fileURLToPath(new URL('./__tests__/migrate-worker.ts', import.meta.url));
 
-/** migrate-worker.ts from source in its own Node process (its own SQLite connection). */
-function startWorker(url: string): {
-  ready: Promise<void>;
-  go(): void;
-  report: Promise<{ applied: number; error?: string }>;
-} {
-  const args = [
-    '--no-warnings',
-    '--conditions=@autod/source',
-    '--experimental-transform-types',
-    '--import',
-    HOOKS,
-    WORKER,
-    url,
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const report = new Promise<{ applied: number; error?: string }>((resolve, reject) => {
-    child.on('close', (code) => {
-      markReady();
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as { applied: number; error?: string });
-      else reject(new Error(`migrate worker exited with ${code}: ${stderr}`));
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), report };
+/** migrate-worker.ts in its own Node process (its own SQLite connection). */
+function startWorker(url: string) {
+  return startChildWorker<{ applied: number; error?: string }>(WORKER, [url], 60_000);
 }
 
 const LOCK = 'autod_test_migrations_lock';

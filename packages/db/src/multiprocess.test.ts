@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { tempSqliteUrl } from '@autod/testkit';
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from './index.js';
+import { startChildWorker, type ChildWorker } from './__tests__/child-worker.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const WORKER = here('./__tests__/claim-worker.ts');
-const HOOKS = here('./__tests__/ts-hooks.mjs');
 
 interface WorkerReport {
   owner: string;
@@ -17,46 +16,9 @@ interface WorkerReport {
   errors: string[];
 }
 
-interface Worker {
-  ready: Promise<void>;
-  go(): void;
-  report: Promise<WorkerReport>;
-}
-
-/** Starts claim-worker.ts from source in a separate Node process (own SQLite connection). */
-function startWorker(url: string, driver: string, owner: string, shas: string[]): Worker {
-  const args = [
-    '--no-warnings',
-    '--conditions=@autod/source',
-    '--experimental-transform-types',
-    '--import',
-    HOOKS,
-    WORKER,
-    url,
-    driver,
-    owner,
-    ...shas,
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 90_000 });
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const report = new Promise<WorkerReport>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      markReady(); // never leave the barrier hanging
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as WorkerReport);
-      else reject(new Error(`worker ${owner} exited with ${code}: ${stderr}`));
-    });
-  });
-  return { ready, go: () => child.stdin.end('go\n'), report };
+/** claim-worker.ts in its own Node process (own SQLite connection). */
+function startWorker(url: string, driver: string, owner: string, shas: string[]): ChildWorker<WorkerReport> {
+  return startChildWorker<WorkerReport>(WORKER, [url, driver, owner, ...shas]);
 }
 
 describe.each(['better-sqlite3', 'sqlite3'] as const)('two processes on one SQLite file (%s)', (driver) => {
