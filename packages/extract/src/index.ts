@@ -6,6 +6,7 @@ export {
   createPdfPool,
   configurePdfPool,
   closePdfPool,
+  defaultPdfPoolSize,
   DEFAULT_OCR_DPI,
   DEFAULT_OCR_MAX_PAGES,
   DEFAULT_MAX_PAGE_PIXELS,

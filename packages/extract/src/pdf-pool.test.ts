@@ -2,7 +2,7 @@ import { isAutodError, type AutodError } from '@autod/errors';
 import { badPdfs, buildScannedPdf, buildTextPdf } from '@autod/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { closePdfPool, configurePdfPool, createPdfPool, readPdf, renderPageToPng } from './pdf.js';
+import { closePdfPool, configurePdfPool, createPdfPool, defaultPdfPoolSize, readPdf, renderPageToPng } from './pdf.js';
 
 async function rejection(p: Promise<unknown>): Promise<AutodError> {
   try {
@@ -132,10 +132,14 @@ describe('readPdf in the worker pool', () => {
 });
 
 describe('pool configuration', () => {
-  it('defaults to min(2, availableParallelism()) workers; configurePdfPool replaces the shared pool', async () => {
+  it('leaves a core to the calling thread: min(2, cores - 1), at least 1', () => {
+    expect([1, 2, 3, 4, 16].map((cores) => defaultPdfPoolSize(cores))).toEqual([1, 1, 2, 2, 2]);
+  });
+
+  it('defaults to defaultPdfPoolSize() workers; configurePdfPool replaces the shared pool', async () => {
     const a = createPdfPool();
     const b = createPdfPool({ size: 3 });
-    expect(a.size).toBe(Math.min(2, availableParallelism()));
+    expect(a.size).toBe(defaultPdfPoolSize(availableParallelism()));
     expect(b.size).toBe(3);
     await Promise.all([a.close(), b.close()]);
     configurePdfPool({ size: 1 });

@@ -30,7 +30,13 @@ interface Cue {
   max?: number;
 }
 
-const C = (re: RegExp, country: string, weight: number, max = 1): Cue => ({ re, country, weight, max });
+/** A cue; its pattern is made global once here (`inferLocale` scans with `exec` from `lastIndex` 0). */
+const C = (re: RegExp, country: string, weight: number, max = 1): Cue => ({
+  re: re.global ? re : new RegExp(re.source, re.flags + 'g'),
+  country,
+  weight,
+  max,
+});
 
 /** Country cues. Weights: 3 decisive (country name, national tax-id format), 2 strong, 1 weak. */
 const CUES: readonly Cue[] = [
@@ -160,7 +166,8 @@ export function inferLocale(text: string, language: string | null): LocaleFacts 
   };
   const sample = text.slice(0, 30_000);
   for (const cue of CUES) {
-    const re = new RegExp(cue.re.source, cue.re.flags.includes('g') ? cue.re.flags : cue.re.flags + 'g');
+    const re = cue.re;
+    re.lastIndex = 0;
     let n = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(sample)) !== null && n < (cue.max ?? 1)) {
