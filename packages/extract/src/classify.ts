@@ -462,13 +462,16 @@ export function classify(text: string, head: string): Classification {
     let score = 0;
     const hits: string[] = [];
     for (const [pattern, weight] of rule.patterns) {
+      // Only the first match and whether there is a second count: at most two are looked for.
       const global = globalOf(pattern);
       global.lastIndex = 0;
-      const matches = text.match(global);
-      if (!matches || matches.length === 0) continue;
+      const first = global.exec(text);
+      if (!first) continue;
+      if (first[0].length === 0) global.lastIndex++;
+      const count = global.exec(text) ? 2 : 1;
       const inHead = pattern.test(head);
-      score += weight * Math.min(2, matches.length) * (inHead ? 1.5 : 1);
-      hits.push(matches[0]);
+      score += weight * count * (inHead ? 1.5 : 1);
+      hits.push(first[0]);
     }
     if (!best || score > best.score) {
       if (best) runnerUp = Math.max(runnerUp, best.score);
