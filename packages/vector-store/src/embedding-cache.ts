@@ -3,7 +3,7 @@ import type { Embedder, EmbedResult } from './embedder.js';
 import { bufferToVector, sha256Hex, vectorToBuffer } from './hash.js';
 import { LruCache, type LruStats } from '@autod/core';
 import { TABLES } from './migrations.js';
-import { SqlRunner } from './sql-runner.js';
+import { SqlRunner, type SqlWrite } from './sql-runner.js';
 
 export interface EmbeddingCacheOptions {
   /** Default true. When false every text goes to the embedder. */
@@ -37,6 +37,11 @@ export interface EmbeddingCacheStats {
 }
 
 const DAY_MS = 86_400_000;
+
+/** One DB-tier row, inserted or refreshed (SQLite and PostgreSQL alike). */
+const UPSERT_CACHE_ROW = `INSERT INTO ${TABLES.cache} ("key", "model", "dimensions", "vector", "created_at") VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT ("key") DO UPDATE SET "vector" = excluded."vector", "created_at" = excluded."created_at",
+  "model" = excluded."model", "dimensions" = excluded."dimensions"`;
 const ENTRY_OVERHEAD_BYTES = 96;
 
 /** Cache key of one text: sha256 of model, dimensions and text (one embedding per (model, text)). */
@@ -169,6 +174,24 @@ export class CachedEmbedder implements Embedder {
     const all = new Map<string, Float32Array>();
     for (const p of pending) for (const [k, v] of p) all.set(k, v);
     if (all.size > 0 && this.#persist) await this.#writeDb(all);
+  }
+
+  /**
+   * The DB-tier rows of {@link embedDeferred} calls as upserts, for a caller that writes them in its own transaction
+   * (the vector index writes a document's vectors and its cache rows in one); none when the DB tier is off.
+   */
+  cacheWrites(pending: Iterable<Map<string, Float32Array>>): SqlWrite[] {
+    if (!this.#persist) return [];
+    const now = this.#now();
+    const writes: SqlWrite[] = [];
+    const seen = new Set<string>();
+    for (const p of pending)
+      for (const [key, v] of p) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        writes.push({ sql: UPSERT_CACHE_ROW, params: [key, this.model, this.dimensions, vectorToBuffer(v), now] });
+      }
+    return writes;
   }
 
   /**

@@ -33,6 +33,7 @@ export {
   VECTOR_MIGRATIONS_TABLE,
 } from './migrations.js';
 export { loadSqliteVec } from './sqlite-vec.js';
+export type { SqlWrite } from './sql-runner.js';
 export { type Dialect, type IvfOptions } from './local-index.js';
 export {
   OpenAIVectorSync,

@@ -38,13 +38,17 @@ export class DocumentWriter {
     const { embedder, local, nearDuplicates } = this.deps;
     const prepared = prepareDocument(doc, this.deps.chunking);
     const before = embedder.stats().misses;
-    const { vectors } = await embedder.embed(prepared.inputs);
+    const { vectors, pending } = await embedder.embedDeferred(prepared.inputs);
     const embedded = embedder.stats().misses - before;
     const twin = await nearDuplicates.find(
       { id: doc.id, sha256: doc.sha256, contentSig: prepared.attrs.contentSig },
       vectors[0],
     );
-    await local.upsertMany([{ attrs: prepared.attrs, chunks: storedChunks(prepared, vectors) }]);
+    // The new embedding-cache rows are written in the transaction of the document's vectors.
+    await local.upsertMany(
+      [{ attrs: prepared.attrs, chunks: storedChunks(prepared, vectors) }],
+      embedder.cacheWrites([pending]),
+    );
     if (train) await local.maybeTrain();
     return this.#finish(doc, { chunks: prepared.chunks.length, embedded }, twin);
   }

@@ -3,7 +3,7 @@ import { applyFilter, hasFilter, type SearchFilter } from './filter.js';
 import { bufferToVector, dot, vectorToBuffer } from './hash.js';
 import { ListMemory } from './list-memory.js';
 import { LIST_KEY_SPAN, TABLES } from './migrations.js';
-import { SqlRunner, type SqliteSession } from './sql-runner.js';
+import { SqlRunner, type SqliteSession, type SqlWrite } from './sql-runner.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -76,8 +76,8 @@ export interface VectorBackend {
   readonly trained: boolean;
   readonly chunkCount: number;
   init(): Promise<void>;
-  /** Replace the attribute rows and chunks of several documents in one transaction. */
-  upsertMany(items: { attrs: DocAttributes; chunks: StoredChunk[] }[]): Promise<void>;
+  /** Replace the attribute rows and chunks of several documents in one transaction (`also`: run in it first). */
+  upsertMany(items: { attrs: DocAttributes; chunks: StoredChunk[] }[], also?: readonly SqlWrite[]): Promise<void>;
   remove(docId: number): Promise<boolean>;
   /** Build or refresh the approximate index when due (`force`: now); true when it did. */
   maybeTrain(force?: boolean): Promise<boolean>;
@@ -377,12 +377,19 @@ export class LocalVectorIndex implements VectorBackend {
     await this.upsertMany([{ attrs, chunks }]);
   }
 
-  /** Replace the attribute rows and chunks of several documents in one transaction. */
-  async upsertMany(items: { attrs: DocAttributes; chunks: StoredChunk[] }[]): Promise<void> {
+  /**
+   * Replace the attribute rows and chunks of several documents in one transaction. `also`: writes run first in the
+   * same transaction (the embedding-cache rows of these documents' vectors: one commit instead of two).
+   */
+  async upsertMany(
+    items: { attrs: DocAttributes; chunks: StoredChunk[] }[],
+    also: readonly SqlWrite[] = [],
+  ): Promise<void> {
     if (items.length === 0) return;
     const memRows: { attrs: DocAttributes; rows: { list: number; id: number; chunkNo: number; q8: Int8Array }[] }[] =
       [];
     const { fresh, lastSeq, delta } = await this.#write(async (x) => {
+      for (const w of also) await x.run(w.sql, w.params);
       // Another process may have trained since we loaded the centroids: list rows must use the new ones.
       const m0 = await maxSeq(x);
       if (m0 !== this.#seq) {

@@ -64,6 +64,30 @@ describe.runIf(enabled)('PostgreSQL (no pgvector: bytea + in-process cosine)', (
     expect(h.hits[0]?.id).toBe(5);
   });
 
+  test("a document's new embedding-cache rows commit with its vectors, or not at all", async () => {
+    const cacheRows = async (): Promise<number> =>
+      Number(((await knex('autod_embedding_cache').count({ n: '*' }).first()) as { n: number | string }).n);
+    const before = await cacheRows();
+    await knex.raw(`CREATE FUNCTION autod_test_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk trouble'; END $$
+      LANGUAGE plpgsql`);
+    await knex.raw(
+      'CREATE TRIGGER fail_chunks BEFORE INSERT ON autod_vec_chunks FOR EACH ROW EXECUTE FUNCTION autod_test_fail()',
+    );
+    const doc = { ...toIndexDoc(CORPUS[0]!), id: 77, sha256: sha(77, 'cd'), text: 'Garden hose repair kit, brass.' };
+    try {
+      await expect(index.indexDocument(doc)).rejects.toThrow(/disk trouble/);
+      expect(await cacheRows()).toBe(before);
+    } finally {
+      await knex.raw('DROP TRIGGER fail_chunks ON autod_vec_chunks');
+      await knex.raw('DROP FUNCTION autod_test_fail()');
+    }
+    const fresh = await createVectorIndex({ knex, dialect: 'postgres', embedder: new LexicalEmbedder(), fullText });
+    const r = await fresh.indexDocument(doc);
+    expect(r.embedded).toBeGreaterThan(0);
+    expect(await cacheRows()).toBe(before + r.embedded);
+    await fresh.remove(77);
+  });
+
   test('near-duplicate by signature; IVF training and re-index from the DB cache', async () => {
     const dup = await index.indexDocument({ ...toIndexDoc(CORPUS[3]!), id: 50, sha256: sha(50, 'ab') });
     expect(dup.nearDuplicateOf).toBe(4);

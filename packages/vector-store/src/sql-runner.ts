@@ -1,5 +1,11 @@
 import type { Knex } from 'knex';
 
+/** A write statement (portable SQL, `?` placeholders) another write transaction runs along with its own. */
+export interface SqlWrite {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
 /** The part of a better-sqlite3 `Statement` used here. */
 export interface RawStatement {
   readonly reader: boolean;

@@ -254,6 +254,35 @@ describe('near-duplicates, reindex, IVF', () => {
   });
 });
 
+describe('one transaction per indexed document', () => {
+  test('its new embedding-cache rows commit with its vectors, or not at all', async () => {
+    const db = memoryKnex();
+    try {
+      const idx = await createVectorIndex({ knex: db, dialect: 'sqlite', embedder: new LexicalEmbedder() });
+      const cacheRows = async (): Promise<number> =>
+        Number(((await db('autod_embedding_cache').count({ n: '*' }).first()) as { n: number }).n);
+      await idx.indexDocument(toIndexDoc(CORPUS[0]!));
+      const first = await cacheRows();
+      expect(first).toBeGreaterThan(0);
+      // Writing the next document's vectors fails: its cache rows must not be left behind either.
+      await db.raw(
+        `CREATE TRIGGER fail_chunks BEFORE INSERT ON autod_vec_chunks BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`,
+      );
+      await expect(idx.indexDocument(toIndexDoc(CORPUS[1]!))).rejects.toThrow(/disk trouble/);
+      expect(await cacheRows()).toBe(first);
+      await db.raw('DROP TRIGGER fail_chunks');
+      // A fresh index (no memory tier) over the same database: the next document's rows are written with it.
+      const fresh = await createVectorIndex({ knex: db, dialect: 'sqlite', embedder: new LexicalEmbedder() });
+      const r = await fresh.indexDocument(toIndexDoc(CORPUS[2]!));
+      expect(r.embedded).toBeGreaterThan(0);
+      expect(await cacheRows()).toBe(first + r.embedded);
+      expect((await fresh.stats()).documents).toBe(2);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe('wiring', () => {
   test('a VectorIndex is structurally a pipeline DocumentIndexer', () => {
     // packages/pipeline's interface, restated (vector-store may not import pipeline).
