@@ -67,14 +67,15 @@ export async function placeFile(source: string, dir: string, name: string, sha25
   const sha8 = sha256.slice(0, 8);
   const key = `${dir}\0${base}-${sha8}${ext}`;
   const first = nextNumber.get(key) ?? 2;
-  const candidates: [string, number][] = [
-    [`${base}${ext}`, 0],
-    [`${base}-${sha8}${ext}`, 0],
-  ];
-  for (let i = first; i < first + 50; i++) candidates.push([`${base}-${sha8}-${i}${ext}`, i]);
-  // Then random suffixes: never a name that could be taken at the same moment (a clock value), never overwriting.
-  for (let i = 0; i < 20; i++) candidates.push([`${base}-${sha8}-${randomBytes(4).toString('hex')}${ext}`, -1]);
-  for (const [candidate, number] of candidates) {
+  // Names in the order tried, made as they are needed (most uploads take the first).
+  function* candidates(): Generator<[string, number]> {
+    yield [`${base}${ext}`, 0];
+    yield [`${base}-${sha8}${ext}`, 0];
+    for (let i = first; i < first + 50; i++) yield [`${base}-${sha8}-${i}${ext}`, i];
+    // Then random suffixes: never a name that could be taken at the same moment (a clock value), never overwriting.
+    for (let i = 0; i < 20; i++) yield [`${base}-${sha8}-${randomBytes(4).toString('hex')}${ext}`, -1];
+  }
+  for (const [candidate, number] of candidates()) {
     const dest = join(dir, candidate);
     const placed = (): string => {
       if (number > 0) {
