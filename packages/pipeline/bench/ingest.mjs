@@ -12,7 +12,8 @@
 // (`bench/cpu-at-exit.mjs`). Reports medians of AUTOD_BENCH_ROUNDS (default 3) rounds and the ratio
 // process / baseline, with the load average. Writes bench-results/ingest.json.
 // AUTOD_BENCH_DOCS (default 1000), AUTOD_BENCH_BACKENDS (default `sqlite,postgres`), AUTOD_BENCH_CONCURRENCY
-// (AUTOD_CONCURRENCY of the CLI; default the setting's default).
+// (AUTOD_CONCURRENCY of the CLI; default the setting's default), AUTOD_BENCH_DISTINCT=1 (every document a different
+// content; default 200 contents repeated).
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir, cpus } from 'node:os';
@@ -80,8 +81,12 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-// The corpus: N unique text PDFs (a trailing comment changes the hash, not the content).
-const corpus = await generateCorpus({ count: Math.min(N, 200), seed: 1 });
+// AUTOD_BENCH_DISTINCT=1: N documents of N different contents (as a real inbox holds). Default: 200 contents, each
+// file made unique by a trailing comment (its hash changes, its text does not: a rescan of the same paper).
+const DISTINCT = process.env['AUTOD_BENCH_DISTINCT'] === '1';
+
+// The corpus: N unique text PDFs.
+const corpus = await generateCorpus({ count: DISTINCT ? N : Math.min(N, 200), seed: 1 });
 const source = join(root, 'corpus');
 await mkdir(source);
 for (let i = 0; i < N; i++) {
@@ -190,6 +195,7 @@ try {
     command: 'pnpm --filter @autod/pipeline bench:ingest',
     cli: CLI,
     ...(COMPARE ? { compareCli: COMPARE } : {}),
+    distinctContents: DISTINCT ? N : Math.min(N, 200),
     settings: { ...baseEnv },
     backends: {},
   };
