@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +20,8 @@ export interface SavedUpload {
   sizeBytes: number;
   /** What the bytes are (`application/pdf`, `image/png`...). */
   mediaType: string;
+  /** The stored file's inode and mtime (with `sha256`, lets the pipeline skip hashing it again while unchanged). */
+  onDisk?: { sizeBytes: number; ino: number; mtimeMs: number };
 }
 
 export interface ReceiveUploadOptions {
@@ -134,6 +136,8 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     await removeQuietly(partPath);
     throw error;
   }
+  // What identifies the file hashed (a link keeps the inode and mtime); no identity if it is already gone.
+  const st = await stat(path).catch(() => undefined);
   return {
     path,
     fileName: basename(path),
@@ -141,5 +145,6 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     sha256,
     sizeBytes: inspector.bytes,
     mediaType: type.mediaType,
+    ...(st && st.size === inspector.bytes ? { onDisk: { sizeBytes: st.size, ino: st.ino, mtimeMs: st.mtimeMs } } : {}),
   };
 }

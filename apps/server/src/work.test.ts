@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { noopLogger } from '@autod/ops';
-import type { Pipeline, ProcessOutcome } from '@autod/pipeline';
+import type { Pipeline, ProcessFileHooks, ProcessOutcome } from '@autod/pipeline';
 import { WorkTracker } from './work.js';
 
 const SHA = 'a'.repeat(64);
@@ -37,6 +37,36 @@ function deferred<T>() {
 }
 
 describe('WorkTracker', () => {
+  it("hands the pipeline the upload's hash and file identity, on every try", async () => {
+    const seen: ProcessFileHooks[] = [];
+    const outcomes: ProcessOutcome[] = [
+      { kind: 'skipped', path: '/inbox/x.pdf', reason: 'incomplete' },
+      processed('/inbox/x.pdf'),
+    ];
+    const pipeline = {
+      processFile: async (_path: string, _signal?: AbortSignal, hooks: ProcessFileHooks = {}) => {
+        seen.push(hooks);
+        return outcomes.shift()!;
+      },
+    } as unknown as Pipeline;
+    const work = new WorkTracker(pipeline, noopLogger, { retryDelayMs: 1 });
+    work.submit('/inbox/x.pdf', SHA, 'x.pdf', { sizeBytes: 10, ino: 7, mtimeMs: 1.5 });
+    while (seen.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await work.drain(1000);
+    const hashed = { sha256: SHA, sizeBytes: 10, ino: 7, mtimeMs: 1.5 };
+    expect(seen).toEqual([
+      { complete: true, hashed },
+      { complete: true, hashed },
+    ]);
+    // Without an identity (the file was gone before it could be stat'ed) the pipeline reads and hashes it itself.
+    seen.length = 0;
+    outcomes.push(processed('/inbox/y.pdf'));
+    const plain = new WorkTracker(pipeline, noopLogger);
+    plain.submit('/inbox/y.pdf', SHA, 'y.pdf');
+    await plain.idle();
+    expect(seen).toEqual([{ complete: true }]);
+  });
+
   it('reports pending/processing while the pipeline runs and forgets the upload afterwards', async () => {
     const gate = deferred<void>();
     const { pipeline } = fakePipeline([async (p) => (await gate.promise, processed(p))]);

@@ -1,5 +1,5 @@
 import type { Logger } from '@autod/ops';
-import { WorkLanes, isUpstreamDeferral, type ProcessOutcome } from '@autod/pipeline';
+import { WorkLanes, isUpstreamDeferral, type HashedFile, type ProcessOutcome } from '@autod/pipeline';
 import type { FileProcessor } from './extraction/pool.js';
 
 export type UploadState = 'pending' | 'processing' | 'retry_later';
@@ -12,6 +12,14 @@ export interface UploadStatus {
   /** ISO-8601 */
   acceptedAt: string;
   attempts: number;
+}
+
+/** An upload waiting for (or in) processing: where it is and, when known, what it was hashed as. */
+interface QueuedUpload {
+  path: string;
+  sha256: string;
+  /** The file the server hashed while receiving it (lets the pipeline skip reading and hashing it again). */
+  hashed?: HashedFile;
 }
 
 export interface WorkTrackerOptions {
@@ -89,8 +97,16 @@ export class WorkTracker {
     return tracked;
   }
 
-  /** Queue an uploaded file for processing in the background. */
-  submit(path: string, sha256: string, fileName: string): void {
+  /**
+   * Queue an uploaded file for processing in the background. `onDisk`: the inode, size and mtime of the file hashed
+   * (`sha256`) as the server wrote it; while the file is still that one, it is not read and hashed again.
+   */
+  submit(
+    path: string,
+    sha256: string,
+    fileName: string,
+    onDisk?: { sizeBytes: number; ino: number; mtimeMs: number },
+  ): void {
     const existing = this.uploads.get(sha256);
     if (existing) existing.count++;
     else
@@ -104,7 +120,7 @@ export class WorkTracker {
       });
     this.recent.delete(sha256);
     this.notify(sha256);
-    this.enqueue(path, sha256, 1);
+    this.enqueue({ path, sha256, ...(onDisk ? { hashed: { sha256, ...onDisk } } : {}) }, 1);
   }
 
   /** Status of an upload that is still being worked on, if any. */
@@ -146,20 +162,22 @@ export class WorkTracker {
     this.controller.abort(new Error('shutdown forced'));
   }
 
-  private enqueue(path: string, sha256: string, attempt: number): void {
+  private enqueue(job: QueuedUpload, attempt: number): void {
+    const { sha256 } = job;
     const previous = this.chains.get(sha256) ?? Promise.resolve();
-    const next = previous.then(() => this.run(path, sha256, attempt));
+    const next = previous.then(() => this.run(job, attempt));
     this.chains.set(sha256, next);
     void this.track(next).finally(() => {
       if (this.chains.get(sha256) === next) this.chains.delete(sha256);
     });
   }
 
-  private async run(path: string, sha256: string, attempt: number): Promise<void> {
-    await this.lanes.run(() => this.runAcquired(path, sha256, attempt));
+  private async run(job: QueuedUpload, attempt: number): Promise<void> {
+    await this.lanes.run(() => this.runAcquired(job, attempt));
   }
 
-  private async runAcquired(path: string, sha256: string, attempt: number): Promise<void> {
+  private async runAcquired(job: QueuedUpload, attempt: number): Promise<void> {
+    const { path, sha256 } = job;
     const entry = this.uploads.get(sha256);
     if (this.controller.signal.aborted) {
       // Shutdown ran out of time before this upload started: it stays in the inbox for the next run.
@@ -174,22 +192,25 @@ export class WorkTracker {
     let outcome: ProcessOutcome;
     try {
       // An upload was received in full before it was put in the inbox: no half-written check.
-      outcome = await this.pipeline.processFile(path, this.controller.signal, { complete: true });
+      outcome = await this.pipeline.processFile(path, this.controller.signal, {
+        complete: true,
+        ...(job.hashed ? { hashed: job.hashed } : {}),
+      });
     } catch (error) {
       this.logger.error({ err: error, sha256 }, 'unexpected error while processing an upload');
-      this.retryOrGiveUp(path, sha256, attempt);
+      this.retryOrGiveUp(job, attempt);
       return;
     }
     this.options.onOutcome?.(outcome);
     if (outcome.kind === 'retry_later') {
       // The upstream's own deferral (breaker, rate limit) is no try of the upload's: retry when it says.
       const counted = isUpstreamDeferral(outcome) ? attempt - 1 : attempt;
-      this.retryOrGiveUp(path, sha256, counted, Date.parse(outcome.retryAt) - Date.now());
+      this.retryOrGiveUp(job, counted, Date.parse(outcome.retryAt) - Date.now());
       return;
     }
     const transient = outcome.kind === 'skipped' && (outcome.reason === 'held' || outcome.reason === 'incomplete');
     if (transient) {
-      this.retryOrGiveUp(path, sha256, attempt);
+      this.retryOrGiveUp(job, attempt);
       return;
     }
     this.recent.set(sha256, outcome);
@@ -201,7 +222,8 @@ export class WorkTracker {
     this.finish(sha256);
   }
 
-  private retryOrGiveUp(path: string, sha256: string, attempt: number, afterMs?: number): void {
+  private retryOrGiveUp(job: QueuedUpload, attempt: number, afterMs?: number): void {
+    const { sha256 } = job;
     const max = this.options.maxAttempts ?? 5;
     if (this.closing || attempt >= max) {
       if (!this.closing)
@@ -220,7 +242,7 @@ export class WorkTracker {
         : (this.options.retryDelayMs ?? 15_000) * 2 ** Math.max(0, attempt - 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.enqueue(path, sha256, attempt + 1);
+      this.enqueue(job, attempt + 1);
     }, delay);
     timer.unref();
     this.timers.add(timer);

@@ -1,9 +1,11 @@
 export { Pipeline, defaultOwner, isDeadLocalOwner, noteReadLimits } from './pipeline.js';
 export type {
   ClaimedDocument,
+  ClaimFile,
   ClaimOptions,
   ClaimStepResult,
   DocumentIndexer,
+  HashedFile,
   IntakeFile,
   IntakeResult,
   PipelineDeps,

@@ -1,4 +1,16 @@
-import { appendFile, link, mkdtemp, readFile, readdir, rm, utimes, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import {
+  appendFile,
+  link,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+  copyFile,
+  mkdir,
+} from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +308,54 @@ async function inboxPdf(name: string, lines: string[] = ['Receipt', 'Corner Shop
   await writeFile(path, await buildTextPdf([[name, ...lines]]));
   return path;
 }
+
+describe('Pipeline: a file the caller hashed (an HTTP upload)', () => {
+  async function identity(path: string, sha256: string) {
+    const st = await stat(path);
+    return { sha256, sizeBytes: st.size, ino: st.ino, mtimeMs: st.mtimeMs };
+  }
+
+  it('files a copy as a duplicate by the hash given while the file is unchanged, and re-reads a file that changed', async () => {
+    const p = makePipeline();
+    const original = await inboxPdf('original.pdf');
+    const originalSha = sha256Of(await readFile(original));
+    expect((await p.processFile(original)).kind).toBe('processed');
+
+    // Other bytes on disk, but the caller's hash names the stored document and the file is the one it hashed: the
+    // pipeline takes the hash (it does not read the file again) and files it as that document's duplicate.
+    const copy = await inboxPdf('copy.pdf', ['Receipt', 'Another Shop', 'Total $7.00']);
+    const trusted = await p.processFile(copy, undefined, { complete: true, hashed: await identity(copy, originalSha) });
+    expect(trusted).toMatchObject({ kind: 'duplicate', sha256: originalSha });
+
+    // The same claim about a file touched since: its identity no longer matches, so it is read and hashed.
+    const touched = await inboxPdf('touched.pdf', ['Receipt', 'Third Shop', 'Total $8.00']);
+    const stale = await identity(touched, originalSha);
+    await utimes(touched, new Date(Date.now() - HOUR), new Date(Date.now() - HOUR));
+    const read = await p.processFile(touched, undefined, { complete: true, hashed: stale });
+    expect(read).toMatchObject({
+      kind: 'processed',
+      sha256: sha256Of(await readFile(read.kind === 'processed' ? read.destination : touched)),
+    });
+    expect((read as { sha256: string }).sha256).not.toBe(originalSha);
+  });
+
+  it('reads a new document once and never stores it under a hash its bytes do not have', async () => {
+    const p = makePipeline();
+    const path = await inboxPdf('new.pdf');
+    const real = sha256Of(await readFile(path));
+    const wrong = sha256Of(Buffer.from('other bytes'));
+    expect(await p.processFile(path, undefined, { complete: true, hashed: await identity(path, wrong) })).toEqual({
+      kind: 'skipped',
+      path,
+      reason: 'incomplete',
+    });
+    expect(await db.documents.get(wrong)).toBeUndefined();
+    // With its true hash it is processed from the bytes read for the extraction.
+    const outcome = await p.processFile(path, undefined, { complete: true, hashed: await identity(path, real) });
+    expect(outcome).toMatchObject({ kind: 'processed', sha256: real });
+    expect(await db.documents.get(real)).toMatchObject({ status: 'completed' });
+  });
+});
 
 describe('Pipeline robustness', () => {
   it('enforces the per-document deadline even on an extractor that ignores it; K deadline hits fail the file', async () => {

@@ -182,7 +182,27 @@ export interface ProcessFileHooks {
    * half-written check (a young file that looks cut off) is skipped, and a bad file fails at once.
    */
   complete?: boolean;
+  /**
+   * The caller already hashed the file and knows which file on disk it hashed (an HTTP upload, hashed as it was
+   * received and then linked into the inbox): while the path is still that file — the same inode, size and
+   * modification time — it is not read and hashed again before the claim. A copy of a document already stored is
+   * filed as a duplicate without being read; a new document is read once, for its extraction. A file that changed
+   * (or any `stat` mismatch) goes through the normal intake: read, checked and hashed.
+   */
+  hashed?: HashedFile;
 }
+
+/** A file hashed by the caller, and what identified it on disk then (see `ProcessFileHooks.hashed`). */
+export interface HashedFile {
+  sha256: string;
+  sizeBytes: number;
+  /** `stat().ino` and `stat().mtimeMs` of the file when it was hashed. */
+  ino: number;
+  mtimeMs: number;
+}
+
+/** What a claim needs of a file (an `IntakeFile`, or a file the caller hashed). */
+export type ClaimFile = Pick<IntakeFile, 'path' | 'fileName' | 'sha256' | 'sizeBytes'>;
 
 export interface PipelineDeps {
   db: Database;
@@ -407,9 +427,16 @@ export class Pipeline {
   }
 
   private async run(path: string, signal: AbortSignal | undefined, hooks: ProcessFileHooks): Promise<ProcessOutcome> {
-    const intake = await this.intake(path, hooks);
-    if (intake.kind === 'done') return intake.outcome;
-    const { file } = intake;
+    let file: ClaimFile & { bytes?: Uint8Array; read: { size: number; mtimeMs: number } };
+    const known = hooks.hashed ? await this.unchanged(path, hooks.hashed) : undefined;
+    if (known) {
+      file = known;
+      await hooks.onHashed?.(known.sha256);
+    } else {
+      const intake = await this.intake(path, hooks);
+      if (intake.kind === 'done') return intake.outcome;
+      file = intake.file;
+    }
     // The same content twice at once (here or in another process): the database claim lets one win, the other is held.
     const claim = await this.claim(file);
     if (claim.kind === 'done') return claim.outcome;
@@ -417,12 +444,41 @@ export class Pipeline {
       await this.deferShutdown(claim.claim);
       return { kind: 'skipped', path, reason: 'aborted' };
     }
+    let bytes = file.bytes;
+    if (!bytes) {
+      // A new document the caller hashed: read once for its extraction, and checked to be the bytes it hashed.
+      const read = await readDocumentFile(path, this.options.maxFileBytes);
+      if (read.kind !== 'read' || createHash('sha256').update(read.bytes).digest('hex') !== file.sha256)
+        return this.abandonPartial(path, claim.claim.documentId);
+      bytes = read.bytes;
+    }
     return this.extractAndPersist({
       claimed: claim.claim,
       ...(signal ? { signal } : {}),
       mode: { refile: true, read: file.read },
-      bytes: file.bytes,
+      bytes,
     });
+  }
+
+  /**
+   * The file a caller hashed (`ProcessFileHooks.hashed`), when `path` is still that file (same inode, size and mtime)
+   * and within the size limit; undefined otherwise (the normal intake reads and hashes it).
+   */
+  private async unchanged(
+    path: string,
+    hashed: HashedFile,
+  ): Promise<(ClaimFile & { read: { size: number; mtimeMs: number } }) | undefined> {
+    const st = await stat(path).catch(() => undefined);
+    if (!st?.isFile() || st.ino !== hashed.ino || st.size !== hashed.sizeBytes || st.mtimeMs !== hashed.mtimeMs)
+      return undefined;
+    if (st.size === 0 || st.size > this.options.maxFileBytes) return undefined;
+    return {
+      path,
+      fileName: basename(path),
+      sha256: hashed.sha256,
+      sizeBytes: st.size,
+      read: { size: st.size, mtimeMs: st.mtimeMs },
+    };
   }
 
   /**
@@ -467,7 +523,7 @@ export class Pipeline {
    * `leaseMs` default to the pipeline's; `resume` takes over a live claim of the same owner (a Batch API run resuming
    * its own submitted documents, which the caller knows are not in flight elsewhere).
    */
-  async claim(file: IntakeFile, options: ClaimOptions = {}): Promise<ClaimStepResult> {
+  async claim(file: ClaimFile, options: ClaimOptions = {}): Promise<ClaimStepResult> {
     const { path, fileName, sha256 } = file;
     const owner = options.owner ?? this.owner;
     const done = (outcome: ProcessOutcome): ClaimStepResult => ({ kind: 'done', outcome });

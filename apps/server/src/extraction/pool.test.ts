@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -132,5 +132,15 @@ describe('the extraction worker', () => {
     const again = join(runtime.pipeline.dirs.inbox, 'again.pdf');
     await writeFile(again, pdf);
     expect((await pool.processFile(again, undefined, { complete: true })).kind).toBe('duplicate');
+    // The upload's hash and file identity reach the worker: a file still as hashed is not hashed again there (here
+    // other bytes under the original's hash, so only a worker that took the hash files it as a duplicate).
+    const hashedCopy = join(runtime.pipeline.dirs.inbox, 'hashed.pdf');
+    await writeFile(hashedCopy, await invoicePdf('Other Bytes Ltd'));
+    const st = await stat(hashedCopy);
+    const hashed = { sha256: sha256(pdf), sizeBytes: st.size, ino: st.ino, mtimeMs: st.mtimeMs };
+    expect(await pool.processFile(hashedCopy, undefined, { complete: true, hashed })).toMatchObject({
+      kind: 'duplicate',
+      sha256: sha256(pdf),
+    });
   });
 });

@@ -96,7 +96,13 @@ export class ExtractionPool implements FileProcessor {
       await slot.ready;
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
-      this.post(slot, { type: 'process', id, path, complete: hooks.complete ?? false });
+      this.post(slot, {
+        type: 'process',
+        id,
+        path,
+        complete: hooks.complete ?? false,
+        ...(hooks.hashed ? { hashed: hooks.hashed } : {}),
+      });
       return await done;
     } finally {
       signal?.removeEventListener('abort', onAbort);

@@ -1,6 +1,6 @@
 import type { Config } from '@autod/config';
 import type { AutodErrorJSON } from '@autod/errors';
-import type { PipelineEvent, ProcessOutcome } from '@autod/pipeline';
+import type { HashedFile, PipelineEvent, ProcessOutcome } from '@autod/pipeline';
 import type { MetricsSnapshot } from '@autod/ops';
 
 /** What the server hands an extraction worker when it starts it. */
@@ -12,7 +12,7 @@ export interface WorkerInit {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { type: 'process'; id: number; path: string; complete: boolean }
+  | { type: 'process'; id: number; path: string; complete: boolean; hashed?: HashedFile }
   | { type: 'abort'; id: number; reason: string }
   | { type: 'metrics'; id: number }
   | { type: 'close' };

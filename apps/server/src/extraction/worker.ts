@@ -69,7 +69,10 @@ port.on('message', (message: ToWorker) => {
       const controller = new AbortController();
       running.set(message.id, controller);
       runtime.pipeline
-        .processFile(message.path, controller.signal, { complete: message.complete })
+        .processFile(message.path, controller.signal, {
+          complete: message.complete,
+          ...(message.hashed ? { hashed: message.hashed } : {}),
+        })
         .then(
           (outcome) => send({ type: 'outcome', id: message.id, outcome }),
           (error: unknown) => send({ type: 'failed', id: message.id, error: toAutodError(error).toJSON() }),

@@ -99,7 +99,7 @@ export function documentRoutes(app: AutodApp, ctx: ServerContext): void {
       if (!ctx.work.accepting)
         throw errorFor('UPSTREAM_UNAVAILABLE', 'The server is shutting down; upload again later.');
       const saved = await receiveUpload(request, { inbox: pipeline.dirs.inbox, maxBytes: ctx.maxUploadBytes });
-      ctx.work.submit(saved.path, saved.sha256, saved.fileName);
+      ctx.work.submit(saved.path, saved.sha256, saved.fileName, saved.onDisk);
       request.log.info(
         { sha256: saved.sha256, fileName: saved.fileName, sizeBytes: saved.sizeBytes },
         'upload accepted',
