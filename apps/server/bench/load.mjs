@@ -9,7 +9,7 @@
  *   2. flat-out req/s of /health/live against the baseline (no document load);
  *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 100, identical bytes: the first is
  *      processed, the rest are filed as duplicates) against bare fastify + @fastify/multipart streaming to disk with
- *      SHA-256 computed while streaming.
+ *      SHA-256 computed while streaming; also the CPU per upload of each process (autod's until every copy is filed).
  * Then a soak (100 distinct uploads/min for AUTOD_BENCH_UPLOAD_SECONDS, default 30, or AUTOD_BENCH_SOAK_MINUTES),
  * a check that every accepted upload ended in processed/, duplicates/ or failed/ (by sha256) with an empty inbox, and
  * RSS of both processes: idle (after start), peak, and after load (AUTOD_BENCH_SETTLE_SECONDS, default 45, sampled every 5 s, after the
@@ -155,6 +155,13 @@ async function rssMb(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return round(kb / 1024, 1);
+}
+
+/** CPU time (user + system, every thread) of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+async function cpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 /** Starts a process that prints `{"event":"ready","address":…}` on stdout; resolves with its address. */
@@ -418,19 +425,26 @@ async function main() {
           latencyMs: { p50: pct(0.5), p99: pct(0.99) },
         };
       };
+      // CPU per upload (every thread of the process; autod's until the last upload is filed — its extraction worker
+      // files each copy as a duplicate): steadier than uploads/s, which swings with what else the two cores run.
+      const bareCpu0 = await cpuMs(bare.child.pid);
       const bareUp = await upload(`${bareBase}/upload`);
+      const bareCpu = (await cpuMs(bare.child.pid)) - bareCpu0;
+      const autodCpu0 = await cpuMs(autod.child.pid);
       const up = await upload(`${base}/v1/documents`);
       accepted.push(...Array(up.ok2xx).fill(sha256(big)));
+      await waitFiled(paths, accepted.length, 120_000);
+      const autodCpu = (await cpuMs(autod.child.pid)) - autodCpu0;
       r.uploads = {
         fileBytes: big.length,
-        autod: up,
-        bareFastifyMultipart: bareUp,
+        autod: { ...up, cpuMsPerUpload: round(autodCpu / Math.max(1, up.ok2xx), 2) },
+        bareFastifyMultipart: { ...bareUp, cpuMsPerUpload: round(bareCpu / Math.max(1, bareUp.ok2xx), 2) },
         ratio: round(up.uploadsPerSecond / Math.max(0.001, bareUp.uploadsPerSecond), 2),
+        cpuRatio: round(autodCpu / Math.max(1, up.ok2xx) / Math.max(0.001, bareCpu / Math.max(1, bareUp.ok2xx)), 2),
       };
       log(
-        `  1 MB uploads: autod ${up.uploadsPerSecond}/s, bare fastify multipart→disk ${bareUp.uploadsPerSecond}/s (${r.uploads.ratio}×)`,
+        `  1 MB uploads: autod ${up.uploadsPerSecond}/s, bare fastify multipart→disk ${bareUp.uploadsPerSecond}/s (${r.uploads.ratio}×); CPU per upload ${r.uploads.autod.cpuMsPerUpload} vs ${r.uploads.bareFastifyMultipart.cpuMsPerUpload} ms (${r.uploads.cpuRatio}×, autod's until filed)`,
       );
-      await waitFiled(paths, accepted.length, 120_000);
       r.loadAverageAfter = loadavg().map((n) => round(n, 2));
       rounds.push(r);
     }
@@ -453,6 +467,11 @@ async function main() {
         autod: med((r) => r.uploads.autod.uploadsPerSecond),
         bareFastifyMultipart: med((r) => r.uploads.bareFastifyMultipart.uploadsPerSecond),
         ratio: med((r) => r.uploads.ratio),
+      },
+      uploadCpuMsPerUpload: {
+        autod: med((r) => r.uploads.autod.cpuMsPerUpload),
+        bareFastifyMultipart: med((r) => r.uploads.bareFastifyMultipart.cpuMsPerUpload),
+        ratio: med((r) => r.uploads.cpuRatio),
       },
       loadAverage: med((r) => r.loadAverageAfter[0]),
     };
