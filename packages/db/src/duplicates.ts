@@ -1,7 +1,16 @@
 import { num, strOrNull, type RepoContext } from './context.js';
+import { hotStatement } from './statements.js';
 import type { DuplicateInput, DuplicateRow } from './types.js';
 
 type Raw = Record<string, unknown>;
+
+/** Every copy of a stored document (a rescan, an upload sent twice) writes one: prepared once per connection. */
+const RECORD = hotStatement(
+  'duplicates_record',
+  `INSERT INTO "duplicates" ("document_id", "sha256", "file_name", "source_path", "stored_path", "detected_at")
+   VALUES (?, ?, ?, ?, ?, ?)
+   RETURNING "id", "document_id", "sha256", "file_name", "source_path", "stored_path", "detected_at"`,
+);
 
 function toDuplicateRow(r: Raw): DuplicateRow {
   return {
@@ -20,17 +29,14 @@ export class DuplicateRepository {
   constructor(private readonly ctx: RepoContext) {}
 
   async record(input: DuplicateInput): Promise<DuplicateRow> {
-    const rows: Raw[] = await this.ctx
-      .knex('duplicates')
-      .insert({
-        document_id: input.documentId,
-        sha256: input.sha256.toLowerCase(),
-        file_name: input.fileName,
-        source_path: input.sourcePath,
-        stored_path: input.storedPath ?? null,
-        detected_at: this.ctx.now(),
-      })
-      .returning('*');
+    const rows = await this.ctx.sql.rows(RECORD, [
+      input.documentId,
+      input.sha256.toLowerCase(),
+      input.fileName,
+      input.sourcePath,
+      input.storedPath ?? null,
+      this.ctx.now(),
+    ]);
     return toDuplicateRow(rows[0] ?? {});
   }
 

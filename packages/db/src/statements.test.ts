@@ -57,6 +57,29 @@ async function ingest(db: Database, n: number): Promise<void> {
   expect(await db.documents.get(sha(n))).toMatchObject({ id });
 }
 
+/** What the pipeline does for a copy of a stored document: the claim finds it, the copy is recorded and audited. */
+async function copyOf(db: Database, n: number): Promise<void> {
+  const claim = await db.documents.claim({
+    sha256: sha(n),
+    fileName: `copy-${n}.pdf`,
+    sourcePath: `/inbox/copy-${n}.pdf`,
+    sizeBytes: 100,
+    owner: 'w1',
+    leaseMs: 60_000,
+  });
+  if (claim.kind !== 'duplicate') throw new Error(`expected a duplicate, got ${claim.kind}`);
+  const row = await db.duplicates.record({
+    documentId: claim.document.id,
+    sha256: sha(n),
+    fileName: `copy-${n}.pdf`,
+    sourcePath: `/inbox/copy-${n}.pdf`,
+    storedPath: `/duplicates/copy-${n}.pdf`,
+  });
+  expect(row).toMatchObject({ documentId: claim.document.id, sha256: sha(n), storedPath: `/duplicates/copy-${n}.pdf` });
+  expect(row.detectedAt.getTime()).toBeGreaterThan(0);
+  await db.audit.write({ actor: 'w1', action: 'document.duplicate', documentId: claim.document.id });
+}
+
 describe('hot statements', () => {
   let db: Database | undefined;
   let dispose: (() => Promise<void>) | undefined;
@@ -73,7 +96,8 @@ describe('hot statements', () => {
     dispose = t.cleanup;
     db = await createDatabase({ url: t.url });
     await db.migrate.latest();
-    await ingest(db, 0); // the first document prepares them
+    await ingest(db, 0); // the first document (and its copy) prepares them
+    await copyOf(db, 0);
     const client = db.knex.client as {
       acquireConnection(): Promise<{ prepare(sql: string): unknown }>;
       releaseConnection(c: unknown): Promise<void>;
@@ -86,10 +110,17 @@ describe('hot statements', () => {
       return prepare(sql);
     };
     await client.releaseConnection(conn);
-    for (let n = 1; n <= 5; n++) await ingest(db, n);
+    for (let n = 1; n <= 5; n++) {
+      await ingest(db, n);
+      await copyOf(db, n);
+    }
     expect(prepared).toEqual([]);
+    expect(await db.duplicates.listFor((await db.documents.get(sha(1)))!.id)).toHaveLength(1);
     expect(await db.attempts.list(1)).toHaveLength(1);
-    expect((await db.audit.list({ documentId: 1 }))[0]?.details).toEqual({ n: 0 });
+    expect((await db.audit.list({ documentId: 1 })).map((a) => [a.action, a.details])).toEqual([
+      ['document.duplicate', null],
+      ['document.completed', { n: 0 }],
+    ]);
   });
 
   it.skipIf(!pgOk)('are named prepared statements of the PostgreSQL connection', async () => {
@@ -97,7 +128,10 @@ describe('hot statements', () => {
     dispose = t.drop;
     db = await createDatabase({ url: t.url, pool: { min: 1, max: 1 } });
     await db.migrate.latest();
-    for (let n = 0; n < 3; n++) await ingest(db, n);
+    for (let n = 0; n < 3; n++) {
+      await ingest(db, n);
+      await copyOf(db, n);
+    }
     const rows = await db.knex.raw<{ rows: { name: string }[] }>(
       'SELECT name FROM pg_prepared_statements ORDER BY name',
     );
@@ -109,6 +143,7 @@ describe('hot statements', () => {
       'autod_documents_claim',
       'autod_documents_complete',
       'autod_documents_mark_filed',
+      'autod_duplicates_record',
       'autod_ping',
     ]);
     expect(await db.attempts.list(3)).toHaveLength(1);
