@@ -1,4 +1,3 @@
-import type OpenAI from 'openai';
 import { errorFor, sleep as defaultSleep } from '@autod/errors';
 import type { TokenUsage } from '@autod/core';
 import { batchesApi, type BatchesApi } from './batches.js';
@@ -11,6 +10,7 @@ import { Metering } from './metering.js';
 import { pingModels } from './models.js';
 import { Pricer } from './pricer.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { LazySdk } from './sdk.js';
 import { Transport, createSdk } from './transport.js';
 import type { ApiClientOptions, ExtractionInput, ExtractionRequestInput, ExtractionResult } from './types.js';
 import { vectorStoresApi, type VectorStoresApi } from './vector-stores.js';
@@ -31,7 +31,7 @@ export class ApiClient {
   readonly vectorStores: VectorStoresApi;
   /** OpenAI Batch API for extractions (half price, results within 24 h). */
   readonly batches: BatchesApi;
-  readonly #sdk: OpenAI;
+  readonly #sdk: LazySdk;
   readonly #transport: Transport;
   readonly #pricer: Pricer;
   readonly #files: FilesApi;
@@ -55,6 +55,7 @@ export class ApiClient {
     const pricer = new Pricer({ pricing: options.pricing, maxOutputTokens: options.maxOutputTokens, warnings });
     const sdk = createSdk(options);
     const transport = new Transport({
+      sdk,
       breaker: options.breaker,
       rateLimit: options.rateLimit,
       limiter: options.limiter,
@@ -71,7 +72,7 @@ export class ApiClient {
       warnings,
     });
     const { call } = metering;
-    const files = filesApi({ sdk, call });
+    const files = filesApi({ call });
     const requestSettings: ExtractionRequestSettings = {
       model,
       maxOutputTokens: options.maxOutputTokens,
@@ -88,7 +89,6 @@ export class ApiClient {
     this.#files = files;
     this.#requestSettings = requestSettings;
     this.#extract = createExtractor({
-      sdk,
       call,
       pricer,
       files,
@@ -97,9 +97,9 @@ export class ApiClient {
       useFilesApi: options.useFilesApi ?? false,
       clock,
     });
-    this.#embed = createEmbedder({ sdk, call, pricer, model: embeddingModel });
-    this.vectorStores = vectorStoresApi({ sdk, call, clock, sleep });
-    this.batches = batchesApi({ sdk, call, files, metering, pricer, buildBody, model, clock, sleep });
+    this.#embed = createEmbedder({ call, pricer, model: embeddingModel });
+    this.vectorStores = vectorStoresApi({ call, clock, sleep });
+    this.batches = batchesApi({ call, files, metering, pricer, buildBody, model, clock, sleep });
     // Say at start-up, not on the first bill, when the models in use have no price.
     pricer.priceOf(model);
     pricer.priceOf(embeddingModel);

@@ -1,7 +1,6 @@
-import { APIError } from 'openai';
 import { errorFor, type AutodError } from '@autod/errors';
 import type { TokenUsage } from '@autod/core';
-import { mapOpenAIError } from './map-openai-error.js';
+import { mapStatusError } from './map-openai-error.js';
 import { extractOutput, usageFromResponses, type ResponseLike } from './response-output.js';
 import type { BatchItemResult } from './types.js';
 import { validateAnswer } from './validate-answer.js';
@@ -85,6 +84,19 @@ function lineError(
 ): AutodError {
   if (status === undefined)
     return errorFor('UPSTREAM_ERROR', `Batch line failed: ${message}`, { retryable: true, details: { body } });
-  const headers = new Headers(requestId ? { 'x-request-id': requestId } : {});
-  return mapOpenAIError(APIError.generate(status, body as object, message, headers));
+  // As the SDK reads an error answer (`APIError.generate`): the body's `error` object holds the message (else ours),
+  // its type, code and param.
+  const inner = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  const data = typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : undefined;
+  const own = data?.['message'];
+  const text = own ? (typeof own === 'string' ? own : JSON.stringify(own)) : data ? JSON.stringify(data) : message;
+  const field = (k: string): string | undefined => (typeof data?.[k] === 'string' ? data[k] : undefined);
+  return mapStatusError({
+    status,
+    message: `${status} ${text}`,
+    requestId,
+    type: field('type'),
+    providerCode: field('code'),
+    param: field('param'),
+  });
 }

@@ -11,7 +11,6 @@ import type { BatchItemResult, BatchRequestItem, BatchStatus, ExtractionRequestI
 const TERMINAL_BATCH = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 export interface BatchesApiOptions {
-  sdk: OpenAI;
   call: Call;
   files: FilesApi;
   metering: Metering;
@@ -26,7 +25,7 @@ export interface BatchesApiOptions {
 
 /** OpenAI Batch API for extractions (half price, results within 24 h): JSONL input file, job, results by custom_id. */
 export function batchesApi(options: BatchesApiOptions) {
-  const { sdk, call, files, metering, pricer, buildBody, model: defaultModel, clock, sleep } = options;
+  const { call, files, metering, pricer, buildBody, model: defaultModel, clock, sleep } = options;
 
   /** One JSONL line per item: `{ custom_id, method: 'POST', url: '/v1/responses', body }`. */
   const buildJsonl = (items: BatchRequestItem[]): string => {
@@ -60,7 +59,7 @@ export function batchesApi(options: BatchesApiOptions) {
 
   /** Current state of a batch. */
   const status = async (batchId: string, signal?: AbortSignal): Promise<BatchStatus> => {
-    const { data } = await call({ operation: 'batches.retrieve', signal }, (s) =>
+    const { data } = await call({ operation: 'batches.retrieve', signal }, (s, sdk) =>
       sdk.batches.retrieve(batchId, s ? { signal: s } : {}),
     );
     return toBatchStatus(data);
@@ -84,7 +83,7 @@ export function batchesApi(options: BatchesApiOptions) {
           'batch',
           opts.signal,
         );
-        const { data } = await call({ operation: 'batches.create', signal: opts.signal }, (s) =>
+        const { data } = await call({ operation: 'batches.create', signal: opts.signal }, (s, sdk) =>
           sdk.batches.create(
             {
               input_file_id: inputFileId,
@@ -144,7 +143,7 @@ export function batchesApi(options: BatchesApiOptions) {
       const out = new Map<string, BatchItemResult>();
       for (const fileId of [current.outputFileId, current.errorFileId]) {
         if (!fileId) continue;
-        const { data } = await call({ operation: 'files.content', signal }, (s) =>
+        const { data } = await call({ operation: 'files.content', signal }, (s, sdk) =>
           sdk.files.content(fileId, s ? { signal: s } : {}),
         );
         const text = await data.text();
@@ -161,7 +160,7 @@ export function batchesApi(options: BatchesApiOptions) {
 
     /** Ask OpenAI to cancel a batch. */
     cancel: async (batchId: string, signal?: AbortSignal): Promise<BatchStatus> => {
-      const { data } = await call({ operation: 'batches.cancel', signal }, (s) =>
+      const { data } = await call({ operation: 'batches.cancel', signal }, (s, sdk) =>
         sdk.batches.cancel(batchId, s ? { signal: s } : {}),
       );
       return toBatchStatus(data);

@@ -25,12 +25,10 @@ function toUsage(r: OpenAI.CreateEmbeddingResponse): TokenUsage {
 
 /** Embeddings: one paid call per batch of texts, priced at the embedding model's input price. */
 export function createEmbedder({
-  sdk,
   call,
   pricer,
   model: defaultModel,
 }: {
-  sdk: OpenAI;
   call: Call;
   pricer: Pricer;
   /** Model of a call that names none. */
@@ -54,7 +52,7 @@ export function createEmbedder({
           usage: toUsage,
           paid: { estimatedUsd: pricer.estimate(model, tokens, { outputTokens: 0 }) },
         },
-        (s) =>
+        (s, sdk) =>
           sdk.embeddings.create(
             {
               model,

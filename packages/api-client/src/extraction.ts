@@ -16,7 +16,6 @@ import type { ExtractionInput, ExtractionRequestInput, ExtractionResult } from '
 import { repairPrompt, validateAnswer } from './validate-answer.js';
 
 export interface ExtractorOptions {
-  sdk: OpenAI;
   call: Call;
   pricer: Pricer;
   files: FilesApi;
@@ -140,7 +139,7 @@ async function extract(
 
 /** One paid `responses.create` call of an extraction, its usage and attempts added to `tally`. */
 async function createResponse(
-  { sdk, call, pricer }: ExtractorOptions,
+  { call, pricer }: ExtractorOptions,
   request: {
     input: ExtractionInput;
     model: string;
@@ -166,7 +165,7 @@ async function createResponse(
       usage: (r) => usageFromResponses(r.usage),
       onAttempt: () => tally.attempts++,
     },
-    (s) =>
+    (s, sdk) =>
       sdk.responses.create(
         requestBody as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming,
         s ? { signal: s } : {},

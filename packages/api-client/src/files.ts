@@ -1,6 +1,5 @@
-import type OpenAI from 'openai';
-import { toFile } from 'openai';
 import { isAutodError } from '@autod/errors';
+import { loadOpenAI } from './sdk.js';
 import type { Call } from './transport.js';
 
 /** Purposes of an uploaded file. */
@@ -14,14 +13,15 @@ export interface FilesApi {
   delete(id: string, signal?: AbortSignal): Promise<void>;
 }
 
-export function filesApi({ sdk, call }: { sdk: OpenAI; call: Call }): FilesApi {
+export function filesApi({ call }: { call: Call }): FilesApi {
   return {
     async upload(bytes, fileName, purpose = 'user_data', signal) {
       // A File (Blob) body can be re-sent on every attempt, unlike a stream.
+      const { toFile } = await loadOpenAI();
       const file = await toFile(bytes, fileName, {
         type: fileName.endsWith('.jsonl') ? 'application/jsonl' : 'application/pdf',
       });
-      const { data } = await call({ operation: 'files.create', signal }, (s) =>
+      const { data } = await call({ operation: 'files.create', signal }, (s, sdk) =>
         sdk.files.create({ file, purpose }, s ? { signal: s } : {}),
       );
       return { id: data.id };
@@ -29,7 +29,7 @@ export function filesApi({ sdk, call }: { sdk: OpenAI; call: Call }): FilesApi {
 
     async delete(id, signal) {
       try {
-        await call({ operation: 'files.delete', signal }, (s) => sdk.files.delete(id, s ? { signal: s } : {}));
+        await call({ operation: 'files.delete', signal }, (s, sdk) => sdk.files.delete(id, s ? { signal: s } : {}));
       } catch (error) {
         if (isAutodError(error) && error.code === 'NOT_FOUND') return;
         throw error;

@@ -2,6 +2,7 @@ export { ApiClient } from './api-client.js';
 export { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
 export { UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 export { mapOpenAIError, redactSecrets } from './map-openai-error.js';
+export { loadOpenAI } from './sdk.js';
 export {
   BATCH_DISCOUNT,
   DEFAULT_PRICING,

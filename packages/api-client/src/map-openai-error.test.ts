@@ -1,6 +1,10 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, test } from 'vitest';
 import { mapOpenAIError, redactSecrets } from './map-openai-error.js';
+import { loadOpenAI } from './sdk.js';
+
+// The SDK is loaded on first use; its error classes are recognised once it is (see sdk.test.ts for before).
+await loadOpenAI();
 
 describe('mapOpenAIError', () => {
   const http = (status: number, headers: Record<string, string> = {}) =>

@@ -1,4 +1,3 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import {
   errorFor,
   isAutodError,
@@ -7,6 +6,7 @@ import {
   type AutodError,
   type ErrorCode,
 } from '@autod/errors';
+import { loadedOpenAI } from './sdk.js';
 
 /** Anything that looks like an API key or bearer token (OpenAI echoes a masked key on 401). */
 const SECRET_PATTERN = /\b(sk-[A-Za-z0-9_*-]{4,}|Bearer\s+[A-Za-z0-9._~+/*-]+=*)/g;
@@ -42,6 +42,14 @@ function codeForStatus(status: number): ErrorCode {
  */
 export function mapOpenAIError(error: unknown): AutodError {
   if (isAutodError(error)) return error;
+  // The SDK's error classes: only an SDK that was loaded can have thrown one (it is loaded on first use).
+  const sdk = loadedOpenAI();
+  if (!sdk) {
+    if (error instanceof Error && error.name === 'AbortError')
+      return errorFor('ABORTED', 'The OpenAI request was cancelled.', { cause: error });
+    return otherError(error);
+  }
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = sdk;
   if (error instanceof APIUserAbortError || (error instanceof Error && error.name === 'AbortError')) {
     return errorFor('ABORTED', 'The OpenAI request was cancelled.', { cause: error });
   }
@@ -60,23 +68,53 @@ export function mapOpenAIError(error: unknown): AutodError {
     );
   }
   if (error instanceof APIError && typeof error.status === 'number') {
-    const status = error.status;
-    const code = codeForStatus(status);
-    const retryable = shouldRetryStatus(status, error.headers);
-    const asked = status === 429 || status >= 500 ? retryAfterMsFromHeaders(error.headers) : undefined;
-    const wait = asked !== undefined && asked >= 0 ? asked : undefined;
-    const details: Record<string, unknown> = { status };
-    if (error.requestID) details.requestId = error.requestID;
-    if (error.type) details.type = error.type;
-    if (error.code) details.providerCode = error.code;
-    if (error.param) details.param = error.param;
-    return errorFor(code, `OpenAI API error ${status}: ${redactSecrets(error.message)}`, {
+    return mapStatusError({
+      status: error.status,
+      message: error.message,
+      headers: error.headers,
+      requestId: error.requestID,
+      type: error.type,
+      providerCode: error.code,
+      param: error.param,
       cause: error,
-      details,
-      retryable,
-      ...(wait !== undefined ? { retryAfterMs: wait } : {}),
     });
   }
+  return otherError(error);
+}
+
+/**
+ * An HTTP error answer of the API (or of one Batch API line) as an `AutodError`: the code and retryability by status
+ * (an `x-should-retry` header wins), the wait a 429/5xx asks for, the provider's type/code/param, the message redacted.
+ */
+export function mapStatusError(answer: {
+  status: number;
+  message: string;
+  headers?: Headers | undefined;
+  requestId?: string | null | undefined;
+  type?: string | null | undefined;
+  providerCode?: string | null | undefined;
+  param?: string | null | undefined;
+  cause?: unknown;
+}): AutodError {
+  const { status, headers } = answer;
+  const code = codeForStatus(status);
+  const retryable = shouldRetryStatus(status, headers);
+  const asked = status === 429 || status >= 500 ? retryAfterMsFromHeaders(headers) : undefined;
+  const wait = asked !== undefined && asked >= 0 ? asked : undefined;
+  const details: Record<string, unknown> = { status };
+  if (answer.requestId) details.requestId = answer.requestId;
+  if (answer.type) details.type = answer.type;
+  if (answer.providerCode) details.providerCode = answer.providerCode;
+  if (answer.param) details.param = answer.param;
+  return errorFor(code, `OpenAI API error ${status}: ${redactSecrets(answer.message)}`, {
+    ...(answer.cause !== undefined ? { cause: answer.cause } : {}),
+    details,
+    retryable,
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+  });
+}
+
+function otherError(error: unknown): AutodError {
   if (error instanceof Error) {
     return errorFor('UPSTREAM_ERROR', `OpenAI call failed: ${redactSecrets(error.message)}`, {
       cause: error,

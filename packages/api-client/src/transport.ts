@@ -1,9 +1,11 @@
-import OpenAI, { type APIPromise } from 'openai';
+import type OpenAI from 'openai';
+import type { APIPromise } from 'openai';
 import { defaultShouldRetry, isAutodError, retry, type RetryPolicy } from '@autod/errors';
 import type { TokenUsage } from '@autod/core';
 import { UpstreamBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { mapOpenAIError } from './map-openai-error.js';
 import { RateLimiter } from './rate-limiter.js';
+import { loadOpenAI, type LazySdk } from './sdk.js';
 import type { ApiEvent } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -29,29 +31,39 @@ export interface Called<T> {
   requestId: string | undefined;
 }
 
-/** One SDK request, sent again on every attempt with that attempt's signal. */
-export type Send<T> = (signal: AbortSignal | undefined) => APIPromise<T>;
+/** One SDK request, sent again on every attempt with that attempt's signal, through the SDK client. */
+export type Send<T> = (signal: AbortSignal | undefined, sdk: OpenAI) => APIPromise<T>;
 
 /** Sends one upstream call through the whole call path (see `Transport`). */
 export type Call = <T>(spec: CallSpec<T>, send: Send<T>) => Promise<Called<T>>;
 
-/** The SDK with its own retries off (one retry layer: ours) and a per-attempt timeout. */
+/**
+ * The SDK with its own retries off (one retry layer: ours) and a per-attempt timeout, made on first use (the SDK module
+ * is loaded then, see `loadOpenAI`).
+ */
 export function createSdk(options: {
   apiKey: string;
   baseURL?: string | undefined;
   timeoutMs?: number | undefined;
   fetch?: typeof fetch | undefined;
-}): OpenAI {
-  return new OpenAI({
-    apiKey: options.apiKey,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-    maxRetries: 0, // one retry layer: ours
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+}): LazySdk {
+  let client: Promise<OpenAI> | undefined;
+  return () =>
+    (client ??= loadOpenAI().then(
+      ({ default: OpenAI }) =>
+        new OpenAI({
+          apiKey: options.apiKey,
+          ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+          maxRetries: 0, // one retry layer: ours
+          timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+    ));
 }
 
 export interface TransportOptions {
+  /** The SDK client every call is sent through. */
+  sdk: LazySdk;
   breaker?: BreakerOptions | undefined;
   /** RPM/TPM budgets; ignored when `limiter` is given. */
   rateLimit?: { rpm?: number | undefined; tpm?: number | undefined } | undefined;
@@ -71,6 +83,7 @@ export interface TransportOptions {
  */
 export class Transport {
   readonly limiter: RateLimiter;
+  readonly #sdk: LazySdk;
   readonly #breaker: UpstreamBreaker;
   readonly #retry: Partial<RetryPolicy>;
   readonly #onEvent: ((e: ApiEvent) => void) | undefined;
@@ -79,6 +92,7 @@ export class Transport {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: TransportOptions) {
+    this.#sdk = options.sdk;
     this.#clock = options.clock;
     this.#sleep = options.sleep;
     this.#breaker = new UpstreamBreaker(options.breaker);
@@ -124,13 +138,14 @@ export class Transport {
     send: Send<T>,
     { attempt, signal }: { attempt: number; signal: AbortSignal | undefined },
   ): Promise<Called<T>> {
+    const sdk = await this.#sdk();
     await this.limiter.acquire(spec.tokens ?? 0, signal);
     spec.onAttempt?.();
     const t0 = performance.now();
     try {
       const { data, response, request_id } = await this.#breaker.fire(async () => {
         try {
-          return await send(signal).withResponse();
+          return await send(signal, sdk).withResponse();
         } catch (error) {
           throw mapOpenAIError(error);
         }

@@ -6,12 +6,10 @@ import type { VectorStoreSearchHit } from './types.js';
 
 /** OpenAI vector stores (File Search corpus): create or reuse by name, attach with attributes, search, remove. */
 export function vectorStoresApi({
-  sdk,
   call,
   clock,
   sleep,
 }: {
-  sdk: OpenAI;
   call: Call;
   clock: { now(): number };
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -21,7 +19,7 @@ export function vectorStoresApi({
     ensure: async (name: string, signal?: AbortSignal): Promise<{ id: string; created: boolean }> => {
       let after: string | undefined;
       for (let page = 0; page < 50; page++) {
-        const { data } = await call({ operation: 'vector_stores.list', signal }, (s) =>
+        const { data } = await call({ operation: 'vector_stores.list', signal }, (s, sdk) =>
           sdk.vectorStores.list({ limit: 100, ...(after ? { after } : {}) }, s ? { signal: s } : {}),
         );
         const found = data.data.find((v) => v.name === name);
@@ -30,7 +28,7 @@ export function vectorStoresApi({
         if (!data.has_more || !last) break;
         after = last.id;
       }
-      const { data } = await call({ operation: 'vector_stores.create', signal }, (s) =>
+      const { data } = await call({ operation: 'vector_stores.create', signal }, (s, sdk) =>
         sdk.vectorStores.create({ name }, s ? { signal: s } : {}),
       );
       return { id: data.id, created: true };
@@ -53,7 +51,7 @@ export function vectorStoresApi({
         );
       }
       const { signal } = opts;
-      let { data } = await call({ operation: 'vector_stores.files.create', signal }, (s) =>
+      let { data } = await call({ operation: 'vector_stores.files.create', signal }, (s, sdk) =>
         sdk.vectorStores.files.create(storeId, { file_id: fileId, attributes }, s ? { signal: s } : {}),
       );
       const deadline = clock.now() + (opts.timeoutMs ?? 300_000);
@@ -68,7 +66,7 @@ export function vectorStoresApi({
           );
         }
         await sleep(opts.pollMs ?? 1000, signal);
-        ({ data } = await call({ operation: 'vector_stores.files.retrieve', signal }, (s) =>
+        ({ data } = await call({ operation: 'vector_stores.files.retrieve', signal }, (s, sdk) =>
           sdk.vectorStores.files.retrieve(fileId, { vector_store_id: storeId }, s ? { signal: s } : {}),
         ));
       }
@@ -93,7 +91,7 @@ export function vectorStoresApi({
       if (!query.trim()) throw errorFor('VALIDATION_FAILED', 'Search needs a non-empty query.');
       const { data } = await call(
         { operation: 'vector_stores.search', signal: opts.signal },
-        (s) =>
+        (s, sdk) =>
           sdk.vectorStores.search(
             storeId,
             {
@@ -118,7 +116,7 @@ export function vectorStoresApi({
     /** Detach a file from a store (the file itself stays in the Files API). Missing counts as removed. */
     removeFile: async (storeId: string, fileId: string, signal?: AbortSignal): Promise<void> => {
       try {
-        await call({ operation: 'vector_stores.files.delete', signal }, (s) =>
+        await call({ operation: 'vector_stores.files.delete', signal }, (s, sdk) =>
           sdk.vectorStores.files.delete(fileId, { vector_store_id: storeId }, s ? { signal: s } : {}),
         );
       } catch (error) {
@@ -129,7 +127,7 @@ export function vectorStoresApi({
     /** Delete a store. Missing counts as deleted. */
     delete: async (storeId: string, signal?: AbortSignal): Promise<void> => {
       try {
-        await call({ operation: 'vector_stores.delete', signal }, (s) =>
+        await call({ operation: 'vector_stores.delete', signal }, (s, sdk) =>
           sdk.vectorStores.delete(storeId, s ? { signal: s } : {}),
         );
       } catch (error) {
