@@ -6,6 +6,9 @@
  *   1. health at a fixed 1,000 req/s (p99, autocannon with coordinated-omission correction) of autod's /health/live,
  *      then /health/ready, each at the same time as the bare fastify baseline (same JSON), WHILE autod processes
  *      documents (distinct one-page PDFs, built beforehand, uploaded at AUTOD_BENCH_DOCS_PER_SECOND, default 10);
+ *   1b. the same probes one server at a time (autod's, then the baseline's: one load generator running) while autod
+ *      processes a steady trickle of documents (AUTOD_BENCH_TRICKLE_DOCS_PER_SECOND, default 1) — a machine the bench
+ *      itself does not saturate;
  *   2. flat-out req/s of /health/live against the baseline (no document load);
  *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 100, identical bytes: the first is
  *      processed, the rest are filed as duplicates) against bare fastify + @fastify/multipart streaming to disk with
@@ -41,6 +44,8 @@ const DOCS_PER_SECOND = Number(process.env.AUTOD_BENCH_DOCS_PER_SECOND ?? 10);
 const SOAK_SECONDS = process.env.AUTOD_BENCH_SOAK_MINUTES
   ? Number(process.env.AUTOD_BENCH_SOAK_MINUTES) * 60
   : Number(process.env.AUTOD_BENCH_UPLOAD_SECONDS ?? 30);
+/** Documents per second uploaded while each server's health is measured alone (step 1b). */
+const TRICKLE_PER_SECOND = Number(process.env.AUTOD_BENCH_TRICKLE_DOCS_PER_SECOND ?? 1);
 const UPLOADS_PER_MINUTE = Number(process.env.AUTOD_BENCH_UPLOADS_PER_MINUTE ?? 100);
 const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 100);
 const SETTLE_SECONDS = Number(process.env.AUTOD_BENCH_SETTLE_SECONDS ?? 45);
@@ -378,6 +383,30 @@ async function main() {
       );
       await waitFiled(paths, accepted.length, 120_000);
 
+      // 1b. one load generator at a time (autod, then the baseline) while autod processes a steady trickle of
+      // documents: the p99 a probe sees on a machine that is not saturated by the bench itself.
+      const trickle = await documentForms(Math.ceil(TRICKLE_PER_SECOND * (4 * HEALTH_SECONDS + 2)), `t${round_}`);
+      const slow = documentLoad(base, TRICKLE_PER_SECOND, trickle);
+      await sleep(1000);
+      const alone = {
+        live: summarize(await cannon({ url: `${base}/health/live`, ...fixed })),
+        bareLive: summarize(await cannon({ url: `${bareBase}/health`, ...fixed })),
+        ready: summarize(await cannon({ url: `${base}/health/ready`, ...fixed })),
+        bareReady: summarize(await cannon({ url: `${bareBase}/health`, ...fixed })),
+      };
+      const trickleLoad = await slow.stop();
+      accepted.push(...slow.accepted);
+      r.healthAlone = {
+        ...alone,
+        documentLoad: { perSecond: TRICKLE_PER_SECOND, ...trickleLoad },
+        p99RatioLive: round(alone.live.latencyMs.p99 / Math.max(1, alone.bareLive.latencyMs.p99), 2),
+        p99RatioReady: round(alone.ready.latencyMs.p99 / Math.max(1, alone.bareReady.latencyMs.p99), 2),
+      };
+      log(
+        `  one at a time, ${TRICKLE_PER_SECOND} doc/s processed: p99 live ${alone.live.latencyMs.p99} ms vs bare ${alone.bareLive.latencyMs.p99} ms, ready ${alone.ready.latencyMs.p99} ms vs bare ${alone.bareReady.latencyMs.p99} ms; ${trickleLoad.accepted} docs uploaded`,
+      );
+      await waitFiled(paths, accepted.length, 120_000);
+
       // 2. flat out (no document load)
       const flat = await cannon({ url: `${base}/health/live`, connections: 20, duration: FLAT_SECONDS });
       const bareFlat = await cannon({ url: `${bareBase}/health`, connections: 20, duration: FLAT_SECONDS });
@@ -458,6 +487,12 @@ async function main() {
         ready: med((r) => r.health.ready.latencyMs.p99),
       },
       healthP99Ratio: { live: med((r) => r.health.p99RatioLive), ready: med((r) => r.health.p99RatioReady) },
+      healthAloneP99Ms: {
+        live: med((r) => r.healthAlone.live.latencyMs.p99),
+        bareLive: med((r) => r.healthAlone.bareLive.latencyMs.p99),
+        ready: med((r) => r.healthAlone.ready.latencyMs.p99),
+        bareReady: med((r) => r.healthAlone.bareReady.latencyMs.p99),
+      },
       flatOutRps: {
         autod: med((r) => r.flatOut.autod.rps),
         bareFastify: med((r) => r.flatOut.bareFastify.rps),

@@ -28,6 +28,7 @@ const processed = (path: string): ProcessOutcome => ({
   model: 'm',
   costUsd: 0,
   title: null,
+  category: null,
 });
 
 function deferred<T>() {

@@ -74,6 +74,7 @@ function stubPipeline(client: ApiClient, dirs: BatchPipeline['dirs']): BatchPipe
         model: r.model,
         costUsd: r.costUsd,
         title: null,
+        category: null,
       };
     },
   };

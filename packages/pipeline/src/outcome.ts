@@ -13,6 +13,8 @@ export type ProcessOutcome =
       model: string;
       costUsd: number;
       title: string | null;
+      /** The category committed (counted by the document metrics without reading the row back). */
+      category: string | null;
     }
   | { kind: 'duplicate'; path: string; sha256: string; documentId: number; destination: string }
   | {

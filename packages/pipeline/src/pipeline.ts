@@ -886,6 +886,7 @@ export class Pipeline {
         model: out.model,
         costUsd: out.costUsd,
         title: fields.title,
+        category: fields.category,
       };
     } catch (thrown) {
       // The result is safe in the database; only the move failed. Recovery files it (the next run's start).

@@ -256,8 +256,11 @@ function pipelineEventHandler(
       // The commit that crosses a cost level alerts from whichever command made it (process, batch, worker…).
       if (o.kind === 'processed' && o.costUsd > 0) background.run('cost alert', () => spend.commit(o.costUsd));
       const status = o.kind === 'processed' ? 'completed' : o.kind;
-      if (o.kind === 'processed' || o.kind === 'duplicate') {
-        // The category is the document's as committed (a duplicate counts under its original's).
+      if (o.kind === 'processed') {
+        // The category as committed, carried by the outcome (no read of the row per document).
+        metrics.documentProcessed({ status, provider, ...(o.category ? { category: o.category } : {}) });
+      } else if (o.kind === 'duplicate') {
+        // A duplicate counts under its original's category.
         const id = o.documentId;
         background.run('document metrics', async () => {
           const doc = await db.documents.get(id);

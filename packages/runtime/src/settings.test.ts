@@ -227,6 +227,7 @@ describe('metrics', () => {
     await runtime.close();
     const text = await runtime.metrics.metrics();
     expect(stored?.category).toBeTruthy();
+    expect(outcome.category).toBe(stored!.category);
     expect(text).toContain(`category="${stored!.category}"`);
     expect(text).not.toMatch(/autod_documents_processed_total\{[^}]*status="completed"[^}]*category="unknown"/);
   });
