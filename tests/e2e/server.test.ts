@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTextPdf } from '@autod/testkit';
+import { CLI } from './helpers.js';
 
 const TOKEN = 'e2e-token-abcdef0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -35,9 +36,13 @@ interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+/** The server in a Node process: by default SCRIPT above; `argv` runs something else (e.g. `autod serve`). */
+async function startServerProcess(
+  env: Record<string, string> = {},
+  argv: string[] = ['--input-type=module', '-e', SCRIPT],
+): Promise<ServerProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'autod-e2e-server-'));
-  const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+  const child = spawn(process.execPath, argv, {
     cwd: TESTS_DIR,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -216,6 +221,36 @@ describe('autod server on a real port', () => {
       items: { id: string; done: number }[];
     };
     expect(list.items.find((b) => b.id === batch.id)).toMatchObject({ done: 2 });
+  });
+});
+
+describe('autod serve started with Node flags', () => {
+  it('processes uploads when node runs it with a V8 flag (--max-old-space-size), which workers inherit', async () => {
+    const s = await startServerProcess({}, [
+      '--max-old-space-size=512',
+      CLI,
+      '--json',
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+    ]);
+    try {
+      const pdf = await invoice('Flagged');
+      const res = await fetch(`${s.address}/v1/documents`, { method: 'POST', headers: AUTH, body: form('f.pdf', pdf) });
+      expect(res.status).toBe(202);
+      const { location } = (await res.json()) as { location: string };
+      const status = await waitFor(async () => {
+        const body = (await (await fetch(`${s.address}${location}`, { headers: AUTH })).json()) as { status: string };
+        return ['completed', 'failed'].includes(body.status) ? body.status : undefined;
+      });
+      expect(status, s.stderr.join('')).toBe('completed');
+      expect(await files(join(s.dir, 'processed'))).toHaveLength(1);
+      expect(s.stderr.join('')).not.toContain('ERR_WORKER_INVALID_EXEC_ARGV');
+    } finally {
+      expect(await stop(s)).toBe(0);
+    }
   });
 });
 

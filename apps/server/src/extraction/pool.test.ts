@@ -7,7 +7,7 @@ import { noopLogger } from '@autod/ops';
 import type { PipelineEvent } from '@autod/pipeline';
 import type { Runtime } from '@autod/runtime';
 import { invoicePdf, makeRuntime, sha256, waitFor } from '../__tests__/helpers.js';
-import { ExtractionPool } from './pool.js';
+import { ExtractionPool, workerExecArgv } from './pool.js';
 
 const FAKE = new URL('../__tests__/fake-extraction-worker.mjs', import.meta.url);
 /**
@@ -28,7 +28,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function fakePool(options: { idleMs?: number } = {}) {
+async function fakePool(options: { idleMs?: number; execArgv?: string[] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'autod-pool-'));
   const { runtime } = await makeRuntime(dir);
   const events: PipelineEvent[] = [];
@@ -84,6 +84,26 @@ describe('ExtractionPool', () => {
     await pool.processFile('/inbox/c.pdf');
     const total = (await pool.snapshots()).flat().filter((m) => m.name === 'fake_files_total');
     expect(total.map((m) => m.values[0]?.value).sort()).toEqual([1, 2]);
+  });
+
+  it('starts its worker without flags a worker cannot take in an explicit list (a V8 flag), not never', async () => {
+    const { pool } = await fakePool({ execArgv: ['--max-old-space-size=256'] });
+    expect(await pool.processFile('/inbox/ok.pdf')).toEqual({
+      kind: 'skipped',
+      path: '/inbox/ok.pdf',
+      reason: 'ignored',
+    });
+    expect(pool.workers).toBe(1);
+  });
+
+  it("lets the workers inherit this process's Node flags, V8 flags included, but not --input-type", () => {
+    expect(workerExecArgv([])).toBeUndefined();
+    expect(workerExecArgv(['--max-old-space-size=4096', '--enable-source-maps'])).toBeUndefined();
+    expect(workerExecArgv(['--input-type=module', '--enable-source-maps', '-e', 'code'])).toEqual([
+      '--enable-source-maps',
+      '-e',
+      'code',
+    ]);
   });
 
   it('refuses files once closed (the server is shutting down)', async () => {

@@ -27,9 +27,22 @@ export interface ExtractionPoolOptions {
   onEvent?: (event: PipelineEvent) => void;
   /** The worker script (default: `worker.js` next to this module). */
   workerUrl?: URL;
-  /** Node flags of the worker threads (default this process's, without `--input-type`, which only fits `-e`). */
+  /** Node flags of the worker threads (default: {@link workerExecArgv} of this process's). */
   execArgv?: string[];
 }
+
+/**
+ * The worker threads' Node flags, from this process's: inherited as they are (`undefined`) — V8 flags such as
+ * `--max-old-space-size` included, which Node accepts when inherited but refuses in an explicit `execArgv` — except
+ * when they hold `--input-type`, which only fits `node -e` and makes a worker fail: then the list without it.
+ */
+export function workerExecArgv(parent: readonly string[]): string[] | undefined {
+  if (!parent.some((arg) => arg.startsWith('--input-type'))) return undefined;
+  return parent.filter((arg) => !arg.startsWith('--input-type'));
+}
+
+const isInvalidExecArgv = (error: unknown): boolean =>
+  error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_WORKER_INVALID_EXEC_ARGV';
 
 interface Job {
   path: string;
@@ -134,14 +147,25 @@ export class ExtractionPool implements FileProcessor {
 
   private start(): Slot {
     const init: WorkerInit = { config: this.options.config, logToStderr: this.options.logToStderr ?? false };
-    const worker = new Worker(this.options.workerUrl ?? new URL('./worker.js', import.meta.url), {
-      workerData: init,
-      // Node's flags, but not those only valid for the main script (`node --input-type=module -e …`).
-      execArgv: this.options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
-      // The worker's own console/stdout would be piped through this thread's event loop: it logs to fd 2 itself.
-      stdout: false,
-      stderr: false,
-    });
+    const url = this.options.workerUrl ?? new URL('./worker.js', import.meta.url);
+    const spawnWorker = (execArgv: string[] | undefined) =>
+      new Worker(url, {
+        workerData: init,
+        ...(execArgv ? { execArgv } : {}),
+        // The worker's own console/stdout would be piped through this thread's event loop: it logs to fd 2 itself.
+        stdout: false,
+        stderr: false,
+      });
+    let worker: Worker;
+    try {
+      worker = spawnWorker(this.options.execArgv ?? workerExecArgv(process.execArgv));
+    } catch (error) {
+      // A flag a worker cannot take in an explicit list (a V8 flag next to `--input-type`): start it without flags
+      // rather than never process a file.
+      if (!isInvalidExecArgv(error)) throw error;
+      this.options.logger.warn({ err: error }, 'the extraction worker starts without the Node flags it cannot take');
+      worker = spawnWorker([]);
+    }
     let markReady: () => void = () => undefined;
     let failStart: (error: Error) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
