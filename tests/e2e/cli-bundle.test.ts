@@ -77,7 +77,7 @@ describe('the bundled autod CLI', () => {
     expect(schemaChunks.length).toBeGreaterThan(0); // the marker is still there to be found
   });
 
-  it('process loads the libraries of images, PDF writing, queue mode, pretty logs and the OpenAI SDK only when it needs them', async () => {
+  it('process loads the libraries of images, PDF writing, queue mode, pretty logs, the OpenAI SDK, token counting and e-mail only when it needs them', async () => {
     const { dir, env } = await dataDir('lazy');
     const log = join(work, 'lazy-modules.txt');
     const r = await runCli(
@@ -90,9 +90,14 @@ describe('the bundled autod CLI', () => {
     // The runtime was loaded (the check below is not vacuous)…
     expect(urls.some((u) => /\/node_modules\/better-sqlite3\/lib\//.test(u))).toBe(true);
     expect(urls.some((u) => /\/node_modules\/\.pnpm\/knex@/.test(u) || /\/packages\/pipeline\//.test(u))).toBe(true);
+    expect(urls.some((u) => /\/packages\/api-client\/dist\/tokens\.js$/.test(u))).toBe(true);
+    expect(urls.some((u) => /\/packages\/ops\/dist\/channels\.js$/.test(u))).toBe(true);
     // …but not sharp, pdf-lib, BullMQ, ioredis, pino-pretty or openai: an empty inbox, no queue, output to a pipe, the
-    // local provider (the SDK is ~240 modules, loaded on the first API call).
-    const lazy = urls.filter((u) => /\/node_modules\/(sharp|pdf-lib|bullmq|ioredis|pino-pretty|openai)\//.test(u));
+    // local provider (the SDK is ~240 modules, loaded on the first API call); nor the 2.3 MB of token ranks (loaded by
+    // the first token count) or nodemailer (by the first alert e-mail).
+    const lazy = urls.filter((u) =>
+      /\/node_modules\/(sharp|pdf-lib|bullmq|ioredis|pino-pretty|openai|js-tiktoken\/dist\/ranks|nodemailer)\//.test(u),
+    );
     expect(lazy).toEqual([]);
   });
 

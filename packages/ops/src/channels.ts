@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { errorFor } from '@autod/errors';
-import { createTransport, type Transporter } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 import type { Alert, AlertChannel } from './alerts.js';
 
 export interface HttpChannelOptions {
@@ -176,13 +177,16 @@ export function emailText(alert: Alert): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** nodemailer (39 modules, 0.7 MB of source) is loaded with the first e-mail, not by every process that has alerts. */
+const requireMailer = createRequire(import.meta.url);
+
 /** E-mail over SMTP (nodemailer). */
 export function emailChannel(smtp: EmailChannelOptions): AlertChannel {
   const name = smtp.name ?? 'email';
   const timeout = smtp.timeoutMs ?? 10_000;
-  let transport: Transporter | undefined;
-  const getTransport = (): Transporter =>
-    (transport ??= createTransport({
+  let transport: Nodemailer.Transporter | undefined;
+  const getTransport = (): Nodemailer.Transporter =>
+    (transport ??= (requireMailer('nodemailer') as typeof Nodemailer).createTransport({
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure ?? false,
