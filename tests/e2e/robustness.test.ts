@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@autod/errors';
-import { oddInputs, type OddInput } from '@autod/testkit';
+import { buildTextPdf, oddInputs, type OddInput } from '@autod/testkit';
 import { runCli, sleep, startCli, tree } from './helpers.js';
 
 let work: string;
@@ -172,5 +172,36 @@ describe('robustness: odd inputs', () => {
       .map((l) => JSON.parse(l) as Outcome & { event: string })
       .filter((e) => e.event === 'outcome');
     await expectAccountedFor(dir, outcomes);
+  });
+});
+
+describe('robustness: a reader that goes away', () => {
+  it('autod process whose reader is gone (| head): the closed pipe ends the output, not the run', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'autod-e2e-epipe-'));
+    try {
+      const dir = join(work, 'data');
+      await mkdir(join(dir, 'inbox'), { recursive: true });
+      for (let i = 0; i < 12; i++)
+        await writeFile(
+          join(dir, 'inbox', `invoice-${i}.pdf`),
+          await buildTextPdf([
+            ['**INVOICE', `Pipe Reader ${i} Ltd`, 'Invoice date: 2024-05-02', `Total due: ${i}.50 EUR`],
+          ]),
+        );
+      const { child, done } = startCli(
+        ['process'],
+        { AUTOD_DATA_DIR: dir, AUTOD_PROVIDER: 'local', AUTOD_OCR: 'false', AUTOD_CONCURRENCY: '1' },
+        work,
+      );
+      // The reader is gone before autod writes (`| head -0`, a reader that quit): every write to stdout fails (EPIPE).
+      child.stdout!.destroy();
+      const r = await done;
+      expect(r.stderr).not.toContain('EPIPE');
+      expect(r.code, r.stderr).toBe(0);
+      expect(await tree(join(dir, 'inbox'))).toEqual([]);
+      expect((await tree(join(dir, 'processed'))).filter((f) => f.endsWith('.pdf'))).toHaveLength(12);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
