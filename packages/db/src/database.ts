@@ -125,6 +125,20 @@ export function isConnectionError(error: unknown): boolean {
   return false;
 }
 
+/** PostgreSQL's "database does not exist" (SQLSTATE 3D000): the server runs, the database is to be created. */
+function missingDatabaseHint(error: unknown, url: string): string {
+  if ((error as { code?: unknown }).code !== '3D000') return '';
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  } catch {
+    // not a URL: no name to suggest
+  }
+  return name
+    ? ` (create it first: createdb ${JSON.stringify(name)}, or CREATE DATABASE ${JSON.stringify(name)}; then autod migrate)`
+    : ' (create it first, then autod migrate)';
+}
+
 function translate(error: unknown, url: string): unknown {
   if (isAutodError(error)) return error;
   // A damaged file (DB_CORRUPT) or a full disk (DISK_FULL) is not "unreachable": say what it is.
@@ -139,7 +153,7 @@ function translate(error: unknown, url: string): unknown {
   if (!isConnectionError(error)) return error;
   const redacted = redactDatabaseUrl(url);
   const raw = error instanceof Error ? error.message : String(error);
-  const detail = raw.split(url).join(redacted);
+  const detail = raw.split(url).join(redacted) + missingDatabaseHint(error, url);
   return errorFor('DB_UNAVAILABLE', `Cannot use the database at ${redacted}: ${detail || 'connection failed'}.`, {
     cause: error,
     details: { url: redacted },

@@ -8,7 +8,7 @@ import {
   type DocumentMetadata,
 } from '@autod/core';
 import { isAutodError } from '@autod/errors';
-import { createTempPostgres, requirePostgresUnlessLocal, tempSqliteUrl } from '@autod/testkit';
+import { createTempPostgres, requirePostgresUnlessLocal, tempSqliteUrl, testPostgresAdminUrl } from '@autod/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, MIGRATIONS_TABLE, createDatabase, type Database, type DocumentRow } from './index.js';
 
@@ -1120,6 +1120,16 @@ describe('connection failures', () => {
     expect((error as Error).message).toContain('postgres://autod:***@127.0.0.1:1/autod');
     expect(JSON.stringify((error as { toJSON(): unknown }).toJSON())).not.toContain('s3cret-pw');
     expect(warnings.join('\n')).not.toContain('s3cret-pw');
+  });
+
+  it('says how to create a PostgreSQL database that does not exist', async () => {
+    if (!(await requirePostgresUnlessLocal())) return;
+    const url = `${testPostgresAdminUrl().replace(/\/[^/]*$/, '')}/autod_missing_${process.pid}`;
+    const error = await createDatabase({ url }).catch((e: unknown) => e);
+    expect(isAutodError(error) && error.code).toBe('DB_UNAVAILABLE');
+    expect((error as Error).message).toContain(
+      `does not exist (create it first: createdb "autod_missing_${process.pid}"`,
+    );
   });
 
   it.each(['better-sqlite3', 'sqlite3'] as const)(
