@@ -184,7 +184,12 @@ class OcrSlot {
 
   private start(): Promise<Worker> {
     this.ready ??= new Promise<Worker>((resolve, reject) => {
-      const w = new Worker(hostUrl(), { workerData: this.init });
+      // tesseract's own diagnostics ("Line cannot be recognized!!", "Image too small to scale!!" for specks and rules
+      // on a scan) are notes on single lines, not errors: they would be printed to the terminal between autod's
+      // results. The thread's stdout and stderr are piped here and dropped; failures come back as messages.
+      const w = new Worker(hostUrl(), { workerData: this.init, stdout: true, stderr: true });
+      w.stdout.resume();
+      w.stderr.resume();
       this.worker = w;
       let started = false;
       w.on('message', (msg: OcrHostReply) => {
