@@ -20,6 +20,26 @@ export interface DocTypeRule {
 }
 
 export const MIN_TYPE_SCORE = 2.5;
+
+/** Money handed over at a till, then the change given back: a payment made, not requested. */
+const PAID_AT_TILL =
+  /\b(?:cash|tunai|bar|bargeld|esp[eè]ces|efectivo|contanti|dinheiro|contant)\b[\s\S]{0,200}?\b(?:change|baki|r[üu]ckgeld|wechselgeld|monnaie(?: rendue)?|cambio|resto|troco|wisselgeld)\b/i;
+
+/**
+ * What a till prints around a payment made there and then: a tender line with its amount (cash, card), the change
+ * with its amount, the cashier or terminal, a farewell. Two of them make a slip that calls itself an invoice a receipt.
+ */
+const POINT_OF_SALE_CUES: readonly RegExp[] = [
+  /\b(?:cash|tunai|bar|card|credit card|debit|visa|master(?:card)?|amex)\b[^\n]{0,30}?\d+[.,]\d{2}/i,
+  /\b(?:change|baki|r[üu]ckgeld|wechselgeld|monnaie rendue|cambio|troco|wisselgeld)\b[^\n]{0,30}?\d+[.,]\d{2}/i,
+  /\b(?:cashier|kasir|terminal|counter|till|kasse)\b/i,
+  /\b(?:thank you|terima kasih|vielen dank|merci|gracias|grazie|obrigado|dank u)\b|\bcome again\b|\bsee you\b/i,
+];
+
+/** What only a bill asks for: a due date, terms, where to pay. */
+const REQUESTS_PAYMENT =
+  /\b(?:due date|date due|payment (?:terms|due)|pay(?:able)? (?:by|within|before|until)|bill(?:ed)? to|iban|swift|bic|remit(?:tance)?|f[äa]llig|zahlbar|zahlungsziel|[ée]ch[ée]ance)\b/i;
+
 const HEAD_LINES = 6;
 
 const FIN = 'Financial & Administrative';
@@ -75,6 +95,10 @@ export const DOC_TYPE_RULES: readonly DocTypeRule[] = [
         2,
       ],
       [/\bthank you for (?:your (?:purchase|order|visit)|shopping)\b/i, 2],
+      // What a till prints: a farewell, the money handed over and the change given back, cash rounding.
+      [/\b(?:please come again|(?:please )?visit (?:us )?again|see you (?:again|soon))\b/i, 2],
+      [PAID_AT_TILL, 2],
+      [/\b(?:rounding(?: adj(?:ustment)?)?|round(?:ed)? off|rundung)\b/i, 1],
       [
         /\b(?:cashier|register|terminal|change due|cash tendered|paid with|card ending|auth(?:orization)? code|approved)\b/i,
         1.5,
@@ -481,6 +505,19 @@ export function classify(text: string, head: string): Classification {
     }
   }
   if (!best || best.score < MIN_TYPE_SCORE) return { rule: undefined, score: best?.score ?? 0, runnerUp, hits: [] };
+  // A till's "(simplified) tax invoice" records a payment made there and then and asks for nothing: a receipt,
+  // however it titles itself.
+  if (best.rule.key === 'invoice' && !REQUESTS_PAYMENT.test(text)) {
+    const cues = POINT_OF_SALE_CUES.map((c) => c.exec(text)?.[0]).filter((m): m is string => m !== undefined);
+    const receipt = DOC_TYPE_RULES.find((r) => r.key === 'receipt');
+    if (receipt && cues.length >= 2)
+      return {
+        rule: receipt,
+        score: best.score,
+        runnerUp: Math.max(runnerUp, best.score / 2),
+        hits: [...cues, ...best.hits],
+      };
+  }
   return { rule: best.rule, score: best.score, runnerUp, hits: best.hits };
 }
 

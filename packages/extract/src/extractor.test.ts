@@ -401,6 +401,44 @@ describe('extractOffline on the failures real documents showed', () => {
     expect(m.extracted_fields.currency).toBe('USD');
   });
 
+  it('a till slip titled "tax invoice" (cash handed over, change given back, nothing asked for) is a receipt', () => {
+    const { metadata: m } = run(
+      [
+        'KEDAI RUNCIT MAJU SDN BHD',
+        'NO 12 JALAN PASAR 2',
+        'SIMPLIFIED TAX INVOICE',
+        'INVOICE NO: CS00012345   DATE: 03/02/2018 14:22',
+        'CASHIER: AMIN',
+        'QTY  ITEM          AMT',
+        '2    MILO 1KG      31.80',
+        '1    SUGAR 2KG      5.90',
+        'TOTAL INCL GST     37.70',
+        'ROUNDING ADJ       0.00',
+        'CASH               50.00',
+        'CHANGE             12.30',
+        'THANK YOU. PLEASE COME AGAIN',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('receipt');
+    expect(m.extracted_fields.total_amount).toBe(37.7);
+  });
+
+  it('an invoice that mentions cash and change but asks for payment stays an invoice', () => {
+    const { metadata: m } = run(
+      [
+        'Northwind Consulting Ltd',
+        'TAX INVOICE',
+        'Invoice No: INV-2024-0042   Invoice date: 2024-03-01',
+        'Bill to: Contoso Pty Ltd',
+        'Cash-flow review workshop   1,200.00',
+        'Change management coaching    800.00',
+        'Total due   2,000.00 AUD',
+        'Payment terms: 14 days. Due date: 2024-03-15',
+      ].join('\n'),
+    );
+    expect(m.doc_type).toBe('invoice');
+  });
+
   it('a receipt exports its total (total_amount) though nothing is payable', () => {
     const { metadata: m } = run(
       ['QUICK MART', 'RECEIPT', 'Bread   2.50', 'TOTAL   $2.50', 'CASH   $5.00', 'CHANGE   $2.50'].join('\n'),

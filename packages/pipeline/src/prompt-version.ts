@@ -5,7 +5,7 @@ import { SCHEMA_VERSION, STATIC_PROMPT_PREFIX, buildExtractionPrompt, responseTe
  * Version of the offline rules (`extractOffline`): raise it with a change to the rules that changes results, so
  * an attempt's `prompt_version` tells which rules produced it.
  */
-export const LOCAL_RULES_VERSION = 'rules-1';
+export const LOCAL_RULES_VERSION = 'rules-2';
 
 /** What an attempt of the offline extractor records as its prompt version: the rules and the metadata schema. */
 export const LOCAL_PROMPT_VERSION = `${LOCAL_RULES_VERSION}/schema-${SCHEMA_VERSION}`;
