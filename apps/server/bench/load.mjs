@@ -10,9 +10,10 @@
  *      processes a steady trickle of documents (AUTOD_BENCH_TRICKLE_DOCS_PER_SECOND, default 1) — a machine the bench
  *      itself does not saturate;
  *   2. flat-out req/s of /health/live against the baseline (no document load);
- *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 100, identical bytes: the first is
+ *   3. 1 MB PDF uploads over 4 connections (AUTOD_BENCH_BIG_UPLOADS, default 300, identical bytes: the first is
  *      processed, the rest are filed as duplicates) against bare fastify + @fastify/multipart streaming to disk with
- *      SHA-256 computed while streaming; also the CPU per upload of each process (autod's until every copy is filed).
+ *      SHA-256 computed while streaming, the two taking turns to go first; also the CPU per upload of each process
+ *      (autod's until every copy is filed).
  * Then a soak (100 distinct uploads/min for AUTOD_BENCH_UPLOAD_SECONDS, default 30, or AUTOD_BENCH_SOAK_MINUTES),
  * a check that every accepted upload ended in processed/, duplicates/ or failed/ (by sha256) with an empty inbox, and
  * RSS of both processes: idle (after start), peak, and after load (AUTOD_BENCH_SETTLE_SECONDS, default 45, sampled every 5 s, after the
@@ -47,7 +48,7 @@ const SOAK_SECONDS = process.env.AUTOD_BENCH_SOAK_MINUTES
 /** Documents per second uploaded while each server's health is measured alone (step 1b). */
 const TRICKLE_PER_SECOND = Number(process.env.AUTOD_BENCH_TRICKLE_DOCS_PER_SECOND ?? 1);
 const UPLOADS_PER_MINUTE = Number(process.env.AUTOD_BENCH_UPLOADS_PER_MINUTE ?? 100);
-const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 100);
+const BIG_UPLOADS = Number(process.env.AUTOD_BENCH_BIG_UPLOADS ?? 300);
 const SETTLE_SECONDS = Number(process.env.AUTOD_BENCH_SETTLE_SECONDS ?? 45);
 const HEALTH_RATE = 1000;
 /**
@@ -456,14 +457,24 @@ async function main() {
       };
       // CPU per upload (every thread of the process; autod's until the last upload is filed — its extraction worker
       // files each copy as a duplicate): steadier than uploads/s, which swings with what else the two cores run.
-      const bareCpu0 = await cpuMs(bare.child.pid);
-      const bareUp = await upload(`${bareBase}/upload`);
-      const bareCpu = (await cpuMs(bare.child.pid)) - bareCpu0;
-      const autodCpu0 = await cpuMs(autod.child.pid);
-      const up = await upload(`${base}/v1/documents`);
-      accepted.push(...Array(up.ok2xx).fill(sha256(big)));
-      await waitFiled(paths, accepted.length, 120_000);
-      const autodCpu = (await cpuMs(autod.child.pid)) - autodCpu0;
+      const bareUploads = async () => {
+        const cpu0 = await cpuMs(bare.child.pid);
+        const result = await upload(`${bareBase}/upload`);
+        return { result, cpu: (await cpuMs(bare.child.pid)) - cpu0 };
+      };
+      const autodUploads = async () => {
+        const cpu0 = await cpuMs(autod.child.pid);
+        const result = await upload(`${base}/v1/documents`);
+        accepted.push(...Array(result.ok2xx).fill(sha256(big)));
+        await waitFiled(paths, accepted.length, 120_000);
+        return { result, cpu: (await cpuMs(autod.child.pid)) - cpu0 };
+      };
+      // The two take turns to go first (the second one runs on a machine the first just warmed and dirtied).
+      const first = round_ % 2 === 1 ? await bareUploads() : await autodUploads();
+      const second = round_ % 2 === 1 ? await autodUploads() : await bareUploads();
+      const [bareRun, autodRun] = round_ % 2 === 1 ? [first, second] : [second, first];
+      const { result: bareUp, cpu: bareCpu } = bareRun;
+      const { result: up, cpu: autodCpu } = autodRun;
       r.uploads = {
         fileBytes: big.length,
         autod: { ...up, cpuMsPerUpload: round(autodCpu / Math.max(1, up.ok2xx), 2) },

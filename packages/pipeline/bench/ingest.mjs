@@ -9,7 +9,7 @@
 //   - `autod process` over the same files (local provider, no API key, AUTOD_OCR=false: text PDFs need no OCR);
 //   - `autod process` over an empty inbox (start-up and shut-down alone, for the fixed cost).
 // CPU = user + system time of the child (every thread: the pdf.js workers too), taken by a preloaded exit hook
-// (`bench/cpu-at-exit.mjs`). Reports medians of AUTOD_BENCH_ROUNDS (default 3) rounds and the ratio
+// (`bench/cpu-at-exit.mjs`), split by thread on Linux (main, V8 helpers, libuv pool, worker threads). Reports medians of AUTOD_BENCH_ROUNDS (default 3) rounds and the ratio
 // process / baseline, with the load average. Writes bench-results/ingest.json.
 // AUTOD_BENCH_DOCS (default 1000), AUTOD_BENCH_BACKENDS (default `sqlite,postgres`), AUTOD_BENCH_CONCURRENCY
 // (AUTOD_CONCURRENCY of the CLI; default the setting's default), AUTOD_BENCH_DISTINCT=1 (every document a different
@@ -65,6 +65,7 @@ async function measured(args, env, label) {
     systemMs: cpu.systemUs / 1000,
     wallMs,
     maxRssKb: cpu.maxRssKb,
+    threads: cpu.threads,
     stdout,
   };
 }
@@ -74,6 +75,12 @@ async function countFiles(dir) {
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n++;
   return n;
 }
+
+/** Thread CPU (ms) per document, by kind (see cpu-at-exit.mjs); undefined off Linux. */
+const threadsPerDoc = (threads) =>
+  threads
+    ? Object.fromEntries(Object.entries(threads).map(([k, ms]) => [k.replace(/Ms$/, 'MsPerDoc'), ms / N]))
+    : undefined;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -167,8 +174,13 @@ async function round(backend, r) {
       processWallMs: run.wallMs,
       processMaxRssKb: run.maxRssKb,
       ...(compared ? { compareCpuMsPerDoc: compared.cpuMs / N, compareRatio: compared.cpuMs / baseline.cpuMs } : {}),
-      baseline: { cpuMs: baseline.cpuMs, userMs: baseline.userMs, systemMs: baseline.systemMs },
-      process: { cpuMs: run.cpuMs, userMs: run.userMs, systemMs: run.systemMs },
+      baseline: {
+        cpuMs: baseline.cpuMs,
+        userMs: baseline.userMs,
+        systemMs: baseline.systemMs,
+        threads: threadsPerDoc(baseline.threads),
+      },
+      process: { cpuMs: run.cpuMs, userMs: run.userMs, systemMs: run.systemMs, threads: threadsPerDoc(run.threads) },
     };
     if (compared)
       console.log(
@@ -214,6 +226,19 @@ try {
       processFixedCpuMs: median(rows.map((x) => x.processFixedCpuMs)),
       processMarginalCpuMsPerDoc: median(rows.map((x) => x.processMarginalCpuMsPerDoc)),
       loadAverage1m: median(rows.map((x) => x.loadAverage1m.before)),
+      ...(rows[0].process.threads && rows[0].baseline.threads
+        ? {
+            // Where each one's CPU went, ms per document (medians per kind).
+            threadsMsPerDoc: Object.fromEntries(
+              ['baseline', 'process'].map((who) => [
+                who,
+                Object.fromEntries(
+                  Object.keys(rows[0][who].threads).map((k) => [k, median(rows.map((x) => x[who].threads[k]))]),
+                ),
+              ]),
+            ),
+          }
+        : {}),
       ...(COMPARE
         ? {
             compareCpuMsPerDoc: median(rows.map((x) => x.compareCpuMsPerDoc)),
@@ -224,6 +249,19 @@ try {
     console.log(
       `${backend} median of ${ROUNDS}: baseline ${summary.baselineCpuMsPerDoc.toFixed(2)} ms/doc, autod process ${summary.processCpuMsPerDoc.toFixed(2)} ms/doc, ratio ×${summary.ratio.toFixed(2)} (load ${summary.loadAverage1m.toFixed(2)})${COMPARE ? `; compared CLI ${summary.compareCpuMsPerDoc.toFixed(2)} ms/doc, ×${summary.compareRatio.toFixed(2)}` : ''}`,
     );
+    if (summary.threadsMsPerDoc) {
+      const { baseline: b, process: p } = summary.threadsMsPerDoc;
+      const kinds = [
+        ['main thread', 'mainMsPerDoc'],
+        ['V8 helpers (GC, JIT)', 'v8HelpersMsPerDoc'],
+        ['libuv pool', 'libuvMsPerDoc'],
+        ['worker threads (pdf.js)', 'workerThreadsMsPerDoc'],
+      ];
+      console.log(
+        `${backend} CPU by thread, ms/doc (autod process vs baseline): ` +
+          kinds.map(([label, k]) => `${label} ${p[k].toFixed(2)} vs ${b[k].toFixed(2)}`).join(', '),
+      );
+    }
     results.backends[backend] = { median: summary, rounds: rows };
   }
   await mkdir(join(repo, 'bench-results'), { recursive: true });
