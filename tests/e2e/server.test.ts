@@ -254,35 +254,6 @@ describe('autod serve started with Node flags', () => {
   });
 });
 
-describe('autod serve memory', () => {
-  it("keeps V8's young generation small after start-up, also under load", async () => {
-    const s = await startServerProcess({}, [CLI, '--json', 'serve', '--host', '127.0.0.1', '--port', '0']);
-    try {
-      // Load on the HTTP thread: requests and uploads (each a distinct document, processed in the worker thread).
-      const accepted: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        const res = await fetch(`${s.address}/v1/documents`, {
-          method: 'POST',
-          headers: AUTH,
-          body: form(`y${i}.pdf`, await invoice(`Young${i}`)),
-        });
-        expect(res.status).toBe(202);
-        accepted.push(((await res.json()) as { location: string }).location);
-        await fetch(`${s.address}/v1/documents?limit=50`, { headers: AUTH });
-      }
-      await waitFor(async () => ((await files(join(s.dir, 'processed'))).length === 20 ? true : undefined), 60_000);
-      const text = await (await fetch(`${s.address}/metrics`, { headers: AUTH })).text();
-      const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_space_size_total_bytes{space="new"}'));
-      expect(line, 'the new-space metric').toBeDefined();
-      const youngMb = Number(line?.split(' ').pop()) / 1048576;
-      // Without it V8 keeps the 64 MiB the start-up grew the young generation to.
-      expect(youngMb).toBeLessThanOrEqual(8);
-    } finally {
-      expect(await stop(s)).toBe(0);
-    }
-  });
-});
-
 describe('graceful shutdown', () => {
   it('finishes every accepted upload on SIGTERM and exits 0', async () => {
     const s = await startServerProcess();

@@ -462,12 +462,20 @@ async function main() {
         const result = await upload(`${bareBase}/upload`);
         return { result, cpu: (await cpuMs(bare.child.pid)) - cpu0 };
       };
+      // Full (mark-compact) collections of autod's main thread, from its own /metrics (prom-client's GC histogram).
+      const majorGcs = async () => {
+        const text = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+        const line = text.split('\n').find((l) => l.startsWith('nodejs_gc_duration_seconds_count{kind="major"}'));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
       const autodUploads = async () => {
         const cpu0 = await cpuMs(autod.child.pid);
+        const gc0 = await majorGcs();
         const result = await upload(`${base}/v1/documents`);
+        const fullGcs = (await majorGcs()) - gc0;
         accepted.push(...Array(result.ok2xx).fill(sha256(big)));
         await waitFiled(paths, accepted.length, 120_000);
-        return { result, cpu: (await cpuMs(autod.child.pid)) - cpu0 };
+        return { result: { ...result, fullGcsOfMainThread: fullGcs }, cpu: (await cpuMs(autod.child.pid)) - cpu0 };
       };
       // The two take turns to go first (the second one runs on a machine the first just warmed and dirtied).
       const first = round_ % 2 === 1 ? await bareUploads() : await autodUploads();
@@ -483,7 +491,7 @@ async function main() {
         cpuRatio: round(autodCpu / Math.max(1, up.ok2xx) / Math.max(0.001, bareCpu / Math.max(1, bareUp.ok2xx)), 2),
       };
       log(
-        `  1 MB uploads: autod ${up.uploadsPerSecond}/s, bare fastify multipart→disk ${bareUp.uploadsPerSecond}/s (${r.uploads.ratio}×); CPU per upload ${r.uploads.autod.cpuMsPerUpload} vs ${r.uploads.bareFastifyMultipart.cpuMsPerUpload} ms (${r.uploads.cpuRatio}×, autod's until filed)`,
+        `  1 MB uploads: autod ${up.uploadsPerSecond}/s, bare fastify multipart→disk ${bareUp.uploadsPerSecond}/s (${r.uploads.ratio}×); CPU per upload ${r.uploads.autod.cpuMsPerUpload} vs ${r.uploads.bareFastifyMultipart.cpuMsPerUpload} ms (${r.uploads.cpuRatio}×, autod's until filed); autod's main thread ran ${up.fullGcsOfMainThread} full GCs during them`,
       );
       r.loadAverageAfter = loadavg().map((n) => round(n, 2));
       rounds.push(r);
@@ -519,6 +527,7 @@ async function main() {
         bareFastifyMultipart: med((r) => r.uploads.bareFastifyMultipart.cpuMsPerUpload),
         ratio: med((r) => r.uploads.cpuRatio),
       },
+      fullGcsDuringUploads: med((r) => r.uploads.autod.fullGcsOfMainThread),
       loadAverage: med((r) => r.loadAverageAfter[0]),
     };
 

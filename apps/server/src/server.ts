@@ -2,7 +2,7 @@ import { errorFor } from '@autod/errors';
 import type { Runtime } from '@autod/runtime';
 import { buildApp, type BuildAppOptions } from './app.js';
 import type { AutodApp } from './context.js';
-import { keepYoungGenerationSmall } from './memory/young-generation.js';
+import { giveOldGenerationHeadroom } from './memory/old-generation-headroom.js';
 
 export interface StartServerOptions extends BuildAppOptions {
   /** Default `config.server.host` (127.0.0.1). */
@@ -14,10 +14,10 @@ export interface StartServerOptions extends BuildAppOptions {
   /** Close the runtime (database, OCR) after the server (default true). */
   closeRuntime?: boolean;
   /**
-   * Keep V8's young generation small once the server has started (default true; see `keepYoungGenerationSmall`):
-   * process-wide, so an embedder that shares the process with other work may turn it off.
+   * Give V8's old generation more room before a full collection once the server has started (default true; see
+   * `giveOldGenerationHeadroom`): process-wide, so an embedder that shares the process with other work may turn it off.
    */
-  smallYoungGeneration?: boolean;
+  oldGenerationHeadroom?: boolean;
 }
 
 export interface RunningServer {
@@ -54,14 +54,9 @@ export async function startServer(runtime: Runtime, options: StartServerOptions 
   const address = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   runtime.health.markStarted();
   runtime.startMonitoring();
-  if (options.smallYoungGeneration !== false) {
-    const young = keepYoungGenerationSmall();
-    logger.debug(
-      young.kept
-        ? { youngBeforeMb: mb(young.youngBeforeBytes), youngAfterMb: mb(young.youngAfterBytes) }
-        : { reason: young.reason },
-      young.kept ? 'V8 young generation kept small' : 'V8 young generation left as configured',
-    );
+  if (options.oldGenerationHeadroom !== false) {
+    const heap = giveOldGenerationHeadroom();
+    logger.debug(heap, heap.set ? 'V8 heap growing percentage set' : 'V8 heap left as configured');
   }
   logger.info({ address, watch: options.watch ?? false }, 'autod server listening');
 
@@ -97,8 +92,6 @@ export async function startServer(runtime: Runtime, options: StartServerOptions 
   }
   return { app, address, port, close, closed };
 }
-
-const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 
 /** "Address in use" and "not allowed" name the address and the setting to change, instead of a bug report. */
 function listenError(error: unknown, host: string, port: number): unknown {
