@@ -1,4 +1,4 @@
-import { link, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,5 +100,22 @@ describe('moveFileSafely', () => {
     expect(await moveFileSafely(join(dir, 'other.pdf'), join(dir, 'out', 'doc.pdf'))).toBe(
       join(dir, 'out', 'doc-1.pdf'),
     );
+  });
+
+  it('makes the destination folder again when it was removed after a first move, and still fails on a missing source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'autod-move-gone-'));
+    await writeFile(join(dir, 'a.pdf'), 'first');
+    await writeFile(join(dir, 'b.pdf'), 'second');
+    expect(await moveFileSafely(join(dir, 'a.pdf'), join(dir, 'out', 'x', 'doc.pdf'))).toBe(
+      join(dir, 'out', 'x', 'doc.pdf'),
+    );
+    // Someone tidies the processed folder while autod runs.
+    await rm(join(dir, 'out'), { recursive: true });
+    const d2 = await moveFileSafely(join(dir, 'b.pdf'), join(dir, 'out', 'x', 'doc.pdf'));
+    expect(d2).toBe(join(dir, 'out', 'x', 'doc.pdf'));
+    expect(await readFile(d2, 'utf8')).toBe('second');
+    await expect(moveFileSafely(join(dir, 'missing.pdf'), join(dir, 'out', 'x', 'other.pdf'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 });

@@ -69,12 +69,15 @@ export function isFiledAs(current: string, planned: string): boolean {
   return /^(?:[1-3]|[0-9a-f]{8})$/.test(current.slice(stem.length + 1, current.length - ext.length));
 }
 
+/** Names with sequential suffixes: the name itself and `-1` … `-3`. */
+const SEQUENTIAL_NAMES = 4;
+
 /** The n-th name tried for a destination: the name itself, then `-1` … `-3`, then random suffixes. */
 function candidateName(stem: string, ext: string, n: number): string {
   if (n === 0) return `${stem}${ext}`;
   // Sequential suffixes read well for the common case; random ones keep a folder with thousands of
   // same-named documents (same date, issuer and type) from costing O(n) probes per file.
-  if (n <= 3) return `${stem}-${n}${ext}`;
+  if (n < SEQUENTIAL_NAMES) return `${stem}-${n}${ext}`;
   return `${stem}-${randomBytes(4).toString('hex')}${ext}`;
 }
 
@@ -87,9 +90,13 @@ function candidateName(stem: string, ext: string, n: number): string {
  * the same bytes), the move is finished by removing the source instead of filing a second copy as `-1`.
  */
 export async function moveFileSafely(source: string, destination: string): Promise<string> {
-  await mkdir(dirname(destination), { recursive: true });
+  const dir = dirname(destination);
+  await ensureDirectory(dir);
   const ext = extname(destination);
   const stem = destination.slice(0, destination.length - ext.length);
+  // The source's identity, read once (only when a name is taken): each taken name is compared with it.
+  let sourceId: Promise<FileId | undefined> | undefined;
+  let madeDirectory = false;
   for (let n = 0; n < 10_000; n++) {
     const candidate = candidateName(stem, ext, n);
     try {
@@ -100,10 +107,20 @@ export async function moveFileSafely(source: string, destination: string): Promi
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') {
-        if (await sameInode(source, candidate)) {
+        sourceId ??= fileId(source);
+        if (await sameFile(await sourceId, candidate)) {
           await unlink(source);
           return candidate;
         }
+        continue;
+      }
+      if (code === 'ENOENT' && !madeDirectory) {
+        // The folder was known to exist but has been removed since (or the source is gone: mkdir, then the retry,
+        // says which).
+        KNOWN_DIRECTORIES.delete(dir);
+        await ensureDirectory(dir);
+        madeDirectory = true;
+        n--;
         continue;
       }
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
@@ -113,6 +130,20 @@ export async function moveFileSafely(source: string, destination: string): Promi
     }
   }
   throw new Error(`no free name for ${destination}`);
+}
+
+/**
+ * Destination folders this process made or found (a filing folder receives many documents: one mkdir each, not one
+ * per document). A folder removed meanwhile shows as ENOENT on the move, which makes it again.
+ */
+const KNOWN_DIRECTORIES = new Set<string>();
+const MAX_KNOWN_DIRECTORIES = 10_000;
+
+async function ensureDirectory(dir: string): Promise<void> {
+  if (KNOWN_DIRECTORIES.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  if (KNOWN_DIRECTORIES.size >= MAX_KNOWN_DIRECTORIES) KNOWN_DIRECTORIES.clear();
+  KNOWN_DIRECTORIES.add(dir);
 }
 
 async function crossDeviceMove(source: string, stem: string, ext: string, start: number): Promise<string> {
@@ -143,13 +174,25 @@ async function crossDeviceMove(source: string, stem: string, ext: string, start:
   throw new Error(`no free name for ${stem}${ext}`);
 }
 
-async function sameInode(a: string, b: string): Promise<boolean> {
+interface FileId {
+  ino: number;
+  dev: number;
+}
+
+async function fileId(path: string): Promise<FileId | undefined> {
   try {
-    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
-    return sa.ino === sb.ino && sa.dev === sb.dev;
+    const s = await stat(path);
+    return { ino: s.ino, dev: s.dev };
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether `path` is the file `id` names (the same inode on the same device). */
+async function sameFile(id: FileId | undefined, path: string): Promise<boolean> {
+  if (!id) return false;
+  const other = await fileId(path);
+  return other !== undefined && other.ino === id.ino && other.dev === id.dev;
 }
 
 async function sameBytes(a: string, b: string): Promise<boolean> {

@@ -1133,16 +1133,17 @@ export class Pipeline {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'skipped', path, reason: 'vanished' };
       throw error;
     }
-    await this.deps.db.duplicates.record({
-      documentId: original.id,
-      sha256,
-      fileName: basename(path),
-      sourcePath: path,
-      storedPath: destination,
+    // The record and its audit entry in one commit.
+    await this.deps.db.transaction(async (trx) => {
+      await trx.duplicates.record({
+        documentId: original.id,
+        sha256,
+        fileName: basename(path),
+        sourcePath: path,
+        storedPath: destination,
+      });
+      await trx.audit.write({ actor, action: 'document.duplicate', documentId: original.id, details: { destination } });
     });
-    await this.deps.db.audit
-      .write({ actor, action: 'document.duplicate', documentId: original.id, details: { destination } })
-      .catch(() => undefined);
     return { kind: 'duplicate', path, sha256, documentId: original.id, destination };
   }
 
