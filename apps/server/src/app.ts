@@ -17,6 +17,7 @@ import { backgroundPlugin } from './plugins/background.js';
 import { idleGcPlugin } from './plugins/idle-gc.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requestLogPlugin } from './plugins/request-log.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { routesPlugin } from './plugins/routes.js';
 import { securityPlugin } from './plugins/security.js';
 import { indexSearch, type SearchBackend } from './search-backend.js';
@@ -111,6 +112,8 @@ export function buildApp(runtime: Runtime, options: BuildAppOptions = {}): Autod
     loggerInstance: logger as unknown as FastifyBaseLogger,
     // Our own onResponse hook writes one line per request (with the route pattern, not the raw URL).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // A request's own logger is made only if something logs through it.
+    childLoggerFactory: lazyChildLoggerFactory,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
