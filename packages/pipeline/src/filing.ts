@@ -69,15 +69,12 @@ export function isFiledAs(current: string, planned: string): boolean {
   return /^(?:[1-3]|[0-9a-f]{8})$/.test(current.slice(stem.length + 1, current.length - ext.length));
 }
 
-/** Names with sequential suffixes: the name itself and `-1` … `-3`. */
-const SEQUENTIAL_NAMES = 4;
-
 /** The n-th name tried for a destination: the name itself, then `-1` … `-3`, then random suffixes. */
 function candidateName(stem: string, ext: string, n: number): string {
   if (n === 0) return `${stem}${ext}`;
   // Sequential suffixes read well for the common case; random ones keep a folder with thousands of
   // same-named documents (same date, issuer and type) from costing O(n) probes per file.
-  if (n < SEQUENTIAL_NAMES) return `${stem}-${n}${ext}`;
+  if (n <= 3) return `${stem}-${n}${ext}`;
   return `${stem}-${randomBytes(4).toString('hex')}${ext}`;
 }
 
@@ -124,6 +121,8 @@ export async function moveFileSafely(source: string, destination: string): Promi
         continue;
       }
       if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') {
+        // Rare (another device, no hard links): the folder is made again in case it was removed since.
+        await mkdir(dir, { recursive: true });
         return crossDeviceMove(source, stem, ext, n);
       }
       throw error;
